@@ -1,0 +1,264 @@
+// Oracle tests: the engine against a brute-force model of docs/API.md
+// (tests/js/support/model.mjs) on seeded random datasets (support/gen.mjs).
+//
+// Run: node --test tests/js/oracle.test.mjs
+// Env: ORACLE_SEEDS=1,2,3 to pick seeds; ORACLE_SCALE=0.2 to run fewer cases.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openEngine, EdgestayError } from '../../bindings/js/index.mjs';
+import { Model, ModelError, DAY_MS, STATUSES, formatDate } from './support/model.mjs';
+import { generateDataset, randomStay, Rng } from './support/gen.mjs';
+
+const SEEDS = (process.env.ORACLE_SEEDS || '101,202,303,404').split(',').map(Number);
+const SCALE = Number(process.env.ORACLE_SCALE || 1);
+const n = (k) => Math.max(1, Math.round(k * SCALE));
+
+const CASES = {
+  check: n(3000), // x 4 seeds = 12,000 stays
+  all: n(250),
+  batchChunks: n(50), // x 20 queries
+  calendar: n(80),
+  stats: n(80),
+  occupancy: n(80),
+  users: n(120),
+};
+
+const counters = {};
+function count(name) {
+  counters[name] = (counters[name] || 0) + 1;
+}
+
+// ------------------------------------------------------------------ comparison helpers
+
+function firstDiff(a, b, path = '$') {
+  if (Object.is(a, b)) return null;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return `${path}: expected ${JSON.stringify(a)}, got ${JSON.stringify(b)}`;
+  if (Array.isArray(a) !== Array.isArray(b)) return `${path}: array vs object`;
+  if (Array.isArray(a) && a.length !== b.length) return `${path}.length: expected ${a.length}, got ${b.length}`;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    if (!(k in a)) return `${path}.${k}: unexpected key (value ${JSON.stringify(b[k])})`;
+    if (!(k in b)) return `${path}.${k}: missing (expected ${JSON.stringify(a[k])})`;
+    const d = firstDiff(a[k], b[k], Array.isArray(a) ? `${path}[${k}]` : `${path}.${k}`);
+    if (d) return d;
+  }
+  return null;
+}
+
+function report(ctx, query, expected, got, why) {
+  const msg = [
+    `ORACLE MISMATCH seed=${ctx.seed} now=${ctx.now} (${new Date(ctx.now).toISOString()}) query=${ctx.name}`,
+    `  args:     ${JSON.stringify(query)}`,
+    `  why:      ${why}`,
+    `  expected: ${JSON.stringify(expected)}`,
+    `  got:      ${JSON.stringify(got)}`,
+  ].join('\n');
+  console.error(msg);
+  assert.fail(msg);
+}
+
+function errInfo(e) {
+  if (e instanceof ModelError) return { error: e.code, details: e.details };
+  if (e instanceof EdgestayError) return { error: e.code, message: e.message, details: e.details };
+  return { error: 'NOT_AN_EDGESTAY_ERROR', message: String(e && e.stack ? e.stack : e) };
+}
+
+/** Strip asOf (checking it) from an answer; `nested` for getAllRoomAvailability results. */
+function checkAsOf(ctx, query, answer, required) {
+  if (answer === null || typeof answer !== 'object') return answer;
+  const out = { ...answer };
+  if ('asOf' in out) {
+    const want = { cursor: ctx.cursor, syncedAt: ctx.syncedAt };
+    const d = firstDiff(want, out.asOf, '$.asOf');
+    if (d) report(ctx, query, want, out.asOf, `asOf differs: ${d}`);
+    delete out.asOf;
+  } else if (required) {
+    report(ctx, query, 'an asOf field', answer, 'asOf missing');
+  }
+  return out;
+}
+
+/**
+ * Run one query on the model and on the engine and compare.
+ * normalize(answer) removes asOf from the engine answer (after checking it).
+ */
+function compare(ctx, query, modelFn, engineFn, normalize, { checkIndex = false } = {}) {
+  let expected;
+  let expectedErr = null;
+  try {
+    expected = modelFn();
+  } catch (e) {
+    if (!(e instanceof ModelError)) throw e;
+    expectedErr = e;
+  }
+  let got;
+  let gotErr = null;
+  try {
+    got = engineFn();
+  } catch (e) {
+    gotErr = e;
+  }
+  if (expectedErr) {
+    count(`${ctx.name}:error:${expectedErr.code}`);
+    if (!gotErr) report(ctx, query, errInfo(expectedErr), got, `expected error ${expectedErr.code}, got an answer`);
+    if (!(gotErr instanceof EdgestayError)) report(ctx, query, errInfo(expectedErr), errInfo(gotErr), 'thrown value is not an EdgestayError');
+    if (gotErr.code !== expectedErr.code) report(ctx, query, errInfo(expectedErr), errInfo(gotErr), 'different error code');
+    if (checkIndex && expectedErr.details && 'index' in expectedErr.details) {
+      const gi = gotErr.details ? gotErr.details.index : undefined;
+      if (gi !== expectedErr.details.index) report(ctx, query, errInfo(expectedErr), errInfo(gotErr), 'details.index differs');
+    }
+    return;
+  }
+  if (gotErr) report(ctx, query, expected, errInfo(gotErr), 'engine threw, model answered');
+  const norm = normalize(got);
+  const d = firstDiff(expected, norm);
+  if (d) report(ctx, query, expected, got, d);
+  // firstDiff uses Object.is; deepStrictEqual as the final word (prototypes, -0, ...)
+  try {
+    assert.deepStrictEqual(norm, expected);
+  } catch (e) {
+    report(ctx, query, expected, got, `deepStrictEqual: ${e.message.split('\n').slice(0, 8).join(' ')}`);
+  }
+  count(`${ctx.name}:ok`);
+  if (expected && typeof expected.reason !== 'undefined') count(`${ctx.name}:reason:${expected.reason}`);
+}
+
+// ------------------------------------------------------------------ the tests
+
+for (const seed of SEEDS) {
+  test(`oracle seed ${seed}`, async (t) => {
+    const ds = generateDataset(seed);
+    const model = new Model(ds.data, { now: ds.now });
+    const engine = await openEngine({ now: () => ds.now });
+    const base = { seed, now: ds.now, cursor: ds.lastCursor, syncedAt: ds.lastSyncedAt };
+    const rng = new Rng(seed * 31 + 7);
+    const today = Math.floor(ds.now / DAY_MS);
+
+    await t.test('applyChanges loads the batches', () => {
+      for (const batch of ds.batches) {
+        const r = engine.applyChanges(batch);
+        assert.equal(typeof r, 'object');
+        assert.equal(r.cursor, batch.cursor, `applyChanges cursor (seed ${seed})`);
+        assert.equal(typeof r.applied, 'number');
+      }
+    });
+
+    const answerNorm = (ctx, q) => (a) => checkAsOf(ctx, q, a, true);
+
+    await t.test('getRoomTypes', () => {
+      const ctx = { ...base, name: 'getRoomTypes' };
+      for (const h of [...ds.hotelIds, 999999]) {
+        compare(ctx, h, () => model.getRoomTypes(h), () => engine.getRoomTypes(h), (a) => a);
+      }
+    });
+
+    await t.test('checkRoomAvailability', () => {
+      const ctx = { ...base, name: 'checkRoomAvailability' };
+      for (let i = 0; i < CASES.check; i++) {
+        const q = randomStay(rng, ds);
+        if (rng.chance(0.05)) delete q.rooms; // default rooms = 1
+        compare(ctx, q, () => model.checkRoomAvailability(q), () => engine.checkRoomAvailability({ ...q }), answerNorm(ctx, q));
+      }
+    });
+
+    await t.test('getAllRoomAvailability', () => {
+      const ctx = { ...base, name: 'getAllRoomAvailability' };
+      for (let i = 0; i < CASES.all; i++) {
+        const s = randomStay(rng, ds, { longShare: 0.1 });
+        const q = { hotelId: rng.chance(0.02) ? 999999 : rng.pick(ds.hotelIds), checkIn: s.checkIn, checkOut: s.checkOut, rooms: s.rooms };
+        compare(ctx, q, () => model.getAllRoomAvailability(q), () => engine.getAllRoomAvailability({ ...q }), (a) => {
+          const top = checkAsOf(ctx, q, a, true);
+          // AMBIGUITY: the nested answers are "shaped as above"; an asOf there is
+          // accepted (and checked) but not required.
+          if (top && Array.isArray(top.results)) top.results = top.results.map((r) => checkAsOf(ctx, q, r, false));
+          return top;
+        });
+      }
+    });
+
+    await t.test('batchCheckAvailability (chunks of 20)', () => {
+      const ctx = { ...base, name: 'batchCheckAvailability' };
+      for (let i = 0; i < CASES.batchChunks; i++) {
+        const qs = [];
+        for (let j = 0; j < 20; j++) qs.push(randomStay(rng, ds, { longShare: 0.005, unknownShare: 0.002 }));
+        compare(ctx, qs, () => model.batchCheckAvailability(qs), () => engine.batchCheckAvailability(qs.map((q) => ({ ...q }))), (a) => {
+          if (!Array.isArray(a)) return a;
+          return a.map((x) => checkAsOf(ctx, qs, x, true));
+        }, { checkIndex: true });
+      }
+    });
+
+    await t.test('getCalendar', () => {
+      const ctx = { ...base, name: 'getCalendar' };
+      for (let i = 0; i < CASES.calendar; i++) {
+        const days = rng.chance(0.1) ? rng.int(100, 366) : rng.int(1, 45);
+        const q = { hotelId: rng.chance(0.03) ? 999999 : rng.pick(ds.hotelIds), from: formatDate(today + rng.int(-45, 100)), days };
+        compare(ctx, q, () => model.getCalendar(q), () => engine.getCalendar({ ...q }), answerNorm(ctx, q));
+      }
+    });
+
+    const randomRange = () => {
+      const r = rng.next();
+      const hotelId = r < 0.03 ? 999999 : rng.pick(ds.hotelIds);
+      const from = rng.int(ds.firstDay - 20, ds.lastDay + 10);
+      let len = rng.chance(0.1) ? rng.int(130, 1096) : rng.int(1, 130);
+      if (r > 0.97) len = -rng.int(0, 5); // to <= from
+      else if (r > 0.95) len = rng.int(1097, 1200); // over the limit (occupancy only)
+      return { hotelId, from: formatDate(from), to: formatDate(from + len) };
+    };
+
+    await t.test('getBookingStatistics', () => {
+      const ctx = { ...base, name: 'getBookingStatistics' };
+      for (let i = 0; i < CASES.stats; i++) {
+        const q = randomRange();
+        compare(ctx, q, () => model.getBookingStatistics(q), () => engine.getBookingStatistics({ ...q }), (a) => a);
+      }
+    });
+
+    await t.test('getOccupancyRate', () => {
+      const ctx = { ...base, name: 'getOccupancyRate' };
+      for (let i = 0; i < CASES.occupancy; i++) {
+        const q = randomRange();
+        compare(ctx, q, () => model.getOccupancyRate(q), () => engine.getOccupancyRate({ ...q }), (a) => a);
+      }
+    });
+
+    await t.test('getUserBookingsWithRoomType', () => {
+      const ctx = { ...base, name: 'getUserBookingsWithRoomType' };
+      for (let i = 0; i < CASES.users; i++) {
+        const userId = rng.chance(0.05) ? 424242424 : rng.pick(ds.userIds);
+        const opts = {};
+        const s = rng.next();
+        if (s < 0.3) opts.status = rng.pick(STATUSES);
+        else if (s < 0.6) opts.status = rng.shuffle([...STATUSES]).slice(0, rng.int(1, 4));
+        const p = rng.next();
+        if (p < 0.4) opts.includePayments = true;
+        else if (p < 0.7) opts.includePayments = false;
+        const q = [userId, opts];
+        compare(ctx, q, () => model.getUserBookingsWithRoomType(userId, opts),
+          () => engine.getUserBookingsWithRoomType(userId, structuredClone(opts)), (a) => a);
+      }
+      // the same user twice in a row: a cached answer must equal the fresh one
+      const u = ds.userIds[0];
+      compare(ctx, [u, {}], () => model.getUserBookingsWithRoomType(u, {}), () => engine.getUserBookingsWithRoomType(u, {}), (a) => a);
+      compare(ctx, [u, {}], () => model.getUserBookingsWithRoomType(u, {}), () => engine.getUserBookingsWithRoomType(u, {}), (a) => a);
+    });
+
+    engine.close();
+  });
+}
+
+test('oracle case counts', () => {
+  const keys = Object.keys(counters).sort();
+  const total = keys.reduce((s, k) => s + (k.includes(':reason:') ? 0 : counters[k]), 0);
+  console.log(`oracle: ${total} compared queries`);
+  for (const k of keys) console.log(`  ${k}: ${counters[k]}`);
+  // the random stays must exercise every reason and the available case
+  if (SCALE >= 1) {
+    for (const r of ['null', 'lead_time', 'advance_window', 'max_rooms', 'no_inventory', 'stop_sell', 'closed_to_arrival',
+      'closed_to_departure', 'min_stay', 'max_stay', 'sold_out']) {
+      assert.ok(counters[`checkRoomAvailability:reason:${r}`] > 0, `no stay exercised reason ${r}`);
+    }
+  }
+});
