@@ -1,0 +1,84 @@
+// The wasm boundary: embind glue that forwards JS calls to edgestay::Engine.
+//
+// No logic lives here. Each method is one boundary crossing; results come back as one
+// string (JSON) and failures as `failed() == true` with the error's JSON as the result,
+// because C++ exceptions never cross embind (the core is built without them).
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <memory>
+#include <string>
+
+#include "edgestay/engine.h"
+
+namespace {
+
+using edgestay::Engine;
+using edgestay::Status;
+
+class Core {
+ public:
+  // "" on success, else the error's JSON.
+  std::string open(const std::string& snapshot) {
+    Status s = Engine::Open(snapshot, &engine_);
+    return s.ok() ? std::string() : s.ToJson();
+  }
+  void setNow(double now_ms) { engine_->SetNow(static_cast<int64_t>(now_ms)); }
+  bool failed() const { return failed_; }
+
+  std::string call(const std::string& method, const std::string& args) {
+    std::string out;
+    return Finish(engine_->Call(method, args, &out), std::move(out));
+  }
+  std::string applyChanges(const std::string& batch) {
+    std::string out;
+    return Finish(engine_->ApplyChanges(batch, &out), std::move(out));
+  }
+  std::string beginChanges() { return Finish(engine_->BeginChanges(), std::string()); }
+  std::string applyChangesPart(const std::string& part, int change_offset, int row_offset) {
+    return Finish(engine_->ApplyChangesPart(part, change_offset, row_offset), std::string());
+  }
+  std::string commitChanges() {
+    std::string out;
+    return Finish(engine_->CommitChanges(&out), std::move(out));
+  }
+  void abortChanges() { engine_->AbortChanges(); }
+  std::string takeEvents() { return engine_->TakeEvents(); }
+
+  // A view of the image in wasm memory; JS copies it before the next call.
+  emscripten::val exportDatabase() {
+    Status s = engine_->ExportDatabase(&image_);
+    failed_ = !s.ok();
+    if (failed_) return emscripten::val(s.ToJson());
+    return emscripten::val(emscripten::typed_memory_view(image_.size(), reinterpret_cast<const uint8_t*>(image_.data())));
+  }
+  void releaseExport() { std::string().swap(image_); }
+
+ private:
+  std::string Finish(const Status& s, std::string out) {
+    failed_ = !s.ok();
+    return failed_ ? s.ToJson() : out;
+  }
+  std::unique_ptr<Engine> engine_;
+  bool failed_ = false;
+  std::string image_;
+};
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(edgestay) {
+  emscripten::class_<Core>("Core")
+      .constructor<>()
+      .function("open", &Core::open)
+      .function("setNow", &Core::setNow)
+      .function("failed", &Core::failed)
+      .function("call", &Core::call)
+      .function("applyChanges", &Core::applyChanges)
+      .function("beginChanges", &Core::beginChanges)
+      .function("applyChangesPart", &Core::applyChangesPart)
+      .function("commitChanges", &Core::commitChanges)
+      .function("abortChanges", &Core::abortChanges)
+      .function("takeEvents", &Core::takeEvents)
+      .function("exportDatabase", &Core::exportDatabase)
+      .function("releaseExport", &Core::releaseExport);
+}

@@ -1,0 +1,218 @@
+// The edgestay package: openEngine() and the Engine class over the wasm core.
+//
+// The wrapper converts arguments to one JSON string per call, turns the core's error
+// results into EdgestayError, and fans the core's change events out to listeners. It
+// holds no booking logic: every rule lives in the C++ core (wasm/).
+import { EdgestayError } from './errors.mjs';
+import { loadCore } from './loader.mjs';
+
+export { EdgestayError };
+
+// Rows per part when a large batch object is handed to the core in pieces (keeps the
+// JSON string and its parse tree small; the batch is still one transaction).
+const PART_ROWS = 50000;
+const EVENT_TYPES = new Set(['inventory', 'booking', 'roomType', 'specialDay', 'hotel', 'sync']);
+
+function toBytes(snapshot) {
+  if (snapshot == null) return new Uint8Array(0);
+  if (snapshot instanceof Uint8Array) return snapshot;
+  if (snapshot instanceof ArrayBuffer) return new Uint8Array(snapshot);
+  if (ArrayBuffer.isView(snapshot)) return new Uint8Array(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength);
+  throw new EdgestayError('INVALID_ARGUMENT', 'snapshot must be a Uint8Array or ArrayBuffer');
+}
+
+function rowCount(change) {
+  return Array.isArray(change?.rows) ? change.rows.length : 1;
+}
+
+export async function openEngine(options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw new EdgestayError('INVALID_ARGUMENT', 'openEngine options must be an object');
+  }
+  const { now = Date.now, persistence = null } = options;
+  if (typeof now !== 'function') throw new EdgestayError('INVALID_ARGUMENT', 'now must be a function returning ms');
+  let snapshot = options.snapshot;
+  if (snapshot == null && persistence?.load) snapshot = await persistence.load();
+  const module = await loadCore(options.module ?? {});
+  const core = new module.Core();
+  const error = core.open(toBytes(snapshot));
+  if (error) {
+    core.delete();
+    throw EdgestayError.fromJson(error);
+  }
+  return new Engine(core, { now, persistence });
+}
+
+export class Engine {
+  #core;
+  #now;
+  #listeners = new Map();
+  #persistence;
+  #saveTimer = null;
+
+  constructor(core, { now, persistence }) {
+    this.#core = core;
+    this.#now = now;
+    this.#persistence = persistence;
+  }
+
+  #live() {
+    if (!this.#core) throw new EdgestayError('ENGINE_CLOSED', 'the engine is closed');
+    this.#core.setNow(this.#now());
+    return this.#core;
+  }
+
+  #call(method, args) {
+    const core = this.#live();
+    let text;
+    try {
+      text = JSON.stringify(args ?? {});
+    } catch (e) {
+      throw new EdgestayError('INVALID_ARGUMENT', `arguments cannot be serialized: ${e.message}`);
+    }
+    const out = core.call(method, text);
+    if (core.failed()) throw EdgestayError.fromJson(out);
+    return JSON.parse(out);
+  }
+
+  #check(out) {
+    if (this.#core.failed()) throw EdgestayError.fromJson(out);
+    return out;
+  }
+
+  // ---- queries -------------------------------------------------------------------
+  getRoomTypes(hotelId) { return this.#call('getRoomTypes', { hotelId }); }
+  checkRoomAvailability(query) { return this.#call('checkRoomAvailability', query); }
+  getAllRoomAvailability(query) { return this.#call('getAllRoomAvailability', query); }
+  batchCheckAvailability(queries) { return this.#call('batchCheckAvailability', { queries }); }
+  getCalendar(query) { return this.#call('getCalendar', query); }
+  getUserBookingsWithRoomType(userId, options = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new EdgestayError('INVALID_ARGUMENT', 'options must be an object');
+    }
+    return this.#call('getUserBookingsWithRoomType', { ...options, userId });
+  }
+  getBookingStatistics(query) { return this.#call('getBookingStatistics', query); }
+  getOccupancyRate(query) { return this.#call('getOccupancyRate', query); }
+
+  // ---- writes --------------------------------------------------------------------
+  applyChanges(batch) {
+    const core = this.#live();
+    let result;
+    if (typeof batch === 'string') {
+      result = JSON.parse(this.#check(core.applyChanges(batch)));
+    } else if (batch !== null && typeof batch === 'object' && !Array.isArray(batch)) {
+      const changes = batch.changes;
+      const total = Array.isArray(changes) ? changes.reduce((n, c) => n + rowCount(c), 0) : 0;
+      if (total <= PART_ROWS) {
+        result = JSON.parse(this.#check(core.applyChanges(JSON.stringify(batch))));
+      } else {
+        result = this.#applyInParts(core, batch);
+      }
+    } else {
+      throw new EdgestayError('INVALID_BATCH', 'a change batch must be an object or a JSON string');
+    }
+    this.#afterWrite();
+    this.#emit('sync', result);
+    return result;
+  }
+
+  #applyInParts(core, batch) {
+    const { changes, ...header } = batch;
+    const part = (list) => JSON.stringify({ ...header, changes: list });
+    this.#check(core.beginChanges());
+    try {
+      let group = [];
+      let groupStart = 0;
+      let groupRows = 0;
+      const flush = () => {
+        if (group.length) this.#check(core.applyChangesPart(part(group), groupStart, 0));
+        group = [];
+        groupRows = 0;
+      };
+      changes.forEach((change, i) => {
+        const rows = rowCount(change);
+        if (rows > PART_ROWS) {
+          flush();
+          for (let r = 0; r < rows; r += PART_ROWS) {
+            const slice = { ...change, rows: change.rows.slice(r, r + PART_ROWS) };
+            this.#check(core.applyChangesPart(part([slice]), i, r));
+          }
+          groupStart = i + 1;
+          return;
+        }
+        if (groupRows + rows > PART_ROWS) {
+          flush();
+          groupStart = i;
+        }
+        if (!group.length) groupStart = i;
+        group.push(change);
+        groupRows += rows;
+      });
+      flush();
+    } catch (e) {
+      core.abortChanges();
+      throw e;
+    }
+    return JSON.parse(this.#check(core.commitChanges()));
+  }
+
+  // ---- database image ------------------------------------------------------------
+  exportDatabase() {
+    const core = this.#live();
+    const view = core.exportDatabase();
+    if (core.failed()) throw EdgestayError.fromJson(view);
+    const copy = new Uint8Array(view);  // the view points into wasm memory
+    core.releaseExport();
+    return copy;
+  }
+
+  async persist() {
+    if (!this.#persistence?.save) throw new EdgestayError('INVALID_ARGUMENT', 'no persistence.save configured');
+    clearTimeout(this.#saveTimer);
+    this.#saveTimer = null;
+    await this.#persistence.save(this.exportDatabase());
+  }
+
+  // ---- events --------------------------------------------------------------------
+  on(type, listener) {
+    if (!EVENT_TYPES.has(type)) throw new EdgestayError('INVALID_ARGUMENT', `unknown event '${type}'`);
+    if (typeof listener !== 'function') throw new EdgestayError('INVALID_ARGUMENT', 'listener must be a function');
+    if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
+    this.#listeners.get(type).add(listener);
+    return () => this.#listeners.get(type)?.delete(listener);
+  }
+
+  #emit(type, payload) {
+    const set = this.#listeners.get(type);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        listener(payload);
+      } catch (e) {
+        queueMicrotask(() => { throw e; });  // a listener's bug must not undo a committed write
+      }
+    }
+  }
+
+  #afterWrite() {
+    const events = JSON.parse(this.#core.takeEvents());
+    for (const { type, ...payload } of events) this.#emit(type, payload);
+    if (this.#persistence?.save && this.#persistence.autoSaveMs !== 0) {
+      clearTimeout(this.#saveTimer);
+      this.#saveTimer = setTimeout(() => {
+        this.#saveTimer = null;
+        if (this.#core) Promise.resolve(this.#persistence.save(this.exportDatabase())).catch(() => {});
+      }, this.#persistence.autoSaveMs ?? 1000);
+      this.#saveTimer.unref?.();
+    }
+  }
+
+  close() {
+    if (!this.#core) return;
+    clearTimeout(this.#saveTimer);
+    this.#core.delete();
+    this.#core = null;
+    this.#listeners.clear();
+  }
+}

@@ -1,0 +1,268 @@
+// Change batch decoding: structure and per-row validation (sync/FORMAT.md §1).
+#include "edgestay/protocol/change_batch.h"
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "edgestay/date.h"
+
+namespace edgestay::protocol {
+namespace {
+
+using json = nlohmann::json;
+
+std::string PathOf(const RowPosition& pos) {
+  std::string p = "changes[" + std::to_string(pos.change) + "]";
+  p += pos.row >= 0 ? ".rows[" + std::to_string(pos.row) + "]" : ".row";
+  return p;
+}
+
+Status BatchError(std::string message) { return Status::Error("INVALID_BATCH", std::move(message)); }
+
+// Reads an integer from a JSON number; rejects fractions and values beyond int64.
+bool ReadInt(const json& v, int64_t* out) {
+  if (v.is_number_integer()) {
+    *out = v.get<int64_t>();
+    return true;
+  }
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(INT64_MAX)) return false;
+    *out = static_cast<int64_t>(u);
+    return true;
+  }
+  return false;
+}
+
+Status ValidateValue(const ColumnSpec& col, const json& v, const RowPosition& pos, Value* out) {
+  auto bad = [&](std::string problem) { return RowError("INVALID_ROW", pos, col.name, problem); };
+  if (v.is_null()) {
+    if (!col.nullable) return bad("must not be null");
+    out->kind = Value::kNull;
+    return Status::Ok();
+  }
+  switch (col.type) {
+    case ColType::kId:
+    case ColType::kInt:
+    case ColType::kMillis: {
+      int64_t i;
+      if (!ReadInt(v, &i)) return bad("must be an integer");
+      if (i < col.min || i > col.max) {
+        return bad("must be in " + std::to_string(col.min) + ".." + std::to_string(col.max));
+      }
+      out->kind = Value::kInt;
+      out->i = i;
+      return Status::Ok();
+    }
+    case ColType::kBool: {
+      int64_t i;
+      if (v.is_boolean()) {
+        i = v.get<bool>() ? 1 : 0;
+      } else if (!ReadInt(v, &i) || (i != 0 && i != 1)) {
+        return bad("must be 0, 1, true or false");
+      }
+      out->kind = Value::kInt;
+      out->i = i;
+      return Status::Ok();
+    }
+    case ColType::kText:
+    case ColType::kDate:
+    case ColType::kEnum: {
+      if (!v.is_string()) return bad("must be a string");
+      const std::string& s = v.get_ref<const std::string&>();
+      if (col.type == ColType::kDate) {
+        Day d;
+        if (!ParseDate(s, &d)) return RowError("INVALID_ROW", pos, col.name, "must be a date YYYY-MM-DD");
+      } else if (col.type == ColType::kEnum) {
+        bool found = false;
+        for (const char* e : col.enum_values) found = found || s == e;
+        if (!found) return bad("unknown value '" + s.substr(0, 40) + "'");
+      } else if (static_cast<int64_t>(s.size()) < col.min || static_cast<int64_t>(s.size()) > col.max) {
+        return bad("length must be in " + std::to_string(col.min) + ".." + std::to_string(col.max));
+      }
+      out->kind = Value::kText;
+      out->s = s;
+      return Status::Ok();
+    }
+  }
+  return bad("unsupported type");
+}
+
+// Checks that involve two columns of the same row.
+Status CrossCheck(const TableSpec& table, const std::vector<Value>& values, const RowPosition& pos) {
+  const std::string_view name = table.name;
+  if (name == "room_inventory") {
+    const Value& total = values[2];
+    const Value& available = values[3];
+    if (total.kind == Value::kInt && available.kind == Value::kInt && available.i > total.i) {
+      return RowError("INVALID_ROW", pos, "available", "must be <= total (" + std::to_string(total.i) + ")");
+    }
+  }
+  if (name == "bookings" || name == "waitlist") {
+    const int start = table.ColumnIndex("start_date"), end = table.ColumnIndex("end_date");
+    if (values[start].kind == Value::kText && values[end].kind == Value::kText && values[end].s <= values[start].s) {
+      return RowError("INVALID_ROW", pos, "end_date", "must be after start_date");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckKeyPresent(const TableSpec& table, const std::vector<Value>& values, const RowPosition& pos) {
+  for (int k : table.key) {
+    if (values[k].kind == Value::kAbsent) {
+      return RowError("INVALID_ROW", pos, table.columns[k].name, "key column is missing");
+    }
+  }
+  return Status::Ok();
+}
+
+Status DecodeObjectRow(const TableSpec& table, const json& row, const RowPosition& pos, bool key_only,
+                       std::vector<Value>* values) {
+  for (auto& v : *values) v = Value{};
+  if (!row.is_object()) return RowError("INVALID_BATCH", pos, key_only ? "key" : "row", "must be an object");
+  for (auto it = row.begin(); it != row.end(); ++it) {
+    const int idx = table.ColumnIndex(it.key());
+    if (idx < 0) return RowError("INVALID_BATCH", pos, it.key(), std::string("unknown column of ") + table.name);
+    if (key_only) {
+      bool is_key = false;
+      for (int k : table.key) is_key = is_key || k == idx;
+      if (!is_key) return RowError("INVALID_BATCH", pos, it.key(), "not a key column");
+    }
+    ES_RETURN_IF_ERROR(ValidateValue(table.columns[idx], it.value(), pos, &(*values)[idx]));
+  }
+  ES_RETURN_IF_ERROR(CheckKeyPresent(table, *values, pos));
+  return key_only ? Status::Ok() : CrossCheck(table, *values, pos);
+}
+
+Status DecodeChange(const json& change, int index, const RowSink& sink, std::vector<Value>* values) {
+  const std::string where = "changes[" + std::to_string(index) + "]";
+  if (!change.is_object()) return BatchError(where + ": must be an object");
+  auto op_it = change.find("op");
+  auto table_it = change.find("table");
+  if (op_it == change.end() || !op_it->is_string()) return BatchError(where + ".op: must be \"upsert\" or \"delete\"");
+  if (table_it == change.end() || !table_it->is_string()) return BatchError(where + ".table: must be a table name");
+  const std::string& op_name = op_it->get_ref<const std::string&>();
+  const TableSpec* table = FindTable(table_it->get_ref<const std::string&>());
+  if (!table) return BatchError(where + ".table: unknown table '" + table_it->get<std::string>().substr(0, 40) + "'");
+  values->assign(table->columns.size(), Value{});
+  RowPosition pos{index, -1};
+
+  if (op_name == "delete") {
+    auto key = change.find("key");
+    if (key == change.end()) return BatchError(where + ".key: required for delete");
+    ES_RETURN_IF_ERROR(DecodeObjectRow(*table, *key, pos, /*key_only=*/true, values));
+    return sink(RowChange{Op::kDelete, table, values->data(), pos});
+  }
+  if (op_name != "upsert") return BatchError(where + ".op: must be \"upsert\" or \"delete\"");
+
+  auto row = change.find("row");
+  auto rows = change.find("rows");
+  if ((row != change.end()) == (rows != change.end())) return BatchError(where + ": an upsert has either row or rows");
+  if (row != change.end()) {
+    ES_RETURN_IF_ERROR(DecodeObjectRow(*table, *row, pos, false, values));
+    return sink(RowChange{Op::kUpsert, table, values->data(), pos});
+  }
+
+  auto columns = change.find("columns");
+  if (columns == change.end() || !columns->is_array() || columns->empty()) {
+    return BatchError(where + ".columns: must be a non-empty array of column names");
+  }
+  if (!rows->is_array()) return BatchError(where + ".rows: must be an array");
+  std::vector<int> col_index;
+  for (const json& c : *columns) {
+    const int idx = c.is_string() ? table->ColumnIndex(c.get_ref<const std::string&>()) : -1;
+    if (idx < 0) return BatchError(where + ".columns: unknown column " + c.dump().substr(0, 40) + " of " + table->name);
+    for (int seen : col_index) {
+      if (seen == idx) return BatchError(where + ".columns: duplicate column " + c.dump());
+    }
+    col_index.push_back(idx);
+  }
+  int r = 0;
+  for (const json& rv : *rows) {
+    pos.row = r++;
+    if (!rv.is_array() || rv.size() != col_index.size()) {
+      return RowError("INVALID_BATCH", pos, "", "must be an array of " + std::to_string(col_index.size()) + " values");
+    }
+    for (auto& v : *values) v = Value{};
+    for (size_t c = 0; c < col_index.size(); ++c) {
+      ES_RETURN_IF_ERROR(ValidateValue(table->columns[col_index[c]], rv[c], pos, &(*values)[col_index[c]]));
+    }
+    ES_RETURN_IF_ERROR(CheckKeyPresent(*table, *values, pos));
+    ES_RETURN_IF_ERROR(CrossCheck(*table, *values, pos));
+    ES_RETURN_IF_ERROR(sink(RowChange{Op::kUpsert, table, values->data(), pos}));
+  }
+  return Status::Ok();
+}
+
+bool ReadCursor(const json& v, std::string* out) {
+  if (v.is_string()) {
+    *out = v.get<std::string>();
+    return out->size() <= 128;
+  }
+  int64_t i;
+  if (ReadInt(v, &i)) {
+    *out = std::to_string(i);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status RowError(std::string code, const RowPosition& pos, std::string_view field, std::string_view problem) {
+  std::string message = PathOf(pos);
+  if (!field.empty()) {
+    message += ".";
+    message += field;
+  }
+  message += ": ";
+  message += problem;
+  std::string details = "{\"change\":" + std::to_string(pos.change) +
+                        ",\"row\":" + (pos.row >= 0 ? std::to_string(pos.row) : std::string("null")) +
+                        ",\"field\":" + (field.empty() ? std::string("null") : json(std::string(field)).dump()) + "}";
+  return Status::Error(std::move(code), std::move(message), std::move(details));
+}
+
+Status DecodeChangeBatch(std::string_view text, const std::function<Status(const BatchHeader&)>& on_header,
+                         const RowSink& sink) {
+  json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return Status::Error("INVALID_JSON", "the change batch is not valid JSON");
+  if (!doc.is_object()) return BatchError("a change batch must be a JSON object");
+  auto format = doc.find("format");
+  if (format == doc.end() || !format->is_string() || format->get_ref<const std::string&>() != kChangeFormat) {
+    return BatchError("format: must be \"" + std::string(kChangeFormat) + "\"");
+  }
+  BatchHeader header;
+  if (auto it = doc.find("since"); it != doc.end()) {
+    std::string s;
+    if (it->is_null()) {
+      header.since_is_null = true;
+    } else if (ReadCursor(*it, &s)) {
+      header.since = s;
+    } else {
+      return BatchError("since: must be a cursor string, integer or null");
+    }
+  }
+  if (auto it = doc.find("cursor"); it != doc.end() && !it->is_null()) {
+    std::string s;
+    if (!ReadCursor(*it, &s)) return BatchError("cursor: must be a string of at most 128 characters or an integer");
+    header.cursor = s;
+  }
+  if (auto it = doc.find("syncedAt"); it != doc.end() && !it->is_null()) {
+    int64_t ms;
+    if (!ReadInt(*it, &ms) || ms < 0) return BatchError("syncedAt: must be ms since the epoch");
+    header.synced_at = ms;
+  }
+  auto changes = doc.find("changes");
+  if (changes == doc.end() || !changes->is_array()) return BatchError("changes: must be an array");
+  header.change_count = static_cast<int64_t>(changes->size());
+  ES_RETURN_IF_ERROR(on_header(header));
+  std::vector<Value> values;
+  int index = 0;
+  for (const json& change : *changes) {
+    ES_RETURN_IF_ERROR(DecodeChange(change, index++, sink, &values));
+  }
+  return Status::Ok();
+}
+
+}  // namespace edgestay::protocol

@@ -1,0 +1,64 @@
+// Decoding and validating a change batch (sync/FORMAT.md §1), row by row.
+//
+// The decoder checks everything a batch can get wrong on its own (structure, types,
+// ranges, available <= total within a row) and hands each valid row to a sink in order,
+// without materializing the batch: a 1.5M-row inventory load is streamed into SQLite.
+// Checks that need the database (foreign keys, existing rows) belong to the sink.
+// Invariant: the sink sees rows in batch order, and decoding stops at the first error.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "edgestay/protocol/tables.h"
+#include "edgestay/status.h"
+
+namespace edgestay::protocol {
+
+inline constexpr std::string_view kChangeFormat = "edgestay.changes/1";
+
+struct Value {
+  enum Kind { kAbsent, kNull, kInt, kText } kind = kAbsent;
+  int64_t i = 0;
+  std::string_view s;  // points into the decoded document; valid during the sink call
+};
+
+enum class Op { kUpsert, kDelete };
+
+// Where a row sits in the batch, for error messages: changes[change].rows[row].
+struct RowPosition {
+  int change = 0;
+  int row = -1;  // -1 for the single-row forms (`row`, `key`)
+};
+
+struct RowChange {
+  Op op;
+  const TableSpec* table;
+  const Value* values;  // one per table column, kAbsent when not given (deletes: key only)
+  RowPosition pos;
+};
+
+using RowSink = std::function<Status(const RowChange&)>;
+
+struct BatchHeader {
+  std::optional<std::string> since;  // absent when the batch has no `since`
+  bool since_is_null = false;        // "since": null, i.e. continues from the empty state
+  std::optional<std::string> cursor;
+  std::optional<int64_t> synced_at;
+  int64_t change_count = 0;
+};
+
+// Parses `text` and validates it, calling `on_header` once (before any row; it may
+// reject the batch, e.g. a cursor mismatch) and then `sink` for every row.
+Status DecodeChangeBatch(std::string_view text,
+                         const std::function<Status(const BatchHeader&)>& on_header,
+                         const RowSink& sink);
+
+// The error every row-level problem produces, e.g.
+// INVALID_ROW "changes[3].rows[12].available: must be <= total (8)".
+Status RowError(std::string code, const RowPosition& pos, std::string_view field, std::string_view problem);
+
+}  // namespace edgestay::protocol

@@ -1,0 +1,59 @@
+// Engine: one local booking database — SQLite in memory plus prepared queries.
+//
+// An Engine answers the queries of docs/API.md and ingests change batches
+// (sync/FORMAT.md). Its face toward the bindings is JSON in, JSON out: one call per
+// query, answers written as the string that crosses the wasm boundary. The engine is
+// single-threaded, like the JS that drives it. Invariant: a failed call changes nothing
+// (every write is one SQLite transaction that rolls back on error).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "edgestay/status.h"
+
+namespace edgestay {
+
+class Engine {
+ public:
+  // Opens an engine over `snapshot` (an SQLite image; empty = a new database).
+  static Status Open(std::string_view snapshot, std::unique_ptr<Engine>* out);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // The clock every time-dependent rule reads (ms since the epoch).
+  void SetNow(int64_t now_ms);
+  int64_t now() const;
+
+  // Runs the query or write `method` (the JS API's method name) with `args_json`.
+  // On success `*out` is the answer's JSON; on failure the Status says why.
+  Status Call(std::string_view method, std::string_view args_json, std::string* out);
+
+  // Applies one change batch atomically. `*out` = {"applied":n,"cursor":...}.
+  Status ApplyChanges(std::string_view batch_json, std::string* out);
+
+  // The same, in parts, for batches too large to pass as one string: Begin, then each
+  // part (a change batch whose change/row positions start at the given offsets), then
+  // Commit. Any failing part aborts the whole batch.
+  Status BeginChanges();
+  Status ApplyChangesPart(std::string_view part_json, int change_offset, int row_offset);
+  Status CommitChanges(std::string* out);
+  void AbortChanges();
+
+  // A plain SQLite image of the whole database.
+  Status ExportDatabase(std::string* image);
+
+  // Events raised since the last call, as a JSON array (then cleared).
+  std::string TakeEvents();
+
+  struct Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace edgestay

@@ -1,0 +1,372 @@
+// Applying change batches (sync/FORMAT.md §1): one SQLite transaction per batch.
+//
+// Rows arrive already validated in isolation by sync/protocol; this module adds what
+// needs the database: foreign keys, "still referenced" on delete, upsert versus partial
+// update, mapping a central booking onto the local row it confirms, and collecting the
+// change events that drive cache invalidation and JS listeners.
+#include <unordered_set>
+
+#include "edgestay/protocol/tables.h"
+#include "engine_impl.h"
+#include "json_writer.h"
+
+namespace edgestay {
+namespace {
+
+using protocol::ColumnSpec;
+using protocol::ColType;
+using protocol::Op;
+using protocol::RowChange;
+using protocol::TableSpec;
+using protocol::Value;
+
+bool IsRequired(const ColumnSpec& c) { return !c.nullable && !c.has_default; }
+
+void Bind(Stmt& st, int index, const Value& v) {
+  switch (v.kind) {
+    case Value::kInt: st.BindInt(index, v.i); break;
+    case Value::kText: st.BindText(index, v.s); break;
+    default: st.BindNull(index); break;
+  }
+}
+
+void Widen(std::map<int64_t, std::pair<Day, Day>>* ranges, int64_t key, Day first, Day last) {
+  auto [it, inserted] = ranges->try_emplace(key, first, last);
+  if (!inserted) {
+    it->second.first = std::min(it->second.first, first);
+    it->second.second = std::max(it->second.second, last);
+  }
+}
+
+Day DayOf(const Value& v) {
+  Day d = 0;
+  ParseDate(v.s, &d);
+  return d;
+}
+
+}  // namespace
+
+Status Engine::Impl::ApplyPart(std::string_view text, int change_offset, int row_offset, bool first_part) {
+  auto on_header = [&](const protocol::BatchHeader& h) -> Status {
+    if (first_part && (h.since || h.since_is_null)) {
+      const bool matches = h.since_is_null ? !cursor.has_value() : (cursor && *cursor == *h.since);
+      if (!matches) {
+        return Status::Error("CURSOR_MISMATCH",
+                             "the batch continues from cursor " + (h.since ? *h.since : std::string("null")) +
+                                 " but the engine is at " + (cursor ? *cursor : std::string("null")));
+      }
+    }
+    if (h.cursor) batch_cursor = h.cursor;
+    if (h.synced_at) batch_synced_at = h.synced_at;
+    return Status::Ok();
+  };
+  auto sink = [&](const RowChange& change) -> Status {
+    if (change_offset == 0 && row_offset == 0) return ApplyRow(change);
+    RowChange shifted = change;
+    if (shifted.pos.change == 0 && shifted.pos.row >= 0) shifted.pos.row += row_offset;
+    shifted.pos.change += change_offset;
+    return ApplyRow(shifted);
+  };
+  return protocol::DecodeChangeBatch(text, on_header, sink);
+}
+
+Status Engine::Impl::ApplyRow(const RowChange& change) {
+  const TableSpec& table = *change.table;
+  const std::string_view name = table.name;
+  const size_t ncols = table.columns.size();
+  std::vector<Value> values(change.values, change.values + ncols);
+  auto& known = known_ids;
+
+  auto exists = [&](const char* ref_table, int64_t id) -> Status {
+    auto& memo = known[ref_table];
+    if (memo.count(id)) return Status::Ok();
+    std::string sql = std::string("SELECT 1 FROM ") + ref_table + " WHERE id = ?";
+    Stmt* st;
+    ES_RETURN_IF_ERROR(Prepared(sql.c_str(), &st));
+    StmtScope s(*st);
+    s->BindInt(1, id);
+    if (s->Step() != SQLITE_ROW) return Status::Error("NOT_FOUND", "");
+    memo.insert(id);
+    return Status::Ok();
+  };
+
+  if (change.op == Op::kUpsert) {
+    // Foreign keys.
+    for (size_t c = 0; c < ncols; ++c) {
+      const ColumnSpec& col = table.columns[c];
+      if (!col.ref_table || values[c].kind != Value::kInt) continue;
+      if (!exists(col.ref_table, values[c].i).ok()) {
+        std::string what = std::string(col.ref_table);
+        if (!what.empty() && what.back() == 's') what.pop_back();
+        return protocol::RowError("FOREIGN_KEY", change.pos, col.name,
+                                  "no " + what + " with id " + std::to_string(values[c].i));
+      }
+    }
+    if (name == "bookings") {
+      // A central booking that confirms a local one updates the local row.
+      const int origin = table.ColumnIndex("origin");
+      const bool local = values[origin].kind == Value::kText && values[origin].s == "local";
+      if (!local) {
+        Stmt* st;
+        ES_RETURN_IF_ERROR(Prepared("SELECT id FROM bookings WHERE server_id = ? AND origin = 'local'", &st));
+        StmtScope s(*st);
+        s->BindInt(1, values[0].i);
+        if (s->Step() == SQLITE_ROW) {
+          values[table.ColumnIndex("server_id")] = Value{Value::kInt, values[0].i, {}};
+          values[0].i = s->Int(0);
+          values[origin] = Value{};  // keep origin 'local'; server_id already names the central id
+        }
+      }
+      // The room type must belong to the booking's hotel.
+      const int hotel = table.ColumnIndex("hotel_id"), rt = table.ColumnIndex("room_type_id");
+      if (values[hotel].kind == Value::kInt && values[rt].kind == Value::kInt) {
+        Stmt* st;
+        ES_RETURN_IF_ERROR(Prepared("SELECT hotel_id FROM room_types WHERE id = ?", &st));
+        StmtScope s(*st);
+        s->BindInt(1, values[rt].i);
+        if (s->Step() == SQLITE_ROW && s->Int(0) != values[hotel].i) {
+          return protocol::RowError("FOREIGN_KEY", change.pos, "room_type_id",
+                                    "room type " + std::to_string(values[rt].i) + " is not a room type of hotel " +
+                                        std::to_string(values[hotel].i));
+        }
+      }
+    }
+  }
+
+  // Bookings: note the old row's user and range too, for invalidation.
+  auto note_booking = [&](int64_t id) -> Status {
+    Stmt* st;
+    ES_RETURN_IF_ERROR(
+        Prepared("SELECT user_id, room_type_id, start_date, end_date FROM bookings WHERE id = ?", &st));
+    StmtScope s(*st);
+    s->BindInt(1, id);
+    if (s->Step() == SQLITE_ROW) {
+      Day a = 0, b = 0;
+      ParseDate(s->Text(2), &a);
+      ParseDate(s->Text(3), &b);
+      batch_events.booking_users.insert(s->Int(0));
+      Widen(&batch_events.booking_ranges, s->Int(1), a, b - 1);
+    }
+    return Status::Ok();
+  };
+  if (name == "bookings") ES_RETURN_IF_ERROR(note_booking(values[0].i));
+
+  // Build (or reuse) the statement for this table and this set of columns.
+  uint64_t mask = 0;
+  bool has_all_required = true, has_non_key = false;
+  for (size_t c = 0; c < ncols; ++c) {
+    const bool present = values[c].kind != Value::kAbsent;
+    if (present) mask |= uint64_t{1} << c;
+    if (!present && IsRequired(table.columns[c])) has_all_required = false;
+    bool is_key = false;
+    for (int k : table.key) is_key = is_key || k == static_cast<int>(c);
+    if (present && !is_key) has_non_key = true;
+  }
+  if (change.op == Op::kDelete) mask |= uint64_t{1} << 63;
+
+  auto& slot = write_stmts[{&table, mask}];
+  if (!slot) {
+    std::string sql, where;
+    for (int k : table.key) {
+      where += where.empty() ? " WHERE " : " AND ";
+      where += std::string(table.columns[k].name) + " = ?";
+    }
+    if (change.op == Op::kDelete) {
+      sql = std::string("DELETE FROM ") + table.name + where;
+    } else if (has_all_required) {
+      std::string cols, params, updates, key;
+      for (size_t c = 0; c < ncols; ++c) {
+        if (!(mask >> c & 1)) continue;
+        cols += (cols.empty() ? "" : ", ") + std::string(table.columns[c].name);
+        params += params.empty() ? "?" : ", ?";
+        bool is_key = false;
+        for (int k : table.key) is_key = is_key || k == static_cast<int>(c);
+        if (!is_key) {
+          updates += (updates.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = excluded." +
+                     table.columns[c].name;
+        }
+      }
+      for (int k : table.key) key += (key.empty() ? "" : ", ") + std::string(table.columns[k].name);
+      sql = std::string("INSERT INTO ") + table.name + " (" + cols + ") VALUES (" + params + ") ON CONFLICT (" + key +
+            ") DO " + (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates);
+    } else {
+      std::string sets;
+      for (size_t c = 0; c < ncols; ++c) {
+        bool is_key = false;
+        for (int k : table.key) is_key = is_key || k == static_cast<int>(c);
+        if (!(mask >> c & 1) || is_key) continue;
+        sets += (sets.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = ?";
+      }
+      if (!has_non_key) sets = std::string(table.columns[table.key[0]].name) + " = " + table.columns[table.key[0]].name;
+      sql = std::string("UPDATE ") + table.name + " SET " + sets + where;
+    }
+    slot = std::make_unique<Stmt>();
+    ES_RETURN_IF_ERROR(slot->Prepare(db, sql));
+  }
+  Stmt& st = *slot;
+  int param = 1;
+  if (change.op == Op::kDelete || !has_all_required) {
+    if (change.op == Op::kUpsert) {
+      for (size_t c = 0; c < ncols; ++c) {
+        bool is_key = false;
+        for (int k : table.key) is_key = is_key || k == static_cast<int>(c);
+        if ((mask >> c & 1) && !is_key) Bind(st, param++, values[c]);
+      }
+    }
+    for (int k : table.key) Bind(st, param++, values[k]);
+  } else {
+    for (size_t c = 0; c < ncols; ++c) {
+      if (mask >> c & 1) Bind(st, param++, values[c]);
+    }
+  }
+
+  if (change.op == Op::kDelete) {
+    // Refuse deletes that would leave rows pointing nowhere.
+    struct Ref { const char* table; const char* sql; };
+    static const std::vector<std::pair<std::string, std::vector<Ref>>> kRefs = {
+        {"hotels",
+         {{"room_types", "SELECT 1 FROM room_types WHERE hotel_id = ? LIMIT 1"},
+          {"booking_rules", "SELECT 1 FROM booking_rules WHERE hotel_id = ? LIMIT 1"},
+          {"special_days", "SELECT 1 FROM special_days WHERE hotel_id = ? LIMIT 1"},
+          {"bookings", "SELECT 1 FROM bookings WHERE hotel_id = ? LIMIT 1"},
+          {"waitlist", "SELECT 1 FROM waitlist WHERE hotel_id = ? LIMIT 1"}}},
+        {"room_types",
+         {{"room_inventory", "SELECT 1 FROM room_inventory WHERE room_type_id = ? LIMIT 1"},
+          {"bookings", "SELECT 1 FROM bookings WHERE room_type_id = ? LIMIT 1"},
+          {"waitlist", "SELECT 1 FROM waitlist WHERE room_type_id = ? LIMIT 1"}}},
+        {"bookings",
+         {{"payments", "SELECT 1 FROM payments WHERE booking_id = ? LIMIT 1"},
+          {"notifications", "SELECT 1 FROM notifications WHERE booking_id = ? LIMIT 1"}}},
+    };
+    for (const auto& [referenced, refs] : kRefs) {
+      if (referenced != name) continue;
+      for (const Ref& ref : refs) {
+        Stmt* q;
+        ES_RETURN_IF_ERROR(Prepared(ref.sql, &q));
+        StmtScope s(*q);
+        s->BindInt(1, values[0].i);
+        if (s->Step() == SQLITE_ROW) {
+          st.Reset();
+          return protocol::RowError("REFERENCED", change.pos, "id",
+                                    std::string("still referenced by ") + ref.table);
+        }
+      }
+      known[std::string(name)].erase(values[0].i);
+    }
+  }
+
+  const int rc = st.Step();
+  const int changed = sqlite3_changes(db);
+  st.Reset();
+  if (rc != SQLITE_DONE) {
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+      const bool inventory = name == "room_inventory";
+      return protocol::RowError("INVALID_ROW", change.pos, inventory ? "available" : "",
+                                inventory ? "must be <= total" : std::string("violates a constraint: ") + sqlite3_errmsg(db));
+    }
+    return SqliteError(db, std::string("apply ") + table.name);
+  }
+  if (change.op == Op::kUpsert && !has_all_required && changed == 0) {
+    for (size_t c = 0; c < ncols; ++c) {
+      if (values[c].kind == Value::kAbsent && IsRequired(table.columns[c])) {
+        return protocol::RowError("INVALID_ROW", change.pos, table.columns[c].name, "required for a new row");
+      }
+    }
+  }
+  ++batch_rows;
+
+  // Events.
+  if (name == "hotels") {
+    batch_events.hotels.insert(values[0].i);
+    facts_dirty = true;
+  } else if (name == "room_types") {
+    batch_events.room_types.insert(values[0].i);
+    facts_dirty = true;
+  } else if (name == "booking_rules") {
+    batch_events.hotels.insert(values[0].i);
+    facts_dirty = true;
+  } else if (name == "room_inventory") {
+    const Day d = DayOf(values[1]);
+    Widen(&batch_events.inventory, values[0].i, d, d);
+  } else if (name == "special_days") {
+    const Day d = DayOf(values[1]);
+    Widen(&batch_events.special_days, values[0].i, d, d);
+  } else if (name == "bookings" && change.op == Op::kUpsert) {
+    ES_RETURN_IF_ERROR(note_booking(values[0].i));
+  }
+  if (change.op == Op::kUpsert && table.columns[0].type == ColType::kId && table.key.size() == 1) {
+    known[std::string(name)].insert(values[0].i);
+  }
+  return Status::Ok();
+}
+
+Status Engine::Impl::Commit(std::string* out) {
+  if (batch_cursor) cursor = batch_cursor;
+  synced_at = batch_synced_at ? *batch_synced_at : now_ms;
+  Status s = SaveSyncState();
+  if (s.ok()) s = Exec(db, "COMMIT");
+  if (!s.ok()) {
+    Abort();
+    return s;
+  }
+  in_batch = false;
+  known_ids.clear();
+  if (facts_dirty) {
+    Status f = LoadFacts();
+    if (!f.ok()) return f;
+  }
+  Publish(batch_events);
+  std::string result;
+  JsonWriter w(&result);
+  w.BeginObject().Key("applied").Int(batch_rows).Key("cursor");
+  if (cursor) w.String(*cursor);
+  else w.Null();
+  w.EndObject();
+  *out = std::move(result);
+  return Status::Ok();
+}
+
+void Engine::Impl::Abort() {
+  if (in_batch) Exec(db, "ROLLBACK");
+  in_batch = false;
+  known_ids.clear();
+  batch_events = ChangeEvents{};
+  // Facts may have been read mid-batch; the sync state is re-read from the rolled-back db.
+  facts_dirty = true;
+  LoadSyncState();
+  LoadFacts();
+}
+
+Status Engine::BeginChanges() {
+  if (impl_->in_batch) return Status::Error("INVALID_ARGUMENT", "a change batch is already open");
+  ES_RETURN_IF_ERROR(Exec(impl_->db, "BEGIN"));
+  impl_->in_batch = true;
+  impl_->batch_rows = 0;
+  impl_->batch_cursor.reset();
+  impl_->batch_synced_at.reset();
+  impl_->batch_events = ChangeEvents{};
+  impl_->part_count = 0;
+  return Status::Ok();
+}
+
+Status Engine::ApplyChangesPart(std::string_view part_json, int change_offset, int row_offset) {
+  if (!impl_->in_batch) return Status::Error("INVALID_ARGUMENT", "no change batch is open");
+  Status s = impl_->ApplyPart(part_json, change_offset, row_offset, impl_->part_count++ == 0);
+  if (!s.ok()) impl_->Abort();
+  return s;
+}
+
+Status Engine::CommitChanges(std::string* out) {
+  if (!impl_->in_batch) return Status::Error("INVALID_ARGUMENT", "no change batch is open");
+  return impl_->Commit(out);
+}
+
+void Engine::AbortChanges() { impl_->Abort(); }
+
+Status Engine::ApplyChanges(std::string_view batch_json, std::string* out) {
+  ES_RETURN_IF_ERROR(BeginChanges());
+  ES_RETURN_IF_ERROR(ApplyChangesPart(batch_json, 0, 0));
+  return CommitChanges(out);
+}
+
+}  // namespace edgestay

@@ -1,0 +1,325 @@
+// Availability: the rules of DESIGN.md §2 / docs/API.md for one stay, all room types of
+// a hotel, a batch of stays, and the calendar grid.
+//
+// Every answer is computed from at most three statements (inventory rows, special days,
+// pending local bookings) over the whole date range at once, never one per night or
+// per room type.
+#include "engine_impl.h"
+#include "json_writer.h"
+
+namespace edgestay {
+namespace {
+
+constexpr const char* kInventoryCols =
+    "date, total, available, price_cents, min_stay, max_stay, closed_to_arrival, closed_to_departure, stop_sell";
+
+void FillNight(const Stmt& s, int first_col, Night* n) {
+  n->has_row = true;
+  n->total = s.Int(first_col + 1);
+  n->available = s.Int(first_col + 2);
+  n->price_cents = s.Int(first_col + 3);
+  n->min_stay = s.Int(first_col + 4);
+  n->max_stay = s.Int(first_col + 5);
+  n->closed_to_arrival = s.Int(first_col + 6) != 0;
+  n->closed_to_departure = s.Int(first_col + 7) != 0;
+  n->stop_sell = s.Int(first_col + 8) != 0;
+}
+
+// Effective price: DESIGN.md's multiplier, rounded half up in integer cents.
+int64_t ApplyMultiplier(int64_t price_cents, int64_t pct) { return (price_cents * pct + 50) / 100; }
+
+const char* Reason(const StayQuery& q, const HotelInfo& hotel, Day today, const std::vector<Night>& nights) {
+  const int64_t n = q.check_out - q.check_in;
+  const int64_t lead = q.check_in - today;
+  if (lead < hotel.min_lead_days) return "lead_time";
+  if (lead > hotel.max_advance_days) return "advance_window";
+  if (q.rooms > hotel.max_rooms_per_booking) return "max_rooms";
+  for (int64_t i = 0; i < n; ++i) {
+    if (!nights[i].has_row) return "no_inventory";
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    if (nights[i].stop_sell) return "stop_sell";
+  }
+  if (nights[0].closed_to_arrival) return "closed_to_arrival";
+  if (nights[n].has_row && nights[n].closed_to_departure) return "closed_to_departure";
+  if (n < nights[0].min_stay) return "min_stay";
+  if (nights[0].max_stay > 0 && n > nights[0].max_stay) return "max_stay";
+  for (int64_t i = 0; i < n; ++i) {
+    if (nights[i].available < q.rooms) return "sold_out";
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Status Engine::Impl::LoadNights(int64_t hotel_id, const std::vector<int64_t>& room_type_ids, Day from,
+                                Day to_inclusive, std::map<int64_t, std::vector<Night>>* out) {
+  const size_t span = static_cast<size_t>(to_inclusive - from + 1);
+  for (int64_t rt : room_type_ids) (*out)[rt].assign(span, Night{});
+  char from_text[10], to_text[10];
+  FormatDateTo(from, from_text);
+  FormatDateTo(to_inclusive, to_text);
+  const std::string_view from_sv(from_text, 10), to_sv(to_text, 10);
+  const bool single = room_type_ids.size() == 1;
+  Stmt* st;
+
+  // 1. Inventory rows.
+  if (single) {
+    static const std::string sql = std::string("SELECT ") + kInventoryCols +
+        " FROM room_inventory INDEXED BY room_inventory_roomTypeId_date_available_idx"
+        " WHERE room_type_id = ? AND date >= ? AND date <= ?";
+    ES_RETURN_IF_ERROR(Prepared(sql.c_str(), &st));
+  } else {
+    static const std::string sql = std::string("SELECT room_type_id, ") + kInventoryCols +
+        " FROM room_inventory INDEXED BY room_inventory_roomTypeId_date_available_idx"
+        " WHERE room_type_id IN (SELECT id FROM room_types WHERE hotel_id = ?) AND date >= ? AND date <= ?";
+    ES_RETURN_IF_ERROR(Prepared(sql.c_str(), &st));
+  }
+  {
+    StmtScope s(*st);
+    s->BindInt(1, single ? room_type_ids[0] : hotel_id);
+    s->BindText(2, from_sv);
+    s->BindText(3, to_sv);
+    const int first_col = single ? 0 : 1;
+    int rc;
+    while ((rc = s->Step()) == SQLITE_ROW) {
+      const int64_t rt = single ? room_type_ids[0] : s->Int(0);
+      auto it = out->find(rt);
+      if (it == out->end()) continue;
+      Day d;
+      if (!ParseDate(s->Text(first_col), &d)) continue;
+      FillNight(*s, first_col, &it->second[static_cast<size_t>(d - from)]);
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db, "read inventory");
+  }
+
+  // 2. Special days: price multiplier, min-stay override, blackout = stop sell.
+  ES_RETURN_IF_ERROR(Prepared("SELECT date, kind, price_multiplier_pct, min_stay FROM special_days"
+                              " WHERE hotel_id = ? AND date >= ? AND date <= ?", &st));
+  {
+    StmtScope s(*st);
+    s->BindInt(1, hotel_id);
+    s->BindText(2, from_sv);
+    s->BindText(3, to_sv);
+    while (s->Step() == SQLITE_ROW) {
+      Day d;
+      if (!ParseDate(s->Text(0), &d)) continue;
+      const size_t i = static_cast<size_t>(d - from);
+      const bool blackout = s->Text(1) == "blackout";
+      const int64_t pct = s->Int(2);
+      const bool has_min = !s->IsNull(3);
+      const int64_t min_stay = s->Int(3);
+      for (auto& [rt, nights] : *out) {
+        Night& n = nights[i];
+        if (!n.has_row) continue;
+        n.price_cents = ApplyMultiplier(n.price_cents, pct);
+        if (has_min) n.min_stay = min_stay;
+        if (blackout) n.stop_sell = true;
+      }
+    }
+  }
+
+  // 3. Local bookings not yet accepted by the centre hold their rooms.
+  if (single) {
+    ES_RETURN_IF_ERROR(Prepared(
+        "SELECT room_type_id, start_date, end_date, rooms FROM bookings"
+        " WHERE status IN ('HELD', 'PENDING_SYNC') AND start_date <= ? AND end_date > ?"
+        " AND origin = 'local' AND room_type_id = ? AND (status = 'PENDING_SYNC' OR hold_expires_at > ?)", &st));
+  } else {
+    ES_RETURN_IF_ERROR(Prepared(
+        "SELECT room_type_id, start_date, end_date, rooms FROM bookings"
+        " WHERE status IN ('HELD', 'PENDING_SYNC') AND start_date <= ? AND end_date > ?"
+        " AND origin = 'local' AND hotel_id = ? AND (status = 'PENDING_SYNC' OR hold_expires_at > ?)", &st));
+  }
+  {
+    StmtScope s(*st);
+    s->BindText(1, to_sv);
+    s->BindText(2, from_sv);
+    s->BindInt(3, single ? room_type_ids[0] : hotel_id);
+    s->BindInt(4, now_ms);
+    while (s->Step() == SQLITE_ROW) {
+      auto it = out->find(s->Int(0));
+      if (it == out->end()) continue;
+      Day a, b;
+      if (!ParseDate(s->Text(1), &a) || !ParseDate(s->Text(2), &b)) continue;
+      const int64_t rooms = s->Int(3);
+      for (Day d = std::max(a, from); d < b && d <= to_inclusive; ++d) {
+        it->second[static_cast<size_t>(d - from)].available -= rooms;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status Engine::Impl::ValidateStay(const StayQuery& q, const RoomTypeInfo** rt, const HotelInfo** hotel) {
+  ES_RETURN_IF_ERROR(EnsureFacts());
+  auto rt_it = room_types.find(q.room_type_id);
+  if (rt_it == room_types.end()) {
+    return Status::Error("UNKNOWN_ROOM_TYPE", "no room type with id " + std::to_string(q.room_type_id),
+                         "{\"roomTypeId\":" + std::to_string(q.room_type_id) + "}");
+  }
+  auto h_it = hotels.find(rt_it->second.hotel_id);
+  if (h_it == hotels.end()) return Status::Error("UNKNOWN_HOTEL", "the room type's hotel is missing");
+  const int64_t nights = q.check_out - q.check_in;
+  if (nights > h_it->second.max_nights) {
+    return Status::Error("STAY_TOO_LONG",
+                         "a stay of " + std::to_string(nights) + " nights is over the hotel's maximum of " +
+                             std::to_string(h_it->second.max_nights),
+                         "{\"nights\":" + std::to_string(nights) + ",\"maxNights\":" +
+                             std::to_string(h_it->second.max_nights) + "}");
+  }
+  *rt = &rt_it->second;
+  *hotel = &h_it->second;
+  return Status::Ok();
+}
+
+void Engine::Impl::WriteAnswer(const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel,
+                               const std::vector<Night>& nights, bool with_as_of, std::string* out) {
+  const int64_t n = q.check_out - q.check_in;
+  const char* reason = Reason(q, hotel, TodayAt(hotel), nights);
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("roomTypeId").Int(q.room_type_id).Key("hotelId").Int(rt.hotel_id);
+  w.Key("checkIn").String(FormatDate(q.check_in)).Key("checkOut").String(FormatDate(q.check_out));
+  w.Key("nights").Int(n).Key("rooms").Int(q.rooms);
+  w.Key("available").Bool(reason == nullptr).Key("reason");
+  if (reason) w.String(reason);
+  else w.Null();
+  w.Key("nightly").BeginArray();
+  int64_t total = 0;
+  bool priced = true;
+  char date[10];
+  for (int64_t i = 0; i < n; ++i) {
+    const Night& night = nights[static_cast<size_t>(i)];
+    FormatDateTo(q.check_in + static_cast<Day>(i), date);
+    w.BeginObject().Key("date").String(std::string_view(date, 10)).Key("available");
+    if (night.has_row) {
+      w.Int(night.available).Key("priceCents").Int(night.price_cents);
+      total += night.price_cents;
+    } else {
+      w.Null().Key("priceCents").Null();
+      priced = false;
+    }
+    w.EndObject();
+  }
+  w.EndArray().Key("totalCents");
+  if (priced) w.Int(total * q.rooms);
+  else w.Null();
+  w.Key("currency").String(hotel.currency);
+  if (with_as_of) {
+    w.Key("asOf");
+    std::string as_of;
+    WriteAsOf(&as_of);
+    w.Raw(as_of);
+  }
+  w.EndObject();
+}
+
+Status Engine::Impl::CheckAvailability(const StayQuery& q, std::string* out) {
+  const RoomTypeInfo* rt;
+  const HotelInfo* hotel;
+  ES_RETURN_IF_ERROR(ValidateStay(q, &rt, &hotel));
+  std::map<int64_t, std::vector<Night>> nights;
+  ES_RETURN_IF_ERROR(LoadNights(rt->hotel_id, {q.room_type_id}, q.check_in, q.check_out, &nights));
+  WriteAnswer(q, *rt, *hotel, nights[q.room_type_id], true, out);
+  return Status::Ok();
+}
+
+Status Engine::Impl::AllRoomAvailability(int64_t hotel_id, Day ci, Day co, int64_t rooms, std::string* out) {
+  ES_RETURN_IF_ERROR(EnsureFacts());
+  auto h_it = hotels.find(hotel_id);
+  if (h_it == hotels.end()) {
+    return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(hotel_id),
+                         "{\"hotelId\":" + std::to_string(hotel_id) + "}");
+  }
+  const HotelInfo& hotel = h_it->second;
+  if (co - ci > hotel.max_nights) {
+    return Status::Error("STAY_TOO_LONG", "a stay of " + std::to_string(co - ci) +
+                                              " nights is over the hotel's maximum of " + std::to_string(hotel.max_nights));
+  }
+  std::map<int64_t, std::vector<Night>> nights;
+  if (!hotel.room_type_ids.empty()) ES_RETURN_IF_ERROR(LoadNights(hotel_id, hotel.room_type_ids, ci, co, &nights));
+  JsonWriter w(out);
+  w.BeginObject().Key("hotelId").Int(hotel_id);
+  w.Key("checkIn").String(FormatDate(ci)).Key("checkOut").String(FormatDate(co));
+  w.Key("nights").Int(co - ci).Key("rooms").Int(rooms).Key("results").BeginArray();
+  std::string answer;
+  for (int64_t id : hotel.room_type_ids) {
+    answer.clear();
+    WriteAnswer(StayQuery{id, ci, co, rooms}, room_types[id], hotel, nights[id], false, &answer);
+    w.Raw(answer);
+  }
+  w.EndArray().Key("asOf");
+  std::string as_of;
+  WriteAsOf(&as_of);
+  w.Raw(as_of).EndObject();
+  return Status::Ok();
+}
+
+Status Engine::Impl::BatchCheck(const std::vector<StayQuery>& qs, std::string* out) {
+  // Validate everything first: one bad query rejects the call, naming its index.
+  std::vector<std::pair<const RoomTypeInfo*, const HotelInfo*>> facts(qs.size());
+  for (size_t i = 0; i < qs.size(); ++i) {
+    Status s = ValidateStay(qs[i], &facts[i].first, &facts[i].second);
+    if (!s.ok()) {
+      return Status::Error(s.code(), "queries[" + std::to_string(i) + "]: " + s.message(),
+                           "{\"index\":" + std::to_string(i) + "}");
+    }
+  }
+  out->push_back('[');
+  std::map<int64_t, std::vector<Night>> nights;
+  for (size_t i = 0; i < qs.size(); ++i) {
+    nights.clear();
+    ES_RETURN_IF_ERROR(
+        LoadNights(facts[i].first->hotel_id, {qs[i].room_type_id}, qs[i].check_in, qs[i].check_out, &nights));
+    if (i) out->push_back(',');
+    WriteAnswer(qs[i], *facts[i].first, *facts[i].second, nights[qs[i].room_type_id], true, out);
+  }
+  out->push_back(']');
+  return Status::Ok();
+}
+
+Status Engine::Impl::Calendar(int64_t hotel_id, Day from, int64_t days, std::string* out) {
+  ES_RETURN_IF_ERROR(EnsureFacts());
+  auto h_it = hotels.find(hotel_id);
+  if (h_it == hotels.end()) {
+    return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(hotel_id),
+                         "{\"hotelId\":" + std::to_string(hotel_id) + "}");
+  }
+  const HotelInfo& hotel = h_it->second;
+  const Day to = from + static_cast<Day>(days) - 1;
+  std::map<int64_t, std::vector<Night>> nights;
+  if (!hotel.room_type_ids.empty()) ES_RETURN_IF_ERROR(LoadNights(hotel_id, hotel.room_type_ids, from, to, &nights));
+  JsonWriter w(out);
+  w.BeginObject().Key("hotelId").Int(hotel_id).Key("from").String(FormatDate(from)).Key("days").Int(days);
+  w.Key("dates").BeginArray();
+  for (Day d = from; d <= to; ++d) w.String(FormatDate(d));
+  w.EndArray().Key("roomTypes").BeginArray();
+  for (int64_t id : hotel.room_type_ids) {
+    const std::vector<Night>& ns = nights[id];
+    w.BeginObject().Key("id").Int(id).Key("name").String(room_types[id].name);
+    auto column = [&](const char* key, auto get) {
+      w.Key(key).BeginArray();
+      for (const Night& n : ns) {
+        if (n.has_row) w.Int(get(n));
+        else w.Null();
+      }
+      w.EndArray();
+    };
+    column("available", [](const Night& n) { return n.available; });
+    column("priceCents", [](const Night& n) { return n.price_cents; });
+    column("minStay", [](const Night& n) { return n.min_stay; });
+    column("maxStay", [](const Night& n) { return n.max_stay; });
+    column("closedToArrival", [](const Night& n) { return int64_t{n.closed_to_arrival}; });
+    column("closedToDeparture", [](const Night& n) { return int64_t{n.closed_to_departure}; });
+    column("stopSell", [](const Night& n) { return int64_t{n.stop_sell}; });
+    w.EndObject();
+  }
+  w.EndArray().Key("asOf");
+  std::string as_of;
+  WriteAsOf(&as_of);
+  w.Raw(as_of).EndObject();
+  return Status::Ok();
+}
+
+}  // namespace edgestay

@@ -1,0 +1,250 @@
+// Engine lifecycle: opening a snapshot, exporting the image, the clock, cached facts,
+// the sync position and the event queue.
+#include <cstring>
+
+#include "edgestay/protocol/tables.h"
+#include "engine_impl.h"
+#include "json_writer.h"
+#include "schema.h"
+
+namespace edgestay {
+namespace {
+
+// An SQLite image starts with this 16-byte header string.
+constexpr char kSqliteMagic[] = "SQLite format 3";
+
+Status Corrupt(const std::string& why) { return Status::Error("CORRUPT_SNAPSHOT", why); }
+
+Status LoadImage(sqlite3* db, std::string_view snapshot) {
+  if (snapshot.size() < 512 || std::memcmp(snapshot.data(), kSqliteMagic, 16) != 0) {
+    return Corrupt("the snapshot is not an SQLite database image");
+  }
+  const sqlite3_int64 size = static_cast<sqlite3_int64>(snapshot.size());
+  auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(static_cast<sqlite3_uint64>(size)));
+  if (!buf) return Status::Error("INTERNAL", "out of memory loading the snapshot");
+  std::memcpy(buf, snapshot.data(), snapshot.size());
+  // Images of WAL-mode files (e.g. a server's store) say so in bytes 18-19; an image in
+  // memory has no WAL, so read it as a rollback-journal database.
+  if (buf[18] == 2) buf[18] = 1;
+  if (buf[19] == 2) buf[19] = 1;
+  const int rc = sqlite3_deserialize(db, "main", buf, size, size,
+                                     SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
+  if (rc != SQLITE_OK) return Corrupt(std::string("the snapshot cannot be opened: ") + sqlite3_errmsg(db));
+  Stmt check;
+  if (!check.Prepare(db, "PRAGMA quick_check").ok()) return Corrupt("the snapshot is unreadable");
+  int step = check.Step();
+  if (step != SQLITE_ROW || check.Text(0) != "ok") {
+    return Corrupt("the snapshot failed its integrity check: " +
+                   std::string(step == SQLITE_ROW ? check.Text(0) : std::string_view(sqlite3_errmsg(db))).substr(0, 200));
+  }
+  Stmt tables;
+  if (!tables.Prepare(db, "SELECT count(*), sum(name = 'hotels') FROM sqlite_master WHERE type = 'table'").ok() ||
+      tables.Step() != SQLITE_ROW) {
+    return Corrupt("the snapshot's schema is unreadable");
+  }
+  if (tables.Int(0) > 0 && tables.Int(1) == 0) return Corrupt("the snapshot is not an edgestay database");
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool ChangeEvents::Empty() const {
+  return inventory.empty() && room_types.empty() && hotels.empty() && special_days.empty() &&
+         booking_users.empty() && booking_ranges.empty();
+}
+
+Engine::Impl::~Impl() {
+  stmts.clear();
+  write_stmts.clear();
+  if (db) sqlite3_close(db);
+}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Status Engine::Open(std::string_view snapshot, std::unique_ptr<Engine>* out) {
+  auto impl = std::make_unique<Impl>();
+  if (sqlite3_open_v2(":memory:", &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    return Status::Error("INTERNAL", "cannot open an in-memory database");
+  }
+  if (!snapshot.empty()) ES_RETURN_IF_ERROR(LoadImage(impl->db, snapshot));
+  ES_RETURN_IF_ERROR(Exec(impl->db, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
+                                    "PRAGMA cache_size=-65536;"));
+  ES_RETURN_IF_ERROR(EnsureSchema(impl->db));
+  ES_RETURN_IF_ERROR(impl->LoadSyncState());
+  ES_RETURN_IF_ERROR(impl->LoadFacts());
+  out->reset(new Engine(std::move(impl)));
+  return Status::Ok();
+}
+
+void Engine::SetNow(int64_t now_ms) { impl_->now_ms = now_ms; }
+int64_t Engine::now() const { return impl_->now_ms; }
+
+Status Engine::ExportDatabase(std::string* image) {
+  if (impl_->in_batch) return Status::Error("INVALID_ARGUMENT", "cannot export while a change batch is open");
+  sqlite3_int64 size = 0;
+  unsigned char* data = sqlite3_serialize(impl_->db, "main", &size, 0);
+  if (!data) return SqliteError(impl_->db, "serialize");
+  image->assign(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
+  sqlite3_free(data);
+  return Status::Ok();
+}
+
+std::string Engine::TakeEvents() {
+  std::string out = "[";
+  for (size_t i = 0; i < impl_->events.size(); ++i) {
+    if (i) out += ',';
+    out += impl_->events[i];
+  }
+  out += ']';
+  impl_->events.clear();
+  return out;
+}
+
+Status Engine::Impl::Prepared(const char* sql, Stmt** out) {
+  auto& slot = stmts[sql];
+  if (!slot) {
+    auto stmt = std::make_unique<Stmt>();
+    ES_RETURN_IF_ERROR(stmt->Prepare(db, sql));
+    slot = std::move(stmt);
+  }
+  *out = slot.get();
+  return Status::Ok();
+}
+
+Status Engine::Impl::LoadFacts() {
+  hotels.clear();
+  room_types.clear();
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared("SELECT id, currency, utc_offset_minutes FROM hotels", &st));
+  {
+    StmtScope s(*st);
+    int rc;
+    while ((rc = s->Step()) == SQLITE_ROW) {
+      HotelInfo& h = hotels[s->Int(0)];
+      h.currency = std::string(s->Text(1));
+      h.utc_offset_minutes = s->Int(2);
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db, "load hotels");
+  }
+  ES_RETURN_IF_ERROR(Prepared("SELECT hotel_id, key, value FROM booking_rules", &st));
+  {
+    StmtScope s(*st);
+    while (s->Step() == SQLITE_ROW) {
+      auto it = hotels.find(s->Int(0));
+      if (it == hotels.end()) continue;
+      HotelInfo& h = it->second;
+      const std::string_view key = s->Text(1);
+      const int64_t v = s->Int(2);
+      if (key == "max_advance_days") h.max_advance_days = v;
+      else if (key == "min_lead_days") h.min_lead_days = v;
+      else if (key == "max_rooms_per_booking") h.max_rooms_per_booking = v;
+      else if (key == "hold_ttl_seconds") h.hold_ttl_seconds = v;
+      else if (key == "max_nights") h.max_nights = v;
+    }
+  }
+  ES_RETURN_IF_ERROR(
+      Prepared("SELECT id, hotel_id, name, capacity_adults, capacity_children FROM room_types ORDER BY id", &st));
+  {
+    StmtScope s(*st);
+    while (s->Step() == SQLITE_ROW) {
+      RoomTypeInfo& rt = room_types[s->Int(0)];
+      rt.hotel_id = s->Int(1);
+      rt.name = std::string(s->Text(2));
+      rt.capacity_adults = s->Int(3);
+      rt.capacity_children = s->Int(4);
+      auto h = hotels.find(rt.hotel_id);
+      if (h != hotels.end()) h->second.room_type_ids.push_back(s->Int(0));
+    }
+  }
+  facts_dirty = false;
+  return Status::Ok();
+}
+
+Status Engine::Impl::LoadSyncState() {
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared("SELECT key, value FROM sync_state WHERE key IN ('cursor', 'synced_at')", &st));
+  StmtScope s(*st);
+  cursor.reset();
+  synced_at.reset();
+  while (s->Step() == SQLITE_ROW) {
+    if (s->IsNull(1)) continue;
+    if (s->Text(0) == "cursor") cursor = std::string(s->Text(1));
+    else synced_at = std::stoll(std::string(s->Text(1)));
+  }
+  return Status::Ok();
+}
+
+Status Engine::Impl::SaveSyncState() {
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared("INSERT INTO sync_state(key, value) VALUES (?, ?) "
+                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value", &st));
+  auto put = [&](const char* key, const std::optional<std::string>& value) -> Status {
+    StmtScope s(*st);
+    s->BindText(1, key);
+    if (value) s->BindText(2, *value);
+    else s->BindNull(2);
+    return s->Step() == SQLITE_DONE ? Status::Ok() : SqliteError(db, "save sync state");
+  };
+  ES_RETURN_IF_ERROR(put("cursor", cursor));
+  return put("synced_at", synced_at ? std::optional<std::string>(std::to_string(*synced_at)) : std::nullopt);
+}
+
+void Engine::Impl::WriteAsOf(std::string* out) const {
+  JsonWriter w(out);
+  w.BeginObject().Key("cursor");
+  if (cursor) w.String(*cursor);
+  else w.Null();
+  w.Key("syncedAt");
+  if (synced_at) w.Int(*synced_at);
+  else w.Null();
+  w.EndObject();
+}
+
+void Engine::Impl::Publish(const ChangeEvents& ev) {
+  auto range = [](JsonWriter& w, const std::pair<Day, Day>& r) {
+    w.Key("from").String(FormatDate(r.first)).Key("to").String(FormatDate(r.second + 1));
+  };
+  for (const auto& [rt, r] : ev.inventory) {
+    std::string e;
+    JsonWriter w(&e);
+    w.BeginObject().Key("type").String("inventory").Key("roomTypeId").Int(rt);
+    range(w, r);
+    w.EndObject();
+    events.push_back(std::move(e));
+  }
+  for (int64_t rt : ev.room_types) {
+    events.push_back("{\"type\":\"roomType\",\"roomTypeId\":" + std::to_string(rt) + "}");
+  }
+  for (int64_t h : ev.hotels) {
+    events.push_back("{\"type\":\"hotel\",\"hotelId\":" + std::to_string(h) + "}");
+  }
+  for (const auto& [h, r] : ev.special_days) {
+    std::string e;
+    JsonWriter w(&e);
+    w.BeginObject().Key("type").String("specialDay").Key("hotelId").Int(h);
+    range(w, r);
+    w.EndObject();
+    events.push_back(std::move(e));
+  }
+  if (!ev.booking_users.empty() || !ev.booking_ranges.empty()) {
+    std::string e;
+    JsonWriter w(&e);
+    w.BeginObject().Key("type").String("booking").Key("userIds").BeginArray();
+    for (int64_t u : ev.booking_users) w.Int(u);
+    w.EndArray().Key("ranges").BeginArray();
+    for (const auto& [rt, r] : ev.booking_ranges) {
+      w.BeginObject().Key("roomTypeId").Int(rt);
+      range(w, r);
+      w.EndObject();
+    }
+    w.EndArray().EndObject();
+    events.push_back(std::move(e));
+  }
+}
+
+Day Engine::Impl::TodayAt(const HotelInfo& hotel) const {
+  return DayOfMillis(now_ms + hotel.utc_offset_minutes * 60000);
+}
+
+}  // namespace edgestay

@@ -1,0 +1,138 @@
+// Engine::Impl: the state shared by the core's modules (apply, availability, reports).
+//
+// Hotel and room-type facts needed by every availability answer (currency, UTC offset,
+// booking rules, hotel of a room type) are kept in memory and reloaded only after a
+// batch touched their tables, so a query does not re-read them from SQLite.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "edgestay/date.h"
+#include "edgestay/engine.h"
+#include "edgestay/protocol/change_batch.h"
+#include "sqlite_db.h"
+
+namespace edgestay {
+
+struct HotelInfo {
+  std::string currency;
+  int64_t utc_offset_minutes = 0;
+  int64_t max_advance_days = 365;
+  int64_t min_lead_days = 0;
+  int64_t max_rooms_per_booking = 10;
+  int64_t hold_ttl_seconds = 900;
+  int64_t max_nights = 30;
+  std::vector<int64_t> room_type_ids;  // ascending
+};
+
+struct RoomTypeInfo {
+  int64_t hotel_id = 0;
+  std::string name;
+  int64_t capacity_adults = 0;
+  int64_t capacity_children = 0;
+};
+
+// One night of one room type as availability sees it.
+struct Night {
+  bool has_row = false;
+  int64_t total = 0;
+  int64_t available = 0;  // inventory available minus pending local bookings
+  int64_t price_cents = 0;  // effective: special-day multiplier applied
+  int64_t min_stay = 1;     // special-day override applied
+  int64_t max_stay = 0;
+  bool closed_to_arrival = false;
+  bool closed_to_departure = false;
+  bool stop_sell = false;  // inventory stop_sell or a blackout special day
+};
+
+struct StayQuery {
+  int64_t room_type_id = 0;
+  Day check_in = 0;
+  Day check_out = 0;
+  int64_t rooms = 1;
+};
+
+// What the caches and the JS listeners are told after a write.
+struct ChangeEvents {
+  std::map<int64_t, std::pair<Day, Day>> inventory;  // room type -> [first, last] date touched
+  std::set<int64_t> room_types;
+  std::set<int64_t> hotels;
+  std::map<int64_t, std::pair<Day, Day>> special_days;  // hotel -> [first, last]
+  std::set<int64_t> booking_users;
+  std::map<int64_t, std::pair<Day, Day>> booking_ranges;  // room type -> [first night, last night]
+  bool Empty() const;
+};
+
+struct Engine::Impl {
+  ~Impl();
+
+  sqlite3* db = nullptr;
+  int64_t now_ms = 0;
+
+  // Sync position (sync_state table), cached.
+  std::optional<std::string> cursor;
+  std::optional<int64_t> synced_at;
+
+  // Hotel / room type facts; reloaded when `facts_dirty`.
+  bool facts_dirty = true;
+  std::unordered_map<int64_t, HotelInfo> hotels;
+  std::unordered_map<int64_t, RoomTypeInfo> room_types;
+  Status LoadFacts();
+  Status EnsureFacts() { return facts_dirty ? LoadFacts() : Status::Ok(); }
+
+  // Batch in progress (BeginChanges .. CommitChanges).
+  bool in_batch = false;
+  int64_t batch_rows = 0;
+  std::optional<std::string> batch_cursor;
+  std::optional<int64_t> batch_synced_at;
+  ChangeEvents batch_events;
+  int part_count = 0;
+  // Ids known to exist during this batch, so a million inventory rows check their room
+  // type once. Cleared when the batch ends.
+  std::unordered_map<std::string, std::unordered_set<int64_t>> known_ids;
+  std::map<std::pair<const void*, uint64_t>, std::unique_ptr<Stmt>> write_stmts;
+  Status ApplyPart(std::string_view text, int change_offset, int row_offset, bool first_part);
+  Status ApplyRow(const protocol::RowChange& change);
+  Status Commit(std::string* out);
+  void Abort();
+
+  // Events waiting for TakeEvents, as JSON objects.
+  std::vector<std::string> events;
+  void Publish(const ChangeEvents& ev);
+
+  // Queries.
+  Day TodayAt(const HotelInfo& hotel) const;
+  Status LoadNights(int64_t hotel_id, const std::vector<int64_t>& room_type_ids, Day from, Day to_inclusive,
+                    std::map<int64_t, std::vector<Night>>* out);
+  Status ValidateStay(const StayQuery& q, const RoomTypeInfo** rt, const HotelInfo** hotel);
+  void WriteAnswer(const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel, const std::vector<Night>& nights,
+                   bool with_as_of, std::string* out);
+  void WriteAsOf(std::string* out) const;
+
+  Status CheckAvailability(const StayQuery& q, std::string* out);
+  Status AllRoomAvailability(int64_t hotel_id, Day ci, Day co, int64_t rooms, std::string* out);
+  Status BatchCheck(const std::vector<StayQuery>& qs, std::string* out);
+  Status Calendar(int64_t hotel_id, Day from, int64_t days, std::string* out);
+  Status RoomTypes(int64_t hotel_id, std::string* out);
+  Status UserBookings(int64_t user_id, const std::vector<std::string>& statuses, bool include_payments,
+                      std::string* out);
+  Status BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out);
+  Status OccupancyRate(int64_t hotel_id, Day from, Day to, std::string* out);
+
+  // Prepared statements, created on first use and kept for the engine's life.
+  std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts;
+  Status Prepared(const char* sql, Stmt** out);
+
+  Status LoadSyncState();
+  Status SaveSyncState();
+};
+
+}  // namespace edgestay

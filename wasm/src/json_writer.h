@@ -1,0 +1,66 @@
+// JsonWriter: appends JSON text to a string without building a DOM.
+//
+// Query answers are written straight into their wire form: they cross the wasm boundary
+// as one string per call, and the cache stores that same string. The writer tracks
+// whether a comma is due, so callers only say what comes next.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace edgestay {
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string* out) : out_(out) {}
+
+  JsonWriter& BeginObject() { Sep(); out_->push_back('{'); first_ = true; return *this; }
+  JsonWriter& EndObject() { out_->push_back('}'); first_ = false; return *this; }
+  JsonWriter& BeginArray() { Sep(); out_->push_back('['); first_ = true; return *this; }
+  JsonWriter& EndArray() { out_->push_back(']'); first_ = false; return *this; }
+
+  JsonWriter& Key(std::string_view k) {
+    Sep();
+    out_->push_back('"');
+    out_->append(k.data(), k.size());
+    out_->append("\":");
+    first_ = true;  // the value that follows needs no comma
+    return *this;
+  }
+
+  JsonWriter& Int(int64_t v) {
+    Sep();
+    char buf[24];
+    int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+    out_->append(buf, static_cast<size_t>(n));
+    return *this;
+  }
+  JsonWriter& Double(double v) {
+    Sep();
+    char buf[32];
+    // %.17g round-trips exactly, so JS sees the same double the core computed.
+    int n = std::snprintf(buf, sizeof buf, "%.17g", v);
+    out_->append(buf, static_cast<size_t>(n));
+    return *this;
+  }
+  JsonWriter& Bool(bool v) { Sep(); out_->append(v ? "true" : "false"); return *this; }
+  JsonWriter& Null() { Sep(); out_->append("null"); return *this; }
+  JsonWriter& String(std::string_view s);
+  // Appends already-serialized JSON as one value.
+  JsonWriter& Raw(std::string_view json) { Sep(); out_->append(json.data(), json.size()); return *this; }
+
+ private:
+  void Sep() {
+    if (!first_) out_->push_back(',');
+    first_ = false;
+  }
+  std::string* out_;
+  bool first_ = true;
+};
+
+// A JSON string literal (with quotes) for `s`.
+std::string JsonQuote(std::string_view s);
+
+}  // namespace edgestay

@@ -1,0 +1,196 @@
+// Reads other than availability: room types, a user's bookings, booking statistics and
+// occupancy KPIs (docs/API.md). Each is one statement, or two for bookings with payments
+// (payments of all the user's bookings at once: no N+1).
+#include "engine_impl.h"
+#include "json_writer.h"
+
+namespace edgestay {
+namespace {
+
+const char* const kStatuses[] = {"HELD", "PENDING_SYNC", "CONFIRMED", "REJECTED", "CANCELLED", "EXPIRED"};
+
+Status UnknownHotel(int64_t id) {
+  return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(id),
+                       "{\"hotelId\":" + std::to_string(id) + "}");
+}
+
+double Ratio(int64_t a, int64_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); }
+
+}  // namespace
+
+Status Engine::Impl::RoomTypes(int64_t hotel_id, std::string* out) {
+  ES_RETURN_IF_ERROR(EnsureFacts());
+  if (!hotels.count(hotel_id)) return UnknownHotel(hotel_id);
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared("SELECT id, hotel_id, name, capacity_adults, capacity_children, base_price_cents,"
+                              " total_rooms FROM room_types WHERE hotel_id = ? ORDER BY id", &st));
+  StmtScope s(*st);
+  s->BindInt(1, hotel_id);
+  JsonWriter w(out);
+  w.BeginArray();
+  while (s->Step() == SQLITE_ROW) {
+    w.BeginObject().Key("id").Int(s->Int(0)).Key("hotelId").Int(s->Int(1)).Key("name").String(s->Text(2));
+    w.Key("capacityAdults").Int(s->Int(3)).Key("capacityChildren").Int(s->Int(4));
+    w.Key("basePriceCents").Int(s->Int(5)).Key("totalRooms").Int(s->Int(6)).EndObject();
+  }
+  w.EndArray();
+  return Status::Ok();
+}
+
+Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string>& statuses, bool include_payments,
+                                  std::string* out) {
+  // Statuses are bound as one comma-joined list so the statement stays prepared once.
+  std::string wanted = ",";
+  for (const std::string& s : statuses) wanted += s + ",";
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared(
+      "SELECT b.id, b.hotel_id, b.user_id, b.room_type_id, rt.name, b.status, b.start_date, b.end_date,"
+      " b.rooms, b.guests, b.total_cents, b.created_at, b.updated_at, b.hold_expires_at, b.idempotency_key,"
+      " b.origin, b.server_id"
+      " FROM bookings b INDEXED BY bookings_userId_status_createdAt_idx JOIN room_types rt ON rt.id = b.room_type_id"
+      " WHERE b.user_id = ? AND (?2 = ',' OR instr(?2, ',' || b.status || ',') > 0)"
+      " ORDER BY b.created_at DESC, b.id DESC", &st));
+  StmtScope s(*st);
+  s->BindInt(1, user_id);
+  s->BindText(2, wanted);
+  JsonWriter w(out);
+  std::vector<int64_t> ids;
+  std::vector<size_t> insert_at;  // where each booking's payments go
+  w.BeginArray();
+  int rc;
+  while ((rc = s->Step()) == SQLITE_ROW) {
+    Day a = 0, b = 0;
+    ParseDate(s->Text(6), &a);
+    ParseDate(s->Text(7), &b);
+    w.BeginObject().Key("id").Int(s->Int(0)).Key("hotelId").Int(s->Int(1)).Key("userId").Int(s->Int(2));
+    w.Key("roomTypeId").Int(s->Int(3)).Key("roomTypeName").String(s->Text(4)).Key("status").String(s->Text(5));
+    w.Key("checkIn").String(s->Text(6)).Key("checkOut").String(s->Text(7)).Key("nights").Int(b - a);
+    w.Key("rooms").Int(s->Int(8)).Key("guests").Int(s->Int(9)).Key("totalCents").Int(s->Int(10));
+    w.Key("createdAt").Int(s->Int(11)).Key("updatedAt").Int(s->Int(12)).Key("holdExpiresAt");
+    if (s->IsNull(13)) w.Null();
+    else w.Int(s->Int(13));
+    w.Key("idempotencyKey");
+    if (s->IsNull(14)) w.Null();
+    else w.String(s->Text(14));
+    w.Key("origin").String(s->Text(15)).Key("serverId");
+    if (s->IsNull(16)) w.Null();
+    else w.Int(s->Int(16));
+    if (include_payments) {
+      ids.push_back(s->Int(0));
+      insert_at.push_back(out->size());
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  if (rc != SQLITE_DONE) return SqliteError(db, "read bookings");
+  if (!include_payments || ids.empty()) return Status::Ok();
+
+  // One statement for all the payments of these bookings (a user's own, never cached).
+  std::string id_list;
+  for (int64_t id : ids) id_list += (id_list.empty() ? "" : ",") + std::to_string(id);
+  Stmt* pst;
+  ES_RETURN_IF_ERROR(Prepared("SELECT p.booking_id, p.id, p.status, p.amount_cents, p.created_at FROM payments p"
+                              " WHERE p.booking_id IN (SELECT value FROM json_each('[' || ? || ']'))"
+                              " ORDER BY p.booking_id, p.id", &pst));
+  StmtScope ps(*pst);
+  ps->BindText(1, id_list);
+  std::unordered_map<int64_t, std::string> by_booking;
+  while (ps->Step() == SQLITE_ROW) {
+    std::string& list = by_booking[ps->Int(0)];
+    JsonWriter pw(&list);
+    if (!list.empty()) list.push_back(',');
+    pw.BeginObject().Key("id").Int(ps->Int(1)).Key("status").String(ps->Text(2));
+    pw.Key("amountCents").Int(ps->Int(3)).Key("createdAt").Int(ps->Int(4)).EndObject();
+  }
+  // Splice ",\"payments\":[...]" before each booking's closing brace, back to front.
+  for (size_t i = ids.size(); i-- > 0;) {
+    out->insert(insert_at[i], ",\"payments\":[" + by_booking[ids[i]] + "]");
+  }
+  return Status::Ok();
+}
+
+Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out) {
+  ES_RETURN_IF_ERROR(EnsureFacts());
+  if (!hotels.count(hotel_id)) return UnknownHotel(hotel_id);
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared(
+      "SELECT status, COUNT(*), SUM(rooms * (julianday(end_date) - julianday(start_date))),"
+      " SUM(total_cents), SUM(julianday(end_date) - julianday(start_date))"
+      " FROM bookings INDEXED BY bookings_hotelId_startDate_idx"
+      " WHERE hotel_id = ? AND start_date >= ? AND start_date < ? GROUP BY status", &st));
+  StmtScope s(*st);
+  s->BindInt(1, hotel_id);
+  s->BindText(2, FormatDate(from));
+  s->BindText(3, FormatDate(to));
+  int64_t counts[6] = {0, 0, 0, 0, 0, 0};
+  int64_t total = 0, active = 0, room_nights = 0, revenue = 0, nights = 0;
+  while (s->Step() == SQLITE_ROW) {
+    const std::string_view status = s->Text(0);
+    for (int i = 0; i < 6; ++i) {
+      if (status != kStatuses[i]) continue;
+      counts[i] = s->Int(1);
+      total += counts[i];
+      if (i <= 2) {  // HELD, PENDING_SYNC, CONFIRMED are active
+        active += counts[i];
+        room_nights += s->Int(2);
+        revenue += s->Int(3);
+        nights += s->Int(4);
+      }
+    }
+  }
+  JsonWriter w(out);
+  w.BeginObject().Key("hotelId").Int(hotel_id).Key("from").String(FormatDate(from)).Key("to").String(FormatDate(to));
+  w.Key("total").Int(total).Key("byStatus").BeginObject();
+  for (int i = 0; i < 6; ++i) w.Key(kStatuses[i]).Int(counts[i]);
+  w.EndObject().Key("active").Int(active).Key("roomNights").Int(room_nights).Key("revenueCents").Int(revenue);
+  w.Key("averageNights").Double(Ratio(nights, active));
+  w.Key("cancellationRate").Double(Ratio(counts[4], total)).EndObject();
+  return Status::Ok();
+}
+
+Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::string* out) {
+  ES_RETURN_IF_ERROR(EnsureFacts());
+  auto h_it = hotels.find(hotel_id);
+  if (h_it == hotels.end()) return UnknownHotel(hotel_id);
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared(
+      "SELECT ri.room_type_id, SUM(ri.total), SUM(ri.total - ri.available),"
+      " SUM((ri.total - ri.available) * ((ri.price_cents * COALESCE(sd.price_multiplier_pct, 100) + 50) / 100))"
+      " FROM room_inventory ri INDEXED BY room_inventory_roomTypeId_date_available_idx"
+      " LEFT JOIN special_days sd ON sd.hotel_id = ?1 AND sd.date = ri.date"
+      " WHERE ri.room_type_id IN (SELECT id FROM room_types WHERE hotel_id = ?1) AND ri.date >= ?2 AND ri.date < ?3"
+      " GROUP BY ri.room_type_id", &st));
+  StmtScope s(*st);
+  s->BindInt(1, hotel_id);
+  s->BindText(2, FormatDate(from));
+  s->BindText(3, FormatDate(to));
+  struct Kpi {
+    int64_t available = 0, sold = 0, revenue = 0;
+  };
+  std::map<int64_t, Kpi> by_type;
+  while (s->Step() == SQLITE_ROW) by_type[s->Int(0)] = Kpi{s->Int(1), s->Int(2), s->Int(3)};
+  Kpi all;
+  for (auto& [id, k] : by_type) {
+    all.available += k.available;
+    all.sold += k.sold;
+    all.revenue += k.revenue;
+  }
+  JsonWriter w(out);
+  auto kpis = [&](const Kpi& k) {
+    w.Key("roomsAvailable").Int(k.available).Key("roomsSold").Int(k.sold).Key("revenueCents").Int(k.revenue);
+    w.Key("occupancy").Double(Ratio(k.sold, k.available)).Key("adrCents").Double(Ratio(k.revenue, k.sold));
+    w.Key("revparCents").Double(Ratio(k.revenue, k.available));
+  };
+  w.BeginObject().Key("hotelId").Int(hotel_id).Key("from").String(FormatDate(from)).Key("to").String(FormatDate(to));
+  kpis(all);
+  w.Key("roomTypes").BeginArray();
+  for (int64_t id : h_it->second.room_type_ids) {
+    w.BeginObject().Key("roomTypeId").Int(id);
+    kpis(by_type[id]);
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  return Status::Ok();
+}
+
+}  // namespace edgestay

@@ -1,0 +1,152 @@
+// Schema v1 DDL. CHECK constraints mirror the row validation of sync/protocol, so even
+// SQL written by other tools (sql.js, the sqlite3 shell) cannot store an impossible row.
+#include "schema.h"
+
+#include <string>
+
+#include "sqlite_db.h"
+
+namespace edgestay {
+namespace {
+
+const char* const kSchemaSql = R"SQL(
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sync_state (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS hotels (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  time_zone TEXT NOT NULL DEFAULT 'UTC',
+  currency TEXT NOT NULL DEFAULT 'USD',
+  utc_offset_minutes INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS room_types (
+  id INTEGER PRIMARY KEY,
+  hotel_id INTEGER NOT NULL REFERENCES hotels(id),
+  name TEXT NOT NULL,
+  capacity_adults INTEGER NOT NULL DEFAULT 2,
+  capacity_children INTEGER NOT NULL DEFAULT 0,
+  base_price_cents INTEGER NOT NULL,
+  total_rooms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS room_types_hotelId_idx ON room_types(hotel_id);
+CREATE TABLE IF NOT EXISTS room_inventory (
+  room_type_id INTEGER NOT NULL REFERENCES room_types(id),
+  date TEXT NOT NULL,
+  total INTEGER NOT NULL,
+  available INTEGER NOT NULL,
+  price_cents INTEGER NOT NULL,
+  min_stay INTEGER NOT NULL DEFAULT 1,
+  max_stay INTEGER NOT NULL DEFAULT 0,
+  closed_to_arrival INTEGER NOT NULL DEFAULT 0,
+  closed_to_departure INTEGER NOT NULL DEFAULT 0,
+  stop_sell INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (room_type_id, date),
+  CHECK (available >= 0 AND available <= total)
+);
+CREATE INDEX IF NOT EXISTS room_inventory_roomTypeId_date_available_idx
+  ON room_inventory(room_type_id, date, available);
+CREATE TABLE IF NOT EXISTS booking_rules (
+  hotel_id INTEGER NOT NULL REFERENCES hotels(id),
+  key TEXT NOT NULL,
+  value INTEGER NOT NULL,
+  PRIMARY KEY (hotel_id, key)
+);
+CREATE TABLE IF NOT EXISTS special_days (
+  hotel_id INTEGER NOT NULL REFERENCES hotels(id),
+  date TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('holiday', 'event', 'blackout')),
+  price_multiplier_pct INTEGER NOT NULL DEFAULT 100,
+  min_stay INTEGER,
+  note TEXT,
+  PRIMARY KEY (hotel_id, date)
+);
+CREATE TABLE IF NOT EXISTS bookings (
+  id INTEGER PRIMARY KEY,
+  hotel_id INTEGER NOT NULL REFERENCES hotels(id),
+  user_id INTEGER NOT NULL,
+  room_type_id INTEGER NOT NULL REFERENCES room_types(id),
+  status TEXT NOT NULL,
+  start_date TEXT NOT NULL,
+  end_date TEXT NOT NULL,
+  rooms INTEGER NOT NULL,
+  guests INTEGER NOT NULL,
+  total_cents INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL DEFAULT 0,
+  hold_expires_at INTEGER,
+  idempotency_key TEXT,
+  origin TEXT NOT NULL DEFAULT 'central',
+  server_id INTEGER,
+  CHECK (end_date > start_date AND rooms >= 1)
+);
+CREATE INDEX IF NOT EXISTS bookings_status_startDate_endDate_idx ON bookings(status, start_date, end_date);
+CREATE INDEX IF NOT EXISTS bookings_userId_status_createdAt_idx ON bookings(user_id, status, created_at);
+CREATE INDEX IF NOT EXISTS bookings_hotelId_startDate_idx ON bookings(hotel_id, start_date);
+CREATE INDEX IF NOT EXISTS bookings_roomTypeId_idx ON bookings(room_type_id);
+CREATE INDEX IF NOT EXISTS bookings_serverId_idx ON bookings(server_id) WHERE server_id IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS bookings_hotelId_idempotencyKey_idx
+  ON bookings(hotel_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS waitlist (
+  id INTEGER PRIMARY KEY,
+  hotel_id INTEGER NOT NULL REFERENCES hotels(id),
+  user_id INTEGER NOT NULL,
+  room_type_id INTEGER NOT NULL REFERENCES room_types(id),
+  start_date TEXT NOT NULL,
+  end_date TEXT NOT NULL,
+  rooms INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'WAITING',
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS waitlist_status_startDate_endDate_idx ON waitlist(status, start_date, end_date);
+CREATE INDEX IF NOT EXISTS waitlist_roomTypeId_idx ON waitlist(room_type_id);
+CREATE TABLE IF NOT EXISTS payments (
+  id INTEGER PRIMARY KEY,
+  booking_id INTEGER NOT NULL REFERENCES bookings(id),
+  status TEXT NOT NULL,
+  amount_cents INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS payments_status_createdAt_idx ON payments(status, created_at);
+CREATE INDEX IF NOT EXISTS payments_bookingId_idx ON payments(booking_id);
+CREATE TABLE IF NOT EXISTS notifications (
+  id INTEGER PRIMARY KEY,
+  booking_id INTEGER NOT NULL REFERENCES bookings(id),
+  user_id INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'QUEUED',
+  scheduled_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notifications_status_scheduledAt_idx ON notifications(status, scheduled_at);
+CREATE INDEX IF NOT EXISTS notifications_bookingId_idx ON notifications(booking_id);
+)SQL";
+
+}  // namespace
+
+Status EnsureSchema(sqlite3* db) {
+  Stmt version;
+  bool has_version_table = false;
+  {
+    Stmt probe;
+    ES_RETURN_IF_ERROR(probe.Prepare(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'"));
+    has_version_table = probe.Step() == SQLITE_ROW;
+  }
+  if (has_version_table) {
+    ES_RETURN_IF_ERROR(version.Prepare(db, "SELECT MAX(version) FROM schema_version"));
+    if (version.Step() == SQLITE_ROW && !version.IsNull(0) && version.Int(0) > kSchemaVersion) {
+      return Status::Error("CORRUPT_SNAPSHOT", "the snapshot has schema version " + std::to_string(version.Int(0)) +
+                                                   ", newer than this engine's " + std::to_string(kSchemaVersion));
+    }
+  }
+  ES_RETURN_IF_ERROR(Exec(db, "BEGIN"));
+  Status s = Exec(db, kSchemaSql);
+  if (s.ok()) {
+    s = Exec(db, "INSERT INTO schema_version(version) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM schema_version)");
+  }
+  if (!s.ok()) {
+    Exec(db, "ROLLBACK");
+    return Status::Error("CORRUPT_SNAPSHOT", "the snapshot's schema is not compatible: " + s.message());
+  }
+  return Exec(db, "COMMIT");
+}
+
+}  // namespace edgestay
