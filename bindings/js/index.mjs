@@ -94,6 +94,8 @@ export class Engine {
   }
   getBookingStatistics(query) { return this.#call('getBookingStatistics', query); }
   getOccupancyRate(query) { return this.#call('getOccupancyRate', query); }
+  // EXPLAIN QUERY PLAN of every statement the engine has prepared so far (perf tools).
+  explainQueries() { return this.#call('explainQueries', {}); }
 
   // ---- writes --------------------------------------------------------------------
   applyChanges(batch) {

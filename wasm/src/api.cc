@@ -175,6 +175,7 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
     return method == "getOccupancyRate" ? im.OccupancyRate(hotel_id, from, to, out)
                                         : im.BookingStatistics(hotel_id, from, to, out);
   }
+  if (method == "explainQueries") return im.ExplainQueries(out);
   return Status::Error("INVALID_ARGUMENT", "unknown method " + std::string(method.substr(0, 60)));
 }
 

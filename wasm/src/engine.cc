@@ -1,5 +1,6 @@
 // Engine lifecycle: opening a snapshot, exporting the image, the clock, cached facts,
 // the sync position and the event queue.
+#include <algorithm>
 #include <cstring>
 
 #include "edgestay/protocol/tables.h"
@@ -109,6 +110,25 @@ Status Engine::Impl::Prepared(const char* sql, Stmt** out) {
     slot = std::move(stmt);
   }
   *out = slot.get();
+  return Status::Ok();
+}
+
+Status Engine::Impl::ExplainQueries(std::string* out) {
+  std::vector<std::string> sqls;
+  for (const auto& [sql, stmt] : stmts) {
+    if (sql.rfind("SELECT", 0) == 0) sqls.push_back(sql);
+  }
+  std::sort(sqls.begin(), sqls.end());
+  JsonWriter w(out);
+  w.BeginArray();
+  for (const std::string& sql : sqls) {
+    Stmt explain;
+    ES_RETURN_IF_ERROR(explain.Prepare(db, "EXPLAIN QUERY PLAN " + sql));
+    w.BeginObject().Key("sql").String(sql).Key("plan").BeginArray();
+    while (explain.Step() == SQLITE_ROW) w.String(explain.Text(3));
+    w.EndArray().EndObject();
+  }
+  w.EndArray();
   return Status::Ok();
 }
 

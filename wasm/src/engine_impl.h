@@ -127,6 +127,10 @@ struct Engine::Impl {
   Status BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out);
   Status OccupancyRate(int64_t hotel_id, Day from, Day to, std::string* out);
 
+  // EXPLAIN QUERY PLAN of every read statement prepared so far:
+  // [{"sql":..., "plan":["SEARCH ...", ...]}], for perf tools and the index tests.
+  Status ExplainQueries(std::string* out);
+
   // Prepared statements, created on first use and kept for the engine's life.
   std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts;
   Status Prepared(const char* sql, Stmt** out);
