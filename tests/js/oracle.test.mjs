@@ -8,20 +8,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEngine, EdgestayError } from '../../bindings/js/index.mjs';
 import { Model, ModelError, DAY_MS, STATUSES, formatDate } from './support/model.mjs';
-import { generateDataset, randomStay, Rng } from './support/gen.mjs';
+import { generateDataset, generateUpdateBatch, applyBatches, randomStay, Rng } from './support/gen.mjs';
 
-const SEEDS = (process.env.ORACLE_SEEDS || '101,202,303,404').split(',').map(Number);
+const SEEDS = (process.env.ORACLE_SEEDS || '101,202,303,404,505,606').split(',').map(Number);
 const SCALE = Number(process.env.ORACLE_SCALE || 1);
 const n = (k) => Math.max(1, Math.round(k * SCALE));
 
 const CASES = {
-  check: n(3000), // x 4 seeds = 12,000 stays
-  all: n(250),
+  check: n(3000), // x 6 seeds = 18,000 stays
+  all: n(200),
   batchChunks: n(50), // x 20 queries
-  calendar: n(80),
-  stats: n(80),
-  occupancy: n(80),
-  users: n(120),
+  calendar: n(60),
+  stats: n(60),
+  occupancy: n(60),
+  users: n(100),
+  replay: n(600), // per query kind, after the 4th batch and at each clock step
 };
 
 const counters = {};
@@ -126,14 +127,51 @@ function compare(ctx, query, modelFn, engineFn, normalize, { checkIndex = false 
 
 // ------------------------------------------------------------------ the tests
 
+/** One runner per query kind: compare engine and model on one recorded query. */
+function runners(engine) {
+  const answerNorm = (ctx, q) => (a) => checkAsOf(ctx, q, a, true);
+  return {
+    getRoomTypes: (ctx, model, h) => compare(ctx, h, () => model.getRoomTypes(h), () => engine.getRoomTypes(h), (a) => a),
+    checkRoomAvailability: (ctx, model, q) => compare(ctx, q, () => model.checkRoomAvailability(q),
+      () => engine.checkRoomAvailability({ ...q }), answerNorm(ctx, q)),
+    getAllRoomAvailability: (ctx, model, q) => compare(ctx, q, () => model.getAllRoomAvailability(q),
+      () => engine.getAllRoomAvailability({ ...q }), (a) => {
+        const top = checkAsOf(ctx, q, a, true);
+        // AMBIGUITY: the nested answers are "shaped as above"; an asOf there is
+        // accepted (and checked) but not required.
+        if (top && Array.isArray(top.results)) top.results = top.results.map((r) => checkAsOf(ctx, q, r, false));
+        return top;
+      }),
+    batchCheckAvailability: (ctx, model, qs) => compare(ctx, qs, () => model.batchCheckAvailability(qs),
+      () => engine.batchCheckAvailability(qs.map((q) => ({ ...q }))),
+      (a) => (Array.isArray(a) ? a.map((x) => checkAsOf(ctx, qs, x, true)) : a), { checkIndex: true }),
+    getCalendar: (ctx, model, q) => compare(ctx, q, () => model.getCalendar(q), () => engine.getCalendar({ ...q }), answerNorm(ctx, q)),
+    getBookingStatistics: (ctx, model, q) => compare(ctx, q, () => model.getBookingStatistics(q),
+      () => engine.getBookingStatistics({ ...q }), (a) => a),
+    getOccupancyRate: (ctx, model, q) => compare(ctx, q, () => model.getOccupancyRate(q),
+      () => engine.getOccupancyRate({ ...q }), (a) => a),
+    getUserBookingsWithRoomType: (ctx, model, [userId, opts]) => compare(ctx, [userId, opts],
+      () => model.getUserBookingsWithRoomType(userId, opts),
+      () => engine.getUserBookingsWithRoomType(userId, structuredClone(opts)), (a) => a),
+  };
+}
+
 for (const seed of SEEDS) {
   test(`oracle seed ${seed}`, async (t) => {
     const ds = generateDataset(seed);
+    let nowMs = ds.now;
     const model = new Model(ds.data, { now: ds.now });
-    const engine = await openEngine({ now: () => ds.now });
+    const engine = await openEngine({ now: () => nowMs });
     const base = { seed, now: ds.now, cursor: ds.lastCursor, syncedAt: ds.lastSyncedAt };
     const rng = new Rng(seed * 31 + 7);
     const today = Math.floor(ds.now / DAY_MS);
+    const run = runners(engine);
+    const recorded = {}; // query kind -> queries, replayed after the data and the clock change
+    const record = (name, q) => (recorded[name] ||= []).push(q);
+    const runNew = (name, q) => {
+      record(name, q);
+      run[name]({ ...base, name }, model, q);
+    };
 
     await t.test('applyChanges loads the batches', () => {
       for (const batch of ds.batches) {
@@ -144,57 +182,37 @@ for (const seed of SEEDS) {
       }
     });
 
-    const answerNorm = (ctx, q) => (a) => checkAsOf(ctx, q, a, true);
-
     await t.test('getRoomTypes', () => {
-      const ctx = { ...base, name: 'getRoomTypes' };
-      for (const h of [...ds.hotelIds, 999999]) {
-        compare(ctx, h, () => model.getRoomTypes(h), () => engine.getRoomTypes(h), (a) => a);
-      }
+      for (const h of [...ds.hotelIds, 999999]) runNew('getRoomTypes', h);
     });
 
     await t.test('checkRoomAvailability', () => {
-      const ctx = { ...base, name: 'checkRoomAvailability' };
       for (let i = 0; i < CASES.check; i++) {
         const q = randomStay(rng, ds);
         if (rng.chance(0.05)) delete q.rooms; // default rooms = 1
-        compare(ctx, q, () => model.checkRoomAvailability(q), () => engine.checkRoomAvailability({ ...q }), answerNorm(ctx, q));
+        runNew('checkRoomAvailability', q);
       }
     });
 
     await t.test('getAllRoomAvailability', () => {
-      const ctx = { ...base, name: 'getAllRoomAvailability' };
       for (let i = 0; i < CASES.all; i++) {
         const s = randomStay(rng, ds, { longShare: 0.1 });
-        const q = { hotelId: rng.chance(0.02) ? 999999 : rng.pick(ds.hotelIds), checkIn: s.checkIn, checkOut: s.checkOut, rooms: s.rooms };
-        compare(ctx, q, () => model.getAllRoomAvailability(q), () => engine.getAllRoomAvailability({ ...q }), (a) => {
-          const top = checkAsOf(ctx, q, a, true);
-          // AMBIGUITY: the nested answers are "shaped as above"; an asOf there is
-          // accepted (and checked) but not required.
-          if (top && Array.isArray(top.results)) top.results = top.results.map((r) => checkAsOf(ctx, q, r, false));
-          return top;
-        });
+        runNew('getAllRoomAvailability', { hotelId: rng.chance(0.02) ? 999999 : rng.pick(ds.hotelIds), checkIn: s.checkIn, checkOut: s.checkOut, rooms: s.rooms });
       }
     });
 
     await t.test('batchCheckAvailability (chunks of 20)', () => {
-      const ctx = { ...base, name: 'batchCheckAvailability' };
       for (let i = 0; i < CASES.batchChunks; i++) {
         const qs = [];
         for (let j = 0; j < 20; j++) qs.push(randomStay(rng, ds, { longShare: 0.005, unknownShare: 0.002 }));
-        compare(ctx, qs, () => model.batchCheckAvailability(qs), () => engine.batchCheckAvailability(qs.map((q) => ({ ...q }))), (a) => {
-          if (!Array.isArray(a)) return a;
-          return a.map((x) => checkAsOf(ctx, qs, x, true));
-        }, { checkIndex: true });
+        runNew('batchCheckAvailability', qs);
       }
     });
 
     await t.test('getCalendar', () => {
-      const ctx = { ...base, name: 'getCalendar' };
       for (let i = 0; i < CASES.calendar; i++) {
         const days = rng.chance(0.1) ? rng.int(100, 366) : rng.int(1, 45);
-        const q = { hotelId: rng.chance(0.03) ? 999999 : rng.pick(ds.hotelIds), from: formatDate(today + rng.int(-45, 100)), days };
-        compare(ctx, q, () => model.getCalendar(q), () => engine.getCalendar({ ...q }), answerNorm(ctx, q));
+        runNew('getCalendar', { hotelId: rng.chance(0.03) ? 999999 : rng.pick(ds.hotelIds), from: formatDate(today + rng.int(-45, 100)), days });
       }
     });
 
@@ -204,28 +222,19 @@ for (const seed of SEEDS) {
       const from = rng.int(ds.firstDay - 20, ds.lastDay + 10);
       let len = rng.chance(0.1) ? rng.int(130, 1096) : rng.int(1, 130);
       if (r > 0.97) len = -rng.int(0, 5); // to <= from
-      else if (r > 0.95) len = rng.int(1097, 1200); // over the limit (occupancy only)
+      else if (r > 0.95) len = rng.int(1097, 1200); // over the occupancy limit
       return { hotelId, from: formatDate(from), to: formatDate(from + len) };
     };
 
     await t.test('getBookingStatistics', () => {
-      const ctx = { ...base, name: 'getBookingStatistics' };
-      for (let i = 0; i < CASES.stats; i++) {
-        const q = randomRange();
-        compare(ctx, q, () => model.getBookingStatistics(q), () => engine.getBookingStatistics({ ...q }), (a) => a);
-      }
+      for (let i = 0; i < CASES.stats; i++) runNew('getBookingStatistics', randomRange());
     });
 
     await t.test('getOccupancyRate', () => {
-      const ctx = { ...base, name: 'getOccupancyRate' };
-      for (let i = 0; i < CASES.occupancy; i++) {
-        const q = randomRange();
-        compare(ctx, q, () => model.getOccupancyRate(q), () => engine.getOccupancyRate({ ...q }), (a) => a);
-      }
+      for (let i = 0; i < CASES.occupancy; i++) runNew('getOccupancyRate', randomRange());
     });
 
     await t.test('getUserBookingsWithRoomType', () => {
-      const ctx = { ...base, name: 'getUserBookingsWithRoomType' };
       for (let i = 0; i < CASES.users; i++) {
         const userId = rng.chance(0.05) ? 424242424 : rng.pick(ds.userIds);
         const opts = {};
@@ -235,16 +244,45 @@ for (const seed of SEEDS) {
         const p = rng.next();
         if (p < 0.4) opts.includePayments = true;
         else if (p < 0.7) opts.includePayments = false;
-        const q = [userId, opts];
-        compare(ctx, q, () => model.getUserBookingsWithRoomType(userId, opts),
-          () => engine.getUserBookingsWithRoomType(userId, structuredClone(opts)), (a) => a);
+        runNew('getUserBookingsWithRoomType', [userId, opts]);
       }
-      // the same user twice in a row: a cached answer must equal the fresh one
-      const u = ds.userIds[0];
-      compare(ctx, [u, {}], () => model.getUserBookingsWithRoomType(u, {}), () => engine.getUserBookingsWithRoomType(u, {}), (a) => a);
-      compare(ctx, [u, {}], () => model.getUserBookingsWithRoomType(u, {}), () => engine.getUserBookingsWithRoomType(u, {}), (a) => a);
     });
 
+    /** Replay (a sample of) every recorded query against `m` under `ctx0`, one subtest per kind. */
+    const replay = async (t2, m, ctx0, label) => {
+      for (const [name, qs] of Object.entries(recorded)) {
+        const ctx = { ...ctx0, name: `${name} (${label})` };
+        await t2.test(name, () => {
+          for (const q of qs.slice(0, CASES.replay)) run[name](ctx, m, q);
+        });
+      }
+    };
+
+    await t.test('the same queries again (answers from the cache must be the same)', (t2) => replay(t2, model, base, 'repeat'));
+
+    // A 4th batch changes inventory, special days, bookings, rules, a clock and a name:
+    // every cached answer that depends on them must follow (exact invalidation).
+    const b4 = generateUpdateBatch(ds, seed);
+    const data4 = applyBatches([...ds.batches, b4]);
+    const base4 = { ...base, cursor: b4.cursor, syncedAt: b4.syncedAt };
+
+    await t.test('after a 4th batch', async (t2) => {
+      const r = engine.applyChanges(b4);
+      assert.equal(r.cursor, b4.cursor);
+      await replay(t2, new Model(data4, { now: nowMs }), base4, 'after batch 4');
+    });
+
+    // The clock moves: holds expire (pendingLocal shrinks) and "today" changes.
+    for (const stepMs of [61000, 15 * 60000, 3 * 3600000, DAY_MS]) {
+      await t.test(`clock +${stepMs / 1000}s`, async (t2) => {
+        nowMs += stepMs;
+        await replay(t2, new Model(data4, { now: nowMs }), { ...base4, now: nowMs }, `clock at ${new Date(nowMs).toISOString()}`);
+      });
+    }
+
+    if (typeof engine.cacheStats === 'function') {
+      console.log(`seed ${seed}: cacheStats ${JSON.stringify(engine.cacheStats()).slice(0, 400)}`);
+    }
     engine.close();
   });
 }

@@ -448,3 +448,77 @@ export function randomStay(rng, ds, { longShare = 0.15, unknownShare = 0.01 } = 
   const roomTypeId = rng.chance(unknownShare) ? 999999 : rng.pick(ds.roomTypeIds);
   return { roomTypeId, checkIn: formatDate(ci), checkOut: formatDate(ci + nights), rooms };
 }
+
+/**
+ * A 4th batch on top of a dataset: partial updates of inventory, special days,
+ * bookings (incl. new local holds), rules, a hotel's clock and a room type's name.
+ * Used to check that cached answers follow the data (exact invalidation).
+ */
+export function generateUpdateBatch(ds, seed) {
+  const rng = new Rng(seed * 104729 + 3);
+  const d = ds.data;
+  const changes = [];
+  const touched = new Set();
+  for (let i = 0; i < 120; i++) {
+    const r = rng.pick(d.room_inventory);
+    const k = `${r.room_type_id}|${r.date}`;
+    if (touched.has(k)) continue;
+    touched.add(k);
+    const base = { room_type_id: r.room_type_id, date: r.date };
+    switch (rng.int(0, 6)) {
+      case 0: changes.push({ op: 'upsert', table: 'room_inventory', row: { ...base, available: rng.int(0, r.total) } }); break;
+      case 1: changes.push({ op: 'upsert', table: 'room_inventory', row: { ...base, stop_sell: r.stop_sell ? 0 : 1 } }); break;
+      case 2: changes.push({ op: 'upsert', table: 'room_inventory', row: { ...base, closed_to_arrival: rng.chance(0.5), closed_to_departure: rng.chance(0.5) } }); break;
+      case 3: changes.push({ op: 'upsert', table: 'room_inventory', row: { ...base, price_cents: rng.int(10, 900) * 100 } }); break;
+      case 4: changes.push({ op: 'upsert', table: 'room_inventory', row: { ...base, min_stay: rng.int(1, 4), max_stay: rng.pick([0, 0, 3, 7]) } }); break;
+      case 5: changes.push({ op: 'delete', table: 'room_inventory', key: base }); break;
+      default: changes.push({ op: 'upsert', table: 'room_inventory', row: { ...base, total: r.total + 2, available: r.available + 1 } });
+    }
+  }
+  // fill some gaps: new rows next to existing ones
+  const have = new Set(d.room_inventory.map((r) => `${r.room_type_id}|${r.date}`));
+  for (let i = 0; i < 30; i++) {
+    const r = rng.pick(d.room_inventory);
+    const date = formatDate(parseDate(r.date) + rng.int(-3, 3));
+    const k = `${r.room_type_id}|${date}`;
+    if (have.has(k) || touched.has(k)) continue;
+    touched.add(k);
+    changes.push({ op: 'upsert', table: 'room_inventory', row: { room_type_id: r.room_type_id, date, total: 9, available: 7, price_cents: 15000 } });
+  }
+  // special days
+  for (const s of rng.shuffle([...d.special_days]).slice(0, 3)) changes.push({ op: 'delete', table: 'special_days', key: { hotel_id: s.hotel_id, date: s.date } });
+  for (let i = 0; i < 6; i++) {
+    const h = rng.pick(ds.hotelIds);
+    const date = formatDate(rng.int(ds.firstDay, ds.lastDay));
+    changes.push({ op: 'upsert', table: 'special_days', row: { hotel_id: h, date, kind: rng.pick(['holiday', 'event', 'blackout']), price_multiplier_pct: rng.pick([80, 120, 250]), min_stay: rng.pick([null, 2, 3]) } });
+  }
+  // bookings: status changes and new local holds / pending bookings
+  for (const b of rng.shuffle([...d.bookings]).slice(0, 15)) {
+    changes.push({ op: 'upsert', table: 'bookings', row: { id: b.id, status: rng.pick(['CONFIRMED', 'CANCELLED', 'EXPIRED', 'PENDING_SYNC']), updated_at: ds.now } });
+  }
+  const today = Math.floor(ds.now / DAY_MS);
+  for (let i = 0; i < 25; i++) {
+    const rtId = rng.pick(ds.roomTypeIds);
+    const rt = d.room_types.find((r) => r.id === rtId);
+    const s = today + rng.int(-2, 40);
+    const held = rng.chance(0.6);
+    changes.push({
+      op: 'upsert', table: 'bookings',
+      row: {
+        id: 300000 + seed * 100 + i, hotel_id: rt.hotel_id, user_id: rng.pick(ds.userIds), room_type_id: rtId,
+        status: held ? 'HELD' : 'PENDING_SYNC', start_date: formatDate(s), end_date: formatDate(s + rng.int(1, 4)),
+        rooms: rng.int(1, 3), guests: 2, total_cents: 10000, created_at: ds.now - rng.int(0, 600) * 1000, updated_at: ds.now,
+        // holds that expire within the next hours: "time moves" sees them go
+        hold_expires_at: held ? ds.now + rng.int(30, 4 * 3600) * 1000 : null, origin: 'local',
+      },
+    });
+  }
+  // rules, clock, names
+  for (const h of rng.shuffle([...ds.hotelIds]).slice(0, 2)) {
+    changes.push({ op: 'upsert', table: 'booking_rules', row: { hotel_id: h, key: rng.pick(['max_advance_days', 'min_lead_days', 'max_rooms_per_booking', 'max_nights']), value: rng.pick([1, 2, 5, 20, 40]) } });
+  }
+  changes.push({ op: 'upsert', table: 'hotels', row: { id: rng.pick(ds.hotelIds), utc_offset_minutes: rng.pick(OFFSETS), currency: 'SEK' } });
+  changes.push({ op: 'upsert', table: 'room_types', row: { id: rng.pick(ds.roomTypeIds), name: 'Renamed suite' } });
+
+  return { format: 'edgestay.changes/1', since: ds.lastCursor, cursor: `s${seed}-c4`, syncedAt: ds.now + 1000, changes };
+}
