@@ -89,7 +89,7 @@ test('setup: engine loaded with a generated dataset', async () => {
   assert.ok(image instanceof Uint8Array && image.length > 0);
 });
 
-test('(a) exported image opens in sql.js with the loaded data and the contract indexes', async () => {
+test('(a) exported image opens in sql.js with the loaded data and the contract indexes', async (t) => {
   const db = new SQL.Database(image);
   try {
     assert.deepStrictEqual(rowsOf(db, 'PRAGMA integrity_check'), [{ integrity_check: 'ok' }]);
@@ -99,14 +99,16 @@ test('(a) exported image opens in sql.js with the loaded data and the contract i
 
     // every table has the FORMAT.md columns and holds exactly the loaded rows
     for (const table of TABLE_NAMES) {
-      const cols = rowsOf(db, `PRAGMA table_info(${table})`).map((r) => r.name);
-      for (const c of TABLES[table].columns) assert.ok(cols.includes(c), `${table} lacks column ${c} (has ${cols.join(', ')})`);
-      const got = rowsOf(db, `SELECT * FROM ${table} ORDER BY ${orderBy(table)}`).map((r) => pick(r, TABLES[table].columns));
-      const want = sortByKey(table, ds.data[table]).map((r) => pick(r, TABLES[table].columns));
-      assert.equal(got.length, want.length, `${table}: row count`);
-      for (let i = 0; i < want.length; i++) {
-        assert.deepStrictEqual(got[i], want[i], `${table} row ${i} (sql.js SELECT * vs loaded data)`);
-      }
+      await t.test(`SELECT * FROM ${table} equals the loaded rows`, () => {
+        const cols = rowsOf(db, `PRAGMA table_info(${table})`).map((r) => r.name);
+        for (const c of TABLES[table].columns) assert.ok(cols.includes(c), `${table} lacks column ${c} (has ${cols.join(', ')})`);
+        const got = rowsOf(db, `SELECT * FROM ${table} ORDER BY ${orderBy(table)}`).map((r) => pick(r, TABLES[table].columns));
+        const want = sortByKey(table, ds.data[table]).map((r) => pick(r, TABLES[table].columns));
+        assert.equal(got.length, want.length, `${table}: row count`);
+        for (let i = 0; i < want.length; i++) {
+          assert.deepStrictEqual(got[i], want[i], `${table} row ${i} (sql.js SELECT * vs loaded data)`);
+        }
+      });
     }
     // the contract indexes are used: the planner picks the inventory index for the availability scan
     const plan = rowsOf(db, "EXPLAIN QUERY PLAN SELECT * FROM room_inventory WHERE room_type_id = 1 AND date >= '2026-01-01' AND date < '2026-01-10'");
