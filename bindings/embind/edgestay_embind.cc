@@ -24,6 +24,8 @@ class Core {
     return s.ok() ? std::string() : s.ToJson();
   }
   void setNow(double now_ms) { engine_->SetNow(static_cast<int64_t>(now_ms)); }
+  void setEntropy(const std::string& hex) { engine_->SetEntropy(hex); }
+  int eventCount() const { return static_cast<int>(engine_->PendingEventCount()); }
   bool failed() const { return failed_; }
 
   std::string call(const std::string& method, const std::string& args) {
@@ -72,6 +74,8 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .function("open", &Core::open)
       .function("setNow", &Core::setNow)
       .function("failed", &Core::failed)
+      .function("setEntropy", &Core::setEntropy)
+      .function("eventCount", &Core::eventCount)
       .function("call", &Core::call)
       .function("applyChanges", &Core::applyChanges)
       .function("beginChanges", &Core::beginChanges)

@@ -11,7 +11,7 @@ export { EdgestayError };
 // Rows per part when a large batch object is handed to the core in pieces (keeps the
 // JSON string and its parse tree small; the batch is still one transaction).
 const PART_ROWS = 50000;
-const EVENT_TYPES = new Set(['inventory', 'booking', 'roomType', 'specialDay', 'hotel', 'sync']);
+const EVENT_TYPES = new Set(['inventory', 'booking', 'roomType', 'specialDay', 'hotel', 'waitlist', 'sync']);
 
 function toBytes(snapshot) {
   if (snapshot == null) return new Uint8Array(0);
@@ -19,6 +19,20 @@ function toBytes(snapshot) {
   if (snapshot instanceof ArrayBuffer) return new Uint8Array(snapshot);
   if (ArrayBuffer.isView(snapshot)) return new Uint8Array(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength);
   throw new EdgestayError('INVALID_ARGUMENT', 'snapshot must be a Uint8Array or ArrayBuffer');
+}
+
+// JSON.stringify would turn NaN/Infinity into null and let them pass as "absent".
+function strictNumbers(key, value) {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new EdgestayError('INVALID_ARGUMENT', `${key || 'argument'}: ${value} is not a finite number`, { field: key });
+  }
+  return value;
+}
+
+function randomHex(bytes) {
+  const buf = new Uint8Array(bytes);
+  globalThis.crypto.getRandomValues(buf);
+  return Array.from(buf, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function rowCount(change) {
@@ -40,6 +54,7 @@ export async function openEngine(options = {}) {
     core.delete();
     throw EdgestayError.fromJson(error);
   }
+  core.setEntropy(randomHex(8));
   return new Engine(core, { now, persistence });
 }
 
@@ -66,12 +81,16 @@ export class Engine {
     const core = this.#live();
     let text;
     try {
-      text = JSON.stringify(args ?? {});
+      text = JSON.stringify(args ?? {}, strictNumbers);
     } catch (e) {
+      if (e instanceof EdgestayError) throw e;
       throw new EdgestayError('INVALID_ARGUMENT', `arguments cannot be serialized: ${e.message}`);
     }
     const out = core.call(method, text);
-    if (core.failed()) throw EdgestayError.fromJson(out);
+    const failed = core.failed();
+    // Any call may have expired holds; writes always raise events.
+    if (core.eventCount() > 0) this.#afterWrite();
+    if (failed) throw EdgestayError.fromJson(out);
     return JSON.parse(out);
   }
 
@@ -94,6 +113,19 @@ export class Engine {
   }
   getBookingStatistics(query) { return this.#call('getBookingStatistics', query); }
   getOccupancyRate(query) { return this.#call('getOccupancyRate', query); }
+  // ---- booking lifecycle (local writes; each also appends to the outbox) ----------
+  createBooking(booking) { return this.#call('createBooking', booking); }
+  cancelBooking(bookingId) { return this.#call('cancelBooking', { bookingId }); }
+  confirmHold(bookingId) { return this.#call('confirmHold', { bookingId }); }
+  joinWaitlist(entry) { return this.#call('joinWaitlist', entry); }
+  pendingMutations() { return this.#call('pendingMutations', {}); }
+  applyPushResults(results) {
+    const list = Array.isArray(results) ? results : results?.results;
+    return this.#call('applyPushResults', { results: list ?? null });
+  }
+  getDueNotifications(options = {}) { return this.#call('getDueNotifications', options); }
+  markNotifications(ids, status = 'SENT') { return this.#call('markNotifications', { ids, status }); }
+
   // EXPLAIN QUERY PLAN of every statement the engine has prepared so far (perf tools).
   explainQueries() { return this.#call('explainQueries', {}); }
 

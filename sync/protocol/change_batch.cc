@@ -134,7 +134,7 @@ Status DecodeObjectRow(const TableSpec& table, const json& row, const RowPositio
   return key_only ? Status::Ok() : CrossCheck(table, *values, pos);
 }
 
-Status DecodeChange(const json& change, int index, const RowSink& sink, std::vector<Value>* values) {
+Status DecodeChange(const json& change, int index, int row_offset, const RowSink& sink, std::vector<Value>* values) {
   const std::string where = "changes[" + std::to_string(index) + "]";
   if (!change.is_object()) return BatchError(where + ": must be an object");
   auto op_it = change.find("op");
@@ -179,7 +179,7 @@ Status DecodeChange(const json& change, int index, const RowSink& sink, std::vec
   }
   int r = 0;
   for (const json& rv : *rows) {
-    pos.row = r++;
+    pos.row = row_offset + r++;
     if (!rv.is_array() || rv.size() != col_index.size()) {
       return RowError("INVALID_BATCH", pos, "", "must be an array of " + std::to_string(col_index.size()) + " values");
     }
@@ -224,7 +224,7 @@ Status RowError(std::string code, const RowPosition& pos, std::string_view field
 }
 
 Status DecodeChangeBatch(std::string_view text, const std::function<Status(const BatchHeader&)>& on_header,
-                         const RowSink& sink) {
+                         const RowSink& sink, int change_offset, int row_offset) {
   json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Status::Error("INVALID_JSON", "the change batch is not valid JSON");
   if (!doc.is_object()) return BatchError("a change batch must be a JSON object");
@@ -260,7 +260,8 @@ Status DecodeChangeBatch(std::string_view text, const std::function<Status(const
   std::vector<Value> values;
   int index = 0;
   for (const json& change : *changes) {
-    ES_RETURN_IF_ERROR(DecodeChange(change, index++, sink, &values));
+    ES_RETURN_IF_ERROR(DecodeChange(change, change_offset + index, index == 0 ? row_offset : 0, sink, &values));
+    ++index;
   }
   return Status::Ok();
 }

@@ -76,7 +76,9 @@ std::vector<TableSpec> MakeTables() {
                {0}});
   t.push_back({"notifications",
                {Id("id"), Id("booking_id", "bookings"), Id("user_id"), Enum("channel", {"email", "sms", "push"}),
-                Enum("status", {"QUEUED", "SENT", "FAILED", "CANCELLED"}, true), Millis("scheduled_at")},
+                Enum("status", {"QUEUED", "SENT", "FAILED", "CANCELLED"}, true), Millis("scheduled_at"),
+                Enum("kind", {"update", "confirmation", "hold", "reminder", "cancellation", "expiry", "rejection",
+                              "waitlist_offer"}, true)},
                {0}});
   return t;
 }

@@ -1,90 +1,11 @@
 // Engine::Call: the JSON face of the engine. Parses and checks arguments (typed errors
 // of docs/API.md), then hands typed values to the query modules.
-#include <nlohmann/json.hpp>
-
-#include "engine_impl.h"
-#include "json_writer.h"
+#include "args.h"
 
 namespace edgestay {
-namespace {
 
 using json = nlohmann::json;
-
-Status BadArg(const std::string& field, const std::string& problem) {
-  return Status::Error("INVALID_ARGUMENT", field + ": " + problem, "{\"field\":" + JsonQuote(field) + "}");
-}
-
-bool ReadInt(const json& v, int64_t* out) {
-  if (v.is_number_integer()) {
-    *out = v.get<int64_t>();
-    return true;
-  }
-  if (v.is_number_unsigned() && v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) {
-    *out = static_cast<int64_t>(v.get<uint64_t>());
-    return true;
-  }
-  return false;
-}
-
-const json* Field(const json& args, const char* name) {
-  if (!args.is_object()) return nullptr;
-  auto it = args.find(name);
-  return it == args.end() || it->is_null() ? nullptr : &*it;
-}
-
-Status ReadId(const json& args, const char* name, int64_t* out) {
-  const json* v = Field(args, name);
-  if (!v) return BadArg(name, "is required");
-  if (!ReadInt(*v, out) || *out < 1 || *out > protocol::kMaxId) return BadArg(name, "must be a positive integer id");
-  return Status::Ok();
-}
-
-Status ReadCount(const json& args, const char* name, int64_t def, int64_t min, int64_t max, int64_t* out) {
-  const json* v = Field(args, name);
-  if (!v) {
-    *out = def;
-    return Status::Ok();
-  }
-  if (!ReadInt(*v, out) || *out < min || *out > max) {
-    return BadArg(name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
-  }
-  return Status::Ok();
-}
-
-Status ReadDay(const json& args, const char* name, Day* out) {
-  const json* v = Field(args, name);
-  if (!v || !v->is_string() || !ParseDate(v->get_ref<const std::string&>(), out)) {
-    std::string shown = v ? v->dump() : "missing";
-    if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
-    return Status::Error("INVALID_DATE", std::string(name) + ": " + shown + " is not a date YYYY-MM-DD",
-                         "{\"field\":" + JsonQuote(name) + "}");
-  }
-  return Status::Ok();
-}
-
-Status ReadRange(const json& args, const char* from_name, const char* to_name, int64_t max_days, Day* from, Day* to) {
-  ES_RETURN_IF_ERROR(ReadDay(args, from_name, from));
-  ES_RETURN_IF_ERROR(ReadDay(args, to_name, to));
-  if (*to <= *from) {
-    return Status::Error("INVALID_RANGE", std::string(to_name) + " must be after " + from_name,
-                         "{\"field\":" + JsonQuote(to_name) + "}");
-  }
-  if (*to - *from > max_days) {
-    return Status::Error("INVALID_RANGE", "the range is longer than " + std::to_string(max_days) + " days",
-                         "{\"field\":" + JsonQuote(to_name) + "}");
-  }
-  return Status::Ok();
-}
-
-Status ReadStay(const json& args, StayQuery* q) {
-  if (!args.is_object()) return BadArg("query", "must be an object");
-  ES_RETURN_IF_ERROR(ReadId(args, "roomTypeId", &q->room_type_id));
-  // 366 here only bounds the arithmetic; the hotel's max_nights rule is checked later.
-  ES_RETURN_IF_ERROR(ReadRange(args, "checkIn", "checkOut", 100000, &q->check_in, &q->check_out));
-  return ReadCount(args, "rooms", 1, 1, 10000, &q->rooms);
-}
-
-}  // namespace
+using namespace args;  // NOLINT: the parsing vocabulary of this file
 
 Status Engine::Call(std::string_view method, std::string_view args_json, std::string* out) {
   Impl& im = *impl_;
@@ -92,6 +13,8 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
   json args = json::parse(args_json.begin(), args_json.end(), nullptr, false);
   if (args.is_discarded()) return Status::Error("INVALID_ARGUMENT", "the arguments are not valid JSON");
   out->clear();
+  // Holds whose time is up become EXPIRED before anything reads or writes.
+  ES_RETURN_IF_ERROR(im.ExpireHolds());
 
   if (method == "checkRoomAvailability") {
     StayQuery q;
@@ -171,9 +94,64 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
     int64_t hotel_id;
     Day from, to;
     ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
-    ES_RETURN_IF_ERROR(ReadRange(args, "from", "to", 1096, &from, &to));
+    // Occupancy walks inventory night by night, so its range is bounded; statistics are
+    // one indexed aggregate over bookings and accept any range.
+    ES_RETURN_IF_ERROR(ReadRange(args, "from", "to", method == "getOccupancyRate" ? 1096 : 400000, &from, &to));
     return method == "getOccupancyRate" ? im.OccupancyRate(hotel_id, from, to, out)
                                         : im.BookingStatistics(hotel_id, from, to, out);
+  }
+  if (method == "createBooking" || method == "joinWaitlist") {
+    BookingRequest r;
+    if (!args.is_object()) return BadArg("booking", "must be an object");
+    ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &r.hotel_id));
+    ES_RETURN_IF_ERROR(ReadId(args, "roomTypeId", &r.room_type_id));
+    ES_RETURN_IF_ERROR(ReadId(args, "userId", &r.user_id));
+    ES_RETURN_IF_ERROR(ReadRange(args, "checkIn", "checkOut", 100000, &r.check_in, &r.check_out));
+    ES_RETURN_IF_ERROR(ReadCount(args, "rooms", 1, 1, 10000, &r.rooms));
+    bool has_key = false;
+    ES_RETURN_IF_ERROR(ReadKey(args, "idempotencyKey", &r.idempotency_key, &has_key));
+    if (method == "joinWaitlist") return im.JoinWaitlist(r, out);
+    ES_RETURN_IF_ERROR(ReadCount(args, "guests", r.rooms, 1, 100000, &r.guests));
+    ES_RETURN_IF_ERROR(ReadBool(args, "hold", false, &r.hold));
+    return im.CreateBooking(r, out);
+  }
+  if (method == "cancelBooking" || method == "confirmHold") {
+    const json* v = Field(args, "bookingId");
+    int64_t id = 0;
+    if (!v || !ReadInt(*v, &id) || id == 0 || id > protocol::kMaxId || id < -protocol::kMaxId) {
+      return BadArg("bookingId", "must be a non-zero integer booking id");
+    }
+    return method == "cancelBooking" ? im.CancelBooking(id, out) : im.ConfirmHold(id, out);
+  }
+  if (method == "pendingMutations") return im.PendingMutations(out);
+  if (method == "applyPushResults") {
+    const json* r = Field(args, "results");
+    if (!r) return BadArg("results", "is required");
+    return im.ApplyPushResults(r->dump(), out);
+  }
+  if (method == "getDueNotifications") {
+    int64_t until = im.now_ms, limit;
+    if (const json* v = Field(args, "until")) {
+      if (!ReadInt(*v, &until)) return BadArg("until", "must be ms since the epoch");
+    }
+    ES_RETURN_IF_ERROR(ReadCount(args, "limit", 1000, 1, 100000, &limit));
+    return im.DueNotifications(until, limit, out);
+  }
+  if (method == "markNotifications") {
+    const json* ids = Field(args, "ids");
+    if (!ids || !ids->is_array()) return BadArg("ids", "must be an array of notification ids");
+    std::vector<int64_t> list;
+    for (const json& v : *ids) {
+      int64_t id;
+      if (!ReadInt(v, &id)) return BadArg("ids", "must be an array of notification ids");
+      list.push_back(id);
+    }
+    const json* st = Field(args, "status");
+    const std::string status = st && st->is_string() ? st->get<std::string>() : "SENT";
+    if (status != "SENT" && status != "FAILED" && status != "CANCELLED") {
+      return BadArg("status", "must be SENT, FAILED or CANCELLED");
+    }
+    return im.MarkNotifications(list, status, out);
   }
   if (method == "explainQueries") return im.ExplainQueries(out);
   return Status::Error("INVALID_ARGUMENT", "unknown method " + std::string(method.substr(0, 60)));

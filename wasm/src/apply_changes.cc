@@ -60,14 +60,8 @@ Status Engine::Impl::ApplyPart(std::string_view text, int change_offset, int row
     if (h.synced_at) batch_synced_at = h.synced_at;
     return Status::Ok();
   };
-  auto sink = [&](const RowChange& change) -> Status {
-    if (change_offset == 0 && row_offset == 0) return ApplyRow(change);
-    RowChange shifted = change;
-    if (shifted.pos.change == 0 && shifted.pos.row >= 0) shifted.pos.row += row_offset;
-    shifted.pos.change += change_offset;
-    return ApplyRow(shifted);
-  };
-  return protocol::DecodeChangeBatch(text, on_header, sink);
+  auto sink = [&](const RowChange& change) -> Status { return ApplyRow(change); };
+  return protocol::DecodeChangeBatch(text, on_header, sink, change_offset, row_offset);
 }
 
 Status Engine::Impl::ApplyRow(const RowChange& change) {
@@ -131,6 +125,11 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
         }
       }
     }
+  }
+
+  if (name == "bookings" && change.op == Op::kUpsert) {
+    const int created = table.ColumnIndex("created_at"), updated = table.ColumnIndex("updated_at");
+    if (values[updated].kind == Value::kAbsent && values[created].kind == Value::kInt) values[updated] = values[created];
   }
 
   // Bookings: note the old row's user and range too, for invalidation.
@@ -315,6 +314,9 @@ Status Engine::Impl::Commit(std::string* out) {
     Status f = LoadFacts();
     if (!f.ok()) return f;
   }
+  ES_RETURN_IF_ERROR(RefreshNextHoldExpiry());
+  // Inventory that grew may let a waiting guest in.
+  for (const auto& [rt, r] : batch_events.inventory) ES_RETURN_IF_ERROR(OfferWaitlist(rt, r.first, r.second + 1, &batch_events));
   Publish(batch_events);
   std::string result;
   JsonWriter w(&result);

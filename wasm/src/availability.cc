@@ -124,12 +124,12 @@ Status Engine::Impl::LoadNights(int64_t hotel_id, const std::vector<int64_t>& ro
     ES_RETURN_IF_ERROR(Prepared(
         "SELECT room_type_id, start_date, end_date, rooms FROM bookings"
         " WHERE status IN ('HELD', 'PENDING_SYNC') AND start_date <= ? AND end_date > ?"
-        " AND origin = 'local' AND room_type_id = ? AND (status = 'PENDING_SYNC' OR hold_expires_at > ?)", &st));
+        " AND origin = 'local' AND server_id IS NULL AND room_type_id = ? AND (status = 'PENDING_SYNC' OR hold_expires_at > ?)", &st));
   } else {
     ES_RETURN_IF_ERROR(Prepared(
         "SELECT room_type_id, start_date, end_date, rooms FROM bookings"
         " WHERE status IN ('HELD', 'PENDING_SYNC') AND start_date <= ? AND end_date > ?"
-        " AND origin = 'local' AND hotel_id = ? AND (status = 'PENDING_SYNC' OR hold_expires_at > ?)", &st));
+        " AND origin = 'local' AND server_id IS NULL AND hotel_id = ? AND (status = 'PENDING_SYNC' OR hold_expires_at > ?)", &st));
   }
   {
     StmtScope s(*st);
@@ -213,6 +213,15 @@ void Engine::Impl::WriteAnswer(const StayQuery& q, const RoomTypeInfo& rt, const
     w.Raw(as_of);
   }
   w.EndObject();
+}
+
+Status Engine::Impl::StayReason(const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel,
+                                const char** reason, std::vector<Night>* nights) {
+  std::map<int64_t, std::vector<Night>> loaded;
+  ES_RETURN_IF_ERROR(LoadNights(rt.hotel_id, {q.room_type_id}, q.check_in, q.check_out, &loaded));
+  *nights = std::move(loaded[q.room_type_id]);
+  *reason = Reason(q, hotel, TodayAt(hotel), *nights);
+  return Status::Ok();
 }
 
 Status Engine::Impl::CheckAvailability(const StayQuery& q, std::string* out) {

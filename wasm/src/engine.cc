@@ -72,13 +72,29 @@ Status Engine::Open(std::string_view snapshot, std::unique_ptr<Engine>* out) {
   ES_RETURN_IF_ERROR(Exec(impl->db, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
                                     "PRAGMA cache_size=-65536;"));
   ES_RETURN_IF_ERROR(EnsureSchema(impl->db));
-  ES_RETURN_IF_ERROR(impl->LoadSyncState());
-  ES_RETURN_IF_ERROR(impl->LoadFacts());
+  // An image with our table names but other columns (some other app's "hotels") is
+  // refused here, not at the first query.
+  for (const protocol::TableSpec& table : protocol::Tables()) {
+    std::string sql = "SELECT ";
+    for (size_t c = 0; c < table.columns.size(); ++c) sql += (c ? ", " : "") + std::string(table.columns[c].name);
+    sql += std::string(" FROM ") + table.name + " LIMIT 0";
+    Stmt probe;
+    if (!probe.Prepare(impl->db, sql).ok()) {
+      return Corrupt(std::string("the snapshot's ") + table.name + " table does not match the edgestay schema: " +
+                     sqlite3_errmsg(impl->db));
+    }
+  }
+  Status loaded = impl->LoadSyncState();
+  if (loaded.ok()) loaded = impl->LoadFacts();
+  if (loaded.ok()) loaded = impl->RefreshNextHoldExpiry();
+  if (!loaded.ok()) return Corrupt("the snapshot cannot be read: " + loaded.message());
   out->reset(new Engine(std::move(impl)));
   return Status::Ok();
 }
 
 void Engine::SetNow(int64_t now_ms) { impl_->now_ms = now_ms; }
+void Engine::SetEntropy(std::string_view hex) { impl_->entropy = std::string(hex.substr(0, 32)); }
+size_t Engine::PendingEventCount() const { return impl_->events.size(); }
 int64_t Engine::now() const { return impl_->now_ms; }
 
 Status Engine::ExportDatabase(std::string* image) {
@@ -258,8 +274,13 @@ void Engine::Impl::Publish(const ChangeEvents& ev) {
       range(w, r);
       w.EndObject();
     }
+    w.EndArray().Key("bookings").BeginArray();
+    for (const std::string& b : ev.bookings) w.Raw(b);
     w.EndArray().EndObject();
     events.push_back(std::move(e));
+  }
+  for (const std::string& offer : ev.waitlist) {
+    events.push_back("{\"type\":\"waitlist\",\"entry\":" + offer + "}");
   }
 }
 

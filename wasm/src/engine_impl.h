@@ -5,6 +5,7 @@
 // batch touched their tables, so a query does not re-read them from SQLite.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -61,6 +62,18 @@ struct StayQuery {
 };
 
 // What the caches and the JS listeners are told after a write.
+struct BookingRequest {
+  int64_t hotel_id = 0;
+  int64_t room_type_id = 0;
+  int64_t user_id = 0;
+  Day check_in = 0;
+  Day check_out = 0;
+  int64_t rooms = 1;
+  int64_t guests = 1;
+  std::string idempotency_key;  // empty: generated from the client id and sequence
+  bool hold = false;
+};
+
 struct ChangeEvents {
   std::map<int64_t, std::pair<Day, Day>> inventory;  // room type -> [first, last] date touched
   std::set<int64_t> room_types;
@@ -68,8 +81,11 @@ struct ChangeEvents {
   std::map<int64_t, std::pair<Day, Day>> special_days;  // hotel -> [first, last]
   std::set<int64_t> booking_users;
   std::map<int64_t, std::pair<Day, Day>> booking_ranges;  // room type -> [first night, last night]
+  std::vector<std::string> bookings;  // JSON of bookings written locally
+  std::vector<std::string> waitlist;  // JSON of waitlist entries offered a room
   bool Empty() const;
 };
+
 
 struct Engine::Impl {
   ~Impl();
@@ -130,6 +146,32 @@ struct Engine::Impl {
   // EXPLAIN QUERY PLAN of every read statement prepared so far:
   // [{"sql":..., "plan":["SEARCH ...", ...]}], for perf tools and the index tests.
   Status ExplainQueries(std::string* out);
+
+  // Local writes (booking lifecycle, outbox, waitlist, notifications).
+  std::string entropy;  // random hex from the host, for the client id
+  int64_t next_hold_expiry = INT64_MAX;  // earliest hold_expires_at of a HELD booking
+  Status CreateBooking(const BookingRequest& r, std::string* out);
+  Status CancelBooking(int64_t booking_id, std::string* out);
+  Status ConfirmHold(int64_t booking_id, std::string* out);
+  Status JoinWaitlist(const BookingRequest& r, std::string* out);
+  Status PendingMutations(std::string* out);
+  Status ApplyPushResults(const std::string& results_json, std::string* out);
+  Status DueNotifications(int64_t until_ms, int64_t limit, std::string* out);
+  Status MarkNotifications(const std::vector<int64_t>& ids, const std::string& status, std::string* out);
+  // Turns HELD bookings whose time is up into EXPIRED (with outbox entries); cheap when
+  // nothing is due. Runs before every call.
+  Status ExpireHolds();
+  Status RefreshNextHoldExpiry();
+  Status ClientId(std::string* out);
+  Status BookingJson(int64_t id, std::string* out);
+  // Offers freed rooms to the oldest waiting guest whose stay became available.
+  Status OfferWaitlist(int64_t room_type_id, Day from, Day to, ChangeEvents* ev);
+  Status Enqueue(const char* type, const std::string& key, const std::string& args_json, int64_t booking_id,
+                 int64_t waitlist_id);
+  Status Notify(int64_t booking_id, int64_t user_id, const char* kind, int64_t at_ms);
+  Status CancelReminders(int64_t booking_id);
+  Status StayReason(const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel, const char** reason,
+                    std::vector<Night>* nights);
 
   // Prepared statements, created on first use and kept for the engine's life.
   std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts;

@@ -15,6 +15,12 @@ namespace edgestay {
 class JsonWriter {
  public:
   explicit JsonWriter(std::string* out) : out_(out) {}
+  // Continues an object or array that `out` already holds members of.
+  static JsonWriter Continuing(std::string* out) {
+    JsonWriter w(out);
+    w.first_ = false;
+    return w;
+  }
 
   JsonWriter& BeginObject() { Sep(); out_->push_back('{'); first_ = true; return *this; }
   JsonWriter& EndObject() { out_->push_back('}'); first_ = false; return *this; }

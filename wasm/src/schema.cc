@@ -114,10 +114,23 @@ CREATE TABLE IF NOT EXISTS notifications (
   user_id INTEGER NOT NULL,
   channel TEXT NOT NULL,
   status TEXT NOT NULL DEFAULT 'QUEUED',
-  scheduled_at INTEGER NOT NULL
+  scheduled_at INTEGER NOT NULL,
+  kind TEXT NOT NULL DEFAULT 'update'
 );
 CREATE INDEX IF NOT EXISTS notifications_status_scheduledAt_idx ON notifications(status, scheduled_at);
 CREATE INDEX IF NOT EXISTS notifications_bookingId_idx ON notifications(booking_id);
+CREATE TABLE IF NOT EXISTS outbox (
+  seq INTEGER PRIMARY KEY,
+  type TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  args TEXT NOT NULL,
+  booking_id INTEGER,
+  waitlist_id INTEGER,
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING', 'APPLIED', 'REJECTED')),
+  result TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_status_seq_idx ON outbox(status, seq);
 )SQL";
 
 }  // namespace

@@ -28,6 +28,10 @@ class Engine {
   void SetNow(int64_t now_ms);
   int64_t now() const;
 
+  // Random hex from the host (the core does no I/O of its own); names this engine's
+  // client id when the database does not have one yet.
+  void SetEntropy(std::string_view hex);
+
   // Runs the query or write `method` (the JS API's method name) with `args_json`.
   // On success `*out` is the answer's JSON; on failure the Status says why.
   Status Call(std::string_view method, std::string_view args_json, std::string* out);
@@ -48,6 +52,7 @@ class Engine {
 
   // Events raised since the last call, as a JSON array (then cleared).
   std::string TakeEvents();
+  size_t PendingEventCount() const;
 
   struct Impl;
 

@@ -53,9 +53,12 @@ struct BatchHeader {
 
 // Parses `text` and validates it, calling `on_header` once (before any row; it may
 // reject the batch, e.g. a cursor mismatch) and then `sink` for every row.
+// `change_offset`/`row_offset` place a part of a larger batch: positions in errors and in
+// RowChange are reported as in the whole batch (the row offset applies to the part's
+// first change, which may be a slice of a big change).
 Status DecodeChangeBatch(std::string_view text,
                          const std::function<Status(const BatchHeader&)>& on_header,
-                         const RowSink& sink);
+                         const RowSink& sink, int change_offset = 0, int row_offset = 0);
 
 // The error every row-level problem produces, e.g.
 // INVALID_ROW "changes[3].rows[12].available: must be <= total (8)".

@@ -1,0 +1,688 @@
+// The local booking lifecycle: create (held or pending sync), confirm a hold, cancel,
+// hold expiry, the waitlist, and the notifications each state change queues.
+//
+// Server inventory rows are never edited here. A local booking holds its rooms by
+// existing (availability subtracts HELD/PENDING_SYNC local bookings the centre has not
+// accepted yet), so a kiosk never resells a room and never has to merge its edits with
+// the centre's. Every write is one transaction that also appends to the outbox.
+#include <nlohmann/json.hpp>
+
+#include "engine_impl.h"
+#include "json_writer.h"
+
+namespace edgestay {
+namespace {
+
+constexpr int64_t kMsPerDay = 86400000;
+
+// Commits on success, rolls back otherwise; the engine's state is never half-written.
+class Txn {
+ public:
+  explicit Txn(sqlite3* db) : db_(db) { ok_ = Exec(db_, "SAVEPOINT local_write").ok(); }
+  ~Txn() {
+    if (ok_ && !done_) {
+      Exec(db_, "ROLLBACK TO local_write");
+      Exec(db_, "RELEASE local_write");
+    }
+  }
+  Status Commit() {
+    done_ = true;
+    return Exec(db_, "RELEASE local_write");
+  }
+  bool started() const { return ok_; }
+
+ private:
+  sqlite3* db_;
+  bool ok_ = false;
+  bool done_ = false;
+};
+
+Status NotFound(int64_t id) {
+  return Status::Error("UNKNOWN_BOOKING", "no booking with id " + std::to_string(id),
+                       "{\"bookingId\":" + std::to_string(id) + "}");
+}
+
+Status Step(sqlite3* db, Stmt& st, const char* what) {
+  const int rc = st.Step();
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? Status::Ok() : SqliteError(db, what);
+}
+
+std::string StayArgs(const BookingRequest& r) {
+  std::string a;
+  JsonWriter w(&a);
+  w.BeginObject().Key("hotelId").Int(r.hotel_id).Key("roomTypeId").Int(r.room_type_id).Key("userId").Int(r.user_id);
+  w.Key("checkIn").String(FormatDate(r.check_in)).Key("checkOut").String(FormatDate(r.check_out));
+  w.Key("rooms").Int(r.rooms);
+  return a;  // left open: callers add their fields and close it
+}
+
+}  // namespace
+
+Status Engine::Impl::ClientId(std::string* out) {
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared("SELECT value FROM sync_state WHERE key = 'client_id'", &st));
+  {
+    StmtScope s(*st);
+    if (s->Step() == SQLITE_ROW && !s->IsNull(0)) {
+      *out = std::string(s->Text(0));
+      return Status::Ok();
+    }
+  }
+  // Generated once per database, so a snapshot carries its client identity along.
+  std::string id = "c-" + (entropy.empty() ? std::to_string(now_ms) : entropy);
+  Stmt* ins;
+  ES_RETURN_IF_ERROR(Prepared("INSERT INTO sync_state(key, value) VALUES ('client_id', ?)", &ins));
+  StmtScope s(*ins);
+  s->BindText(1, id);
+  ES_RETURN_IF_ERROR(Step(db, *s, "store client id"));
+  *out = id;
+  return Status::Ok();
+}
+
+Status Engine::Impl::BookingJson(int64_t id, std::string* out) {
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared(
+      "SELECT b.id, b.hotel_id, b.user_id, b.room_type_id, rt.name, b.status, b.start_date, b.end_date,"
+      " b.rooms, b.guests, b.total_cents, b.created_at, b.updated_at, b.hold_expires_at, b.idempotency_key,"
+      " b.origin, b.server_id FROM bookings b JOIN room_types rt ON rt.id = b.room_type_id WHERE b.id = ?", &st));
+  StmtScope s(*st);
+  s->BindInt(1, id);
+  if (s->Step() != SQLITE_ROW) return NotFound(id);
+  Day a = 0, b = 0;
+  ParseDate(s->Text(6), &a);
+  ParseDate(s->Text(7), &b);
+  JsonWriter w(out);
+  w.BeginObject().Key("id").Int(s->Int(0)).Key("hotelId").Int(s->Int(1)).Key("userId").Int(s->Int(2));
+  w.Key("roomTypeId").Int(s->Int(3)).Key("roomTypeName").String(s->Text(4)).Key("status").String(s->Text(5));
+  w.Key("checkIn").String(s->Text(6)).Key("checkOut").String(s->Text(7)).Key("nights").Int(b - a);
+  w.Key("rooms").Int(s->Int(8)).Key("guests").Int(s->Int(9)).Key("totalCents").Int(s->Int(10));
+  w.Key("createdAt").Int(s->Int(11)).Key("updatedAt").Int(s->Int(12)).Key("holdExpiresAt");
+  if (s->IsNull(13)) w.Null();
+  else w.Int(s->Int(13));
+  w.Key("idempotencyKey");
+  if (s->IsNull(14)) w.Null();
+  else w.String(s->Text(14));
+  w.Key("origin").String(s->Text(15)).Key("serverId");
+  if (s->IsNull(16)) w.Null();
+  else w.Int(s->Int(16));
+  w.EndObject();
+  return Status::Ok();
+}
+
+Status Engine::Impl::Enqueue(const char* type, const std::string& key, const std::string& args_json,
+                             int64_t booking_id, int64_t waitlist_id) {
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared(
+      "INSERT INTO outbox(seq, type, idempotency_key, args, booking_id, waitlist_id, created_at)"
+      " VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), ?, ?, ?, ?, ?, ?)", &st));
+  StmtScope s(*st);
+  s->BindText(1, type);
+  s->BindText(2, key);
+  s->BindText(3, args_json);
+  if (booking_id) s->BindInt(4, booking_id);
+  if (waitlist_id) s->BindInt(5, waitlist_id);
+  s->BindInt(6, now_ms);
+  return Step(db, *s, "append to outbox");
+}
+
+Status Engine::Impl::Notify(int64_t booking_id, int64_t user_id, const char* kind, int64_t at_ms) {
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared(
+      "INSERT INTO notifications(id, booking_id, user_id, channel, status, scheduled_at, kind)"
+      " VALUES (MIN(0, (SELECT COALESCE(MIN(id), 0) FROM notifications)) - 1, ?, ?, 'email', 'QUEUED', ?, ?)", &st));
+  StmtScope s(*st);
+  s->BindInt(1, booking_id);
+  s->BindInt(2, user_id);
+  s->BindInt(3, at_ms);
+  s->BindText(4, kind);
+  return Step(db, *s, "queue notification");
+}
+
+Status Engine::Impl::CancelReminders(int64_t booking_id) {
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared("UPDATE notifications SET status = 'CANCELLED'"
+                              " WHERE booking_id = ? AND status = 'QUEUED' AND kind = 'reminder'", &st));
+  StmtScope s(*st);
+  s->BindInt(1, booking_id);
+  return Step(db, *s, "cancel reminders");
+}
+
+Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
+  ES_RETURN_IF_ERROR(EnsureFacts());
+  auto h_it = hotels.find(r.hotel_id);
+  if (h_it == hotels.end()) {
+    return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(r.hotel_id),
+                         "{\"hotelId\":" + std::to_string(r.hotel_id) + "}");
+  }
+  auto rt_it = room_types.find(r.room_type_id);
+  if (rt_it == room_types.end() || rt_it->second.hotel_id != r.hotel_id) {
+    return Status::Error("UNKNOWN_ROOM_TYPE",
+                         "hotel " + std::to_string(r.hotel_id) + " has no room type " + std::to_string(r.room_type_id),
+                         "{\"roomTypeId\":" + std::to_string(r.room_type_id) + "}");
+  }
+  const HotelInfo& hotel = h_it->second;
+  const RoomTypeInfo& rt = rt_it->second;
+
+  // The business key decides first: a retry returns the original booking untouched,
+  // even if the stay has sold out since.
+  if (!r.idempotency_key.empty()) {
+    Stmt* st;
+    ES_RETURN_IF_ERROR(Prepared("SELECT id FROM bookings WHERE hotel_id = ? AND idempotency_key = ?", &st));
+    StmtScope s(*st);
+    s->BindInt(1, r.hotel_id);
+    s->BindText(2, r.idempotency_key);
+    if (s->Step() == SQLITE_ROW) return BookingJson(s->Int(0), out);
+  }
+
+  const int64_t nights = r.check_out - r.check_in;
+  if (nights > hotel.max_nights) {
+    return Status::Error("STAY_TOO_LONG", "a stay of " + std::to_string(nights) +
+                                              " nights is over the hotel's maximum of " + std::to_string(hotel.max_nights));
+  }
+  if (r.check_in < TodayAt(hotel)) {
+    return Status::Error("PAST_DATE", "check-in " + FormatDate(r.check_in) + " is before today at the hotel (" +
+                                          FormatDate(TodayAt(hotel)) + ")");
+  }
+  if (r.rooms > hotel.max_rooms_per_booking) {
+    return Status::Error("TOO_MANY_ROOMS", std::to_string(r.rooms) + " rooms is over the hotel's maximum of " +
+                                               std::to_string(hotel.max_rooms_per_booking) + " per booking");
+  }
+  const int64_t capacity = (rt.capacity_adults + rt.capacity_children) * r.rooms;
+  if (r.guests > capacity) {
+    return Status::Error("GUESTS_OVER_CAPACITY", std::to_string(r.guests) + " guests do not fit in " +
+                                                     std::to_string(r.rooms) + " room(s) of " + rt.name +
+                                                     " (capacity " + std::to_string(capacity) + ")");
+  }
+  const StayQuery q{r.room_type_id, r.check_in, r.check_out, r.rooms};
+  const char* reason = nullptr;
+  std::vector<Night> ns;
+  ES_RETURN_IF_ERROR(StayReason(q, rt, hotel, &reason, &ns));
+  if (reason) {
+    return Status::Error("NOT_AVAILABLE", std::string("the stay cannot be booked: ") + reason,
+                         std::string("{\"reason\":\"") + reason + "\"}");
+  }
+  int64_t total = 0;
+  for (int64_t i = 0; i < nights; ++i) total += ns[static_cast<size_t>(i)].price_cents;
+  total *= r.rooms;
+
+  Txn txn(db);
+  if (!txn.started()) return SqliteError(db, "begin");
+  std::string client_id;
+  ES_RETURN_IF_ERROR(ClientId(&client_id));
+  int64_t id = -1;
+  {
+    Stmt* st;
+    ES_RETURN_IF_ERROR(Prepared("SELECT MIN(0, COALESCE(MIN(id), 0)) - 1 FROM bookings", &st));
+    StmtScope s(*st);
+    if (s->Step() == SQLITE_ROW) id = s->Int(0);
+  }
+  std::string key = r.idempotency_key.empty() ? client_id + ":booking:" + std::to_string(-id) : r.idempotency_key;
+  const int64_t expires = now_ms + hotel.hold_ttl_seconds * 1000;
+  {
+    Stmt* st;
+    ES_RETURN_IF_ERROR(Prepared(
+        "INSERT INTO bookings(id, hotel_id, user_id, room_type_id, status, start_date, end_date, rooms, guests,"
+        " total_cents, created_at, updated_at, hold_expires_at, idempotency_key, origin)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local')", &st));
+    StmtScope s(*st);
+    s->BindInt(1, id);
+    s->BindInt(2, r.hotel_id);
+    s->BindInt(3, r.user_id);
+    s->BindInt(4, r.room_type_id);
+    s->BindText(5, r.hold ? "HELD" : "PENDING_SYNC");
+    s->BindText(6, FormatDate(r.check_in));
+    s->BindText(7, FormatDate(r.check_out));
+    s->BindInt(8, r.rooms);
+    s->BindInt(9, r.guests);
+    s->BindInt(10, total);
+    s->BindInt(11, now_ms);
+    s->BindInt(12, now_ms);
+    if (r.hold) s->BindInt(13, expires);
+    s->BindText(14, key);
+    ES_RETURN_IF_ERROR(Step(db, *s, "insert booking"));
+  }
+  std::string args = StayArgs(r);
+  JsonWriter w = JsonWriter::Continuing(&args);
+  w.Key("guests").Int(r.guests).Key("localId").Int(id).Key("totalCents").Int(total).Key("hold").Bool(r.hold);
+  if (r.hold) w.Key("holdExpiresAt").Int(expires);
+  w.EndObject();
+  ES_RETURN_IF_ERROR(Enqueue("createBooking", key, args, id, 0));
+  ES_RETURN_IF_ERROR(Notify(id, r.user_id, r.hold ? "hold" : "confirmation", now_ms));
+  if (!r.hold) {
+    const int64_t reminder = (int64_t{r.check_in} - 1) * kMsPerDay + 9 * 3600000 - hotel.utc_offset_minutes * 60000;
+    if (reminder > now_ms) ES_RETURN_IF_ERROR(Notify(id, r.user_id, "reminder", reminder));
+  }
+  ES_RETURN_IF_ERROR(BookingJson(id, out));
+  ES_RETURN_IF_ERROR(txn.Commit());
+  if (r.hold) next_hold_expiry = std::min(next_hold_expiry, expires);
+
+  ChangeEvents ev;
+  ev.booking_users.insert(r.user_id);
+  ev.booking_ranges[r.room_type_id] = {r.check_in, r.check_out - 1};
+  ev.bookings.push_back(*out);
+  Publish(ev);
+  return Status::Ok();
+}
+
+namespace {
+
+struct BookingRow {
+  int64_t id = 0, hotel_id = 0, user_id = 0, room_type_id = 0, rooms = 0;
+  std::string status, key;
+  Day check_in = 0, check_out = 0;
+  bool has_server_id = false;
+  int64_t server_id = 0;
+  int64_t hold_expires_at = 0;
+};
+
+}  // namespace
+
+// Moves booking `id` to `to_status` with an outbox mutation, a notification, and the
+// waitlist offer its freed rooms may allow. `allowed` lists the statuses it may leave.
+static Status Transition(Engine::Impl& im, int64_t id, const std::vector<const char*>& allowed, const char* to_status,
+                         const char* mutation, const char* key_suffix, const char* notify_kind,
+                         const char* extra_args, std::string* out) {
+  Stmt* st;
+  ES_RETURN_IF_ERROR(im.Prepared(
+      "SELECT id, hotel_id, user_id, room_type_id, rooms, status, COALESCE(idempotency_key, ''), start_date,"
+      " end_date, server_id, COALESCE(hold_expires_at, 0) FROM bookings WHERE id = ?", &st));
+  BookingRow b;
+  {
+    StmtScope s(*st);
+    s->BindInt(1, id);
+    if (s->Step() != SQLITE_ROW) return NotFound(id);
+    b.id = s->Int(0);
+    b.hotel_id = s->Int(1);
+    b.user_id = s->Int(2);
+    b.room_type_id = s->Int(3);
+    b.rooms = s->Int(4);
+    b.status = std::string(s->Text(5));
+    b.key = std::string(s->Text(6));
+    ParseDate(s->Text(7), &b.check_in);
+    ParseDate(s->Text(8), &b.check_out);
+    b.has_server_id = !s->IsNull(9);
+    b.server_id = s->Int(9);
+    b.hold_expires_at = s->Int(10);
+  }
+  bool ok = false;
+  for (const char* a : allowed) ok = ok || b.status == a;
+  if (!ok) {
+    return Status::Error("INVALID_STATE", "booking " + std::to_string(id) + " is " + b.status + ", cannot become " +
+                                              to_status,
+                         "{\"bookingId\":" + std::to_string(id) + ",\"status\":\"" + b.status + "\"}");
+  }
+  Txn txn(im.db);
+  if (!txn.started()) return SqliteError(im.db, "begin");
+  {
+    Stmt* up;
+    ES_RETURN_IF_ERROR(im.Prepared("UPDATE bookings SET status = ?, updated_at = ? WHERE id = ?", &up));
+    StmtScope s(*up);
+    s->BindText(1, to_status);
+    s->BindInt(2, im.now_ms);
+    s->BindInt(3, id);
+    ES_RETURN_IF_ERROR(Step(im.db, *s, "update booking"));
+  }
+  std::string key = b.key.empty() ? "booking:" + std::to_string(id) : b.key;
+  std::string args = "{\"bookingId\":" + std::to_string(b.has_server_id ? b.server_id : b.id) +
+                     ",\"localId\":" + std::to_string(b.id) + extra_args + "}";
+  ES_RETURN_IF_ERROR(im.Enqueue(mutation, key + key_suffix, args, b.id, 0));
+  ES_RETURN_IF_ERROR(im.Notify(b.id, b.user_id, notify_kind, im.now_ms));
+  if (std::string_view(to_status) != "PENDING_SYNC") ES_RETURN_IF_ERROR(im.CancelReminders(b.id));
+  ChangeEvents ev;
+  ev.booking_users.insert(b.user_id);
+  ev.booking_ranges[b.room_type_id] = {b.check_in, b.check_out - 1};
+  if (std::string_view(to_status) == "CANCELLED" || std::string_view(to_status) == "EXPIRED") {
+    ES_RETURN_IF_ERROR(im.OfferWaitlist(b.room_type_id, b.check_in, b.check_out, &ev));
+  }
+  std::string json;
+  ES_RETURN_IF_ERROR(im.BookingJson(id, &json));
+  ES_RETURN_IF_ERROR(txn.Commit());
+  ev.bookings.push_back(json);
+  im.Publish(ev);
+  if (out) *out = std::move(json);
+  return Status::Ok();
+}
+
+Status Engine::Impl::CancelBooking(int64_t booking_id, std::string* out) {
+  return Transition(*this, booking_id, {"HELD", "PENDING_SYNC", "CONFIRMED"}, "CANCELLED", "cancelBooking", ":cancel",
+                    "cancellation", "", out);
+}
+
+Status Engine::Impl::ConfirmHold(int64_t booking_id, std::string* out) {
+  ES_RETURN_IF_ERROR(ExpireHolds());
+  Status s = Transition(*this, booking_id, {"HELD"}, "PENDING_SYNC", "confirmHold", ":confirm", "confirmation", "",
+                        out);
+  if (!s.ok() && s.code() == "INVALID_STATE" && s.details_json().find("EXPIRED") != std::string::npos) {
+    return Status::Error("HOLD_EXPIRED", "the hold on booking " + std::to_string(booking_id) + " has expired",
+                         s.details_json());
+  }
+  if (!s.ok()) return s;
+  // A confirmed hold is a stay: remind the guest the day before.
+  nlohmann::json b = nlohmann::json::parse(*out, nullptr, false);
+  Day ci = 0;
+  if (b.is_object() && b["checkIn"].is_string()) ParseDate(b["checkIn"].get<std::string>(), &ci);
+  auto h = hotels.find(b.is_object() && b["hotelId"].is_number_integer() ? b["hotelId"].get<int64_t>() : 0);
+  const int64_t offset = h == hotels.end() ? 0 : h->second.utc_offset_minutes;
+  const int64_t reminder = (int64_t{ci} - 1) * kMsPerDay + 9 * 3600000 - offset * 60000;
+  if (reminder > now_ms && b.is_object() && b["userId"].is_number_integer()) {
+    ES_RETURN_IF_ERROR(Notify(booking_id, b["userId"].get<int64_t>(), "reminder", reminder));
+  }
+  return RefreshNextHoldExpiry();
+}
+
+Status Engine::Impl::RefreshNextHoldExpiry() {
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared("SELECT MIN(hold_expires_at) FROM bookings WHERE status = 'HELD'", &st));
+  StmtScope s(*st);
+  next_hold_expiry = (s->Step() == SQLITE_ROW && !s->IsNull(0)) ? s->Int(0) : INT64_MAX;
+  return Status::Ok();
+}
+
+Status Engine::Impl::ExpireHolds() {
+  if (now_ms < next_hold_expiry) return Status::Ok();
+  std::vector<int64_t> due;
+  {
+    Stmt* st;
+    ES_RETURN_IF_ERROR(Prepared(
+        "SELECT id FROM bookings WHERE status = 'HELD' AND hold_expires_at <= ? ORDER BY hold_expires_at, id", &st));
+    StmtScope s(*st);
+    s->BindInt(1, now_ms);
+    while (s->Step() == SQLITE_ROW) due.push_back(s->Int(0));
+  }
+  for (int64_t id : due) {
+    ES_RETURN_IF_ERROR(Transition(*this, id, {"HELD"}, "EXPIRED", "cancelBooking", ":expire", "expiry",
+                                  ",\"reason\":\"expired\"", nullptr));
+  }
+  return RefreshNextHoldExpiry();
+}
+
+Status Engine::Impl::OfferWaitlist(int64_t room_type_id, Day from, Day to, ChangeEvents* ev) {
+  auto rt_it = room_types.find(room_type_id);
+  if (rt_it == room_types.end()) return Status::Ok();
+  auto h_it = hotels.find(rt_it->second.hotel_id);
+  if (h_it == hotels.end()) return Status::Ok();
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared(
+      "SELECT id, user_id, start_date, end_date, rooms FROM waitlist INDEXED BY waitlist_status_startDate_endDate_idx"
+      " WHERE status = 'WAITING' AND start_date < ? AND end_date > ? AND room_type_id = ?"
+      " ORDER BY created_at, id", &st));
+  struct Entry {
+    int64_t id, user_id, rooms;
+    Day ci, co;
+  };
+  std::vector<Entry> entries;
+  {
+    StmtScope s(*st);
+    s->BindText(1, FormatDate(to));
+    s->BindText(2, FormatDate(from));
+    s->BindInt(3, room_type_id);
+    while (s->Step() == SQLITE_ROW) {
+      Entry e{s->Int(0), s->Int(1), s->Int(4), 0, 0};
+      ParseDate(s->Text(2), &e.ci);
+      ParseDate(s->Text(3), &e.co);
+      entries.push_back(e);
+    }
+  }
+  for (const Entry& e : entries) {
+    const char* reason = nullptr;
+    std::vector<Night> ns;
+    ES_RETURN_IF_ERROR(StayReason(StayQuery{room_type_id, e.ci, e.co, e.rooms}, rt_it->second, h_it->second,
+                                  &reason, &ns));
+    if (reason) continue;
+    Stmt* up;
+    ES_RETURN_IF_ERROR(Prepared("UPDATE waitlist SET status = 'OFFERED' WHERE id = ?", &up));
+    {
+      StmtScope s(*up);
+      s->BindInt(1, e.id);
+      ES_RETURN_IF_ERROR(Step(db, *s, "offer waitlist"));
+    }
+    std::string j;
+    JsonWriter w(&j);
+    w.BeginObject().Key("id").Int(e.id).Key("hotelId").Int(rt_it->second.hotel_id).Key("userId").Int(e.user_id);
+    w.Key("roomTypeId").Int(room_type_id).Key("checkIn").String(FormatDate(e.ci));
+    w.Key("checkOut").String(FormatDate(e.co)).Key("rooms").Int(e.rooms).Key("status").String("OFFERED");
+    w.EndObject();
+    ev->waitlist.push_back(std::move(j));
+    return Status::Ok();  // the oldest matching entry only
+  }
+  return Status::Ok();
+}
+
+Status Engine::Impl::JoinWaitlist(const BookingRequest& r, std::string* out) {
+  ES_RETURN_IF_ERROR(EnsureFacts());
+  auto rt_it = room_types.find(r.room_type_id);
+  if (rt_it == room_types.end() || rt_it->second.hotel_id != r.hotel_id) {
+    return Status::Error("UNKNOWN_ROOM_TYPE",
+                         "hotel " + std::to_string(r.hotel_id) + " has no room type " + std::to_string(r.room_type_id));
+  }
+  const HotelInfo& hotel = hotels[r.hotel_id];
+  if (r.check_out - r.check_in > hotel.max_nights) {
+    return Status::Error("STAY_TOO_LONG", "the stay is over the hotel's maximum nights");
+  }
+  const char* reason = nullptr;
+  std::vector<Night> ns;
+  ES_RETURN_IF_ERROR(StayReason(StayQuery{r.room_type_id, r.check_in, r.check_out, r.rooms}, rt_it->second, hotel,
+                                &reason, &ns));
+  if (!reason || std::string_view(reason) != "sold_out") {
+    return Status::Error("NOT_SOLD_OUT",
+                         reason ? std::string("the stay cannot be booked for another reason: ") + reason
+                                : std::string("the stay is available: book it instead"),
+                         std::string("{\"reason\":") + (reason ? "\"" + std::string(reason) + "\"" : "null") + "}");
+  }
+  Txn txn(db);
+  if (!txn.started()) return SqliteError(db, "begin");
+  std::string client_id;
+  ES_RETURN_IF_ERROR(ClientId(&client_id));
+  int64_t id = -1;
+  {
+    Stmt* st;
+    ES_RETURN_IF_ERROR(Prepared("SELECT MIN(0, COALESCE(MIN(id), 0)) - 1 FROM waitlist", &st));
+    StmtScope s(*st);
+    if (s->Step() == SQLITE_ROW) id = s->Int(0);
+  }
+  {
+    Stmt* st;
+    ES_RETURN_IF_ERROR(Prepared(
+        "INSERT INTO waitlist(id, hotel_id, user_id, room_type_id, start_date, end_date, rooms, status, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'WAITING', ?)", &st));
+    StmtScope s(*st);
+    s->BindInt(1, id);
+    s->BindInt(2, r.hotel_id);
+    s->BindInt(3, r.user_id);
+    s->BindInt(4, r.room_type_id);
+    s->BindText(5, FormatDate(r.check_in));
+    s->BindText(6, FormatDate(r.check_out));
+    s->BindInt(7, r.rooms);
+    s->BindInt(8, now_ms);
+    ES_RETURN_IF_ERROR(Step(db, *s, "insert waitlist"));
+  }
+  std::string key = r.idempotency_key.empty() ? client_id + ":waitlist:" + std::to_string(-id) : r.idempotency_key;
+  std::string args = StayArgs(r);
+  JsonWriter::Continuing(&args).Key("localId").Int(id).EndObject();
+  ES_RETURN_IF_ERROR(Enqueue("joinWaitlist", key, args, 0, id));
+  ES_RETURN_IF_ERROR(txn.Commit());
+  JsonWriter w(out);
+  w.BeginObject().Key("id").Int(id).Key("hotelId").Int(r.hotel_id).Key("userId").Int(r.user_id);
+  w.Key("roomTypeId").Int(r.room_type_id).Key("checkIn").String(FormatDate(r.check_in));
+  w.Key("checkOut").String(FormatDate(r.check_out)).Key("rooms").Int(r.rooms).Key("status").String("WAITING");
+  w.Key("createdAt").Int(now_ms).EndObject();
+  return Status::Ok();
+}
+
+Status Engine::Impl::PendingMutations(std::string* out) {
+  std::string client_id;
+  {
+    Txn txn(db);
+    ES_RETURN_IF_ERROR(ClientId(&client_id));
+    ES_RETURN_IF_ERROR(txn.Commit());
+  }
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared(
+      "SELECT seq, type, idempotency_key, args FROM outbox WHERE status = 'PENDING' ORDER BY seq", &st));
+  StmtScope s(*st);
+  JsonWriter w(out);
+  w.BeginObject().Key("format").String("edgestay.push/1").Key("clientId").String(client_id);
+  w.Key("mutations").BeginArray();
+  while (s->Step() == SQLITE_ROW) {
+    w.BeginObject().Key("seq").Int(s->Int(0)).Key("type").String(s->Text(1));
+    w.Key("idempotencyKey").String(s->Text(2)).Key("args").Raw(s->Text(3)).EndObject();
+  }
+  w.EndArray().EndObject();
+  return Status::Ok();
+}
+
+Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::string* out) {
+  using json = nlohmann::json;
+  json doc = json::parse(results_json, nullptr, false);
+  const json* results = nullptr;
+  if (doc.is_array()) results = &doc;
+  else if (doc.is_object() && doc.contains("results") && doc["results"].is_array()) results = &doc["results"];
+  if (!results) return Status::Error("INVALID_ARGUMENT", "push results must be an array or {results: [...]}");
+  // Check the whole list before touching anything.
+  for (size_t i = 0; i < results->size(); ++i) {
+    const json& r = (*results)[i];
+    const bool ok = r.is_object() && r.contains("seq") && r["seq"].is_number_integer() && r.contains("status") &&
+                    r["status"].is_string() &&
+                    (r["status"].get_ref<const std::string&>() == "applied" ||
+                     r["status"].get_ref<const std::string&>() == "rejected");
+    if (!ok) {
+      return Status::Error("INVALID_ARGUMENT",
+                           "results[" + std::to_string(i) + "]: needs an integer seq and status applied|rejected",
+                           "{\"index\":" + std::to_string(i) + "}");
+    }
+  }
+  Txn txn(db);
+  if (!txn.started()) return SqliteError(db, "begin");
+  int64_t applied = 0, rejected = 0, ignored = 0;
+  ChangeEvents ev;
+  std::vector<int64_t> touched;
+  for (const json& r : *results) {
+    const int64_t seq = r["seq"].get<int64_t>();
+    const bool ok = r["status"].get_ref<const std::string&>() == "applied";
+    Stmt* st;
+    ES_RETURN_IF_ERROR(Prepared("SELECT type, COALESCE(booking_id, 0), status FROM outbox WHERE seq = ?", &st));
+    std::string type;
+    int64_t booking_id = 0;
+    {
+      StmtScope s(*st);
+      s->BindInt(1, seq);
+      if (s->Step() != SQLITE_ROW || s->Text(2) != "PENDING") {
+        ++ignored;  // unknown or already settled: results are idempotent
+        continue;
+      }
+      type = std::string(s->Text(0));
+      booking_id = s->Int(1);
+    }
+    Stmt* mark;
+    ES_RETURN_IF_ERROR(Prepared("UPDATE outbox SET status = ?, result = ? WHERE seq = ?", &mark));
+    {
+      StmtScope s(*mark);
+      s->BindText(1, ok ? "APPLIED" : "REJECTED");
+      s->BindText(2, r.dump());
+      s->BindInt(3, seq);
+      ES_RETURN_IF_ERROR(Step(db, *s, "settle outbox"));
+    }
+    ok ? ++applied : ++rejected;
+    if (!booking_id) continue;
+    std::string status;
+    int64_t user_id = 0, room_type_id = 0;
+    Day ci = 0, co = 0;
+    {
+      Stmt* b;
+      ES_RETURN_IF_ERROR(Prepared("SELECT status, user_id, room_type_id, start_date, end_date FROM bookings WHERE id = ?",
+                                  &b));
+      StmtScope s(*b);
+      s->BindInt(1, booking_id);
+      if (s->Step() != SQLITE_ROW) continue;
+      status = std::string(s->Text(0));
+      user_id = s->Int(1);
+      room_type_id = s->Int(2);
+      ParseDate(s->Text(3), &ci);
+      ParseDate(s->Text(4), &co);
+    }
+    const bool live = status == "HELD" || status == "PENDING_SYNC";
+    const char* next = nullptr;
+    int64_t server_id = 0;
+    const json* booking = r.contains("booking") && r["booking"].is_object() ? &r["booking"] : nullptr;
+    if (booking && booking->contains("id") && (*booking)["id"].is_number_integer()) {
+      server_id = (*booking)["id"].get<int64_t>();
+    }
+    if (type == "createBooking" || type == "confirmHold") {
+      if (ok && status == "PENDING_SYNC") next = "CONFIRMED";
+      if (!ok && live) next = "REJECTED";
+    }
+    Stmt* up;
+    ES_RETURN_IF_ERROR(Prepared(
+        "UPDATE bookings SET status = COALESCE(?, status), server_id = COALESCE(server_id, ?), updated_at = ?"
+        " WHERE id = ?", &up));
+    {
+      StmtScope s(*up);
+      if (next) s->BindText(1, next);
+      if (ok && server_id > 0 && type == "createBooking") s->BindInt(2, server_id);
+      s->BindInt(3, now_ms);
+      s->BindInt(4, booking_id);
+      ES_RETURN_IF_ERROR(Step(db, *s, "settle booking"));
+    }
+    if (next && std::string_view(next) == "REJECTED") {
+      ES_RETURN_IF_ERROR(Notify(booking_id, user_id, "rejection", now_ms));
+      ES_RETURN_IF_ERROR(CancelReminders(booking_id));
+      ES_RETURN_IF_ERROR(OfferWaitlist(room_type_id, ci, co, &ev));
+    }
+    ev.booking_users.insert(user_id);
+    auto [it, inserted] = ev.booking_ranges.try_emplace(room_type_id, ci, co - 1);
+    if (!inserted) {
+      it->second.first = std::min(it->second.first, ci);
+      it->second.second = std::max(it->second.second, co - 1);
+    }
+    touched.push_back(booking_id);
+  }
+  for (int64_t id : touched) {
+    std::string j;
+    ES_RETURN_IF_ERROR(BookingJson(id, &j));
+    ev.bookings.push_back(std::move(j));
+  }
+  ES_RETURN_IF_ERROR(txn.Commit());
+  ES_RETURN_IF_ERROR(RefreshNextHoldExpiry());
+  Publish(ev);
+  JsonWriter w(out);
+  w.BeginObject().Key("applied").Int(applied).Key("rejected").Int(rejected).Key("ignored").Int(ignored).EndObject();
+  return Status::Ok();
+}
+
+Status Engine::Impl::DueNotifications(int64_t until_ms, int64_t limit, std::string* out) {
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared(
+      "SELECT id, booking_id, user_id, channel, kind, scheduled_at FROM notifications"
+      " INDEXED BY notifications_status_scheduledAt_idx WHERE status = 'QUEUED' AND scheduled_at <= ?"
+      " ORDER BY scheduled_at, id LIMIT ?", &st));
+  StmtScope s(*st);
+  s->BindInt(1, until_ms);
+  s->BindInt(2, limit);
+  JsonWriter w(out);
+  w.BeginArray();
+  while (s->Step() == SQLITE_ROW) {
+    w.BeginObject().Key("id").Int(s->Int(0)).Key("bookingId").Int(s->Int(1)).Key("userId").Int(s->Int(2));
+    w.Key("channel").String(s->Text(3)).Key("kind").String(s->Text(4)).Key("scheduledAt").Int(s->Int(5)).EndObject();
+  }
+  w.EndArray();
+  return Status::Ok();
+}
+
+Status Engine::Impl::MarkNotifications(const std::vector<int64_t>& ids, const std::string& status, std::string* out) {
+  Txn txn(db);
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared("UPDATE notifications SET status = ? WHERE id = ? AND status = 'QUEUED'", &st));
+  int64_t changed = 0;
+  for (int64_t id : ids) {
+    StmtScope s(*st);
+    s->BindText(1, status);
+    s->BindInt(2, id);
+    ES_RETURN_IF_ERROR(Step(db, *s, "mark notification"));
+    changed += sqlite3_changes(db);
+  }
+  ES_RETURN_IF_ERROR(txn.Commit());
+  *out = "{\"updated\":" + std::to_string(changed) + "}";
+  return Status::Ok();
+}
+
+}  // namespace edgestay
