@@ -372,7 +372,7 @@ Status Engine::Impl::ConfirmHold(int64_t booking_id, std::string* out) {
 
 Status Engine::Impl::RefreshNextHoldExpiry() {
   Stmt* st;
-  ES_RETURN_IF_ERROR(Prepared("SELECT MIN(hold_expires_at) FROM bookings WHERE status = 'HELD'", &st));
+  ES_RETURN_IF_ERROR(Prepared("SELECT MIN(hold_expires_at) FROM bookings WHERE status = 'HELD' AND origin = 'local'", &st));
   StmtScope s(*st);
   next_hold_expiry = (s->Step() == SQLITE_ROW && !s->IsNull(0)) ? s->Int(0) : INT64_MAX;
   return Status::Ok();
@@ -384,7 +384,8 @@ Status Engine::Impl::ExpireHolds() {
   {
     Stmt* st;
     ES_RETURN_IF_ERROR(Prepared(
-        "SELECT id FROM bookings WHERE status = 'HELD' AND hold_expires_at <= ? ORDER BY hold_expires_at, id", &st));
+        "SELECT id FROM bookings WHERE status = 'HELD' AND hold_expires_at <= ? AND origin = 'local'"
+        " ORDER BY hold_expires_at, id", &st));
     StmtScope s(*st);
     s->BindInt(1, now_ms);
     while (s->Step() == SQLITE_ROW) due.push_back(s->Int(0));
@@ -404,7 +405,7 @@ Status Engine::Impl::OfferWaitlist(int64_t room_type_id, Day from, Day to, Chang
   Stmt* st;
   ES_RETURN_IF_ERROR(Prepared(
       "SELECT id, user_id, start_date, end_date, rooms FROM waitlist INDEXED BY waitlist_status_startDate_endDate_idx"
-      " WHERE status = 'WAITING' AND start_date < ? AND end_date > ? AND room_type_id = ?"
+      " WHERE status = 'WAITING' AND start_date < ? AND end_date > ? AND room_type_id = ? AND id < 0"
       " ORDER BY created_at, id", &st));
   struct Entry {
     int64_t id, user_id, rooms;

@@ -164,7 +164,8 @@ struct Engine::Impl {
   Status RefreshNextHoldExpiry();
   Status ClientId(std::string* out);
   Status BookingJson(int64_t id, std::string* out);
-  // Offers freed rooms to the oldest waiting guest whose stay became available.
+  // Offers freed rooms to the oldest waiting guest whose stay became available. Only
+  // entries made on this engine (negative ids): the centre runs its own waitlist.
   Status OfferWaitlist(int64_t room_type_id, Day from, Day to, ChangeEvents* ev);
   Status Enqueue(const char* type, const std::string& key, const std::string& args_json, int64_t booking_id,
                  int64_t waitlist_id);

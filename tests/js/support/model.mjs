@@ -124,6 +124,20 @@ export class Model {
 
     this.bookings = data.bookings;
     this.payments = data.payments || [];
+    this.expireHolds(this.nowFn());
+  }
+
+  // The engine turns a local hold whose time is up into EXPIRED at its first call at or
+  // after hold_expires_at (docs/API.md, booking lifecycle). The model does the same when it
+  // is built for a clock reading; `data` is shared across clock steps on purpose, so a
+  // booking keeps the updated_at of the step that expired it.
+  expireHolds(now) {
+    for (const b of this.data.bookings) {
+      if (b.origin === 'local' && b.status === 'HELD' && b.hold_expires_at !== null && b.hold_expires_at <= now) {
+        b.status = 'EXPIRED';
+        b.updated_at = now;
+      }
+    }
   }
 
   rule(hotelId, key) {
