@@ -1,0 +1,416 @@
+// edgestay-server: the central sync service and its admin CLI.
+//
+//   edgestay-server [serve] [--store SPEC] [--host H] [--port P] …   run the HTTP API
+//   edgestay-server migrate [--status] [--json]                      schema migrations
+//   edgestay-server token create --hotel H --scope read|book|admin   print a new token
+//   edgestay-server token list | token revoke --id N
+//   edgestay-server seed-demo [--days N]                             a demo hotel
+//
+// SPEC is sqlite:PATH (default sqlite:./data/edgestay.db, or $EDGESTAY_STORE) or a
+// PostgreSQL URI postgresql://user:pass@host:port/db.
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "http.h"
+#include "json_util.h"
+#include "store.h"
+
+using namespace edgestay::server;
+
+namespace {
+
+const char* kUsage = R"(usage: edgestay-server [command] [options]
+
+commands:
+  serve                 run the HTTP API (the default command)
+  migrate               apply pending schema migrations
+  migrate --status      list migrations and whether each is applied
+  token create          create a bearer token and print it
+                          --hotel ID[,ID…]|*  --scope read|book|admin
+                          [--user USER_ID] [--label TEXT] [--json]
+  token list            list tokens (never the secret)
+  token revoke --id N   revoke a token
+  seed-demo             create a demo hotel with a year of inventory
+                          [--days N] [--name TEXT] [--tokens]
+
+options:
+  --store SPEC          sqlite:PATH (default sqlite:./data/edgestay.db) or
+                        postgresql://user:pass@host:port/db   (env: EDGESTAY_STORE)
+  --host HOST           bind address (default 127.0.0.1)
+  --port PORT           port (default 8787; 0 = any free port, printed on stdout)
+  --threads N           HTTP worker threads (default 64)
+  --db-connections N    store connection pool size (default 16)
+  --max-body BYTES      request body limit (default 1048576)
+  --max-wait SECONDS    long-poll cap (default 60)
+  --sqlite-sync MODE    full (default: fsync every commit) or normal
+  --no-migrate          serve: refuse to start when migrations are pending
+  --access-log          serve: one line per request on stderr
+  --json                machine-readable output (migrate --status, token create, seed-demo)
+)";
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;  // --key value (flags map to "1")
+  bool Has(const std::string& k) const { return options.count(k) > 0; }
+  std::string Get(const std::string& k, const std::string& def = "") const {
+    auto it = options.find(k);
+    return it == options.end() ? def : it->second;
+  }
+};
+
+const std::vector<std::string> kFlags = {"status", "json", "no-migrate", "access-log", "tokens",
+                                         "help", "version"};
+
+bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-h") a = "--help";
+    if (a.rfind("--", 0) == 0) {
+      std::string key = a.substr(2), value;
+      auto eq = key.find('=');
+      if (eq != std::string::npos) {
+        value = key.substr(eq + 1);
+        key = key.substr(0, eq);
+      } else if (std::find(kFlags.begin(), kFlags.end(), key) != kFlags.end()) {
+        value = "1";
+      } else {
+        if (i + 1 >= argc) {
+          *error = "option --" + key + " needs a value";
+          return false;
+        }
+        value = argv[++i];
+      }
+      out->options[key] = value;
+    } else {
+      out->positional.push_back(a);
+    }
+  }
+  return true;
+}
+
+bool ParseCount(const std::string& s, long min, long max, long* out) {
+  if (s.empty() || s.size() > 12) return false;
+  char* end = nullptr;
+  long v = std::strtol(s.c_str(), &end, 10);
+  if (*end || v < min || v > max) return false;
+  *out = v;
+  return true;
+}
+
+std::string IsoTime(int64_t ms) {
+  time_t secs = static_cast<time_t>(ms / 1000);
+  tm t{};
+  gmtime_r(&secs, &t);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900,
+                t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+void MakeParentDirs(const std::string& path) {
+  for (size_t i = 1; i < path.size(); ++i) {
+    if (path[i] == '/') ::mkdir(path.substr(0, i).c_str(), 0755);
+  }
+}
+
+std::unique_ptr<Store> Open(const Args& args, bool for_server) {
+  std::string spec = args.Get("store");
+  if (spec.empty()) {
+    const char* env = std::getenv("EDGESTAY_STORE");
+    spec = env && *env ? env : "sqlite:./data/edgestay.db";
+  }
+  if (spec.rfind("sqlite:", 0) == 0) MakeParentDirs(spec.substr(7));
+  StoreOptions opts;
+  long n = 0;
+  if (args.Has("db-connections")) {
+    if (!ParseCount(args.Get("db-connections"), 1, 512, &n)) {
+      std::cerr << "edgestay-server: --db-connections must be 1..512" << std::endl;
+      return nullptr;
+    }
+    opts.max_connections = static_cast<size_t>(n);
+  } else if (!for_server) {
+    opts.max_connections = 2;
+  }
+  const std::string sync = args.Get("sqlite-sync", "full");
+  if (sync != "full" && sync != "normal") {
+    std::cerr << "edgestay-server: --sqlite-sync must be full or normal" << std::endl;
+    return nullptr;
+  }
+  opts.sqlite_durable = sync == "full";
+  Status s;
+  auto store = OpenStore(spec, opts, &s);
+  if (!store) {
+    std::cerr << "edgestay-server: " << s.message << std::endl;
+    return nullptr;
+  }
+  return store;
+}
+
+int Fail(const Status& s) {
+  std::cerr << "edgestay-server: " << s.code << ": " << s.message << std::endl;
+  return 1;
+}
+
+int CmdMigrate(const Args& args) {
+  auto store = Open(args, false);
+  if (!store) return 1;
+  if (!args.Has("status")) {
+    std::vector<MigrationState> applied;
+    Status s = store->Migrate(&applied);
+    if (!s.ok()) return Fail(s);
+    for (const auto& m : applied)
+      std::printf("applied %d %s\n", m.version, m.name.c_str());
+    std::vector<MigrationState> all;
+    s = store->MigrationStatus(&all);
+    if (!s.ok()) return Fail(s);
+    std::printf("schema is at version %d (%s)\n", all.empty() ? 0 : all.back().version,
+                applied.empty() ? "nothing to do" : "migrated");
+    return 0;
+  }
+  std::vector<MigrationState> all;
+  Status s = store->MigrationStatus(&all);
+  if (!s.ok()) return Fail(s);
+  int current = 0, pending = 0;
+  for (const auto& m : all) {
+    if (m.applied_at) current = std::max(current, m.version);
+    else ++pending;
+  }
+  if (args.Has("json")) {
+    json out = {{"store", store->Describe()}, {"current", current}, {"pending", pending},
+                {"migrations", json::array()}};
+    for (const auto& m : all)
+      out["migrations"].push_back({{"version", m.version}, {"name", m.name},
+                                   {"appliedAt", m.applied_at ? json(*m.applied_at) : json(nullptr)}});
+    std::printf("%s\n", Dump(out).c_str());
+    return 0;
+  }
+  std::printf("store: %s\n", store->Describe().c_str());
+  std::printf("%-8s %-28s %s\n", "version", "name", "state");
+  for (const auto& m : all)
+    std::printf("%-8d %-28s %s\n", m.version, m.name.c_str(),
+                m.applied_at ? ("applied " + IsoTime(*m.applied_at)).c_str() : "pending");
+  std::printf("current version: %d, pending: %d\n", current, pending);
+  return 0;
+}
+
+int EnsureMigrated(Store& store) {
+  std::vector<MigrationState> applied;
+  Status s = store.Migrate(&applied);
+  if (!s.ok()) return Fail(s);
+  for (const auto& m : applied)
+    std::fprintf(stderr, "edgestay-server: applied migration %d %s\n", m.version, m.name.c_str());
+  return 0;
+}
+
+int CmdToken(const Args& args) {
+  const std::string sub = args.positional.size() > 1 ? args.positional[1] : "";
+  auto store = Open(args, false);
+  if (!store) return 1;
+  if (EnsureMigrated(*store)) return 1;
+  if (sub == "create") {
+    TokenSpec spec;
+    if (!ParseScope(args.Get("scope"), &spec.scope)) {
+      std::cerr << "edgestay-server: token create needs --scope read|book|admin" << std::endl;
+      return 2;
+    }
+    const std::string hotels = args.Get("hotel", args.Get("hotels"));
+    if (hotels == "*") {
+      spec.all_hotels = true;
+    } else {
+      std::stringstream ss(hotels);
+      std::string item;
+      long id = 0;
+      while (std::getline(ss, item, ',')) {
+        if (!ParseCount(item, 1, 999999999999L, &id)) {
+          std::cerr << "edgestay-server: --hotel must be hotel ids (1,2,…) or *" << std::endl;
+          return 2;
+        }
+        spec.hotels.push_back(id);
+      }
+      if (spec.hotels.empty()) {
+        std::cerr << "edgestay-server: token create needs --hotel ID[,ID…] or --hotel '*'" << std::endl;
+        return 2;
+      }
+    }
+    if (args.Has("user")) {
+      long u = 0;
+      if (!ParseCount(args.Get("user"), 1, 999999999999L, &u)) {
+        std::cerr << "edgestay-server: --user must be a user id" << std::endl;
+        return 2;
+      }
+      spec.user_id = u;
+    }
+    spec.label = args.Get("label");
+    std::string token;
+    int64_t id = 0;
+    Status s = store->CreateToken(spec, &token, &id);
+    if (!s.ok()) return Fail(s);
+    if (args.Has("json")) {
+      json out = {{"token", token}, {"id", id}, {"scope", ScopeName(spec.scope)}};
+      out["hotels"] = spec.all_hotels ? json("*") : json(spec.hotels);
+      out["userId"] = spec.user_id ? json(*spec.user_id) : json(nullptr);
+      std::printf("%s\n", Dump(out).c_str());
+    } else {
+      std::printf("%s\n", token.c_str());
+    }
+    return 0;
+  }
+  if (sub == "list") {
+    json out;
+    Status s = store->ListTokens(&out);
+    if (!s.ok()) return Fail(s);
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  if (sub == "revoke") {
+    long id = 0;
+    if (!ParseCount(args.Get("id"), 1, 999999999999L, &id)) {
+      std::cerr << "edgestay-server: token revoke needs --id N" << std::endl;
+      return 2;
+    }
+    bool found = false;
+    Status s = store->RevokeToken(id, &found);
+    if (!s.ok()) return Fail(s);
+    std::printf(found ? "revoked token %ld\n" : "no active token %ld\n", id);
+    return found ? 0 : 1;
+  }
+  std::cerr << "edgestay-server: token create | list | revoke" << std::endl;
+  return 2;
+}
+
+int CmdSeedDemo(const Args& args) {
+  auto store = Open(args, false);
+  if (!store) return 1;
+  if (EnsureMigrated(*store)) return 1;
+  json options = json::object();
+  if (args.Has("days")) {
+    long d = 0;
+    if (!ParseCount(args.Get("days"), 1, 1096, &d)) {
+      std::cerr << "edgestay-server: --days must be 1..1096" << std::endl;
+      return 2;
+    }
+    options["days"] = d;
+  }
+  if (args.Has("name")) options["name"] = args.Get("name");
+  json out;
+  Status s = store->SeedDemo(options, &out);
+  if (!s.ok()) return Fail(s);
+  if (args.Has("tokens")) {
+    const int64_t hotel = out["hotel"]["id"].get<int64_t>();
+    for (Scope scope : {Scope::kRead, Scope::kBook, Scope::kAdmin}) {
+      TokenSpec spec;
+      spec.scope = scope;
+      spec.hotels = {hotel};
+      spec.label = "seed-demo";
+      std::string token;
+      int64_t id = 0;
+      s = store->CreateToken(spec, &token, &id);
+      if (!s.ok()) return Fail(s);
+      out["tokens"][ScopeName(scope)] = token;
+    }
+  }
+  if (args.Has("json")) {
+    std::printf("%s\n", Dump(out).c_str());
+  } else {
+    std::printf("demo hotel %lld \"%s\": %zu room types, inventory %s..%s, cursor %s\n",
+                static_cast<long long>(out["hotel"]["id"].get<int64_t>()),
+                out["hotel"]["name"].get<std::string>().c_str(), out["roomTypes"].size(),
+                out["from"].get<std::string>().c_str(), out["to"].get<std::string>().c_str(),
+                out["cursor"].get<std::string>().c_str());
+    if (out.contains("tokens"))
+      for (auto& [scope, token] : out["tokens"].items())
+        std::printf("%s token: %s\n", scope.c_str(), token.get<std::string>().c_str());
+  }
+  return 0;
+}
+
+int CmdServe(const Args& args) {
+  ServerConfig cfg;
+  long n = 0;
+  cfg.host = args.Get("host", "127.0.0.1");
+  if (args.Has("port")) {
+    if (!ParseCount(args.Get("port"), 0, 65535, &n)) {
+      std::cerr << "edgestay-server: --port must be 0..65535" << std::endl;
+      return 2;
+    }
+    cfg.port = static_cast<int>(n);
+  }
+  if (args.Has("threads")) {
+    if (!ParseCount(args.Get("threads"), 2, 4096, &n)) {
+      std::cerr << "edgestay-server: --threads must be 2..4096" << std::endl;
+      return 2;
+    }
+    cfg.threads = static_cast<int>(n);
+  }
+  if (args.Has("max-body")) {
+    if (!ParseCount(args.Get("max-body"), 1024, 1L << 30, &n)) {
+      std::cerr << "edgestay-server: --max-body must be 1024..1073741824" << std::endl;
+      return 2;
+    }
+    cfg.max_body_bytes = static_cast<size_t>(n);
+  }
+  if (args.Has("max-wait")) {
+    if (!ParseCount(args.Get("max-wait"), 0, 3600, &n)) {
+      std::cerr << "edgestay-server: --max-wait must be 0..3600" << std::endl;
+      return 2;
+    }
+    cfg.max_wait_seconds = static_cast<int>(n);
+  }
+  cfg.access_log = args.Has("access-log");
+  std::string spec = args.Get("store");
+  if (spec.empty()) {
+    const char* env = std::getenv("EDGESTAY_STORE");
+    spec = env && *env ? env : "sqlite:./data/edgestay.db";
+  }
+  cfg.store_spec = spec;
+  auto store = Open(args, true);
+  if (!store) return 1;
+  if (args.Has("no-migrate")) {
+    std::vector<MigrationState> all;
+    Status s = store->MigrationStatus(&all);
+    if (!s.ok()) return Fail(s);
+    for (const auto& m : all)
+      if (!m.applied_at) {
+        std::cerr << "edgestay-server: migration " << m.version << " (" << m.name
+                  << ") is pending; run `edgestay-server migrate`" << std::endl;
+        return 1;
+      }
+  } else if (EnsureMigrated(*store)) {
+    return 1;
+  }
+  return RunHttpServer(*store, cfg);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  std::string error;
+  if (!ParseArgs(argc, argv, &args, &error)) {
+    std::cerr << "edgestay-server: " << error << "\n" << kUsage;
+    return 2;
+  }
+  if (args.Has("help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (args.Has("version")) {
+    std::cout << "edgestay-server 0.1.0\n";
+    return 0;
+  }
+  const std::string cmd = args.positional.empty() ? "serve" : args.positional[0];
+  if (cmd == "serve") return CmdServe(args);
+  if (cmd == "migrate") return CmdMigrate(args);
+  if (cmd == "token") return CmdToken(args);
+  if (cmd == "seed-demo") return CmdSeedDemo(args);
+  std::cerr << "edgestay-server: unknown command '" << cmd << "'\n" << kUsage;
+  return 2;
+}

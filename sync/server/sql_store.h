@@ -1,0 +1,109 @@
+// SqlStore: the one implementation of Store, written once over the Conn/Backend layer.
+// The SQLite and PostgreSQL stores differ only in their Backend (sqlite_store.cc,
+// pg_store.cc): schema dialect, transaction start and the per-hotel lock.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "db.h"
+#include "store.h"
+#include "tables.h"
+
+namespace edgestay::server {
+
+// Change-log entries collected during one write transaction, appended at the end with
+// consecutive sequence numbers taken from the hotel's counter row (same transaction).
+class LogWriter {
+ public:
+  void Upsert(TableId table, const std::vector<Cell>& row);
+  void UpsertUser(TableId table, const std::vector<Cell>& row, std::optional<int64_t> user_id);
+  void UpsertAll(TableId table, const Result& rows);
+  void Delete(TableId table, const std::vector<Cell>& key_row);
+  size_t size() const { return entries_.size(); }
+  // Appends everything to hotel_id's log; *last_seq = the hotel's new cursor.
+  Status Flush(Conn& c, int64_t hotel_id, int64_t now_ms, int64_t* last_seq);
+
+ private:
+  struct Entry {
+    const TableDef* table;
+    bool is_delete;
+    std::string data;
+    std::optional<int64_t> user_id;
+  };
+  std::vector<Entry> entries_;
+};
+
+// A mutation's outcome while it is being applied.
+struct MutationOutcome {
+  json result;                 // FORMAT.md §3 result object
+  std::optional<int64_t> booking_id;
+  std::string idempotency_key;  // set once the key was validated
+  bool from_idempotency_key = false;
+};
+
+class SqlStore final : public Store {
+ public:
+  explicit SqlStore(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
+  ~SqlStore() override;
+
+  std::string Describe() const override { return backend_->Describe(); }
+  Dialect dialect() const override { return backend_->dialect(); }
+  Backend& backend() { return *backend_; }
+
+  Status Migrate(std::vector<MigrationState>* applied_now) override;
+  Status MigrationStatus(std::vector<MigrationState>* out) override;
+
+  Status CreateToken(const TokenSpec& spec, std::string* token, int64_t* id) override;
+  Status FindToken(const std::string& selector, TokenRecord* out, bool* found) override;
+  Status RevokeToken(int64_t id, bool* found) override;
+  Status ListTokens(json* out) override;
+
+  Status Pull(const PullQuery& q, PullPage* out) override;
+  Status Push(const PushBatch& batch, PushOutcome* out) override;
+
+  Status CreateHotel(const json& body, json* out) override;
+  Status UpdateHotel(int64_t hotel_id, const json& body, json* out) override;
+  Status CreateRoomType(int64_t hotel_id, const json& body, json* out) override;
+  Status UpdateRoomType(int64_t hotel_id, int64_t room_type_id, const json& body,
+                        json* out) override;
+  Status SetInventory(int64_t hotel_id, const json& body, json* out) override;
+  Status SetRules(int64_t hotel_id, const json& body, json* out) override;
+  Status SetSpecialDays(int64_t hotel_id, const json& body, json* out) override;
+  Status DeleteSpecialDays(int64_t hotel_id, const json& body, json* out) override;
+  Status GetBooking(int64_t hotel_id, int64_t booking_id, const Principal& who,
+                    json* out) override;
+  Status HotelExists(int64_t hotel_id, bool* exists) override;
+  Status SeedDemo(const json& options, json* out) override;
+
+ private:
+  const std::vector<Migration>& Migrations() const;
+  Status EnsureMigrationTable();
+
+  // push.cc
+  Status ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64_t now,
+                       LogWriter* log, MutationOutcome* out);
+  Status CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq, const std::string& key,
+                         const json& args, int64_t now, LogWriter* log, MutationOutcome* out);
+  Status CancelBookingTx(Conn& c, const PushBatch& b, int64_t seq, const json& args,
+                         int64_t now, LogWriter* log, MutationOutcome* out);
+  Status ConfirmHoldTx(Conn& c, const PushBatch& b, int64_t seq, const json& args,
+                       int64_t now, LogWriter* log, MutationOutcome* out);
+  Status JoinWaitlistTx(Conn& c, const PushBatch& b, int64_t seq, const json& args,
+                        int64_t now, LogWriter* log, MutationOutcome* out);
+
+  // ari.cc: runs fn in a write transaction holding the hotel's lock, flushes the log,
+  // commits, and wakes long-polls. *cursor = the hotel's cursor after the commit.
+  Status WriteHotelTx(int64_t hotel_id, const std::function<Status(Conn&, LogWriter&)>& fn,
+                      int64_t* cursor);
+
+  std::unique_ptr<Backend> backend_;
+};
+
+// Shared helpers (store.cc).
+json BookingJson(const std::vector<Cell>& row);  // bookings row (FORMAT order) -> API object
+std::string BookingColumns();
+json Rejected(int64_t seq, const std::string& reason, const std::string& message);
+
+}  // namespace edgestay::server

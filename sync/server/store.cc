@@ -1,0 +1,458 @@
+// SqlStore, part 1: opening a store, migrations, tokens, the change log and pulls.
+//
+// Cursors (DESIGN.md §5 "a cursor never skips a change that commits later"):
+// every hotel has one row in change_seq. A write transaction locks that row first
+// (Conn::LockHotel: SELECT … FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite) and,
+// at its end, takes consecutive sequence numbers from it for its change-log rows. So a
+// writer can only take numbers after the previous writer of the hotel has committed or
+// rolled back: numbers are gap-free and commit in increasing order. A pull reads the
+// counter and the log in one snapshot; every change at or below the counter is visible
+// in it, and every later commit gets a larger number. A cursor is the decimal seq of
+// the last change the client has; no later commit can land below it.
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+#include "auth.h"
+#include "dates.h"
+#include "sql_store.h"
+
+namespace edgestay::server {
+
+// ---------------------------------------------------------------------------------------
+// Scopes and principals
+// ---------------------------------------------------------------------------------------
+const char* ScopeName(Scope s) {
+  switch (s) {
+    case Scope::kRead: return "read";
+    case Scope::kBook: return "book";
+    case Scope::kAdmin: return "admin";
+  }
+  return "read";
+}
+
+bool ParseScope(const std::string& text, Scope* out) {
+  if (text == "read") *out = Scope::kRead;
+  else if (text == "book") *out = Scope::kBook;
+  else if (text == "admin") *out = Scope::kAdmin;
+  else return false;
+  return true;
+}
+
+bool Principal::AllowsHotel(int64_t hotel_id) const {
+  if (all_hotels) return true;
+  return std::find(hotels.begin(), hotels.end(), hotel_id) != hotels.end();
+}
+
+// ---------------------------------------------------------------------------------------
+// Opening
+// ---------------------------------------------------------------------------------------
+std::unique_ptr<Store> OpenStore(const std::string& spec, const StoreOptions& options,
+                                 Status* status) {
+  std::unique_ptr<Backend> backend;
+  if (spec.rfind("sqlite:", 0) == 0) {
+    std::string path = spec.substr(7);
+    if (path.empty()) {
+      *status = Status::Error("INVALID_ARGUMENT", "sqlite: needs a file path");
+      return nullptr;
+    }
+    backend = MakeSqliteBackend(path, options.max_connections, options.sqlite_durable, status);
+  } else if (spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0) {
+    backend = MakePgBackend(spec, options.max_connections, status);
+  } else {
+    *status = Status::Error("INVALID_ARGUMENT",
+                            "--store must be sqlite:PATH or postgresql://…, got '" + spec + "'");
+    return nullptr;
+  }
+  if (!backend) return nullptr;
+  return std::make_unique<SqlStore>(std::move(backend));
+}
+
+SqlStore::~SqlStore() = default;
+
+// ---------------------------------------------------------------------------------------
+// Migrations
+// ---------------------------------------------------------------------------------------
+const std::vector<Migration>& SqlStore::Migrations() const {
+  return dialect() == Dialect::kSqlite ? SqliteMigrations() : PgMigrations();
+}
+
+Status SqlStore::EnsureMigrationTable() {
+  return WithTx(*backend_, TxKind::kWrite, [&](Conn& c) {
+    Status s = c.LockMigrations();
+    if (!s.ok()) return s;
+    return c.ExecScript(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+  });
+}
+
+Status SqlStore::MigrationStatus(std::vector<MigrationState>* out) {
+  Status s = EnsureMigrationTable();
+  if (!s.ok()) return s;
+  Lease c;
+  s = backend_->Acquire(&c);
+  if (!s.ok()) return s;
+  Result r;
+  s = c->Query("SELECT version, applied_at FROM schema_migrations ORDER BY version", {}, &r);
+  if (!s.ok()) return s;
+  out->clear();
+  for (const auto& m : Migrations()) {
+    MigrationState st{m.version, m.name, std::nullopt};
+    for (const auto& row : r.rows)
+      if (row[0].Int() == m.version) st.applied_at = row[1].Int();
+    out->push_back(st);
+  }
+  // Versions applied by a newer binary show up too (so --status never hides them).
+  for (const auto& row : r.rows) {
+    int v = static_cast<int>(row[0].Int());
+    bool known = std::any_of(Migrations().begin(), Migrations().end(),
+                             [&](const Migration& m) { return m.version == v; });
+    if (!known) out->push_back({v, "(unknown to this binary)", row[1].Int()});
+  }
+  return Status::OK();
+}
+
+Status SqlStore::Migrate(std::vector<MigrationState>* applied_now) {
+  Status s = EnsureMigrationTable();
+  if (!s.ok()) return s;
+  for (const auto& m : Migrations()) {
+    bool applied = false;
+    s = WithTx(*backend_, TxKind::kWrite, [&](Conn& c) {
+      applied = false;
+      Status st = c.LockMigrations();
+      if (!st.ok()) return st;
+      Result r;
+      st = c.Query("SELECT 1 FROM schema_migrations WHERE version = $1", {m.version}, &r);
+      if (!st.ok() || !r.empty()) return st;
+      st = c.ExecScript(m.sql);
+      if (!st.ok()) {
+        st.message = "migration " + std::to_string(m.version) + " (" + m.name + "): " + st.message;
+        return st;
+      }
+      st = c.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                  {m.version, m.name, NowMs()});
+      applied = st.ok();
+      return st;
+    });
+    if (!s.ok()) return s;
+    if (applied && applied_now) applied_now->push_back({m.version, m.name, NowMs()});
+  }
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------
+// Tokens
+// ---------------------------------------------------------------------------------------
+static std::string HotelsText(const TokenSpec& spec) {
+  if (spec.all_hotels) return "*";
+  std::string out;
+  for (size_t i = 0; i < spec.hotels.size(); ++i) {
+    if (i) out += ",";
+    out += std::to_string(spec.hotels[i]);
+  }
+  return out;
+}
+
+static Principal PrincipalFromRow(const std::vector<Cell>& row) {
+  // row: id, scope, hotels, user_id
+  Principal p;
+  p.token_id = row[0].Int();
+  ParseScope(row[1].text, &p.scope);
+  if (row[2].text == "*") {
+    p.all_hotels = true;
+  } else {
+    std::stringstream ss(row[2].text);
+    std::string item;
+    while (std::getline(ss, item, ','))
+      if (!item.empty()) p.hotels.push_back(std::atoll(item.c_str()));
+  }
+  p.user_id = row[3].OptInt();
+  return p;
+}
+
+Status SqlStore::CreateToken(const TokenSpec& spec, std::string* token, int64_t* id) {
+  if (!spec.all_hotels && spec.hotels.empty())
+    return Status::Error("INVALID_ARGUMENT", "a token needs at least one hotel (or '*')");
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string t = RandomHex(32);
+    Status s = WithTx(*backend_, TxKind::kWrite, [&](Conn& c) {
+      Result r;
+      Status st = c.Query(
+          "INSERT INTO api_tokens (selector, token_hash, scope, hotels, user_id, label, created_at)"
+          " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+          {TokenSelector(t), Sha256Hex(t), ScopeName(spec.scope), HotelsText(spec),
+           Param(spec.user_id), spec.label.empty() ? Param() : Param(spec.label), NowMs()},
+          &r);
+      if (st.ok()) *id = r.at(0, 0).Int();
+      return st;
+    });
+    if (s.code == kDbUnique) continue;  // selector collision (2^-64): draw again
+    if (s.ok()) *token = t;
+    return s;
+  }
+  return Status::Error(kDbError, "could not draw a unique token");
+}
+
+Status SqlStore::FindToken(const std::string& selector, TokenRecord* out, bool* found) {
+  Lease c;
+  Status s = backend_->Acquire(&c);
+  if (!s.ok()) return s;
+  Result r;
+  s = c->Query(
+      "SELECT id, scope, hotels, user_id, token_hash, revoked_at FROM api_tokens"
+      " WHERE selector = $1",
+      {selector}, &r);
+  if (!s.ok()) return s;
+  *found = !r.empty();
+  if (!*found) return Status::OK();
+  out->principal = PrincipalFromRow(r.rows[0]);
+  out->id = out->principal.token_id;
+  out->token_hash = r.at(0, 4).text;
+  out->revoked = !r.at(0, 5).null;
+  return Status::OK();
+}
+
+Status SqlStore::RevokeToken(int64_t id, bool* found) {
+  return WithTx(*backend_, TxKind::kWrite, [&](Conn& c) {
+    int64_t changes = 0;
+    Status s = c.Exec("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                      {id, NowMs()}, &changes);
+    *found = changes > 0;
+    return s;
+  });
+}
+
+Status SqlStore::ListTokens(json* out) {
+  Lease c;
+  Status s = backend_->Acquire(&c);
+  if (!s.ok()) return s;
+  Result r;
+  s = c->Query(
+      "SELECT id, scope, hotels, user_id, label, created_at, revoked_at, selector"
+      " FROM api_tokens ORDER BY id",
+      {}, &r);
+  if (!s.ok()) return s;
+  *out = json::array();
+  for (const auto& row : r.rows) {
+    json t = {{"id", row[0].Int()}, {"scope", row[1].text}, {"hotels", row[2].text},
+              {"selector", row[7].text}, {"createdAt", row[5].Int()}};
+    t["userId"] = row[3].null ? json(nullptr) : json(row[3].Int());
+    t["label"] = row[4].null ? json(nullptr) : json(row[4].text);
+    t["revokedAt"] = row[6].null ? json(nullptr) : json(row[6].Int());
+    out->push_back(t);
+  }
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------
+// Change log
+// ---------------------------------------------------------------------------------------
+void LogWriter::Upsert(TableId table, const std::vector<Cell>& row) {
+  const TableDef& t = Table(table);
+  std::optional<int64_t> user;
+  if (t.user_column >= 0) user = row[t.user_column].OptInt();
+  entries_.push_back({&t, false, RowArrayJson(t, row), user});
+}
+
+void LogWriter::UpsertUser(TableId table, const std::vector<Cell>& row,
+                           std::optional<int64_t> user_id) {
+  const TableDef& t = Table(table);
+  entries_.push_back({&t, false, RowArrayJson(t, row), user_id});
+}
+
+void LogWriter::UpsertAll(TableId table, const Result& rows) {
+  for (const auto& row : rows.rows) Upsert(table, row);
+}
+
+void LogWriter::Delete(TableId table, const std::vector<Cell>& key_row) {
+  const TableDef& t = Table(table);
+  entries_.push_back({&t, true, KeyJson(t, key_row), std::nullopt});
+}
+
+Status LogWriter::Flush(Conn& c, int64_t hotel_id, int64_t now_ms, int64_t* last_seq) {
+  Result r;
+  const int64_t n = static_cast<int64_t>(entries_.size());
+  Status s = c.Query("UPDATE change_seq SET last_seq = last_seq + $2 WHERE hotel_id = $1"
+                     " RETURNING last_seq",
+                     {hotel_id, n}, &r);
+  if (!s.ok()) return s;
+  if (r.empty()) return Status::Error("UNKNOWN_HOTEL", "no such hotel");
+  *last_seq = r.at(0, 0).Int();
+  if (n == 0) return Status::OK();
+  int64_t seq = *last_seq - n + 1;
+  constexpr size_t kChunk = 32;
+  for (size_t start = 0; start < entries_.size(); start += kChunk) {
+    const size_t m = std::min(kChunk, entries_.size() - start);
+    std::string sql =
+        "INSERT INTO change_log (hotel_id, seq, tbl, op, vis, user_id, data, created_at) VALUES ";
+    Params params;
+    params.reserve(m * 6 + 2);
+    params.emplace_back(hotel_id);  // $1
+    params.emplace_back(now_ms);    // $2
+    for (size_t i = 0; i < m; ++i) {
+      const Entry& e = entries_[start + i];
+      const size_t base = params.size();
+      if (i) sql += ", ";
+      sql += "($1, $" + std::to_string(base + 1) + ", $" + std::to_string(base + 2) + ", $" +
+             std::to_string(base + 3) + ", $" + std::to_string(base + 4) + ", $" +
+             std::to_string(base + 5) + ", $" + std::to_string(base + 6) + ", $2)";
+      params.emplace_back(seq++);
+      params.emplace_back(e.table->name);
+      params.emplace_back(e.is_delete ? "delete" : "upsert");
+      params.emplace_back(static_cast<int64_t>(e.table->vis));
+      params.emplace_back(e.user_id);
+      params.emplace_back(e.data);
+    }
+    s = c.Exec(sql, params);
+    if (!s.ok()) return s;
+  }
+  if (c.dialect() == Dialect::kPostgres) {
+    // Delivered to LISTENers when (and only if) this transaction commits.
+    s = c.Exec("SELECT pg_notify('edgestay_changes', $1)", {std::to_string(hotel_id)});
+    if (!s.ok()) return s;
+  }
+  entries_.clear();
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------
+// Pull
+// ---------------------------------------------------------------------------------------
+// Which change-log rows a principal may see (partial replication by scope):
+//   admin              everything
+//   book               public + bookings/waitlist + payments   (vis <= 2)
+//   book, bound user   public + that user's bookings/waitlist/payments
+//   read               public only (hotels, room types, inventory, rules, special days)
+//   read, bound user   public + that user's bookings/waitlist (never payments)
+static std::string VisibilityFilter(const Principal& p, Params* params) {
+  if (p.scope == Scope::kAdmin) return "";
+  if (p.user_id) {
+    params->emplace_back(*p.user_id);
+    const std::string u = "$" + std::to_string(params->size());
+    if (p.scope == Scope::kBook) return " AND (vis = 0 OR (vis IN (1, 2) AND user_id = " + u + "))";
+    return " AND (vis = 0 OR (vis = 1 AND user_id = " + u + "))";
+  }
+  if (p.scope == Scope::kBook) return " AND vis <= 2";
+  return " AND vis = 0";
+}
+
+static void AppendRowObject(std::string* out, const TableDef& t, const std::string& array_text) {
+  // One row in the object form: zip the stored array with the column names.
+  json arr = json::parse(array_text, nullptr, false);
+  json obj = json::object();
+  if (arr.is_array())
+    for (size_t i = 0; i < t.columns.size() && i < arr.size(); ++i) obj[t.columns[i].name] = arr[i];
+  *out += obj.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Status SqlStore::Pull(const PullQuery& q, PullPage* out) {
+  return WithTx(*backend_, TxKind::kRead, [&](Conn& c) -> Status {
+    *out = PullPage{};
+    Result r;
+    Status s = c.Query("SELECT last_seq FROM change_seq WHERE hotel_id = $1", {q.hotel_id}, &r);
+    if (!s.ok()) return s;
+    if (r.empty()) {
+      out->hotel_exists = false;
+      return Status::OK();
+    }
+    const int64_t last = r.at(0, 0).Int();
+    if (q.since > last)
+      return Status::Error("CURSOR_AHEAD", "cursor " + std::to_string(q.since) +
+                                               " is ahead of this hotel's log (" +
+                                               std::to_string(last) + "): bootstrap again");
+    Params params = {q.hotel_id, q.since, last, static_cast<int64_t>(q.limit) + 1};
+    std::string filter = VisibilityFilter(q.principal, &params);
+    s = c.Query("SELECT seq, tbl, op, data FROM change_log WHERE hotel_id = $1 AND seq > $2"
+                " AND seq <= $3" + filter + " ORDER BY seq LIMIT $4",
+                params, &r);
+    if (!s.ok()) return s;
+    size_t n = r.size();
+    out->has_more = n > static_cast<size_t>(q.limit);
+    if (out->has_more) n = static_cast<size_t>(q.limit);
+    out->count = n;
+    out->cursor = out->has_more ? r.at(n - 1, 0).Int() : last;
+
+    std::string& js = out->changes_json;
+    js.reserve(n * 64 + 16);
+    js = "[";
+    bool first = true;
+    size_t i = 0;
+    while (i < n) {
+      const std::string& tbl = r.at(i, 1).text;
+      const TableDef* t = FindTable(tbl);
+      if (!t) return Status::Error(kDbError, "change_log names unknown table " + tbl);
+      if (!first) js += ",";
+      first = false;
+      if (r.at(i, 2).text == "delete") {
+        js += "{\"op\":\"delete\",\"table\":\"";
+        js += t->name;
+        js += "\",\"key\":";
+        js += r.at(i, 3).text;
+        js += "}";
+        ++i;
+        continue;
+      }
+      size_t j = i + 1;
+      while (j < n && r.at(j, 2).text == "upsert" && r.at(j, 1).text == tbl) ++j;
+      js += "{\"op\":\"upsert\",\"table\":\"";
+      js += t->name;
+      if (j - i == 1) {
+        js += "\",\"row\":";
+        AppendRowObject(&js, *t, r.at(i, 3).text);
+      } else {
+        js += "\",\"columns\":";
+        js += t->columns_json;
+        js += ",\"rows\":[";
+        for (size_t k = i; k < j; ++k) {
+          if (k > i) js += ",";
+          js += r.at(k, 3).text;
+        }
+        js += "]";
+      }
+      js += "}";
+      i = j;
+    }
+    js += "]";
+    return Status::OK();
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared helpers
+// ---------------------------------------------------------------------------------------
+std::string BookingColumns() { return Table(TableId::kBookings).column_list; }
+
+json BookingJson(const std::vector<Cell>& row) {
+  // FORMAT order: id, hotel_id, user_id, room_type_id, status, start_date, end_date, rooms,
+  // guests, total_cents, created_at, updated_at, hold_expires_at, idempotency_key, origin,
+  // server_id
+  json b = {{"id", row[0].Int()},          {"hotelId", row[1].Int()},
+            {"userId", row[2].Int()},      {"roomTypeId", row[3].Int()},
+            {"status", row[4].text},       {"checkIn", row[5].text},
+            {"checkOut", row[6].text},     {"rooms", row[7].Int()},
+            {"guests", row[8].Int()},      {"totalCents", row[9].Int()},
+            {"createdAt", row[10].Int()},  {"updatedAt", row[11].Int()},
+            {"origin", row[14].text}};
+  int64_t in = 0, out = 0;
+  if (ParseDate(row[5].text, &in) && ParseDate(row[6].text, &out)) b["nights"] = out - in;
+  b["holdExpiresAt"] = row[12].null ? json(nullptr) : json(row[12].Int());
+  b["idempotencyKey"] = row[13].null ? json(nullptr) : json(row[13].text);
+  return b;
+}
+
+json Rejected(int64_t seq, const std::string& reason, const std::string& message) {
+  return json{{"seq", seq}, {"status", "rejected"}, {"reason", reason}, {"message", message}};
+}
+
+Status SqlStore::HotelExists(int64_t hotel_id, bool* exists) {
+  Lease c;
+  Status s = backend_->Acquire(&c);
+  if (!s.ok()) return s;
+  Result r;
+  s = c->Query("SELECT 1 FROM change_seq WHERE hotel_id = $1", {hotel_id}, &r);
+  *exists = s.ok() && !r.empty();
+  return s;
+}
+
+}  // namespace edgestay::server
