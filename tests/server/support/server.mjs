@@ -1,0 +1,74 @@
+// Start and stop edgestay-server processes, and run its CLI.
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { serverBinary } from './paths.mjs';
+
+const execFileP = promisify(execFile);
+
+// Runs `edgestay-server ARGS… --store SPEC`; resolves { stdout, stderr } or rejects
+// with the exit code and output.
+export async function cli(store, args) {
+  const { stdout, stderr } = await execFileP(serverBinary(), [...args, '--store', store], {
+    timeout: 60000,
+    maxBuffer: 64 << 20,
+  });
+  return { stdout, stderr };
+}
+
+export async function createToken(store, { hotel, scope, user } = {}) {
+  const args = ['token', 'create', '--hotel', String(hotel), '--scope', scope];
+  if (user !== undefined) args.push('--user', String(user));
+  const { stdout } = await cli(store, args);
+  const token = stdout.trim();
+  if (!/^[0-9a-f]{64}$/.test(token)) throw new Error(`token create printed ${JSON.stringify(stdout)}`);
+  return token;
+}
+
+// Starts `edgestay-server serve --port 0` on the loopback and waits for its
+// "listening on http://127.0.0.1:PORT" line. Returns { url, port, proc, stderr(), stop() }.
+export async function startServer(store, extraArgs = []) {
+  const proc = spawn(serverBinary(), ['serve', '--store', store, '--port', '0', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s: ${stderr}`)), 20000);
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[^\s]+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code ?? signal}) before listening: ${stderr}`));
+    });
+  });
+  let exited = null;
+  const exitPromise = new Promise((resolve) => proc.once('exit', (code, signal) => {
+    exited = { code, signal };
+    resolve(exited);
+  }));
+  return {
+    url,
+    port: Number(new URL(url).port),
+    proc,
+    stderr: () => stderr,
+    alive: () => exited === null,
+    // Graceful stop (SIGTERM), escalating to SIGKILL after 10 s. Resolves the exit status.
+    async stop() {
+      if (exited) return exited;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+      const r = await exitPromise;
+      clearTimeout(timer);
+      return r;
+    },
+  };
+}
