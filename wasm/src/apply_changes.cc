@@ -113,15 +113,30 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
       }
       // The room type must belong to the booking's hotel.
       const int hotel = table.ColumnIndex("hotel_id"), rt = table.ColumnIndex("room_type_id");
-      if (values[hotel].kind == Value::kInt && values[rt].kind == Value::kInt) {
+      bool have_hotel = values[hotel].kind == Value::kInt, have_rt = values[rt].kind == Value::kInt;
+      int64_t hotel_id = values[hotel].i, rt_id = values[rt].i;
+      if (have_hotel != have_rt) {
+        // A partial update naming only one of the two is checked against the stored other.
+        Stmt* st;
+        ES_RETURN_IF_ERROR(Prepared("SELECT hotel_id, room_type_id FROM bookings WHERE id = ?", &st));
+        StmtScope s(*st);
+        s->BindInt(1, values[0].i);
+        if (s->Step() == SQLITE_ROW) {
+          if (!have_hotel) hotel_id = s->Int(0);
+          else rt_id = s->Int(1);
+          have_hotel = have_rt = true;
+        }
+      }
+      if (have_hotel && have_rt) {
         Stmt* st;
         ES_RETURN_IF_ERROR(Prepared("SELECT hotel_id FROM room_types WHERE id = ?", &st));
         StmtScope s(*st);
-        s->BindInt(1, values[rt].i);
-        if (s->Step() == SQLITE_ROW && s->Int(0) != values[hotel].i) {
-          return protocol::RowError("FOREIGN_KEY", change.pos, "room_type_id",
-                                    "room type " + std::to_string(values[rt].i) + " is not a room type of hotel " +
-                                        std::to_string(values[hotel].i));
+        s->BindInt(1, rt_id);
+        if (s->Step() == SQLITE_ROW && s->Int(0) != hotel_id) {
+          return protocol::RowError("FOREIGN_KEY", change.pos,
+                                    values[rt].kind == Value::kInt ? "room_type_id" : "hotel_id",
+                                    "room type " + std::to_string(rt_id) + " is not a room type of hotel " +
+                                        std::to_string(hotel_id));
         }
       }
     }
@@ -129,7 +144,14 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
 
   if (name == "bookings" && change.op == Op::kUpsert) {
     const int created = table.ColumnIndex("created_at"), updated = table.ColumnIndex("updated_at");
-    if (values[updated].kind == Value::kAbsent && values[created].kind == Value::kInt) values[updated] = values[created];
+    if (values[updated].kind == Value::kAbsent && values[created].kind == Value::kInt) {
+      // The default (= created_at) applies on insert only; an update keeps the stored value.
+      Stmt* st;
+      ES_RETURN_IF_ERROR(Prepared("SELECT 1 FROM bookings WHERE id = ?", &st));
+      StmtScope s(*st);
+      s->BindInt(1, values[0].i);
+      if (s->Step() != SQLITE_ROW) values[updated] = values[created];
+    }
   }
 
   // Bookings: note the old row's user and range too, for invalidation.

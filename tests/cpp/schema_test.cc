@@ -1,0 +1,208 @@
+// Schema v1 and snapshots: what a new engine's image contains (read back through a
+// separate SQLite connection), and which snapshots Engine::Open refuses.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sqlite3.h"
+#include "test_support.h"
+
+namespace edgestay::test {
+namespace {
+
+// An SQLite connection over a copy of `image`, independent of any engine.
+class ImageDb {
+ public:
+  explicit ImageDb(const std::string& image) {
+    EXPECT_EQ(sqlite3_open(":memory:", &db_), SQLITE_OK);
+    if (image.empty()) return;
+    auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
+    std::memcpy(buf, image.data(), image.size());
+    const auto size = static_cast<sqlite3_int64>(image.size());
+    EXPECT_EQ(sqlite3_deserialize(db_, "main", buf, size, size,
+                                  SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE),
+              SQLITE_OK);
+  }
+  ~ImageDb() { sqlite3_close(db_); }
+
+  // The first column of every row of `sql`, as text ("NULL" for null).
+  std::vector<std::string> Column(const std::string& sql) {
+    std::vector<std::string> out;
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db_);
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+      const unsigned char* t = sqlite3_column_text(st, 0);
+      out.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+    }
+    sqlite3_finalize(st);
+    return out;
+  }
+  void Exec(const std::string& sql) {
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << sql << ": " << (err ? err : "");
+    sqlite3_free(err);
+  }
+  std::string Serialize() {
+    sqlite3_int64 size = 0;
+    unsigned char* data = sqlite3_serialize(db_, "main", &size, 0);
+    std::string image(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
+    sqlite3_free(data);
+    return image;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+Status OpenStatus(const std::string& snapshot) {
+  std::unique_ptr<Engine> engine;
+  return Engine::Open(snapshot, &engine);
+}
+
+const char* const kTables[] = {"hotels",   "room_types", "room_inventory", "booking_rules", "special_days",
+                               "bookings", "waitlist",   "payments",       "notifications"};
+
+TEST(SchemaTest, NewEngineImageHasTheNineReplicatedTables) {
+  auto engine = OpenEngine();
+  ImageDb db(Export(*engine));
+  const auto names = db.Column("SELECT name FROM sqlite_master WHERE type = 'table'");
+  const std::set<std::string> tables(names.begin(), names.end());
+  for (const char* t : kTables) EXPECT_TRUE(tables.count(t)) << "missing table " << t;
+  EXPECT_TRUE(tables.count("schema_version"));
+}
+
+TEST(SchemaTest, NewEngineImageRecordsSchemaVersionOne) {
+  auto engine = OpenEngine();
+  ImageDb db(Export(*engine));
+  EXPECT_EQ(db.Column("SELECT version FROM schema_version"), std::vector<std::string>{"1"});
+}
+
+TEST(SchemaTest, ContractIndexesExistOnTheirTablesAndColumns) {
+  struct Index {
+    const char* name;
+    const char* table;
+    std::vector<std::string> columns;
+  };
+  const std::vector<Index> indexes = {
+      {"bookings_status_startDate_endDate_idx", "bookings", {"status", "start_date", "end_date"}},
+      {"bookings_userId_status_createdAt_idx", "bookings", {"user_id", "status", "created_at"}},
+      {"room_inventory_roomTypeId_date_available_idx", "room_inventory", {"room_type_id", "date", "available"}},
+      {"waitlist_status_startDate_endDate_idx", "waitlist", {"status", "start_date", "end_date"}},
+      {"payments_status_createdAt_idx", "payments", {"status", "created_at"}},
+      {"notifications_status_scheduledAt_idx", "notifications", {"status", "scheduled_at"}},
+  };
+  auto engine = OpenEngine();
+  ImageDb db(Export(*engine));
+  for (const Index& ix : indexes) {
+    EXPECT_EQ(db.Column(std::string("SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = '") + ix.name +
+                        "'"),
+              std::vector<std::string>{ix.table})
+        << ix.name;
+    // The name gives the leading columns; more may follow (e.g. to make it covering).
+    std::vector<std::string> columns =
+        db.Column(std::string("SELECT name FROM pragma_index_info('") + ix.name + "') ORDER BY seqno");
+    if (columns.size() > ix.columns.size()) columns.resize(ix.columns.size());
+    EXPECT_EQ(columns, ix.columns) << ix.name;
+  }
+}
+
+TEST(SchemaTest, ExportedImageReopensWithTheSameDataAndCursor) {
+  auto engine = OpenEngine();
+  MustApply(*engine, Batch({Hotel(1, "Harbour"), RoomType(10, 1, "Double"), Inventory(10, "2026-06-10", 5, 8, 3, 12900)},
+                           {{"cursor", "c-7"}, {"syncedAt", 1764120000000LL}}));
+  const json args{{"roomTypeId", 10}, {"checkIn", "2026-06-10"}, {"checkOut", "2026-06-13"}};
+  const json before = MustCall(*engine, "checkRoomAvailability", args);
+
+  auto reopened = OpenEngine(Export(*engine));
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(MustCall(*reopened, "checkRoomAvailability", args), before);
+  EXPECT_EQ(before["asOf"], (json{{"cursor", "c-7"}, {"syncedAt", 1764120000000LL}}));
+}
+
+TEST(SchemaTest, AnEmptySqliteImageGetsTheSchema) {
+  ImageDb blank("");
+  blank.Exec("CREATE TABLE t (x); DROP TABLE t;");
+  const std::string image = blank.Serialize();
+  ASSERT_GE(image.size(), 512u);
+  auto engine = OpenEngine(image);
+  ASSERT_TRUE(engine);
+  MustApply(*engine, Batch({Hotel(1, "Harbour")}));
+  EXPECT_EQ(MustCall(*engine, "getRoomTypes", {{"hotelId", 1}}), json::array());
+}
+
+TEST(SchemaTest, ASnapshotWithANewerSchemaVersionIsCorrupt) {
+  auto engine = OpenEngine();
+  ImageDb db(Export(*engine));
+  db.Exec("UPDATE schema_version SET version = 2");
+  Status s = OpenStatus(db.Serialize());
+  EXPECT_EQ(s.code(), "CORRUPT_SNAPSHOT") << s.ToJson();
+}
+
+TEST(SchemaTest, ASqliteDatabaseOfAnotherApplicationIsCorrupt) {
+  ImageDb db("");
+  db.Exec("CREATE TABLE guests (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO guests VALUES (1, 'Ann');");
+  EXPECT_EQ(OpenStatus(db.Serialize()).code(), "CORRUPT_SNAPSHOT");
+}
+
+TEST(SchemaTest, ABlobThatIsNotSqliteIsCorrupt) {
+  std::string header_only("SQLite format 3\0", 16);
+  header_only.resize(600, '\x7f');
+  for (const std::string& blob : {std::string("hello"), std::string(4096, 'x'), std::string("{\"format\":1}"),
+                                  std::string("SQLite format 3\0", 16), header_only}) {
+    EXPECT_EQ(OpenStatus(blob).code(), "CORRUPT_SNAPSHOT") << blob.size() << " bytes";
+  }
+}
+
+// A database of several dozen pages: 3 room types x 1000 nights of inventory.
+std::string BigImage() {
+  auto engine = OpenEngine();
+  MustApply(*engine, Batch({Hotel(1, "Harbour"), RoomType(10, 1, "Double"), RoomType(11, 1, "Suite"),
+                            RoomType(12, 1, "Family"), Inventory(10, "2026-01-01", 1000, 8, 5, 12900),
+                            Inventory(11, "2026-01-01", 1000, 2, 1, 30000), Inventory(12, "2026-01-01", 1000, 4, 4, 15000)}));
+  return Export(*engine);
+}
+
+size_t PageSize(const std::string& image) {
+  const size_t v = (static_cast<unsigned char>(image[16]) << 8) | static_cast<unsigned char>(image[17]);
+  return v == 1 ? 65536 : v;
+}
+
+TEST(SchemaTest, AMultiPageImageOpensIntact) {
+  const std::string image = BigImage();
+  ASSERT_GE(image.size() / PageSize(image), 20u);
+  auto engine = OpenEngine(image);
+  ASSERT_TRUE(engine);
+  json cal = MustCall(*engine, "getCalendar", {{"hotelId", 1}, {"from", "2028-09-20"}, {"days", 3}});
+  EXPECT_EQ(cal["roomTypes"][0]["available"], json::array({5, 5, 5}));
+}
+
+TEST(SchemaTest, FlippedBytesInTheMiddleOfAMultiPageImageAreCorrupt) {
+  std::string image = BigImage();
+  const size_t page_size = PageSize(image), pages = image.size() / page_size;
+  ASSERT_GE(pages, 20u);
+  // Invert the first 64 bytes of a page in the middle: its b-tree page header.
+  const size_t at = (pages / 2) * page_size;
+  for (size_t i = at; i < at + 64; ++i) image[i] = static_cast<char>(~image[i]);
+  Status s = OpenStatus(image);
+  EXPECT_EQ(s.code(), "CORRUPT_SNAPSHOT") << s.ToJson();
+}
+
+TEST(SchemaTest, ATruncatedImageIsCorrupt) {
+  std::string image = BigImage();
+  image.resize(image.size() / 2);
+  EXPECT_EQ(OpenStatus(image).code(), "CORRUPT_SNAPSHOT");
+}
+
+TEST(SchemaTest, AnImageMarkedWalOpensAsARollbackJournalDatabase) {
+  std::string image = BigImage();
+  image[18] = image[19] = 2;  // what the image of a WAL-mode file says
+  auto engine = OpenEngine(image);
+  ASSERT_TRUE(engine);
+  EXPECT_EQ(MustCall(*engine, "getRoomTypes", {{"hotelId", 1}}).size(), 3u);
+}
+
+}  // namespace
+}  // namespace edgestay::test
