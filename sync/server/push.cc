@@ -11,9 +11,10 @@
 //
 // No overbooking: a booking decrements every night of its stay with one conditional
 // UPDATE … SET available = available - n WHERE … AND available >= n RETURNING …; unless
-// it returns exactly one row per night the savepoint is rolled back and the mutation is
-// rejected sold_out. The CHECK (available >= 0 AND available <= total) on room_inventory
-// makes the database refuse any write that would overbook regardless.
+// it returns exactly one row per night the transaction is rolled back and the mutation is
+// retried (and then rejected sold_out by the fresh checks). The CHECK (available >= 0
+// AND available <= total) on room_inventory makes the database refuse any write that
+// would overbook regardless.
 #include <algorithm>
 #include <map>
 
@@ -31,22 +32,6 @@ struct Rules {
   int64_t hold_ttl_seconds = 900;
   int64_t max_nights = 30;
 };
-
-Status LoadRules(Conn& c, int64_t hotel_id, Rules* rules) {
-  Result r;
-  Status s = c.Query("SELECT key, value FROM booking_rules WHERE hotel_id = $1", {hotel_id}, &r);
-  if (!s.ok()) return s;
-  for (const auto& row : r.rows) {
-    const std::string& k = row[0].text;
-    const int64_t v = row[1].Int();
-    if (k == "max_advance_days") rules->max_advance_days = v;
-    else if (k == "min_lead_days") rules->min_lead_days = v;
-    else if (k == "max_rooms_per_booking") rules->max_rooms_per_booking = v;
-    else if (k == "hold_ttl_seconds") rules->hold_ttl_seconds = v;
-    else if (k == "max_nights") rules->max_nights = v;
-  }
-  return Status::OK();
-}
 
 // The stay named by createBooking / joinWaitlist args.
 struct Stay {
@@ -112,24 +97,35 @@ Status FindBooking(Conn& c, const PushBatch& b, int64_t booking_id, Result* r) {
 Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
   out->results.clear();
   out->next_seq = 1;
+  const bool pg = dialect() == Dialect::kPostgres;
   for (const json& m : b.mutations) {
     const int64_t seq = m["seq"].get<int64_t>();
+    std::string key;
+    const bool key_ok = StrField(m, "idempotencyKey", 1, 128, &key) == Field::kOk;
+    if (!key_ok) key.clear();
     MutationOutcome mo;
     bool gap = false, wrote = false;
     int64_t server_next = 1;
     Status s = WithTx(*backend_, TxKind::kWrite, [&](Conn& c) -> Status {
       mo = MutationOutcome{};
       gap = wrote = false;
+      // Lock the hotel's counter row first (serialises this hotel's writers), THEN read
+      // the client's last seq and the business key's earlier outcome in a new statement:
+      // on PostgreSQL a statement that waited for a row lock re-reads only the locked
+      // row, so reads joined into the locking statement could be stale.
       bool exists = false;
       Status st = c.LockHotel(b.hotel_id, &exists);
       if (!st.ok()) return st;
       if (!exists) return Status::Error("UNKNOWN_HOTEL", "no such hotel");
       Result r;
-      st = c.Query("SELECT last_seq FROM push_clients WHERE hotel_id = $1 AND client_id = $2",
-                   {b.hotel_id, b.client_id}, &r);
+      st = c.Query(
+          "SELECT (SELECT last_seq FROM push_clients WHERE hotel_id = $1 AND client_id = $2),"
+          " (SELECT result FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = $3)",
+          {b.hotel_id, b.client_id, key}, &r);
       if (!st.ok()) return st;
-      const bool known_client = !r.empty();
-      const int64_t last = known_client ? r.at(0, 0).Int() : 0;
+      const int64_t last = r.at(0, 0).Int();  // 0 for a new client
+      const std::optional<std::string> earlier =
+          r.at(0, 1).null ? std::nullopt : std::optional<std::string>(r.at(0, 1).text);
       server_next = last + 1;
       if (seq <= last) {  // replay: the recorded result, no side effect
         st = c.Query("SELECT result FROM push_results WHERE hotel_id = $1 AND client_id = $2"
@@ -147,34 +143,57 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
       }
       const int64_t now = NowMs();
       LogWriter log;
-      st = ApplyMutation(c, b, m, now, &log, &mo);
-      if (!st.ok()) return st;
+      if (!key_ok) {
+        mo.result = Rejected(seq, "invalid", "idempotencyKey must be a string of 1..128 characters");
+      } else if (earlier) {  // the same business key, seen before (from any client)
+        mo.result = json::parse(*earlier, nullptr, false);
+        if (mo.result.is_object()) mo.result["seq"] = seq;
+        else mo.result = Rejected(seq, "invalid", "unreadable earlier outcome");
+        mo.from_idempotency_key = true;
+      } else {
+        mo.idempotency_key = key;
+        st = ApplyMutation(c, b, m, now, &log, &mo);
+        if (!st.ok()) return st;
+      }
       if (log.size() > 0) {
         int64_t cursor = 0;
         st = log.Flush(c, b.hotel_id, now, &cursor);
         if (!st.ok()) return st;
         wrote = true;
       }
+      // Record the outcome under (client, seq) and, for a new business key, under the key.
       const std::string text = Dump(mo.result);
       const std::string status = mo.result.value("status", "rejected");
-      st = c.Exec("INSERT INTO push_results (hotel_id, client_id, seq, status, result, created_at)"
-                  " VALUES ($1, $2, $3, $4, $5, $6)",
-                  {b.hotel_id, b.client_id, seq, status, text, now});
-      if (!st.ok()) return st;
-      st = c.Exec(known_client
-                      ? "UPDATE push_clients SET last_seq = $3, updated_at = $4"
-                        " WHERE hotel_id = $1 AND client_id = $2"
-                      : "INSERT INTO push_clients (hotel_id, client_id, last_seq, updated_at)"
-                        " VALUES ($1, $2, $3, $4)",
-                  {b.hotel_id, b.client_id, seq, now});
-      if (!st.ok()) return st;
-      if (!mo.idempotency_key.empty() && !mo.from_idempotency_key) {
-        st = c.Exec("INSERT INTO idempotency_keys (hotel_id, idem_key, client_id, seq, result,"
-                    " booking_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    {b.hotel_id, mo.idempotency_key, b.client_id, seq, text,
-                     Param(mo.booking_id), now});
-        if (!st.ok()) return st;
+      const bool record_key = !mo.idempotency_key.empty();
+      Params p = {b.hotel_id, b.client_id, seq, status, text, now};
+      if (record_key) {  // PostgreSQL wants exactly the parameters a statement names
+        p.emplace_back(key);
+        p.emplace_back(mo.booking_id);
       }
+      const char* kResult =
+          "INSERT INTO push_results (hotel_id, client_id, seq, status, result, created_at)"
+          " VALUES ($1, $2, $3, $4, $5, $6)";
+      const char* kClient =
+          "INSERT INTO push_clients (hotel_id, client_id, last_seq, updated_at)"
+          " VALUES ($1, $2, $3, $6) ON CONFLICT (hotel_id, client_id) DO UPDATE SET"
+          " last_seq = excluded.last_seq, updated_at = excluded.updated_at";
+      const char* kKey =
+          "INSERT INTO idempotency_keys (hotel_id, idem_key, client_id, seq, result, booking_id,"
+          " created_at) VALUES ($1, $7, $2, $3, $5, $8, $6)";
+      if (pg) {  // one round trip
+        st = c.Exec(record_key ? std::string("WITH r AS (") + kResult + "), pc AS (" + kClient + ") " + kKey
+                               : std::string("WITH r AS (") + kResult + ") " + kClient,
+                    p);
+      } else {
+        st = c.Exec(kResult, p);
+        if (st.ok()) st = c.Exec(kClient, p);
+        if (st.ok() && record_key) st = c.Exec(kKey, p);
+      }
+      // A unique violation here means another transaction recorded this seq or key first
+      // (it cannot happen while the hotel lock is held; kept as a safety net): roll back
+      // everything and run again, which then answers from the record.
+      if (st.code == kDbUnique) return Status::Error(kDbRetry, st.message);
+      if (!st.ok()) return st;
       server_next = seq + 1;
       return Status::OK();
     });
@@ -190,25 +209,7 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
 Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64_t now,
                                LogWriter* log, MutationOutcome* out) {
   const int64_t seq = m["seq"].get<int64_t>();
-  std::string key;
-  if (StrField(m, "idempotencyKey", 1, 128, &key) != Field::kOk) {
-    out->result = Rejected(seq, "invalid", "idempotencyKey must be a string of 1..128 characters");
-    return Status::OK();
-  }
-  Result r;
-  Status s = c.Query("SELECT result FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = $2",
-                     {b.hotel_id, key}, &r);
-  if (!s.ok()) return s;
-  out->idempotency_key = key;
-  if (!r.empty()) {  // the same business key, seen before (from any client): its outcome
-    json original = json::parse(r.at(0, 0).text, nullptr, false);
-    if (original.is_object()) {
-      original["seq"] = seq;
-      out->result = std::move(original);
-      out->from_idempotency_key = true;
-      return Status::OK();
-    }
-  }
+  const std::string& key = out->idempotency_key;
   std::string type;
   if (StrField(m, "type", 1, 64, &type) != Field::kOk) {
     out->result = Rejected(seq, "invalid", "type must be a string");
@@ -242,20 +243,29 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
                                                  std::to_string(*b.principal.user_id));
     return Status::OK();
   }
+  // Room type, hotel and booking rules in one query.
   Result r;
-  Status s = c.Query("SELECT hotel_id, capacity_adults, capacity_children FROM room_types"
-                     " WHERE id = $1",
-                     {st.room_type_id}, &r);
+  Status s = c.Query(
+      "SELECT rt.hotel_id, rt.capacity_adults + rt.capacity_children, h.utc_offset_minutes,"
+      " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'max_advance_days'),"
+      " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'min_lead_days'),"
+      " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'max_rooms_per_booking'),"
+      " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'max_nights')"
+      " FROM room_types rt JOIN hotels h ON h.id = rt.hotel_id WHERE rt.id = $1",
+      {st.room_type_id}, &r);
   if (!s.ok()) return s;
   if (r.empty() || r.at(0, 0).Int() != b.hotel_id) {
     out->result = Rejected(seq, "invalid",
                            "unknown room type " + std::to_string(st.room_type_id) + " in this hotel");
     return Status::OK();
   }
-  const int64_t capacity = r.at(0, 1).Int() + r.at(0, 2).Int();
+  const int64_t capacity = r.at(0, 1).Int();
+  const int64_t offset = r.at(0, 2).Int();
   Rules rules;
-  s = LoadRules(c, b.hotel_id, &rules);
-  if (!s.ok()) return s;
+  if (!r.at(0, 3).null) rules.max_advance_days = r.at(0, 3).Int();
+  if (!r.at(0, 4).null) rules.min_lead_days = r.at(0, 4).Int();
+  if (!r.at(0, 5).null) rules.max_rooms_per_booking = r.at(0, 5).Int();
+  if (!r.at(0, 6).null) rules.max_nights = r.at(0, 6).Int();
   const int64_t nights = st.nights();
   if (nights > rules.max_nights) {
     out->result = Rejected(seq, "invalid", "stay too long: " + std::to_string(nights) +
@@ -268,9 +278,6 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
                                                std::to_string(st.rooms) + " room(s)");
     return Status::OK();
   }
-  s = c.Query("SELECT utc_offset_minutes FROM hotels WHERE id = $1", {b.hotel_id}, &r);
-  if (!s.ok()) return s;
-  const int64_t offset = r.empty() ? 0 : r.at(0, 0).Int();
   const int64_t lead = st.check_in - HotelToday(now, offset);
   const std::string in_text = FormatDate(st.check_in), out_text = FormatDate(st.check_out);
 
@@ -293,28 +300,28 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   struct Night {
     int64_t available, price, min_stay, max_stay, cta, ctd, stop_sell;
   };
-  std::map<std::string, Night> inv;
-  s = c.Query(
-      "SELECT date, available, price_cents, min_stay, max_stay, closed_to_arrival,"
-      " closed_to_departure, stop_sell FROM room_inventory"
-      " WHERE room_type_id = $1 AND date >= $2 AND date <= $3",
-      {st.room_type_id, in_text, out_text}, &r);
-  if (!s.ok()) return s;
-  for (const auto& row : r.rows)
-    inv[row[0].text] = Night{row[1].Int(), row[2].Int(), row[3].Int(), row[4].Int(),
-                             row[5].Int(), row[6].Int(), row[7].Int()};
   struct Special {
     std::string kind;
     int64_t pct;
     std::optional<int64_t> min_stay;
   };
+  // The stay's inventory rows (and the check-out date's, for closed_to_departure) with
+  // their special days, in one query.
+  std::map<std::string, Night> inv;
   std::map<std::string, Special> special;
-  s = c.Query("SELECT date, kind, price_multiplier_pct, min_stay FROM special_days"
-              " WHERE hotel_id = $1 AND date >= $2 AND date < $3",
-              {b.hotel_id, in_text, out_text}, &r);
+  s = c.Query(
+      "SELECT i.date, i.available, i.price_cents, i.min_stay, i.max_stay, i.closed_to_arrival,"
+      " i.closed_to_departure, i.stop_sell, sd.kind, sd.price_multiplier_pct, sd.min_stay"
+      " FROM room_inventory i LEFT JOIN special_days sd ON sd.hotel_id = $4 AND sd.date = i.date"
+      " WHERE i.room_type_id = $1 AND i.date >= $2 AND i.date <= $3",
+      {st.room_type_id, in_text, out_text, b.hotel_id}, &r);
   if (!s.ok()) return s;
-  for (const auto& row : r.rows)
-    special[row[0].text] = Special{row[1].text, row[2].Int(), row[3].OptInt()};
+  for (const auto& row : r.rows) {
+    inv[row[0].text] = Night{row[1].Int(), row[2].Int(), row[3].Int(), row[4].Int(),
+                             row[5].Int(), row[6].Int(), row[7].Int()};
+    if (!row[8].null && row[0].text != out_text)
+      special[row[0].text] = Special{row[8].text, row[9].Int(), row[10].OptInt()};
+  }
 
   std::vector<std::string> dates;
   for (int64_t d = st.check_in; d < st.check_out; ++d) dates.push_back(FormatDate(d));
@@ -351,22 +358,18 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   }
   total *= st.rooms;
 
-  // The database-enforced decrement: one conditional UPDATE over the whole stay.
-  s = c.Exec("SAVEPOINT book");
-  if (!s.ok()) return s;
+  // The database-enforced decrement: one conditional UPDATE over the whole stay. It must
+  // return one row per night; otherwise (a night changed since the check above, which the
+  // hotel lock should make impossible) the whole transaction is rolled back and run again,
+  // and the fresh checks name the reason.
   s = c.Query(std::string("UPDATE room_inventory SET available = available - $1"
                           " WHERE room_type_id = $2 AND date >= $3 AND date < $4"
                           " AND available >= $1 AND stop_sell = 0 RETURNING ") +
                   kInventoryColumns,
               {st.rooms, st.room_type_id, in_text, out_text}, &r);
-  if (s.code == kDbConstraint || (s.ok() && static_cast<int64_t>(r.size()) != nights)) {
-    Status rb = c.Exec("ROLLBACK TO SAVEPOINT book");
-    if (!rb.ok()) return rb;
-    return reject("sold_out", "the stay " + in_text + ".." + out_text + " is no longer available");
-  }
-  if (!s.ok()) return s;
-  s = c.Exec("RELEASE SAVEPOINT book");
-  if (!s.ok()) return s;
+  if (!s.ok()) return s.code == kDbConstraint ? Status::Error(kDbRetry, s.message) : s;
+  if (static_cast<int64_t>(r.size()) != nights)
+    return Status::Error(kDbRetry, "partial decrement of " + in_text + ".." + out_text + ": rolled back");
   std::sort(r.rows.begin(), r.rows.end(),
             [](const auto& a, const auto& b2) { return a[1].text < b2[1].text; });
   log->UpsertAll(TableId::kRoomInventory, r);

@@ -273,9 +273,14 @@ void LogWriter::Delete(TableId table, const std::vector<Cell>& key_row) {
 Status LogWriter::Flush(Conn& c, int64_t hotel_id, int64_t now_ms, int64_t* last_seq) {
   Result r;
   const int64_t n = static_cast<int64_t>(entries_.size());
-  Status s = c.Query("UPDATE change_seq SET last_seq = last_seq + $2 WHERE hotel_id = $1"
-                     " RETURNING last_seq",
-                     {hotel_id, n}, &r);
+  // On PostgreSQL the notification rides on the same statement; it is delivered to
+  // LISTENers when (and only if) this transaction commits.
+  const bool notify = c.dialect() == Dialect::kPostgres && n > 0;
+  Status s = c.Query(notify ? "UPDATE change_seq SET last_seq = last_seq + $2 WHERE hotel_id = $1"
+                              " RETURNING last_seq, pg_notify('edgestay_changes', $3)"
+                            : "UPDATE change_seq SET last_seq = last_seq + $2 WHERE hotel_id = $1"
+                              " RETURNING last_seq",
+                     notify ? Params{hotel_id, n, std::to_string(hotel_id)} : Params{hotel_id, n}, &r);
   if (!s.ok()) return s;
   if (r.empty()) return Status::Error("UNKNOWN_HOTEL", "no such hotel");
   *last_seq = r.at(0, 0).Int();
@@ -305,11 +310,6 @@ Status LogWriter::Flush(Conn& c, int64_t hotel_id, int64_t now_ms, int64_t* last
       params.emplace_back(e.data);
     }
     s = c.Exec(sql, params);
-    if (!s.ok()) return s;
-  }
-  if (c.dialect() == Dialect::kPostgres) {
-    // Delivered to LISTENers when (and only if) this transaction commits.
-    s = c.Exec("SELECT pg_notify('edgestay_changes', $1)", {std::to_string(hotel_id)});
     if (!s.ok()) return s;
   }
   entries_.clear();

@@ -93,7 +93,9 @@ function template() {
 }
 
 // Starts a cluster. Returns { port, uri(db), createDatabase(name), query(db, sql), stop() }.
-export async function startPostgres() {
+// Tests run with fsync off (speed); { durable: true } keeps PostgreSQL's defaults
+// (fsync, synchronous_commit on), as the benchmark does.
+export async function startPostgres({ durable = false } = {}) {
   if (!PG_BIN) throw new Error(pgSkipReason);
   const base = mkdtempSync(path.join(os.tmpdir(), 'edgestay-pg-'));
   const data = path.join(base, 'data');
@@ -102,8 +104,8 @@ export async function startPostgres() {
   const port = await freePort();
   const opts = [
     `-p ${port}`, `-k ${base}`, '-c listen_addresses=127.0.0.1', '-c max_connections=300',
-    '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off',
     '-c shared_buffers=64MB',
+    ...(durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
   ].join(' ');
   run('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(base, 'log'), '-w', '-t', '60', 'start']);
   let stopped = false;

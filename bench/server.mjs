@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// Benchmark of edgestay-server (not part of the tests). Prints, for SQLite and PostgreSQL:
+//   - booking pushes/s and p50/p99 latency of one push under 32 concurrent clients
+//     (each client pushes one createBooking at a time, keep-alive connections);
+//   - pull throughput (changes/s) of a 1-year inventory bootstrap (seed-demo hotel,
+//     and a 20-room-type hotel), paging with limit=5000 through HTTP + JSON.parse.
+//
+//   node bench/server.mjs [--seconds 10] [--clients 32] [--stores sqlite,postgresql]
+//                         [--server-args='--db-connections 8']
+//
+// Uses build/native/sync/server/edgestay-server (or $EDGESTAY_SERVER). The stores are
+// durable: SQLite synchronous=FULL in WAL mode, PostgreSQL with its default fsync and
+// synchronous_commit (a private cluster in a temp folder).
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { cli, createToken, startServer } from '../tests/server/support/server.mjs';
+import { pgAvailable, startPostgres } from '../tests/server/support/pg.mjs';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    clients: { type: 'string', default: '32' },
+    stores: { type: 'string', default: 'sqlite,postgresql' },
+    'server-args': { type: 'string', default: '' },
+  },
+});
+const SECONDS = Number(values.seconds);
+const CLIENTS = Number(values.clients);
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+function call(url, { method = 'GET', path: p, token, body }) {
+  const payload = body === undefined ? null : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(p, url), {
+      method, agent,
+      headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        if (res.statusCode !== 200 && res.statusCode !== 201) reject(new Error(`${res.statusCode} ${text.slice(0, 200)}`));
+        else resolve(JSON.parse(text));
+      });
+    });
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+const addDays = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function benchPushes(url, admin) {
+  const today = new Date().toISOString().slice(0, 10);
+  const hotel = (await call(url, { method: 'POST', path: '/v1/hotels', token: admin, body: { name: 'Bench' } })).hotel.id;
+  const rt = (await call(url, { method: 'POST', path: `/v1/hotels/${hotel}/room-types`, token: admin,
+    body: { name: 'Big', basePriceCents: 10000, totalRooms: 100000 } })).roomType.id;
+  await call(url, { method: 'PUT', path: `/v1/hotels/${hotel}/inventory`, token: admin,
+    body: { roomTypeId: rt, from: addDays(today, 1), to: addDays(today, 301), total: 100000, priceCents: 10000 } });
+  const latencies = [];
+  let errors = 0, rejected = 0;
+  const deadline = Date.now() + SECONDS * 1000;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
+    let seq = 0;
+    while (Date.now() < deadline) {
+      seq++;
+      const start = 1 + ((c * 31 + seq * 7) % 290);
+      const nights = 1 + (seq % 3);
+      const body = { format: 'edgestay.push/1', clientId: `bench-${c}`, mutations: [{
+        seq, type: 'createBooking', idempotencyKey: `bench-${c}-${seq}`,
+        args: { roomTypeId: rt, userId: 1 + c, checkIn: addDays(today, start), checkOut: addDays(today, start + nights), rooms: 1, guests: 1 },
+      }] };
+      const s = process.hrtime.bigint();
+      try {
+        const r = await call(url, { method: 'POST', path: `/v1/hotels/${hotel}/mutations`, token: admin, body });
+        if (r.results[0].status !== 'applied') rejected++;
+      } catch {
+        errors++;
+      }
+      latencies.push(Number(process.hrtime.bigint() - s) / 1e6);
+    }
+  }));
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  latencies.sort((a, b) => a - b);
+  return { pushes: latencies.length, perSecond: latencies.length / wall, p50: pct(latencies, 50), p99: pct(latencies, 99), errors, rejected };
+}
+
+async function benchBootstrap(url, token, hotel) {
+  const runs = [];
+  let changes = 0;
+  for (let i = 0; i < 5; i++) {
+    let since = null;
+    changes = 0;
+    const t0 = process.hrtime.bigint();
+    for (;;) {
+      const b = await call(url, { path: `/v1/hotels/${hotel}/changes?limit=5000${since ? `&since=${since}` : ''}`, token });
+      for (const c of b.changes) changes += c.rows ? c.rows.length : 1;
+      since = b.cursor;
+      if (!b.hasMore) break;
+    }
+    runs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  runs.sort((a, b) => a - b);
+  const median = runs[Math.floor(runs.length / 2)];
+  return { changes, ms: median, perSecond: changes / (median / 1000) };
+}
+
+async function seedBig(url, admin) {
+  const today = new Date().toISOString().slice(0, 10);
+  const hotel = (await call(url, { method: 'POST', path: '/v1/hotels', token: admin, body: { name: 'Twenty' } })).hotel.id;
+  const updates = [];
+  for (let i = 0; i < 20; i++) {
+    const rt = (await call(url, { method: 'POST', path: `/v1/hotels/${hotel}/room-types`, token: admin,
+      body: { name: `Type ${i}`, basePriceCents: 9000 + i * 500, totalRooms: 10 + i } })).roomType.id;
+    updates.push({ roomTypeId: rt, from: today, to: addDays(today, 365), total: 10 + i, priceCents: 9000 + i * 500 });
+  }
+  await call(url, { method: 'PUT', path: `/v1/hotels/${hotel}/inventory`, token: admin, body: { updates } });
+  return hotel;
+}
+
+async function run(kind) {
+  let store, cluster = null, dir = null;
+  if (kind === 'sqlite') {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'edgestay-bench-'));
+    store = `sqlite:${path.join(dir, 'central.db')}`;
+  } else {
+    cluster = await startPostgres({ durable: true });
+    store = await cluster.createDatabase('bench');
+  }
+  await cli(store, ['migrate']);
+  const admin = await createToken(store, { hotel: '*', scope: 'admin' });
+  const demo = JSON.parse((await cli(store, ['seed-demo', '--json'])).stdout);
+  const server = await startServer(store, values['server-args'].split(' ').filter(Boolean));
+  try {
+    const push = await benchPushes(server.url, admin);
+    const read = await createToken(store, { hotel: demo.hotel.id, scope: 'read' });
+    const demoPull = await benchBootstrap(server.url, read, demo.hotel.id);
+    const big = await seedBig(server.url, admin);
+    const bigPull = await benchBootstrap(server.url, admin, big);
+    return { kind, push, demoPull, bigPull };
+  } finally {
+    await server.stop();
+    cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const kinds = values.stores.split(',').filter((k) => k !== 'postgresql' || pgAvailable());
+console.log(`edgestay-server bench: ${CLIENTS} clients x ${SECONDS} s of booking pushes; ${os.cpus().length} CPUs`);
+for (const kind of kinds) {
+  const r = await run(kind);
+  const f = (x) => x.toFixed(1);
+  console.log(`${kind.padEnd(10)} push: ${f(r.push.perSecond)} pushes/s, p50 ${f(r.push.p50)} ms, p99 ${f(r.push.p99)} ms` +
+    ` (${r.push.pushes} pushes, ${r.push.rejected} rejected, ${r.push.errors} errors)`);
+  console.log(`${kind.padEnd(10)} pull: seed-demo 1-year bootstrap ${r.demoPull.changes} changes in ${f(r.demoPull.ms)} ms = ${Math.round(r.demoPull.perSecond)} changes/s;` +
+    ` 20 room types x 365 nights ${r.bigPull.changes} changes in ${f(r.bigPull.ms)} ms = ${Math.round(r.bigPull.perSecond)} changes/s`);
+}
+agent.destroy();
