@@ -25,6 +25,8 @@ class Core {
   }
   void setNow(double now_ms) { engine_->SetNow(static_cast<int64_t>(now_ms)); }
   void setEntropy(const std::string& hex) { engine_->SetEntropy(hex); }
+  double lastEntryId() const { return static_cast<double>(engine_->LastEntryId()); }
+  bool probe(double entry_id) { return engine_->ProbeCache(static_cast<uint64_t>(entry_id)); }
   int eventCount() const { return static_cast<int>(engine_->PendingEventCount()); }
   bool failed() const { return failed_; }
 
@@ -76,6 +78,8 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .function("failed", &Core::failed)
       .function("setEntropy", &Core::setEntropy)
       .function("eventCount", &Core::eventCount)
+      .function("lastEntryId", &Core::lastEntryId)
+      .function("probe", &Core::probe)
       .function("call", &Core::call)
       .function("applyChanges", &Core::applyChanges)
       .function("beginChanges", &Core::beginChanges)

@@ -35,6 +35,24 @@ function randomHex(bytes) {
   return Array.from(buf, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+// Answers the core caches; the wrapper keeps their parsed (frozen) form per entry and
+// reuses it while the core says the entry is still valid (one 20 ns probe instead of a
+// JSON round trip). Invalidation stays in the core.
+const MEMO_METHODS = new Set([
+  'checkRoomAvailability', 'getAllRoomAvailability', 'getCalendar', 'getRoomTypes', 'getBookingRules',
+  'getSpecialDays', 'getUserBookingsWithRoomType', 'getBookingStatistics', 'getOccupancyRate',
+]);
+const AS_OF_METHODS = new Set(['checkRoomAvailability', 'getAllRoomAvailability', 'getCalendar']);
+const MEMO_LIMIT = 4096;
+
+function deepFreeze(value) {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze(value[key]);
+  }
+  return value;
+}
+
 function rowCount(change) {
   return Array.isArray(change?.rows) ? change.rows.length : 1;
 }
@@ -55,7 +73,9 @@ export async function openEngine(options = {}) {
     throw EdgestayError.fromJson(error);
   }
   core.setEntropy(randomHex(8));
-  return new Engine(core, { now, persistence });
+  const engine = new Engine(core, { now, persistence });
+  if (options.cache !== undefined) engine.configureCache(options.cache);
+  return engine;
 }
 
 export class Engine {
@@ -64,11 +84,14 @@ export class Engine {
   #listeners = new Map();
   #persistence;
   #saveTimer = null;
+  #memo = new Map();
+  #asOf;
 
   constructor(core, { now, persistence }) {
     this.#core = core;
     this.#now = now;
     this.#persistence = persistence;
+    this.#asOf = this.#call('asOf', {});
   }
 
   #live() {
@@ -86,12 +109,30 @@ export class Engine {
       if (e instanceof EdgestayError) throw e;
       throw new EdgestayError('INVALID_ARGUMENT', `arguments cannot be serialized: ${e.message}`);
     }
+    const memoKey = MEMO_METHODS.has(method) ? `${method}\u0000${text}` : null;
+    if (memoKey !== null) {
+      const hit = this.#memo.get(memoKey);
+      if (hit !== undefined) {
+        const valid = core.probe(hit.id);
+        if (core.eventCount() > 0) this.#afterWrite();  // the probe may have expired holds
+        if (valid) return hit.asOf ? { ...hit.value, asOf: this.#asOf } : hit.value;
+        this.#memo.delete(memoKey);
+      }
+    }
     const out = core.call(method, text);
     const failed = core.failed();
     // Any call may have expired holds; writes always raise events.
     if (core.eventCount() > 0) this.#afterWrite();
     if (failed) throw EdgestayError.fromJson(out);
-    return JSON.parse(out);
+    const value = JSON.parse(out);
+    if (memoKey !== null) {
+      const id = core.lastEntryId();
+      if (id > 0) {
+        if (this.#memo.size >= MEMO_LIMIT) this.#memo.delete(this.#memo.keys().next().value);
+        this.#memo.set(memoKey, { id, value: deepFreeze(value), asOf: AS_OF_METHODS.has(method) });
+      }
+    }
+    return value;
   }
 
   #check(out) {
@@ -113,6 +154,24 @@ export class Engine {
   }
   getBookingStatistics(query) { return this.#call('getBookingStatistics', query); }
   getOccupancyRate(query) { return this.#call('getOccupancyRate', query); }
+  getBookingRules(hotelId) { return this.#call('getBookingRules', { hotelId }); }
+  getSpecialDays(query) { return this.#call('getSpecialDays', query); }
+
+  // ---- query cache ---------------------------------------------------------------
+  cacheStats() { return this.#call('cacheStats', {}); }
+  clearCache() {
+    this.#memo.clear();
+    return this.#call('clearCache', {});
+  }
+  configureCache(cache) {
+    const config = cache === false ? { enabled: false } : cache === true ? { enabled: true } : cache;
+    if (config === null || typeof config !== 'object') {
+      throw new EdgestayError('INVALID_ARGUMENT', 'cache must be false, true or { maxEntries, maxBytes, ttlMs }');
+    }
+    this.#memo.clear();
+    return this.#call('configureCache', config);
+  }
+
   // ---- booking lifecycle (local writes; each also appends to the outbox) ----------
   createBooking(booking) { return this.#call('createBooking', booking); }
   cancelBooking(bookingId) { return this.#call('cancelBooking', { bookingId }); }
@@ -146,6 +205,7 @@ export class Engine {
     } else {
       throw new EdgestayError('INVALID_BATCH', 'a change batch must be an object or a JSON string');
     }
+    this.#asOf = { cursor: result.cursor, syncedAt: result.syncedAt };
     this.#afterWrite();
     this.#emit('sync', result);
     return result;

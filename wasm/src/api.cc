@@ -1,11 +1,44 @@
 // Engine::Call: the JSON face of the engine. Parses and checks arguments (typed errors
 // of docs/API.md), then hands typed values to the query modules.
+#include <algorithm>
+
 #include "args.h"
 
 namespace edgestay {
 
 using json = nlohmann::json;
 using namespace args;  // NOLINT: the parsing vocabulary of this file
+
+namespace {
+
+// openEngine({ cache: false | { maxEntries, maxBytes, ttlMs: { availability: ms, … } } })
+Status ConfigureCache(QueryCache& cache, const json& args, std::string* out) {
+  CacheConfig config = cache.config();
+  if (const json* e = Field(args, "enabled")) {
+    if (!e->is_boolean()) return BadArg("cache.enabled", "must be true or false");
+    config.enabled = e->get<bool>();
+  }
+  ES_RETURN_IF_ERROR(ReadCount(args, "maxEntries", config.max_entries, 0, 10000000, &config.max_entries));
+  ES_RETURN_IF_ERROR(ReadCount(args, "maxBytes", config.max_bytes, 0, int64_t{1} << 40, &config.max_bytes));
+  if (const json* ttl = Field(args, "ttlMs")) {
+    if (!ttl->is_object()) return BadArg("cache.ttlMs", "must be an object of namespace: ms");
+    for (auto it = ttl->begin(); it != ttl->end(); ++it) {
+      int ns = -1;
+      for (int i = 0; i < static_cast<int>(CacheNs::kCount); ++i) {
+        if (it.key() == CacheNsName(static_cast<CacheNs>(i))) ns = i;
+      }
+      int64_t ms;
+      if (ns < 0) return BadArg("cache.ttlMs." + it.key(), "unknown cache namespace");
+      if (!ReadInt(it.value(), &ms) || ms < 0) return BadArg("cache.ttlMs." + it.key(), "must be ms >= 0");
+      config.ttl_ms[ns] = ms;
+    }
+  }
+  cache.Configure(config);
+  *out = cache.StatsJson();
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status Engine::Call(std::string_view method, std::string_view args_json, std::string* out) {
   Impl& im = *impl_;
@@ -16,18 +49,57 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
   // Holds whose time is up become EXPIRED before anything reads or writes.
   ES_RETURN_IF_ERROR(im.ExpireHolds());
 
+  im.last_entry_id = 0;
+  using T = CacheTags;
+  const uint32_t kAvailabilityDeps = T::kInventory | T::kPendingBookings | T::kSpecialDays | T::kRoomTypes | T::kHotel;
+
+  // One stay: cached per (room type, dates, rooms); shared by batchCheckAvailability.
+  auto stay_answer = [&](const StayQuery& q, std::string* answer) -> Status {
+    const RoomTypeInfo* rt;
+    const HotelInfo* hotel;
+    ES_RETURN_IF_ERROR(im.ValidateStay(q, &rt, &hotel));
+    T tags{kAvailabilityDeps, rt->hotel_id, q.room_type_id, q.check_in, q.check_out, 0};
+    im.TodayBound(*hotel, &tags);
+    std::string key = "stay|" + std::to_string(q.room_type_id) + "|" + std::to_string(q.check_in) + "|" +
+                      std::to_string(q.check_out) + "|" + std::to_string(q.rooms);
+    ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, answer,
+                                 [&](std::string* o) { return im.CheckAvailability(q, o); }));
+    im.AppendAsOf(answer);
+    return Status::Ok();
+  };
+  auto hotel_of = [&](int64_t hotel_id, const HotelInfo** hotel) -> Status {
+    ES_RETURN_IF_ERROR(im.EnsureFacts());
+    auto it = im.hotels.find(hotel_id);
+    if (it == im.hotels.end()) {
+      return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(hotel_id),
+                           "{\"hotelId\":" + std::to_string(hotel_id) + "}");
+    }
+    *hotel = &it->second;
+    return Status::Ok();
+  };
+
   if (method == "checkRoomAvailability") {
     StayQuery q;
     ES_RETURN_IF_ERROR(ReadStay(args, &q));
-    return im.CheckAvailability(q, out);
+    return stay_answer(q, out);
   }
   if (method == "getAllRoomAvailability") {
     int64_t hotel_id, rooms;
     Day ci, co;
+    const HotelInfo* hotel;
     ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
     ES_RETURN_IF_ERROR(ReadRange(args, "checkIn", "checkOut", 100000, &ci, &co));
     ES_RETURN_IF_ERROR(ReadCount(args, "rooms", 1, 1, 10000, &rooms));
-    return im.AllRoomAvailability(hotel_id, ci, co, rooms, out);
+    ES_RETURN_IF_ERROR(hotel_of(hotel_id, &hotel));
+    T tags{kAvailabilityDeps, hotel_id, 0, ci, co, 0};
+    im.TodayBound(*hotel, &tags);
+    std::string key = "all|" + std::to_string(hotel_id) + "|" + std::to_string(ci) + "|" + std::to_string(co) + "|" +
+                      std::to_string(rooms);
+    ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, out, [&](std::string* o) {
+      return im.AllRoomAvailability(hotel_id, ci, co, rooms, o);
+    }));
+    im.AppendAsOf(out);
+    return Status::Ok();
   }
   if (method == "batchCheckAvailability") {
     const json* list = Field(args, "queries");
@@ -36,16 +108,30 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
     std::vector<StayQuery> qs(list->size());
     for (size_t i = 0; i < qs.size(); ++i) {
       Status s = ReadStay((*list)[i], &qs[i]);
+      const RoomTypeInfo* rt;
+      const HotelInfo* hotel;
+      if (s.ok()) s = im.ValidateStay(qs[i], &rt, &hotel);
       if (!s.ok()) {
         return Status::Error(s.code(), "queries[" + std::to_string(i) + "]: " + s.message(),
                              "{\"index\":" + std::to_string(i) + "}");
       }
     }
-    return im.BatchCheck(qs, out);
+    out->push_back('[');
+    std::string answer;
+    for (size_t i = 0; i < qs.size(); ++i) {
+      answer.clear();
+      ES_RETURN_IF_ERROR(stay_answer(qs[i], &answer));
+      if (i) out->push_back(',');
+      out->append(answer);
+    }
+    out->push_back(']');
+    im.last_entry_id = 0;  // the batch as a whole is not one entry
+    return Status::Ok();
   }
   if (method == "getCalendar") {
     int64_t hotel_id, days;
     Day from;
+    const HotelInfo* hotel;
     ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
     ES_RETURN_IF_ERROR(ReadDay(args, "from", &from));
     const json* d = Field(args, "days");
@@ -53,12 +139,44 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
     if (days < 1 || days > 366) {
       return Status::Error("INVALID_RANGE", "days must be from 1 to 366", "{\"field\":\"days\"}");
     }
-    return im.Calendar(hotel_id, from, days, out);
+    ES_RETURN_IF_ERROR(hotel_of(hotel_id, &hotel));
+    // The grid has no "today"-dependent field, so it lives until a change or its TTL.
+    T tags{kAvailabilityDeps, hotel_id, 0, from, from + static_cast<Day>(days) - 1, 0};
+    std::string key = "cal|" + std::to_string(hotel_id) + "|" + std::to_string(from) + "|" + std::to_string(days);
+    ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, out,
+                                 [&](std::string* o) { return im.Calendar(hotel_id, from, days, o); }));
+    im.AppendAsOf(out);
+    return Status::Ok();
   }
   if (method == "getRoomTypes") {
     int64_t hotel_id;
+    const HotelInfo* hotel;
     ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
-    return im.RoomTypes(hotel_id, out);
+    ES_RETURN_IF_ERROR(hotel_of(hotel_id, &hotel));
+    T tags{T::kRoomTypes | T::kHotel, hotel_id, 0, 0, -1, 0};
+    return im.Cached(CacheNs::kRoomTypes, "rt|" + std::to_string(hotel_id), tags, out,
+                     [&](std::string* o) { return im.RoomTypes(hotel_id, o); });
+  }
+  if (method == "getBookingRules") {
+    int64_t hotel_id;
+    const HotelInfo* hotel;
+    ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
+    ES_RETURN_IF_ERROR(hotel_of(hotel_id, &hotel));
+    T tags{T::kHotel, hotel_id, 0, 0, -1, 0};
+    return im.Cached(CacheNs::kBookingRules, "rules|" + std::to_string(hotel_id), tags, out,
+                     [&](std::string* o) { return im.GetBookingRules(hotel_id, o); });
+  }
+  if (method == "getSpecialDays") {
+    int64_t hotel_id;
+    Day from, to;
+    const HotelInfo* hotel;
+    ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
+    ES_RETURN_IF_ERROR(ReadRange(args, "from", "to", 1096, &from, &to));
+    ES_RETURN_IF_ERROR(hotel_of(hotel_id, &hotel));
+    T tags{T::kSpecialDays | T::kHotel, hotel_id, 0, from, to - 1, 0};
+    std::string key = "sd|" + std::to_string(hotel_id) + "|" + std::to_string(from) + "|" + std::to_string(to);
+    return im.Cached(CacheNs::kSpecialDays, std::move(key), tags, out,
+                     [&](std::string* o) { return im.GetSpecialDays(hotel_id, from, to, o); });
   }
   if (method == "getUserBookingsWithRoomType") {
     int64_t user_id;
@@ -84,21 +202,48 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
       }
     }
     bool include_payments = false;
-    if (const json* p = Field(args, "includePayments")) {
-      if (!p->is_boolean()) return BadArg("includePayments", "must be true or false");
-      include_payments = p->get<bool>();
-    }
-    return im.UserBookings(user_id, statuses, include_payments, out);
+    ES_RETURN_IF_ERROR(ReadBool(args, "includePayments", false, &include_payments));
+    // Payments are sensitive: answers that include them are never cached.
+    if (include_payments) return im.UserBookings(user_id, statuses, true, out);
+    std::sort(statuses.begin(), statuses.end());
+    statuses.erase(std::unique(statuses.begin(), statuses.end()), statuses.end());
+    std::string key = "ub|" + std::to_string(user_id);
+    for (const std::string& s : statuses) key += "|" + s;
+    T tags{T::kUserBookings | T::kRoomTypes, 0, 0, 0, -1, user_id};
+    return im.Cached(CacheNs::kUserBookings, std::move(key), tags, out,
+                     [&](std::string* o) { return im.UserBookings(user_id, statuses, false, o); });
   }
   if (method == "getBookingStatistics" || method == "getOccupancyRate") {
     int64_t hotel_id;
     Day from, to;
+    const HotelInfo* hotel;
+    const bool occupancy = method == "getOccupancyRate";
     ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
     // Occupancy walks inventory night by night, so its range is bounded; statistics are
     // one indexed aggregate over bookings and accept any range.
-    ES_RETURN_IF_ERROR(ReadRange(args, "from", "to", method == "getOccupancyRate" ? 1096 : 400000, &from, &to));
-    return method == "getOccupancyRate" ? im.OccupancyRate(hotel_id, from, to, out)
-                                        : im.BookingStatistics(hotel_id, from, to, out);
+    ES_RETURN_IF_ERROR(ReadRange(args, "from", "to", occupancy ? 1096 : 400000, &from, &to));
+    ES_RETURN_IF_ERROR(hotel_of(hotel_id, &hotel));
+    T tags{occupancy ? T::kInventory | T::kSpecialDays | T::kRoomTypes | T::kHotel : T::kBookingsByStart | T::kHotel,
+           hotel_id, 0, from, to - 1, 0};
+    std::string key = std::string(occupancy ? "occ|" : "stats|") + std::to_string(hotel_id) + "|" +
+                      std::to_string(from) + "|" + std::to_string(to);
+    return im.Cached(CacheNs::kReports, std::move(key), tags, out, [&](std::string* o) {
+      return occupancy ? im.OccupancyRate(hotel_id, from, to, o) : im.BookingStatistics(hotel_id, from, to, o);
+    });
+  }
+  if (method == "cacheStats") {
+    *out = im.cache.StatsJson();
+    return Status::Ok();
+  }
+  if (method == "clearCache") {
+    im.cache.Clear();
+    *out = "{}";
+    return Status::Ok();
+  }
+  if (method == "configureCache") return ConfigureCache(im.cache, args, out);
+  if (method == "asOf") {
+    im.WriteAsOf(out);
+    return Status::Ok();
   }
   if (method == "createBooking" || method == "joinWaitlist") {
     BookingRequest r;

@@ -345,7 +345,7 @@ Status Engine::Impl::Commit(std::string* out) {
   w.BeginObject().Key("applied").Int(batch_rows).Key("cursor");
   if (cursor) w.String(*cursor);
   else w.Null();
-  w.EndObject();
+  w.Key("syncedAt").Int(*synced_at).EndObject();
   *out = std::move(result);
   return Status::Ok();
 }

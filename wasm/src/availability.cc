@@ -230,7 +230,7 @@ Status Engine::Impl::CheckAvailability(const StayQuery& q, std::string* out) {
   ES_RETURN_IF_ERROR(ValidateStay(q, &rt, &hotel));
   std::map<int64_t, std::vector<Night>> nights;
   ES_RETURN_IF_ERROR(LoadNights(rt->hotel_id, {q.room_type_id}, q.check_in, q.check_out, &nights));
-  WriteAnswer(q, *rt, *hotel, nights[q.room_type_id], true, out);
+  WriteAnswer(q, *rt, *hotel, nights[q.room_type_id], false, out);
   return Status::Ok();
 }
 
@@ -258,10 +258,7 @@ Status Engine::Impl::AllRoomAvailability(int64_t hotel_id, Day ci, Day co, int64
     WriteAnswer(StayQuery{id, ci, co, rooms}, room_types[id], hotel, nights[id], false, &answer);
     w.Raw(answer);
   }
-  w.EndArray().Key("asOf");
-  std::string as_of;
-  WriteAsOf(&as_of);
-  w.Raw(as_of).EndObject();
+  w.EndArray().EndObject();
   return Status::Ok();
 }
 
@@ -324,10 +321,7 @@ Status Engine::Impl::Calendar(int64_t hotel_id, Day from, int64_t days, std::str
     column("stopSell", [](const Night& n) { return int64_t{n.stop_sell}; });
     w.EndObject();
   }
-  w.EndArray().Key("asOf");
-  std::string as_of;
-  WriteAsOf(&as_of);
-  w.Raw(as_of).EndObject();
+  w.EndArray().EndObject();
   return Status::Ok();
 }
 

@@ -95,6 +95,11 @@ Status Engine::Open(std::string_view snapshot, std::unique_ptr<Engine>* out) {
 void Engine::SetNow(int64_t now_ms) { impl_->now_ms = now_ms; }
 void Engine::SetEntropy(std::string_view hex) { impl_->entropy = std::string(hex.substr(0, 32)); }
 size_t Engine::PendingEventCount() const { return impl_->events.size(); }
+uint64_t Engine::LastEntryId() const { return impl_->last_entry_id; }
+bool Engine::ProbeCache(uint64_t entry_id) {
+  if (impl_->in_batch || !impl_->ExpireHolds().ok()) return false;
+  return impl_->cache.Probe(entry_id, impl_->now_ms);
+}
 int64_t Engine::now() const { return impl_->now_ms; }
 
 Status Engine::ExportDatabase(std::string* image) {
@@ -237,7 +242,94 @@ void Engine::Impl::WriteAsOf(std::string* out) const {
   w.EndObject();
 }
 
+namespace {
+
+// The invalidation rules of DESIGN.md §4, applied to one set of change events.
+class EventInvalidation : public CacheInvalidation {
+ public:
+  EventInvalidation(const ChangeEvents& ev, const std::unordered_map<int64_t, RoomTypeInfo>& room_types)
+      : ev_(ev), room_types_(room_types) {}
+
+  bool Affects(const CacheTags& t) const override {
+    using T = CacheTags;
+    if ((t.deps & T::kHotel) && ev_.hotels.count(t.hotel_id)) return true;
+    if ((t.deps & T::kUserBookings) && ev_.booking_users.count(t.user_id)) return true;
+    if (t.deps & T::kRoomTypes) {
+      for (int64_t rt : ev_.room_types) {
+        const int64_t hotel = HotelOf(rt);
+        if (hotel == 0 || hotel == t.hotel_id || (t.deps & T::kUserBookings)) return true;
+      }
+    }
+    if (t.deps & T::kInventory) {
+      for (const auto& [rt, r] : ev_.inventory) {
+        if (Covers(t, rt) && Intersects(t, r)) return true;
+      }
+    }
+    if (t.deps & (T::kPendingBookings | T::kBookingsByStart)) {
+      for (const auto& [rt, r] : ev_.booking_ranges) {
+        if (!Intersects(t, r)) continue;
+        if ((t.deps & T::kPendingBookings) && Covers(t, rt)) return true;
+        if ((t.deps & T::kBookingsByStart) && HotelOf(rt) == t.hotel_id) return true;
+      }
+    }
+    if (t.deps & T::kSpecialDays) {
+      for (const auto& [hotel, r] : ev_.special_days) {
+        if (hotel == t.hotel_id && Intersects(t, r)) return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  int64_t HotelOf(int64_t rt) const {
+    auto it = room_types_.find(rt);
+    return it == room_types_.end() ? 0 : it->second.hotel_id;
+  }
+  // The entry is about room type `rt` (itself, or all room types of its hotel).
+  bool Covers(const CacheTags& t, int64_t rt) const {
+    if (t.room_type_id != 0) return t.room_type_id == rt;
+    const int64_t hotel = HotelOf(rt);
+    return hotel == 0 || hotel == t.hotel_id;
+  }
+  static bool Intersects(const CacheTags& t, const std::pair<Day, Day>& r) {
+    return t.from <= t.to && r.first <= t.to && r.second >= t.from;
+  }
+
+  const ChangeEvents& ev_;
+  const std::unordered_map<int64_t, RoomTypeInfo>& room_types_;
+};
+
+}  // namespace
+
+Status Engine::Impl::Cached(CacheNs ns, std::string key, const CacheTags& tags, std::string* out,
+                            const std::function<Status(std::string*)>& compute) {
+  uint64_t id = 0;
+  if (const std::string* hit = cache.Get(ns, key, now_ms, &id)) {
+    *out = *hit;
+    last_entry_id = id;
+    return Status::Ok();
+  }
+  ES_RETURN_IF_ERROR(compute(out));
+  last_entry_id = cache.Put(ns, std::move(key), *out, tags, now_ms);
+  return Status::Ok();
+}
+
+void Engine::Impl::TodayBound(const HotelInfo& hotel, CacheTags* tags) const {
+  const int64_t day_start = int64_t{TodayAt(hotel)} * 86400000 - hotel.utc_offset_minutes * 60000;
+  tags->valid_from_ms = std::max(tags->valid_from_ms, day_start);
+  tags->valid_until_ms = std::min(tags->valid_until_ms, day_start + 86400000);
+}
+
+void Engine::Impl::AppendAsOf(std::string* out) const {
+  if (out->empty() || out->back() != '}') return;
+  out->pop_back();
+  out->append(",\"asOf\":");
+  WriteAsOf(out);
+  out->push_back('}');
+}
+
 void Engine::Impl::Publish(const ChangeEvents& ev) {
+  if (!ev.Empty()) cache.Invalidate(EventInvalidation(ev, room_types));
   auto range = [](JsonWriter& w, const std::pair<Day, Day>& r) {
     w.Key("from").String(FormatDate(r.first)).Key("to").String(FormatDate(r.second + 1));
   };

@@ -7,6 +7,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,6 +20,7 @@
 #include "edgestay/date.h"
 #include "edgestay/engine.h"
 #include "edgestay/protocol/change_batch.h"
+#include "edgestay/query_cache.h"
 #include "sqlite_db.h"
 
 namespace edgestay {
@@ -132,6 +134,20 @@ struct Engine::Impl {
   void WriteAnswer(const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel, const std::vector<Night>& nights,
                    bool with_as_of, std::string* out);
   void WriteAsOf(std::string* out) const;
+  // Answers carry asOf = the engine's current position, added when they are returned, so
+  // a cached answer that no batch invalidated is reported as fresh as the newest cursor.
+  void AppendAsOf(std::string* out) const;
+
+  // Query cache (DESIGN.md §4). Publish() invalidates it from the same events the JS
+  // listeners get, so local writes and sync batches evict alike.
+  QueryCache cache;
+  uint64_t last_entry_id = 0;  // cache entry of the last answer (0: not cached)
+  Status Cached(CacheNs ns, std::string key, const CacheTags& tags, std::string* out,
+                const std::function<Status(std::string*)>& compute);
+  // Tags for answers that depend on "today" at the hotel: valid until local midnight.
+  void TodayBound(const HotelInfo& hotel, CacheTags* tags) const;
+  Status GetBookingRules(int64_t hotel_id, std::string* out);
+  Status GetSpecialDays(int64_t hotel_id, Day from, Day to, std::string* out);
 
   Status CheckAvailability(const StayQuery& q, std::string* out);
   Status AllRoomAvailability(int64_t hotel_id, Day ci, Day co, int64_t rooms, std::string* out);

@@ -7,6 +7,16 @@ namespace edgestay {
 
 JsonWriter& JsonWriter::String(std::string_view s) {
   Sep();
+  // Fast path: most strings (dates, names, statuses) need no escaping.
+  bool plain = true;
+  for (unsigned char c : s) plain = plain && c >= 0x20 && c != '"' && c != '\\';
+  if (plain) {
+    out_->reserve(out_->size() + s.size() + 2);
+    out_->push_back('"');
+    out_->append(s.data(), s.size());
+    out_->push_back('"');
+    return *this;
+  }
   out_->push_back('"');
   for (unsigned char c : s) {
     switch (c) {

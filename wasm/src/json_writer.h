@@ -38,9 +38,17 @@ class JsonWriter {
 
   JsonWriter& Int(int64_t v) {
     Sep();
+    // Hand-rolled: snprintf was the top cost of writing a calendar grid.
     char buf[24];
-    int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
-    out_->append(buf, static_cast<size_t>(n));
+    char* end = buf + sizeof buf;
+    char* p = end;
+    uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+    do {
+      *--p = static_cast<char>('0' + u % 10);
+      u /= 10;
+    } while (u);
+    if (v < 0) *--p = '-';
+    out_->append(p, static_cast<size_t>(end - p));
     return *this;
   }
   JsonWriter& Double(double v) {

@@ -193,4 +193,43 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
   return Status::Ok();
 }
 
+Status Engine::Impl::GetBookingRules(int64_t hotel_id, std::string* out) {
+  ES_RETURN_IF_ERROR(EnsureFacts());
+  auto it = hotels.find(hotel_id);
+  if (it == hotels.end()) return UnknownHotel(hotel_id);
+  const HotelInfo& h = it->second;
+  JsonWriter w(out);
+  w.BeginObject().Key("hotelId").Int(hotel_id).Key("currency").String(h.currency);
+  w.Key("utcOffsetMinutes").Int(h.utc_offset_minutes).Key("maxAdvanceDays").Int(h.max_advance_days);
+  w.Key("minLeadDays").Int(h.min_lead_days).Key("maxRoomsPerBooking").Int(h.max_rooms_per_booking);
+  w.Key("holdTtlSeconds").Int(h.hold_ttl_seconds).Key("maxNights").Int(h.max_nights).EndObject();
+  return Status::Ok();
+}
+
+Status Engine::Impl::GetSpecialDays(int64_t hotel_id, Day from, Day to, std::string* out) {
+  ES_RETURN_IF_ERROR(EnsureFacts());
+  if (!hotels.count(hotel_id)) return UnknownHotel(hotel_id);
+  Stmt* st;
+  ES_RETURN_IF_ERROR(Prepared("SELECT date, kind, price_multiplier_pct, min_stay, note FROM special_days"
+                              " WHERE hotel_id = ? AND date >= ? AND date < ? ORDER BY date", &st));
+  StmtScope s(*st);
+  s->BindInt(1, hotel_id);
+  s->BindText(2, FormatDate(from));
+  s->BindText(3, FormatDate(to));
+  JsonWriter w(out);
+  w.BeginArray();
+  while (s->Step() == SQLITE_ROW) {
+    w.BeginObject().Key("date").String(s->Text(0)).Key("kind").String(s->Text(1));
+    w.Key("priceMultiplierPct").Int(s->Int(2)).Key("minStay");
+    if (s->IsNull(3)) w.Null();
+    else w.Int(s->Int(3));
+    w.Key("note");
+    if (s->IsNull(4)) w.Null();
+    else w.String(s->Text(4));
+    w.EndObject();
+  }
+  w.EndArray();
+  return Status::Ok();
+}
+
 }  // namespace edgestay

@@ -36,6 +36,11 @@ class Engine {
   // On success `*out` is the answer's JSON; on failure the Status says why.
   Status Call(std::string_view method, std::string_view args_json, std::string* out);
 
+  // The query cache entry behind the last answer (0: not cached), and a hit on such an
+  // entry by id: true while it is still valid (the JS side then reuses its parsed copy).
+  uint64_t LastEntryId() const;
+  bool ProbeCache(uint64_t entry_id);
+
   // Applies one change batch atomically. `*out` = {"applied":n,"cursor":...}.
   Status ApplyChanges(std::string_view batch_json, std::string* out);
 

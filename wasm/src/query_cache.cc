@@ -1,0 +1,180 @@
+// QueryCache: LRU + TTL + tag invalidation (see the header for the contract).
+#include "edgestay/query_cache.h"
+
+#include "json_writer.h"
+
+namespace edgestay {
+namespace {
+
+// Per-entry bookkeeping (list node, two hash slots, tags) counted toward max_bytes so the
+// bound is about real memory, not just the strings.
+constexpr int64_t kEntryOverhead = 160;
+
+std::string NsKey(CacheNs ns, std::string_view key) {
+  std::string k;
+  k.reserve(key.size() + 2);
+  k.push_back(static_cast<char>('0' + static_cast<int>(ns)));
+  k.push_back('|');
+  k.append(key.data(), key.size());
+  return k;
+}
+
+}  // namespace
+
+const char* CacheNsName(CacheNs ns) {
+  switch (ns) {
+    case CacheNs::kRoomTypes: return "roomTypes";
+    case CacheNs::kBookingRules: return "bookingRules";
+    case CacheNs::kSpecialDays: return "specialDays";
+    case CacheNs::kAvailability: return "availability";
+    case CacheNs::kUserBookings: return "userBookings";
+    case CacheNs::kReports: return "reports";
+    default: return "unknown";
+  }
+}
+
+void QueryCache::Configure(const CacheConfig& config) {
+  config_ = config;
+  if (!config_.enabled) Clear();
+  EvictToBounds();
+}
+
+bool QueryCache::Valid(const Entry& e, int64_t now_ms) const {
+  return now_ms < e.expires_at && now_ms >= e.tags.valid_from_ms && now_ms < e.tags.valid_until_ms;
+}
+
+void QueryCache::Erase(List::iterator it) {
+  CacheNsStats& s = stats_[static_cast<int>(it->ns)];
+  s.entries -= 1;
+  s.bytes -= it->bytes;
+  bytes_ -= it->bytes;
+  by_key_.erase(NsKey(it->ns, it->key));
+  by_id_.erase(it->id);
+  lru_.erase(it);
+}
+
+void QueryCache::EvictToBounds() {
+  while (!lru_.empty() && (entries() > config_.max_entries || bytes_ > config_.max_bytes)) {
+    auto last = std::prev(lru_.end());
+    stats_[static_cast<int>(last->ns)].evictions += 1;
+    Erase(last);
+  }
+}
+
+const std::string* QueryCache::Get(CacheNs ns, std::string_view key, int64_t now_ms, uint64_t* id) {
+  CacheNsStats& s = stats_[static_cast<int>(ns)];
+  if (!config_.enabled) {
+    s.misses += 1;
+    return nullptr;
+  }
+  auto found = by_key_.find(NsKey(ns, key));
+  if (found == by_key_.end()) {
+    s.misses += 1;
+    return nullptr;
+  }
+  auto it = found->second;
+  if (!Valid(*it, now_ms)) {
+    s.expirations += 1;
+    s.misses += 1;
+    Erase(it);
+    return nullptr;
+  }
+  s.hits += 1;
+  lru_.splice(lru_.begin(), lru_, it);
+  *id = it->id;
+  return &it->value;
+}
+
+bool QueryCache::Probe(uint64_t id, int64_t now_ms) {
+  auto found = by_id_.find(id);
+  if (found == by_id_.end()) return false;
+  auto it = found->second;
+  CacheNsStats& s = stats_[static_cast<int>(it->ns)];
+  if (!Valid(*it, now_ms)) {
+    s.expirations += 1;
+    Erase(it);
+    return false;
+  }
+  s.hits += 1;
+  lru_.splice(lru_.begin(), lru_, it);
+  return true;
+}
+
+uint64_t QueryCache::Put(CacheNs ns, std::string key, std::string value, const CacheTags& tags, int64_t now_ms) {
+  if (!config_.enabled || config_.max_entries <= 0) return 0;
+  const int64_t size = static_cast<int64_t>(key.size() + value.size()) + kEntryOverhead;
+  if (size > config_.max_bytes) return 0;
+  std::string ns_key = NsKey(ns, key);
+  if (auto old = by_key_.find(ns_key); old != by_key_.end()) Erase(old->second);
+  const int64_t ttl = config_.ttl_ms[static_cast<int>(ns)];
+  lru_.push_front(Entry{next_id_++, ns, std::move(key), std::move(value), tags, now_ms + ttl, size});
+  by_key_.emplace(std::move(ns_key), lru_.begin());
+  by_id_.emplace(lru_.front().id, lru_.begin());
+  CacheNsStats& s = stats_[static_cast<int>(ns)];
+  s.entries += 1;
+  s.bytes += size;
+  bytes_ += size;
+  const uint64_t id = lru_.front().id;
+  EvictToBounds();
+  return by_id_.count(id) ? id : 0;
+}
+
+int64_t QueryCache::Invalidate(const CacheInvalidation& change) {
+  int64_t n = 0;
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    auto next = std::next(it);
+    if (change.Affects(it->tags)) {
+      stats_[static_cast<int>(it->ns)].invalidations += 1;
+      Erase(it);
+      ++n;
+    }
+    it = next;
+  }
+  return n;
+}
+
+void QueryCache::Clear() {
+  lru_.clear();
+  by_key_.clear();
+  by_id_.clear();
+  bytes_ = 0;
+  for (auto& s : stats_) {
+    s.entries = 0;
+    s.bytes = 0;
+  }
+}
+
+std::string QueryCache::StatsJson() const {
+  CacheNsStats all;
+  for (const auto& s : stats_) {
+    all.hits += s.hits;
+    all.misses += s.misses;
+    all.entries += s.entries;
+    all.bytes += s.bytes;
+    all.evictions += s.evictions;
+    all.expirations += s.expirations;
+    all.invalidations += s.invalidations;
+  }
+  std::string out;
+  JsonWriter w(&out);
+  auto write = [&](const CacheNsStats& s) {
+    const int64_t lookups = s.hits + s.misses;
+    w.Key("hits").Int(s.hits).Key("misses").Int(s.misses);
+    w.Key("hitRate").Double(lookups ? static_cast<double>(s.hits) / static_cast<double>(lookups) : 0.0);
+    w.Key("entries").Int(s.entries).Key("bytes").Int(s.bytes).Key("evictions").Int(s.evictions);
+    w.Key("expirations").Int(s.expirations).Key("invalidations").Int(s.invalidations);
+  };
+  w.BeginObject().Key("enabled").Bool(config_.enabled);
+  w.Key("maxEntries").Int(config_.max_entries).Key("maxBytes").Int(config_.max_bytes);
+  write(all);
+  w.Key("namespaces").BeginObject();
+  for (int i = 0; i < static_cast<int>(CacheNs::kCount); ++i) {
+    w.Key(CacheNsName(static_cast<CacheNs>(i))).BeginObject();
+    write(stats_[i]);
+    w.Key("ttlMs").Int(config_.ttl_ms[i]).EndObject();
+  }
+  w.EndObject().EndObject();
+  return out;
+}
+
+}  // namespace edgestay
