@@ -139,7 +139,8 @@ struct Ctx {
 class Api {
  public:
   Api(Store& store, const ServerConfig& cfg, ChangeNotifier& notifier)
-      : store_(store), cfg_(cfg), auth_(&store, cfg.token_cache_ms), notifier_(notifier) {}
+      : store_(store), cfg_(cfg), auth_(&store, cfg.token_cache_ms), notifier_(notifier),
+        max_long_polls_(cfg.max_long_polls > 0 ? cfg.max_long_polls : std::max(1, cfg.threads / 2)) {}
 
   void Install(httplib::Server& svr) {
     svr.Get("/v1/health", [this](const httplib::Request&, httplib::Response& res) {
@@ -312,6 +313,21 @@ class Api {
     if (!QueryInt(c.req, "wait", 3600, &wait, &present))
       return SendError(c.res, 400, "INVALID_ARGUMENT", "wait must be a number of seconds");
     wait = std::min<int64_t>(wait, cfg_.max_wait_seconds);
+    // Every waiting pull holds a worker thread: past the limit, answer at once instead
+    // (the client polls again), so long-polls can never starve pushes and admin calls.
+    struct WaitSlot {
+      std::atomic<int>* n = nullptr;
+      ~WaitSlot() { if (n) n->fetch_sub(1); }
+    } slot;
+    if (wait > 0) {
+      if (waiting_.fetch_add(1) >= max_long_polls_) {
+        waiting_.fetch_sub(1);
+        wait = 0;
+        c.res.set_header("X-Edgestay-Wait", "0");
+      } else {
+        slot.n = &waiting_;
+      }
+    }
 
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
     PullPage page;
@@ -426,6 +442,8 @@ class Api {
   const ServerConfig& cfg_;
   Authenticator auth_;
   ChangeNotifier& notifier_;
+  const int max_long_polls_;
+  std::atomic<int> waiting_{0};
 };
 
 // httplib 0.11.4 (Debian's shared library) listens with a backlog of 5; under a burst of
@@ -487,7 +505,22 @@ int RunHttpServer(Store& store, const ServerConfig& cfg) {
   svr.set_read_timeout(10, 0);
   svr.set_write_timeout(10, 0);
   svr.set_tcp_nodelay(true);
-  svr.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
+  httplib::Headers default_headers = {{"X-Content-Type-Options", "nosniff"}};
+  if (!cfg.cors_origin.empty()) {
+    // Bearer tokens, no cookies: the browser widget may call from any origin it is
+    // served on. Preflights are answered below.
+    default_headers.emplace("Access-Control-Allow-Origin", cfg.cors_origin);
+    default_headers.emplace("Access-Control-Expose-Headers", "X-Edgestay-Wait");
+  }
+  svr.set_default_headers(default_headers);
+  if (!cfg.cors_origin.empty()) {
+    svr.Options(R"(/v1/.*)", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 204;
+      res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+      res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+      res.set_header("Access-Control-Max-Age", "600");
+    });
+  }
   svr.set_error_handler(httplib::Server::HandlerWithResponse(
       [](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
@@ -533,6 +566,19 @@ int RunHttpServer(Store& store, const ServerConfig& cfg) {
   svr.WidenBacklog(1024);
 
   std::atomic<bool> done{false};
+  // Expired holds give their rooms back even when their edge never comes back.
+  std::thread sweeper([&] {
+    int64_t next = 0;
+    while (!done && !notifier.stopping()) {
+      if (NowMs() >= next) {
+        int64_t expired = 0;
+        Status s = store.ExpireHolds(NowMs(), &expired);
+        if (!s.ok()) std::cerr << "edgestay-server: expiring holds: " << s.message << std::endl;
+        next = NowMs() + std::max(1, cfg.hold_sweep_seconds) * 1000;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
   std::thread signal_thread([&] {
     // Poll with a timeout so that the thread also ends when listening fails.
     timespec ts{0, 200 * 1000 * 1000};
@@ -556,6 +602,7 @@ int RunHttpServer(Store& store, const ServerConfig& cfg) {
   done = true;
   notifier.Stop();
   signal_thread.join();
+  sweeper.join();
   listener.reset();
   store.SetChangeListener(nullptr);
   return ok || !svr.is_running() ? 0 : 1;

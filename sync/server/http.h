@@ -15,8 +15,12 @@ struct ServerConfig {
   size_t max_body_bytes = 1 << 20; // larger bodies -> 413
   int keep_alive_seconds = 2;      // idle keep-alive connections hold a worker this long
   int max_wait_seconds = 60;       // long-poll cap
+  int max_long_polls = 0;          // concurrent waiting pulls (0 = threads / 2); beyond
+                                   // it a pull answers at once (as with wait=0)
+  std::string cors_origin = "*";   // Access-Control-Allow-Origin ("" = no CORS headers)
   int token_cache_ms = 5000;       // verified tokens are trusted this long
   bool access_log = false;         // one line per request on stderr
+  int hold_sweep_seconds = 5;      // how often expired holds give their rooms back
   std::string store_spec;          // for the PostgreSQL LISTEN connection
 };
 

@@ -50,6 +50,9 @@ options:
   --db-connections N    store connection pool size (default 16)
   --max-body BYTES      request body limit (default 1048576)
   --max-wait SECONDS    long-poll cap (default 60)
+  --max-long-polls N    concurrent waiting pulls (default threads/2; more answer at once)
+  --cors-origin ORIGIN  Access-Control-Allow-Origin (default *; '' disables CORS)
+  --hold-sweep SECONDS  how often expired holds release their rooms (default 5)
   --sqlite-sync MODE    full (default: fsync every commit) or normal
   --no-migrate          serve: refuse to start when migrations are pending
   --access-log          serve: one line per request on stderr
@@ -363,6 +366,21 @@ int CmdServe(const Args& args) {
       return 2;
     }
     cfg.max_wait_seconds = static_cast<int>(n);
+  }
+  if (args.Has("max-long-polls")) {
+    if (!ParseCount(args.Get("max-long-polls"), 1, 4096, &n)) {
+      std::cerr << "edgestay-server: --max-long-polls must be 1..4096" << std::endl;
+      return 2;
+    }
+    cfg.max_long_polls = static_cast<int>(n);
+  }
+  if (args.Has("cors-origin")) cfg.cors_origin = args.Get("cors-origin");
+  if (args.Has("hold-sweep")) {
+    if (!ParseCount(args.Get("hold-sweep"), 1, 3600, &n)) {
+      std::cerr << "edgestay-server: --hold-sweep must be 1..3600" << std::endl;
+      return 2;
+    }
+    cfg.hold_sweep_seconds = static_cast<int>(n);
   }
   cfg.access_log = args.Has("access-log");
   std::string spec = args.Get("store");

@@ -42,6 +42,8 @@ struct Stay {
   int64_t rooms = 1;
   int64_t guests = 1;
   std::optional<int64_t> local_id;
+  bool hold = false;                          // a tentative booking (status HELD)
+  std::optional<int64_t> hold_expires_at;     // the edge's own expiry of the hold
   int64_t nights() const { return check_out - check_in; }
 };
 
@@ -71,6 +73,13 @@ std::string ParseStay(const json& args, int64_t hotel_id, bool with_guests, Stay
     f = IntField(args, "localId", -kMaxSafeInt, kMaxSafeInt, &local);
     if (f == Field::kBad) return "args.localId must be an integer";
     if (f == Field::kOk) st->local_id = local;
+    int64_t hold = 0;
+    if (BoolField(args, "hold", &hold) == Field::kBad) return "args.hold must be true or false";
+    st->hold = hold == 1;
+    int64_t expires = 0;
+    f = IntField(args, "holdExpiresAt", 0, kMaxSafeInt, &expires);
+    if (f == Field::kBad) return "args.holdExpiresAt must be a time in ms";
+    if (f == Field::kOk) st->hold_expires_at = expires;
   }
   return "";
 }
@@ -92,7 +101,65 @@ Status FindBooking(Conn& c, const PushBatch& b, int64_t booking_id, Result* r) {
                  {b.hotel_id, b.client_id, booking_id}, r);
 }
 
+// Gives a booking's rooms back (never above a night's total: an ARI change may have
+// lowered it) and moves the booking to `to_status`; both rows go to the change log.
+Status ReleaseBooking(Conn& c, const std::vector<Cell>& row, const char* to_status, int64_t now,
+                      LogWriter* log, Result* booking_out) {
+  Result r;
+  Status s = c.Query(std::string("UPDATE room_inventory SET available = CASE WHEN available + $1 > total"
+                                 " THEN total ELSE available + $1 END"
+                                 " WHERE room_type_id = $2 AND date >= $3 AND date < $4 RETURNING ") +
+                         kInventoryColumns,
+                     {row[7].Int(), row[3].Int(), row[5].text, row[6].text}, &r);
+  if (!s.ok()) return s;
+  std::sort(r.rows.begin(), r.rows.end(),
+            [](const auto& a, const auto& b2) { return a[1].text < b2[1].text; });
+  log->UpsertAll(TableId::kRoomInventory, r);
+  s = c.Query("UPDATE bookings SET status = $3, updated_at = $2 WHERE id = $1 RETURNING " +
+                  BookingColumns(),
+              {row[0].Int(), now, to_status}, booking_out);
+  if (!s.ok()) return s;
+  log->Upsert(TableId::kBookings, booking_out->rows[0]);
+  return Status::OK();
+}
+
 }  // namespace
+
+Status SqlStore::ExpireHolds(int64_t now, int64_t* expired) {
+  *expired = 0;
+  std::vector<int64_t> hotels;
+  {
+    Lease c;
+    Status s = backend_->Acquire(&c);
+    if (!s.ok()) return s;
+    Result r;
+    s = c->Query("SELECT DISTINCT hotel_id FROM bookings WHERE status = 'HELD' AND hold_expires_at <= $1",
+                 {now}, &r);
+    if (!s.ok()) return s;
+    for (const auto& row : r.rows) hotels.push_back(row[0].Int());
+  }
+  for (int64_t hotel : hotels) {
+    int64_t cursor = 0, n = 0;
+    Status s = WriteHotelTx(hotel, [&](Conn& c, LogWriter& log) -> Status {
+      n = 0;
+      Result due;
+      Status st = c.Query("SELECT " + BookingColumns() + " FROM bookings WHERE hotel_id = $1"
+                          " AND status = 'HELD' AND hold_expires_at <= $2 ORDER BY id",
+                          {hotel, now}, &due);
+      if (!st.ok()) return st;
+      for (const auto& row : due.rows) {
+        Result b;
+        st = ReleaseBooking(c, row, "EXPIRED", now, &log, &b);
+        if (!st.ok()) return st;
+        ++n;
+      }
+      return Status::OK();
+    }, &cursor);
+    if (!s.ok()) return s;
+    *expired += n;
+  }
+  return Status::OK();
+}
 
 Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
   out->results.clear();
@@ -250,7 +317,8 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
       " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'max_advance_days'),"
       " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'min_lead_days'),"
       " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'max_rooms_per_booking'),"
-      " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'max_nights')"
+      " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'max_nights'),"
+      " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'hold_ttl_seconds')"
       " FROM room_types rt JOIN hotels h ON h.id = rt.hotel_id WHERE rt.id = $1",
       {st.room_type_id}, &r);
   if (!s.ok()) return s;
@@ -266,6 +334,7 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   if (!r.at(0, 4).null) rules.min_lead_days = r.at(0, 4).Int();
   if (!r.at(0, 5).null) rules.max_rooms_per_booking = r.at(0, 5).Int();
   if (!r.at(0, 6).null) rules.max_nights = r.at(0, 6).Int();
+  if (!r.at(0, 7).null) rules.hold_ttl_seconds = r.at(0, 7).Int();
   const int64_t nights = st.nights();
   if (nights > rules.max_nights) {
     out->result = Rejected(seq, "invalid", "stay too long: " + std::to_string(nights) +
@@ -358,6 +427,11 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   }
   total *= st.rooms;
 
+  // A hold keeps its rooms until the hotel's hold_ttl_seconds (or the edge's own, earlier
+  // expiry); the sweeper (ExpireHolds) gives them back if it is never confirmed.
+  int64_t hold_until = now + rules.hold_ttl_seconds * 1000;
+  if (st.hold_expires_at && *st.hold_expires_at > now) hold_until = std::min(hold_until, *st.hold_expires_at);
+
   // The database-enforced decrement: one conditional UPDATE over the whole stay. It must
   // return one row per night; otherwise (a night changed since the check above, which the
   // hotel lock should make impossible) the whole transaction is rolled back and run again,
@@ -378,10 +452,11 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   s = c.Query("INSERT INTO bookings (hotel_id, user_id, room_type_id, status, start_date, end_date,"
               " rooms, guests, total_cents, created_at, updated_at, hold_expires_at,"
               " idempotency_key, origin, server_id, client_id, local_id)"
-              " VALUES ($1, $2, $3, 'CONFIRMED', $4, $5, $6, $7, $8, $9, $9, NULL, $10,"
+              " VALUES ($1, $2, $3, $13, $4, $5, $6, $7, $8, $9, $9, $14, $10,"
               " 'central', NULL, $11, $12) RETURNING " + BookingColumns(),
               {b.hotel_id, st.user_id, st.room_type_id, in_text, out_text, st.rooms, st.guests,
-               total, now, key, b.client_id, Param(st.local_id)},
+               total, now, key, b.client_id, Param(st.local_id), st.hold ? "HELD" : "CONFIRMED",
+               st.hold ? Param(hold_until) : Param()},
               &br);
   if (!s.ok()) return s;
   log->Upsert(TableId::kBookings, br.rows[0]);
@@ -425,7 +500,7 @@ Status SqlStore::CancelBookingTx(Conn& c, const PushBatch& b, int64_t seq, const
   std::vector<Cell> row = r.rows[0];
   out->booking_id = row[0].Int();
   const std::string status = row[4].text;
-  if (status == "CANCELLED") {  // already cancelled: nothing to do, same answer
+  if (status == "CANCELLED" || status == "EXPIRED") {  // already over: same answer, no effect
     out->result = Applied(seq);
     out->result["booking"] = BookingJson(row);
     return Status::OK();
@@ -434,21 +509,12 @@ Status SqlStore::CancelBookingTx(Conn& c, const PushBatch& b, int64_t seq, const
     out->result = Rejected(seq, "invalid", "booking " + row[0].text + " is " + status);
     return Status::OK();
   }
-  // Give the rooms back, never above the night's total (an ARI change may have lowered it).
-  s = c.Query(std::string("UPDATE room_inventory SET available = CASE WHEN available + $1 > total"
-                          " THEN total ELSE available + $1 END"
-                          " WHERE room_type_id = $2 AND date >= $3 AND date < $4 RETURNING ") +
-                  kInventoryColumns,
-              {row[7].Int(), row[3].Int(), row[5].text, row[6].text}, &r);
+  // An edge whose hold ran out sends cancelBooking with reason "expired": record EXPIRED.
+  std::string reason;
+  StrField(args, "reason", 1, 64, &reason);
+  s = ReleaseBooking(c, row, (status == "HELD" && reason == "expired") ? "EXPIRED" : "CANCELLED",
+                     now, log, &r);
   if (!s.ok()) return s;
-  std::sort(r.rows.begin(), r.rows.end(),
-            [](const auto& a, const auto& b2) { return a[1].text < b2[1].text; });
-  log->UpsertAll(TableId::kRoomInventory, r);
-  s = c.Query("UPDATE bookings SET status = 'CANCELLED', updated_at = $2 WHERE id = $1 RETURNING " +
-                  BookingColumns(),
-              {row[0].Int(), now}, &r);
-  if (!s.ok()) return s;
-  log->Upsert(TableId::kBookings, r.rows[0]);
   out->result = Applied(seq);
   out->result["booking"] = BookingJson(r.rows[0]);
   return Status::OK();
@@ -486,8 +552,10 @@ Status SqlStore::ConfirmHoldTx(Conn& c, const PushBatch& b, int64_t seq, const j
     out->result["booking"] = BookingJson(r.rows[0]);
     return Status::OK();
   }
-  out->result = Rejected(seq, "invalid", "booking " + row[0].text + " is " + status +
-                                             (status == "HELD" ? " (hold expired)" : ""));
+  if (status == "HELD" || status == "EXPIRED")  // the sweeper gives (gave) the rooms back
+    out->result = Rejected(seq, "hold_expired", "the hold on booking " + row[0].text + " has expired");
+  else
+    out->result = Rejected(seq, "invalid", "booking " + row[0].text + " is " + status);
   return Status::OK();
 }
 

@@ -76,6 +76,7 @@ class SqlStore final : public Store {
                     json* out) override;
   Status HotelExists(int64_t hotel_id, bool* exists) override;
   Status SeedDemo(const json& options, json* out) override;
+  Status ExpireHolds(int64_t now_ms, int64_t* expired) override;
 
  private:
   const std::vector<Migration>& Migrations() const;

@@ -124,6 +124,9 @@ class Store {
                             json* out) = 0;
   virtual Status HotelExists(int64_t hotel_id, bool* exists) = 0;
   virtual Status SeedDemo(const json& options, json* out) = 0;
+  // Expires HELD bookings whose hold_expires_at has passed: rooms back, status EXPIRED,
+  // both in the change log. Safe to run from several servers at once.
+  virtual Status ExpireHolds(int64_t now_ms, int64_t* expired) = 0;
 
   // Called (outside any transaction) after a commit that appended to a hotel's log.
   void SetChangeListener(std::function<void(int64_t)> fn) { on_change_ = std::move(fn); }

@@ -114,5 +114,35 @@ for (const kind of STORES) {
       const answered = await poll;
       if (!answered.error) assert.deepEqual(answered.json.changes, []);
     });
+
+    it('long-polls are capped below the worker count; the rest answer at once; CORS preflight works', async () => {
+      const s = await fresh();
+      const server = await startServer(s.spec, ['--threads', '6', '--max-long-polls', '2']);
+      try {
+        const admin = await createToken(s.spec, { hotel: '*', scope: 'admin' });
+        const hotel = await request(server.url, { method: 'POST', path: '/v1/hotels', token: admin, body: { name: 'Polls' } });
+        const id = hotel.json.hotel.id;
+        const path = `/v1/hotels/${id}/changes?since=${hotel.json.cursor}&wait=4`;
+        const t0 = Date.now();
+        const held = [request(server.url, { path, token: admin }), request(server.url, { path, token: admin })];
+        await new Promise((r) => setTimeout(r, 300));
+        const third = await request(server.url, { path, token: admin });
+        assert.ok(Date.now() - t0 < 2000, 'the third long-poll answered at once');
+        assert.equal(third.headers['x-edgestay-wait'], '0');
+        assert.deepEqual(third.json.changes, []);
+        // Pushes and admin calls still get a worker while two pulls wait.
+        const patched = await request(server.url, { method: 'PATCH', path: `/v1/hotels/${id}`, token: admin, body: { name: 'Polls 2' } });
+        assert.equal(patched.status, 200);
+        const woke = await Promise.all(held);
+        assert.ok(woke.every((r) => r.json.changes[0]?.table === 'hotels'), 'both waiting pulls woke on the change');
+        const pre = await request(server.url, { method: 'OPTIONS', path, headers: { origin: 'https://widget.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+        assert.equal(pre.status, 204);
+        assert.equal(pre.headers['access-control-allow-origin'], '*');
+        assert.match(pre.headers['access-control-allow-headers'], /Authorization/);
+        assert.equal(third.headers['access-control-allow-origin'], '*');
+      } finally {
+        await server.stop();
+      }
+    });
   });
 }
