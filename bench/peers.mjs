@@ -98,27 +98,51 @@ export const SQL = {
     ' b.origin, b.server_id FROM bookings b JOIN room_types rt ON rt.id = b.room_type_id WHERE b.id = ?',
 };
 
-// The read statements the engine is expected to prepare for the benchmarked queries.
-const READ_ROLES = ['inventorySingle', 'inventoryMulti', 'specialDays', 'pendingSingle', 'pendingMulti', 'roomTypes',
-  'userBookings', 'bookingStatistics', 'occupancy'];
+// The read statements the engine is expected to prepare for the benchmarked queries,
+// and how to recognise each among the engine's statements when its text has changed in
+// a way that keeps the columns and the parameter order (e.g. a different WHERE filter).
+const READ_ROLES = {
+  inventorySingle: /^SELECT date, total, available, price_cents, min_stay, max_stay, closed_to_arrival, closed_to_departure, stop_sell FROM room_inventory\b.* WHERE room_type_id = \? AND date >= \? AND date <= \?$/,
+  inventoryMulti: /^SELECT room_type_id, date, total, available, price_cents, min_stay, max_stay, closed_to_arrival, closed_to_departure, stop_sell FROM room_inventory\b.* WHERE room_type_id IN \(SELECT id FROM room_types WHERE hotel_id = \?\) AND date >= \? AND date <= \?$/,
+  specialDays: /^SELECT date, kind, price_multiplier_pct, min_stay FROM special_days WHERE hotel_id = \? AND date >= \? AND date <= \?$/,
+  pendingSingle: /^SELECT room_type_id, start_date, end_date, rooms FROM bookings\b[^?]* start_date <= \? AND end_date > \?[^?]* AND room_type_id = \?[^?]* hold_expires_at > \?\)?$/,
+  pendingMulti: /^SELECT room_type_id, start_date, end_date, rooms FROM bookings\b[^?]* start_date <= \? AND end_date > \?[^?]* AND hotel_id = \?[^?]* hold_expires_at > \?\)?$/,
+  roomTypes: /^SELECT id, hotel_id, name, capacity_adults, capacity_children, base_price_cents, total_rooms FROM room_types WHERE hotel_id = \? ORDER BY id$/,
+  userBookings: /^SELECT b\.id, b\.hotel_id, b\.user_id, b\.room_type_id, rt\.name, b\.status, b\.start_date, b\.end_date, b\.rooms, b\.guests, b\.total_cents, b\.created_at, b\.updated_at, b\.hold_expires_at, b\.idempotency_key, b\.origin, b\.server_id FROM bookings b\b.* WHERE b\.user_id = \? AND \(\?2 = ','/,
+  bookingStatistics: /^SELECT status, COUNT\(\*\), SUM\(rooms \* \(julianday\(end_date\) - julianday\(start_date\)\)\), SUM\(total_cents\), SUM\(julianday\(end_date\) - julianday\(start_date\)\) FROM bookings\b.* WHERE hotel_id = \? AND start_date >= \? AND start_date < \? GROUP BY status$/,
+  occupancy: /^SELECT ri\.room_type_id, SUM\(ri\.total\), SUM\(ri\.total - ri\.available\),.* FROM room_inventory ri\b.* GROUP BY ri\.room_type_id$/,
+};
 
 /**
- * Choose, for the roles with several generations, the SQL the engine actually uses, and
- * report the roles whose SQL the engine does not prepare verbatim.
+ * The SQL the peers run, per role: the peers' own copy when the engine prepares exactly
+ * that text; else the engine's current statement for the role when exactly one matches
+ * the role's shape (`adopted`); else the peers' copy, reported as `drift`.
  * @param {string[]} engineSql every SQL text from engine.explainQueries()
- * @returns {{ chosen: object, drift: string[] }}
+ * @returns {{ chosen: object, adopted: string[], drift: string[] }}
  */
 export function pickVariants(engineSql) {
-  const have = new Set(engineSql.map((s) => s.trim()));
+  const texts = engineSql.map((s) => s.replace(/\s+/g, ' ').trim());
+  const have = new Set(texts);
   const chosen = {};
+  const adopted = [];
   const drift = [];
-  for (const role of READ_ROLES) {
+  for (const [role, shape] of Object.entries(READ_ROLES)) {
     const variants = Array.isArray(SQL[role]) ? SQL[role] : [SQL[role]];
     const hit = variants.find((v) => have.has(v));
-    chosen[role] = hit ?? variants[0];
-    if (!hit) drift.push(role);
+    if (hit) {
+      chosen[role] = hit;
+      continue;
+    }
+    const matches = texts.filter((t) => shape.test(t));
+    if (matches.length === 1) {
+      chosen[role] = matches[0];
+      adopted.push(role);
+    } else {
+      chosen[role] = variants[0];
+      drift.push(role);
+    }
   }
-  return { chosen, drift };
+  return { chosen, adopted, drift };
 }
 
 // ------------------------------------------------------------------ schema

@@ -5,9 +5,10 @@
 // prints engine.cacheStats() as a table.
 //
 // The session mix (seeded, deterministic): a visitor opens the widget (room types and
-// the calendar of the month), pages the calendar forward and back, tries a few stays
-// (checkRoomAvailability per room type, getAllRoomAvailability for the chosen dates),
-// sometimes looks at "my bookings", and sometimes books. 80% of visitors look at the
+// the calendar of the month), pages the calendar forward and back, picks a stay and
+// moves its dates a few times (getAllRoomAvailability after each change), opens one or
+// two room types of it (checkRoomAvailability), sometimes looks at "my bookings", and
+// sometimes books. 80% of visitors look at the
 // hot window (the next 8 weeks, weekends most); the rest anywhere in the two years.
 // Between sessions the centre syncs small inventory changes (applyChanges), which
 // invalidate exactly the entries they touch, and bookings invalidate theirs.
@@ -15,7 +16,7 @@
 // "Hot-data hit rate" = cache hits / (hits + misses) over the read calls that target
 // the hot window, measured per call from the difference of cacheStats() around it.
 // Target: >= 70% (reported; --strict makes a miss of the target exit 1).
-import { Rng, dateOf } from '../../bench/datasets.mjs';
+import { Rng, dateOf, dayOf as dayOfDate } from '../../bench/datasets.mjs';
 import { has, hasCache, loadHotel, median, parseArgs, table, usUnit } from './common.mjs';
 
 const opts = parseArgs();
@@ -81,7 +82,12 @@ let bookings = 0;
 let syncs = 0;
 let syncCursor = ds.batch.cursor;
 
-function call(kind, hot, fn) {
+const seen = new Set();  // argument sets already asked for: a miss on one of them was invalidated (or evicted)
+
+function call(kind, hot, fn, args) {
+  const key = `${kind}:${JSON.stringify(args)}`;
+  const repeat = seen.has(key);
+  seen.add(key);
   const before = cache ? totals(statsNow()) : null;
   const t = performance.now();
   let ok = true;
@@ -98,7 +104,7 @@ function call(kind, hot, fn) {
     const dm = after.misses - before.misses;
     hit = dh + dm === 0 ? null : dh / (dh + dm);
   }
-  calls.push({ kind, hot, ms, hit, ok });
+  calls.push({ kind, hot, ms, hit, ok, repeat });
 }
 
 function session(n) {
@@ -106,34 +112,43 @@ function session(n) {
   const day = targetDay(hot);
   const isHot = (d) => d < firstDay + HOT_DAYS;
   // open the widget
-  call('getRoomTypes', true, () => engine.getRoomTypes(hotelId));
+  call('getRoomTypes', true, () => engine.getRoomTypes(hotelId), hotelId);
   let from = monthStart(Math.max(firstDay, day));
   if (from < dateOf(firstDay)) from = dateOf(firstDay);
-  call('getCalendar', isHot(day), () => engine.getCalendar({ hotelId, from, days: 30 }));
+  call('getCalendar', isHot(day), () => engine.getCalendar({ hotelId, from, days: 30 }), from);
   // page forward and back
   for (let p = rng.int(0, 2); p > 0; p--) {
     const next = Math.min(firstDay + span - 31, day + 30);
-    call('getCalendar', isHot(next), () => engine.getCalendar({ hotelId, from: dateOf(next), days: 30 }));
-    call('getCalendar', isHot(day), () => engine.getCalendar({ hotelId, from, days: 30 }));
+    call('getCalendar', isHot(next), () => engine.getCalendar({ hotelId, from: dateOf(next), days: 30 }), dateOf(next));
+    call('getCalendar', isHot(day), () => engine.getCalendar({ hotelId, from, days: 30 }), from);
   }
-  // try stays: a few date changes, a few room types
-  const nights = 1 + Math.min(6, Math.floor(-Math.log(1 - rng.next()) * 2));
+  // pick a stay: the widget asks for every room type of the stay (getAllRoomAvailability)
+  // after each change of dates; most stays are 1-3 nights, and a visitor moves the dates
+  // by a day or changes the length a few times
+  const lengths = [1, 1, 1, 2, 2, 2, 3, 3, 4, 5, 7];
+  let nights = rng.pick(lengths);
+  let ci = Math.max(firstDay, Math.min(firstDay + span - 10, day));
+  let stay = null;
+  for (let tries = rng.int(1, 4); tries > 0; tries--) {
+    stay = { checkIn: dateOf(ci), checkOut: dateOf(ci + nights) };
+    const asked = stay;
+    call('getAllRoomAvailability', isHot(ci), () => engine.getAllRoomAvailability({ hotelId, ...asked, rooms: 1 }), asked);
+    if (rng.chance(0.5)) ci = Math.max(firstDay, ci + rng.pick([-1, 1, 7]));
+    else nights = rng.pick(lengths);
+  }
+  // open one or two room types of the last stay (details, then the booking form)
   let chosen = null;
-  for (let tries = rng.int(2, 6); tries > 0; tries--) {
-    const ci = Math.min(firstDay + span - nights - 2, day + rng.int(-2, 2) + (rng.chance(0.3) ? 7 : 0));
-    const stay = { checkIn: dateOf(Math.max(firstDay, ci)), checkOut: dateOf(Math.max(firstDay, ci) + nights) };
-    call('getAllRoomAvailability', isHot(ci), () => engine.getAllRoomAvailability({ hotelId, ...stay, rooms: 1 }));
-    for (let k = rng.int(1, 3); k > 0; k--) {
-      const roomTypeId = rts[rng.skewed(rts.length, 0.8)];
-      call('checkRoomAvailability', isHot(ci), () => {
-        const a = engine.checkRoomAvailability({ roomTypeId, ...stay, rooms: 1 });
-        if (a.available) chosen = { roomTypeId, ...stay };
-      });
-    }
+  for (let k = rng.int(1, 2); k > 0; k--) {
+    const roomTypeId = rts[rng.skewed(rts.length, 0.8)];
+    const asked = { roomTypeId, ...stay };
+    call('checkRoomAvailability', isHot(dayOfDate(stay.checkIn)), () => {
+      const a = engine.checkRoomAvailability({ ...asked, rooms: 1 });
+      if (a.available) chosen = asked;
+    }, asked);
   }
   // returning guests look at their bookings
   const userId = 1 + rng.skewed(meta.users, 0.3);
-  if (rng.chance(0.25)) call('getUserBookingsWithRoomType', true, () => engine.getUserBookingsWithRoomType(userId, {}));
+  if (rng.chance(0.25)) call('getUserBookingsWithRoomType', true, () => engine.getUserBookingsWithRoomType(userId, {}), userId);
   // some book (a local write: invalidates that room type's dates and the user's entries)
   if (chosen && rng.chance(0.1) && has(engine, 'createBooking')) {
     try {
@@ -169,6 +184,12 @@ const hotHitRate = hotCalls.length ? hotCalls.reduce((s, c) => s + c.hit, 0) / h
 const measured = calls.filter((c) => c.hit !== null);
 const allHitRate = measured.length ? measured.reduce((s, c) => s + c.hit, 0) / measured.length : null;
 const pct = (v) => (v == null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
+// Upper bound of any cache on this call sequence: the first call of each argument set
+// must miss; a miss on a repeated argument set was invalidated, expired or evicted.
+const hotAll = calls.filter((c) => c.hot);
+const hotFirst = hotAll.filter((c) => !c.repeat).length;
+const hotRepeatMisses = hotCalls.filter((c) => c.repeat && c.hit === 0).length;
+const hotCeiling = hotAll.length ? 1 - hotFirst / hotAll.length : null;
 
 const kinds = [...new Set(calls.map((c) => c.kind))];
 const perKind = kinds.map((kind) => {
@@ -182,7 +203,7 @@ const perKind = kinds.map((kind) => {
 
 if (opts.json) {
   console.log(JSON.stringify({ quick: opts.quick, sessions: SESSIONS, calls: calls.length, bookings, syncs, cache, stats,
-    hotHitRate, allHitRate, target: TARGET, perKind }, null, 2));
+    hotHitRate, allHitRate, hotCeiling, hotRepeatMisses, target: TARGET, perKind }, null, 2));
 } else {
   const c = ds.counts;
   console.log(`cache-stats: widget sessions on the hotel dataset${opts.quick ? ' (--quick)' : ''}: ${c.room_types} room types,` +
@@ -216,6 +237,8 @@ if (opts.json) {
   }
   console.log(`\nhot-data hit rate: ${pct(hotHitRate)} over ${hotCalls.length} hot reads (target >= ${TARGET * 100}%)` +
     `${hotHitRate == null ? '' : hotHitRate >= TARGET ? ': met' : ': MISSED'}; all reads: ${pct(allHitRate)}`);
+  console.log(`hot reads: ${hotAll.length}, first asks of an argument set ${hotFirst} (ceiling for any cache: ${pct(hotCeiling)}),` +
+    ` misses on a repeated argument set (invalidated, expired or evicted): ${cache ? hotRepeatMisses : 'n/a'}`);
 }
 engine.close();
 if (opts.strict && cache && hotHitRate != null && hotHitRate < TARGET) process.exit(1);

@@ -104,6 +104,12 @@ export function queryHelpers(ds) {
         return e.joinWaitlist({ hotelId: b.hotelId, roomTypeId: b.roomTypeId, userId: b.userId, checkIn: b.checkIn,
           checkOut: b.checkOut, rooms: 1 });
       } },
+    { name: 'getBookingRules', optional: true, call: (e, i) => e.getBookingRules(at(w.getRoomTypes, i)) },
+    { name: 'getSpecialDays', optional: true,
+      call: (e, i) => {
+        const { hotelId, from, to } = at(w.getOccupancyRate, i);
+        return e.getSpecialDays({ hotelId, from, to });
+      } },
     { name: 'pendingMutations', optional: true, call: (e) => e.pendingMutations() },
     { name: 'getDueNotifications', optional: true, call: (e) => e.getDueNotifications({ limit: 100 }) },
   ];
