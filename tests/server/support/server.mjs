@@ -1,5 +1,6 @@
 // Start and stop edgestay-server processes, and run its CLI.
 import { spawn, execFile } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { serverBinary } from './paths.mjs';
 
@@ -32,7 +33,11 @@ export async function startServer(store, extraArgs = []) {
   });
   let stderr = '';
   proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (d) => { stderr += d; });
+  proc.stderr.on('data', (d) => {
+    stderr += d;
+    // EDGESTAY_SERVER_LOG=FILE keeps every server's stderr (sanitizer reports, crashes).
+    if (process.env.EDGESTAY_SERVER_LOG) appendFileSync(process.env.EDGESTAY_SERVER_LOG, d);
+  });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s: ${stderr}`)), 20000);
