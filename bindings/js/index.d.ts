@@ -863,6 +863,9 @@ export class Engine {
   /** Special days in [from, to), by date. */
   getSpecialDays(query: HotelRangeQuery): readonly SpecialDay[];
 
+  /** The sync position every answer's asOf reports (the last applied batch). */
+  asOf(): AsOf;
+
   // query cache
   cacheStats(): CacheStats;
   clearCache(): Record<string, never>;

@@ -157,6 +157,9 @@ export class Engine {
   getBookingRules(hotelId) { return this.#call('getBookingRules', { hotelId }); }
   getSpecialDays(query) { return this.#call('getSpecialDays', query); }
 
+  // The sync position every answer's asOf reports: { cursor, syncedAt }.
+  asOf() { return { ...this.#asOf }; }
+
   // ---- query cache ---------------------------------------------------------------
   cacheStats() { return this.#call('cacheStats', {}); }
   clearCache() {

@@ -273,7 +273,8 @@ TEST_F(ApplyChangesTest, ACentralBookingUpdatesTheLocalRowItConfirms) {
   ASSERT_EQ(bookings.size(), 1u) << bookings.dump();
   EXPECT_EQ(bookings[0]["id"], 5);
   EXPECT_EQ(bookings[0]["serverId"], 900);
-  EXPECT_EQ(bookings[0]["origin"], "local");
+  // Mirrored by the centre's row: the booking is the centre's now (no longer held locally).
+  EXPECT_EQ(bookings[0]["origin"], "central");
   EXPECT_EQ(bookings[0]["status"], "CONFIRMED");
   EXPECT_EQ(bookings[0]["totalCents"], 25800);
   EXPECT_EQ(bookings[0]["idempotencyKey"], "kiosk-1-0005");  // not named by the centre: kept

@@ -809,9 +809,9 @@ test('hold -> confirm -> push, cancel with the central id, rejections never bloc
   assert.equal(b.status, 'HELD');
   assert.equal(b.serverId, 7001);
   assert.equal(b.updatedAt, f.now);
-  // Documented behaviour (pendingLocal counts server_id null only): the rooms show free
-  // again until the centre's next batch takes them out of its inventory rows.
-  assert.equal(engine.checkRoomAvailability({ roomTypeId: 10, checkIn: '2026-07-09', checkOut: '2026-07-11' }).nightly[0].available, 2);
+  // The accepted hold keeps its rooms locally until the centre's own row for it arrives
+  // (with the inventory it decremented): no gap in which a kiosk could resell them.
+  assert.equal(engine.checkRoomAvailability({ roomTypeId: 10, checkIn: '2026-07-09', checkOut: '2026-07-11' }).nightly[0].available, 0);
   same({ applied: 0, rejected: 0, ignored: 2 }, engine.applyPushResults({ results: [{ seq: 1, status: 'rejected' }, { seq: 99, status: 'applied' }] }), 'replay + unknown seq');
   assert.equal(engine.getUserBookingsWithRoomType(1)[0].status, 'HELD');
 
@@ -942,7 +942,7 @@ test('waitlist: offers after an expiry, a rejected push and an inventory batch',
 // Marked todo: they report, they do not fail the suite. Remove `todo` once fixed (and the
 // quirk from ENGINE_QUIRKS, or the state-machine run will then fail).
 
-test('waitlist: of two entries created in the same ms, the older one gets the offer', { todo: 'engine orders by (created_at, id) and local ids count down: the newer entry wins the tie' }, async () => {
+test('waitlist: of two entries created in the same ms, the older one gets the offer', async () => {
   const f = await fresh();
   const a = f.engine.createBooking({ ...single, userId: 1 });
   const w1 = f.engine.joinWaitlist({ ...single, userId: 2 });
@@ -953,7 +953,7 @@ test('waitlist: of two entries created in the same ms, the older one gets the of
   assert.deepEqual(got, [w1.id]);
 });
 
-test('notifications: of two queued in the same ms, the older one comes first', { todo: 'engine orders by (scheduled_at, id) and local ids count down' }, async () => {
+test('notifications: of two queued in the same ms, the older one comes first', async () => {
   const f = await fresh();
   const a = f.engine.createBooking({ ...single, userId: 1 });
   f.engine.cancelBooking(a.id); // same ms: confirmation, then cancellation
@@ -962,7 +962,7 @@ test('notifications: of two queued in the same ms, the older one comes first', {
   assert.deepEqual(got, ['confirmation', 'cancellation']);
 });
 
-test('waitlist: a freeing event offers the oldest available entry even if its stay is elsewhere', { todo: 'engine offers only entries overlapping the freed range: an entry left over from an earlier event waits on' }, async () => {
+test('waitlist: a freeing event offers the oldest available entry even if its stay is elsewhere', async () => {
   const f = await fresh();
   const { engine } = f;
   const a = engine.createBooking({ ...single, checkOut: '2026-06-19', userId: 1 }); // takes the Single 15..18
@@ -980,7 +980,7 @@ test('waitlist: a freeing event offers the oldest available entry even if its st
   assert.deepEqual(got, [wb.id]);
 });
 
-test('hold expiry runs before applyChanges too', { todo: 'applyChanges does not expire due holds; the next other call does (later updatedAt, offers in another order)' }, async () => {
+test('hold expiry runs before applyChanges too', async () => {
   const f = await fresh();
   const hold = f.engine.createBooking({ ...single, userId: 1, hold: true });
   f.now = hold.holdExpiresAt;

@@ -44,7 +44,7 @@ function fixture() {
     booking(3, 'HELD', 'local', NOW - 1, '2026-12-05', '2026-12-07', 4), // expired
     booking(4, 'PENDING_SYNC', 'local', null, '2026-12-06', '2026-12-08', 2), // counts
     booking(5, 'PENDING_SYNC', 'central', null, '2026-12-05', '2026-12-07', 3), // central: no
-    booking(6, 'CONFIRMED', 'local', null, '2026-12-05', '2026-12-07', 3), // confirmed: no
+    booking(6, 'CONFIRMED', 'local', null, '2026-12-05', '2026-12-07', 3), // confirmed local: counts until the centre's row arrives
   );
   const data = applyBatches([{ format: 'edgestay.changes/1', cursor: '1', changes }]);
   return new Model(data, { now: NOW });
@@ -108,14 +108,14 @@ test('prices: floor((price * pct + 50) / 100), total = sum * rooms', () => {
   assert.equal(check(20, '2026-12-02', '2026-12-03').currency, 'USD');
 });
 
-test('pendingLocal: local unexpired HELD and PENDING_SYNC only', () => {
+test('pendingLocal: local unexpired HELD, PENDING_SYNC and CONFIRMED (not yet mirrored) only', () => {
   const a = check(10, '2026-12-04', '2026-12-09', 1);
-  // 12-05: 6 - 1 (held #1); 12-06: 6 - 1 - 2 (#4); 12-07: 6 - 2 (#4)
-  assert.deepEqual(a.nightly.map((n) => n.available), [6, 5, 3, 4, 6]);
-  assert.equal(check(10, '2026-12-06', '2026-12-07', 4).reason, 'sold_out');
-  assert.equal(check(10, '2026-12-06', '2026-12-07', 3).reason, null);
+  // 12-05: 6 - 1 (held #1) - 3 (#6); 12-06: 6 - 1 - 2 (#4) - 3; 12-07: 6 - 2 (#4)
+  assert.deepEqual(a.nightly.map((n) => n.available), [6, 2, 0, 4, 6]);
+  assert.equal(check(10, '2026-12-07', '2026-12-08', 5).reason, 'sold_out');
+  assert.equal(check(10, '2026-12-07', '2026-12-08', 4).reason, null);
   const cal = m.getCalendar({ hotelId: 1, from: '2026-12-05', days: 3 });
-  assert.deepEqual(cal.roomTypes[0].available, [5, 3, 4]);
+  assert.deepEqual(cal.roomTypes[0].available, [2, 0, 4]);
 });
 
 test('calendar columns', () => {

@@ -89,6 +89,15 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     for (size_t c = 0; c < ncols; ++c) {
       const ColumnSpec& col = table.columns[c];
       if (!col.ref_table || values[c].kind != Value::kInt) continue;
+      if (std::string_view(col.ref_table) == "bookings" && !exists(col.ref_table, values[c].i).ok()) {
+        // A central row about a booking this engine made refers to it by its central id;
+        // locally that booking keeps its local id and records the central one.
+        Stmt* st;
+        ES_RETURN_IF_ERROR(Prepared("SELECT id FROM bookings WHERE server_id = ?1 AND id <> ?1", &st));
+        StmtScope s(*st);
+        s->BindInt(1, values[c].i);
+        if (s->Step() == SQLITE_ROW) values[c].i = s->Int(0);
+      }
       if (!exists(col.ref_table, values[c].i).ok()) {
         std::string what = std::string(col.ref_table);
         if (!what.empty() && what.back() == 's') what.pop_back();
@@ -102,13 +111,15 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
       const bool local = values[origin].kind == Value::kText && values[origin].s == "local";
       if (!local) {
         Stmt* st;
-        ES_RETURN_IF_ERROR(Prepared("SELECT id FROM bookings WHERE server_id = ? AND origin = 'local'", &st));
+        ES_RETURN_IF_ERROR(Prepared("SELECT id FROM bookings WHERE server_id = ?1 AND id <> ?1", &st));
         StmtScope s(*st);
         s->BindInt(1, values[0].i);
         if (s->Step() == SQLITE_ROW) {
           values[table.ColumnIndex("server_id")] = Value{Value::kInt, values[0].i, {}};
           values[0].i = s->Int(0);
-          values[origin] = Value{};  // keep origin 'local'; server_id already names the central id
+          // The centre's row has arrived, and with it (same change log) the inventory it
+          // decremented: from now on the booking is the centre's, no longer held locally.
+          values[origin] = Value{Value::kText, 0, "central"};
         }
       }
       // The room type must belong to the booking's hotel.
@@ -151,6 +162,19 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
       StmtScope s(*st);
       s->BindInt(1, values[0].i);
       if (s->Step() != SQLITE_ROW) values[updated] = values[created];
+    }
+  }
+
+  // A room type that moves to another hotel leaves the old hotel's room type list and
+  // searches: note the old hotel as changed too (the new one is found from the room type).
+  if (name == "room_types" && change.op == Op::kUpsert) {
+    const Value& hotel = values[table.ColumnIndex("hotel_id")];
+    if (hotel.kind == Value::kInt) {
+      Stmt* st;
+      ES_RETURN_IF_ERROR(Prepared("SELECT hotel_id FROM room_types WHERE id = ?", &st));
+      StmtScope s(*st);
+      s->BindInt(1, values[0].i);
+      if (s->Step() == SQLITE_ROW && s->Int(0) != hotel.i) batch_events.hotels.insert(s->Int(0));
     }
   }
 
@@ -363,6 +387,8 @@ void Engine::Impl::Abort() {
 
 Status Engine::BeginChanges() {
   if (impl_->in_batch) return Status::Error("INVALID_ARGUMENT", "a change batch is already open");
+  // Holds that are due expire first, as before any other call.
+  ES_RETURN_IF_ERROR(impl_->ExpireHolds());
   ES_RETURN_IF_ERROR(Exec(impl_->db, "BEGIN"));
   impl_->in_batch = true;
   impl_->batch_rows = 0;

@@ -119,17 +119,20 @@ Status Engine::Impl::LoadNights(int64_t hotel_id, const std::vector<int64_t>& ro
     }
   }
 
-  // 3. Local bookings not yet accepted by the centre hold their rooms.
+  // 3. Local bookings hold their rooms until the centre's own row for them arrives (then
+  // origin becomes 'central' and the pulled inventory already counts them). Counting an
+  // accepted (CONFIRMED) one until then keeps a kiosk from reselling its last room in the
+  // gap between the push result and the next pull.
   if (single) {
     ES_RETURN_IF_ERROR(Prepared(
         "SELECT room_type_id, start_date, end_date, rooms FROM bookings"
-        " WHERE status IN ('HELD', 'PENDING_SYNC') AND start_date <= ? AND end_date > ?"
-        " AND origin = 'local' AND server_id IS NULL AND room_type_id = ? AND (status = 'PENDING_SYNC' OR hold_expires_at > ?)", &st));
+        " WHERE status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND start_date <= ? AND end_date > ?"
+        " AND origin = 'local' AND room_type_id = ? AND (status <> 'HELD' OR hold_expires_at > ?)", &st));
   } else {
     ES_RETURN_IF_ERROR(Prepared(
         "SELECT room_type_id, start_date, end_date, rooms FROM bookings"
-        " WHERE status IN ('HELD', 'PENDING_SYNC') AND start_date <= ? AND end_date > ?"
-        " AND origin = 'local' AND server_id IS NULL AND hotel_id = ? AND (status = 'PENDING_SYNC' OR hold_expires_at > ?)", &st));
+        " WHERE status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND start_date <= ? AND end_date > ?"
+        " AND origin = 'local' AND hotel_id = ? AND (status <> 'HELD' OR hold_expires_at > ?)", &st));
   }
   {
     StmtScope s(*st);

@@ -397,7 +397,7 @@ Status Engine::Impl::ExpireHolds() {
   return RefreshNextHoldExpiry();
 }
 
-Status Engine::Impl::OfferWaitlist(int64_t room_type_id, Day from, Day to, ChangeEvents* ev) {
+Status Engine::Impl::OfferWaitlist(int64_t room_type_id, Day /*from*/, Day /*to*/, ChangeEvents* ev) {
   auto rt_it = room_types.find(room_type_id);
   if (rt_it == room_types.end()) return Status::Ok();
   auto h_it = hotels.find(rt_it->second.hotel_id);
@@ -405,8 +405,8 @@ Status Engine::Impl::OfferWaitlist(int64_t room_type_id, Day from, Day to, Chang
   Stmt* st;
   ES_RETURN_IF_ERROR(Prepared(
       "SELECT id, user_id, start_date, end_date, rooms FROM waitlist INDEXED BY waitlist_status_startDate_endDate_idx"
-      " WHERE status = 'WAITING' AND start_date < ? AND end_date > ? AND room_type_id = ? AND id < 0"
-      " ORDER BY created_at, id", &st));
+      " WHERE status = 'WAITING' AND start_date >= ? AND room_type_id = ? AND id < 0"
+      " ORDER BY created_at, id DESC", &st));
   struct Entry {
     int64_t id, user_id, rooms;
     Day ci, co;
@@ -414,9 +414,11 @@ Status Engine::Impl::OfferWaitlist(int64_t room_type_id, Day from, Day to, Chang
   std::vector<Entry> entries;
   {
     StmtScope s(*st);
-    s->BindText(1, FormatDate(to));
-    s->BindText(2, FormatDate(from));
-    s->BindInt(3, room_type_id);
+    // Every waiting entry of the room type, not only those overlapping the freed dates:
+    // an entry passed over by an earlier offer gets its turn at the next freeing event.
+    // Local ids count down, so among entries of the same ms the larger id is older.
+    s->BindText(1, "1900-01-01");
+    s->BindInt(2, room_type_id);
     while (s->Step() == SQLITE_ROW) {
       Entry e{s->Int(0), s->Int(1), s->Int(4), 0, 0};
       ParseDate(s->Text(2), &e.ci);
@@ -655,7 +657,7 @@ Status Engine::Impl::DueNotifications(int64_t until_ms, int64_t limit, std::stri
   ES_RETURN_IF_ERROR(Prepared(
       "SELECT id, booking_id, user_id, channel, kind, scheduled_at FROM notifications"
       " INDEXED BY notifications_status_scheduledAt_idx WHERE status = 'QUEUED' AND scheduled_at <= ?"
-      " ORDER BY scheduled_at, id LIMIT ?", &st));
+      " ORDER BY scheduled_at, abs(id) LIMIT ?", &st));
   StmtScope s(*st);
   s->BindInt(1, until_ms);
   s->BindInt(2, limit);

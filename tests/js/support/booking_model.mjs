@@ -6,7 +6,7 @@
 // Written to be simple, not fast: plain Maps and arrays, a linear scan where the engine
 // has an index, no SQL. Availability comes from support/model.mjs (the brute-force
 // oracle of the availability rules), fed with this model's inventory and its local
-// bookings the centre has not accepted yet (server_id null).
+// bookings (until the centre's row for them arrives, which these tests never send).
 //
 // Scope: one engine's local writes on top of hotels / room types / rules / special days /
 // inventory. Of change batches, only room_inventory upserts and deletes are modelled
@@ -62,13 +62,16 @@ export function checkHistory(history, label = 'booking') {
  *   outbox rows and updatedAt can differ).
  */
 export const ENGINE_QUIRKS = Object.freeze({
-  waitlistTieById: true,
-  notificationTieById: true,
-  offerOverlapOnly: true,
-  batchSkipsExpiry: true,
+  waitlistTieById: false,
+  notificationTieById: false,
+  offerOverlapOnly: false,
+  batchSkipsExpiry: false,
 });
 
 const LIVE = new Set(['HELD', 'PENDING_SYNC']);
+// Local bookings hold rooms until the centre's row for them arrives; the lifecycle tests
+// never send one, so every local HELD / PENDING_SYNC / CONFIRMED booking holds rooms.
+const HOLDING = new Set(['HELD', 'PENDING_SYNC', 'CONFIRMED']);
 const INV_COLUMNS = ['room_type_id', 'date', 'total', 'available', 'price_cents', 'min_stay', 'max_stay',
   'closed_to_arrival', 'closed_to_departure', 'stop_sell'];
 const INV_DEFAULTS = { min_stay: 1, max_stay: 0, closed_to_arrival: 0, closed_to_departure: 0, stop_sell: 0 };
@@ -164,7 +167,7 @@ export class BookingModel {
     // Indexes, so that long (EDGESTAY_SOAK) runs stay linear; each is a plain subset of the above.
     this.byUser = new Map(); // user id -> bookings
     this.byKey = new Map(); // `${hotelId}|${key}` -> booking
-    this.live = new Set(); // HELD / PENDING_SYNC bookings without serverId: they hold rooms
+    this.live = new Set(); // local HELD / PENDING_SYNC / CONFIRMED bookings: they hold rooms
     this.held = new Set(); // HELD bookings
     this.waiting = new Set(); // WAITING entries
     this.pending = new Map(); // seq -> PENDING outbox row (in seq order)
@@ -223,8 +226,7 @@ export class BookingModel {
       this.pendingDirty = true;
     }
     if (this.pendingDirty) {
-      // Model.pendingLocal counts local HELD (unexpired) / PENDING_SYNC rows; the ones the
-      // centre has accepted (server_id set) are in its inventory rows already.
+      // Model.pendingLocal counts local HELD (unexpired) / PENDING_SYNC / CONFIRMED rows.
       this.avail.bookings = [...this.live];
       this.pendingDirty = false;
     }
@@ -277,7 +279,7 @@ export class BookingModel {
     if (status !== b.status) b.history.push(status);
     b.status = status;
     b.server_id = serverId;
-    if (LIVE.has(status) && serverId === null) this.live.add(b);
+    if (HOLDING.has(status)) this.live.add(b);
     else this.live.delete(b);
     if (status === 'HELD') this.held.add(b);
     else this.held.delete(b);

@@ -152,7 +152,7 @@ export class Model {
     return out;
   }
 
-  /** Sum of rooms of local HELD (unexpired) / PENDING_SYNC bookings of the room type covering `day`. */
+  /** Sum of rooms of local HELD (unexpired) / PENDING_SYNC / CONFIRMED bookings of the room type covering `day`. */
   pendingLocal(roomTypeId, day, now) {
     let sum = 0;
     for (const b of this.bookings) {
@@ -161,7 +161,7 @@ export class Model {
       // AMBIGUITY: a local HELD booking with hold_expires_at = null is not
       // counted (SQL reading of "hold_expires_at > now"); gen.mjs never makes one.
       const held = b.status === 'HELD' && b.hold_expires_at !== null && b.hold_expires_at > now;
-      if (!held && b.status !== 'PENDING_SYNC') continue;
+      if (!held && b.status !== 'PENDING_SYNC' && b.status !== 'CONFIRMED') continue;
       const s = parseDate(b.start_date);
       const e = parseDate(b.end_date);
       if (s <= day && day < e) sum += b.rooms;
