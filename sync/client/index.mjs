@@ -1,0 +1,211 @@
+// SyncClient: keeps one engine in step with the central store (DESIGN.md §5).
+//
+// One client syncs one hotel's feed into one engine. syncOnce() pushes the outbox, hands
+// the centre's verdicts to the engine, then pulls change batches until up to date. Every
+// pulled batch goes through engine.applyChanges, so it is applied atomically with its
+// cursor and raises the same invalidation events as any other write. start() repeats
+// this with long-polling for live updates and exponential backoff on failure.
+import { EdgestayError } from '../../bindings/js/errors.mjs';
+
+export class SyncError extends Error {
+  constructor(code, message, { status = 0, cause } = {}) {
+    super(message, cause ? { cause } : undefined);
+    this.name = 'SyncError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+const DEFAULTS = {
+  pageSize: 5000,        // changes per pull request (the server caps it at 10000)
+  waitSeconds: 25,       // long-poll length while running
+  initialBackoffMs: 500,
+  maxBackoffMs: 30000,
+  requestTimeoutMs: 60000,
+};
+
+export class SyncClient {
+  #engine;
+  #opts;
+  #fetch;
+  #listeners = new Map();
+  #running = false;
+  #loop = null;
+  #abort = null;
+  #backoffMs;
+  #busy = null;
+
+  /**
+   * @param engine   an Engine from openEngine()
+   * @param options  { baseUrl, hotelId, token, fetch?, pageSize?, waitSeconds?, initialBackoffMs?, maxBackoffMs? }
+   */
+  constructor(engine, options) {
+    if (!engine || typeof engine.applyChanges !== 'function') throw new TypeError('SyncClient needs an engine');
+    const { baseUrl, hotelId, token } = options ?? {};
+    if (typeof baseUrl !== 'string' || !baseUrl) throw new TypeError('baseUrl is required');
+    if (!Number.isInteger(hotelId) || hotelId < 1) throw new TypeError('hotelId must be a positive integer');
+    this.#engine = engine;
+    this.#opts = { ...DEFAULTS, ...options, baseUrl: baseUrl.replace(/\/+$/, '') };
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#backoffMs = this.#opts.initialBackoffMs;
+    this.token = token ?? null;
+  }
+
+  on(type, listener) {
+    if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
+    this.#listeners.get(type).add(listener);
+    return () => this.#listeners.get(type)?.delete(listener);
+  }
+
+  #emit(type, payload) {
+    for (const l of [...(this.#listeners.get(type) ?? [])]) {
+      try {
+        l(payload);
+      } catch (e) {
+        queueMicrotask(() => { throw e; });
+      }
+    }
+  }
+
+  async #request(method, path, body, { signal, timeoutMs = this.#opts.requestTimeoutMs } = {}) {
+    const headers = { accept: 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let res;
+    let text;
+    try {
+      res = await this.#fetch(`${this.#opts.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: combined,
+      });
+      text = await res.text();
+    } catch (e) {
+      throw new SyncError('NETWORK', `${method} ${path}: ${e.message}`, { cause: e });
+    }
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new SyncError('BAD_RESPONSE', `${method} ${path}: the response is not JSON (${res.status})`, {
+        status: res.status,
+        cause: e,
+      });
+    }
+    if (!res.ok) {
+      const err = json?.error ?? {};
+      throw new SyncError(err.code ?? 'HTTP_ERROR', `${method} ${path}: ${res.status} ${err.message ?? ''}`.trim(), {
+        status: res.status,
+      });
+    }
+    return json;
+  }
+
+  // Pushes every pending mutation once; the engine settles them from the results.
+  async push({ signal } = {}) {
+    const request = this.#engine.pendingMutations();
+    if (request.mutations.length === 0) return { pushed: 0, applied: 0, rejected: 0 };
+    const result = await this.#request('POST', `/v1/hotels/${this.#opts.hotelId}/mutations`, request, { signal });
+    const settled = this.#engine.applyPushResults(result);
+    const summary = { pushed: request.mutations.length, applied: settled.applied, rejected: settled.rejected };
+    this.#emit('progress', { phase: 'push', ...summary });
+    return summary;
+  }
+
+  // Pulls until the engine is at the centre's newest cursor. With `waitSeconds`, the
+  // first request long-polls: it returns when something changes (or the wait ends).
+  async pull({ signal, waitSeconds = 0 } = {}) {
+    let batches = 0;
+    let changes = 0;
+    let wait = waitSeconds;
+    for (;;) {
+      const { cursor } = this.#engine.asOf();
+      const params = new URLSearchParams({ limit: String(this.#opts.pageSize) });
+      if (cursor !== null) params.set('since', cursor);
+      if (wait > 0) params.set('wait', String(wait));
+      const batch = await this.#request('GET', `/v1/hotels/${this.#opts.hotelId}/changes?${params}`, undefined, {
+        signal,
+        timeoutMs: this.#opts.requestTimeoutMs + wait * 1000,
+      });
+      wait = 0;
+      const { hasMore, ...changeBatch } = batch;
+      if (!Array.isArray(changeBatch.changes)) throw new SyncError('BAD_RESPONSE', 'a pull returned no changes array');
+      if (changeBatch.changes.length > 0 || changeBatch.cursor !== cursor) {
+        try {
+          const r = this.#engine.applyChanges(changeBatch);
+          changes += r.applied;
+          batches += 1;
+          this.#emit('progress', { phase: 'pull', applied: r.applied, cursor: r.cursor, hasMore: !!hasMore });
+        } catch (e) {
+          if (e instanceof EdgestayError && e.code === 'CURSOR_MISMATCH') continue;  // a concurrent pull won: ask again
+          throw e;
+        }
+      }
+      if (!hasMore) break;
+    }
+    return { batches, changes, cursor: this.#engine.asOf().cursor };
+  }
+
+  // Push, then pull until up to date. Concurrent calls share one run.
+  syncOnce({ signal } = {}) {
+    if (this.#busy) return this.#busy;
+    this.#busy = (async () => {
+      try {
+        const pushed = await this.push({ signal });
+        const pulled = await this.pull({ signal });
+        const summary = { ...pushed, ...pulled };
+        this.#emit('sync', summary);
+        return summary;
+      } finally {
+        this.#busy = null;
+      }
+    })();
+    return this.#busy;
+  }
+
+  get running() {
+    return this.#running;
+  }
+
+  // Keeps syncing: a sync, then a long-poll pull that returns on the next change (or
+  // after `intervalMs` when long-polling is off), again and again. Failures back off
+  // exponentially (with jitter) up to maxBackoffMs; a success resets the backoff.
+  start({ intervalMs = 0 } = {}) {
+    if (this.#running) return;
+    this.#running = true;
+    this.#abort = new AbortController();
+    const signal = this.#abort.signal;
+    const sleep = (ms) => new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    });
+    this.#loop = (async () => {
+      while (this.#running) {
+        try {
+          await this.syncOnce({ signal });
+          this.#backoffMs = this.#opts.initialBackoffMs;
+          if (!this.#running) break;
+          if (intervalMs > 0) await sleep(intervalMs);
+          else await this.pull({ signal, waitSeconds: this.#opts.waitSeconds });
+        } catch (e) {
+          if (!this.#running) break;
+          const delay = Math.min(this.#backoffMs, this.#opts.maxBackoffMs);
+          this.#emit('error', { error: e, retryInMs: delay });
+          await sleep(delay * (0.5 + Math.random() / 2));
+          this.#backoffMs = Math.min(this.#backoffMs * 2, this.#opts.maxBackoffMs);
+        }
+      }
+    })();
+  }
+
+  async stop() {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#abort.abort();
+    await this.#loop.catch(() => {});
+    this.#loop = null;
+  }
+}
