@@ -8,9 +8,18 @@
 // (engine.explainQueries()).
 //
 // Exit status 1 when any statement scans bookings or room_inventory without an index
-// (a full table scan); whole-index scans and temp b-trees are printed as warnings.
+// (a full table scan). Printed as warnings: whole-index scans, one-sided ranges, temp
+// b-trees, and index searches that read over 1000 rows per call on this data (estimated
+// from sqlite_stat1 of an ANALYZEd copy of the image).
+import { createRequire } from 'node:module';
+
 import { openEngine } from '../../bindings/js/index.mjs';
-import { has, hasCache, loadHotel, median, parseArgs, planProblems, queryHelpers, table, usUnit } from './common.mjs';
+import { GUARDED_TABLES, has, hasCache, loadHotel, median, parseArgs, planProblems, planStep, queryHelpers, searchEstimate,
+  table, tableAliases, usUnit } from './common.mjs';
+
+const require = createRequire(import.meta.url);
+// An index SEARCH expected to read more rows than this per call is reported (warning).
+const WIDE_SEARCH_ROWS = 1000;
 
 const opts = parseArgs();
 if (opts.help) {
@@ -69,6 +78,30 @@ for (const helper of queryHelpers(ds)) {
 const all = [...atOpen, ...results.flatMap((r) => r.statements ?? [])];
 const unique = [...new Map(all.map((s) => [s.sql, s])).values()];
 const { violations, warnings } = planProblems(unique);
+
+// How selective is each index SEARCH on this data? ANALYZE a copy of the image (with
+// better-sqlite3: the same SQLite as the core) and estimate the rows each search reads.
+// Without statistics SQLite cannot tell a selective index from a useless one.
+const stats = {};
+{
+  const Database = require('better-sqlite3');
+  const db = new Database(Buffer.from(image));
+  db.exec('ANALYZE');
+  for (const { idx, stat } of db.prepare('SELECT idx, stat FROM sqlite_stat1 WHERE idx IS NOT NULL').all()) {
+    stats[idx] = stat.split(' ').map(Number);
+  }
+  db.close();
+}
+for (const s of unique) {
+  const aliases = tableAliases(s.sql);
+  for (const line of s.plan) {
+    if (!GUARDED_TABLES.includes(planStep(line, aliases).table)) continue;
+    const est = searchEstimate(line, stats);
+    if (est && est.rows >= WIDE_SEARCH_ROWS) {
+      warnings.push({ sql: s.sql, line, problem: `reads ~${est.rows} rows per call (sqlite_stat1 of ${est.index}, prefix ${est.prefix})` });
+    }
+  }
+}
 
 if (opts.json) {
   console.log(JSON.stringify({ dataset: ds.counts, quick: opts.quick, cache, atOpen, results, violations, warnings }, null, 2));

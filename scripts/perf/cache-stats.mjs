@@ -16,15 +16,19 @@
 // "Hot-data hit rate" = cache hits / (hits + misses) over the read calls that target
 // the hot window, measured per call from the difference of cacheStats() around it.
 // Target: >= 70% (reported; --strict makes a miss of the target exit 1).
+// --sync-every N and --book-rate P change the write mix (0 / 0: a read-only session), to
+// see how much of the miss rate is invalidation.
 import { Rng, dateOf, dayOf as dayOfDate } from '../../bench/datasets.mjs';
 import { has, hasCache, loadHotel, median, parseArgs, table, usUnit } from './common.mjs';
 
 const opts = parseArgs();
 if (opts.help) {
-  console.log('usage: cache-stats.mjs [--quick] [--strict] [--json]');
+  console.log('usage: cache-stats.mjs [--quick] [--strict] [--json] [--sessions N] [--sync-every N (0: no syncs)] [--book-rate P]');
   process.exit(0);
 }
-const SESSIONS = opts.quick ? 120 : 1500;
+const SESSIONS = opts.sessions ?? (opts.quick ? 120 : 1500);
+const SYNC_EVERY = opts.syncEvery ?? 10;  // sessions between two inventory syncs (0: never)
+const BOOK_RATE = opts.bookRate ?? 0.1;   // share of sessions that book
 const HOT_DAYS = 56;
 const TARGET = 0.7;
 
@@ -150,14 +154,14 @@ function session(n) {
   const userId = 1 + rng.skewed(meta.users, 0.3);
   if (rng.chance(0.25)) call('getUserBookingsWithRoomType', true, () => engine.getUserBookingsWithRoomType(userId, {}), userId);
   // some book (a local write: invalidates that room type's dates and the user's entries)
-  if (chosen && rng.chance(0.1) && has(engine, 'createBooking')) {
+  if (chosen && rng.chance(BOOK_RATE) && has(engine, 'createBooking')) {
     try {
       engine.createBooking({ hotelId, ...chosen, userId, rooms: 1, guests: 1, idempotencyKey: `widget-${n}` });
       bookings++;
     } catch { /* sold out meanwhile */ }
   }
   // the centre syncs a few inventory changes every few sessions
-  if (n % 10 === 9) {
+  if (SYNC_EVERY > 0 && n % SYNC_EVERY === SYNC_EVERY - 1) {
     const rows = [];
     for (let k = rng.int(1, 4); k > 0; k--) {
       const d = targetDay(rng.chance(0.5));
@@ -208,7 +212,8 @@ if (opts.json) {
   const c = ds.counts;
   console.log(`cache-stats: widget sessions on the hotel dataset${opts.quick ? ' (--quick)' : ''}: ${c.room_types} room types,` +
     ` ${c.room_inventory} inventory rows, ${c.bookings} bookings (loaded in ${loadMs.toFixed(0)} ms)`);
-  console.log(`${SESSIONS} sessions, ${calls.length} reads, ${bookings} bookings, ${syncs} syncs in ${(sessionMs / 1000).toFixed(1)} s\n`);
+  console.log(`${SESSIONS} sessions, ${calls.length} reads, ${bookings} bookings, ${syncs} syncs in ${(sessionMs / 1000).toFixed(1)} s` +
+    ` (${SYNC_EVERY ? `a sync every ${SYNC_EVERY} sessions` : 'no syncs'}, ${BOOK_RATE * 100}% of sessions book)\n`);
   console.log(table([
     ['call', 'calls', 'hot', 'hit rate', 'median µs', 'median µs hit', 'median µs miss'],
     ...perKind.map((k) => [k.kind, k.calls, k.hot, pct(k.hitRate), usUnit(k.medianMs), usUnit(k.hitMs), usUnit(k.missMs)]),

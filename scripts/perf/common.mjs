@@ -17,7 +17,7 @@ export const CONTRACT_INDEXES = [
   'notifications_status_scheduledAt_idx',
 ];
 
-/** --quick, --strict, --json, --image FILE, --calls N */
+/** --quick, --strict, --json, --image FILE, --calls N, --sessions N, --sync-every N, --book-rate P */
 export function parseArgs(argv = process.argv.slice(2)) {
   const opts = { quick: false, strict: false, json: false, image: null, calls: null };
   for (let i = 0; i < argv.length; i++) {
@@ -28,6 +28,9 @@ export function parseArgs(argv = process.argv.slice(2)) {
     else if (a === '--image') opts.image = argv[++i];
     else if (a.startsWith('--image=')) opts.image = a.slice(8);
     else if (a === '--calls') opts.calls = Number(argv[++i]);
+    else if (a === '--sync-every') opts.syncEvery = Number(argv[++i]);
+    else if (a === '--book-rate') opts.bookRate = Number(argv[++i]);
+    else if (a === '--sessions') opts.sessions = Number(argv[++i]);
     else if (a === '-h' || a === '--help') opts.help = true;
     else throw new Error(`unknown option ${a}`);
   }
@@ -215,4 +218,23 @@ export function oneSidedRange(line) {
   }
   const col = Object.entries(sides).find(([, set]) => set.size === 1);
   return col ? col[0] : null;
+}
+
+/**
+ * Rows an index SEARCH reads per call, estimated from sqlite_stat1 (`stats`: index name
+ * -> [rows, rows per 1-column prefix, per 2-column prefix, ...]): the rows of the
+ * equality prefix, when no two-sided range narrows it further. null when not estimable.
+ */
+export function searchEstimate(line, stats) {
+  const m = /^SEARCH \S+ USING (?:COVERING )?INDEX (\S+) \(([^)]*)\)/.exec(line.trim());
+  if (!m || !stats[m[1]]) return null;
+  const terms = m[2].split(' AND ').map((t) => t.trim());
+  let eq = 0;
+  while (eq < terms.length && /^\w+=\?$/.test(terms[eq])) eq++;
+  const range = terms.slice(eq).map((t) => /^(\w+)([<>])\?$/.exec(t)).filter(Boolean);
+  const sides = new Set(range.map((r) => r[2]));
+  if (sides.size === 2) return null;  // bounded on both sides: the prefix is not read whole
+  const stat = stats[m[1]];
+  const rows = stat[Math.min(eq, stat.length - 1)];
+  return Number.isFinite(rows) ? { index: m[1], prefix: terms.slice(0, eq).join(' AND ') || '(none)', rows } : null;
 }
