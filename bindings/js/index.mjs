@@ -104,7 +104,9 @@ export class Engine {
     const core = this.#live();
     let text;
     try {
-      text = JSON.stringify(args ?? {}, strictNumbers);
+      text = JSON.stringify(args ?? {});
+      // NaN and Infinity serialize as null; only then look closer (the replacer is slow).
+      if (text.includes('null')) JSON.stringify(args, strictNumbers);
     } catch (e) {
       if (e instanceof EdgestayError) throw e;
       throw new EdgestayError('INVALID_ARGUMENT', `arguments cannot be serialized: ${e.message}`);
@@ -115,7 +117,12 @@ export class Engine {
       if (hit !== undefined) {
         const valid = core.probe(hit.id);
         if (core.eventCount() > 0) this.#afterWrite();  // the probe may have expired holds
-        if (valid) return hit.asOf ? { ...hit.value, asOf: this.#asOf } : hit.value;
+        if (valid) {
+          if (!hit.asOf || hit.value.asOf === this.#asOf) return hit.value;
+          // Still valid after a batch that did not touch it: as fresh as the newest cursor.
+          hit.value = Object.freeze({ ...hit.value, asOf: this.#asOf });
+          return hit.value;
+        }
         this.#memo.delete(memoKey);
       }
     }
@@ -129,7 +136,9 @@ export class Engine {
       const id = core.lastEntryId();
       if (id > 0) {
         if (this.#memo.size >= MEMO_LIMIT) this.#memo.delete(this.#memo.keys().next().value);
-        this.#memo.set(memoKey, { id, value: deepFreeze(value), asOf: AS_OF_METHODS.has(method) });
+        const asOf = AS_OF_METHODS.has(method);
+        if (asOf) value.asOf = this.#asOf;  // equal content; shared so a hit can compare by identity
+        this.#memo.set(memoKey, { id, value: deepFreeze(value), asOf });
       }
     }
     return value;

@@ -179,7 +179,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   }
 
   // Bookings: note the old row's user and range too, for invalidation.
-  auto note_booking = [&](int64_t id) -> Status {
+  auto note_booking = [&](int64_t id, ChangeEvents* into) -> Status {
     Stmt* st;
     ES_RETURN_IF_ERROR(
         Prepared("SELECT user_id, room_type_id, start_date, end_date FROM bookings WHERE id = ?", &st));
@@ -189,12 +189,13 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
       Day a = 0, b = 0;
       ParseDate(s->Text(2), &a);
       ParseDate(s->Text(3), &b);
-      batch_events.booking_users.insert(s->Int(0));
-      Widen(&batch_events.booking_ranges, s->Int(1), a, b - 1);
+      into->booking_users.insert(s->Int(0));
+      Widen(&into->booking_ranges, s->Int(1), a, b - 1);
     }
     return Status::Ok();
   };
-  if (name == "bookings") ES_RETURN_IF_ERROR(note_booking(values[0].i));
+  ChangeEvents before;
+  if (name == "bookings") ES_RETURN_IF_ERROR(note_booking(values[0].i, &before));
 
   // Build (or reuse) the statement for this table and this set of columns.
   uint64_t mask = 0;
@@ -219,7 +220,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     if (change.op == Op::kDelete) {
       sql = std::string("DELETE FROM ") + table.name + where;
     } else if (has_all_required) {
-      std::string cols, params, updates, key;
+      std::string cols, params, updates, differs, key;
       for (size_t c = 0; c < ncols; ++c) {
         if (!(mask >> c & 1)) continue;
         cols += (cols.empty() ? "" : ", ") + std::string(table.columns[c].name);
@@ -229,11 +230,15 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
         if (!is_key) {
           updates += (updates.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = excluded." +
                      table.columns[c].name;
+          differs += (differs.empty() ? "" : " OR ") + std::string(table.columns[c].name) + " IS NOT excluded." +
+                     table.columns[c].name;
         }
       }
       for (int k : table.key) key += (key.empty() ? "" : ", ") + std::string(table.columns[k].name);
+      // The WHERE makes a re-sent identical row a no-op (changes() = 0), so it raises no
+      // event and evicts nothing from the cache.
       sql = std::string("INSERT INTO ") + table.name + " (" + cols + ") VALUES (" + params + ") ON CONFLICT (" + key +
-            ") DO " + (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates);
+            ") DO " + (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates + " WHERE " + differs);
     } else {
       std::string sets;
       for (size_t c = 0; c < ncols; ++c) {
@@ -319,8 +324,11 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     }
   }
   ++batch_rows;
+  if (changed == 0) return Status::Ok();  // identical to what is stored, or nothing to delete
 
   // Events.
+  for (int64_t u : before.booking_users) batch_events.booking_users.insert(u);
+  for (const auto& [rt, r] : before.booking_ranges) Widen(&batch_events.booking_ranges, rt, r.first, r.second);
   if (name == "hotels") {
     batch_events.hotels.insert(values[0].i);
     facts_dirty = true;
@@ -337,7 +345,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     const Day d = DayOf(values[1]);
     Widen(&batch_events.special_days, values[0].i, d, d);
   } else if (name == "bookings" && change.op == Op::kUpsert) {
-    ES_RETURN_IF_ERROR(note_booking(values[0].i));
+    ES_RETURN_IF_ERROR(note_booking(values[0].i, &batch_events));
   }
   if (change.op == Op::kUpsert && table.columns[0].type == ColType::kId && table.key.size() == 1) {
     known[std::string(name)].insert(values[0].i);

@@ -123,23 +123,18 @@ Status Engine::Impl::LoadNights(int64_t hotel_id, const std::vector<int64_t>& ro
   // origin becomes 'central' and the pulled inventory already counts them). Counting an
   // accepted (CONFIRMED) one until then keeps a kiosk from reselling its last room in the
   // gap between the push result and the next pull.
-  if (single) {
-    ES_RETURN_IF_ERROR(Prepared(
-        "SELECT room_type_id, start_date, end_date, rooms FROM bookings"
-        " WHERE status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND start_date <= ? AND end_date > ?"
-        " AND origin = 'local' AND room_type_id = ? AND (status <> 'HELD' OR hold_expires_at > ?)", &st));
-  } else {
-    ES_RETURN_IF_ERROR(Prepared(
-        "SELECT room_type_id, start_date, end_date, rooms FROM bookings"
-        " WHERE status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND start_date <= ? AND end_date > ?"
-        " AND origin = 'local' AND hotel_id = ? AND (status <> 'HELD' OR hold_expires_at > ?)", &st));
-  }
+  ES_RETURN_IF_ERROR(Prepared(
+      "SELECT room_type_id, start_date, end_date, rooms FROM bookings INDEXED BY bookings_localHolding_idx"
+      " WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND hotel_id = ?3"
+      " AND start_date <= ?1 AND end_date > ?2 AND (?4 = 0 OR room_type_id = ?4)"
+      " AND (status <> 'HELD' OR hold_expires_at > ?5)", &st));
   {
     StmtScope s(*st);
     s->BindText(1, to_sv);
     s->BindText(2, from_sv);
-    s->BindInt(3, single ? room_type_ids[0] : hotel_id);
-    s->BindInt(4, now_ms);
+    s->BindInt(3, hotel_id);
+    s->BindInt(4, single ? room_type_ids[0] : 0);
+    s->BindInt(5, now_ms);
     while (s->Step() == SQLITE_ROW) {
       auto it = out->find(s->Int(0));
       if (it == out->end()) continue;

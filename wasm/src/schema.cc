@@ -86,6 +86,10 @@ CREATE INDEX IF NOT EXISTS bookings_status_startDate_endDate_idx ON bookings(sta
 CREATE INDEX IF NOT EXISTS bookings_userId_status_createdAt_idx ON bookings(user_id, status, created_at);
 CREATE INDEX IF NOT EXISTS bookings_hotelId_startDate_idx ON bookings(hotel_id, start_date);
 CREATE INDEX IF NOT EXISTS bookings_roomTypeId_idx ON bookings(room_type_id);
+-- The few local bookings that still hold rooms (pendingLocal): availability reads them on
+-- every answer, so they get a small index of their own instead of a range of all bookings.
+CREATE INDEX IF NOT EXISTS bookings_localHolding_idx ON bookings(hotel_id, start_date)
+  WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED');
 CREATE INDEX IF NOT EXISTS bookings_serverId_idx ON bookings(server_id) WHERE server_id IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS bookings_hotelId_idempotencyKey_idx
   ON bookings(hotel_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
