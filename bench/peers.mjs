@@ -39,6 +39,11 @@ const INV_COLS = 'date, total, available, price_cents, min_stay, max_stay, close
 
 // ------------------------------------------------------------------ the engine's SQL
 
+const PENDING_SQL = "SELECT room_type_id, start_date, end_date, rooms FROM bookings INDEXED BY bookings_localHolding_idx" +
+  " WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND hotel_id = ?3" +
+  " AND start_date <= ?1 AND end_date > ?2 AND (?4 = 0 OR room_type_id = ?4)" +
+  " AND (status <> 'HELD' OR hold_expires_at > ?5)";
+
 export const SQL = {
   hotels: 'SELECT id, currency, utc_offset_minutes FROM hotels',
   rules: 'SELECT hotel_id, key, value FROM booking_rules',
@@ -51,18 +56,10 @@ export const SQL = {
   specialDays: 'SELECT date, kind, price_multiplier_pct, min_stay FROM special_days WHERE hotel_id = ? AND date >= ? AND date <= ?',
   // Two generations of the pending-local statements: the runner uses whichever the
   // engine under test prepares (see pickVariants).
-  pendingSingle: [
-    "SELECT room_type_id, start_date, end_date, rooms FROM bookings WHERE status IN ('HELD', 'PENDING_SYNC') AND start_date <= ? AND end_date > ?" +
-      " AND origin = 'local' AND server_id IS NULL AND room_type_id = ? AND (status = 'PENDING_SYNC' OR hold_expires_at > ?)",
-    "SELECT room_type_id, start_date, end_date, rooms FROM bookings WHERE status IN ('HELD', 'PENDING_SYNC') AND start_date <= ? AND end_date > ?" +
-      " AND origin = 'local' AND room_type_id = ? AND (status = 'PENDING_SYNC' OR hold_expires_at > ?)",
-  ],
-  pendingMulti: [
-    "SELECT room_type_id, start_date, end_date, rooms FROM bookings WHERE status IN ('HELD', 'PENDING_SYNC') AND start_date <= ? AND end_date > ?" +
-      " AND origin = 'local' AND server_id IS NULL AND hotel_id = ? AND (status = 'PENDING_SYNC' OR hold_expires_at > ?)",
-    "SELECT room_type_id, start_date, end_date, rooms FROM bookings WHERE status IN ('HELD', 'PENDING_SYNC') AND start_date <= ? AND end_date > ?" +
-      " AND origin = 'local' AND hotel_id = ? AND (status = 'PENDING_SYNC' OR hold_expires_at > ?)",
-  ],
+  // One statement for both roles since the partial index bookings_localHolding_idx:
+  // ?1 to, ?2 from, ?3 hotel, ?4 room type (0 = all of the hotel), ?5 now.
+  pendingSingle: [PENDING_SQL],
+  pendingMulti: [PENDING_SQL],
   roomTypes: 'SELECT id, hotel_id, name, capacity_adults, capacity_children, base_price_cents, total_rooms FROM room_types' +
     ' WHERE hotel_id = ? ORDER BY id',
   userBookings: 'SELECT b.id, b.hotel_id, b.user_id, b.room_type_id, rt.name, b.status, b.start_date, b.end_date,' +
@@ -105,8 +102,8 @@ const READ_ROLES = {
   inventorySingle: /^SELECT date, total, available, price_cents, min_stay, max_stay, closed_to_arrival, closed_to_departure, stop_sell FROM room_inventory\b.* WHERE room_type_id = \? AND date >= \? AND date <= \?$/,
   inventoryMulti: /^SELECT room_type_id, date, total, available, price_cents, min_stay, max_stay, closed_to_arrival, closed_to_departure, stop_sell FROM room_inventory\b.* WHERE room_type_id IN \(SELECT id FROM room_types WHERE hotel_id = \?\) AND date >= \? AND date <= \?$/,
   specialDays: /^SELECT date, kind, price_multiplier_pct, min_stay FROM special_days WHERE hotel_id = \? AND date >= \? AND date <= \?$/,
-  pendingSingle: /^SELECT room_type_id, start_date, end_date, rooms FROM bookings\b[^?]* start_date <= \? AND end_date > \?[^?]* AND room_type_id = \?[^?]* hold_expires_at > \?\)?$/,
-  pendingMulti: /^SELECT room_type_id, start_date, end_date, rooms FROM bookings\b[^?]* start_date <= \? AND end_date > \?[^?]* AND hotel_id = \?[^?]* hold_expires_at > \?\)?$/,
+  pendingSingle: /^SELECT room_type_id, start_date, end_date, rooms FROM bookings\b.* hold_expires_at > \?5\)$/,
+  pendingMulti: /^SELECT room_type_id, start_date, end_date, rooms FROM bookings\b.* hold_expires_at > \?5\)$/,
   roomTypes: /^SELECT id, hotel_id, name, capacity_adults, capacity_children, base_price_cents, total_rooms FROM room_types WHERE hotel_id = \? ORDER BY id$/,
   userBookings: /^SELECT b\.id, b\.hotel_id, b\.user_id, b\.room_type_id, rt\.name, b\.status, b\.start_date, b\.end_date, b\.rooms, b\.guests, b\.total_cents, b\.created_at, b\.updated_at, b\.hold_expires_at, b\.idempotency_key, b\.origin, b\.server_id FROM bookings b\b.* WHERE b\.user_id = \? AND \(\?2 = ','/,
   bookingStatistics: /^SELECT status, COUNT\(\*\), SUM\(rooms \* \(julianday\(end_date\) - julianday\(start_date\)\)\), SUM\(total_cents\), SUM\(julianday\(end_date\) - julianday\(start_date\)\) FROM bookings\b.* WHERE hotel_id = \? AND start_date >= \? AND start_date < \? GROUP BY status$/,
@@ -363,7 +360,7 @@ class Peer {
       }
     }
     const pending = single ? this.st('pendingSingle') : this.st('pendingMulti');
-    for (const [rt, a, b, rooms] of this.all(pending, [toS, fromS, single ? rtIds[0] : hotelId, this.now()])) {
+    for (const [rt, a, b, rooms] of this.all(pending, [toS, fromS, hotelId, single ? rtIds[0] : 0, this.now()])) {
       const nights = out.get(rt);
       if (!nights) continue;
       const end = Math.min(dayOf(b), toIncl + 1);

@@ -30,13 +30,16 @@ class Core {
   int eventCount() const { return static_cast<int>(engine_->PendingEventCount()); }
   bool failed() const { return failed_; }
 
-  std::string call(const std::string& method, const std::string& args) {
-    std::string out;
-    return Finish(engine_->Call(method, args, &out), std::move(out));
+  // Answers come back as a view of UTF-8 bytes in wasm memory, valid until the next call;
+  // JS decodes it with TextDecoder. (embind's std::string return scans byte by byte in
+  // JS: 13 us for a 5 KB answer, against 1 us this way.)
+  emscripten::val call(const std::string& method, const std::string& args) {
+    result_.clear();
+    return View(engine_->Call(method, args, &result_));
   }
-  std::string applyChanges(const std::string& batch) {
-    std::string out;
-    return Finish(engine_->ApplyChanges(batch, &out), std::move(out));
+  emscripten::val applyChanges(const std::string& batch) {
+    result_.clear();
+    return View(engine_->ApplyChanges(batch, &result_));
   }
   std::string beginChanges() { return Finish(engine_->BeginChanges(), std::string()); }
   std::string applyChangesPart(const std::string& part, int change_offset, int row_offset) {
@@ -63,6 +66,13 @@ class Core {
     failed_ = !s.ok();
     return failed_ ? s.ToJson() : out;
   }
+  emscripten::val View(const Status& s) {
+    failed_ = !s.ok();
+    if (failed_) result_ = s.ToJson();
+    return emscripten::val(
+        emscripten::typed_memory_view(result_.size(), reinterpret_cast<const uint8_t*>(result_.data())));
+  }
+  std::string result_;
   std::unique_ptr<Engine> engine_;
   bool failed_ = false;
   std::string image_;

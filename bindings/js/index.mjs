@@ -44,11 +44,20 @@ const MEMO_METHODS = new Set([
 ]);
 const AS_OF_METHODS = new Set(['checkRoomAvailability', 'getAllRoomAvailability', 'getCalendar']);
 const MEMO_LIMIT = 4096;
+const utf8 = new TextDecoder();
 
 function deepFreeze(value) {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze(value[key]);
+  Object.freeze(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (typeof v === 'object' && v !== null) deepFreeze(v);
+    }
+  } else {
+    for (const key in value) {
+      const v = value[key];
+      if (typeof v === 'object' && v !== null) deepFreeze(v);
+    }
   }
   return value;
 }
@@ -126,7 +135,7 @@ export class Engine {
         this.#memo.delete(memoKey);
       }
     }
-    const out = core.call(method, text);
+    const out = utf8.decode(core.call(method, text));  // a view into wasm memory: decode now
     const failed = core.failed();
     // Any call may have expired holds; writes always raise events.
     if (core.eventCount() > 0) this.#afterWrite();
@@ -205,12 +214,12 @@ export class Engine {
     const core = this.#live();
     let result;
     if (typeof batch === 'string') {
-      result = JSON.parse(this.#check(core.applyChanges(batch)));
+      result = JSON.parse(this.#check(utf8.decode(core.applyChanges(batch))));
     } else if (batch !== null && typeof batch === 'object' && !Array.isArray(batch)) {
       const changes = batch.changes;
       const total = Array.isArray(changes) ? changes.reduce((n, c) => n + rowCount(c), 0) : 0;
       if (total <= PART_ROWS) {
-        result = JSON.parse(this.#check(core.applyChanges(JSON.stringify(batch))));
+        result = JSON.parse(this.#check(utf8.decode(core.applyChanges(JSON.stringify(batch)))));
       } else {
         result = this.#applyInParts(core, batch);
       }

@@ -106,7 +106,7 @@ TEST_F(QueryPlanTest, BookingsAndInventoryAreOnlySearchedThroughIndexes) {
     }
   }
   EXPECT_GE(touching_bookings, 3) << "user bookings, statistics, pending local bookings";
-  EXPECT_GE(touching_inventory, 3) << "availability (one and all room types) and occupancy";
+  EXPECT_GE(touching_inventory, 2) << "the night index loader and occupancy";
 }
 
 TEST_F(QueryPlanTest, QueriesReadInventoryThroughTheContractIndex) {
@@ -117,7 +117,8 @@ TEST_F(QueryPlanTest, QueriesReadInventoryThroughTheContractIndex) {
     ++touching_inventory;
     EXPECT_NE(st.PlanText().find(kInventoryIndex), std::string::npos) << st.sql << "\n" << st.PlanText();
   }
-  EXPECT_GE(touching_inventory, 3);
+  // The night index loads a room type's rows (one statement); occupancy aggregates them.
+  EXPECT_GE(touching_inventory, 2);
 }
 
 TEST_F(QueryPlanTest, AStatementIsPreparedOnceAndExplainedOnce) {

@@ -329,6 +329,9 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   // Events.
   for (int64_t u : before.booking_users) batch_events.booking_users.insert(u);
   for (const auto& [rt, r] : before.booking_ranges) Widen(&batch_events.booking_ranges, rt, r.first, r.second);
+  if (name == "room_inventory") nights.ForgetRoomType(values[0].i);
+  if (name == "special_days") nights.ForgetSpecialDays(values[0].i);
+  if (name == "bookings") nights.ForgetAllHolding();
   if (name == "hotels") {
     batch_events.hotels.insert(values[0].i);
     facts_dirty = true;
@@ -387,6 +390,7 @@ void Engine::Impl::Abort() {
   in_batch = false;
   known_ids.clear();
   batch_events = ChangeEvents{};
+  nights.Clear();
   // Facts may have been read mid-batch; the sync state is re-read from the rolled-back db.
   facts_dirty = true;
   LoadSyncState();

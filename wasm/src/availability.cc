@@ -52,98 +52,126 @@ const char* Reason(const StayQuery& q, const HotelInfo& hotel, Day today, const 
 
 }  // namespace
 
-Status Engine::Impl::LoadNights(int64_t hotel_id, const std::vector<int64_t>& room_type_ids, Day from,
-                                Day to_inclusive, std::map<int64_t, std::vector<Night>>* out) {
-  const size_t span = static_cast<size_t>(to_inclusive - from + 1);
-  for (int64_t rt : room_type_ids) (*out)[rt].assign(span, Night{});
-  char from_text[10], to_text[10];
-  FormatDateTo(from, from_text);
-  FormatDateTo(to_inclusive, to_text);
-  const std::string_view from_sv(from_text, 10), to_sv(to_text, 10);
-  const bool single = room_type_ids.size() == 1;
-  Stmt* st;
-
-  // 1. Inventory rows.
-  if (single) {
+Status Engine::Impl::EnsureRoomTypeNights(int64_t room_type_id, NightIndex::RoomTypeNights** out) {
+  auto it = nights.room_types.find(room_type_id);
+  if (it == nights.room_types.end()) {
     static const std::string sql = std::string("SELECT ") + kInventoryCols +
         " FROM room_inventory INDEXED BY room_inventory_roomTypeId_date_available_idx"
-        " WHERE room_type_id = ? AND date >= ? AND date <= ?";
+        " WHERE room_type_id = ? ORDER BY date";
+    Stmt* st;
     ES_RETURN_IF_ERROR(Prepared(sql.c_str(), &st));
-  } else {
-    static const std::string sql = std::string("SELECT room_type_id, ") + kInventoryCols +
-        " FROM room_inventory INDEXED BY room_inventory_roomTypeId_date_available_idx"
-        " WHERE room_type_id IN (SELECT id FROM room_types WHERE hotel_id = ?) AND date >= ? AND date <= ?";
-    ES_RETURN_IF_ERROR(Prepared(sql.c_str(), &st));
-  }
-  {
+    NightIndex::RoomTypeNights loaded;
     StmtScope s(*st);
-    s->BindInt(1, single ? room_type_ids[0] : hotel_id);
-    s->BindText(2, from_sv);
-    s->BindText(3, to_sv);
-    const int first_col = single ? 0 : 1;
+    s->BindInt(1, room_type_id);
     int rc;
     while ((rc = s->Step()) == SQLITE_ROW) {
-      const int64_t rt = single ? room_type_ids[0] : s->Int(0);
-      auto it = out->find(rt);
-      if (it == out->end()) continue;
       Day d;
-      if (!ParseDate(s->Text(first_col), &d)) continue;
-      FillNight(*s, first_col, &it->second[static_cast<size_t>(d - from)]);
+      if (!ParseDate(s->Text(0), &d)) continue;
+      if (loaded.rows.empty()) loaded.first = d;
+      const size_t i = static_cast<size_t>(d - loaded.first);
+      if (loaded.rows.size() <= i) loaded.rows.resize(i + 1);
+      FillNight(*s, 0, &loaded.rows[i]);
     }
     if (rc != SQLITE_DONE) return SqliteError(db, "read inventory");
+    it = nights.room_types.emplace(room_type_id, std::move(loaded)).first;
   }
+  *out = &it->second;
+  return Status::Ok();
+}
 
-  // 2. Special days: price multiplier, min-stay override, blackout = stop sell.
-  ES_RETURN_IF_ERROR(Prepared("SELECT date, kind, price_multiplier_pct, min_stay FROM special_days"
-                              " WHERE hotel_id = ? AND date >= ? AND date <= ?", &st));
-  {
+Status Engine::Impl::EnsureSpecialDays(int64_t hotel_id, const std::unordered_map<Day, SpecialDayInfo>** out) {
+  auto it = nights.special_days.find(hotel_id);
+  if (it == nights.special_days.end()) {
+    Stmt* st;
+    ES_RETURN_IF_ERROR(Prepared("SELECT date, kind, price_multiplier_pct, min_stay FROM special_days"
+                                " WHERE hotel_id = ?", &st));
+    std::unordered_map<Day, SpecialDayInfo> loaded;
     StmtScope s(*st);
     s->BindInt(1, hotel_id);
-    s->BindText(2, from_sv);
-    s->BindText(3, to_sv);
     while (s->Step() == SQLITE_ROW) {
       Day d;
       if (!ParseDate(s->Text(0), &d)) continue;
-      const size_t i = static_cast<size_t>(d - from);
-      const bool blackout = s->Text(1) == "blackout";
-      const int64_t pct = s->Int(2);
-      const bool has_min = !s->IsNull(3);
-      const int64_t min_stay = s->Int(3);
-      for (auto& [rt, nights] : *out) {
-        Night& n = nights[i];
+      loaded[d] = SpecialDayInfo{s->Int(2), !s->IsNull(3), s->Int(3), s->Text(1) == "blackout"};
+    }
+    it = nights.special_days.emplace(hotel_id, std::move(loaded)).first;
+  }
+  *out = &it->second;
+  return Status::Ok();
+}
+
+Status Engine::Impl::EnsureHolding(int64_t hotel_id, const std::vector<HoldingStay>** out) {
+  auto it = nights.holding.find(hotel_id);
+  if (it == nights.holding.end()) {
+    // Local bookings hold their rooms until the centre's own row for them arrives (then
+    // origin becomes 'central' and the pulled inventory already counts them). Counting an
+    // accepted (CONFIRMED) one until then keeps a kiosk from reselling its last room in
+    // the gap between the push result and the next pull.
+    Stmt* st;
+    ES_RETURN_IF_ERROR(Prepared(
+        "SELECT room_type_id, start_date, end_date, rooms, status = 'HELD', COALESCE(hold_expires_at, 0)"
+        " FROM bookings INDEXED BY bookings_localHolding_idx"
+        " WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND hotel_id = ?", &st));
+    std::vector<HoldingStay> loaded;
+    StmtScope s(*st);
+    s->BindInt(1, hotel_id);
+    while (s->Step() == SQLITE_ROW) {
+      HoldingStay h;
+      h.room_type_id = s->Int(0);
+      if (!ParseDate(s->Text(1), &h.from) || !ParseDate(s->Text(2), &h.to)) continue;
+      h.rooms = s->Int(3);
+      h.held = s->Int(4) != 0;
+      h.hold_expires_at = s->Int(5);
+      loaded.push_back(h);
+    }
+    it = nights.holding.emplace(hotel_id, std::move(loaded)).first;
+  }
+  *out = &it->second;
+  return Status::Ok();
+}
+
+Status Engine::Impl::LoadNights(int64_t hotel_id, const std::vector<int64_t>& room_type_ids, Day from,
+                                Day to_inclusive, std::map<int64_t, std::vector<Night>>* out) {
+  const size_t span = static_cast<size_t>(to_inclusive - from + 1);
+
+  // 1. Inventory rows.
+  for (int64_t rt : room_type_ids) {
+    std::vector<Night>& dst = (*out)[rt];
+    dst.assign(span, Night{});
+    NightIndex::RoomTypeNights* rows;
+    ES_RETURN_IF_ERROR(EnsureRoomTypeNights(rt, &rows));
+    const int64_t n = static_cast<int64_t>(rows->rows.size());
+    for (size_t i = 0; i < span; ++i) {
+      const int64_t at = int64_t{from} + static_cast<int64_t>(i) - rows->first;
+      if (at >= 0 && at < n) dst[i] = rows->rows[static_cast<size_t>(at)];
+    }
+  }
+
+  // 2. Special days: price multiplier, min-stay override, blackout = stop sell.
+  const std::unordered_map<Day, SpecialDayInfo>* special;
+  ES_RETURN_IF_ERROR(EnsureSpecialDays(hotel_id, &special));
+  if (!special->empty()) {
+    for (size_t i = 0; i < span; ++i) {
+      auto sd = special->find(from + static_cast<Day>(i));
+      if (sd == special->end()) continue;
+      for (auto& [rt, ns] : *out) {
+        Night& n = ns[i];
         if (!n.has_row) continue;
-        n.price_cents = ApplyMultiplier(n.price_cents, pct);
-        if (has_min) n.min_stay = min_stay;
-        if (blackout) n.stop_sell = true;
+        n.price_cents = ApplyMultiplier(n.price_cents, sd->second.pct);
+        if (sd->second.has_min_stay) n.min_stay = sd->second.min_stay;
+        if (sd->second.blackout) n.stop_sell = true;
       }
     }
   }
 
-  // 3. Local bookings hold their rooms until the centre's own row for them arrives (then
-  // origin becomes 'central' and the pulled inventory already counts them). Counting an
-  // accepted (CONFIRMED) one until then keeps a kiosk from reselling its last room in the
-  // gap between the push result and the next pull.
-  ES_RETURN_IF_ERROR(Prepared(
-      "SELECT room_type_id, start_date, end_date, rooms FROM bookings INDEXED BY bookings_localHolding_idx"
-      " WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND hotel_id = ?3"
-      " AND start_date <= ?1 AND end_date > ?2 AND (?4 = 0 OR room_type_id = ?4)"
-      " AND (status <> 'HELD' OR hold_expires_at > ?5)", &st));
-  {
-    StmtScope s(*st);
-    s->BindText(1, to_sv);
-    s->BindText(2, from_sv);
-    s->BindInt(3, hotel_id);
-    s->BindInt(4, single ? room_type_ids[0] : 0);
-    s->BindInt(5, now_ms);
-    while (s->Step() == SQLITE_ROW) {
-      auto it = out->find(s->Int(0));
-      if (it == out->end()) continue;
-      Day a, b;
-      if (!ParseDate(s->Text(1), &a) || !ParseDate(s->Text(2), &b)) continue;
-      const int64_t rooms = s->Int(3);
-      for (Day d = std::max(a, from); d < b && d <= to_inclusive; ++d) {
-        it->second[static_cast<size_t>(d - from)].available -= rooms;
-      }
+  // 3. Local bookings holding rooms.
+  const std::vector<HoldingStay>* holding;
+  ES_RETURN_IF_ERROR(EnsureHolding(hotel_id, &holding));
+  for (const HoldingStay& h : *holding) {
+    if (h.held && h.hold_expires_at <= now_ms) continue;
+    auto it = out->find(h.room_type_id);
+    if (it == out->end()) continue;
+    for (Day d = std::max(h.from, from); d < h.to && d <= to_inclusive; ++d) {
+      it->second[static_cast<size_t>(d - from)].available -= h.rooms;
     }
   }
   return Status::Ok();

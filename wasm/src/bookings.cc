@@ -18,11 +18,12 @@ constexpr int64_t kMsPerDay = 86400000;
 // Commits on success, rolls back otherwise; the engine's state is never half-written.
 class Txn {
  public:
-  explicit Txn(sqlite3* db) : db_(db) { ok_ = Exec(db_, "SAVEPOINT local_write").ok(); }
+  Txn(sqlite3* db, NightIndex* nights) : db_(db), nights_(nights) { ok_ = Exec(db_, "SAVEPOINT local_write").ok(); }
   ~Txn() {
     if (ok_ && !done_) {
       Exec(db_, "ROLLBACK TO local_write");
       Exec(db_, "RELEASE local_write");
+      nights_->Clear();  // it may have loaded rows of the write that was undone
     }
   }
   Status Commit() {
@@ -33,6 +34,7 @@ class Txn {
 
  private:
   sqlite3* db_;
+  NightIndex* nights_;
   bool ok_ = false;
   bool done_ = false;
 };
@@ -205,7 +207,7 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
   for (int64_t i = 0; i < nights; ++i) total += ns[static_cast<size_t>(i)].price_cents;
   total *= r.rooms;
 
-  Txn txn(db);
+  Txn txn(db, &this->nights);
   if (!txn.started()) return SqliteError(db, "begin");
   std::string client_id;
   ES_RETURN_IF_ERROR(ClientId(&client_id));
@@ -241,6 +243,7 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
     s->BindText(14, key);
     ES_RETURN_IF_ERROR(Step(db, *s, "insert booking"));
   }
+  this->nights.ForgetHolding(r.hotel_id);
   std::string args = StayArgs(r);
   JsonWriter w = JsonWriter::Continuing(&args);
   w.Key("guests").Int(r.guests).Key("localId").Int(id).Key("totalCents").Int(total).Key("hold").Bool(r.hold);
@@ -311,7 +314,7 @@ static Status Transition(Engine::Impl& im, int64_t id, const std::vector<const c
                                               to_status,
                          "{\"bookingId\":" + std::to_string(id) + ",\"status\":\"" + b.status + "\"}");
   }
-  Txn txn(im.db);
+  Txn txn(im.db, &im.nights);
   if (!txn.started()) return SqliteError(im.db, "begin");
   {
     Stmt* up;
@@ -322,6 +325,7 @@ static Status Transition(Engine::Impl& im, int64_t id, const std::vector<const c
     s->BindInt(3, id);
     ES_RETURN_IF_ERROR(Step(im.db, *s, "update booking"));
   }
+  im.nights.ForgetHolding(b.hotel_id);
   std::string key = b.key.empty() ? "booking:" + std::to_string(id) : b.key;
   std::string args = "{\"bookingId\":" + std::to_string(b.has_server_id ? b.server_id : b.id) +
                      ",\"localId\":" + std::to_string(b.id) + extra_args + "}";
@@ -472,7 +476,7 @@ Status Engine::Impl::JoinWaitlist(const BookingRequest& r, std::string* out) {
                                 : std::string("the stay is available: book it instead"),
                          std::string("{\"reason\":") + (reason ? "\"" + std::string(reason) + "\"" : "null") + "}");
   }
-  Txn txn(db);
+  Txn txn(db, &nights);
   if (!txn.started()) return SqliteError(db, "begin");
   std::string client_id;
   ES_RETURN_IF_ERROR(ClientId(&client_id));
@@ -515,7 +519,7 @@ Status Engine::Impl::JoinWaitlist(const BookingRequest& r, std::string* out) {
 Status Engine::Impl::PendingMutations(std::string* out) {
   std::string client_id;
   {
-    Txn txn(db);
+    Txn txn(db, &nights);
     ES_RETURN_IF_ERROR(ClientId(&client_id));
     ES_RETURN_IF_ERROR(txn.Commit());
   }
@@ -554,7 +558,7 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
                            "{\"index\":" + std::to_string(i) + "}");
     }
   }
-  Txn txn(db);
+  Txn txn(db, &nights);
   if (!txn.started()) return SqliteError(db, "begin");
   int64_t applied = 0, rejected = 0, ignored = 0;
   ChangeEvents ev;
@@ -626,6 +630,7 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
       s->BindInt(4, booking_id);
       ES_RETURN_IF_ERROR(Step(db, *s, "settle booking"));
     }
+    nights.ForgetAllHolding();
     if (next && std::string_view(next) == "REJECTED") {
       ES_RETURN_IF_ERROR(Notify(booking_id, user_id, "rejection", now_ms));
       ES_RETURN_IF_ERROR(CancelReminders(booking_id));
@@ -672,7 +677,7 @@ Status Engine::Impl::DueNotifications(int64_t until_ms, int64_t limit, std::stri
 }
 
 Status Engine::Impl::MarkNotifications(const std::vector<int64_t>& ids, const std::string& status, std::string* out) {
-  Txn txn(db);
+  Txn txn(db, &nights);
   Stmt* st;
   ES_RETURN_IF_ERROR(Prepared("UPDATE notifications SET status = ? WHERE id = ? AND status = 'QUEUED'", &st));
   int64_t changed = 0;

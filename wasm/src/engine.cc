@@ -185,7 +185,8 @@ Status Engine::Impl::LoadFacts() {
     }
   }
   ES_RETURN_IF_ERROR(
-      Prepared("SELECT id, hotel_id, name, capacity_adults, capacity_children FROM room_types ORDER BY id", &st));
+      Prepared("SELECT id, hotel_id, name, capacity_adults, capacity_children, base_price_cents, total_rooms"
+               " FROM room_types ORDER BY id", &st));
   {
     StmtScope s(*st);
     while (s->Step() == SQLITE_ROW) {
@@ -194,6 +195,8 @@ Status Engine::Impl::LoadFacts() {
       rt.name = std::string(s->Text(2));
       rt.capacity_adults = s->Int(3);
       rt.capacity_children = s->Int(4);
+      rt.base_price_cents = s->Int(5);
+      rt.total_rooms = s->Int(6);
       auto h = hotels.find(rt.hotel_id);
       if (h != hotels.end()) h->second.room_type_ids.push_back(s->Int(0));
     }

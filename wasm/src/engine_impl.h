@@ -21,6 +21,7 @@
 #include "edgestay/engine.h"
 #include "edgestay/protocol/change_batch.h"
 #include "edgestay/query_cache.h"
+#include "night_index.h"
 #include "sqlite_db.h"
 
 namespace edgestay {
@@ -41,6 +42,8 @@ struct RoomTypeInfo {
   std::string name;
   int64_t capacity_adults = 0;
   int64_t capacity_children = 0;
+  int64_t base_price_cents = 0;
+  int64_t total_rooms = 0;
 };
 
 // One night of one room type as availability sees it.
@@ -125,6 +128,12 @@ struct Engine::Impl {
   // Events waiting for TakeEvents, as JSON objects.
   std::vector<std::string> events;
   void Publish(const ChangeEvents& ev);
+
+  // In-memory nights, special days and holding bookings behind availability answers.
+  NightIndex nights;
+  Status EnsureRoomTypeNights(int64_t room_type_id, NightIndex::RoomTypeNights** out);
+  Status EnsureSpecialDays(int64_t hotel_id, const std::unordered_map<Day, SpecialDayInfo>** out);
+  Status EnsureHolding(int64_t hotel_id, const std::vector<HoldingStay>** out);
 
   // Queries.
   Day TodayAt(const HotelInfo& hotel) const;

@@ -19,19 +19,17 @@ double Ratio(int64_t a, int64_t b) { return b == 0 ? 0.0 : static_cast<double>(a
 }  // namespace
 
 Status Engine::Impl::RoomTypes(int64_t hotel_id, std::string* out) {
+  // Served from the in-memory facts (reloaded whenever a batch touches room types).
   ES_RETURN_IF_ERROR(EnsureFacts());
-  if (!hotels.count(hotel_id)) return UnknownHotel(hotel_id);
-  Stmt* st;
-  ES_RETURN_IF_ERROR(Prepared("SELECT id, hotel_id, name, capacity_adults, capacity_children, base_price_cents,"
-                              " total_rooms FROM room_types WHERE hotel_id = ? ORDER BY id", &st));
-  StmtScope s(*st);
-  s->BindInt(1, hotel_id);
+  auto h = hotels.find(hotel_id);
+  if (h == hotels.end()) return UnknownHotel(hotel_id);
   JsonWriter w(out);
   w.BeginArray();
-  while (s->Step() == SQLITE_ROW) {
-    w.BeginObject().Key("id").Int(s->Int(0)).Key("hotelId").Int(s->Int(1)).Key("name").String(s->Text(2));
-    w.Key("capacityAdults").Int(s->Int(3)).Key("capacityChildren").Int(s->Int(4));
-    w.Key("basePriceCents").Int(s->Int(5)).Key("totalRooms").Int(s->Int(6)).EndObject();
+  for (int64_t id : h->second.room_type_ids) {
+    const RoomTypeInfo& rt = room_types[id];
+    w.BeginObject().Key("id").Int(id).Key("hotelId").Int(rt.hotel_id).Key("name").String(rt.name);
+    w.Key("capacityAdults").Int(rt.capacity_adults).Key("capacityChildren").Int(rt.capacity_children);
+    w.Key("basePriceCents").Int(rt.base_price_cents).Key("totalRooms").Int(rt.total_rooms).EndObject();
   }
   w.EndArray();
   return Status::Ok();
