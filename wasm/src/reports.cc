@@ -150,28 +150,39 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
   ES_RETURN_IF_ERROR(EnsureFacts());
   auto h_it = hotels.find(hotel_id);
   if (h_it == hotels.end()) return UnknownHotel(hotel_id);
-  Stmt* st;
-  ES_RETURN_IF_ERROR(Prepared(
-      "SELECT ri.room_type_id, SUM(ri.total), SUM(ri.total - ri.available),"
-      " SUM((ri.total - ri.available) * ((ri.price_cents * COALESCE(sd.price_multiplier_pct, 100) + 50) / 100))"
-      " FROM room_inventory ri INDEXED BY room_inventory_roomTypeId_date_available_idx"
-      " LEFT JOIN special_days sd ON sd.hotel_id = ?1 AND sd.date = ri.date"
-      " WHERE ri.room_type_id IN (SELECT id FROM room_types WHERE hotel_id = ?1) AND ri.date >= ?2 AND ri.date < ?3"
-      " GROUP BY ri.room_type_id", &st));
-  StmtScope s(*st);
-  s->BindInt(1, hotel_id);
-  s->BindText(2, FormatDate(from));
-  s->BindText(3, FormatDate(to));
+  // From the night index (the same rows SQLite holds): sold = total - available per night,
+  // revenue at the night's effective price.
+  const std::unordered_map<Day, SpecialDayInfo>* special;
+  ES_RETURN_IF_ERROR(EnsureSpecialDays(hotel_id, &special));
   struct Kpi {
     int64_t available = 0, sold = 0, revenue = 0;
   };
-  std::map<int64_t, Kpi> by_type;
-  while (s->Step() == SQLITE_ROW) by_type[s->Int(0)] = Kpi{s->Int(1), s->Int(2), s->Int(3)};
+  std::vector<Kpi> per_type;
   Kpi all;
-  for (auto& [id, k] : by_type) {
+  for (int64_t id : h_it->second.room_type_ids) {
+    NightIndex::RoomTypeNights* rows;
+    ES_RETURN_IF_ERROR(EnsureRoomTypeNights(id, &rows));
+    Kpi k;
+    const int64_t n = static_cast<int64_t>(rows->rows.size());
+    const int64_t lo = std::max<int64_t>(0, int64_t{from} - rows->first);
+    const int64_t hi = std::min<int64_t>(n, int64_t{to} - rows->first);
+    for (int64_t i = lo; i < hi; ++i) {
+      const Night& night = rows->rows[static_cast<size_t>(i)];
+      if (!night.has_row) continue;
+      const int64_t sold = night.total - night.available;
+      int64_t price = night.price_cents;
+      if (!special->empty()) {
+        auto sd = special->find(rows->first + static_cast<Day>(i));
+        if (sd != special->end()) price = (price * sd->second.pct + 50) / 100;
+      }
+      k.available += night.total;
+      k.sold += sold;
+      k.revenue += sold * price;
+    }
     all.available += k.available;
     all.sold += k.sold;
     all.revenue += k.revenue;
+    per_type.push_back(k);
   }
   JsonWriter w(out);
   auto kpis = [&](const Kpi& k) {
@@ -182,9 +193,9 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
   w.BeginObject().Key("hotelId").Int(hotel_id).Key("from").String(FormatDate(from)).Key("to").String(FormatDate(to));
   kpis(all);
   w.Key("roomTypes").BeginArray();
-  for (int64_t id : h_it->second.room_type_ids) {
-    w.BeginObject().Key("roomTypeId").Int(id);
-    kpis(by_type[id]);
+  for (size_t i = 0; i < per_type.size(); ++i) {
+    w.BeginObject().Key("roomTypeId").Int(h_it->second.room_type_ids[i]);
+    kpis(per_type[i]);
     w.EndObject();
   }
   w.EndArray().EndObject();
