@@ -90,23 +90,8 @@ Status Engine::Impl::BookingJson(int64_t id, std::string* out) {
   StmtScope s(*st);
   s->BindInt(1, id);
   if (s->Step() != SQLITE_ROW) return NotFound(id);
-  Day a = 0, b = 0;
-  ParseDate(s->Text(6), &a);
-  ParseDate(s->Text(7), &b);
   JsonWriter w(out);
-  w.BeginObject().Key("id").Int(s->Int(0)).Key("hotelId").Int(s->Int(1)).Key("userId").Int(s->Int(2));
-  w.Key("roomTypeId").Int(s->Int(3)).Key("roomTypeName").String(s->Text(4)).Key("status").String(s->Text(5));
-  w.Key("checkIn").String(s->Text(6)).Key("checkOut").String(s->Text(7)).Key("nights").Int(b - a);
-  w.Key("rooms").Int(s->Int(8)).Key("guests").Int(s->Int(9)).Key("totalCents").Int(s->Int(10));
-  w.Key("createdAt").Int(s->Int(11)).Key("updatedAt").Int(s->Int(12)).Key("holdExpiresAt");
-  if (s->IsNull(13)) w.Null();
-  else w.Int(s->Int(13));
-  w.Key("idempotencyKey");
-  if (s->IsNull(14)) w.Null();
-  else w.String(s->Text(14));
-  w.Key("origin").String(s->Text(15)).Key("serverId");
-  if (s->IsNull(16)) w.Null();
-  else w.Int(s->Int(16));
+  WriteBookingFields(*s, w);
   w.EndObject();
   return Status::Ok();
 }

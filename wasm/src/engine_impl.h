@@ -92,6 +92,11 @@ struct ChangeEvents {
 };
 
 
+class JsonWriter;
+// Writes a booking row (the columns of getUserBookingsWithRoomType's statement, in order)
+// as an open JSON object: callers may add fields, then EndObject().
+void WriteBookingFields(const Stmt& s, JsonWriter& w);
+
 struct Engine::Impl {
   ~Impl();
 

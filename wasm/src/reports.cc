@@ -35,6 +35,25 @@ Status Engine::Impl::RoomTypes(int64_t hotel_id, std::string* out) {
   return Status::Ok();
 }
 
+void WriteBookingFields(const Stmt& s, JsonWriter& w) {
+  Day a = 0, b = 0;
+  ParseDate(s.Text(6), &a);
+  ParseDate(s.Text(7), &b);
+  w.BeginObject().Key("id").Int(s.Int(0)).Key("hotelId").Int(s.Int(1)).Key("userId").Int(s.Int(2));
+  w.Key("roomTypeId").Int(s.Int(3)).Key("roomTypeName").String(s.Text(4)).Key("status").String(s.Text(5));
+  w.Key("checkIn").String(s.Text(6)).Key("checkOut").String(s.Text(7)).Key("nights").Int(b - a);
+  w.Key("rooms").Int(s.Int(8)).Key("guests").Int(s.Int(9)).Key("totalCents").Int(s.Int(10));
+  w.Key("createdAt").Int(s.Int(11)).Key("updatedAt").Int(s.Int(12)).Key("holdExpiresAt");
+  if (s.IsNull(13)) w.Null();
+  else w.Int(s.Int(13));
+  w.Key("idempotencyKey");
+  if (s.IsNull(14)) w.Null();
+  else w.String(s.Text(14));
+  w.Key("origin").String(s.Text(15)).Key("serverId");
+  if (s.IsNull(16)) w.Null();
+  else w.Int(s.Int(16));
+}
+
 Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string>& statuses, bool include_payments,
                                   std::string* out) {
   // Statuses are bound as one comma-joined list so the statement stays prepared once.
@@ -57,22 +76,7 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
   w.BeginArray();
   int rc;
   while ((rc = s->Step()) == SQLITE_ROW) {
-    Day a = 0, b = 0;
-    ParseDate(s->Text(6), &a);
-    ParseDate(s->Text(7), &b);
-    w.BeginObject().Key("id").Int(s->Int(0)).Key("hotelId").Int(s->Int(1)).Key("userId").Int(s->Int(2));
-    w.Key("roomTypeId").Int(s->Int(3)).Key("roomTypeName").String(s->Text(4)).Key("status").String(s->Text(5));
-    w.Key("checkIn").String(s->Text(6)).Key("checkOut").String(s->Text(7)).Key("nights").Int(b - a);
-    w.Key("rooms").Int(s->Int(8)).Key("guests").Int(s->Int(9)).Key("totalCents").Int(s->Int(10));
-    w.Key("createdAt").Int(s->Int(11)).Key("updatedAt").Int(s->Int(12)).Key("holdExpiresAt");
-    if (s->IsNull(13)) w.Null();
-    else w.Int(s->Int(13));
-    w.Key("idempotencyKey");
-    if (s->IsNull(14)) w.Null();
-    else w.String(s->Text(14));
-    w.Key("origin").String(s->Text(15)).Key("serverId");
-    if (s->IsNull(16)) w.Null();
-    else w.Int(s->Int(16));
+    WriteBookingFields(*s, w);
     if (include_payments) {
       ids.push_back(s->Int(0));
       insert_at.push_back(out->size());
