@@ -22,6 +22,8 @@ const DEFAULTS = {
   initialBackoffMs: 500,
   maxBackoffMs: 30000,
   requestTimeoutMs: 60000,
+  pushBatchSize: 500,    // mutations per push request (the server refuses more than 500: 413)
+  pollIntervalMs: 2000,  // while running, when the server declines to long-poll (X-Edgestay-Wait: 0)
 };
 
 export class SyncClient {
@@ -37,7 +39,8 @@ export class SyncClient {
 
   /**
    * @param engine   an Engine from openEngine()
-   * @param options  { baseUrl, hotelId, token, fetch?, pageSize?, waitSeconds?, initialBackoffMs?, maxBackoffMs? }
+   * @param options  { baseUrl, hotelId, token, fetch?, pageSize?, waitSeconds?, initialBackoffMs?, maxBackoffMs?,
+   *                  requestTimeoutMs?, pushBatchSize?, pollIntervalMs? }
    */
   constructor(engine, options) {
     if (!engine || typeof engine.applyChanges !== 'function') throw new TypeError('SyncClient needs an engine');
@@ -67,7 +70,7 @@ export class SyncClient {
     }
   }
 
-  async #request(method, path, body, { signal, timeoutMs = this.#opts.requestTimeoutMs } = {}) {
+  async #request(method, path, body, { signal, timeoutMs = this.#opts.requestTimeoutMs, meta } = {}) {
     const headers = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -83,6 +86,7 @@ export class SyncClient {
         signal: combined,
       });
       text = await res.text();
+      if (meta) meta.headers = res.headers;
     } catch (e) {
       throw new SyncError('NETWORK', `${method} ${path}: ${e.message}`, { cause: e });
     }
@@ -104,35 +108,55 @@ export class SyncClient {
     return json;
   }
 
-  // Pushes every pending mutation once; the engine settles them from the results.
+  // Pushes every pending mutation once, in requests of at most pushBatchSize; the engine
+  // settles them from the results. Stops when a request settles nothing (e.g. a seq gap).
   async push({ signal } = {}) {
-    const request = this.#engine.pendingMutations();
-    if (request.mutations.length === 0) return { pushed: 0, applied: 0, rejected: 0 };
-    const result = await this.#request('POST', `/v1/hotels/${this.#opts.hotelId}/mutations`, request, { signal });
-    const settled = this.#engine.applyPushResults(result);
-    const summary = { pushed: request.mutations.length, applied: settled.applied, rejected: settled.rejected };
-    this.#emit('progress', { phase: 'push', ...summary });
+    const summary = { pushed: 0, applied: 0, rejected: 0 };
+    for (;;) {
+      const request = this.#engine.pendingMutations();
+      if (request.mutations.length === 0) break;
+      const more = request.mutations.length > this.#opts.pushBatchSize;
+      if (more) request.mutations = request.mutations.slice(0, this.#opts.pushBatchSize);
+      const result = await this.#request('POST', `/v1/hotels/${this.#opts.hotelId}/mutations`, request, { signal });
+      const settled = this.#engine.applyPushResults(result);
+      summary.pushed += request.mutations.length;
+      summary.applied += settled.applied;
+      summary.rejected += settled.rejected;
+      this.#emit('progress', { phase: 'push', pushed: request.mutations.length, applied: settled.applied, rejected: settled.rejected });
+      if (!more || settled.applied + settled.rejected === 0) break;
+    }
     return summary;
   }
 
   // Pulls until the engine is at the centre's newest cursor. With `waitSeconds`, the
   // first request long-polls: it returns when something changes (or the wait ends).
-  async pull({ signal, waitSeconds = 0 } = {}) {
+  async pull(options = {}) {
+    return this.#pull(options, false);
+  }
+
+  async #pull({ signal, waitSeconds = 0 } = {}, inSync) {
     let batches = 0;
     let changes = 0;
     let wait = waitSeconds;
+    let waited = waitSeconds > 0;
     for (;;) {
       const { cursor } = this.#engine.asOf();
       const params = new URLSearchParams({ limit: String(this.#opts.pageSize) });
       if (cursor !== null) params.set('since', cursor);
       if (wait > 0) params.set('wait', String(wait));
+      const meta = {};
       const batch = await this.#request('GET', `/v1/hotels/${this.#opts.hotelId}/changes?${params}`, undefined, {
         signal,
         timeoutMs: this.#opts.requestTimeoutMs + wait * 1000,
+        meta,
       });
+      if (wait > 0 && meta.headers?.get('x-edgestay-wait') === '0') waited = false;  // over the server's long-poll cap
       wait = 0;
       const { hasMore, ...changeBatch } = batch;
       if (!Array.isArray(changeBatch.changes)) throw new SyncError('BAD_RESPONSE', 'a pull returned no changes array');
+      // A push in flight (syncOnce) settles first: this batch may carry the centre's rows
+      // of the bookings it pushed, which the engine maps onto its own by their serverId.
+      while (!inSync && this.#busy) await this.#busy.catch(() => {});
       if (changeBatch.changes.length > 0 || changeBatch.cursor !== cursor) {
         try {
           const r = this.#engine.applyChanges(changeBatch);
@@ -146,16 +170,25 @@ export class SyncClient {
       }
       if (!hasMore) break;
     }
-    return { batches, changes, cursor: this.#engine.asOf().cursor };
+    return { batches, changes, cursor: this.#engine.asOf().cursor, waited };
   }
 
-  // Push, then pull until up to date. Concurrent calls share one run.
+  // Push, then pull until up to date. Concurrent calls share one run. A push the server
+  // refuses (4xx, e.g. a read-only token) still lets the pull run, then throws.
   syncOnce({ signal } = {}) {
     if (this.#busy) return this.#busy;
     this.#busy = (async () => {
       try {
-        const pushed = await this.push({ signal });
-        const pulled = await this.pull({ signal });
+        let pushed;
+        let pushError = null;
+        try {
+          pushed = await this.push({ signal });
+        } catch (e) {
+          if (!(e instanceof SyncError && e.status >= 400 && e.status < 500)) throw e;
+          pushError = e;
+        }
+        const { waited, ...pulled } = await this.#pull({ signal }, true);
+        if (pushError) throw pushError;
         const summary = { ...pushed, ...pulled };
         this.#emit('sync', summary);
         return summary;
@@ -179,8 +212,13 @@ export class SyncClient {
     this.#abort = new AbortController();
     const signal = this.#abort.signal;
     const sleep = (ms) => new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+      const done = () => {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);  // one listener per sleep would pile up
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
     });
     this.#loop = (async () => {
       while (this.#running) {
@@ -189,7 +227,13 @@ export class SyncClient {
           this.#backoffMs = this.#opts.initialBackoffMs;
           if (!this.#running) break;
           if (intervalMs > 0) await sleep(intervalMs);
-          else await this.pull({ signal, waitSeconds: this.#opts.waitSeconds });
+          else {
+            const pulled = await this.pull({ signal, waitSeconds: this.#opts.waitSeconds });
+            // The server answered at once instead of waiting: poll, don't spin.
+            if (!pulled.waited && pulled.batches === 0 && this.#running) {
+              await sleep(this.#opts.pollIntervalMs * (0.5 + Math.random() / 2));
+            }
+          }
         } catch (e) {
           if (!this.#running) break;
           const delay = Math.min(this.#backoffMs, this.#opts.maxBackoffMs);
