@@ -874,7 +874,6 @@ for (const kind of STORES) {
 
     it('a central booking row that arrives before the engine saw its push result maps onto the local booking (same idempotencyKey)', {
       ...LIMIT,
-      todo: 'core engine: applyChanges maps central bookings onto local ones only by server_id; before applyPushResults the batch fails UNIQUE(hotel_id, idempotency_key) as INVALID_ROW',
     }, async () => {
       const h = await env.hotel({ rooms: 2, nights: 3 });
       const book = await env.token(h.hotelId, 'book');

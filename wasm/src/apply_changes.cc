@@ -110,10 +110,18 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
       const int origin = table.ColumnIndex("origin");
       const bool local = values[origin].kind == Value::kText && values[origin].s == "local";
       if (!local) {
+        // Matched by the central id it was given, or, when the centre's row arrives before
+        // the push result (a lost response), by the business key the booking was made with.
+        const int key = table.ColumnIndex("idempotency_key"), hotel = table.ColumnIndex("hotel_id");
         Stmt* st;
-        ES_RETURN_IF_ERROR(Prepared("SELECT id FROM bookings WHERE server_id = ?1 AND id <> ?1", &st));
+        ES_RETURN_IF_ERROR(Prepared(
+            "SELECT id FROM bookings WHERE (server_id = ?1 AND id <> ?1)"
+            " OR (?3 IS NOT NULL AND hotel_id = ?2 AND idempotency_key = ?3 AND server_id IS NULL AND id <> ?1"
+            "     AND origin = 'local')", &st));
         StmtScope s(*st);
         s->BindInt(1, values[0].i);
+        Bind(*s, 2, values[hotel]);
+        Bind(*s, 3, values[key]);
         if (s->Step() == SQLITE_ROW) {
           values[table.ColumnIndex("server_id")] = Value{Value::kInt, values[0].i, {}};
           values[0].i = s->Int(0);
