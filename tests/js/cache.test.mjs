@@ -827,19 +827,23 @@ test('month isolation: a March inventory change keeps April answers cached', asy
   for (const [k, f] of Object.entries(april)) first[k] = f();
   for (const f of Object.values(march)) f();
   march11();
+  // getAllRoomAvailability and getCalendar are composed of per-room-type entries (H has
+  // room types 10 and 11): 9 April entries + 7 March ones; the composed answers found 3
+  // of their parts already cached (April and March stay10, March stay11).
   const s0 = engine.cacheStats();
-  assert.equal(s0.entries, 11);
-  assert.equal(s0.hits, 0);
+  assert.equal(s0.entries, 16);
+  assert.equal(s0.hits, 3);
 
   const res = engine.applyChanges(batch([
     { op: 'upsert', table: 'room_inventory', columns: ['room_type_id', 'date', 'available', 'price_cents'], rows: Array.from({ length: 16 }, (_, i) => [10, formatDate(parseDate('2027-03-05') + i), 2, 12000]) },
   ], { since: 'base', cursor: 'march-1', syncedAt: at('2027-02-01', '11:00') }));
   assert.equal(res.cursor, 'march-1');
   const s1 = engine.cacheStats();
-  assert.equal(s1.invalidations - s0.invalidations, 4, 'exactly the four March answers about room type 10 go');
-  assert.equal(s1.namespaces.availability.invalidations - s0.namespaces.availability.invalidations, 3);
+  assert.equal(s1.invalidations - s0.invalidations, 5, 'exactly the five March entries about room type 10 go');
+  assert.equal(s1.namespaces.availability.invalidations - s0.namespaces.availability.invalidations, 4,
+    'stay10, the whole getAll and calendar answers, and room type 10\'s calendar block');
   assert.equal(s1.namespaces.reports.invalidations - s0.namespaces.reports.invalidations, 1);
-  assert.equal(s1.entries, 7);
+  assert.equal(s1.entries, 11);
 
   // April: all hits, the same answers, with the new asOf.
   for (const [k, f] of Object.entries(april)) {
@@ -866,8 +870,8 @@ test('month isolation: a March inventory change keeps April answers cached', asy
   assert.deepEqual(rt10.available.slice(4, 20), Array(16).fill(2));
   assert.deepEqual(rt10.available.slice(20), Array(11).fill(5));
   const s3 = engine.cacheStats();
-  assert.equal(s3.misses - s2.misses, 2);
-  assert.equal(s3.hits, s2.hits);
+  assert.equal(s3.misses - s2.misses, 3, 'stay10, the calendar, and its room type 10 block');
+  assert.equal(s3.hits - s2.hits, 1, "the calendar's room type 11 block is still a hit");
 
   // Every answer equals the uncached engine's after the same batch.
   plain.applyChanges(batch([
@@ -884,8 +888,12 @@ test('TTL boundary: valid at t + ttl - 1, expired at t + ttl', async (t) => {
   const t0 = at('2027-02-01', '10:00');
   const stay = { roomTypeId: 10, checkIn: '2027-03-10', checkOut: '2027-03-12' };
 
-  /** Cache at t0, then a hit at t0 + ttl - 1 and a miss (one expiration) at t0 + ttl. */
-  function boundary(engine, clock, nsName, ttl, query) {
+  /**
+   * Cache at t0, then a hit at t0 + ttl - 1 and a miss (one expiration) at t0 + ttl.
+   * `parts`: entries behind one answer (a composed getAllRoomAvailability / getCalendar is
+   * the whole answer plus one entry per room type, all expiring together).
+   */
+  function boundary(engine, clock, nsName, ttl, query, parts = 1) {
     clock.now = t0;
     const first = query();
     const s0 = ns(engine, nsName);
@@ -899,8 +907,8 @@ test('TTL boundary: valid at t + ttl - 1, expired at t + ttl', async (t) => {
     query();
     const s2 = ns(engine, nsName);
     assert.equal(s2.hits, s1.hits, `${nsName}: no hit at t + ttl`);
-    assert.equal(s2.misses - s1.misses, 1, `${nsName}: a miss at t + ttl`);
-    assert.equal(s2.expirations - s1.expirations, 1, `${nsName}: one expiration at t + ttl`);
+    assert.equal(s2.misses - s1.misses, parts, `${nsName}: a miss at t + ttl`);
+    assert.equal(s2.expirations - s1.expirations, parts, `${nsName}: expirations at t + ttl`);
     // Stored again at t + ttl: a hit right after.
     query();
     assert.equal(ns(engine, nsName).hits - s2.hits, 1);
@@ -911,7 +919,7 @@ test('TTL boundary: valid at t + ttl - 1, expired at t + ttl', async (t) => {
     const stats = engine.cacheStats();
     for (const name of NAMESPACES) assert.equal(stats.namespaces[name].ttlMs, TTL[name], `default TTL of ${name}`);
     boundary(engine, clock, 'availability', 2 * MIN, () => engine.checkRoomAvailability(stay));
-    boundary(engine, clock, 'availability', 2 * MIN, () => engine.getCalendar({ hotelId: H, from: '2027-03-01', days: 31 }));
+    boundary(engine, clock, 'availability', 2 * MIN, () => engine.getCalendar({ hotelId: H, from: '2027-03-01', days: 31 }), 3);
     engine.close();
   });
 
@@ -922,7 +930,7 @@ test('TTL boundary: valid at t + ttl - 1, expired at t + ttl', async (t) => {
     assert.equal(after.namespaces.availability.ttlMs, 30000);
     assert.equal(after.namespaces.reports.ttlMs, 1000);
     assert.equal(after.namespaces.userBookings.ttlMs, 5 * MIN, 'namespaces not named keep their TTL');
-    boundary(engine, clock, 'availability', 30000, () => engine.getAllRoomAvailability({ hotelId: H, checkIn: '2027-03-10', checkOut: '2027-03-12' }));
+    boundary(engine, clock, 'availability', 30000, () => engine.getAllRoomAvailability({ hotelId: H, checkIn: '2027-03-10', checkOut: '2027-03-12' }), 3);
     boundary(engine, clock, 'reports', 1000, () => engine.getOccupancyRate({ hotelId: H, from: '2027-03-01', to: '2027-04-01' }));
     engine.close();
   });
@@ -970,7 +978,7 @@ test('local midnight: availability expires at 00:00 hotel time, the calendar sta
   engine.checkRoomAvailability(stayQ);
   engine.getAllRoomAvailability(allQ);
   const s0 = ns(engine, 'availability');
-  assert.equal(s0.hits, 2);
+  assert.equal(s0.hits, 3, 'the stay, the whole getAll answer, and the stay as a part of the first getAll');
 
   clock.now = at('2027-03-10', '00:00', offset); // 00:00:00.000 local, one minute after caching
   const after = engine.checkRoomAvailability(stayQ);
@@ -978,8 +986,10 @@ test('local midnight: availability expires at 00:00 hotel time, the calendar sta
   assert.equal(after.reason, 'lead_time');
   assert.equal(engine.getAllRoomAvailability(allQ).results[0].reason, 'lead_time');
   const s1 = ns(engine, 'availability');
-  assert.equal(s1.expirations - s0.expirations, 2, 'both today-dependent answers expired at midnight');
-  assert.equal(s1.misses - s0.misses, 2);
+  // The stay, the whole getAll answer and its room type 11 part expired; its room type 10
+  // part is the stay just recomputed.
+  assert.equal(s1.expirations - s0.expirations, 3, 'the today-dependent answers expired at midnight');
+  assert.equal(s1.misses - s0.misses, 3);
   assert.deepStrictEqual(engine.getCalendar(calQ), cal, 'the calendar has no today-dependent field');
   const s2 = ns(engine, 'availability');
   assert.equal(s2.hits - s1.hits, 1, 'the calendar is a hit after midnight');
@@ -1042,7 +1052,7 @@ test('bounds: maxEntries, maxBytes, answers larger than maxBytes', async (t) => 
     assert.equal(s1.evictions, s0.evictions, 'nothing was evicted to make room for it');
     engine.getCalendar(big);
     const s2 = engine.cacheStats();
-    assert.equal(s2.misses - s1.misses, 1, 'asked again: a miss');
+    assert.equal(s2.misses - s1.misses, 3, 'asked again: a miss (the whole answer and its two room type blocks)');
     assert.equal(s2.hits, s1.hits);
     engine.close();
     plain.close();

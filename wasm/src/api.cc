@@ -54,7 +54,7 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
   const uint32_t kAvailabilityDeps = T::kInventory | T::kPendingBookings | T::kSpecialDays | T::kRoomTypes | T::kHotel;
 
   // One stay: cached per (room type, dates, rooms); shared by batchCheckAvailability.
-  auto stay_answer = [&](const StayQuery& q, std::string* answer) -> Status {
+  auto stay_answer = [&](const StayQuery& q, std::string* answer, bool with_as_of = true) -> Status {
     const RoomTypeInfo* rt;
     const HotelInfo* hotel;
     ES_RETURN_IF_ERROR(im.ValidateStay(q, &rt, &hotel));
@@ -64,7 +64,7 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
                       std::to_string(q.check_out) + "|" + std::to_string(q.rooms);
     ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, answer,
                                  [&](std::string* o) { return im.CheckAvailability(q, o); }));
-    im.AppendAsOf(answer);
+    if (with_as_of) im.AppendAsOf(answer);
     return Status::Ok();
   };
   auto hotel_of = [&](int64_t hotel_id, const HotelInfo** hotel) -> Status {
@@ -95,8 +95,26 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
     im.TodayBound(*hotel, &tags);
     std::string key = "all|" + std::to_string(hotel_id) + "|" + std::to_string(ci) + "|" + std::to_string(co) + "|" +
                       std::to_string(rooms);
+    if (co - ci > hotel->max_nights) {
+      return Status::Error("STAY_TOO_LONG", "a stay of " + std::to_string(co - ci) +
+                                                " nights is over the hotel's maximum of " +
+                                                std::to_string(hotel->max_nights));
+    }
+    // The whole answer is one entry (a repeat is one lookup); on a miss it is composed of
+    // the per-room-type stay entries, so a change to one room type recomputes only that one.
     ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, out, [&](std::string* o) {
-      return im.AllRoomAvailability(hotel_id, ci, co, rooms, o);
+      JsonWriter w(o);
+      w.BeginObject().Key("hotelId").Int(hotel_id);
+      w.Key("checkIn").String(FormatDate(ci)).Key("checkOut").String(FormatDate(co));
+      w.Key("nights").Int(co - ci).Key("rooms").Int(rooms).Key("results").BeginArray();
+      std::string answer;
+      for (int64_t id : hotel->room_type_ids) {
+        answer.clear();
+        ES_RETURN_IF_ERROR(stay_answer(StayQuery{id, ci, co, rooms}, &answer, false));
+        w.Raw(answer);
+      }
+      w.EndArray().EndObject();
+      return Status::Ok();
     }));
     im.AppendAsOf(out);
     return Status::Ok();
@@ -143,8 +161,25 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
     // The grid has no "today"-dependent field, so it lives until a change or its TTL.
     T tags{kAvailabilityDeps, hotel_id, 0, from, from + static_cast<Day>(days) - 1, 0};
     std::string key = "cal|" + std::to_string(hotel_id) + "|" + std::to_string(from) + "|" + std::to_string(days);
-    ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, out,
-                                 [&](std::string* o) { return im.Calendar(hotel_id, from, days, o); }));
+    ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, out, [&](std::string* o) {
+      // Composed of per-room-type blocks, each its own entry (as getAllRoomAvailability).
+      JsonWriter w(o);
+      w.BeginObject().Key("hotelId").Int(hotel_id).Key("from").String(FormatDate(from)).Key("days").Int(days);
+      w.Key("dates").BeginArray();
+      for (Day d = from; d < from + static_cast<Day>(days); ++d) w.String(FormatDate(d));
+      w.EndArray().Key("roomTypes").BeginArray();
+      std::string block;
+      for (int64_t id : hotel->room_type_ids) {
+        block.clear();
+        T block_tags{kAvailabilityDeps, hotel_id, id, from, from + static_cast<Day>(days) - 1, 0};
+        std::string block_key = "calrt|" + std::to_string(id) + "|" + std::to_string(from) + "|" + std::to_string(days);
+        ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(block_key), block_tags, &block,
+                                     [&](std::string* b) { return im.CalendarBlock(id, from, days, b); }));
+        w.Raw(block);
+      }
+      w.EndArray().EndObject();
+      return Status::Ok();
+    }));
     im.AppendAsOf(out);
     return Status::Ok();
   }

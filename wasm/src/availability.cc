@@ -260,94 +260,31 @@ Status Engine::Impl::CheckAvailability(const StayQuery& q, std::string* out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::AllRoomAvailability(int64_t hotel_id, Day ci, Day co, int64_t rooms, std::string* out) {
+Status Engine::Impl::CalendarBlock(int64_t room_type_id, Day from, int64_t days, std::string* out) {
   ES_RETURN_IF_ERROR(EnsureFacts());
-  auto h_it = hotels.find(hotel_id);
-  if (h_it == hotels.end()) {
-    return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(hotel_id),
-                         "{\"hotelId\":" + std::to_string(hotel_id) + "}");
-  }
-  const HotelInfo& hotel = h_it->second;
-  if (co - ci > hotel.max_nights) {
-    return Status::Error("STAY_TOO_LONG", "a stay of " + std::to_string(co - ci) +
-                                              " nights is over the hotel's maximum of " + std::to_string(hotel.max_nights));
-  }
+  auto rt = room_types.find(room_type_id);
+  if (rt == room_types.end()) return Status::Error("UNKNOWN_ROOM_TYPE", "no room type " + std::to_string(room_type_id));
   std::map<int64_t, std::vector<Night>> nights;
-  if (!hotel.room_type_ids.empty()) ES_RETURN_IF_ERROR(LoadNights(hotel_id, hotel.room_type_ids, ci, co, &nights));
+  ES_RETURN_IF_ERROR(LoadNights(rt->second.hotel_id, {room_type_id}, from, from + static_cast<Day>(days) - 1, &nights));
+  const std::vector<Night>& ns = nights[room_type_id];
   JsonWriter w(out);
-  w.BeginObject().Key("hotelId").Int(hotel_id);
-  w.Key("checkIn").String(FormatDate(ci)).Key("checkOut").String(FormatDate(co));
-  w.Key("nights").Int(co - ci).Key("rooms").Int(rooms).Key("results").BeginArray();
-  std::string answer;
-  for (int64_t id : hotel.room_type_ids) {
-    answer.clear();
-    WriteAnswer(StayQuery{id, ci, co, rooms}, room_types[id], hotel, nights[id], false, &answer);
-    w.Raw(answer);
-  }
-  w.EndArray().EndObject();
-  return Status::Ok();
-}
-
-Status Engine::Impl::BatchCheck(const std::vector<StayQuery>& qs, std::string* out) {
-  // Validate everything first: one bad query rejects the call, naming its index.
-  std::vector<std::pair<const RoomTypeInfo*, const HotelInfo*>> facts(qs.size());
-  for (size_t i = 0; i < qs.size(); ++i) {
-    Status s = ValidateStay(qs[i], &facts[i].first, &facts[i].second);
-    if (!s.ok()) {
-      return Status::Error(s.code(), "queries[" + std::to_string(i) + "]: " + s.message(),
-                           "{\"index\":" + std::to_string(i) + "}");
+  w.BeginObject().Key("id").Int(room_type_id).Key("name").String(rt->second.name);
+  auto column = [&](const char* key, auto get) {
+    w.Key(key).BeginArray();
+    for (const Night& n : ns) {
+      if (n.has_row) w.Int(get(n));
+      else w.Null();
     }
-  }
-  out->push_back('[');
-  std::map<int64_t, std::vector<Night>> nights;
-  for (size_t i = 0; i < qs.size(); ++i) {
-    nights.clear();
-    ES_RETURN_IF_ERROR(
-        LoadNights(facts[i].first->hotel_id, {qs[i].room_type_id}, qs[i].check_in, qs[i].check_out, &nights));
-    if (i) out->push_back(',');
-    WriteAnswer(qs[i], *facts[i].first, *facts[i].second, nights[qs[i].room_type_id], true, out);
-  }
-  out->push_back(']');
-  return Status::Ok();
-}
-
-Status Engine::Impl::Calendar(int64_t hotel_id, Day from, int64_t days, std::string* out) {
-  ES_RETURN_IF_ERROR(EnsureFacts());
-  auto h_it = hotels.find(hotel_id);
-  if (h_it == hotels.end()) {
-    return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(hotel_id),
-                         "{\"hotelId\":" + std::to_string(hotel_id) + "}");
-  }
-  const HotelInfo& hotel = h_it->second;
-  const Day to = from + static_cast<Day>(days) - 1;
-  std::map<int64_t, std::vector<Night>> nights;
-  if (!hotel.room_type_ids.empty()) ES_RETURN_IF_ERROR(LoadNights(hotel_id, hotel.room_type_ids, from, to, &nights));
-  JsonWriter w(out);
-  w.BeginObject().Key("hotelId").Int(hotel_id).Key("from").String(FormatDate(from)).Key("days").Int(days);
-  w.Key("dates").BeginArray();
-  for (Day d = from; d <= to; ++d) w.String(FormatDate(d));
-  w.EndArray().Key("roomTypes").BeginArray();
-  for (int64_t id : hotel.room_type_ids) {
-    const std::vector<Night>& ns = nights[id];
-    w.BeginObject().Key("id").Int(id).Key("name").String(room_types[id].name);
-    auto column = [&](const char* key, auto get) {
-      w.Key(key).BeginArray();
-      for (const Night& n : ns) {
-        if (n.has_row) w.Int(get(n));
-        else w.Null();
-      }
-      w.EndArray();
-    };
-    column("available", [](const Night& n) { return n.available; });
-    column("priceCents", [](const Night& n) { return n.price_cents; });
-    column("minStay", [](const Night& n) { return n.min_stay; });
-    column("maxStay", [](const Night& n) { return n.max_stay; });
-    column("closedToArrival", [](const Night& n) { return int64_t{n.closed_to_arrival}; });
-    column("closedToDeparture", [](const Night& n) { return int64_t{n.closed_to_departure}; });
-    column("stopSell", [](const Night& n) { return int64_t{n.stop_sell}; });
-    w.EndObject();
-  }
-  w.EndArray().EndObject();
+    w.EndArray();
+  };
+  column("available", [](const Night& n) { return n.available; });
+  column("priceCents", [](const Night& n) { return n.price_cents; });
+  column("minStay", [](const Night& n) { return n.min_stay; });
+  column("maxStay", [](const Night& n) { return n.max_stay; });
+  column("closedToArrival", [](const Night& n) { return int64_t{n.closed_to_arrival}; });
+  column("closedToDeparture", [](const Night& n) { return int64_t{n.closed_to_departure}; });
+  column("stopSell", [](const Night& n) { return int64_t{n.stop_sell}; });
+  w.EndObject();
   return Status::Ok();
 }
 

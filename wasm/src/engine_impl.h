@@ -164,9 +164,8 @@ struct Engine::Impl {
   Status GetSpecialDays(int64_t hotel_id, Day from, Day to, std::string* out);
 
   Status CheckAvailability(const StayQuery& q, std::string* out);
-  Status AllRoomAvailability(int64_t hotel_id, Day ci, Day co, int64_t rooms, std::string* out);
-  Status BatchCheck(const std::vector<StayQuery>& qs, std::string* out);
-  Status Calendar(int64_t hotel_id, Day from, int64_t days, std::string* out);
+  // One room type's columns of the calendar grid ({"id","name","available":[…],…}).
+  Status CalendarBlock(int64_t room_type_id, Day from, int64_t days, std::string* out);
   Status RoomTypes(int64_t hotel_id, std::string* out);
   Status UserBookings(int64_t user_id, const std::vector<std::string>& statuses, bool include_payments,
                       std::string* out);
