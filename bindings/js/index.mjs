@@ -41,8 +41,9 @@ function randomHex(bytes) {
 const MEMO_METHODS = new Set([
   'checkRoomAvailability', 'getAllRoomAvailability', 'getCalendar', 'getRoomTypes', 'getBookingRules',
   'getSpecialDays', 'getUserBookingsWithRoomType', 'getBookingStatistics', 'getOccupancyRate',
+  'batchCheckAvailability',
 ]);
-const AS_OF_METHODS = new Set(['checkRoomAvailability', 'getAllRoomAvailability', 'getCalendar']);
+const AS_OF_METHODS = new Set(['checkRoomAvailability', 'getAllRoomAvailability', 'getCalendar', 'batchCheckAvailability']);
 const MEMO_LIMIT = 4096;
 const utf8 = new TextDecoder();
 
@@ -127,9 +128,13 @@ export class Engine {
         const valid = core.probe(hit.id);
         if (core.eventCount() > 0) this.#afterWrite();  // the probe may have expired holds
         if (valid) {
-          if (!hit.asOf || hit.value.asOf === this.#asOf) return hit.value;
+          if (!hit.asOf || hit.asOfRef === this.#asOf) return hit.value;
           // Still valid after a batch that did not touch it: as fresh as the newest cursor.
-          hit.value = Object.freeze({ ...hit.value, asOf: this.#asOf });
+          const asOf = this.#asOf;
+          hit.value = Array.isArray(hit.value)
+            ? Object.freeze(hit.value.map((a) => Object.freeze({ ...a, asOf })))
+            : Object.freeze({ ...hit.value, asOf });
+          hit.asOfRef = asOf;
           return hit.value;
         }
         this.#memo.delete(memoKey);
@@ -146,8 +151,10 @@ export class Engine {
       if (id > 0) {
         if (this.#memo.size >= MEMO_LIMIT) this.#memo.delete(this.#memo.keys().next().value);
         const asOf = AS_OF_METHODS.has(method);
-        if (asOf) value.asOf = this.#asOf;  // equal content; shared so a hit can compare by identity
-        this.#memo.set(memoKey, { id, value: deepFreeze(value), asOf });
+        // Equal content; the wrapper's own object, so a hit can compare by identity.
+        if (asOf && Array.isArray(value)) for (const a of value) a.asOf = this.#asOf;
+        else if (asOf) value.asOf = this.#asOf;
+        this.#memo.set(memoKey, { id, value: deepFreeze(value), asOf, asOfRef: this.#asOf });
       }
     }
     return value;

@@ -134,16 +134,57 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
                              "{\"index\":" + std::to_string(i) + "}");
       }
     }
-    out->push_back('[');
-    std::string answer;
+    // The whole batch is one entry too (a repeat is one lookup), composed of the per-stay
+    // entries; it may span hotels, so any change meeting its dates evicts it.
+    T tags{kAvailabilityDeps, CacheTags::kAnyHotel, 0, 0, -1, 0};
+    std::string key = "batch";
     for (size_t i = 0; i < qs.size(); ++i) {
-      answer.clear();
-      ES_RETURN_IF_ERROR(stay_answer(qs[i], &answer));
-      if (i) out->push_back(',');
-      out->append(answer);
+      tags.from = i ? std::min(tags.from, qs[i].check_in) : qs[i].check_in;
+      tags.to = i ? std::max(tags.to, qs[i].check_out) : qs[i].check_out;
+      im.TodayBound(im.hotels[im.room_types[qs[i].room_type_id].hotel_id], &tags);
+      key += "|" + std::to_string(qs[i].room_type_id) + "," + std::to_string(qs[i].check_in) + "," +
+             std::to_string(qs[i].check_out) + "," + std::to_string(qs[i].rooms);
     }
-    out->push_back(']');
-    im.last_entry_id = 0;  // the batch as a whole is not one entry
+    if (qs.empty()) {
+      *out = "[]";
+      return Status::Ok();
+    }
+    // Stored without asOf (added per answer below), like every availability entry.
+    ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, out, [&](std::string* o) {
+      o->push_back('[');
+      std::string answer;
+      for (size_t i = 0; i < qs.size(); ++i) {
+        answer.clear();
+        ES_RETURN_IF_ERROR(stay_answer(qs[i], &answer, false));
+        if (i) o->push_back(',');
+        o->append(answer);
+      }
+      o->push_back(']');
+      return Status::Ok();
+    }));
+    const uint64_t entry = im.last_entry_id;
+    // Add asOf to every answer of the list.
+    std::string as_of = ",\"asOf\":";
+    im.WriteAsOf(&as_of);
+    std::string with;
+    with.reserve(out->size() + qs.size() * as_of.size());
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (char c : *out) {
+      if (in_string) {
+        with.push_back(c);
+        if (escaped) escaped = false;
+        else if (c == '\\') escaped = true;
+        else if (c == '"') in_string = false;
+        continue;
+      }
+      if (c == '"') in_string = true;
+      if (c == '{') ++depth;
+      if (c == '}' && --depth == 0) with.append(as_of);
+      with.push_back(c);
+    }
+    *out = std::move(with);
+    im.last_entry_id = entry;
     return Status::Ok();
   }
   if (method == "getCalendar") {

@@ -255,6 +255,7 @@ class EventInvalidation : public CacheInvalidation {
 
   bool Affects(const CacheTags& t) const override {
     using T = CacheTags;
+    if (t.hotel_id == CacheTags::kAnyHotel) return AffectsAnyHotel(t);
     if ((t.deps & T::kHotel) && ev_.hotels.count(t.hotel_id)) return true;
     if ((t.deps & T::kUserBookings) && ev_.booking_users.count(t.user_id)) return true;
     if (t.deps & T::kRoomTypes) {
@@ -293,6 +294,23 @@ class EventInvalidation : public CacheInvalidation {
     if (t.room_type_id != 0) return t.room_type_id == rt;
     const int64_t hotel = HotelOf(rt);
     return hotel == 0 || hotel == t.hotel_id;
+  }
+  // An entry about several hotels (a batch of stays): any change of its kinds whose dates
+  // meet its range, in any hotel, evicts it. Its per-stay parts stay exact.
+  bool AffectsAnyHotel(const CacheTags& t) const {
+    using T = CacheTags;
+    if ((t.deps & T::kHotel) && !ev_.hotels.empty()) return true;
+    if ((t.deps & T::kRoomTypes) && !ev_.room_types.empty()) return true;
+    if (t.deps & T::kInventory) {
+      for (const auto& [rt, r] : ev_.inventory) if (Intersects(t, r)) return true;
+    }
+    if (t.deps & T::kPendingBookings) {
+      for (const auto& [rt, r] : ev_.booking_ranges) if (Intersects(t, r)) return true;
+    }
+    if (t.deps & T::kSpecialDays) {
+      for (const auto& [hotel, r] : ev_.special_days) if (Intersects(t, r)) return true;
+    }
+    return false;
   }
   static bool Intersects(const CacheTags& t, const std::pair<Day, Day>& r) {
     return t.from <= t.to && r.first <= t.to && r.second >= t.from;

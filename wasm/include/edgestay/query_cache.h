@@ -31,6 +31,7 @@ struct CacheTags {
     kHotel = 32,          // the hotel row and its booking rules
     kUserBookings = 64,   // bookings of `user_id`
   };
+  static constexpr int64_t kAnyHotel = -1;  // an answer about several hotels
   uint32_t deps = 0;
   int64_t hotel_id = 0;
   int64_t room_type_id = 0;  // 0: all room types of the hotel
