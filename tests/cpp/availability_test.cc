@@ -31,12 +31,6 @@ class AvailabilityTest : public EngineTest {
   json Calendar(std::string_view from, int days, int64_t hotel_id = 1) {
     return MustCall(engine(), "getCalendar", {{"hotelId", hotel_id}, {"from", from}, {"days", days}});
   }
-  json NightlyAvailable(int64_t rt, std::string_view check_in, std::string_view check_out) {
-    const json answer = Answer(rt, check_in, check_out);
-    json out = json::array();
-    for (const json& n : answer["nightly"]) out.push_back(n["available"]);
-    return out;
-  }
 };
 
 TEST_F(AvailabilityTest, AFreeStayIsAvailableWithNightlyBreakdownAndTotal) {

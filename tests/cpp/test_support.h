@@ -186,6 +186,13 @@ class EngineTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status.ToJson();
     return r.body;
   }
+  // The nightly `available` column of a valid availability answer.
+  json NightlyAvailable(int64_t rt, std::string_view check_in, std::string_view check_out) {
+    const json answer = Answer(rt, check_in, check_out);
+    json out = json::array();
+    for (const json& n : answer["nightly"]) out.push_back(n["available"]);
+    return out;
+  }
   // The reason of a valid availability query ("" when available).
   std::string Reason(int64_t rt, std::string_view check_in, std::string_view check_out, int64_t rooms = 1) {
     json a = Answer(rt, check_in, check_out, rooms);

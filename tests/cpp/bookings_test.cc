@@ -1,0 +1,85 @@
+// Booking lifecycle rules of the core (wasm/src/bookings.cc): the checks createBooking
+// makes before writing, its price, holds, and that a rejected call writes nothing.
+#include "test_support.h"
+
+namespace edgestay::test {
+namespace {
+
+class BookingsTest : public EngineTest {
+ protected:
+  void SetUp() override {
+    EngineTest::SetUp();
+    if (HasFatalFailure()) return;
+    // Double (capacity 2 + 0) at 100.00, Suite (capacity set below) at 300.00, June 2026.
+    Load({Inventory(10, "2026-06-01", 30, 8, 3, 10000), Inventory(11, "2026-06-01", 30, 2, 2, 30000),
+          Upsert("room_types", json{{"id", 11}, {"capacity_adults", 2}, {"capacity_children", 2}}),
+          Rule(1, "max_rooms_per_booking", 3), Rule(1, "hold_ttl_seconds", 600)});
+  }
+  Result Book(json extra) {
+    json args{{"hotelId", 1}, {"roomTypeId", 10}, {"userId", 7}, {"checkIn", "2026-06-10"}, {"checkOut", "2026-06-12"}};
+    for (auto it = extra.begin(); it != extra.end(); ++it) args[it.key()] = it.value();
+    return Call(engine(), "createBooking", args);
+  }
+  // Every rejected call leaves the database byte for byte as it was.
+  void ExpectRejectedWithNothingWritten(json extra, std::string_view code, std::string_view reason = "") {
+    const std::string before = Export(engine());
+    Result r = Book(extra);
+    EXPECT_EQ(r.code(), code) << extra.dump() << " -> " << r.status.ToJson();
+    if (!reason.empty()) EXPECT_EQ(r.details()["reason"], reason) << r.status.ToJson();
+    EXPECT_EQ(Export(engine()), before) << "a rejected createBooking wrote something: " << extra.dump();
+  }
+};
+
+TEST_F(BookingsTest, PriceIsNightlyPricesWithSpecialDayMultipliersTimesRooms) {
+  Load({Upsert("special_days", json{{"hotel_id", 1}, {"date", "2026-06-11"}, {"kind", "event"},
+                                    {"price_multiplier_pct", 125}})});
+  json b = Book({{"rooms", 2}, {"guests", 3}}).body;
+  EXPECT_EQ(b["totalCents"], (10000 + 12500) * 2);
+  EXPECT_EQ(b["status"], "PENDING_SYNC");
+  EXPECT_EQ(b["id"], -1);
+  // Its rooms are held locally: 3 available - 2.
+  EXPECT_EQ(NightlyAvailable(10, "2026-06-10", "2026-06-12"), json::array({1, 1}));
+}
+
+TEST_F(BookingsTest, AHoldExpiresAfterTheHotelsTtlAndFreesItsRooms) {
+  json h = Book({{"hold", true}, {"rooms", 3}, {"guests", 2}}).body;
+  EXPECT_EQ(h["status"], "HELD");
+  EXPECT_EQ(h["holdExpiresAt"], kNow + 600000);
+  EXPECT_EQ(NightlyAvailable(10, "2026-06-10", "2026-06-12"), json::array({0, 0}));
+  engine().SetNow(kNow + 600000);
+  EXPECT_EQ(NightlyAvailable(10, "2026-06-10", "2026-06-12"), json::array({3, 3}));
+  EXPECT_EQ(MustCall(engine(), "getUserBookingsWithRoomType", json{{"userId", 7}})[0]["status"], "EXPIRED");
+  EXPECT_EQ(Call(engine(), "confirmHold", json{{"bookingId", -1}}).code(), "HOLD_EXPIRED");
+}
+
+TEST_F(BookingsTest, RuleChecksRejectWithTheirCodeAndWriteNothing) {
+  ExpectRejectedWithNothingWritten({{"guests", 3}}, "GUESTS_OVER_CAPACITY");      // Double sleeps 2
+  ExpectRejectedWithNothingWritten({{"rooms", 4}, {"guests", 4}}, "TOO_MANY_ROOMS");
+  ExpectRejectedWithNothingWritten({{"checkIn", "2026-05-30"}, {"checkOut", "2026-06-02"}}, "PAST_DATE");
+  ExpectRejectedWithNothingWritten({{"checkOut", "2026-07-20"}}, "STAY_TOO_LONG");
+  ExpectRejectedWithNothingWritten({{"roomTypeId", 20}}, "UNKNOWN_ROOM_TYPE");    // a room type of hotel 2
+  ExpectRejectedWithNothingWritten({{"hotelId", 9}}, "UNKNOWN_HOTEL");
+  ExpectRejectedWithNothingWritten({{"rooms", 3}, {"guests", 2}, {"checkOut", "2026-07-02"}}, "NOT_AVAILABLE",
+                                   "no_inventory");
+  ExpectRejectedWithNothingWritten({{"idempotencyKey", 5}}, "INVALID_ARGUMENT");
+  ExpectRejectedWithNothingWritten({{"hold", "yes"}}, "INVALID_ARGUMENT");
+  ExpectRejectedWithNothingWritten({{"checkIn", "2026-06-31"}}, "INVALID_DATE");
+  // The Suite sleeps 4 per room: 7 guests fit in 2 rooms.
+  EXPECT_TRUE(Book({{"roomTypeId", 11}, {"rooms", 2}, {"guests", 7}}).ok());
+  ExpectRejectedWithNothingWritten({{"roomTypeId", 11}, {"rooms", 1}, {"guests", 2}, {"checkIn", "2026-06-11"}},
+                                   "NOT_AVAILABLE", "sold_out");
+}
+
+TEST_F(BookingsTest, TheSameIdempotencyKeyReturnsTheFirstBookingAndAddsNoMutation) {
+  json first = Book({{"idempotencyKey", "k-1"}, {"rooms", 3}, {"guests", 2}}).body;
+  for (int i = 0; i < 5; ++i) {
+    // Even though the stay is now sold out (all 3 rooms held by the first call).
+    Result again = Book({{"idempotencyKey", "k-1"}, {"rooms", 3}, {"guests", 2}});
+    ASSERT_TRUE(again.ok()) << again.status.ToJson();
+    EXPECT_EQ(again.body, first);
+  }
+  EXPECT_EQ(MustCall(engine(), "pendingMutations")["mutations"].size(), 1u);
+}
+
+}  // namespace
+}  // namespace edgestay::test
