@@ -12,6 +12,8 @@
 // Each dataset also carries the workloads: the argument lists of every benchmarked
 // operation, drawn from the same PRNG.
 
+import { Rng as BaseRng } from '../scripts/lib/rng.mjs';
+
 export const DAY_MS = 86400000;
 
 // The hotel's "today" is 2026-12-31 (UTC, offset 0); inventory starts the day after.
@@ -20,30 +22,8 @@ export const NOW_MS = Date.UTC(2026, 11, 31, 10, 0, 0);
 
 // ------------------------------------------------------------------ PRNG and dates
 
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return function next() {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export class Rng {
-  constructor(seed) {
-    this.next = mulberry32(seed);
-  }
-  int(lo, hi) {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  chance(p) {
-    return this.next() < p;
-  }
-  pick(arr) {
-    return arr[Math.floor(this.next() * arr.length)];
-  }
+// The shared seeded PRNG, plus the skewed pick the workload needs (hot dates and users).
+export class Rng extends BaseRng {
   /** index in [0, n) with a Zipf-like skew (s ~ 1): small indexes are hot. */
   skewed(n, s = 1.1) {
     // inverse-CDF of a continuous power law on [1, n+1)

@@ -23,6 +23,8 @@
 //   - `scenarios`: stays that are, by construction, available / sold out / refused for
 //     min_stay, for demos and tests.
 
+import { mulberry32 } from './lib/rng.mjs';
+
 export const DAY_MS = 86400000;
 
 export const HOTEL_ID = 1;
@@ -80,18 +82,9 @@ export function utcOffsetMinutes(timeZone, ms) {
   }
 }
 
-// ---------------------------------------------------------------- PRNG (mulberry32)
+// ---------------------------------------------------------------- PRNG
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 // ---------------------------------------------------------------- prices
 
