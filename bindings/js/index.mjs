@@ -45,6 +45,9 @@ const MEMO_METHODS = new Set([
 ]);
 const AS_OF_METHODS = new Set(['checkRoomAvailability', 'getAllRoomAvailability', 'getCalendar', 'batchCheckAvailability']);
 const MEMO_LIMIT = 4096;
+const WRITE_METHODS = new Set([
+  'createBooking', 'cancelBooking', 'confirmHold', 'joinWaitlist', 'applyPushResults', 'markNotifications',
+]);
 const utf8 = new TextDecoder();
 
 function deepFreeze(value) {
@@ -145,6 +148,7 @@ export class Engine {
     // Any call may have expired holds; writes always raise events.
     if (core.eventCount() > 0) this.#afterWrite();
     if (failed) throw EdgestayError.fromJson(out);
+    if (WRITE_METHODS.has(method)) this.#scheduleSave();
     const value = JSON.parse(out);
     if (memoKey !== null) {
       const id = core.lastEntryId();
@@ -320,6 +324,12 @@ export class Engine {
   #afterWrite() {
     const events = JSON.parse(this.#core.takeEvents());
     for (const { type, ...payload } of events) this.#emit(type, payload);
+    this.#scheduleSave();
+  }
+
+  // Debounced persistence.save after every write (events or not: joining a waitlist or
+  // marking notifications changes the database without a change event).
+  #scheduleSave() {
     if (this.#persistence?.save && this.#persistence.autoSaveMs !== 0) {
       clearTimeout(this.#saveTimer);
       this.#saveTimer = setTimeout(() => {
