@@ -105,6 +105,17 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
                                   "no " + what + " with id " + std::to_string(values[c].i));
       }
     }
+    if (name == "waitlist") {
+      // The centre's row for an entry this engine pushed replaces the local entry (found
+      // through the push result that named the central id).
+      Stmt* st;
+      ES_RETURN_IF_ERROR(Prepared(
+          "DELETE FROM waitlist WHERE id < 0 AND id IN (SELECT waitlist_id FROM outbox"
+          " WHERE type = 'joinWaitlist' AND status = 'APPLIED' AND json_extract(result, '$.waitlist.id') = ?)", &st));
+      StmtScope s(*st);
+      s->BindInt(1, values[0].i);
+      if (s->Step() != SQLITE_DONE) return SqliteError(db, "merge waitlist entry");
+    }
     if (name == "bookings") {
       // A central booking that confirms a local one updates the local row.
       const int origin = table.ColumnIndex("origin");

@@ -579,6 +579,18 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
       ES_RETURN_IF_ERROR(Step(db, *s, "settle outbox"));
     }
     ok ? ++applied : ++rejected;
+    if (type == "joinWaitlist" && ok && r.contains("waitlist") && r["waitlist"].is_object() &&
+        r["waitlist"].contains("id") && r["waitlist"]["id"].is_number_integer()) {
+      // If the centre's row for this entry was pulled already, it replaces the local one.
+      Stmt* dup;
+      ES_RETURN_IF_ERROR(Prepared(
+          "DELETE FROM waitlist WHERE id = (SELECT waitlist_id FROM outbox WHERE seq = ?1)"
+          " AND EXISTS (SELECT 1 FROM waitlist WHERE id = ?2)", &dup));
+      StmtScope s(*dup);
+      s->BindInt(1, seq);
+      s->BindInt(2, r["waitlist"]["id"].get<int64_t>());
+      ES_RETURN_IF_ERROR(Step(db, *s, "merge waitlist entry"));
+    }
     if (!booking_id) continue;
     std::string status;
     int64_t user_id = 0, room_type_id = 0;
