@@ -15,6 +15,7 @@ import { openEngine, EdgestayError } from '../../bindings/js/index.mjs';
 import { Model, DAY_MS, formatDate, parseDate } from './support/model.mjs';
 import { Rng, applyBatches } from './support/gen.mjs';
 import { BookingModel, ModelError, ENGINE_QUIRKS, checkHistory } from './support/booking_model.mjs';
+import { firstDiff } from './support/diff.mjs';
 
 const SOAK = Number(process.env.EDGESTAY_SOAK || 1);
 const SEEDS = (process.env.LIFECYCLE_SEEDS || '11,22,33,44').split(',').map(Number);
@@ -25,22 +26,6 @@ const STRICT = process.env.LIFECYCLE_STRICT || '';
 const QUIRKS = STRICT === '1' ? {} : Object.fromEntries(Object.entries(ENGINE_QUIRKS).filter(([k]) => !STRICT.split(',').includes(k)));
 
 // ------------------------------------------------------------------ helpers
-
-function firstDiff(a, b, path = '$') {
-  if (Object.is(a, b)) return null;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
-    return `${path}: expected ${JSON.stringify(a)}, got ${JSON.stringify(b)}`;
-  }
-  if (Array.isArray(a) !== Array.isArray(b)) return `${path}: array vs object`;
-  if (Array.isArray(a) && a.length !== b.length) return `${path}.length: expected ${a.length}, got ${b.length}`;
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (!(k in a)) return `${path}.${k}: unexpected key (value ${JSON.stringify(b[k])})`;
-    if (!(k in b)) return `${path}.${k}: missing (expected ${JSON.stringify(a[k])})`;
-    const d = firstDiff(a[k], b[k], `${path}.${k}`);
-    if (d) return d;
-  }
-  return null;
-}
 
 function same(expected, got, label) {
   const d = firstDiff(expected, got);

@@ -21,6 +21,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { openEngine, EdgestayError } from '../../bindings/js/index.mjs';
 import { Rng } from './support/gen.mjs';
 import { DAY_MS, formatDate, parseDate } from './support/model.mjs';
+import { firstDiff } from './support/diff.mjs';
 
 const SOAK = Number(process.env.EDGESTAY_SOAK || 1);
 const SEEDS = (process.env.CACHE_SEEDS || '1,2,3,4,5,6,7,8,9,10').split(',').map(Number);
@@ -34,22 +35,6 @@ const OFFSETS = [-600, -300, -180, 0, 60, 120, 330, 345, 540, 600, 780, 840, -84
 const EVENT_TYPES = ['inventory', 'booking', 'roomType', 'specialDay', 'hotel', 'waitlist', 'sync'];
 
 // ------------------------------------------------------------------ helpers
-
-function firstDiff(a, b, path = '$') {
-  if (Object.is(a, b)) return null;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
-    return `${path}: expected ${JSON.stringify(a)}, got ${JSON.stringify(b)}`;
-  }
-  if (Array.isArray(a) !== Array.isArray(b)) return `${path}: array vs object`;
-  if (Array.isArray(a) && a.length !== b.length) return `${path}.length: expected ${a.length}, got ${b.length}`;
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (!(k in a)) return `${path}.${k}: unexpected key (value ${JSON.stringify(b[k])})`;
-    if (!(k in b)) return `${path}.${k}: missing (expected ${JSON.stringify(a[k])})`;
-    const d = firstDiff(a[k], b[k], `${path}.${k}`);
-    if (d) return d;
-  }
-  return null;
-}
 
 /** { ok, value } or { ok: false, code, details } (an EdgestayError); anything else throws. */
 function attempt(fn) {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { openEngine, EdgestayError } from '../../bindings/js/index.mjs';
 import { Model, ModelError, DAY_MS, STATUSES, formatDate } from './support/model.mjs';
 import { generateDataset, generateUpdateBatch, applyBatches, randomStay, Rng } from './support/gen.mjs';
+import { firstDiff } from './support/diff.mjs';
 
 const SEEDS = (process.env.ORACLE_SEEDS || '101,202,303,404,505,606').split(',').map(Number);
 const SCALE = Number(process.env.ORACLE_SCALE || 1);
@@ -31,21 +32,6 @@ function count(name) {
 }
 
 // ------------------------------------------------------------------ comparison helpers
-
-function firstDiff(a, b, path = '$') {
-  if (Object.is(a, b)) return null;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return `${path}: expected ${JSON.stringify(a)}, got ${JSON.stringify(b)}`;
-  if (Array.isArray(a) !== Array.isArray(b)) return `${path}: array vs object`;
-  if (Array.isArray(a) && a.length !== b.length) return `${path}.length: expected ${a.length}, got ${b.length}`;
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) {
-    if (!(k in a)) return `${path}.${k}: unexpected key (value ${JSON.stringify(b[k])})`;
-    if (!(k in b)) return `${path}.${k}: missing (expected ${JSON.stringify(a[k])})`;
-    const d = firstDiff(a[k], b[k], Array.isArray(a) ? `${path}[${k}]` : `${path}.${k}`);
-    if (d) return d;
-  }
-  return null;
-}
 
 function report(ctx, query, expected, got, why) {
   const msg = [
