@@ -4,17 +4,14 @@
 //
 // Run: node --test tests/js/booking_lifecycle.test.mjs
 // Env: EDGESTAY_SOAK=20 multiplies the random operations (default 4 seeds x 12,500 =
-//      50,000 steps, ~30 s) for a long soak run; LIFECYCLE_SEEDS=1,2 picks the seeds;
-//      LIFECYCLE_STRICT=1 runs the model as written, without ENGINE_QUIRKS (the known
-//      deviations of the engine, support/booking_model.mjs), or =quirkA,quirkB without
-//      those: it fails while they exist.
+//      50,000 steps, ~30 s) for a long soak run; LIFECYCLE_SEEDS=1,2 picks the seeds.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEngine, EdgestayError } from '../../bindings/js/index.mjs';
 import { Model, DAY_MS, formatDate, parseDate } from './support/model.mjs';
 import { Rng, applyBatches } from './support/gen.mjs';
-import { BookingModel, ModelError, ENGINE_QUIRKS, checkHistory } from './support/booking_model.mjs';
+import { BookingModel, ModelError, checkHistory } from './support/booking_model.mjs';
 import { firstDiff } from './support/diff.mjs';
 
 const SOAK = Number(process.env.EDGESTAY_SOAK || 1);
@@ -22,8 +19,6 @@ const SEEDS = (process.env.LIFECYCLE_SEEDS || '11,22,33,44').split(',').map(Numb
 // EDGESTAY_SOAK multiplies the steps per seed (a long run: EDGESTAY_SOAK=20 is 1,000,000).
 const STEPS_PER_SEED = Math.max(100, Math.round(12500 * SOAK));
 const FAR_FUTURE = 8.64e15;
-const STRICT = process.env.LIFECYCLE_STRICT || '';
-const QUIRKS = STRICT === '1' ? {} : Object.fromEntries(Object.entries(ENGINE_QUIRKS).filter(([k]) => !STRICT.split(',').includes(k)));
 
 // ------------------------------------------------------------------ helpers
 
@@ -159,7 +154,7 @@ class Run {
     this.engine.applyChanges(this.ds.batch);
     const clientId = this.engine.pendingMutations().clientId;
     assert.match(clientId, /^[A-Za-z0-9_.-]{1,64}$/);
-    this.model = new BookingModel(this.ds.tables, { now: this.now, clientId, quirks: QUIRKS });
+    this.model = new BookingModel(this.ds.tables, { now: this.now, clientId });
     // more users in a soak run, so one user's booking list (compared every step) stays short
     this.users = Array.from({ length: Math.round(30 * Math.max(1, SOAK)) }, (_, i) => 1000 + i);
   }
@@ -923,9 +918,7 @@ test('waitlist: offers after an expiry, a rejected push and an inventory batch',
   engine.close();
 });
 
-// The written behaviour where the engine differs (ENGINE_QUIRKS in support/booking_model.mjs).
-// Marked todo: they report, they do not fail the suite. Remove `todo` once fixed (and the
-// quirk from ENGINE_QUIRKS, or the state-machine run will then fail).
+// Regressions of engine deviations found by this suite (all fixed).
 
 test('waitlist: of two entries created in the same ms, the older one gets the offer', async () => {
   const f = await fresh();

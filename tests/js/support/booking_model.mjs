@@ -11,10 +11,6 @@
 // Scope: one engine's local writes on top of hotels / room types / rules / special days /
 // inventory. Of change batches, only room_inventory upserts and deletes are modelled
 // (what the lifecycle tests send); bookings and waitlist entries are all local.
-//
-// Where the engine deviates from the written behaviour, the deviation is a named
-// `quirk` (see QUIRKS below): the model follows the written behaviour unless the quirk is
-// switched on, so a test can both pin the engine as it is and show the deviation.
 
 import { Model, ModelError, DAY_MS, parseDate, formatDate } from './model.mjs';
 
@@ -47,26 +43,6 @@ export function checkHistory(history, label = 'booking') {
     }
   }
 }
-
-/**
- * Engine deviations from the behaviour as written (each: what the engine does instead).
- * - waitlistTieById: the "oldest" WAITING entry is chosen by (created_at, id); local ids
- *   are negative and count down, so of entries created in the same ms the NEWEST wins.
- * - notificationTieById: getDueNotifications orders by (scheduled_at, id): of local
- *   notifications scheduled for the same ms the newest comes first.
- * - offerOverlapOnly: a freeing event offers only to entries whose stay overlaps the
- *   freed range (the cancelled / expired / rejected stay, or the batch's date span of the
- *   room type), not to any available entry of the room type.
- * - batchSkipsExpiry: applyChanges does not expire due holds first; they expire at the
- *   next other call (availability already ignores them, so only the order of offers,
- *   outbox rows and updatedAt can differ).
- */
-export const ENGINE_QUIRKS = Object.freeze({
-  waitlistTieById: false,
-  notificationTieById: false,
-  offerOverlapOnly: false,
-  batchSkipsExpiry: false,
-});
 
 const LIVE = new Set(['HELD', 'PENDING_SYNC']);
 // Local bookings hold rooms until the centre's row for them arrives; the lifecycle tests
@@ -146,12 +122,11 @@ export class BookingModel {
   /**
    * @param tables plain rows with FORMAT.md defaults applied (gen.mjs applyBatches):
    *   hotels, room_types, booking_rules, special_days, room_inventory.
-   * @param opts { now: ms, clientId: string, quirks: {...} }
+   * @param opts { now: ms, clientId: string }
    */
-  constructor(tables, { now, clientId, quirks = {} }) {
+  constructor(tables, { now, clientId }) {
     this.now = now;
     this.clientId = clientId;
-    this.quirks = { ...quirks };
     this.hotels = tables.hotels.map((r) => ({ ...r }));
     this.roomTypes = tables.room_types.map((r) => ({ ...r }));
     this.rules = tables.booking_rules.map((r) => ({ ...r }));
@@ -344,11 +319,10 @@ export class BookingModel {
   offer(rtId, from, to) {
     const rt = this.roomType(rtId);
     if (!rt) return null;
-    let entries = [...this.waiting].filter((w) => w.room_type_id === rtId && w.id < 0);
-    if (this.quirks.offerOverlapOnly) {
-      entries = entries.filter((w) => w.start_date < formatDate(to) && w.end_date > formatDate(from));
-    }
-    entries.sort((a, b) => (a.created_at - b.created_at) || (this.quirks.waitlistTieById ? a.id - b.id : a.created - b.created));
+    // Any waiting entry of the room type (not only those overlapping the freed dates),
+    // oldest first.
+    const entries = [...this.waiting].filter((w) => w.room_type_id === rtId && w.id < 0);
+    entries.sort((a, b) => (a.created_at - b.created_at) || (a.created - b.created));
     for (const w of entries) {
       const a = this.answer(rt, parseDate(w.start_date), parseDate(w.end_date), w.rooms);
       if (a.reason !== null) continue;
@@ -581,7 +555,7 @@ export class BookingModel {
    * deletes, then one waitlist offer per room type whose inventory it touched.
    */
   applyChanges(batch) {
-    if (!this.quirks.batchSkipsExpiry) this.expireDue();
+    this.expireDue();
     const spans = new Map(); // rt -> [fromDay, toDay]
     for (const ch of batch.changes) {
       if (ch.table !== 'room_inventory') throw new Error('BookingModel.applyChanges: only room_inventory is modelled');
@@ -614,7 +588,7 @@ export class BookingModel {
     return [...this.queued]
       .filter((n) => n.scheduled_at <= t)
       .sort((a, b) => (a.scheduled_at - b.scheduled_at) ||
-        (this.quirks.notificationTieById ? a.id - b.id : a.created - b.created))
+        (a.created - b.created))
       .slice(0, limit)
       .map((n) => ({ id: n.id, bookingId: n.booking_id, userId: n.user_id, channel: n.channel, kind: n.kind, scheduledAt: n.scheduled_at }));
   }
