@@ -443,6 +443,11 @@ CREATE TABLE api_tokens (
   revoked_at BIGINT
 );
 )SQL"},
+      // The last seq of the transaction that wrote a row, so a pull page never ends in the
+      // middle of one (a booking's inventory rows without its booking row).
+      {4, "change_log_txn_end", R"SQL(
+ALTER TABLE change_log ADD COLUMN txn_end BIGINT;
+)SQL"},
   };
   return kMigrations;
 }

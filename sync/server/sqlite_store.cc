@@ -423,6 +423,11 @@ CREATE TABLE api_tokens (
   revoked_at INTEGER
 ) STRICT;
 )SQL"},
+      // The last seq of the transaction that wrote a row, so a pull page never ends in the
+      // middle of one (a booking's inventory rows without its booking row).
+      {4, "change_log_txn_end", R"SQL(
+ALTER TABLE change_log ADD COLUMN txn_end INTEGER;
+)SQL"},
   };
   return kMigrations;
 }

@@ -290,18 +290,19 @@ Status LogWriter::Flush(Conn& c, int64_t hotel_id, int64_t now_ms, int64_t* last
   for (size_t start = 0; start < entries_.size(); start += kChunk) {
     const size_t m = std::min(kChunk, entries_.size() - start);
     std::string sql =
-        "INSERT INTO change_log (hotel_id, seq, tbl, op, vis, user_id, data, created_at) VALUES ";
+        "INSERT INTO change_log (hotel_id, seq, tbl, op, vis, user_id, data, created_at, txn_end) VALUES ";
     Params params;
-    params.reserve(m * 6 + 2);
+    params.reserve(m * 6 + 3);
     params.emplace_back(hotel_id);  // $1
     params.emplace_back(now_ms);    // $2
+    params.emplace_back(*last_seq); // $3: the transaction's last seq
     for (size_t i = 0; i < m; ++i) {
       const Entry& e = entries_[start + i];
       const size_t base = params.size();
       if (i) sql += ", ";
       sql += "($1, $" + std::to_string(base + 1) + ", $" + std::to_string(base + 2) + ", $" +
              std::to_string(base + 3) + ", $" + std::to_string(base + 4) + ", $" +
-             std::to_string(base + 5) + ", $" + std::to_string(base + 6) + ", $2)";
+             std::to_string(base + 5) + ", $" + std::to_string(base + 6) + ", $2, $3)";
       params.emplace_back(seq++);
       params.emplace_back(e.table->name);
       params.emplace_back(e.is_delete ? "delete" : "upsert");
@@ -363,15 +364,27 @@ Status SqlStore::Pull(const PullQuery& q, PullPage* out) {
                                                std::to_string(last) + "): bootstrap again");
     Params params = {q.hotel_id, q.since, last, static_cast<int64_t>(q.limit) + 1};
     std::string filter = VisibilityFilter(q.principal, &params);
-    s = c.Query("SELECT seq, tbl, op, data FROM change_log WHERE hotel_id = $1 AND seq > $2"
-                " AND seq <= $3" + filter + " ORDER BY seq LIMIT $4",
-                params, &r);
+    const std::string page_sql = "SELECT seq, tbl, op, data, COALESCE(txn_end, seq) FROM change_log"
+                                 " WHERE hotel_id = $1 AND seq > $2 AND seq <= $3" + filter + " ORDER BY seq LIMIT $4";
+    s = c.Query(page_sql, params, &r);
     if (!s.ok()) return s;
     size_t n = r.size();
     out->has_more = n > static_cast<size_t>(q.limit);
     if (out->has_more) n = static_cast<size_t>(q.limit);
-    out->count = n;
     out->cursor = out->has_more ? r.at(n - 1, 0).Int() : last;
+    if (out->has_more && r.at(n - 1, 4).Int() > out->cursor) {
+      // The page would end inside a transaction: extend it to the transaction's end, so a
+      // client never holds half of one (e.g. a booking's inventory rows without its row).
+      const int64_t txn_end = std::min(r.at(n - 1, 4).Int(), last);
+      params[2] = Param(txn_end);
+      params[3] = Param(int64_t{1} << 40);
+      s = c.Query(page_sql, params, &r);
+      if (!s.ok()) return s;
+      n = r.size();
+      out->cursor = txn_end;
+      out->has_more = txn_end < last;
+    }
+    out->count = n;
 
     std::string& js = out->changes_json;
     js.reserve(n * 64 + 16);

@@ -226,7 +226,9 @@ for (const kind of STORES) {
         const pagedSync = newClient(paged, h, book, { pageSize: 97 });
         pagedSync.on('progress', (p) => pages.push(p));
         const viaPages = await pagedSync.syncOnce();
-        assert.ok(viaPages.batches > 8, `paged in ${viaPages.batches} batches`);
+        // Pages end at transaction boundaries, so a page may hold more than pageSize changes
+        // (the 730 nights were written by one ARI transaction).
+        assert.ok(viaPages.batches >= 2, `paged in ${viaPages.batches} batches`);
         assert.deepEqual(pages.map((p) => p.hasMore), [...Array(pages.length - 1).fill(true), false]);
         assertSameRows(engineRows(paged, BOOK), want, BOOK, 'paged bootstrap');
 
@@ -899,7 +901,6 @@ for (const kind of STORES) {
 
     it('a page boundary inside a booking\'s transaction never counts its rooms twice', {
       ...LIMIT,
-      todo: 'server pages end at any change-log row: a page holding a pushed booking\'s inventory rows but not its booking row leaves the local booking counting in pendingLocal on top of the decremented inventory (under-reports until the next page)',
     }, async () => {
       const h = await env.hotel({ rooms: 2, nights: 3 });
       const book = await env.token(h.hotelId, 'book');
@@ -910,11 +911,14 @@ for (const kind of STORES) {
         engine.createBooking({ hotelId: h.hotelId, roomTypeId: h.roomTypeId, userId: 5, checkIn: h.dates[0], checkOut: h.dates[1] });
         await newClient(engine, h, book).push();
         assert.equal(avail(), 1);
-        // The next pull is cut after its first page of one change (the night's inventory row).
+        // The next pull asks for pages of one change and is cut after its first page: that
+        // page still ends at the end of the booking's transaction (its inventory row and
+        // the booking row together), so the room is never counted twice.
         let n = 0;
         const cut = newClient(engine, h, book, { pageSize: 1, fetch: (url, init) => (n++ === 0 ? fetch(url, init) : Promise.reject(new TypeError('cut'))) });
-        await assert.rejects(cut.pull(), isSyncError('NETWORK'));
+        await cut.pull().catch((e) => assert.ok(isSyncError('NETWORK')(e)));
         assert.equal(avail(), 1, 'the centre has 1 room left');
+        assert.equal(engine.getUserBookingsWithRoomType(5)[0].origin, 'central', 'the booking row came with its inventory');
       } finally {
         engine.close();
       }
