@@ -1203,11 +1203,9 @@ test('a room type that moves to another hotel leaves no stale answer in its old 
   plain.close();
 });
 
-// Known deviation (docs/API.md "Cache"): bookings keep the hotel_id they were written with,
-// while invalidation finds a booking's hotel through its room type's current hotel. After a
-// room type moved, a change to one of its older bookings does not reach the old hotel's
-// booking statistics (which select by bookings.hotel_id) until their TTL.
-test('booking statistics of the old hotel follow a booking of a room type that moved', { todo: 'invalidation maps a booking to its room type\'s current hotel' }, async () => {
+// Regression: bookings keep the hotel_id they were written with; invalidation must go by
+// that hotel, not by the room type's current one (it moved).
+test('booking statistics of the old hotel follow a booking of a room type that moved', async () => {
   const base = baseBatch();
   base.changes.splice(1, 0, { op: 'upsert', table: 'hotels', row: { id: 2, name: 'Annex', currency: 'USD' } });
   const { engine } = await engineAt(at('2027-02-01', '10:00'), { base });

@@ -201,7 +201,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   auto note_booking = [&](int64_t id, ChangeEvents* into) -> Status {
     Stmt* st;
     ES_RETURN_IF_ERROR(
-        Prepared("SELECT user_id, room_type_id, start_date, end_date FROM bookings WHERE id = ?", &st));
+        Prepared("SELECT user_id, room_type_id, start_date, end_date, hotel_id FROM bookings WHERE id = ?", &st));
     StmtScope s(*st);
     s->BindInt(1, id);
     if (s->Step() == SQLITE_ROW) {
@@ -210,6 +210,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
       ParseDate(s->Text(3), &b);
       into->booking_users.insert(s->Int(0));
       Widen(&into->booking_ranges, s->Int(1), a, b - 1);
+      Widen(&into->booking_hotels, s->Int(4), a, b - 1);
     }
     return Status::Ok();
   };
@@ -348,6 +349,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   // Events.
   for (int64_t u : before.booking_users) batch_events.booking_users.insert(u);
   for (const auto& [rt, r] : before.booking_ranges) Widen(&batch_events.booking_ranges, rt, r.first, r.second);
+  for (const auto& [h, r] : before.booking_hotels) Widen(&batch_events.booking_hotels, h, r.first, r.second);
   if (name == "room_inventory") nights.ForgetRoomType(values[0].i);
   if (name == "special_days") nights.ForgetSpecialDays(values[0].i);
   if (name == "bookings") nights.ForgetAllHolding();

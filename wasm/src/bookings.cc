@@ -251,6 +251,7 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
   ChangeEvents ev;
   ev.booking_users.insert(r.user_id);
   ev.booking_ranges[r.room_type_id] = {r.check_in, r.check_out - 1};
+  ev.booking_hotels[r.hotel_id] = {r.check_in, r.check_out - 1};
   ev.bookings.push_back(*out);
   Publish(ev);
   return Status::Ok();
@@ -324,6 +325,7 @@ static Status Transition(Engine::Impl& im, int64_t id, const std::vector<const c
   ChangeEvents ev;
   ev.booking_users.insert(b.user_id);
   ev.booking_ranges[b.room_type_id] = {b.check_in, b.check_out - 1};
+  ev.booking_hotels[b.hotel_id] = {b.check_in, b.check_out - 1};
   if (std::string_view(to_status) == "CANCELLED" || std::string_view(to_status) == "EXPIRED") {
     ES_RETURN_IF_ERROR(im.OfferWaitlist(b.room_type_id, b.check_in, b.check_out, &ev));
   }
@@ -593,12 +595,12 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
     }
     if (!booking_id) continue;
     std::string status;
-    int64_t user_id = 0, room_type_id = 0;
+    int64_t user_id = 0, room_type_id = 0, hotel_id = 0;
     Day ci = 0, co = 0;
     {
       Stmt* b;
-      ES_RETURN_IF_ERROR(Prepared("SELECT status, user_id, room_type_id, start_date, end_date FROM bookings WHERE id = ?",
-                                  &b));
+      ES_RETURN_IF_ERROR(Prepared(
+          "SELECT status, user_id, room_type_id, start_date, end_date, hotel_id FROM bookings WHERE id = ?", &b));
       StmtScope s(*b);
       s->BindInt(1, booking_id);
       if (s->Step() != SQLITE_ROW) continue;
@@ -607,6 +609,7 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
       room_type_id = s->Int(2);
       ParseDate(s->Text(3), &ci);
       ParseDate(s->Text(4), &co);
+      hotel_id = s->Int(5);
     }
     const bool live = status == "HELD" || status == "PENDING_SYNC";
     const char* next = nullptr;
@@ -638,6 +641,11 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
       ES_RETURN_IF_ERROR(OfferWaitlist(room_type_id, ci, co, &ev));
     }
     ev.booking_users.insert(user_id);
+    auto [hit, hinserted] = ev.booking_hotels.try_emplace(hotel_id, ci, co - 1);
+    if (!hinserted) {
+      hit->second.first = std::min(hit->second.first, ci);
+      hit->second.second = std::max(hit->second.second, co - 1);
+    }
     auto [it, inserted] = ev.booking_ranges.try_emplace(room_type_id, ci, co - 1);
     if (!inserted) {
       it->second.first = std::min(it->second.first, ci);

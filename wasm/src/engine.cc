@@ -51,7 +51,7 @@ Status LoadImage(sqlite3* db, std::string_view snapshot) {
 
 bool ChangeEvents::Empty() const {
   return inventory.empty() && room_types.empty() && hotels.empty() && special_days.empty() &&
-         booking_users.empty() && booking_ranges.empty();
+         booking_users.empty() && booking_ranges.empty() && booking_hotels.empty();
 }
 
 Engine::Impl::~Impl() {
@@ -269,11 +269,16 @@ class EventInvalidation : public CacheInvalidation {
         if (Covers(t, rt) && Intersects(t, r)) return true;
       }
     }
-    if (t.deps & (T::kPendingBookings | T::kBookingsByStart)) {
+    if (t.deps & T::kPendingBookings) {
       for (const auto& [rt, r] : ev_.booking_ranges) {
-        if (!Intersects(t, r)) continue;
-        if ((t.deps & T::kPendingBookings) && Covers(t, rt)) return true;
-        if ((t.deps & T::kBookingsByStart) && HotelOf(rt) == t.hotel_id) return true;
+        if (Covers(t, rt) && Intersects(t, r)) return true;
+      }
+    }
+    if (t.deps & T::kBookingsByStart) {
+      // By the booking's own hotel (statistics select on bookings.hotel_id), which stays
+      // right even after its room type moved to another hotel.
+      for (const auto& [hotel, r] : ev_.booking_hotels) {
+        if (hotel == t.hotel_id && Intersects(t, r)) return true;
       }
     }
     if (t.deps & T::kSpecialDays) {

@@ -86,6 +86,7 @@ struct ChangeEvents {
   std::map<int64_t, std::pair<Day, Day>> special_days;  // hotel -> [first, last]
   std::set<int64_t> booking_users;
   std::map<int64_t, std::pair<Day, Day>> booking_ranges;  // room type -> [first night, last night]
+  std::map<int64_t, std::pair<Day, Day>> booking_hotels;  // the bookings' own hotel -> nights
   std::vector<std::string> bookings;  // JSON of bookings written locally
   std::vector<std::string> waitlist;  // JSON of waitlist entries offered a room
   bool Empty() const;
