@@ -2,18 +2,12 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { STORES, storeOptions, useStore, stopPostgres, booking, addDays } from './support/stores.mjs';
+import { mulberry32 } from '../../scripts/lib/rng.mjs';
 
 after(stopPostgres);
 
 // Deterministic PRNG (mulberry32) so a failure can be replayed.
-function rng(seed) {
-  return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 for (const kind of STORES) {
   describe(`booking concurrency (${kind})`, storeOptions(kind), () => {

@@ -17,6 +17,8 @@ import { client as apiClient } from './support/http.mjs';
 import { startLossyProxy } from './support/proxy.mjs';
 import { startServer } from './support/server.mjs';
 import { ROOT } from './support/paths.mjs';
+import { KEYS, COLUMNS } from './support/tables.mjs';
+import { mulberry32 } from '../../scripts/lib/rng.mjs';
 
 after(stopPostgres);
 
@@ -27,22 +29,6 @@ const { SyncClient, SyncError } = await import('../../sync/client/index.mjs');
 
 // ------------------------------------------------------------------ rows
 
-const KEYS = {
-  hotels: ['id'], room_types: ['id'], room_inventory: ['room_type_id', 'date'],
-  booking_rules: ['hotel_id', 'key'], special_days: ['hotel_id', 'date'], bookings: ['id'],
-  waitlist: ['id'], payments: ['id'], notifications: ['id'],
-};
-const COLUMNS = {
-  hotels: ['id', 'name', 'time_zone', 'currency', 'utc_offset_minutes'],
-  room_types: ['id', 'hotel_id', 'name', 'capacity_adults', 'capacity_children', 'base_price_cents', 'total_rooms'],
-  room_inventory: ['room_type_id', 'date', 'total', 'available', 'price_cents', 'min_stay', 'max_stay', 'closed_to_arrival', 'closed_to_departure', 'stop_sell'],
-  booking_rules: ['hotel_id', 'key', 'value'],
-  special_days: ['hotel_id', 'date', 'kind', 'price_multiplier_pct', 'min_stay', 'note'],
-  bookings: ['id', 'hotel_id', 'user_id', 'room_type_id', 'status', 'start_date', 'end_date', 'rooms', 'guests', 'total_cents', 'created_at', 'updated_at', 'hold_expires_at', 'idempotency_key', 'origin', 'server_id'],
-  waitlist: ['id', 'hotel_id', 'user_id', 'room_type_id', 'start_date', 'end_date', 'rooms', 'status', 'created_at'],
-  payments: ['id', 'booking_id', 'status', 'amount_cents', 'created_at'],
-  notifications: ['id', 'booking_id', 'user_id', 'channel', 'status', 'scheduled_at'],
-};
 const PUBLIC = ['hotels', 'room_types', 'room_inventory', 'booking_rules', 'special_days'];
 const BOOK = [...PUBLIC, 'bookings', 'waitlist', 'payments'];
 const ALL = [...BOOK, 'notifications'];
@@ -110,14 +96,7 @@ function digest(rows, tables) {
 // ------------------------------------------------------------------ helpers
 
 // Deterministic PRNG (mulberry32) so a failure can be replayed.
-function rng(seed) {
-  return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
