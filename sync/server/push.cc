@@ -19,6 +19,7 @@
 #include <map>
 
 #include "dates.h"
+#include "edgestay/stay_rules.h"
 #include "json_util.h"
 #include "sql_store.h"
 
@@ -350,34 +351,8 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   const int64_t lead = st.check_in - HotelToday(now, offset);
   const std::string in_text = FormatDate(st.check_in), out_text = FormatDate(st.check_out);
 
-  // Checks in docs/API.md order; the first failing one is the reason.
-  auto reject = [&](const char* reason, std::string msg) {
-    out->result = Rejected(seq, reason, std::move(msg));
-    return Status::OK();
-  };
-  if (lead < rules.min_lead_days)
-    return reject("lead_time", "check-in " + in_text + " is " + std::to_string(lead) +
-                                   " day(s) away; min_lead_days is " +
-                                   std::to_string(rules.min_lead_days));
-  if (lead > rules.max_advance_days)
-    return reject("advance_window", "check-in " + in_text + " is beyond max_advance_days " +
-                                        std::to_string(rules.max_advance_days));
-  if (st.rooms > rules.max_rooms_per_booking)
-    return reject("max_rooms", std::to_string(st.rooms) + " rooms > max_rooms_per_booking " +
-                                   std::to_string(rules.max_rooms_per_booking));
-
-  struct Night {
-    int64_t available, price, min_stay, max_stay, cta, ctd, stop_sell;
-  };
-  struct Special {
-    std::string kind;
-    int64_t pct;
-    std::optional<int64_t> min_stay;
-  };
   // The stay's inventory rows (and the check-out date's, for closed_to_departure) with
-  // their special days, in one query.
-  std::map<std::string, Night> inv;
-  std::map<std::string, Special> special;
+  // their special days, in one query, as the shared stay rules see them.
   s = c.Query(
       "SELECT i.date, i.available, i.price_cents, i.min_stay, i.max_stay, i.closed_to_arrival,"
       " i.closed_to_departure, i.stop_sell, sd.kind, sd.price_multiplier_pct, sd.min_stay"
@@ -385,46 +360,60 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
       " WHERE i.room_type_id = $1 AND i.date >= $2 AND i.date <= $3",
       {st.room_type_id, in_text, out_text, b.hotel_id}, &r);
   if (!s.ok()) return s;
+  std::vector<Night> stay_nights(static_cast<size_t>(nights) + 1);
   for (const auto& row : r.rows) {
-    inv[row[0].text] = Night{row[1].Int(), row[2].Int(), row[3].Int(), row[4].Int(),
-                             row[5].Int(), row[6].Int(), row[7].Int()};
-    if (!row[8].null && row[0].text != out_text)
-      special[row[0].text] = Special{row[8].text, row[9].Int(), row[10].OptInt()};
+    int64_t day = 0;
+    if (!ParseDate(row[0].text, &day) || day < st.check_in || day > st.check_out) continue;
+    Night& n = stay_nights[static_cast<size_t>(day - st.check_in)];
+    const bool special = !row[8].null && day != st.check_out;
+    n.has_row = true;
+    n.available = row[1].Int();
+    n.price_cents = EffectivePrice(row[2].Int(), special ? row[9].Int() : 100);
+    n.min_stay = special && !row[10].null ? row[10].Int() : row[3].Int();
+    n.max_stay = row[4].Int();
+    n.closed_to_arrival = row[5].Int() != 0;
+    n.closed_to_departure = row[6].Int() != 0;
+    n.stop_sell = row[7].Int() != 0 || (special && row[8].text == "blackout");
   }
 
-  std::vector<std::string> dates;
-  for (int64_t d = st.check_in; d < st.check_out; ++d) dates.push_back(FormatDate(d));
-  for (const auto& d : dates)
-    if (!inv.count(d)) return reject("no_inventory", d + " has no inventory");
-  for (const auto& d : dates) {
-    auto sp = special.find(d);
-    if (inv[d].stop_sell || (sp != special.end() && sp->second.kind == "blackout"))
-      return reject("stop_sell", d + " is closed for sale");
+  // The first failing reason, in docs/API.md order (the same rules the edges answer with).
+  size_t at = 0;
+  if (const char* reason =
+          StayReason(st.rooms, lead,
+                     StayRules{rules.max_advance_days, rules.min_lead_days, rules.max_rooms_per_booking},
+                     stay_nights, &at)) {
+    const std::string reason_s = reason;
+    const std::string d = FormatDate(st.check_in + static_cast<int64_t>(at));
+    const Night& n = stay_nights[at];
+    std::string msg;
+    if (reason_s == "lead_time") {
+      msg = "check-in " + in_text + " is " + std::to_string(lead) + " day(s) away; min_lead_days is " +
+            std::to_string(rules.min_lead_days);
+    } else if (reason_s == "advance_window") {
+      msg = "check-in " + in_text + " is beyond max_advance_days " + std::to_string(rules.max_advance_days);
+    } else if (reason_s == "max_rooms") {
+      msg = std::to_string(st.rooms) + " rooms > max_rooms_per_booking " + std::to_string(rules.max_rooms_per_booking);
+    } else if (reason_s == "no_inventory") {
+      msg = d + " has no inventory";
+    } else if (reason_s == "stop_sell") {
+      msg = d + " is closed for sale";
+    } else if (reason_s == "closed_to_arrival") {
+      msg = in_text + " is closed to arrival";
+    } else if (reason_s == "closed_to_departure") {
+      msg = out_text + " is closed to departure";
+    } else if (reason_s == "min_stay") {
+      msg = "minimum stay from " + in_text + " is " + std::to_string(n.min_stay) + " nights";
+    } else if (reason_s == "max_stay") {
+      msg = "maximum stay from " + in_text + " is " + std::to_string(n.max_stay) + " nights";
+    } else {
+      msg = d + " has " + std::to_string(n.available) + " room" + (n.available == 1 ? "" : "s");
+    }
+    out->result = Rejected(seq, reason, std::move(msg));
+    return Status::OK();
   }
-  if (inv[in_text].cta) return reject("closed_to_arrival", in_text + " is closed to arrival");
-  auto co = inv.find(out_text);
-  if (co != inv.end() && co->second.ctd)
-    return reject("closed_to_departure", out_text + " is closed to departure");
-  int64_t min_stay = inv[in_text].min_stay;
-  auto sp_in = special.find(in_text);
-  if (sp_in != special.end() && sp_in->second.min_stay) min_stay = *sp_in->second.min_stay;
-  if (nights < min_stay)
-    return reject("min_stay", "minimum stay from " + in_text + " is " + std::to_string(min_stay) +
-                                  " nights");
-  if (inv[in_text].max_stay > 0 && nights > inv[in_text].max_stay)
-    return reject("max_stay", "maximum stay from " + in_text + " is " +
-                                  std::to_string(inv[in_text].max_stay) + " nights");
-  for (const auto& d : dates)
-    if (inv[d].available < st.rooms)
-      return reject("sold_out", d + " has " + std::to_string(inv[d].available) + " room" +
-                                    (inv[d].available == 1 ? "" : "s"));
 
   int64_t total = 0;
-  for (const auto& d : dates) {
-    auto sp = special.find(d);
-    const int64_t pct = sp != special.end() ? sp->second.pct : 100;
-    total += (inv[d].price * pct + 50) / 100;
-  }
+  for (size_t i = 0; i + 1 < stay_nights.size(); ++i) total += stay_nights[i].price_cents;
   total *= st.rooms;
 
   // A hold keeps its rooms until the hotel's hold_ttl_seconds (or the edge's own, earlier

@@ -25,29 +25,9 @@ void FillNight(const Stmt& s, int first_col, Night* n) {
   n->stop_sell = s.Int(first_col + 8) != 0;
 }
 
-// Effective price: DESIGN.md's multiplier, rounded half up in integer cents.
-int64_t ApplyMultiplier(int64_t price_cents, int64_t pct) { return (price_cents * pct + 50) / 100; }
-
-const char* Reason(const StayQuery& q, const HotelInfo& hotel, Day today, const std::vector<Night>& nights) {
-  const int64_t n = q.check_out - q.check_in;
-  const int64_t lead = q.check_in - today;
-  if (lead < hotel.min_lead_days) return "lead_time";
-  if (lead > hotel.max_advance_days) return "advance_window";
-  if (q.rooms > hotel.max_rooms_per_booking) return "max_rooms";
-  for (int64_t i = 0; i < n; ++i) {
-    if (!nights[i].has_row) return "no_inventory";
-  }
-  for (int64_t i = 0; i < n; ++i) {
-    if (nights[i].stop_sell) return "stop_sell";
-  }
-  if (nights[0].closed_to_arrival) return "closed_to_arrival";
-  if (nights[n].has_row && nights[n].closed_to_departure) return "closed_to_departure";
-  if (n < nights[0].min_stay) return "min_stay";
-  if (nights[0].max_stay > 0 && n > nights[0].max_stay) return "max_stay";
-  for (int64_t i = 0; i < n; ++i) {
-    if (nights[i].available < q.rooms) return "sold_out";
-  }
-  return nullptr;
+// The hotel's rules as the shared stay rules see them.
+StayRules RulesOf(const HotelInfo& hotel) {
+  return StayRules{hotel.max_advance_days, hotel.min_lead_days, hotel.max_rooms_per_booking};
 }
 
 }  // namespace
@@ -156,7 +136,7 @@ Status Engine::Impl::LoadNights(int64_t hotel_id, const std::vector<int64_t>& ro
       for (auto& [rt, ns] : *out) {
         Night& n = ns[i];
         if (!n.has_row) continue;
-        n.price_cents = ApplyMultiplier(n.price_cents, sd->second.pct);
+        n.price_cents = EffectivePrice(n.price_cents, sd->second.pct);
         if (sd->second.has_min_stay) n.min_stay = sd->second.min_stay;
         if (sd->second.blackout) n.stop_sell = true;
       }
@@ -202,7 +182,7 @@ Status Engine::Impl::ValidateStay(const StayQuery& q, const RoomTypeInfo** rt, c
 void Engine::Impl::WriteAnswer(const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel,
                                const std::vector<Night>& nights, bool with_as_of, std::string* out) {
   const int64_t n = q.check_out - q.check_in;
-  const char* reason = Reason(q, hotel, TodayAt(hotel), nights);
+  const char* reason = ::edgestay::StayReason(q.rooms, q.check_in - TodayAt(hotel), RulesOf(hotel), nights);
   JsonWriter w(out);
   w.BeginObject();
   w.Key("roomTypeId").Int(q.room_type_id).Key("hotelId").Int(rt.hotel_id);
@@ -246,7 +226,7 @@ Status Engine::Impl::StayReason(const StayQuery& q, const RoomTypeInfo& rt, cons
   std::map<int64_t, std::vector<Night>> loaded;
   ES_RETURN_IF_ERROR(LoadNights(rt.hotel_id, {q.room_type_id}, q.check_in, q.check_out, &loaded));
   *nights = std::move(loaded[q.room_type_id]);
-  *reason = Reason(q, hotel, TodayAt(hotel), *nights);
+  *reason = ::edgestay::StayReason(q.rooms, q.check_in - TodayAt(hotel), RulesOf(hotel), *nights);
   return Status::Ok();
 }
 

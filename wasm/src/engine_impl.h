@@ -21,6 +21,7 @@
 #include "edgestay/engine.h"
 #include "edgestay/protocol/change_batch.h"
 #include "edgestay/query_cache.h"
+#include "edgestay/stay_rules.h"
 #include "night_index.h"
 #include "sqlite_db.h"
 
@@ -44,19 +45,6 @@ struct RoomTypeInfo {
   int64_t capacity_children = 0;
   int64_t base_price_cents = 0;
   int64_t total_rooms = 0;
-};
-
-// One night of one room type as availability sees it.
-struct Night {
-  bool has_row = false;
-  int64_t total = 0;
-  int64_t available = 0;  // inventory available minus pending local bookings
-  int64_t price_cents = 0;  // effective: special-day multiplier applied
-  int64_t min_stay = 1;     // special-day override applied
-  int64_t max_stay = 0;
-  bool closed_to_arrival = false;
-  bool closed_to_departure = false;
-  bool stop_sell = false;  // inventory stop_sell or a blackout special day
 };
 
 struct StayQuery {
@@ -196,7 +184,7 @@ struct Engine::Impl {
   Status BookingJson(int64_t id, std::string* out);
   // Offers freed rooms to the oldest waiting guest whose stay became available. Only
   // entries made on this engine (negative ids): the centre runs its own waitlist.
-  Status OfferWaitlist(int64_t room_type_id, Day from, Day to, ChangeEvents* ev);
+  Status OfferWaitlist(int64_t room_type_id, ChangeEvents* ev);
   Status Enqueue(const char* type, const std::string& key, const std::string& args_json, int64_t booking_id,
                  int64_t waitlist_id);
   Status Notify(int64_t booking_id, int64_t user_id, const char* kind, int64_t at_ms);

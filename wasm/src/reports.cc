@@ -177,7 +177,7 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
       int64_t price = night.price_cents;
       if (!special->empty()) {
         auto sd = special->find(rows->first + static_cast<Day>(i));
-        if (sd != special->end()) price = (price * sd->second.pct + 50) / 100;
+        if (sd != special->end()) price = EffectivePrice(price, sd->second.pct);
       }
       k.available += night.total;
       k.sold += sold;
