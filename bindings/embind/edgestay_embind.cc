@@ -41,13 +41,17 @@ class Core {
     result_.clear();
     return View(engine_->ApplyChanges(batch, &result_));
   }
-  std::string beginChanges() { return Finish(engine_->BeginChanges(), std::string()); }
-  std::string applyChangesPart(const std::string& part, int change_offset, int row_offset) {
-    return Finish(engine_->ApplyChangesPart(part, change_offset, row_offset), std::string());
+  emscripten::val beginChanges() {
+    result_.clear();
+    return View(engine_->BeginChanges());
   }
-  std::string commitChanges() {
-    std::string out;
-    return Finish(engine_->CommitChanges(&out), std::move(out));
+  emscripten::val applyChangesPart(const std::string& part, int change_offset, int row_offset) {
+    result_.clear();
+    return View(engine_->ApplyChangesPart(part, change_offset, row_offset));
+  }
+  emscripten::val commitChanges() {
+    result_.clear();
+    return View(engine_->CommitChanges(&result_));
   }
   void abortChanges() { engine_->AbortChanges(); }
   std::string takeEvents() { return engine_->TakeEvents(); }
@@ -62,10 +66,6 @@ class Core {
   void releaseExport() { std::string().swap(image_); }
 
  private:
-  std::string Finish(const Status& s, std::string out) {
-    failed_ = !s.ok();
-    return failed_ ? s.ToJson() : out;
-  }
   emscripten::val View(const Status& s) {
     failed_ = !s.ok();
     if (failed_) result_ = s.ToJson();

@@ -164,10 +164,13 @@ export class Engine {
     return value;
   }
 
-  #check(out) {
+  // The answer of a write, decoded from its view into wasm memory; throws its error.
+  #check(view) {
+    const out = utf8.decode(view);
     if (this.#core.failed()) throw EdgestayError.fromJson(out);
     return out;
   }
+
 
   // ---- queries -------------------------------------------------------------------
   getRoomTypes(hotelId) { return this.#call('getRoomTypes', { hotelId }); }
@@ -225,12 +228,12 @@ export class Engine {
     const core = this.#live();
     let result;
     if (typeof batch === 'string') {
-      result = JSON.parse(this.#check(utf8.decode(core.applyChanges(batch))));
+      result = JSON.parse(this.#check(core.applyChanges(batch)));
     } else if (batch !== null && typeof batch === 'object' && !Array.isArray(batch)) {
       const changes = batch.changes;
       const total = Array.isArray(changes) ? changes.reduce((n, c) => n + rowCount(c), 0) : 0;
       if (total <= PART_ROWS) {
-        result = JSON.parse(this.#check(utf8.decode(core.applyChanges(JSON.stringify(batch)))));
+        result = JSON.parse(this.#check(core.applyChanges(JSON.stringify(batch))));
       } else {
         result = this.#applyInParts(core, batch);
       }

@@ -22,6 +22,13 @@ using protocol::Value;
 
 bool IsRequired(const ColumnSpec& c) { return !c.nullable && !c.has_default; }
 
+bool IsKey(const TableSpec& table, size_t column) {
+  for (int k : table.key) {
+    if (k == static_cast<int>(column)) return true;
+  }
+  return false;
+}
+
 void Bind(Stmt& st, int index, const Value& v) {
   switch (v.kind) {
     case Value::kInt: st.BindInt(index, v.i); break;
@@ -224,9 +231,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     const bool present = values[c].kind != Value::kAbsent;
     if (present) mask |= uint64_t{1} << c;
     if (!present && IsRequired(table.columns[c])) has_all_required = false;
-    bool is_key = false;
-    for (int k : table.key) is_key = is_key || k == static_cast<int>(c);
-    if (present && !is_key) has_non_key = true;
+    if (present && !IsKey(table, c)) has_non_key = true;
   }
   if (change.op == Op::kDelete) mask |= uint64_t{1} << 63;
 
@@ -245,9 +250,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
         if (!(mask >> c & 1)) continue;
         cols += (cols.empty() ? "" : ", ") + std::string(table.columns[c].name);
         params += params.empty() ? "?" : ", ?";
-        bool is_key = false;
-        for (int k : table.key) is_key = is_key || k == static_cast<int>(c);
-        if (!is_key) {
+        if (!IsKey(table, c)) {
           updates += (updates.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = excluded." +
                      table.columns[c].name;
           differs += (differs.empty() ? "" : " OR ") + std::string(table.columns[c].name) + " IS NOT excluded." +
@@ -262,9 +265,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     } else {
       std::string sets;
       for (size_t c = 0; c < ncols; ++c) {
-        bool is_key = false;
-        for (int k : table.key) is_key = is_key || k == static_cast<int>(c);
-        if (!(mask >> c & 1) || is_key) continue;
+        if (!(mask >> c & 1) || IsKey(table, c)) continue;
         sets += (sets.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = ?";
       }
       if (!has_non_key) sets = std::string(table.columns[table.key[0]].name) + " = " + table.columns[table.key[0]].name;
@@ -278,9 +279,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   if (change.op == Op::kDelete || !has_all_required) {
     if (change.op == Op::kUpsert) {
       for (size_t c = 0; c < ncols; ++c) {
-        bool is_key = false;
-        for (int k : table.key) is_key = is_key || k == static_cast<int>(c);
-        if ((mask >> c & 1) && !is_key) Bind(st, param++, values[c]);
+        if ((mask >> c & 1) && !IsKey(table, c)) Bind(st, param++, values[c]);
       }
     }
     for (int k : table.key) Bind(st, param++, values[k]);
@@ -394,7 +393,7 @@ Status Engine::Impl::Commit(std::string* out) {
   }
   ES_RETURN_IF_ERROR(RefreshNextHoldExpiry());
   // Inventory that grew may let a waiting guest in.
-  for (const auto& [rt, r] : batch_events.inventory) ES_RETURN_IF_ERROR(OfferWaitlist(rt, r.first, r.second + 1, &batch_events));
+  for (const auto& [rt, r] : batch_events.inventory) ES_RETURN_IF_ERROR(OfferWaitlist(rt, &batch_events));
   Publish(batch_events);
   std::string result;
   JsonWriter w(&result);

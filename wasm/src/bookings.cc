@@ -327,7 +327,7 @@ static Status Transition(Engine::Impl& im, int64_t id, const std::vector<const c
   ev.booking_ranges[b.room_type_id] = {b.check_in, b.check_out - 1};
   ev.booking_hotels[b.hotel_id] = {b.check_in, b.check_out - 1};
   if (std::string_view(to_status) == "CANCELLED" || std::string_view(to_status) == "EXPIRED") {
-    ES_RETURN_IF_ERROR(im.OfferWaitlist(b.room_type_id, b.check_in, b.check_out, &ev));
+    ES_RETURN_IF_ERROR(im.OfferWaitlist(b.room_type_id, &ev));
   }
   std::string json;
   ES_RETURN_IF_ERROR(im.BookingJson(id, &json));
@@ -392,7 +392,7 @@ Status Engine::Impl::ExpireHolds() {
   return RefreshNextHoldExpiry();
 }
 
-Status Engine::Impl::OfferWaitlist(int64_t room_type_id, Day /*from*/, Day /*to*/, ChangeEvents* ev) {
+Status Engine::Impl::OfferWaitlist(int64_t room_type_id, ChangeEvents* ev) {
   auto rt_it = room_types.find(room_type_id);
   if (rt_it == room_types.end()) return Status::Ok();
   auto h_it = hotels.find(rt_it->second.hotel_id);
@@ -638,7 +638,7 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
     if (next && std::string_view(next) == "REJECTED") {
       ES_RETURN_IF_ERROR(Notify(booking_id, user_id, "rejection", now_ms));
       ES_RETURN_IF_ERROR(CancelReminders(booking_id));
-      ES_RETURN_IF_ERROR(OfferWaitlist(room_type_id, ci, co, &ev));
+      ES_RETURN_IF_ERROR(OfferWaitlist(room_type_id, &ev));
     }
     ev.booking_users.insert(user_id);
     auto [hit, hinserted] = ev.booking_hotels.try_emplace(hotel_id, ci, co - 1);
