@@ -74,8 +74,14 @@ export class SyncClient {
     const headers = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    // One controller aborted by the caller's signal or the timeout, held until the request
+    // ends. (Not AbortSignal.any/timeout: on Node 20 a composed signal can be collected
+    // mid-request and never fire, leaving a stopped client's long-poll hanging.)
+    const controller = new AbortController();
+    const abort = () => controller.abort(signal?.reason ?? new Error('aborted'));
+    const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
+    if (signal?.aborted) abort();
+    else signal?.addEventListener('abort', abort, { once: true });
     let res;
     let text;
     try {
@@ -83,12 +89,15 @@ export class SyncClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: combined,
+        signal: controller.signal,
       });
       text = await res.text();
       if (meta) meta.headers = res.headers;
     } catch (e) {
       throw new SyncError('NETWORK', `${method} ${path}: ${e.message}`, { cause: e });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
     }
     let json;
     try {
@@ -212,6 +221,7 @@ export class SyncClient {
     this.#abort = new AbortController();
     const signal = this.#abort.signal;
     const sleep = (ms) => new Promise((resolve) => {
+      if (signal.aborted) return resolve();  // an aborted signal never fires again
       const done = () => {
         clearTimeout(t);
         signal.removeEventListener('abort', done);  // one listener per sleep would pile up
