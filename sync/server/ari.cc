@@ -51,10 +51,7 @@ Status OptStr(const json& o, const char* key, size_t min_len, size_t max_len,
 
 // The limits of a replicated column, from the protocol's column list: the admin API takes
 // exactly the values an edge accepts in that column.
-const protocol::ColumnSpec& Col(TableId table, const char* column) {
-  const TableSpec& t = Table(table);
-  return t.columns[static_cast<size_t>(t.ColumnIndex(column))];
-}
+const protocol::ColumnSpec& Col(TableId table, const char* column) { return protocol::Column(table, column); }
 Status OptInt(const json& o, const char* key, const protocol::ColumnSpec& col, std::optional<int64_t>* out,
               const std::string& where = "") {
   return OptInt(o, key, col.min, col.max, out, where);
