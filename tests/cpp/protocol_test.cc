@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -269,6 +270,38 @@ TEST(ProtocolTest, CoreSchemaMatchesTheColumnList) {
                                {"created_at"})
                   .empty());
   sqlite3_close(db);
+}
+
+// The direction of the layers: every project header a protocol source includes is a
+// protocol header (nothing from wasm/ or sync/server), and the server's build dir holds
+// no second copy of what the protocol defines.
+TEST(ProtocolTest, TheProtocolLayerIncludesOnlyItself) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(EDGESTAY_SOURCE_DIR);
+  const fs::path include = root / "sync" / "protocol" / "include";
+  const std::regex quoted(R"re(^\s*#\s*include\s*"([^"]+)")re");
+  int checked = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(root / "sync" / "protocol")) {
+    if (!entry.is_regular_file()) continue;
+    const std::string ext = entry.path().extension().string();
+    if (ext != ".h" && ext != ".cc") continue;
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      std::smatch m;
+      if (!std::regex_search(line, m, quoted)) continue;
+      ++checked;
+      EXPECT_TRUE(fs::exists(include / m[1].str()))
+          << entry.path().string() << " includes \"" << m[1] << "\", which is not a protocol header";
+    }
+  }
+  EXPECT_GT(checked, 10);
+  for (const char* copy : {"dates.h", "dates.cc", "tables.h", "tables.cc", "status.h", "json_util.h"}) {
+    EXPECT_FALSE(fs::exists(root / "sync" / "server" / copy)) << "sync/server/" << copy << " copies the protocol layer";
+  }
+  for (const char* moved : {"status.h", "date.h", "stay_rules.h"}) {
+    EXPECT_FALSE(fs::exists(root / "wasm" / "include" / "edgestay" / moved)) << moved << " belongs to sync/protocol";
+  }
 }
 
 }  // namespace
