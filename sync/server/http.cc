@@ -541,6 +541,7 @@ static FrontLimits FrontLimitsFor(const ServerConfig& cfg) {
   l.body_timeout_ms = cfg.body_timeout_ms;
   l.keep_alive_timeout_ms = cfg.keep_alive_seconds * 1000;
   l.keep_alive_max_requests = cfg.keep_alive_max_requests;
+  l.log_rejections = cfg.access_log;
   if (!cfg.cors_origin.empty())
     l.error_headers = "Access-Control-Allow-Origin: " + cfg.cors_origin + "\r\n";
   return l;

@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <list>
@@ -265,6 +266,9 @@ struct HttpFront::Impl {
   // first lingers: our side is shut down and what the client still sends is read and
   // dropped (never buffered) for a short while.
   void Reject(Conn* c, int status, const std::string& code, const std::string& message) {
+    if (limits.log_rejections)
+      std::fprintf(stderr, "edgestay-server: %s:%d refused before routing: %d %s\n", c->ip.c_str(),
+                   c->port, status, code.c_str());
     const std::string resp = ErrorResponse(status, code, message, limits.error_headers);
     SendAll(c->fd, resp.data(), resp.size(), NowMonoMs() + 200);
     ::shutdown(c->fd, SHUT_WR);

@@ -30,6 +30,7 @@ struct FrontLimits {
   int keep_alive_max_requests = 1000; // requests per connection, then it is closed
   int write_timeout_ms = 10000;       // a response that cannot be sent is abandoned
   std::string error_headers;          // "Name: value\r\n" lines on errors answered here
+  bool log_rejections = false;        // one stderr line per request refused here
 };
 
 // httplib's request processing (routing, handlers, response writing) reached through
