@@ -8,6 +8,7 @@
 #include "http.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -567,6 +568,24 @@ int RunHttpServer(Store& store, const ServerConfig& cfg) {
   ApiServer app(store, cfg, notifier);
 
   FrontLimits limits = FrontLimitsFor(cfg);
+  // Each connection is a descriptor: raise the soft limit as far as allowed, and keep
+  // --max-connections below it (with room for the store, the listener and logs), so
+  // that running out of descriptors never stops accepting.
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    if (nofile.rlim_cur < nofile.rlim_max) {
+      nofile.rlim_cur = nofile.rlim_max;
+      ::setrlimit(RLIMIT_NOFILE, &nofile);
+      ::getrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    const rlim_t room = 64 + static_cast<rlim_t>(std::max(2, cfg.threads));
+    if (nofile.rlim_cur != RLIM_INFINITY && nofile.rlim_cur > room &&
+        static_cast<rlim_t>(limits.max_connections) + room > nofile.rlim_cur) {
+      limits.max_connections = static_cast<int>(nofile.rlim_cur - room);
+      std::cerr << "edgestay-server: --max-connections lowered to " << limits.max_connections
+                << " (open file limit " << nofile.rlim_cur << ")" << std::endl;
+    }
+  }
   int port = 0;
   std::string error;
   const int listen_fd = BindListener(cfg.host, cfg.port, &port, &error);

@@ -209,6 +209,7 @@ struct HttpFront::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<int> open{0};
   size_t buffered = 0;  // event thread only
+  int64_t accept_paused_until_ms = 0;
 
   // Event-thread state.
   std::unordered_map<int, std::unique_ptr<Conn>> conns;
@@ -333,10 +334,35 @@ struct HttpFront::Impl {
     Advance(c);
   }
 
+  void PauseAccept(bool pause) {
+    if (pause == (accept_paused_until_ms != 0)) return;
+    if (pause) {
+      ::epoll_ctl(epfd, EPOLL_CTL_DEL, listen_fd, nullptr);
+      accept_paused_until_ms = NowMonoMs() + 100;
+    } else {
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.fd = listen_fd;
+      ::epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev);
+      accept_paused_until_ms = 0;
+    }
+  }
+
   void OnAccept() {
     for (;;) {
       const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) return;  // EAGAIN, or EMFILE etc.: retried on the next event
+      if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          // Out of descriptors: make room by closing the longest idle connection; with
+          // none to close, stop accepting for a moment instead of spinning on the event.
+          if (!lru.empty()) {
+            CloseConn(Detach(lru.front()));
+            continue;
+          }
+          PauseAccept(true);
+        }
+        return;  // EAGAIN: all pending connections taken
+      }
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       if (open.load() >= limits.max_connections) {
@@ -451,6 +477,7 @@ struct HttpFront::Impl {
         }
       }
       if (NowMonoMs() >= next_sweep) {
+        if (accept_paused_until_ms && NowMonoMs() >= accept_paused_until_ms) PauseAccept(false);
         SweepTimeouts();
         next_sweep = NowMonoMs() + 100;
       }
