@@ -18,7 +18,7 @@ namespace edgestay::server::fuzz {
 namespace {
 
 [[noreturn]] void Die(const std::string& what, const Status& s) {
-  std::fprintf(stderr, "fuzz fixture: %s: %s %s\n", what.c_str(), s.code.c_str(), s.message.c_str());
+  std::fprintf(stderr, "fuzz fixture: %s: %s %s\n", what.c_str(), s.code().c_str(), s.message().c_str());
   std::abort();
 }
 
