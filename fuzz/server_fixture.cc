@@ -68,9 +68,24 @@ struct State {
   }
 };
 
-State& St() {
-  static State state;
+// Inputs that write (new hotels, years of inventory) make the store, and with it every
+// later pull, grow without end: start over with a fresh store every so many requests.
+constexpr int kRequestsPerStore = 2000;
+
+std::unique_ptr<State>& Current() {
+  static std::unique_ptr<State> state;
   return state;
+}
+
+State& St() {
+  auto& state = Current();
+  if (!state) state = std::make_unique<State>();
+  return *state;
+}
+
+void CountRequest() {
+  static int requests = 0;
+  if (++requests % kRequestsPerStore == 0) Current().reset();
 }
 
 void ReplaceAll(std::string* s, std::string_view from, const std::string& to) {
@@ -101,6 +116,7 @@ std::string Exchange(std::string_view raw) {
     out.append(p, n);
     return true;
   });
+  CountRequest();  // after the request: its tokens belong to the store it ran on
   return out;
 }
 
