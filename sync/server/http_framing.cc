@@ -4,6 +4,7 @@
 // folded header lines and any transfer coding other than a lone "chunked" are refused.
 #include "http_framing.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace edgestay::server {
@@ -77,42 +78,18 @@ int HexDigit(char c) {
 
 }  // namespace
 
-Frame ParseFrame(std::string_view in, const FrameLimits& limits) {
-  size_t start = 0;
-  while (start < in.size() && (in[start] == '\r' || in[start] == '\n')) ++start;
-  if (start > limits.max_head_bytes)
-    return Error(400, "BAD_REQUEST", "too many empty lines before the request");
+namespace {
 
-  // The head ends at the first empty line.
-  size_t pos = start;
-  std::string_view request_line;
-  size_t next = LineEnd(in, pos, &request_line);
-  size_t head_end = std::string_view::npos;
-  if (next != std::string_view::npos) {
-    pos = next;
-    for (;;) {
-      std::string_view line;
-      next = LineEnd(in, pos, &line);
-      if (next == std::string_view::npos) break;
-      pos = next;
-      if (line.empty()) {
-        head_end = pos;
-        break;
-      }
-      if (pos - start > limits.max_head_bytes) break;
-    }
-  }
-  if (head_end == std::string_view::npos) {
-    if (in.size() - start > limits.max_head_bytes)
-      return Error(431, "HEADERS_TOO_LARGE",
-                   "the request line and headers are over " +
-                       std::to_string(limits.max_head_bytes) + " bytes");
-    return Frame{};
-  }
+// Parses the complete head in[start, head_end) into `p` (request line checks, framing
+// headers replaced). Returns a kError frame, or a kNeedMore frame on success.
+Frame ParseHead(std::string_view in, size_t start, size_t head_end, const FrameLimits& limits,
+                FrameProgress* p) {
   if (head_end - start > limits.max_head_bytes)
     return Error(431, "HEADERS_TOO_LARGE",
                  "the request line and headers are over " + std::to_string(limits.max_head_bytes) +
                      " bytes");
+  std::string_view request_line;
+  size_t pos = LineEnd(in, start, &request_line);
 
   // Request line: METHOD SP TARGET SP HTTP/1.x
   const size_t sp1 = request_line.find(' ');
@@ -139,7 +116,6 @@ Frame ParseFrame(std::string_view in, const FrameLimits& limits) {
   head += "\r\n";
   bool has_length = false, chunked = false, expect_continue = false;
   uint64_t length = 0;
-  pos = LineEnd(in, start, &request_line);
   for (;;) {
     std::string_view line;
     pos = LineEnd(in, pos, &line);
@@ -189,32 +165,90 @@ Frame ParseFrame(std::string_view in, const FrameLimits& limits) {
   if (chunked && http10)
     return Error(400, "BAD_REQUEST", "chunked transfer coding needs HTTP/1.1");
   if (has_length && length > limits.max_body_bytes) return TooLarge(limits);
+  p->head_done = true;
+  p->head_end = head_end;
+  p->head = std::move(head);
+  p->chunked = chunked;
+  p->expect_continue = expect_continue;
+  p->length = static_cast<size_t>(length);
+  p->raw_pos = head_end;
+  return Frame{};
+}
 
+Frame Complete(FrameProgress* p, size_t consumed, std::string_view body) {
   Frame f;
+  f.state = FrameState::kComplete;
   f.head_complete = true;
-  f.expect_continue = expect_continue;
-  if (!chunked) {
-    const size_t body = static_cast<size_t>(length);
-    if (in.size() - head_end < body) return f;
-    f.state = FrameState::kComplete;
-    f.consumed = head_end + body;
-    f.request = std::move(head);
-    f.request += "Content-Length: " + std::to_string(body) + "\r\n\r\n";
-    f.request.append(in.substr(head_end, body));
-    return f;
+  f.expect_continue = p->expect_continue;
+  f.consumed = consumed;
+  f.request = std::move(p->head);
+  f.request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  f.request.append(body);
+  return f;
+}
+
+}  // namespace
+
+Frame ParseFrame(std::string_view in, const FrameLimits& limits, FrameProgress* progress) {
+  FrameProgress local;
+  FrameProgress& p = progress ? *progress : local;
+
+  if (!p.head_done) {
+    size_t start = 0;
+    while (start < in.size() && (in[start] == '\r' || in[start] == '\n')) ++start;
+    if (start > limits.max_head_bytes)
+      return Error(400, "BAD_REQUEST", "too many empty lines before the request");
+    // The head ends at the first empty line: a '\n' followed by "\n" or "\r\n". Only
+    // bytes not searched before are searched (two back, for a split terminator).
+    size_t from = std::max(start, p.scanned >= 2 ? p.scanned - 2 : 0);
+    size_t head_end = std::string_view::npos;
+    for (size_t i = in.find('\n', from); i != std::string_view::npos; i = in.find('\n', i + 1)) {
+      if (i + 1 >= in.size()) break;
+      if (in[i + 1] == '\n') {
+        head_end = i + 2;
+        break;
+      }
+      if (in[i + 1] == '\r') {
+        if (i + 2 >= in.size()) break;
+        if (in[i + 2] == '\n') {
+          head_end = i + 3;
+          break;
+        }
+      }
+    }
+    if (head_end == std::string_view::npos) {
+      p.scanned = in.size();
+      if (in.size() - start > limits.max_head_bytes)
+        return Error(431, "HEADERS_TOO_LARGE",
+                     "the request line and headers are over " +
+                         std::to_string(limits.max_head_bytes) + " bytes");
+      return Frame{};
+    }
+    Frame head = ParseHead(in, start, head_end, limits, &p);
+    if (head.state == FrameState::kError) return head;
+  }
+
+  Frame more;
+  more.head_complete = true;
+  more.expect_continue = p.expect_continue;
+  if (!p.chunked) {
+    if (in.size() - p.head_end < p.length) return more;
+    return Complete(&p, p.head_end + p.length, in.substr(p.head_end, p.length));
   }
 
   // chunk = hex-size [; ext] CRLF data CRLF; last-chunk = 0 CRLF; then trailers CRLF.
-  std::string body;
-  pos = head_end;
-  for (;;) {
-    if (pos - head_end > MaxChunkedRaw(limits)) return TooLarge(limits);
+  // p.raw_pos always sits at the start of a chunk (or of a trailer line).
+  while (!p.in_trailers) {
+    size_t pos = p.raw_pos;
+    if (pos - p.head_end > MaxChunkedRaw(limits)) return TooLarge(limits);
     std::string_view line;
-    next = LineEnd(in, pos, &line);
+    const size_t next = LineEnd(in, pos, &line);
     if (next == std::string_view::npos) {
       if (in.size() - pos > 1024) return Error(400, "BAD_REQUEST", "malformed chunk size line");
-      return f;
+      return more;
     }
+    // The same bound whether the line arrives at once or in pieces (see above).
+    if (next - pos > 1025) return Error(400, "BAD_REQUEST", "malformed chunk size line");
     const size_t semi = line.find(';');
     const std::string_view hex = Trim(semi == std::string_view::npos ? line : line.substr(0, semi));
     if (hex.empty()) return Error(400, "BAD_REQUEST", "malformed chunk size");
@@ -224,40 +258,41 @@ Frame ParseFrame(std::string_view in, const FrameLimits& limits) {
       if (d < 0) return Error(400, "BAD_REQUEST", "malformed chunk size");
       if (size <= limits.max_body_bytes) size = size * 16 + static_cast<uint64_t>(d);
     }
-    if (size > limits.max_body_bytes - body.size()) return TooLarge(limits);
+    if (size > limits.max_body_bytes - p.body.size()) return TooLarge(limits);
     pos = next;
-    if (size == 0) break;
-    if (in.size() - pos < size + 1) return f;
-    body.append(in.substr(pos, static_cast<size_t>(size)));
+    if (size == 0) {
+      p.in_trailers = true;
+      p.raw_pos = pos;
+      p.trailers_start = pos;
+      break;
+    }
+    if (in.size() - pos < size + 1) return more;
+    const size_t data = pos;
     pos += static_cast<size_t>(size);
     if (in[pos] == '\r') {
-      if (in.size() - pos < 2) return f;
+      if (in.size() - pos < 2) return more;
       ++pos;
     }
     if (in[pos] != '\n') return Error(400, "BAD_REQUEST", "chunk data longer than its size");
-    ++pos;
+    p.body.append(in.substr(data, static_cast<size_t>(size)));
+    p.raw_pos = pos + 1;
   }
   // Trailer fields are read and dropped; they count against the head limit.
-  const size_t trailers_start = pos;
   for (;;) {
     std::string_view line;
-    next = LineEnd(in, pos, &line);
+    const size_t next = LineEnd(in, p.raw_pos, &line);
     if (next == std::string_view::npos) {
-      if (in.size() - trailers_start > limits.max_head_bytes)
+      if (in.size() - p.trailers_start > limits.max_head_bytes)
         return Error(431, "HEADERS_TOO_LARGE", "chunked trailers are too large");
-      return f;
+      return more;
     }
-    pos = next;
-    if (line.empty()) break;
-    if (pos - trailers_start > limits.max_head_bytes)
+    p.raw_pos = next;
+    if (p.raw_pos - p.trailers_start > limits.max_head_bytes)
       return Error(431, "HEADERS_TOO_LARGE", "chunked trailers are too large");
+    if (line.empty()) break;
   }
-  f.state = FrameState::kComplete;
-  f.consumed = pos;
-  f.request = std::move(head);
-  f.request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
-  f.request += body;
-  return f;
+  std::string body = std::move(p.body);
+  return Complete(&p, p.raw_pos, body);
 }
 
 std::string ErrorResponse(int status, const std::string& code, const std::string& message,

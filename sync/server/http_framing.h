@@ -36,8 +36,28 @@ struct Frame {
   std::string message;            // error message (kError)
 };
 
+// What ParseFrame learnt from the bytes so far, so that a connection whose request
+// arrives in many small pieces is parsed in linear time: the head is searched only in new
+// bytes and parsed once, and a chunked body is decoded chunk by chunk as it arrives.
+// Pass the same object with the same (growing) input until the request completes or
+// fails, then reset it for the next request.
+struct FrameProgress {
+  size_t scanned = 0;          // bytes already searched for the end of the head
+  bool head_done = false;      // the fields below are valid
+  size_t head_end = 0;
+  std::string head;            // canonical request line + headers, no framing headers
+  bool chunked = false;
+  bool expect_continue = false;
+  size_t length = 0;           // Content-Length
+  size_t raw_pos = 0;          // chunked: first byte not decoded yet
+  std::string body;            // chunked: decoded so far
+  bool in_trailers = false;
+  size_t trailers_start = 0;
+};
+
 // Parses the first request in `in`. Leading empty lines are skipped (RFC 9112 §2.2).
-Frame ParseFrame(std::string_view in, const FrameLimits& limits);
+// Without `progress`, every call starts from scratch.
+Frame ParseFrame(std::string_view in, const FrameLimits& limits, FrameProgress* progress = nullptr);
 
 // A complete "HTTP/1.1 <status>" response with the JSON error body of the API and
 // "Connection: close"; `extra_headers` are "Name: value\r\n" lines.

@@ -186,6 +186,7 @@ struct HttpFront::Impl {
     std::string ip;
     int port = 0;
     std::string buf;                 // received, not yet handled
+    FrameProgress progress;          // what is known of the request in `buf`
     int64_t last_activity_ms = 0;    // last byte received or response sent
     int64_t request_start_ms = 0;    // first byte of the pending request (0 = idle)
     bool head_complete = false;
@@ -292,7 +293,7 @@ struct HttpFront::Impl {
 
   // Frames what `c` has sent; hands a complete request to the workers.
   void Advance(Conn* c) {
-    Frame f = ParseFrame(c->buf, frame_limits);
+    Frame f = ParseFrame(c->buf, frame_limits, &c->progress);
     c->head_complete = f.head_complete;
     if (f.state == FrameState::kError) return Reject(c, f.status, f.code, f.message);
     if (f.state == FrameState::kNeedMore) {
@@ -305,6 +306,7 @@ struct HttpFront::Impl {
     }
     auto owned = Detach(c);
     owned->buf.erase(0, f.consumed);
+    owned->progress = FrameProgress{};
     owned->sent_continue = false;
     owned->head_complete = false;
     {
