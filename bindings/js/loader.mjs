@@ -79,9 +79,17 @@ async function defaultModule() {
 // Instantiates the Emscripten glue around a compiled module. Emscripten reports a failed
 // instantiation by aborting (and printing); the hook's own promise carries our error out
 // first, so the caller sees WASM_LOAD.
+// Exports the generated glue reads as soon as the instance arrives.
+const REQUIRED_EXPORTS = ['memory', '__indirect_function_table', '__wasm_call_ctors', 'malloc', 'free'];
+
 function instantiate(wasmModule, extra = {}) {
   if (!(wasmModule instanceof WebAssembly.Module)) {
     return Promise.reject(loadError('wasmModule must be a WebAssembly.Module'));
+  }
+  const exported = new Set(WebAssembly.Module.exports(wasmModule).map((e) => e.name));
+  const missing = REQUIRED_EXPORTS.filter((name) => !exported.has(name));
+  if (missing.length) {
+    return Promise.reject(loadError(`the wasm module is not edgestay_core.wasm (it lacks ${missing.join(', ')})`));
   }
   let failed;
   const failure = new Promise((_, reject) => { failed = reject; });
@@ -93,8 +101,8 @@ function instantiate(wasmModule, extra = {}) {
     instantiateWasm(imports, receive) {
       WebAssembly.instantiate(wasmModule, imports).then(
         (instance) => receive(instance, wasmModule),
-        (e) => failed(loadError(`the wasm module does not fit this package's loader: ${e.message}`, e)),
-      );
+        (e) => { throw loadError(`the wasm module does not fit this package's loader: ${e.message}`, e); },
+      ).catch((e) => failed(e instanceof EdgestayError ? e : loadError(`the wasm module failed to start: ${e.message}`, e)));
       return {};  // asynchronous: Emscripten waits for receive()
     },
     // Aborts after instantiation (e.g. an unreachable in a foreign module's start).
