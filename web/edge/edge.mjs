@@ -104,16 +104,16 @@ function within(promise, ms) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-// Sends one hotel's bookings to the centre as push requests (FORMAT.md §2). Requests go
-// one at a time (a seq must never overtake another); bookings arriving meanwhile travel
-// together in the next request. After a transport failure the outcome of the lost seqs
-// is unknown, so the pusher continues under a new clientId (its seq restarts at 1) rather
-// than reuse a seq the centre may have recorded for another booking.
+// Sends one hotel's bookings to the centre as push requests (FORMAT.md §2), one at a
+// time: a seq must never overtake another. Each booking request sends its own push from
+// its own request context (workerd cancels I/O a finished request left running, so one
+// request must not carry another's push). After a transport failure the outcome of that
+// seq is unknown, so the pusher continues under a new clientId (its seq restarts at 1)
+// rather than reuse a seq the centre may have recorded for another booking.
 class Pusher {
   #edge;
   #hotelId;
-  #queue = [];
-  #busy = false;
+  #tail = Promise.resolve();
   #clientId = null;
   #seq = 0;
 
@@ -129,29 +129,14 @@ class Pusher {
   }
 
   push(args, idempotencyKey) {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ args, idempotencyKey, resolve, reject });
-      if (!this.#busy) this.#drain();
-    });
+    const turn = this.#tail.then(() => this.#send(args, idempotencyKey));
+    this.#tail = turn.catch(() => {});
+    return turn;
   }
 
-  async #drain() {
-    this.#busy = true;
-    try {
-      while (this.#queue.length) {
-        const items = this.#queue.splice(0, 500);
-        await this.#send(items);
-      }
-    } finally {
-      this.#busy = false;
-    }
-  }
-
-  async #send(items) {
-    const mutations = items.map((item) => ({
-      seq: ++this.#seq, type: 'createBooking', idempotencyKey: item.idempotencyKey, args: item.args,
-    }));
-    const body = { format: 'edgestay.push/1', clientId: this.#clientId, mutations };
+  async #send(args, idempotencyKey) {
+    const mutation = { seq: ++this.#seq, type: 'createBooking', idempotencyKey, args };
+    const body = { format: 'edgestay.push/1', clientId: this.#clientId, mutations: [mutation] };
     const { serverUrl, bookToken, pushTimeoutMs } = this.#edge.config;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error(`timeout after ${pushTimeoutMs} ms`)), pushTimeoutMs);
@@ -168,33 +153,19 @@ class Pusher {
       answer = await res.json().catch(() => null);
     } catch (e) {
       this.#rotate();
-      const err = new HttpError(503, 'UNAVAILABLE', `the central server is unreachable: ${e.message}`);
-      for (const item of items) item.reject(err);
-      return;
+      throw new HttpError(503, 'UNAVAILABLE', `the central server is unreachable: ${e.message}; retry with the same idempotencyKey`);
     } finally {
       clearTimeout(timer);
     }
-    if (status < 200 || status >= 300 || !Array.isArray(answer?.results)) {
-      this.#rotate();
-      const upstream = answer?.error ?? {};
-      const err = status >= 500 || status === undefined
-        ? new HttpError(503, 'UNAVAILABLE', `the central server failed (${status}): ${upstream.message ?? ''}`.trim())
-        : new HttpError(502, 'UPSTREAM_ERROR', `the central server refused the push (${status}): ${upstream.message ?? ''}`.trim(),
-          { status, code: upstream.code ?? null });
-      for (const item of items) item.reject(err);
-      return;
+    const result = Array.isArray(answer?.results) ? answer.results.find((r) => r.seq === mutation.seq) : undefined;
+    if (status >= 200 && status < 300 && result) return result;
+    this.#rotate();
+    const upstream = answer?.error ?? {};
+    if (status >= 500 || (status >= 200 && status < 300)) {
+      throw new HttpError(503, 'UNAVAILABLE', `the central server did not settle the booking (${status}) ${upstream.message ?? ''}`.trim());
     }
-    const bySeq = new Map(answer.results.map((r) => [r.seq, r]));
-    let gap = false;
-    items.forEach((item, i) => {
-      const result = bySeq.get(mutations[i].seq);
-      if (result) item.resolve(result);
-      else {
-        gap = true;
-        item.reject(new HttpError(503, 'UNAVAILABLE', 'the central server did not settle the booking; retry with the same idempotencyKey'));
-      }
-    });
-    if (gap) this.#rotate();
+    throw new HttpError(502, 'UPSTREAM_ERROR', `the central server refused the push (${status}): ${upstream.message ?? ''}`.trim(),
+      { status, code: upstream.code ?? null });
   }
 }
 
