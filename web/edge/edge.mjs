@@ -40,6 +40,7 @@ class HttpError extends Error {
 function fromEngineError(e) {
   if (e instanceof HttpError) return e;
   if (e instanceof EdgestayError) {
+    if (e.code === 'ENGINE_CLOSED') return new HttpError(503, 'UNAVAILABLE', 'the hotel\'s data is being reloaded; retry');
     const status = CLIENT_ERRORS.has(e.code) ? 400 : NOT_FOUND.has(e.code) ? 404 : 500;
     return new HttpError(status, e.code, e.message, e.details);
   }
@@ -171,9 +172,10 @@ class Pusher {
 
 // One hotel's engine and its sync state.
 class Feed {
-  constructor(edge, hotelId) {
+  constructor(edge, hotelId, { onReset }) {
     this.edge = edge;
     this.hotelId = hotelId;
+    this.onReset = onReset;   // the centre no longer knows our cursor: start over
     this.engine = null;
     this.client = null;
     this.pusher = new Pusher(edge, hotelId);
@@ -183,6 +185,7 @@ class Feed {
     this.syncs = 0;
     this.syncFailures = 0;
     this.running = null;      // the sync in flight (shared by every caller)
+    this.closed = false;
   }
 
   async open() {
@@ -219,6 +222,9 @@ class Feed {
         this.lastError = `${e.code ?? 'ERROR'}: ${e.message}`;
         this.syncFailures++;
         this.running = null;
+        // A cursor beyond the centre's log (its store was reset or restored): this engine
+        // can never catch up; the next request bootstraps a fresh one.
+        if (e.code === 'CURSOR_AHEAD' && this.engine) this.onReset();
         throw e;
       },
     );
@@ -237,6 +243,7 @@ export class Edge {
   fetch;
   #feeds = new Map();       // hotelId -> Promise<Feed>
   #open = new Map();        // hotelId -> Feed, once bootstrapped
+  #resets = new Map();      // hotelId -> times its feed was reset (CURSOR_AHEAD)
   #inflight = new Map();    // request key -> Promise<{ etag, inner }>
   #results = new Map();     // request key -> { cursor, etag, inner } (LRU by insertion order)
   #stats = {
@@ -263,7 +270,8 @@ export class Edge {
     }
     let p = this.#feeds.get(hotelId);
     if (!p) {
-      const feed = new Feed(this, hotelId);
+      const feed = new Feed(this, hotelId, { onReset: () => this.#forget(hotelId, feed) });
+      feed.generation = this.#resets.get(hotelId) ?? 0;
       p = feed.open().then(() => {
         this.#open.set(hotelId, feed);
         return feed;
@@ -280,15 +288,34 @@ export class Edge {
     return p;
   }
 
+  #forget(hotelId, feed) {
+    if (this.#open.get(hotelId) !== feed) return;
+    this.#open.delete(hotelId);
+    this.#feeds.delete(hotelId);
+    this.#resets.set(hotelId, (this.#resets.get(hotelId) ?? 0) + 1);
+    feed.closed = true;
+    feed.engine.close();  // requests still holding it answer 503 (ENGINE_CLOSED) and may retry
+  }
+
   // Brings a feed up to date as the freshness policy asks (see the header comment).
+  // Resolves the feed to answer from: a new one when the pull found the old one reset.
   async #fresh(feed, ctx) {
     const now = Date.now();
     const age = now - feed.lastSyncAt;
-    if (age < this.config.refreshMs) return;
-    if (!feed.running && feed.lastError && now - feed.lastAttemptAt < this.config.retryMs) return;
-    const sync = feed.sync();
-    ctx?.waitUntil?.(sync.catch(() => {}));
+    if (age < this.config.refreshMs) return feed;
+    if (!feed.running && feed.lastError && now - feed.lastAttemptAt < this.config.retryMs) return feed;
+    const sync = this.#syncFrom(feed, ctx);
     if (age >= this.config.maxStaleMs) await within(sync, this.config.syncTimeoutMs).catch(() => {});
+    return feed.closed ? this.#feed(feed.hotelId) : feed;
+  }
+
+  // Starts (or joins) a feed's pull. Only the request that starts it keeps its context
+  // alive for it (waitUntil): workerd runs a pull's I/O in the context that began it.
+  #syncFrom(feed, ctx) {
+    const starting = !feed.running;
+    const sync = feed.sync();
+    if (starting) ctx?.waitUntil?.(sync.catch(() => {}));
+    return sync;
   }
 
   // Pulls every open feed (scheduled()); opens those listed in config.hotels.
@@ -383,15 +410,14 @@ export class Edge {
   }
 
   async #evaluate(ctx, hotelId, key, query) {
-    const feed = await this.#feed(hotelId);
-    await this.#fresh(feed, ctx);
+    const feed = await this.#fresh(await this.#feed(hotelId), ctx);
     const { cursor } = feed.engine.asOf();
     const cached = this.#results.get(key);
-    if (cached && cached.cursor === cursor) {
+    if (cached && cached.cursor === cursor && cached.feed === feed) {
       this.#stats.cacheHits++;
       this.#results.delete(key);  // refresh its LRU position
       this.#results.set(key, cached);
-      return { feed, ...cached };
+      return cached;
     }
     this.#stats.evaluations++;
     let value;
@@ -402,10 +428,13 @@ export class Edge {
     }
     // The engine's own asOf is replaced per response by the edge's (with the age).
     const { asOf: _ignored, ...rest } = query.wrap ? { [query.wrap]: value } : value;
-    const entry = { cursor, etag: `W/"${hotelId}.${cursor ?? 0}.${hash(key)}"`, inner: JSON.stringify(rest) };
+    // After a reset the centre reuses cursor values for other data: the generation keeps
+    // those answers' tags apart.
+    const generation = feed.generation ? `g${feed.generation}.` : '';
+    const entry = { feed, cursor, etag: `W/"${hotelId}.${generation}${cursor ?? 0}.${hash(key)}"`, inner: JSON.stringify(rest) };
     this.#results.set(key, entry);
     if (this.#results.size > this.config.resultEntries) this.#results.delete(this.#results.keys().next().value);
-    return { feed, ...entry };
+    return entry;
   }
 
   // A booking: judged by the local engine first (a stay it knows cannot be sold is
@@ -440,8 +469,7 @@ export class Edge {
     }
     if (!this.config.bookToken) throw new HttpError(403, 'FORBIDDEN', 'this edge is not configured to take bookings');
 
-    const feed = await this.#feed(hotelId);
-    await this.#fresh(feed, ctx);
+    const feed = await this.#fresh(await this.#feed(hotelId), ctx);
     let local;
     try {
       local = feed.engine.checkRoomAvailability({ roomTypeId: args.roomTypeId, checkIn: args.checkIn, checkOut: args.checkOut, rooms });
@@ -462,7 +490,7 @@ export class Edge {
       throw e;
     }
     // The centre's booking changed its inventory: pull it so the next answers know.
-    ctx?.waitUntil?.(feed.sync().catch(() => {}));
+    this.#syncFrom(feed, ctx);
     if (result.status === 'applied') {
       this.#stats.bookings.applied++;
       return json(201, { booking: result.booking, decidedBy: 'centre' }, { 'cache-control': 'no-store' });
