@@ -143,12 +143,20 @@ export interface Persistence {
   autoSaveMs?: number;
 }
 
+/**
+ * A compiled `WebAssembly.Module`. Typed as such when the WebAssembly types are loaded
+ * (lib "dom" or "webworker", or @types/node); `object` in a project without them.
+ */
+export type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } }
+  ? M
+  : object;
+
 /** Options passed to the Emscripten module factory (advanced: custom wasm location). */
 export interface CoreModuleOptions {
   /** The wasm bytes, when the host fetches or bundles them itself. */
   wasmBinary?: ArrayBuffer | ArrayBufferView;
   /** The compiled module (same as `OpenEngineOptions.wasmModule`). */
-  wasmModule?: WebAssembly.Module;
+  wasmModule?: WasmModule;
   /** Maps a file the module needs (`edgestay_core.wasm`) to a URL. */
   locateFile?: (path: string, prefix: string) => string;
   [key: string]: unknown;
@@ -170,7 +178,7 @@ export interface OpenEngineOptions {
    * (workerd, Workers) and bundlers provide it. Engines opened with the same module share
    * one instance. A value that is not this package's module rejects with `WASM_LOAD`.
    */
-  wasmModule?: WebAssembly.Module;
+  wasmModule?: WasmModule;
 }
 
 /** Loads the wasm core (once per realm) and opens an engine. */

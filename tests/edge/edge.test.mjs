@@ -323,8 +323,10 @@ describe('edge worker in workerd', SKIP, () => {
     const b = await post(`/v1/hotels/${hotelId}/bookings`, { roomTypeId: roomTypeIds[0], userId: 3, checkIn, checkOut, idempotencyKey: 'edge-down-1' });
     assert.equal(b.status, 503, b.text);
     assert.equal(b.json.error.code, 'UNAVAILABLE');
-    // A hotel it never opened cannot be answered at all.
+    // A hotel it never opened cannot be answered at all; one the centre refused earlier
+    // is still refused, from memory (no round trip).
     assert.equal((await get('/v1/hotels/987655/room-types')).status, 503);
+    assert.equal((await get('/v1/hotels/987654/room-types')).status, 404);
   });
 });
 

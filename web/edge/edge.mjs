@@ -18,6 +18,7 @@ const DEFAULTS = {
   pushTimeoutMs: 10000,
   cacheMaxAgeSeconds: 2,  // Cache-Control max-age of GET answers
   resultEntries: 2000,    // serialized answers kept (per isolate)
+  refusedMs: 60000,       // a hotel the centre refused (403/404) is not asked for again this long
 };
 
 // Engine error codes that are the caller's fault (400) or name a missing thing (404).
@@ -36,6 +37,8 @@ class HttpError extends Error {
     this.details = details;
   }
 }
+
+const notServed = (hotelId) => new HttpError(404, 'UNKNOWN_HOTEL', `hotel ${hotelId} is not served by this edge`);
 
 function fromEngineError(e) {
   if (e instanceof HttpError) return e;
@@ -244,6 +247,7 @@ export class Edge {
   #feeds = new Map();       // hotelId -> Promise<Feed>
   #open = new Map();        // hotelId -> Feed, once bootstrapped
   #resets = new Map();      // hotelId -> times its feed was reset (CURSOR_AHEAD)
+  #refused = new Map();     // hotelId -> until when (ms) the centre's refusal is believed
   #inflight = new Map();    // request key -> Promise<{ etag, inner }>
   #results = new Map();     // request key -> { cursor, etag, inner } (LRU by insertion order)
   #stats = {
@@ -265,8 +269,11 @@ export class Edge {
   // ---- engines -------------------------------------------------------------------
 
   #feed(hotelId) {
-    if (this.config.hotels && !this.config.hotels.has(hotelId)) {
-      return Promise.reject(new HttpError(404, 'UNKNOWN_HOTEL', `hotel ${hotelId} is not served by this edge`));
+    if (this.config.hotels && !this.config.hotels.has(hotelId)) return Promise.reject(notServed(hotelId));
+    const refusedUntil = this.#refused.get(hotelId);
+    if (refusedUntil !== undefined) {
+      if (Date.now() < refusedUntil) return Promise.reject(notServed(hotelId));
+      this.#refused.delete(hotelId);
     }
     let p = this.#feeds.get(hotelId);
     if (!p) {
@@ -278,7 +285,11 @@ export class Edge {
       }, (e) => {
         this.#feeds.delete(hotelId);  // the next request tries again
         if (e instanceof SyncError && (e.status === 403 || e.status === 404)) {
-          throw new HttpError(404, 'UNKNOWN_HOTEL', `hotel ${hotelId} is not served by this edge`);
+          // Remembered for a while: requests for random hotel ids must not each cost a
+          // round trip to the centre.
+          if (this.#refused.size >= 10000) this.#refused.delete(this.#refused.keys().next().value);
+          this.#refused.set(hotelId, Date.now() + this.config.refusedMs);
+          throw notServed(hotelId);
         }
         if (e instanceof EdgestayError && e.code === 'WASM_LOAD') throw new HttpError(500, e.code, e.message);
         throw new HttpError(503, 'UNAVAILABLE', `no local data for hotel ${hotelId} and the central server is unreachable: ${e.message}`);
