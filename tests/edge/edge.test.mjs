@@ -15,7 +15,7 @@ import { request, client as apiClient } from '../server/support/http.mjs';
 import { createToken, startServer } from '../server/support/server.mjs';
 import { ROOT } from '../server/support/paths.mjs';
 import { mulberry32 } from '../../scripts/lib/rng.mjs';
-import { startEdge } from './support/edge.mjs';
+import { startEdge, startEdgeWithCron } from './support/edge.mjs';
 
 const READY = existsSync(path.join(ROOT, 'bindings/js/dist/edgestay_core.wasm')) &&
   existsSync(path.join(ROOT, 'node_modules/.bin/workerd'));
@@ -386,5 +386,39 @@ describe('edge worker after the centre restores an older store', SKIP, () => {
     assert.equal(restored.json.nightly[0].priceCents, 10000, 'the restored price');
     assert.equal(restored.json.asOf.cursor, first.json.asOf.cursor, 'the restored cursor');
     assert.notEqual(restored.headers.etag, first.headers.etag, 'a reused cursor gets a new tag');
+  });
+});
+
+// scheduled(): with request-driven pulls effectively off (refresh after 10 min), only the
+// cron handler brings the change in.
+describe('edge worker scheduled() keeps the engine current', SKIP, () => {
+  const env = useStore('sqlite');
+  let edge;
+  after(async () => {
+    if (process.env.EDGE_DEBUG) console.error(edge?.output());
+    await edge?.stop();
+  });
+
+  it('a cron event pulls the admin change', async () => {
+    const h = await env.hotel({ rooms: 2, nights: 3 });
+    const readToken = await env.token(String(h.hotelId), 'read');
+    edge = await startEdgeWithCron({
+      serverUrl: env.url, readToken,
+      env: { EDGESTAY_REFRESH_MS: '600000', EDGESTAY_MAX_STALE_MS: '600000' },
+    });
+    const p = `/v1/hotels/${h.hotelId}/availability?roomTypeId=${h.roomTypeId}&checkIn=${h.from}&checkOut=${addDays(h.from, 1)}`;
+    const before = await request(edge.url, { path: p });
+    assert.equal(before.status, 200, before.text);
+    const change = await env.admin.put(`/v1/hotels/${h.hotelId}/inventory`, { roomTypeId: h.roomTypeId, from: h.from, priceCents: 4242 });
+    assert.equal(change.status, 200, change.text);
+    await sleep(200);
+    const still = await request(edge.url, { path: p });
+    assert.equal(still.json.asOf.cursor, before.json.asOf.cursor, 'no pull without the cron');
+    const cron = await request(edge.cronUrl, { path: '/' });
+    assert.equal(cron.status, 200, cron.text);
+    assert.equal(cron.json.outcome, 'ok', cron.text);
+    const after = await request(edge.url, { path: p });
+    assert.equal(after.json.nightly[0].priceCents, 4242);
+    assert.equal(after.json.asOf.cursor, change.json.cursor);
   });
 });
