@@ -3,7 +3,8 @@
 // - workerd process start to its first availability answer (cold isolate: the engine
 //   bootstraps the demo hotel from edgestay-server), median of --starts runs;
 // - warm /availability latency p50/p99 and throughput with 32 concurrent keep-alive
-//   clients over loopback, 64 distinct stays;
+//   clients over loopback, 64 distinct stays; the same Edge class under node:http as
+//   the peer (the runtime's share);
 // - workerd's resident memory: idle, after the bootstrap, after the load;
 // - the npm tarball's size and the wasm's size raw and gzip.
 import { spawn, execFileSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { ROOT, serverBinary } from '../server/support/paths.mjs';
 import { startServer } from '../server/support/server.mjs';
@@ -51,6 +53,68 @@ function startWorkerd(port, env) {
   return spawn(path.join(ROOT, 'node_modules/.bin/workerd'),
     ['serve', path.join(ROOT, 'web/edge/workerd.capnp'), '--socket-addr', `http=127.0.0.1:${port}`],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
+}
+
+// 32 clients, REQUESTS requests over the stays; latencies sorted, and the wall time.
+async function load(base, stays) {
+  const latencies = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    while (next < REQUESTS) {
+      const i = next++;
+      const t = performance.now();
+      const status = await get(`${base}${stays[i % stays.length]}`);
+      latencies.push(performance.now() - t);
+      if (status !== 200) throw new Error(`status ${status}`);
+    }
+  }));
+  const wall = performance.now() - t0;
+  latencies.sort((a, b) => a - b);
+  return { latencies, wall, p50: pct(latencies, 50), p99: pct(latencies, 99), rps: Math.round(REQUESTS / (wall / 1000)) };
+}
+
+// Runs in its own process (this file with --peer), so that it does not share an event
+// loop with the load generator; prints its URL.
+async function servePeer() {
+  const { Edge } = await import('../../web/edge/edge.mjs');
+  const env = process.env;
+  const edge = new Edge({
+    wasmModule: new WebAssembly.Module(readFileSync(path.join(ROOT, 'bindings/js/dist/edgestay_core.wasm'))),
+    serverUrl: env.EDGESTAY_SERVER_URL, readToken: env.EDGESTAY_READ_TOKEN, bookToken: env.EDGESTAY_BOOK_TOKEN,
+  });
+  const pending = [];
+  const ctx = { waitUntil: (p) => pending.push(p) };
+  const server = http.createServer(async (req, res) => {
+    const response = await edge.handle(new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers: req.headers }), ctx);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  console.log(`peer: http://127.0.0.1:${server.address().port}`);
+  setInterval(() => pending.splice(0), 10000);
+}
+
+async function measureNodePeer(env, stays) {
+  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--peer'], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env },
+  });
+  const base = await new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /peer: (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.once('exit', (code) => reject(new Error(`the Node peer exited (${code})`)));
+  });
+  try {
+    for (const s of stays) await get(`${base}${s}`);
+    return await load(base, stays);
+  } finally {
+    proc.kill('SIGTERM');
+  }
 }
 
 async function main() {
@@ -111,19 +175,7 @@ async function main() {
     }
     for (const s of stays) await get(`${base}${s}`);  // warm every answer once
     const afterBoot = rssKiB(proc.pid);
-    const latencies = [];
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: CLIENTS }, async () => {
-      while (next < REQUESTS) {
-        const i = next++;
-        const t = performance.now();
-        const status = await get(`${base}${stays[i % stays.length]}`);
-        latencies.push(performance.now() - t);
-        if (status !== 200) throw new Error(`status ${status}`);
-      }
-    }));
-    const wall = performance.now() - t0;
+    const warm = await load(base, stays);
     const afterLoad = rssKiB(proc.pid);
     const stats = await new Promise((resolve) => http.get(`${base}/v1/edge/stats`, (res) => {
       let t = '';
@@ -132,7 +184,10 @@ async function main() {
     }));
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
-    latencies.sort((a, b) => a - b);
+
+    // 2b. the peer: the same Edge class served by Node's http module (same engine, same
+    // requests), to separate the runtime's share from the worker's own.
+    const nodePeer = await measureNodePeer(env, stays);
 
     // 3. sizes
     const packDir = path.join(dir, 'pack');
@@ -145,8 +200,9 @@ async function main() {
     console.log(`  start to first availability answer: median ${median(starts).toFixed(0)} ms ` +
       `(runs: ${starts.map((s) => s.toFixed(0)).join(', ')}; includes the bootstrap pull of ${stats.hotels[0]?.asOf?.cursor} changes)`);
     console.log(`  warm /availability, ${CLIENTS} clients, ${REQUESTS} requests over ${stays.length} stays: ` +
-      `p50 ${pct(latencies, 50).toFixed(2)} ms, p99 ${pct(latencies, 99).toFixed(2)} ms, ` +
-      `${Math.round(REQUESTS / (wall / 1000))} req/s`);
+      `p50 ${warm.p50.toFixed(2)} ms, p99 ${warm.p99.toFixed(2)} ms, ${warm.rps} req/s`);
+    console.log(`  the same Edge in Node ${process.version} (node:http), same load: ` +
+      `p50 ${nodePeer.p50.toFixed(2)} ms, p99 ${nodePeer.p99.toFixed(2)} ms, ${nodePeer.rps} req/s`);
     console.log(`  evaluations ${stats.evaluations}, cache hits ${stats.cacheHits}, collapsed ${stats.collapsed}`);
     console.log(`  workerd RSS: idle ${mib(idleRss)}, after bootstrap ${mib(afterBoot)} (cold runs ${mib(bootRss)}), after load ${mib(afterLoad)}`);
     console.log(`  tarball ${tgz}: ${(statSync(path.join(packDir, tgz)).size / 1024).toFixed(1)} KiB`);
@@ -159,4 +215,5 @@ async function main() {
   }
 }
 
-await main();
+if (process.argv[2] === '--peer') await servePeer();
+else await main();
