@@ -18,9 +18,13 @@ function number(env, name) {
 
 function edgeOf(env) {
   if (edge) return edge;
-  const hotels = env.EDGESTAY_HOTELS && env.EDGESTAY_HOTELS !== '*'
-    ? new Set(String(env.EDGESTAY_HOTELS).split(',').map((h) => Number(h.trim())))
-    : null;
+  let hotels = null;
+  if (env.EDGESTAY_HOTELS && env.EDGESTAY_HOTELS !== '*') {
+    hotels = new Set(String(env.EDGESTAY_HOTELS).split(',').map((h) => {
+      if (!/^\s*\d{1,10}\s*$/.test(h) || Number(h) < 1) throw new Error(`EDGESTAY_HOTELS: '${h}' is not a hotel id`);
+      return Number(h);
+    }));
+  }
   const config = {
     wasmModule: env.EDGESTAY_CORE ?? wasmModule,
     serverUrl: env.EDGESTAY_SERVER_URL,
