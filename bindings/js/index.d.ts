@@ -68,6 +68,7 @@ export type ErrorCode =
   | 'CURSOR_MISMATCH'
   | 'CORRUPT_SNAPSHOT'
   | 'ENGINE_CLOSED'
+  | 'WASM_LOAD'
   | 'INTERNAL'
   // booking lifecycle (createBooking, confirmHold, cancelBooking, joinWaitlist)
   | 'PAST_DATE'
@@ -142,10 +143,20 @@ export interface Persistence {
   autoSaveMs?: number;
 }
 
+/**
+ * A compiled `WebAssembly.Module`. Typed as such when the WebAssembly types are loaded
+ * (lib "dom" or "webworker", or @types/node); `object` in a project without them.
+ */
+export type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } }
+  ? M
+  : object;
+
 /** Options passed to the Emscripten module factory (advanced: custom wasm location). */
 export interface CoreModuleOptions {
   /** The wasm bytes, when the host fetches or bundles them itself. */
-  wasmBinary?: ArrayBuffer | Uint8Array;
+  wasmBinary?: ArrayBuffer | ArrayBufferView;
+  /** The compiled module (same as `OpenEngineOptions.wasmModule`). */
+  wasmModule?: WasmModule;
   /** Maps a file the module needs (`edgestay_core.wasm`) to a URL. */
   locateFile?: (path: string, prefix: string) => string;
   [key: string]: unknown;
@@ -162,6 +173,12 @@ export interface OpenEngineOptions {
   cache?: CacheOptions | boolean;
   /** Emscripten module options (custom wasm location or bytes). */
   module?: CoreModuleOptions;
+  /**
+   * The compiled core (`edgestay_core.wasm` as a `WebAssembly.Module`), as edge runtimes
+   * (workerd, Workers) and bundlers provide it. Engines opened with the same module share
+   * one instance. A value that is not this package's module rejects with `WASM_LOAD`.
+   */
+  wasmModule?: WasmModule;
 }
 
 /** Loads the wasm core (once per realm) and opens an engine. */

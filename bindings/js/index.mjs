@@ -78,7 +78,9 @@ export async function openEngine(options = {}) {
   if (typeof now !== 'function') throw new EdgestayError('INVALID_ARGUMENT', 'now must be a function returning ms');
   let snapshot = options.snapshot;
   if (snapshot == null && persistence?.load) snapshot = await persistence.load();
-  const module = await loadCore(options.module ?? {});
+  // wasmModule: a compiled WebAssembly.Module (what workerd and bundlers hand a worker).
+  const coreOptions = options.wasmModule === undefined ? options.module : { ...options.module, wasmModule: options.wasmModule };
+  const module = await loadCore(coreOptions ?? {});
   const core = new module.Core();
   const error = core.open(toBytes(snapshot));
   if (error) {

@@ -20,6 +20,7 @@ test('scripts/start --once runs the whole system and stops it', async () => {
       const { stdout } = await run('bash', [path.join(ROOT, 'scripts/start'), '--once', '--port', '0', '--data', dir],
         { cwd: ROOT, timeout: 300000, maxBuffer: 16 << 20 });
       assert.match(stdout, /central server\s+http:\/\/127\.0\.0\.1:\d+/, `round ${round}`);
+      assert.match(stdout, /^edge: http:\/\/127\.0\.0\.1:\d+$/m, 'the edge worker runs in workerd');
       assert.match(stdout, /tokens\s+read\s+[0-9a-f]{64}/);
       assert.match(stdout, /edge engine bootstrapped from http:\/\/127\.0\.0\.1:\d+: [\d,]+ changes/);
       assert.match(stdout, /after syncOnce: 1 applied, 0 rejected -> booking -1 is CONFIRMED, central id \d+/);
