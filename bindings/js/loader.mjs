@@ -76,12 +76,12 @@ async function defaultModule() {
   return compileUrl(url.href);
 }
 
-// Instantiates the Emscripten glue around a compiled module. Emscripten reports a failed
-// instantiation by aborting (and printing); the hook's own promise carries our error out
-// first, so the caller sees WASM_LOAD.
-// Exports the generated glue reads as soon as the instance arrives.
 const REQUIRED_EXPORTS = ['memory', '__indirect_function_table', '__wasm_call_ctors', 'malloc', 'free'];
 
+// Instantiates the Emscripten glue around a compiled module. Emscripten reports a failed
+// instantiation by aborting (and printing); the hook's own promise carries our error out
+// first, so the caller sees WASM_LOAD. A module without the exports the glue reads as
+// soon as the instance arrives is refused before Emscripten sees it.
 function instantiate(wasmModule, extra = {}) {
   if (!(wasmModule instanceof WebAssembly.Module)) {
     return Promise.reject(loadError('wasmModule must be a WebAssembly.Module'));
