@@ -79,7 +79,7 @@ Status Engine::Impl::EnsureSpecialDays(int64_t hotel_id, const std::unordered_ma
   return Status::Ok();
 }
 
-Status Engine::Impl::EnsureHolding(int64_t hotel_id, const std::vector<HoldingStay>** out) {
+Status Engine::Impl::EnsureHolding(int64_t hotel_id, const HotelHolding** out) {
   auto it = nights.holding.find(hotel_id);
   if (it == nights.holding.end()) {
     // Local bookings hold their rooms until the centre's own row for them arrives (then
@@ -91,7 +91,7 @@ Status Engine::Impl::EnsureHolding(int64_t hotel_id, const std::vector<HoldingSt
         "SELECT room_type_id, start_date, end_date, rooms, status = 'HELD', COALESCE(hold_expires_at, 0)"
         " FROM bookings INDEXED BY bookings_localHolding_idx"
         " WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND hotel_id = ?", &st));
-    std::vector<HoldingStay> loaded;
+    HotelHolding loaded;
     StmtScope s(*st);
     s->BindInt(1, hotel_id);
     while (s->Step() == SQLITE_ROW) {
@@ -101,7 +101,7 @@ Status Engine::Impl::EnsureHolding(int64_t hotel_id, const std::vector<HoldingSt
       h.rooms = s->Int(3);
       h.held = s->Int(4) != 0;
       h.hold_expires_at = s->Int(5);
-      loaded.push_back(h);
+      loaded[h.room_type_id].Add(h);
     }
     it = nights.holding.emplace(hotel_id, std::move(loaded)).first;
   }
@@ -143,15 +143,14 @@ Status Engine::Impl::LoadNights(int64_t hotel_id, const std::vector<int64_t>& ro
     }
   }
 
-  // 3. Local bookings holding rooms.
-  const std::vector<HoldingStay>* holding;
+  // 3. Local bookings holding rooms, looked up by room type and night.
+  const HotelHolding* holding;
   ES_RETURN_IF_ERROR(EnsureHolding(hotel_id, &holding));
-  for (const HoldingStay& h : *holding) {
-    if (h.held && h.hold_expires_at <= now_ms) continue;
-    auto it = out->find(h.room_type_id);
-    if (it == out->end()) continue;
-    for (Day d = std::max(h.from, from); d < h.to && d <= to_inclusive; ++d) {
-      it->second[static_cast<size_t>(d - from)].available -= h.rooms;
+  if (!holding->empty()) {
+    for (auto& [rt, ns] : *out) {
+      auto h = holding->find(rt);
+      if (h == holding->end()) continue;
+      for (size_t i = 0; i < span; ++i) ns[i].available -= h->second.At(from + static_cast<Day>(i), now_ms);
     }
   }
   return Status::Ok();

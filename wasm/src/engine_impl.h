@@ -127,7 +127,7 @@ struct Engine::Impl {
   NightIndex nights;
   Status EnsureRoomTypeNights(int64_t room_type_id, NightIndex::RoomTypeNights** out);
   Status EnsureSpecialDays(int64_t hotel_id, const std::unordered_map<Day, SpecialDayInfo>** out);
-  Status EnsureHolding(int64_t hotel_id, const std::vector<HoldingStay>** out);
+  Status EnsureHolding(int64_t hotel_id, const HotelHolding** out);
 
   // Queries.
   Day TodayAt(const HotelInfo& hotel) const;

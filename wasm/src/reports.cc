@@ -155,9 +155,12 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
   auto h_it = hotels.find(hotel_id);
   if (h_it == hotels.end()) return UnknownHotel(hotel_id);
   // From the night index (the same rows SQLite holds): sold = total - available per night,
-  // revenue at the night's effective price.
+  // where available counts the rooms unsynced local bookings hold, as the calendar and
+  // availability answers do (the figures must agree); revenue at the night's effective price.
   const std::unordered_map<Day, SpecialDayInfo>* special;
   ES_RETURN_IF_ERROR(EnsureSpecialDays(hotel_id, &special));
+  const HotelHolding* holding;
+  ES_RETURN_IF_ERROR(EnsureHolding(hotel_id, &holding));
   struct Kpi {
     int64_t available = 0, sold = 0, revenue = 0;
   };
@@ -167,16 +170,19 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
     NightIndex::RoomTypeNights* rows;
     ES_RETURN_IF_ERROR(EnsureRoomTypeNights(id, &rows));
     Kpi k;
+    auto held_it = holding->find(id);
+    const RoomTypeHolding* held = held_it == holding->end() ? nullptr : &held_it->second;
     const int64_t n = static_cast<int64_t>(rows->rows.size());
     const int64_t lo = std::max<int64_t>(0, int64_t{from} - rows->first);
     const int64_t hi = std::min<int64_t>(n, int64_t{to} - rows->first);
     for (int64_t i = lo; i < hi; ++i) {
       const Night& night = rows->rows[static_cast<size_t>(i)];
       if (!night.has_row) continue;
-      const int64_t sold = night.total - night.available;
+      const Day day = rows->first + static_cast<Day>(i);
+      const int64_t sold = night.total - night.available + (held ? held->At(day, now_ms) : 0);
       int64_t price = night.price_cents;
       if (!special->empty()) {
-        auto sd = special->find(rows->first + static_cast<Day>(i));
+        auto sd = special->find(day);
         if (sd != special->end()) price = EffectivePrice(price, sd->second.pct);
       }
       k.available += night.total;

@@ -473,6 +473,7 @@ export class Model {
       adrCents: sold === 0 ? 0 : rev / sold,
       revparCents: avail === 0 ? 0 : rev / avail,
     });
+    const now = this.nowFn();
     let A = 0;
     let S = 0;
     let R = 0;
@@ -484,7 +485,8 @@ export class Model {
       for (let d = from; d < to; d++) {
         const row = this.inventory.get(`${rt.id}|${d}`);
         if (!row) continue;
-        const sold = row.total - row.available;
+        // Rooms held by unsynced local bookings are sold, as the calendar shows them.
+        const sold = row.total - (row.available - this.pendingLocal(rt.id, d, now));
         a += row.total;
         s += sold;
         r += sold * this.effectivePrice(hotel.id, d, row.price_cents);
