@@ -30,17 +30,21 @@ void EntryBuckets(const CacheTags& t, std::vector<uint64_t>* out) {
     if (hi - lo >= CacheBuckets::kMaxBlocks) {
       out->push_back(CacheBuckets::Wide(t.hotel_id));
     } else {
-      for (int32_t b = lo; b <= hi; ++b) out->push_back(CacheBuckets::Range(t.hotel_id, b));
+      for (int32_t b = lo; b <= hi; ++b) out->push_back(CacheBuckets::Range(t.hotel_id, t.room_type_id, b));
     }
   }
 }
 
 }  // namespace
 
-void CacheBuckets::ForRange(int64_t hotel_id, int32_t from, int32_t to, std::vector<uint64_t>* out) {
-  for (int64_t h : {hotel_id, CacheTags::kAnyHotel}) {
-    out->push_back(Wide(h));
-    for (int32_t b = Block(from); b <= Block(to); ++b) out->push_back(Range(h, b));
+void CacheBuckets::ForRange(int64_t hotel_id, int64_t room_type_id, int32_t from, int32_t to,
+                            std::vector<uint64_t>* out) {
+  out->push_back(Wide(hotel_id));
+  out->push_back(Wide(CacheTags::kAnyHotel));
+  for (int32_t b = Block(from); b <= Block(to); ++b) {
+    if (room_type_id != 0) out->push_back(Range(hotel_id, room_type_id, b));
+    out->push_back(Range(hotel_id, 0, b));
+    out->push_back(Range(CacheTags::kAnyHotel, 0, b));
   }
 }
 

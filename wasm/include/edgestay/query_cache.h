@@ -69,23 +69,27 @@ struct CacheNsStats {
 };
 
 // Invalidation index: every entry is filed under the buckets a change can name without
-// knowing the cache's contents — its user, and (hotel, 32-day block) for each block its
-// date range meets (kAnyHotel entries under hotel -1; ranges over kMaxBlocks blocks under
-// one "wide" bucket of the hotel). A change looks up only its own buckets, so a write costs
-// what it evicts, not what is cached. Bucket ids are hashes: a collision only adds a
-// candidate, which Affects() then keeps.
+// knowing the cache's contents — its user, and (hotel, room type, 32-day block) for each
+// block its date range meets (room type 0 for answers about all room types of the hotel,
+// hotel -1 for answers about several hotels; ranges over kMaxBlocks blocks under one
+// "wide" bucket of the hotel). A change looks up only its own buckets, so a write costs
+// what it can evict, not what is cached. Bucket ids are hashes: a collision only adds a
+// candidate, which Affects() then rejects.
 struct CacheBuckets {
   static constexpr int kBlockShift = 5;  // 32-day blocks
   static constexpr int kMaxBlocks = 16;
   static int32_t Block(int32_t day) { return day >> kBlockShift; }
-  static uint64_t Range(int64_t hotel_id, int32_t block) {
-    return (static_cast<uint64_t>(hotel_id) * 0x9E3779B97F4A7C15ull) ^ (static_cast<uint64_t>(block) * 0xC2B2AE3D27D4EB4Full) ^ 1;
+  static uint64_t Range(int64_t hotel_id, int64_t room_type_id, int32_t block) {
+    return (static_cast<uint64_t>(hotel_id) * 0x9E3779B97F4A7C15ull) ^
+           (static_cast<uint64_t>(room_type_id) * 0xFF51AFD7ED558CCDull) ^
+           (static_cast<uint64_t>(block) * 0xC2B2AE3D27D4EB4Full) ^ 1;
   }
   static uint64_t Wide(int64_t hotel_id) { return (static_cast<uint64_t>(hotel_id) * 0x9E3779B97F4A7C15ull) ^ 2; }
   static uint64_t User(int64_t user_id) { return (static_cast<uint64_t>(user_id) * 0xD6E8FEB86659FD93ull) ^ 3; }
-  // The buckets a change to `hotel_id`'s dates [from, to] must look in (the hotel's
-  // blocks and wide bucket, and those of answers about several hotels).
-  static void ForRange(int64_t hotel_id, int32_t from, int32_t to, std::vector<uint64_t>* out);
+  // The buckets a change to room type `room_type_id` (0: the hotel's own rows, e.g. its
+  // bookings by start date) of `hotel_id` over the dates [from, to] must look in: that
+  // room type's, the hotel-wide answers', and those about several hotels.
+  static void ForRange(int64_t hotel_id, int64_t room_type_id, int32_t from, int32_t to, std::vector<uint64_t>* out);
 };
 
 // What a change touched, as the invalidation rules see it.
