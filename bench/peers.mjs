@@ -402,7 +402,7 @@ class Peer {
       }
     }
     const out = {
-      roomTypeId: q.rtId, hotelId, checkIn: dateOf(q.ci), checkOut: dateOf(q.co), nights: n, rooms: q.rooms,
+      roomTypeId: q.rtId, roomTypeName: this.roomTypeFacts.get(q.rtId)?.name, hotelId, checkIn: dateOf(q.ci), checkOut: dateOf(q.co), nights: n, rooms: q.rooms,
       available: reason === null, reason, nightly, totalCents: priced ? total * q.rooms : null, currency: hotel.currency,
     };
     if (withAsOf) out.asOf = { cursor: this.asOf.cursor, syncedAt: this.asOf.syncedAt };
@@ -485,11 +485,13 @@ class Peer {
     const f = parseDay(from, 'from');
     const t = parseDay(to, 'to');
     const counts = [0, 0, 0, 0, 0, 0];
+    const cents = [0, 0, 0, 0, 0, 0];
     let total = 0; let active = 0; let roomNights = 0; let revenue = 0; let nights = 0;
     for (const r of this.all(this.st('bookingStatistics'), [hotelId, dateOf(f), dateOf(t)])) {
       const i = STATUSES.indexOf(r[0]);
       if (i < 0) continue;
       counts[i] = r[1];
+      cents[i] = r[3];
       total += r[1];
       if (i <= 2) {
         active += r[1];
@@ -499,9 +501,10 @@ class Peer {
       }
     }
     const byStatus = {};
-    STATUSES.forEach((s, i) => { byStatus[s] = counts[i]; });
+    const revenueByStatus = {};
+    STATUSES.forEach((s, i) => { byStatus[s] = counts[i]; revenueByStatus[s] = cents[i]; });
     return { hotelId, from: dateOf(f), to: dateOf(t), total, byStatus, active, roomNights, revenueCents: revenue,
-      averageNights: ratio(nights, active), cancellationRate: ratio(counts[4], total) };
+      revenueByStatus, cancelledValueCents: cents[4], averageNights: ratio(nights, active), cancellationRate: ratio(counts[4], total) };
   }
 
   getOccupancyRate({ hotelId, from, to }) {

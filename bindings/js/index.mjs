@@ -173,7 +173,12 @@ export class Engine {
   getRoomTypes(hotelId) { return this.#call('getRoomTypes', { hotelId }); }
   checkRoomAvailability(query) { return this.#call('checkRoomAvailability', query); }
   getAllRoomAvailability(query) { return this.#call('getAllRoomAvailability', query); }
-  batchCheckAvailability(queries) { return this.#call('batchCheckAvailability', { queries }); }
+  batchCheckAvailability(queries, options = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new EdgestayError('INVALID_ARGUMENT', 'options must be an object');
+    }
+    return this.#call('batchCheckAvailability', { nightly: options.nightly, queries });
+  }
   getCalendar(query) { return this.#call('getCalendar', query); }
   getUserBookingsWithRoomType(userId, options = {}) {
     if (options === null || typeof options !== 'object') {

@@ -53,7 +53,18 @@ using Impl = Engine::Impl;
 
 // One stay: cached per (room type, dates, rooms); shared by batchCheckAvailability and
 // getAllRoomAvailability.
-Status StayAnswer(Impl& im, const StayQuery& q, std::string* answer, bool with_as_of) {
+// The summary form of an availability answer (nightly: false): the answer without its
+// "nightly" array. The array holds flat objects of numbers and dates, so its first ']'
+// closes it.
+void StripNightly(std::string* answer) {
+  static constexpr std::string_view kKey = ",\"nightly\":[";
+  const size_t at = answer->find(kKey);
+  if (at == std::string::npos) return;
+  const size_t end = answer->find(']', at + kKey.size());
+  if (end != std::string::npos) answer->erase(at, end + 1 - at);
+}
+
+Status StayAnswer(Impl& im, const StayQuery& q, std::string* answer, bool with_as_of, bool nightly = true) {
   const RoomTypeInfo* rt;
   const HotelInfo* hotel;
   ES_RETURN_IF_ERROR(im.ValidateStay(q, &rt, &hotel));
@@ -63,6 +74,7 @@ Status StayAnswer(Impl& im, const StayQuery& q, std::string* answer, bool with_a
                     std::to_string(q.check_out) + "|" + std::to_string(q.rooms);
   ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, answer,
                                [&](std::string* o) { return im.CheckAvailability(q, o); }));
+  if (!nightly) StripNightly(answer);
   if (with_as_of) im.AppendAsOf(answer);
   return Status::Ok();
 }
@@ -91,11 +103,13 @@ Status GetAllRoomAvailability(Impl& im, const json& args, std::string* out) {
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   ES_RETURN_IF_ERROR(ReadRange(args, "checkIn", "checkOut", 100000, &ci, &co));
   ES_RETURN_IF_ERROR(ReadCount(args, "rooms", 1, 1, 10000, &rooms));
+  bool nightly = true;
+  ES_RETURN_IF_ERROR(ReadBool(args, "nightly", true, &nightly));
   ES_RETURN_IF_ERROR(HotelOf(im, hotel_id, &hotel));
   T tags{kAvailabilityDeps, hotel_id, 0, ci, co, 0};
   im.TodayBound(*hotel, &tags);
   std::string key = "all|" + std::to_string(hotel_id) + "|" + std::to_string(ci) + "|" + std::to_string(co) + "|" +
-                    std::to_string(rooms);
+                    std::to_string(rooms) + (nightly ? "" : "|summary");
   if (co - ci > hotel->max_nights) {
     return Status::Error("STAY_TOO_LONG", "a stay of " + std::to_string(co - ci) +
                                               " nights is over the hotel's maximum of " +
@@ -111,7 +125,7 @@ Status GetAllRoomAvailability(Impl& im, const json& args, std::string* out) {
     std::string answer;
     for (int64_t id : hotel->room_type_ids) {
       answer.clear();
-      ES_RETURN_IF_ERROR(StayAnswer(im, StayQuery{id, ci, co, rooms}, &answer, false));
+      ES_RETURN_IF_ERROR(StayAnswer(im, StayQuery{id, ci, co, rooms}, &answer, false, nightly));
       w.Raw(answer);
     }
     w.EndArray().EndObject();
@@ -125,6 +139,8 @@ Status BatchCheckAvailability(Impl& im, const json& args, std::string* out) {
   const json* list = Field(args, "queries");
   if (!list || !list->is_array()) return BadArg("queries", "must be an array");
   if (list->size() > 1000) return BadArg("queries", "at most 1000 queries per call");
+  bool nightly = true;
+  ES_RETURN_IF_ERROR(ReadBool(args, "nightly", true, &nightly));
   std::vector<StayQuery> qs(list->size());
   for (size_t i = 0; i < qs.size(); ++i) {
     Status s = ReadStay((*list)[i], &qs[i]);
@@ -139,7 +155,7 @@ Status BatchCheckAvailability(Impl& im, const json& args, std::string* out) {
   // The whole batch is one entry too (a repeat is one lookup), composed of the per-stay
   // entries; it may span hotels, so any change meeting its dates evicts it.
   T tags{kAvailabilityDeps, CacheTags::kAnyHotel, 0, 0, -1, 0};
-  std::string key = "batch";
+  std::string key = nightly ? "batch" : "batch-summary";
   for (size_t i = 0; i < qs.size(); ++i) {
     tags.from = i ? std::min(tags.from, qs[i].check_in) : qs[i].check_in;
     tags.to = i ? std::max(tags.to, qs[i].check_out) : qs[i].check_out;
@@ -157,7 +173,7 @@ Status BatchCheckAvailability(Impl& im, const json& args, std::string* out) {
     std::string answer;
     for (size_t i = 0; i < qs.size(); ++i) {
       answer.clear();
-      ES_RETURN_IF_ERROR(StayAnswer(im, qs[i], &answer, false));
+      ES_RETURN_IF_ERROR(StayAnswer(im, qs[i], &answer, false, nightly));
       if (i) o->push_back(',');
       o->append(answer);
     }
@@ -201,10 +217,28 @@ Status GetCalendar(Impl& im, const json& args, std::string* out) {
   if (days < 1 || days > 366) {
     return Status::Error("INVALID_RANGE", "days must be from 1 to 366", "{\"field\":\"days\"}");
   }
+  // columns: the per-night columns wanted (default all), as a bit set of kCalendarColumns.
+  uint32_t columns = kAllCalendarColumns;
+  if (const json* cols = Field(args, "columns")) {
+    if (!cols->is_array() || cols->empty()) return BadArg("columns", "must be a non-empty array of column names");
+    columns = 0;
+    for (const json& c : *cols) {
+      int found = -1;
+      for (int i = 0; i < 7 && c.is_string(); ++i) {
+        if (c.get_ref<const std::string&>() == kCalendarColumns[i]) found = i;
+      }
+      if (found < 0) {
+        return BadArg("columns", "unknown column (available, priceCents, minStay, maxStay, closedToArrival, "
+                                 "closedToDeparture, stopSell)");
+      }
+      columns |= 1u << found;
+    }
+  }
   ES_RETURN_IF_ERROR(HotelOf(im, hotel_id, &hotel));
   // The grid has no "today"-dependent field, so it lives until a change or its TTL.
   T tags{kAvailabilityDeps, hotel_id, 0, from, from + static_cast<Day>(days) - 1, 0};
-  std::string key = "cal|" + std::to_string(hotel_id) + "|" + std::to_string(from) + "|" + std::to_string(days);
+  const std::string cols_key = columns == kAllCalendarColumns ? "" : "|c" + std::to_string(columns);
+  std::string key = "cal|" + std::to_string(hotel_id) + "|" + std::to_string(from) + "|" + std::to_string(days) + cols_key;
   ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, out, [&](std::string* o) {
     // Composed of per-room-type blocks, each its own entry (as getAllRoomAvailability).
     JsonWriter w(o);
@@ -216,9 +250,10 @@ Status GetCalendar(Impl& im, const json& args, std::string* out) {
     for (int64_t id : hotel->room_type_ids) {
       block.clear();
       T block_tags{kAvailabilityDeps, hotel_id, id, from, from + static_cast<Day>(days) - 1, 0};
-      std::string block_key = "calrt|" + std::to_string(id) + "|" + std::to_string(from) + "|" + std::to_string(days);
+      std::string block_key =
+          "calrt|" + std::to_string(id) + "|" + std::to_string(from) + "|" + std::to_string(days) + cols_key;
       ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(block_key), block_tags, &block,
-                                   [&](std::string* b) { return im.CalendarBlock(id, from, days, b); }));
+                                   [&](std::string* b) { return im.CalendarBlock(id, from, days, columns, b); }));
       w.Raw(block);
     }
     w.EndArray().EndObject();

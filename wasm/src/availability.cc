@@ -184,7 +184,7 @@ void Engine::Impl::WriteAnswer(const StayQuery& q, const RoomTypeInfo& rt, const
   const char* reason = ::edgestay::StayReason(q.rooms, q.check_in - TodayAt(hotel), RulesOf(hotel), nights);
   JsonWriter w(out);
   w.BeginObject();
-  w.Key("roomTypeId").Int(q.room_type_id).Key("hotelId").Int(rt.hotel_id);
+  w.Key("roomTypeId").Int(q.room_type_id).Key("roomTypeName").String(rt.name).Key("hotelId").Int(rt.hotel_id);
   w.Key("checkIn").String(FormatDate(q.check_in)).Key("checkOut").String(FormatDate(q.check_out));
   w.Key("nights").Int(n).Key("rooms").Int(q.rooms);
   w.Key("available").Bool(reason == nullptr).Key("reason");
@@ -239,7 +239,7 @@ Status Engine::Impl::CheckAvailability(const StayQuery& q, std::string* out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::CalendarBlock(int64_t room_type_id, Day from, int64_t days, std::string* out) {
+Status Engine::Impl::CalendarBlock(int64_t room_type_id, Day from, int64_t days, uint32_t columns, std::string* out) {
   ES_RETURN_IF_ERROR(EnsureFacts());
   auto rt = room_types.find(room_type_id);
   if (rt == room_types.end()) return Status::Error("UNKNOWN_ROOM_TYPE", "no room type " + std::to_string(room_type_id));
@@ -248,7 +248,9 @@ Status Engine::Impl::CalendarBlock(int64_t room_type_id, Day from, int64_t days,
   const std::vector<Night>& ns = nights[room_type_id];
   JsonWriter w(out);
   w.BeginObject().Key("id").Int(room_type_id).Key("name").String(rt->second.name);
+  int bit = 0;
   auto column = [&](const char* key, auto get) {
+    if (!(columns & (1u << bit++))) return;
     w.Key(key).BeginArray();
     for (const Night& n : ns) {
       if (n.has_row) w.Int(get(n));
@@ -256,13 +258,14 @@ Status Engine::Impl::CalendarBlock(int64_t room_type_id, Day from, int64_t days,
     }
     w.EndArray();
   };
-  column("available", [](const Night& n) { return n.available; });
-  column("priceCents", [](const Night& n) { return n.price_cents; });
-  column("minStay", [](const Night& n) { return n.min_stay; });
-  column("maxStay", [](const Night& n) { return n.max_stay; });
-  column("closedToArrival", [](const Night& n) { return int64_t{n.closed_to_arrival}; });
-  column("closedToDeparture", [](const Night& n) { return int64_t{n.closed_to_departure}; });
-  column("stopSell", [](const Night& n) { return int64_t{n.stop_sell}; });
+  // In the order of kCalendarColumns (bit i of `columns` = column i).
+  column(kCalendarColumns[0], [](const Night& n) { return n.available; });
+  column(kCalendarColumns[1], [](const Night& n) { return n.price_cents; });
+  column(kCalendarColumns[2], [](const Night& n) { return n.min_stay; });
+  column(kCalendarColumns[3], [](const Night& n) { return n.max_stay; });
+  column(kCalendarColumns[4], [](const Night& n) { return int64_t{n.closed_to_arrival}; });
+  column(kCalendarColumns[5], [](const Night& n) { return int64_t{n.closed_to_departure}; });
+  column(kCalendarColumns[6], [](const Night& n) { return int64_t{n.stop_sell}; });
   w.EndObject();
   return Status::Ok();
 }

@@ -125,12 +125,14 @@ Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::
   s->BindText(2, FormatDate(from));
   s->BindText(3, FormatDate(to));
   int64_t counts[6] = {0, 0, 0, 0, 0, 0};
+  int64_t cents[6] = {0, 0, 0, 0, 0, 0};
   int64_t total = 0, active = 0, room_nights = 0, revenue = 0, nights = 0;
   while (s->Step() == SQLITE_ROW) {
     const std::string_view status = s->Text(0);
     for (int i = 0; i < 6; ++i) {
       if (status != kStatuses[i]) continue;
       counts[i] = s->Int(1);
+      cents[i] = s->Int(3);
       total += counts[i];
       if (i <= 2) {  // HELD, PENDING_SYNC, CONFIRMED are active
         active += counts[i];
@@ -145,6 +147,9 @@ Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::
   w.Key("total").Int(total).Key("byStatus").BeginObject();
   for (int i = 0; i < 6; ++i) w.Key(kStatuses[i]).Int(counts[i]);
   w.EndObject().Key("active").Int(active).Key("roomNights").Int(room_nights).Key("revenueCents").Int(revenue);
+  w.Key("revenueByStatus").BeginObject();
+  for (int i = 0; i < 6; ++i) w.Key(kStatuses[i]).Int(cents[i]);
+  w.EndObject().Key("cancelledValueCents").Int(cents[4]);
   w.Key("averageNights").Double(Ratio(nights, active));
   w.Key("cancellationRate").Double(Ratio(counts[4], total)).EndObject();
   return Status::Ok();
