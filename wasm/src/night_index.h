@@ -1,6 +1,6 @@
 // NightIndex: the engine's in-memory copy of what every availability answer reads —
-// inventory nights per room type, special days per hotel, and the local bookings that
-// hold rooms per hotel and room type.
+// inventory nights per room type, special days per hotel, the local bookings that hold
+// rooms per hotel and room type, and the bookings of a hotel by start date.
 //
 // SQLite stays the store of record; this index is a cache of it at the granularity of a
 // room type or a hotel, loaded on first use and dropped by every write that touches it
@@ -81,6 +81,15 @@ struct RoomTypeHolding {
 // Holding stays of one hotel, by room type.
 using HotelHolding = std::unordered_map<int64_t, RoomTypeHolding>;
 
+// One booking as getBookingStatistics counts it.
+struct BookingStart {
+  Day start = 0;
+  int32_t status = 0;  // index in the statuses list (HELD .. EXPIRED)
+  int32_t nights = 0;
+  int64_t rooms = 0;
+  int64_t total_cents = 0;
+};
+
 class NightIndex {
  public:
   struct RoomTypeNights {
@@ -91,15 +100,27 @@ class NightIndex {
   std::unordered_map<int64_t, RoomTypeNights> room_types;
   std::unordered_map<int64_t, std::unordered_map<Day, SpecialDayInfo>> special_days;  // by hotel
   std::unordered_map<int64_t, HotelHolding> holding;                                  // by hotel
+  // Bookings by start date (sorted), by the booking's own hotel: statistics walk the asked
+  // range instead of aggregating over the bookings index. Dropped with the holding list of
+  // the same hotel (every booking write forgets that).
+  std::unordered_map<int64_t, std::vector<BookingStart>> starts;
 
   void ForgetRoomType(int64_t id) { room_types.erase(id); }
   void ForgetSpecialDays(int64_t hotel_id) { special_days.erase(hotel_id); }
-  void ForgetHolding(int64_t hotel_id) { holding.erase(hotel_id); }
-  void ForgetAllHolding() { holding.clear(); }
+  // A booking of the hotel changed: the rooms it holds and the statistics' rows.
+  void ForgetHolding(int64_t hotel_id) {
+    holding.erase(hotel_id);
+    starts.erase(hotel_id);
+  }
+  void ForgetAllHolding() {
+    holding.clear();
+    starts.clear();
+  }
   void Clear() {
     room_types.clear();
     special_days.clear();
     holding.clear();
+    starts.clear();
   }
 };
 

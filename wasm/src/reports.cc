@@ -1,6 +1,8 @@
 // Reads other than availability: room types, a user's bookings, booking statistics and
 // occupancy KPIs (docs/API.md). Each is one statement, or two for bookings with payments
 // (payments of all the user's bookings at once: no N+1).
+#include <algorithm>
+
 #include "engine_impl.h"
 #include "json_writer.h"
 
@@ -114,32 +116,48 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
 Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out) {
   ES_RETURN_IF_ERROR(EnsureFacts());
   if (!hotels.count(hotel_id)) return UnknownHotel(hotel_id);
-  Stmt* st;
-  ES_RETURN_IF_ERROR(Prepared(
-      "SELECT status, COUNT(*), SUM(rooms * (julianday(end_date) - julianday(start_date))),"
-      " SUM(total_cents), SUM(julianday(end_date) - julianday(start_date))"
-      " FROM bookings INDEXED BY bookings_hotelId_startDate_idx"
-      " WHERE hotel_id = ? AND start_date >= ? AND start_date < ? GROUP BY status", &st));
-  StmtScope s(*st);
-  s->BindInt(1, hotel_id);
-  s->BindText(2, FormatDate(from));
-  s->BindText(3, FormatDate(to));
+  auto loaded = nights.starts.find(hotel_id);
+  if (loaded == nights.starts.end()) {
+    // The hotel's bookings once (sorted by start date by the index), then walked per range.
+    Stmt* st;
+    ES_RETURN_IF_ERROR(Prepared(
+        "SELECT start_date, status, rooms, julianday(end_date) - julianday(start_date), total_cents"
+        " FROM bookings INDEXED BY bookings_hotelId_startDate_idx WHERE hotel_id = ? ORDER BY start_date", &st));
+    std::vector<BookingStart> rows;
+    StmtScope s(*st);
+    s->BindInt(1, hotel_id);
+    int rc;
+    while ((rc = s->Step()) == SQLITE_ROW) {
+      BookingStart b;
+      if (!ParseDate(s->Text(0), &b.start)) continue;
+      const std::string_view status = s->Text(1);
+      b.status = -1;
+      for (int i = 0; i < 6; ++i) if (status == kStatuses[i]) b.status = i;
+      if (b.status < 0) continue;
+      b.rooms = s->Int(2);
+      b.nights = static_cast<int32_t>(s->Int(3));
+      b.total_cents = s->Int(4);
+      rows.push_back(b);
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db, "read bookings");
+    loaded = nights.starts.emplace(hotel_id, std::move(rows)).first;
+  }
+  const std::vector<BookingStart>& rows = loaded->second;
   int64_t counts[6] = {0, 0, 0, 0, 0, 0};
   int64_t cents[6] = {0, 0, 0, 0, 0, 0};
-  int64_t total = 0, active = 0, room_nights = 0, revenue = 0, nights = 0;
-  while (s->Step() == SQLITE_ROW) {
-    const std::string_view status = s->Text(0);
-    for (int i = 0; i < 6; ++i) {
-      if (status != kStatuses[i]) continue;
-      counts[i] = s->Int(1);
-      cents[i] = s->Int(3);
-      total += counts[i];
-      if (i <= 2) {  // HELD, PENDING_SYNC, CONFIRMED are active
-        active += counts[i];
-        room_nights += s->Int(2);
-        revenue += s->Int(3);
-        nights += s->Int(4);
-      }
+  int64_t total = 0, active = 0, room_nights = 0, revenue = 0, nights_sum = 0;
+  auto first = std::lower_bound(rows.begin(), rows.end(), from,
+                                [](const BookingStart& b, Day d) { return b.start < d; });
+  for (auto it = first; it != rows.end() && it->start < to; ++it) {
+    const int i = it->status;
+    counts[i] += 1;
+    cents[i] += it->total_cents;
+    total += 1;
+    if (i <= 2) {  // HELD, PENDING_SYNC, CONFIRMED are active
+      active += 1;
+      room_nights += it->rooms * it->nights;
+      revenue += it->total_cents;
+      nights_sum += it->nights;
     }
   }
   JsonWriter w(out);
@@ -150,7 +168,7 @@ Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::
   w.Key("revenueByStatus").BeginObject();
   for (int i = 0; i < 6; ++i) w.Key(kStatuses[i]).Int(cents[i]);
   w.EndObject().Key("cancelledValueCents").Int(cents[4]);
-  w.Key("averageNights").Double(Ratio(nights, active));
+  w.Key("averageNights").Double(Ratio(nights_sum, active));
   w.Key("cancellationRate").Double(Ratio(counts[4], total)).EndObject();
   return Status::Ok();
 }
