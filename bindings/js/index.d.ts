@@ -130,6 +130,8 @@ export interface CacheOptions {
   maxBytes?: number;
   /** Time to live per namespace, ms. TTL is a safety net; invalidation is exact. */
   ttlMs?: Partial<Record<CacheNamespace, number>>;
+  /** 'repeat' (default): store an answer on the second miss of its key; 'always': on the first. */
+  admission?: 'repeat' | 'always';
 }
 
 /** Where the engine keeps its database between runs (IndexedDB, OPFS, a file ...). */
@@ -457,6 +459,9 @@ export interface CacheNamespaceStats extends CacheCounters {
 /** cacheStats(): totals plus one entry per namespace. */
 export interface CacheStats extends CacheCounters {
   readonly enabled: boolean;
+  readonly admission: 'repeat' | 'always';
+  /** Entries writes have examined for invalidation so far (a write looks at its buckets only). */
+  readonly invalidationChecks: number;
   readonly maxEntries: number;
   readonly maxBytes: number;
   readonly namespaces: { readonly [N in CacheNamespace]: CacheNamespaceStats };
