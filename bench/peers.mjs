@@ -511,24 +511,20 @@ class Peer {
     const hotel = this.hotelOf(hotelId);
     const f = parseDay(from, 'from');
     const t = parseDay(to, 'to');
+    // The nights of every room type (special days applied, rooms held by unsynced local
+    // bookings subtracted, as the calendar shows them): sold = total - available.
+    const nights = this.loadNights(hotelId, hotel.roomTypeIds, f, t - 1);
     const byType = new Map();
-    for (const r of this.all(this.st('occupancy'), [hotelId, dateOf(f), dateOf(t)])) {
-      byType.set(r[0], { available: r[1], sold: r[2], revenue: r[3] });
-    }
-    // Rooms held by unsynced local bookings are sold (as in the calendar), at the night's
-    // effective price; nights without an inventory row do not count.
-    for (const [rt, a, b, rooms] of this.all(this.st('pendingMulti'), [dateOf(t - 1), dateOf(f), hotelId, 0, this.now()])) {
-      const k = byType.get(rt);
-      if (!k) continue;
-      const lo = Math.max(dayOf(a), f);
-      const hi = Math.min(dayOf(b), t);
-      if (lo >= hi) continue;
-      const nights = this.loadNights(hotelId, [rt], lo, hi - 1).get(rt);
-      for (const n of nights) {
+    for (const [rt, list] of nights) {
+      const k = { available: 0, sold: 0, revenue: 0 };
+      for (const n of list) {
         if (!n.has) continue;
-        k.sold += rooms;
-        k.revenue += rooms * n.price;
+        const sold = n.total - n.available;
+        k.available += n.total;
+        k.sold += sold;
+        k.revenue += sold * n.price;
       }
+      byType.set(rt, k);
     }
     const all = { available: 0, sold: 0, revenue: 0 };
     for (const k of byType.values()) {
