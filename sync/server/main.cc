@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "backup.h"
 #include "http.h"
 #include "json_util.h"
 #include "store.h"
@@ -40,6 +41,15 @@ commands:
   token revoke --id N   revoke a token
   seed-demo             create a demo hotel with a year of inventory
                           [--days N] [--name TEXT] [--tokens]
+  migrate [--to N]      takes a pre-migration backup first (refuses without one)
+  db status [--json]    schema version, pending migrations, rows, newest backup
+  backup create         back the store up into --dir (pg_dump -Fc / SQLite backup API)
+  backup pre-migration  the same, kept as a pre-migration backup
+  backup monitor        restore the newest backup into a scratch database and verify it
+                          [--max-age 26h] (non-zero exit when too old or not verified)
+  backup restore        --from FILE --to STORE [--force]
+  backup list | prune   list backups; apply the retention
+                          [--keep-daily 7] [--keep-weekly 4] [--keep-pre-migration 5]
 
 options:
   --store SPEC          sqlite:PATH (default sqlite:./data/edgestay.db) or
@@ -57,6 +67,9 @@ options:
   --no-migrate          serve: refuse to start when migrations are pending
   --access-log          serve: one line per request on stderr
   --json                machine-readable output (migrate --status, token create, seed-demo)
+  --dir DIR             backups folder (env: EDGESTAY_BACKUP_DIR; default ./data/backups)
+  --backup-every DUR    serve: take a backup every DUR (e.g. 24h) into --backup-dir
+  --log-format FMT      serve: access log as text or json (one object per line)
 )";
 
 struct Args {
@@ -70,7 +83,7 @@ struct Args {
 };
 
 const std::vector<std::string> kFlags = {"status", "json", "no-migrate", "access-log", "tokens",
-                                         "help", "version"};
+                                         "help", "version", "force"};
 
 bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
   for (int i = 1; i < argc; ++i) {
@@ -162,22 +175,21 @@ int Fail(const Status& s) {
   return 1;
 }
 
+std::string StoreSpec(const Args& args) {
+  std::string spec = args.Get("store");
+  if (spec.empty()) {
+    const char* env = std::getenv("EDGESTAY_STORE");
+    spec = env && *env ? env : "sqlite:./data/edgestay.db";
+  }
+  return spec;
+}
+
+CliInput Input(const Args& args) { return {args.positional, args.options, StoreSpec(args)}; }
+
 int CmdMigrate(const Args& args) {
+  if (!args.Has("status")) return RunMigrateCommand(Input(args));
   auto store = Open(args, false);
   if (!store) return 1;
-  if (!args.Has("status")) {
-    std::vector<MigrationState> applied;
-    Status s = store->Migrate(&applied);
-    if (!s.ok()) return Fail(s);
-    for (const auto& m : applied)
-      std::printf("applied %d %s\n", m.version, m.name.c_str());
-    std::vector<MigrationState> all;
-    s = store->MigrationStatus(&all);
-    if (!s.ok()) return Fail(s);
-    std::printf("schema is at version %d (%s)\n", all.empty() ? 0 : all.back().version,
-                applied.empty() ? "nothing to do" : "migrated");
-    return 0;
-  }
   std::vector<MigrationState> all;
   Status s = store->MigrationStatus(&all);
   if (!s.ok()) return Fail(s);
@@ -204,20 +216,15 @@ int CmdMigrate(const Args& args) {
   return 0;
 }
 
-int EnsureMigrated(Store& store) {
-  std::vector<MigrationState> applied;
-  Status s = store.Migrate(&applied);
-  if (!s.ok()) return Fail(s);
-  for (const auto& m : applied)
-    std::fprintf(stderr, "edgestay-server: applied migration %d %s\n", m.version, m.name.c_str());
-  return 0;
+int EnsureMigrated(Store& store, const Args& args) {
+  return MigrateWithSafetyCopy(store, StoreSpec(args), args.options, INT_MAX);
 }
 
 int CmdToken(const Args& args) {
   const std::string sub = args.positional.size() > 1 ? args.positional[1] : "";
   auto store = Open(args, false);
   if (!store) return 1;
-  if (EnsureMigrated(*store)) return 1;
+  if (EnsureMigrated(*store, args)) return 1;
   if (sub == "create") {
     TokenSpec spec;
     if (!ParseScope(args.Get("scope"), &spec.scope)) {
@@ -292,7 +299,7 @@ int CmdToken(const Args& args) {
 int CmdSeedDemo(const Args& args) {
   auto store = Open(args, false);
   if (!store) return 1;
-  if (EnsureMigrated(*store)) return 1;
+  if (EnsureMigrated(*store, args)) return 1;
   json options = json::object();
   if (args.Has("days")) {
     long d = 0;
@@ -401,9 +408,11 @@ int CmdServe(const Args& args) {
                   << ") is pending; run `edgestay-server migrate`" << std::endl;
         return 1;
       }
-  } else if (EnsureMigrated(*store)) {
+  } else if (EnsureMigrated(*store, args)) {
     return 1;
   }
+  ServeOps ops;  // --backup-every, --log-format
+  if (!ops.Configure(spec, args.options)) return 2;
   return RunHttpServer(*store, cfg);
 }
 
@@ -429,6 +438,8 @@ int main(int argc, char** argv) {
   if (cmd == "migrate") return CmdMigrate(args);
   if (cmd == "token") return CmdToken(args);
   if (cmd == "seed-demo") return CmdSeedDemo(args);
+  if (cmd == "backup") return RunBackupCommand(Input(args));
+  if (cmd == "db") return RunDbCommand(Input(args));
   std::cerr << "edgestay-server: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }
