@@ -1171,7 +1171,8 @@ json BackupHealth(const std::string& dir) {
 }
 
 int MigrateWithSafetyCopy(Store& store, const std::string& spec,
-                          const std::map<std::string, std::string>& options, int up_to) {
+                          const std::map<std::string, std::string>& options, int up_to,
+                          MigrationReport* report) {
   std::vector<MigrationState> all;
   Status s = store.MigrationStatus(&all);
   if (!s.ok()) return Fail(s);
@@ -1193,7 +1194,8 @@ int MigrateWithSafetyCopy(Store& store, const std::string& spec,
       return 1;
     }
     safety = r.file;
-    std::fprintf(stderr, "edgestay-server: pre-migration backup %s\n", r.file.c_str());
+    if (report) report->backup = r.file;
+    else std::fprintf(stderr, "edgestay-server: pre-migration backup %s\n", r.file.c_str());
   }
   std::vector<MigrationState> applied;
   s = store.Migrate(&applied, up_to);
@@ -1203,8 +1205,10 @@ int MigrateWithSafetyCopy(Store& store, const std::string& spec,
               << " (pre-migration backup: " << safety << ")" << std::endl;
     return 1;
   }
-  for (const auto& m : applied)
-    std::fprintf(stderr, "edgestay-server: applied migration %d %s\n", m.version, m.name.c_str());
+  if (report) report->applied = applied;
+  else
+    for (const auto& m : applied)
+      std::fprintf(stderr, "edgestay-server: applied migration %d %s\n", m.version, m.name.c_str());
   return 0;
 }
 
@@ -1222,15 +1226,19 @@ int RunMigrateCommand(const CliInput& in) {
     }
     up_to = static_cast<int>(n);
   }
-  int rc = MigrateWithSafetyCopy(*store, in.store_spec, in.options, up_to);
+  MigrationReport report;
+  int rc = MigrateWithSafetyCopy(*store, in.store_spec, in.options, up_to, &report);
   if (rc) return rc;
+  if (!report.backup.empty()) std::printf("pre-migration backup %s\n", report.backup.c_str());
+  for (const auto& m : report.applied) std::printf("applied %d %s\n", m.version, m.name.c_str());
   std::vector<MigrationState> all;
   Status s = store->MigrationStatus(&all);
   if (!s.ok()) return Fail(s);
   int current = 0;
   for (const auto& m : all)
     if (m.applied_at) current = std::max(current, m.version);
-  std::printf("schema is at version %d\n", current);
+  std::printf("schema is at version %d (%s)\n", current,
+              report.applied.empty() ? "nothing to do" : "migrated");
   return 0;
 }
 

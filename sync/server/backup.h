@@ -29,9 +29,15 @@ int RunDbCommand(const CliInput& in);       // db status [--json]
 
 // Applies pending migrations to an open store; when the store already has a schema
 // (version > 0), first writes a pre-migration backup and refuses to migrate without one.
-// Returns a process exit code (0 = ok) after printing what happened to stderr.
+// Returns a process exit code (0 = ok); prints failures to stderr, and what it did there
+// too unless `report` is given.
+struct MigrationReport {
+  std::string backup;                   // the pre-migration backup file, if one was taken
+  std::vector<MigrationState> applied;  // migrations applied now
+};
 int MigrateWithSafetyCopy(Store& store, const std::string& spec,
-                          const std::map<std::string, std::string>& options, int up_to);
+                          const std::map<std::string, std::string>& options, int up_to,
+                          MigrationReport* report = nullptr);
 
 // The backup folder: --dir / --backup-dir, else $EDGESTAY_BACKUP_DIR, else ./data/backups.
 std::string BackupDir(const std::map<std::string, std::string>& options);
