@@ -182,15 +182,15 @@ std::string Render(Store& store, const std::function<int()>& long_polls) {
   }
   if (!dir.empty()) {
     json b = BackupHealth(dir);
+    const json& n = b["newest"];
     Family(&out, "edgestay_backup_last_timestamp_seconds", "gauge", "When the newest backup was taken (0 = none).");
-    Family(&out, "edgestay_backup_age_seconds", "gauge", "Age of the newest backup (absent when there is none).");
-    Family(&out, "edgestay_backup_size_bytes", "gauge", "Size of the newest backup file.");
-    if (!b["newest"].is_null()) {
-      out += "edgestay_backup_last_timestamp_seconds " + Num(b["newest"]["time"].get<int64_t>() / 1000.0) + "\n";
-      out += "edgestay_backup_age_seconds " + std::to_string(b["newest"]["ageSeconds"].get<int64_t>()) + "\n";
-      out += "edgestay_backup_size_bytes " + std::to_string(b["newest"]["sizeBytes"].get<int64_t>()) + "\n";
-    } else {
-      out += "edgestay_backup_last_timestamp_seconds 0\n";
+    out += "edgestay_backup_last_timestamp_seconds " +
+           (n.is_null() ? std::string("0") : Num(n["time"].get<int64_t>() / 1000.0)) + "\n";
+    if (!n.is_null()) {
+      Family(&out, "edgestay_backup_age_seconds", "gauge", "Age of the newest backup (absent when there is none).");
+      out += "edgestay_backup_age_seconds " + std::to_string(n["ageSeconds"].get<int64_t>()) + "\n";
+      Family(&out, "edgestay_backup_size_bytes", "gauge", "Size of the newest backup file.");
+      out += "edgestay_backup_size_bytes " + std::to_string(n["sizeBytes"].get<int64_t>()) + "\n";
     }
     Family(&out, "edgestay_backup_last_verified_timestamp_seconds", "gauge",
            "When `backup monitor` last restored and verified a backup (0 = never).");
