@@ -335,3 +335,25 @@ describe('backup retention', () => {
     }
   });
 });
+
+describe('npm scripts', () => {
+  it('db:migrate, db:status, backup:create, backup:monitor, backup:restore run the server commands', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { ROOT } = await import('./support/paths.mjs');
+    const npm = (args, env = {}) => promisify(execFile)('npm', ['run', '--silent', ...args], {
+      cwd: ROOT, env: { ...process.env, ...env }, timeout: 60000,
+    });
+    const dir = tmpDir('edgestay-npm-');
+    const store = `sqlite:${path.join(dir, 'central.db')}`;
+    assert.match((await npm(['db:migrate', '--', '--store', store])).stdout, /schema is at version \d+ \(migrated\)/);
+    assert.equal(JSON.parse((await npm(['db:status', '--', '--store', store, '--json'])).stdout).pending.length, 0);
+    const env = { EDGESTAY_BACKUP_DIR: path.join(dir, 'backups'), EDGESTAY_STORE: store };
+    assert.match((await npm(['backup:create'], env)).stdout, /^backup .*edgestay-sqlite-/);
+    assert.match((await npm(['backup:pre-migration'], env)).stdout, /pre-migration/);
+    assert.match((await npm(['backup:monitor'], env)).stdout, /verified restore: ok/);
+    const [file] = readdirSync(env.EDGESTAY_BACKUP_DIR).filter((f) => f.endsWith('.db') && !f.includes('pre-migration'));
+    const target = `sqlite:${path.join(dir, 'copy.db')}`;
+    assert.match((await npm(['backup:restore', '--', '--from', path.join(env.EDGESTAY_BACKUP_DIR, file), '--to', target])).stdout, /^restored /);
+  });
+});
