@@ -211,7 +211,9 @@ try {
   const dataset = buildDataset('chain', { quick: values.quick });
   const tables = centralRows(dataset);
   const rowCount = tables.reduce((n, t) => n + t.rows.length, 0);
-  log(`chain dataset${values.quick ? ' (quick)' : ''}: ${tables.map((t) => `${t.table} ${t.rows.length}`).join(', ')}`);
+  const perTable = new Map();
+  for (const t of tables) perTable.set(t.table, (perTable.get(t.table) ?? 0) + t.rows.length);
+  log(`chain dataset${values.quick ? ' (quick)' : ''}: ${[...perTable].map(([t, n]) => `${t} ${n}`).join(', ')}`);
   const out = [];
   for (const kind of values.stores.split(',')) {
     if (kind === 'postgresql' && !pgAvailable()) { log('postgresql: binaries not found, skipped'); continue; }

@@ -35,9 +35,8 @@
 #include <sstream>
 #include <thread>
 
-#include "dates.h"
 #include "db.h"
-#include "json_util.h"
+#include "protocol_names.h"
 #include "metrics.h"
 #include "sql_store.h"
 
@@ -124,7 +123,7 @@ Status MakeDirs(const std::string& dir) {
     return Status::Error("BACKUP_FAILED", dir + " is not a folder");
   if (::access(dir.c_str(), W_OK) != 0)
     return Status::Error("BACKUP_FAILED", "the backup folder " + dir + " is not writable");
-  return Status::OK();
+  return Status::Ok();
 }
 
 bool FileSize(const std::string& path, int64_t* size) {
@@ -140,7 +139,7 @@ Status FsyncPath(const std::string& path) {
   int rc = ::fsync(fd);
   ::close(fd);
   if (rc != 0) return Status::Error("BACKUP_FAILED", "fsync " + path + ": " + std::strerror(errno));
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status Sha256File(const std::string& path, std::string* hex) {
@@ -163,7 +162,7 @@ Status Sha256File(const std::string& path, std::string* hex) {
     hex->push_back(kHex[md[i] >> 4]);
     hex->push_back(kHex[md[i] & 15]);
   }
-  return Status::OK();
+  return Status::Ok();
 }
 
 // Writes a file atomically (temp file, fsync, rename): a reader sees all of it or none.
@@ -179,7 +178,7 @@ Status WriteFileAtomic(const std::string& path, const std::string& text) {
   if (!s.ok()) return s;
   if (::rename(tmp.c_str(), path.c_str()) != 0)
     return Status::Error("BACKUP_FAILED", "cannot rename " + tmp + ": " + std::strerror(errno));
-  return Status::OK();
+  return Status::Ok();
 }
 
 bool ReadJsonFile(const std::string& path, json* out) {
@@ -273,7 +272,7 @@ Status RunTool(const std::vector<std::string>& argv, std::string* output) {
     return Status::Error("BACKUP_FAILED", BaseName(argv[0]) + " failed (exit " +
                                               std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
                                               "): " + *output);
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status PgTool(const std::string& name, std::string* path) {
@@ -281,7 +280,7 @@ Status PgTool(const std::string& name, std::string* path) {
   if (path->empty())
     return Status::Error("BACKUP_FAILED", name + " not found on PATH or in /usr/lib/postgresql/*/bin "
                                                  "(install the postgresql-client package)");
-  return Status::OK();
+  return Status::Ok();
 }
 
 // The same PostgreSQL URI with another database name.
@@ -316,7 +315,7 @@ Status SqliteQuery(sqlite3* db, const std::string& sql, Result* out) {
     }
     out->rows.push_back(std::move(row));
   }
-  Status s = rc == SQLITE_DONE ? Status::OK()
+  Status s = rc == SQLITE_DONE ? Status::Ok()
                                : Status::Error(kDbError, std::string(sqlite3_errmsg(db)) + " in: " + sql);
   sqlite3_finalize(st);
   return s;
@@ -340,15 +339,15 @@ Status OpenSqlite(const std::string& path, int flags, SqliteHandle* h) {
     return Status::Error(kDbUnavailable, "cannot open " + path + ": " +
                                              (h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc)));
   sqlite3_busy_timeout(h->db, 10000);
-  return Status::OK();
+  return Status::Ok();
 }
 
 // PRAGMA integrity_check: "ok" or the first problems it names.
 Status SqliteIntegrity(sqlite3* db) {
   Result r;
   Status s = SqliteQuery(db, "PRAGMA integrity_check(20)", &r);
-  if (!s.ok()) return Status::Error("VERIFY_FAILED", "integrity_check: " + s.message);
-  if (r.size() == 1 && r.at(0, 0).text == "ok") return Status::OK();
+  if (!s.ok()) return Status::Error("VERIFY_FAILED", "integrity_check: " + s.message());
+  if (r.size() == 1 && r.at(0, 0).text == "ok") return Status::Ok();
   std::string problems;
   for (auto& row : r.rows) problems += (problems.empty() ? "" : "; ") + row[0].text;
   return Status::Error("VERIFY_FAILED", "integrity_check: " + problems);
@@ -447,7 +446,7 @@ Status Inspect(const QueryFn& q, Dialect dialect, Inspection* out) {
                                 std::to_string(hi) + " but its position is " + std::to_string(pos));
     }
   }
-  return Status::OK();
+  return Status::Ok();
 }
 
 // Differences between what a manifest promises and what a restored copy holds.
@@ -538,11 +537,11 @@ Status CheckFile(const std::string& file, const json& manifest) {
                                                " (truncated or changed)");
   std::string sha;
   Status s = Sha256File(file, &sha);
-  if (!s.ok()) return Status::Error("BACKUP_CORRUPT", s.message);
+  if (!s.ok()) return Status::Error("BACKUP_CORRUPT", s.message());
   if (sha != manifest["sha256"].get<std::string>())
     return Status::Error("BACKUP_CORRUPT", file + ": sha256 " + sha + " does not match the manifest's " +
                                                manifest["sha256"].get<std::string>() + " (corrupted)");
-  return Status::OK();
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -693,7 +692,7 @@ Status CreateBackup(const std::string& spec, const std::string& dir, const std::
   if (s.ok()) s = FsyncPath(tmp);
   if (!s.ok()) {
     ::unlink(tmp.c_str());
-    if (s.code != "BACKUP_FAILED") s = Status::Error("BACKUP_FAILED", s.message);
+    if (s.code() != "BACKUP_FAILED") s = Status::Error("BACKUP_FAILED", s.message());
     return s;
   }
   if (!insp.problems.empty()) {
@@ -725,7 +724,7 @@ Status CreateBackup(const std::string& spec, const std::string& dir, const std::
   result->manifest = m;
   for (const auto& gone : Prune(dir, StoreKind(spec), retention))
     std::fprintf(stderr, "edgestay-server: retention removed %s\n", gone.c_str());
-  return Status::OK();
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -744,7 +743,7 @@ Status SqliteCopy(const std::string& from, const std::string& to) {
   if (rc != SQLITE_DONE)
     return Status::Error("RESTORE_FAILED", std::string("restore: ") + sqlite3_errstr(rc) + " (" +
                                                sqlite3_errmsg(dst.db) + ")");
-  return Status::OK();
+  return Status::Ok();
 }
 
 // Integrity and inspection of a restored SQLite file.
@@ -778,7 +777,7 @@ Status PgRestore(const std::string& file, const std::string& uri) {
   s = RunTool({pg_restore, "--exit-on-error", "--single-transaction", "--no-owner", "--no-privileges",
                "--dbname=" + uri, file},
               &out);
-  if (!s.ok()) return Status::Error("RESTORE_FAILED", s.message);
+  if (!s.ok()) return Status::Error("RESTORE_FAILED", s.message());
   return s;
 }
 
@@ -816,16 +815,15 @@ VerifyReport VerifyBackup(const Manifest& m, const std::string& pg_uri) {
       auto admin = MakePgBackend(pg_uri, 1, &s);
       if (admin) {
         const std::string db = "edgestay_verify_" + std::to_string(::getpid()) + "_" + std::to_string(start);
-        s = WithTx(*admin, TxKind::kRead, [](Conn&) { return Status::OK(); });  // connection check
         Lease c;
-        if (s.ok()) s = admin->Acquire(&c);
+        s = admin->Acquire(&c);
         if (s.ok()) s = c->ExecScript("CREATE DATABASE " + db);
         if (s.ok()) {
           const std::string scratch = WithDatabase(pg_uri, db);
           s = PgRestore(file, scratch);
           if (s.ok()) s = InspectPg(scratch, &rep.restored);
           Status d = c->ExecScript("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
-          if (!d.ok()) std::cerr << "edgestay-server: dropping scratch database " << db << ": " << d.message << std::endl;
+          if (!d.ok()) std::cerr << "edgestay-server: dropping scratch database " << db << ": " << d.message() << std::endl;
         }
       }
     }
@@ -838,7 +836,7 @@ VerifyReport VerifyBackup(const Manifest& m, const std::string& pg_uri) {
   rep.duration_ms = NowMs() - start;
   rep.ok = s.ok();
   if (!s.ok()) {
-    rep.error = s.code + ": " + s.message;
+    rep.error = s.code() + ": " + s.message();
     if (rep.error.find(file) == std::string::npos) rep.error += " (" + file + ")";
   }
   return rep;
@@ -919,7 +917,7 @@ Status Restore(const std::string& file, const std::string& target, bool force, V
 // Commands
 // ---------------------------------------------------------------------------------------
 int Fail(const Status& s) {
-  std::cerr << "edgestay-server: " << s.code << ": " << s.message << std::endl;
+  std::cerr << "edgestay-server: " << s.code() << ": " << s.message() << std::endl;
   return 1;
 }
 
@@ -1190,7 +1188,7 @@ int MigrateWithSafetyCopy(Store& store, const std::string& spec,
     s = CreateBackup(spec, BackupDir(options), "pre-migration", ret, &r);
     if (!s.ok()) {
       std::cerr << "edgestay-server: MIGRATION_REFUSED: cannot take the pre-migration backup ("
-                << s.message << "); nothing was changed" << std::endl;
+                << s.message() << "); nothing was changed" << std::endl;
       return 1;
     }
     safety = r.file;
@@ -1200,7 +1198,7 @@ int MigrateWithSafetyCopy(Store& store, const std::string& spec,
   std::vector<MigrationState> applied;
   s = store.Migrate(&applied, up_to);
   if (!s.ok()) {
-    std::cerr << "edgestay-server: MIGRATION_FAILED: " << s.message << "; every pending migration ran in "
+    std::cerr << "edgestay-server: MIGRATION_FAILED: " << s.message() << "; every pending migration ran in "
               << "one transaction, so the store is unchanged at schema version " << current
               << " (pre-migration backup: " << safety << ")" << std::endl;
     return 1;
@@ -1347,7 +1345,7 @@ struct ServeOps::Scheduler {
                      HumanBytes(r.manifest["sizeBytes"].get<int64_t>()).c_str());
         due = NowMs() + every_ms;
       } else {
-        std::fprintf(stderr, "edgestay-server: scheduled backup failed: %s\n", s.message.c_str());
+        std::fprintf(stderr, "edgestay-server: scheduled backup failed: %s\n", s.message().c_str());
         due = NowMs() + std::min<int64_t>(every_ms, 300000);  // retry sooner
       }
       lock.lock();

@@ -18,8 +18,7 @@
 #include <httplib.h>
 
 #include "backup.h"
-#include "dates.h"
-#include "json_util.h"
+#include "protocol_names.h"
 #include "sql_store.h"
 
 namespace edgestay::server {
