@@ -70,6 +70,13 @@ std::string Num(double v) {
   return buf;
 }
 
+// Bucket bounds as written in the source ("0.0025", not "0.0025000000000000001").
+std::string Bound(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 std::string IsoNow() { return IsoTimeMs(NowMs()); }
 
 void Observe(const std::string& method, const std::string& route, int status, size_t bytes,
@@ -136,7 +143,7 @@ std::string Render(Store& store, const std::function<int()>& long_polls) {
       const std::string r = Escape(route);
       for (size_t i = 0; i < kBuckets.size(); ++i) {
         cum += h.counts[i];
-        out += "edgestay_http_request_duration_seconds_bucket{route=\"" + r + "\",le=\"" + Num(kBuckets[i]) +
+        out += "edgestay_http_request_duration_seconds_bucket{route=\"" + r + "\",le=\"" + Bound(kBuckets[i]) +
                "\"} " + std::to_string(cum) + "\n";
       }
       out += "edgestay_http_request_duration_seconds_bucket{route=\"" + r + "\",le=\"+Inf\"} " +

@@ -228,8 +228,8 @@ TEST(SchemaMigrationTest, AVersionOneImageMigratesAndKeepsItsData) {
   EXPECT_EQ(db.Column("SELECT name FROM hotels"), std::vector<std::string>{"Harbour"});
 }
 
-// A migration that cannot run (here: an object of another tool already holds the name
-// migration 2 creates) fails the whole transaction and puts the pre-migration copy back.
+// A migration that cannot complete (here: another tool's table of the name migration 2
+// uses, with other columns) fails the whole transaction and puts the pre-migration copy back.
 TEST(SchemaMigrationTest, AFailingMigrationLeavesTheImageAtItsOldVersionAndUsable) {
   const std::string image = VersionOneImage("CREATE TABLE schema_migrations (note TEXT); INSERT INTO schema_migrations VALUES ('theirs');");
   ImageDb db(image);

@@ -49,7 +49,7 @@ test('a version-1 snapshot is migrated on open and keeps its data and cursor', a
 });
 
 test('a failing migration: MIGRATION_FAILED, the persisted store unchanged at version 1 and usable', async () => {
-  // Another tool already created a table named like the one migration 2 creates.
+  // Another tool already has a table of the name migration 2 uses, with other columns.
   const image = await versionOneImage("CREATE TABLE schema_migrations (note TEXT); INSERT INTO schema_migrations VALUES ('theirs');");
   const stored = { image: image.slice(), saves: 0 };
   const persistence = { autoSaveMs: 1, load: () => stored.image, save: (b) => { stored.image = b; stored.saves += 1; } };

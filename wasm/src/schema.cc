@@ -150,9 +150,11 @@ struct Migration {
   const char* sql;
 };
 const Migration kMigrations[] = {
-    // When and by which version each migration ran, like the central store's table.
+    // When each migration ran, like the central store's table. IF NOT EXISTS: a database
+    // written by another tool with the engine's full DDL but no version row already has it.
     {2, "migration_log",
-     "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"},
+     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+     "applied_at INTEGER NOT NULL)"},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion - 1,
               "kSchemaVersion is the version of the last migration");
@@ -171,7 +173,7 @@ Status RunMigrations(sqlite3* db, int from) {
     if (s.ok()) {
       Stmt record;
       s = record.Prepare(db,
-                         "INSERT INTO schema_migrations (version, name, applied_at) "
+                         "INSERT OR REPLACE INTO schema_migrations (version, name, applied_at) "
                          "VALUES (?, ?, CAST(strftime('%s', 'now') AS INTEGER) * 1000)");
       if (s.ok()) {
         record.BindInt(1, m.version);
