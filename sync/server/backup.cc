@@ -1099,11 +1099,6 @@ Status InspectStore(Store& store, Inspection* insp) {
 }
 
 std::unique_ptr<Store> OpenForCli(const std::string& spec) {
-  if (IsSqliteSpec(spec)) {
-    const std::string path = spec.substr(7);
-    auto slash = path.rfind('/');
-    if (slash != std::string::npos && slash > 0) MakeDirs(path.substr(0, slash));
-  }
   StoreOptions opts;
   opts.max_connections = 2;
   Status s;
