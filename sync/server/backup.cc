@@ -1098,15 +1098,6 @@ Status InspectStore(Store& store, Inspection* insp) {
   });
 }
 
-std::unique_ptr<Store> OpenForCli(const std::string& spec) {
-  StoreOptions opts;
-  opts.max_connections = 2;
-  Status s;
-  auto store = OpenStore(spec, opts, &s);
-  if (!store) Fail(s);
-  return store;
-}
-
 }  // namespace
 
 std::string IsoTimeMs(int64_t ms) {
@@ -1174,9 +1165,9 @@ int MigrateWithSafetyCopy(Store& store, const std::string& spec,
     if (m.applied_at) current = std::max(current, m.version);
     else if (m.version <= up_to) ++pending;
   }
-  if (pending == 0) return 0;
   std::string safety = "none (a new store holds no data)";
-  if (current > 0) {
+  // With nothing pending, Migrate only checks the schema against the column list.
+  if (current > 0 && pending > 0) {
     Retention ret;
     if (!ParseRetention(options, &ret)) return 2;
     CreateResult r;
@@ -1193,9 +1184,12 @@ int MigrateWithSafetyCopy(Store& store, const std::string& spec,
   std::vector<MigrationState> applied;
   s = store.Migrate(&applied, up_to);
   if (!s.ok()) {
-    std::cerr << "edgestay-server: MIGRATION_FAILED: " << s.message() << "; every pending migration ran in "
-              << "one transaction, so the store is unchanged at schema version " << current
-              << " (pre-migration backup: " << safety << ")" << std::endl;
+    std::cerr << "edgestay-server: " << (s.code() == kDbError ? "MIGRATION_FAILED" : s.code()) << ": "
+              << s.message();
+    if (pending > 0)
+      std::cerr << "; every pending migration ran in one transaction, so the store is unchanged at "
+                << "schema version " << current << " (pre-migration backup: " << safety << ")";
+    std::cerr << std::endl;
     return 1;
   }
   if (report) report->applied = applied;
@@ -1205,9 +1199,8 @@ int MigrateWithSafetyCopy(Store& store, const std::string& spec,
   return 0;
 }
 
-int RunMigrateCommand(const CliInput& in) {
-  auto store = OpenForCli(in.store_spec);
-  if (!store) return 1;
+int RunMigrateCommand(const CliInput& in, Store& opened) {
+  Store* store = &opened;
   int up_to = INT_MAX;
   if (HasOpt(in.options, "to")) {
     char* end = nullptr;
@@ -1235,14 +1228,13 @@ int RunMigrateCommand(const CliInput& in) {
   return 0;
 }
 
-int RunDbCommand(const CliInput& in) {
+int RunDbCommand(const CliInput& in, Store& opened) {
   const std::string sub = in.positional.size() > 1 ? in.positional[1] : "";
   if (sub != "status") {
     std::cerr << "edgestay-server: db status [--json]" << std::endl;
     return 2;
   }
-  auto store = OpenForCli(in.store_spec);
-  if (!store) return 1;
+  Store* store = &opened;
   std::vector<MigrationState> all;
   Status s = store->MigrationStatus(&all);
   if (!s.ok()) return Fail(s);

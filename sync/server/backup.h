@@ -24,8 +24,9 @@ struct CliInput {
 };
 
 int RunBackupCommand(const CliInput& in);   // backup create|pre-migration|monitor|restore|list|prune
-int RunMigrateCommand(const CliInput& in);  // migrate [--to N] [--status]
-int RunDbCommand(const CliInput& in);       // db status [--json]
+// On a store main.cc opened (its rules for creating a new store apply).
+int RunMigrateCommand(const CliInput& in, Store& store);  // migrate [--to N]
+int RunDbCommand(const CliInput& in, Store& store);       // db status [--json]
 
 // Applies pending migrations to an open store; when the store already has a schema
 // (version > 0), first writes a pre-migration backup and refuses to migrate without one.

@@ -108,19 +108,20 @@ const std::map<std::string, bool> kOptions = {
     {"keep-pre-migration", true}, {"force", false},
 };
 
+// Edits between two names, a swap of two neighbouring letters counting as one (the
+// commonest typo: --prot is --port, not --from).
 size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 std::string Suggest(const std::string& key) {
@@ -280,7 +281,10 @@ int Fail(const Status& s) {
 CliInput Input(const Args& args) { return {args.positional, args.options, StoreSpec(args)}; }
 
 int CmdMigrate(const Args& args) {
-  if (!args.Has("status")) return RunMigrateCommand(Input(args));
+  if (!args.Has("status")) {
+    auto store = Open(args, false);
+    return store ? RunMigrateCommand(Input(args), *store) : 1;
+  }
   auto store = Open(args, false);
   if (!store) return 1;
   std::vector<MigrationState> all;
@@ -547,7 +551,10 @@ int main(int argc, char** argv) {
   if (cmd == "token") return CmdToken(args);
   if (cmd == "seed-demo") return CmdSeedDemo(args);
   if (cmd == "backup") return RunBackupCommand(Input(args));
-  if (cmd == "db") return RunDbCommand(Input(args));
+  if (cmd == "db") {
+    auto store = Open(args, false);
+    return store ? RunDbCommand(Input(args), *store) : 1;
+  }
   std::cerr << "edgestay-server: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }
