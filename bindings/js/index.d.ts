@@ -67,6 +67,7 @@ export type ErrorCode =
   | 'REFERENCED'
   | 'CURSOR_MISMATCH'
   | 'CORRUPT_SNAPSHOT'
+  | 'MIGRATION_FAILED'
   | 'ENGINE_CLOSED'
   | 'WASM_LOAD'
   | 'INTERNAL'

@@ -119,6 +119,13 @@ class Lease {
   std::unique_ptr<Conn> conn_;
 };
 
+// A pool's connections right now (for /metrics).
+struct PoolStats {
+  size_t open = 0;  // in use + idle
+  size_t idle = 0;
+  size_t max = 0;
+};
+
 // A bounded pool of connections to one database.
 class Backend {
  public:
@@ -131,6 +138,10 @@ class Backend {
   Status Acquire(Lease* out, int wait_ms = 15000);
   void Return(std::unique_ptr<Conn> conn);
   void CloseAll();
+  PoolStats Stats() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {open_, idle_.size(), max_conns_};
+  }
 
  protected:
   virtual Status Open(std::unique_ptr<Conn>* out) = 0;

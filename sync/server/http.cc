@@ -24,6 +24,7 @@
 
 #include "auth.h"
 #include "http_front.h"
+#include "metrics.h"
 #include "notifier.h"
 #include "pg_listener.h"
 
@@ -141,6 +142,8 @@ class Api {
       : store_(store), cfg_(cfg), auth_(&store, cfg.token_cache_ms), notifier_(notifier),
         max_long_polls_(cfg.max_long_polls > 0 ? cfg.max_long_polls : std::max(1, cfg.threads / 2)) {}
 
+  int LongPollsWaiting() const { return waiting_.load(); }
+
   void Install(httplib::Server& svr) {
     svr.Get("/v1/health", [this](const httplib::Request&, httplib::Response& res) {
       bool exists = false;
@@ -150,6 +153,7 @@ class Api {
                    {"store", store_.dialect() == Dialect::kSqlite ? "sqlite" : "postgresql"},
                    {"version", "0.1.0"},
                    {"time", NowMs()}};
+      if (json backup = HealthBackup(); !backup.is_null()) body["backup"] = backup;
       SendJson(res, 200, Dump(body));
     });
 
@@ -390,6 +394,7 @@ class Api {
     PushOutcome out;
     Status s = store_.Push(batch, &out);
     if (!s.ok()) return SendStatus(c.res, s);
+    ObservePushResults(out.results);
     json resp = {{"format", "edgestay.pushResult/1"},
                  {"clientId", batch.client_id},
                  {"results", out.results},
@@ -515,13 +520,9 @@ struct ApiServer::Impl {
                                  std::exception_ptr) {
       SendError(res, 500, "INTERNAL", "internal error");
     });
-    if (cfg.access_log) {
-      svr.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-        std::fprintf(stderr, "%s %s -> %d (%zu bytes)\n", req.method.c_str(), req.path.c_str(),
-                     res.status, res.body.size());
-      });
-    }
     api_.Install(svr);
+    // /metrics, request timing and the access log (--access-log, --log-format).
+    InstallObservability(svr, store, cfg.access_log, [this] { return api_.LongPollsWaiting(); });
   }
 };
 

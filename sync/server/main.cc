@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "backup.h"
 #include "http.h"
 #include "store.h"
 
@@ -40,6 +41,15 @@ commands:
   token revoke --id N   revoke a token
   seed-demo             create a demo hotel with a year of inventory
                           [--days N] [--name TEXT] [--tokens]
+  migrate [--to N]      takes a pre-migration backup first (refuses without one)
+  db status [--json]    schema version, pending migrations, rows, newest backup
+  backup create         back the store up into --dir (pg_dump -Fc / SQLite backup API)
+  backup pre-migration  the same, kept as a pre-migration backup
+  backup monitor        restore the newest backup into a scratch database and verify it
+                          [--max-age 26h] (non-zero exit when too old or not verified)
+  backup restore        --from FILE --to STORE [--force]
+  backup list | prune   list backups; apply the retention
+                          [--keep-daily 7] [--keep-weekly 4] [--keep-pre-migration 5]
 
 options:
   --store SPEC          sqlite:PATH (default sqlite:./data/edgestay.db) or
@@ -62,6 +72,9 @@ options:
   --access-log          serve: one line per request on stderr
   --create              create the folder of a new sqlite:PATH store
   --json                machine-readable output (migrate --status, token create, seed-demo)
+  --dir DIR             backups folder (env: EDGESTAY_BACKUP_DIR; default ./data/backups)
+  --backup-every DUR    serve: take a backup every DUR (e.g. 24h) into --backup-dir
+  --log-format FMT      serve: access log as text or json (one object per line)
 )";
 
 struct Args {
@@ -88,21 +101,27 @@ const std::map<std::string, bool> kOptions = {
     {"json", false},          {"no-migrate", false},   {"access-log", false},
     {"tokens", false},        {"create", false},       {"help", false},
     {"version", false},
+    // backup, migrate, db status, serve --backup-every (backup.cc)
+    {"dir", true},            {"backup-dir", true},    {"backup-every", true},
+    {"log-format", true},     {"to", true},            {"from", true},
+    {"max-age", true},        {"keep-daily", true},    {"keep-weekly", true},
+    {"keep-pre-migration", true}, {"force", false},
 };
 
+// Edits between two names, a swap of two neighbouring letters counting as one (the
+// commonest typo: --prot is --port, not --from).
 size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 std::string Suggest(const std::string& key) {
@@ -259,22 +278,15 @@ int Fail(const Status& s) {
   return 1;
 }
 
+CliInput Input(const Args& args) { return {args.positional, args.options, StoreSpec(args)}; }
+
 int CmdMigrate(const Args& args) {
+  if (!args.Has("status")) {
+    auto store = Open(args, false);
+    return store ? RunMigrateCommand(Input(args), *store) : 1;
+  }
   auto store = Open(args, false);
   if (!store) return 1;
-  if (!args.Has("status")) {
-    std::vector<MigrationState> applied;
-    Status s = store->Migrate(&applied);
-    if (!s.ok()) return Fail(s);
-    for (const auto& m : applied)
-      std::printf("applied %d %s\n", m.version, m.name.c_str());
-    std::vector<MigrationState> all;
-    s = store->MigrationStatus(&all);
-    if (!s.ok()) return Fail(s);
-    std::printf("schema is at version %d (%s)\n", all.empty() ? 0 : all.back().version,
-                applied.empty() ? "nothing to do" : "migrated");
-    return 0;
-  }
   std::vector<MigrationState> all;
   Status s = store->MigrationStatus(&all);
   if (!s.ok()) return Fail(s);
@@ -301,20 +313,15 @@ int CmdMigrate(const Args& args) {
   return 0;
 }
 
-int EnsureMigrated(Store& store) {
-  std::vector<MigrationState> applied;
-  Status s = store.Migrate(&applied);
-  if (!s.ok()) return Fail(s);
-  for (const auto& m : applied)
-    std::fprintf(stderr, "edgestay-server: applied migration %d %s\n", m.version, m.name.c_str());
-  return 0;
+int EnsureMigrated(Store& store, const Args& args) {
+  return MigrateWithSafetyCopy(store, StoreSpec(args), args.options, INT_MAX);
 }
 
 int CmdToken(const Args& args) {
   const std::string sub = args.positional.size() > 1 ? args.positional[1] : "";
   auto store = Open(args, false);
   if (!store) return 1;
-  if (EnsureMigrated(*store)) return 1;
+  if (EnsureMigrated(*store, args)) return 1;
   if (sub == "create") {
     TokenSpec spec;
     if (!ParseScope(args.Get("scope"), &spec.scope)) {
@@ -389,7 +396,7 @@ int CmdToken(const Args& args) {
 int CmdSeedDemo(const Args& args) {
   auto store = Open(args, false);
   if (!store) return 1;
-  if (EnsureMigrated(*store)) return 1;
+  if (EnsureMigrated(*store, args)) return 1;
   json options = json::object();
   if (args.Has("days")) {
     long d = 0;
@@ -512,9 +519,11 @@ int CmdServe(const Args& args) {
                   << ") is pending; run `edgestay-server migrate`" << std::endl;
         return 1;
       }
-  } else if (EnsureMigrated(*store)) {
+  } else if (EnsureMigrated(*store, args)) {
     return 1;
   }
+  ServeOps ops;  // --backup-every, --log-format
+  if (!ops.Configure(cfg.store_spec, args.options)) return 2;
   return RunHttpServer(*store, cfg);
 }
 
@@ -541,6 +550,11 @@ int main(int argc, char** argv) {
   if (cmd == "migrate") return CmdMigrate(args);
   if (cmd == "token") return CmdToken(args);
   if (cmd == "seed-demo") return CmdSeedDemo(args);
+  if (cmd == "backup") return RunBackupCommand(Input(args));
+  if (cmd == "db") {
+    auto store = Open(args, false);
+    return store ? RunDbCommand(Input(args), *store) : 1;
+  }
   std::cerr << "edgestay-server: unknown command '" << cmd << "'\n" << kUsage;
   return 2;
 }

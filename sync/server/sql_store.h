@@ -57,7 +57,7 @@ class SqlStore final : public Store {
   Dialect dialect() const override { return backend_->dialect(); }
   Backend& backend() { return *backend_; }
 
-  Status Migrate(std::vector<MigrationState>* applied_now) override;
+  Status Migrate(std::vector<MigrationState>* applied_now, int up_to = INT_MAX) override;
   Status MigrationStatus(std::vector<MigrationState>* out) override;
 
   Status CreateToken(const TokenSpec& spec, std::string* token, int64_t* id) override;

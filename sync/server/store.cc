@@ -113,31 +113,45 @@ Status SqlStore::MigrationStatus(std::vector<MigrationState>* out) {
   return Status::Ok();
 }
 
-Status SqlStore::Migrate(std::vector<MigrationState>* applied_now) {
+Status SqlStore::Migrate(std::vector<MigrationState>* applied_now, int up_to) {
   Status s = EnsureMigrationTable();
   if (!s.ok()) return s;
-  for (const auto& m : Migrations()) {
-    bool applied = false;
-    s = WithTx(*backend_, TxKind::kWrite, [&](Conn& c) {
-      applied = false;
-      Status st = c.LockMigrations();
-      if (!st.ok()) return st;
-      Result r;
-      st = c.Query("SELECT 1 FROM schema_migrations WHERE version = $1", {m.version}, &r);
-      if (!st.ok() || !r.empty()) return st;
+  // Test-only: EDGESTAY_TEST_FAIL_MIGRATION=N makes migration N fail after its SQL ran, to
+  // prove that a failed migration leaves the store at its old version.
+  const char* fail_env = std::getenv("EDGESTAY_TEST_FAIL_MIGRATION");
+  const int fail_version = fail_env ? std::atoi(fail_env) : 0;
+  std::vector<MigrationState> applied;
+  s = WithTx(*backend_, TxKind::kWrite, [&](Conn& c) {
+    applied.clear();
+    Status st = c.LockMigrations();
+    if (!st.ok()) return st;
+    Result r;
+    st = c.Query("SELECT version FROM schema_migrations", {}, &r);
+    if (!st.ok()) return st;
+    for (const auto& m : Migrations()) {
+      if (m.version > up_to) break;
+      bool done = std::any_of(r.rows.begin(), r.rows.end(),
+                              [&](const std::vector<Cell>& row) { return row[0].Int() == m.version; });
+      if (done) continue;
       st = c.ExecScript(m.sql);
+      if (st.ok() && m.version == fail_version)
+        st = Status::Error("MIGRATION_FAILED", "forced by EDGESTAY_TEST_FAIL_MIGRATION");
       if (!st.ok()) {
         st = Status::Error(st.code(), "migration " + std::to_string(m.version) + " (" + m.name + "): " + st.message());
         return st;
       }
+      const int64_t now = NowMs();
       st = c.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                  {m.version, m.name, NowMs()});
-      applied = st.ok();
-      return st;
-    });
-    if (!s.ok()) return s;
-    if (applied && applied_now) applied_now->push_back({m.version, m.name, NowMs()});
-  }
+                  {m.version, m.name, now});
+      if (!st.ok()) return st;
+      applied.push_back({m.version, m.name, now});
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  if (applied_now) applied_now->insert(applied_now->end(), applied.begin(), applied.end());
+  // A store held at an older version (--to) cannot match the current column list yet.
+  if (!Migrations().empty() && up_to < Migrations().back().version) return Status::Ok();
   return CheckSchema();
 }
 

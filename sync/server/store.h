@@ -3,6 +3,7 @@
 // CLI do to data goes through here.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -93,8 +94,9 @@ class Store {
   virtual std::string Describe() const = 0;
   virtual Dialect dialect() const = 0;
 
-  // Schema migrations (versioned; the same versions on both stores).
-  virtual Status Migrate(std::vector<MigrationState>* applied_now) = 0;
+  // Schema migrations (versioned; the same versions on both stores). Every pending
+  // migration up to `up_to` runs in one transaction: all of them apply, or none.
+  virtual Status Migrate(std::vector<MigrationState>* applied_now, int up_to = INT_MAX) = 0;
   virtual Status MigrationStatus(std::vector<MigrationState>* out) = 0;
 
   // Tokens. The token itself is only ever returned by CreateToken; the store keeps a

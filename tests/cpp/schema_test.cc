@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "schema.h"
 #include "sqlite3.h"
 #include "test_support.h"
 
@@ -27,6 +28,7 @@ class ImageDb {
               SQLITE_OK);
   }
   ~ImageDb() { sqlite3_close(db_); }
+  sqlite3* Handle() { return db_; }
 
   // The first column of every row of `sql`, as text ("NULL" for null).
   std::vector<std::string> Column(const std::string& sql) {
@@ -74,10 +76,10 @@ TEST(SchemaTest, NewEngineImageHasTheNineReplicatedTables) {
   EXPECT_TRUE(tables.count("schema_version"));
 }
 
-TEST(SchemaTest, NewEngineImageRecordsSchemaVersionOne) {
+TEST(SchemaTest, NewEngineImageRecordsTheCurrentSchemaVersion) {
   auto engine = OpenEngine();
   ImageDb db(Export(*engine));
-  EXPECT_EQ(db.Column("SELECT version FROM schema_version"), std::vector<std::string>{"1"});
+  EXPECT_EQ(db.Column("SELECT version FROM schema_version"), std::vector<std::string>{std::to_string(kSchemaVersion)});
 }
 
 TEST(SchemaTest, ContractIndexesExistOnTheirTablesAndColumns) {
@@ -136,7 +138,7 @@ TEST(SchemaTest, AnEmptySqliteImageGetsTheSchema) {
 TEST(SchemaTest, ASnapshotWithANewerSchemaVersionIsCorrupt) {
   auto engine = OpenEngine();
   ImageDb db(Export(*engine));
-  db.Exec("UPDATE schema_version SET version = 2");
+  db.Exec("UPDATE schema_version SET version = " + std::to_string(kSchemaVersion + 1));
   Status s = OpenStatus(db.Serialize());
   EXPECT_EQ(s.code(), "CORRUPT_SNAPSHOT") << s.ToJson();
 }
@@ -202,6 +204,49 @@ TEST(SchemaTest, AnImageMarkedWalOpensAsARollbackJournalDatabase) {
   auto engine = OpenEngine(image);
   ASSERT_TRUE(engine);
   EXPECT_EQ(MustCall(*engine, "getRoomTypes", {{"hotelId", 1}}).size(), 3u);
+}
+
+// ---- Migrations of older images (schema.cc kMigrations) ------------------------------
+
+// A version-1 image holding one hotel: what an engine before migration 2 exported.
+std::string VersionOneImage(const std::string& extra_sql = "") {
+  auto engine = OpenEngine();
+  MustApply(*engine, Batch({Hotel(1, "Harbour")}));
+  ImageDb db(Export(*engine));
+  db.Exec("DROP TABLE schema_migrations; UPDATE schema_version SET version = 1;" + extra_sql);
+  return db.Serialize();
+}
+
+TEST(SchemaMigrationTest, AVersionOneImageMigratesAndKeepsItsData) {
+  const std::string image = VersionOneImage();
+  auto engine = OpenEngine(image);
+  ASSERT_TRUE(engine);
+  ImageDb db(Export(*engine));
+  EXPECT_EQ(db.Column("SELECT version FROM schema_version"), std::vector<std::string>{std::to_string(kSchemaVersion)});
+  EXPECT_EQ(db.Column("SELECT version || ' ' || name FROM schema_migrations WHERE version = 2"),
+            std::vector<std::string>{"2 migration_log"});
+  EXPECT_EQ(db.Column("SELECT name FROM hotels"), std::vector<std::string>{"Harbour"});
+}
+
+// A migration that cannot complete (here: another tool's table of the name migration 2
+// uses, with other columns) fails the whole transaction and puts the pre-migration copy back.
+TEST(SchemaMigrationTest, AFailingMigrationLeavesTheImageAtItsOldVersionAndUsable) {
+  const std::string image = VersionOneImage("CREATE TABLE schema_migrations (note TEXT); INSERT INTO schema_migrations VALUES ('theirs');");
+  ImageDb db(image);
+  Status s = EnsureSchema(db.Handle());
+  EXPECT_EQ(s.code(), "MIGRATION_FAILED") << s.ToJson();
+  EXPECT_NE(s.message().find("unchanged at schema version 1"), std::string::npos) << s.message();
+  EXPECT_EQ(db.Column("SELECT version FROM schema_version"), std::vector<std::string>{"1"});
+  EXPECT_EQ(db.Column("SELECT note FROM schema_migrations"), std::vector<std::string>{"theirs"});
+  EXPECT_EQ(db.Column("SELECT name FROM hotels"), std::vector<std::string>{"Harbour"});
+  EXPECT_EQ(db.Serialize(), image) << "byte for byte the image it was before";
+  EXPECT_EQ(OpenStatus(image).code(), "MIGRATION_FAILED");
+  // Once the obstacle is gone, the same store migrates.
+  db.Exec("DROP TABLE schema_migrations");
+  auto engine = OpenEngine(db.Serialize());
+  ASSERT_TRUE(engine);
+  ImageDb migrated(Export(*engine));
+  EXPECT_EQ(migrated.Column("SELECT name FROM hotels"), std::vector<std::string>{"Harbour"});
 }
 
 }  // namespace

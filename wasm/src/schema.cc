@@ -2,6 +2,7 @@
 // SQL written by other tools (sql.js, the sqlite3 shell) cannot store an impossible row.
 #include "schema.h"
 
+#include <algorithm>
 #include <string>
 
 #include "sqlite_db.h"
@@ -140,22 +141,82 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_status_seq_idx ON outbox(status, seq);
 )SQL";
 
+// Migrations of the local schema, oldest first: each takes an image from version - 1 to
+// version. kSchemaSql above is version 1 (created idempotently, so it also completes an
+// image written by another tool); everything later is added here, never edited there.
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+const Migration kMigrations[] = {
+    // When each migration ran, like the central store's table. IF NOT EXISTS: a database
+    // written by another tool with the engine's full DDL but no version row already has it.
+    {2, "migration_log",
+     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+     "applied_at INTEGER NOT NULL)"},
+};
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion - 1,
+              "kSchemaVersion is the version of the last migration");
+
+// A serialized copy of the whole database, owned until handed back to SQLite.
+struct ImageCopy {
+  unsigned char* data = nullptr;
+  sqlite3_int64 size = 0;
+  ~ImageCopy() { sqlite3_free(data); }
+};
+
+Status RunMigrations(sqlite3* db, int from) {
+  for (const Migration& m : kMigrations) {
+    if (m.version <= from) continue;
+    Status s = Exec(db, m.sql);
+    if (s.ok()) {
+      Stmt record;
+      s = record.Prepare(db,
+                         "INSERT OR REPLACE INTO schema_migrations (version, name, applied_at) "
+                         "VALUES (?, ?, CAST(strftime('%s', 'now') AS INTEGER) * 1000)");
+      if (s.ok()) {
+        record.BindInt(1, m.version);
+        record.BindText(2, m.name);
+        if (record.Step() != SQLITE_DONE) s = Status::Error("INTERNAL", sqlite3_errmsg(db));
+      }
+    }
+    if (s.ok()) s = Exec(db, ("UPDATE schema_version SET version = " + std::to_string(m.version)).c_str());
+    if (!s.ok()) {
+      return Status::Error("MIGRATION_FAILED", "migration " + std::to_string(m.version) + " (" + m.name +
+                                                   ") failed: " + s.message() +
+                                                   "; the store is unchanged at schema version " + std::to_string(from));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status EnsureSchema(sqlite3* db) {
-  Stmt version;
   bool has_version_table = false;
   {
     Stmt probe;
     ES_RETURN_IF_ERROR(probe.Prepare(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'"));
     has_version_table = probe.Step() == SQLITE_ROW;
   }
+  int from = 0;  // 0: a new database
   if (has_version_table) {
+    Stmt version;
     ES_RETURN_IF_ERROR(version.Prepare(db, "SELECT MAX(version) FROM schema_version"));
-    if (version.Step() == SQLITE_ROW && !version.IsNull(0) && version.Int(0) > kSchemaVersion) {
-      return Status::Error("CORRUPT_SNAPSHOT", "the snapshot has schema version " + std::to_string(version.Int(0)) +
-                                                   ", newer than this engine's " + std::to_string(kSchemaVersion));
+    if (version.Step() == SQLITE_ROW && !version.IsNull(0)) {
+      if (version.Int(0) > kSchemaVersion) {
+        return Status::Error("CORRUPT_SNAPSHOT", "the snapshot has schema version " + std::to_string(version.Int(0)) +
+                                                     ", newer than this engine's " + std::to_string(kSchemaVersion));
+      }
+      from = static_cast<int>(version.Int(0));
     }
+  }
+  // An existing store of an older version: keep a copy before anything changes.
+  ImageCopy copy;
+  if (from >= 1 && from < kSchemaVersion) {
+    copy.data = sqlite3_serialize(db, "main", &copy.size, 0);
+    if (!copy.data) return Status::Error("MIGRATION_FAILED", "no memory for the pre-migration copy; nothing was changed");
   }
   ES_RETURN_IF_ERROR(Exec(db, "BEGIN"));
   Status s = Exec(db, kSchemaSql);
@@ -166,7 +227,21 @@ Status EnsureSchema(sqlite3* db) {
     Exec(db, "ROLLBACK");
     return Status::Error("CORRUPT_SNAPSHOT", "the snapshot's schema is not compatible: " + s.message());
   }
-  return Exec(db, "COMMIT");
+  s = RunMigrations(db, std::max(from, 1));
+  if (s.ok()) s = Exec(db, "COMMIT");
+  if (!s.ok()) {
+    Exec(db, "ROLLBACK");
+    if (copy.data) {
+      // The rollback already undid the transaction; the copy makes sure nothing else (a
+      // statement SQLite ran outside it) survives either.
+      const int rc = sqlite3_deserialize(db, "main", copy.data, copy.size, copy.size,
+                                         SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
+      copy.data = nullptr;  // SQLite owns (and frees) it now, even on failure
+      if (rc != SQLITE_OK) return Status::Error("INTERNAL", "cannot restore the pre-migration copy");
+    }
+    if (s.code() != "MIGRATION_FAILED") s = Status::Error("MIGRATION_FAILED", s.message());
+  }
+  return s;
 }
 
 }  // namespace edgestay

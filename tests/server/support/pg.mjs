@@ -6,7 +6,7 @@
 // data folder is cached as a template (os.tmpdir()/edgestay-pg-template-<uid>-<ver>) so
 // that later test files copy it instead of running initdb (3-4 s) again.
 import { execFileSync, execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, chownSync, cpSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, chownSync, cpSync } from 'node:fs';
 import { promisify } from 'node:util';
 import net from 'node:net';
 import os from 'node:os';
@@ -94,12 +94,14 @@ function template() {
 
 // Starts a cluster. Returns { port, uri(db), createDatabase(name), query(db, sql), stop() }.
 // Tests run with fsync off (speed); { durable: true } keeps PostgreSQL's defaults
-// (fsync, synchronous_commit on), as the benchmark does.
-export async function startPostgres({ durable = false } = {}) {
+// (fsync, synchronous_commit on), as the benchmark does. `conf` is appended to the
+// cluster's postgresql.auto.conf before it starts (e.g. WAL archiving for PITR tests).
+export async function startPostgres({ durable = false, conf = '' } = {}) {
   if (!PG_BIN) throw new Error(pgSkipReason);
   const base = mkdtempSync(path.join(os.tmpdir(), 'edgestay-pg-'));
   const data = path.join(base, 'data');
   cpSync(template(), data, { recursive: true });
+  if (conf) appendFileSync(path.join(data, 'postgresql.auto.conf'), `\n${conf}\n`);
   chownTree(base);
   const port = await freePort();
   const opts = [
@@ -121,6 +123,7 @@ export async function startPostgres({ durable = false } = {}) {
   return {
     port,
     uri,
+    dataDir: data,
     async createDatabase(name) {
       await execFileP(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', uri('postgres'), '-c', `CREATE DATABASE ${name}`]);
       return uri(name);
