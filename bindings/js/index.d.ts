@@ -162,6 +162,11 @@ export interface OpenEngineOptions {
   cache?: CacheOptions | boolean;
   /** Emscripten module options (custom wasm location or bytes). */
   module?: CoreModuleOptions;
+  /**
+   * Staleness contract: when the last successful sync (`asOf.syncedAt`) is older than this
+   * (or the engine never synced), availability answers and createBooking carry `stale: true`.
+   */
+  maxStalenessSeconds?: number | null;
 }
 
 /** Loads the wasm core (once per realm) and opens an engine. */
@@ -213,6 +218,11 @@ export interface UserBookingsOptions {
 // Answers
 // ----------------------------------------------------------------------------------------
 
+/** Present (true) on answers of an engine past its maxStalenessSeconds. */
+export interface MaybeStale {
+  readonly stale?: true;
+}
+
 /** How fresh an answer is: the sync cursor and the centre's clock when it was cut. */
 export interface AsOf {
   readonly cursor: string | null;
@@ -256,11 +266,11 @@ export interface AvailabilityResult {
 }
 
 /** checkRoomAvailability() / batchCheckAvailability() answer. */
-export interface AvailabilityAnswer extends AvailabilityResult {
+export interface AvailabilityAnswer extends AvailabilityResult, MaybeStale {
   readonly asOf: AsOf;
 }
 
-export interface AllRoomAvailabilityAnswer {
+export interface AllRoomAvailabilityAnswer extends MaybeStale {
   readonly hotelId: number;
   readonly checkIn: DateString;
   readonly checkOut: DateString;
@@ -290,7 +300,7 @@ export interface CalendarRoomType {
 }
 
 /** getCalendar(): the widget's grid, columnar. */
-export interface CalendarAnswer {
+export interface CalendarAnswer extends MaybeStale {
   readonly hotelId: number;
   readonly from: DateString;
   readonly days: number;
@@ -299,7 +309,7 @@ export interface CalendarAnswer {
   readonly asOf: AsOf;
 }
 
-export interface Booking {
+export interface Booking extends MaybeStale {
   /** Negative for a booking made on this engine (its local id). */
   readonly id: number;
   readonly hotelId: number;
@@ -865,6 +875,8 @@ export class Engine {
 
   /** The sync position every answer's asOf reports (the last applied batch). */
   asOf(): AsOf;
+  /** True when the last successful sync is older than maxStalenessSeconds (or never happened). */
+  isStale(): boolean;
 
   // query cache
   cacheStats(): CacheStats;

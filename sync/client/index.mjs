@@ -166,12 +166,17 @@ export class SyncClient {
       // A push in flight (syncOnce) settles first: this batch may carry the centre's rows
       // of the bookings it pushed, which the engine maps onto its own by their serverId.
       while (!inSync && this.#busy) await this.#busy.catch(() => {});
-      if (changeBatch.changes.length > 0 || changeBatch.cursor !== cursor) {
+      // An empty batch is applied too: it records the centre's syncedAt, the time of the
+      // last successful sync that the staleness contract (maxStalenessSeconds) measures.
+      const moved = changeBatch.changes.length > 0 || changeBatch.cursor !== cursor;
+      if (moved || changeBatch.syncedAt !== undefined) {
         try {
           const r = this.#engine.applyChanges(changeBatch);
-          changes += r.applied;
-          batches += 1;
-          this.#emit('progress', { phase: 'pull', applied: r.applied, cursor: r.cursor, hasMore: !!hasMore });
+          if (moved) {
+            changes += r.applied;
+            batches += 1;
+            this.#emit('progress', { phase: 'pull', applied: r.applied, cursor: r.cursor, hasMore: !!hasMore });
+          }
         } catch (e) {
           if (e instanceof EdgestayError && e.code === 'CURSOR_MISMATCH') continue;  // a concurrent pull won: ask again
           throw e;
@@ -206,6 +211,57 @@ export class SyncClient {
       }
     })();
     return this.#busy;
+  }
+
+  // Compares the engine's range checksums (per room type and month, sync/FORMAT.md §6)
+  // over [from, to) with the centre's at the same cursor, and repairs each range that
+  // differs by replacing it with the centre's rows of that range; nothing else is touched.
+  // Resolves { cursor, checked, differing: [{ roomTypeId, month }], repaired, unrepaired }.
+  async verify({ from, to, signal, maxAttempts = 5 } = {}) {
+    const hotelId = this.#opts.hotelId;
+    const base = `/v1/hotels/${hotelId}/checksums`;
+    const params = new URLSearchParams({ from, to });
+    let central;
+    let local;
+    for (let attempt = 1; ; attempt++) {
+      await this.syncOnce({ signal });
+      central = await this.#request('GET', `${base}?${params}`, undefined, { signal });
+      local = this.#engine.rangeChecksums({ hotelId, from, to });
+      if (central.cursor === local.cursor) break;  // both sides describe the same position
+      if (attempt >= maxAttempts) {
+        throw new SyncError('VERIFY_MOVING', `the centre kept moving (cursor ${central.cursor}, engine ${local.cursor})`);
+      }
+    }
+    const key = (r) => `${r.roomTypeId}|${r.month}`;
+    const mine = new Map(local.ranges.map((r) => [key(r), r]));
+    const differing = central.ranges
+      .filter((r) => { const l = mine.get(key(r)); return !l || l.count !== r.count || l.hash !== r.hash; })
+      .map(({ roomTypeId, month }) => ({ roomTypeId, month }));
+    const repaired = [];
+    const unrepaired = [];
+    for (const range of differing) {
+      let answer;
+      for (let attempt = 1; ; attempt++) {
+        answer = await this.#request('GET', `${base}/${range.roomTypeId}/${range.month}`, undefined, { signal });
+        try {
+          this.#engine.repairRange(answer);
+          break;
+        } catch (e) {
+          // The centre or the engine moved between the two: catch up and ask again.
+          if (!(e instanceof EdgestayError && e.code === 'CURSOR_MISMATCH') || attempt >= maxAttempts) throw e;
+          await this.pull({ signal });
+        }
+      }
+      const [y, m] = range.month.split('-').map(Number);
+      const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+      const after = this.#engine.rangeChecksums({ hotelId, from: `${range.month}-01`, to: `${next}-01` })
+        .ranges.find((r) => r.roomTypeId === range.roomTypeId);
+      if (after && after.hash === answer.range.hash && after.count === answer.range.count) repaired.push(range);
+      else unrepaired.push(range);
+    }
+    const summary = { cursor: central.cursor, checked: central.ranges.length, differing, repaired, unrepaired };
+    this.#emit('verify', summary);
+    return summary;
   }
 
   get running() {
