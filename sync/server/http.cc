@@ -22,6 +22,7 @@
 #include <httplib.h>
 
 #include "auth.h"
+#include "checksums.h"
 #include "dates.h"
 #include "json_util.h"
 #include "notifier.h"
@@ -232,6 +233,26 @@ class Api {
         });
     Add(svr, "POST", R"(/v1/tokens)", {false, Scope::kAdmin, false, true},
         [this](Ctx& c) { CreateToken(c); });
+
+    // Integrity (checksums.cc): range checksums of what the token replicates, and repair.
+    Add(svr, "GET", R"(/v1/hotels/(\d+)/checksums)", {true, Scope::kRead, false, false},
+        [this](Ctx& c) {
+          std::string out;
+          Status s = RangeChecksums(store_, c.hotel_id, c.who, c.req.get_param_value("from"),
+                                    c.req.get_param_value("to"), &out);
+          if (!s.ok()) return SendStatus(c.res, s);
+          SendJson(c.res, 200, out);
+        });
+    Add(svr, "GET", R"(/v1/hotels/(\d+)/checksums/(\d+)/([0-9-]+))", {true, Scope::kRead, false, false},
+        [this](Ctx& c) {
+          int64_t rt = 0;
+          if (!ParseId(c.req.matches[2], &rt))
+            return SendError(c.res, 404, "UNKNOWN_ROOM_TYPE", "no such room type");
+          std::string out;
+          Status s = RepairRange(store_, c.hotel_id, c.who, rt, c.req.matches[3], &out);
+          if (!s.ok()) return SendStatus(c.res, s);
+          SendJson(c.res, 200, out);
+        });
   }
 
  private:

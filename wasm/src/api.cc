@@ -375,6 +375,8 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
     return im.MarkNotifications(list, status, out);
   }
   if (method == "explainQueries") return im.ExplainQueries(out);
+  if (method == "rangeChecksums") return RangeChecksums(im, args_json, out);
+  if (method == "repairRange") return RepairRange(*this, im, args_json, out);
   return Status::Error("INVALID_ARGUMENT", "unknown method " + std::string(method.substr(0, 60)));
 }
 

@@ -200,4 +200,8 @@ struct Engine::Impl {
   Status SaveSyncState();
 };
 
+// integrity.cc: range checksums (sync/FORMAT.md §6) and the repair of one range.
+Status RangeChecksums(Engine::Impl& im, std::string_view args_json, std::string* out);
+Status RepairRange(Engine& engine, Engine::Impl& im, std::string_view batch_json, std::string* out);
+
 }  // namespace edgestay
