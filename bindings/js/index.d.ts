@@ -447,6 +447,24 @@ export interface ApplyResult {
   readonly syncedAt: EpochMs;
 }
 
+/** One (room type, month) range's checksum: row count and the 64-bit sum of row hashes in hex. */
+export interface RangeChecksum {
+  readonly roomTypeId: number;
+  readonly month: string;
+  readonly count: number;
+  readonly hash: string;
+}
+
+export interface RangeChecksums {
+  readonly format: 'edgestay.checksums/1';
+  readonly algorithm: string;
+  readonly cursor: string | null;
+  readonly syncedAt: EpochMs | null;
+  readonly from: string;
+  readonly to: string;
+  readonly ranges: readonly RangeChecksum[];
+}
+
 /** explainQueries() entry: EXPLAIN QUERY PLAN of one prepared read. */
 export interface QueryPlan {
   readonly sql: string;
@@ -902,6 +920,11 @@ export class Engine {
 
   /** EXPLAIN QUERY PLAN of every read statement prepared so far. */
   explainQueries(): readonly QueryPlan[];
+
+  /** Range checksums per (room type, month) over [from, to), as the centre computes them (sync/FORMAT.md §6). */
+  rangeChecksums(query: { hotelId: number; from: DateString; to: DateString }): RangeChecksums;
+  /** Replaces one range by the centre's repair answer for it, in one transaction. */
+  repairRange(batch: object): { applied: number; cursor: string | null; syncedAt: EpochMs };
 
   // writes
   /** Applies a change batch (object or JSON text) in one transaction. */
