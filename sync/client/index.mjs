@@ -16,6 +16,67 @@ export class SyncError extends Error {
   }
 }
 
+// ---- signed snapshot bootstrap (sync/FORMAT.md §7) --------------------------------------
+
+const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+const refuse = (why) => new EdgestayError('SNAPSHOT_SIGNATURE', `the snapshot is not trusted: ${why}`);
+
+// Downloads a hotel's snapshot and verifies its Ed25519 signature (WebCrypto: Node 20,
+// browsers, workers) before anything opens it. `publicKey` is the server's key, pinned by
+// the caller (base64 of the raw 32 bytes, or the bytes). Resolves
+// { image: Uint8Array, cursor, syncedAt, etag }; a tampered image, cursor, time or signature
+// rejects with EdgestayError 'SNAPSHOT_SIGNATURE'.
+export async function fetchSnapshot({ baseUrl, hotelId, token, publicKey, fetch: fetchFn } = {}) {
+  if (!publicKey) throw new TypeError('fetchSnapshot needs the server\'s publicKey (pin it; never take it from the response)');
+  const doFetch = fetchFn ?? globalThis.fetch.bind(globalThis);
+  const headers = { accept: 'application/vnd.sqlite3' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let res;
+  try {
+    res = await doFetch(`${String(baseUrl).replace(/\/+$/, '')}/v1/hotels/${hotelId}/snapshot`, { headers });
+  } catch (e) {
+    throw new SyncError('NETWORK', `GET snapshot: ${e.message}`, { cause: e });
+  }
+  const body = new Uint8Array(await res.arrayBuffer());
+  if (!res.ok) {
+    let err = {};
+    try { err = JSON.parse(new TextDecoder().decode(body)).error ?? {}; } catch { /* not JSON */ }
+    throw new SyncError(err.code ?? 'HTTP_ERROR', `GET snapshot: ${res.status} ${err.message ?? ''}`.trim(), { status: res.status });
+  }
+  const cursor = res.headers.get('x-edgestay-cursor');
+  const syncedAt = res.headers.get('x-edgestay-synced-at');
+  const signature = res.headers.get('x-edgestay-signature');
+  if (!cursor || !/^\d+$/.test(cursor) || !syncedAt || !/^\d+$/.test(syncedAt) || !signature) {
+    throw refuse('cursor, time or signature missing');
+  }
+  let valid = false;
+  try {
+    const raw = typeof publicKey === 'string' ? fromBase64(publicKey) : publicKey;
+    const key = await crypto.subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']);
+    const digest = hex(await crypto.subtle.digest('SHA-256', body));
+    const message = new TextEncoder().encode(`edgestay.snapshot/1\n${hotelId}\n${cursor}\n${syncedAt}\n${digest}\n`);
+    valid = await crypto.subtle.verify({ name: 'Ed25519' }, key, fromBase64(signature), message);
+  } catch (e) {
+    throw refuse(e.message);
+  }
+  if (!valid) throw refuse('the signature does not match the image, cursor and time');
+  return { image: body, cursor, syncedAt: Number(syncedAt), etag: res.headers.get('etag') };
+}
+
+// A new node's start: a verified snapshot opened as the engine's database (openEngine is
+// passed in so this module never loads the wasm itself). The image's own cursor must be
+// the signed one. Then a SyncClient pulls only the changes after it.
+export async function openFromSnapshot(openEngine, { engineOptions = {}, ...options } = {}) {
+  const snapshot = await fetchSnapshot(options);
+  const engine = await openEngine({ ...engineOptions, snapshot: snapshot.image });
+  if (engine.asOf().cursor !== snapshot.cursor) {
+    engine.close();
+    throw refuse(`the image holds cursor ${engine.asOf().cursor}, the signature says ${snapshot.cursor}`);
+  }
+  return { engine, snapshot };
+}
+
 const DEFAULTS = {
   pageSize: 5000,        // changes per pull request (the server caps it at 10000)
   waitSeconds: 25,       // long-poll length while running

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dates.h"
+#include "row_access.h"
 #include "edgestay/protocol/range_checksum.h"
 #include "sql_store.h"
 
@@ -27,7 +28,7 @@ bool ParseMonth(const std::string& text, int64_t* month) {
 }
 
 std::string MonthText(int64_t month) {
-  char buf[16];
+  char buf[48];
   std::snprintf(buf, sizeof buf, "%04lld-%02lld", static_cast<long long>(month / 12),
                 static_cast<long long>(month % 12 + 1));
   return buf;
@@ -61,15 +62,6 @@ uint64_t HashRow(const char* table, const pc::ChecksumColumn (&cols)[N],
   return h.value();
 }
 
-// Which bookings of the hotel the principal replicates (store.cc VisibilityFilter): all
-// of them (admin; book without a bound user), one user's (a bound user), or none.
-enum class BookingVis { kAll, kUser, kNone };
-BookingVis BookingsVisible(const Principal& p) {
-  if (p.scope == Scope::kAdmin) return BookingVis::kAll;
-  if (p.user_id) return BookingVis::kUser;
-  return p.scope == Scope::kBook ? BookingVis::kAll : BookingVis::kNone;
-}
-
 // Inventory and visible booking rows of [from_month, to_month) of the hotel's room types
 // (or one room type), in `cols` order when `full` is false, in FORMAT.md order when true.
 struct RangeRows {
@@ -92,14 +84,14 @@ Status ReadRows(Conn& c, int64_t hotel_id, const Principal& who, int64_t room_ty
                          rt_filter + " ORDER BY room_type_id, date",
                      p, &out->inventory);
   if (!s.ok()) return s;
-  const BookingVis vis = BookingsVisible(who);
-  if (vis == BookingVis::kNone) return Status::OK();
+  const RowAccess vis = AccessTo(who, Table(TableId::kBookings).vis);
+  if (vis == RowAccess::kNone) return Status::OK();
   std::string bk_cols = full ? Table(TableId::kBookings).column_list
                              : SelectList(pc::kBookingChecksumColumns);
   std::string sql = "SELECT " + bk_cols +
                     " FROM bookings WHERE hotel_id = $1 AND start_date >= $2 AND start_date < $3";
   if (room_type_id > 0) sql += " AND room_type_id = $4";
-  if (vis == BookingVis::kUser) {
+  if (vis == RowAccess::kUser) {
     p.emplace_back(*who.user_id);
     sql += " AND user_id = $" + std::to_string(p.size());
   }

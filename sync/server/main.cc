@@ -56,6 +56,9 @@ options:
   --sqlite-sync MODE    full (default: fsync every commit) or normal
   --no-migrate          serve: refuse to start when migrations are pending
   --access-log          serve: one line per request on stderr
+  --snapshot-key FILE   serve: Ed25519 PEM key signing snapshots (created when missing;
+                        default: a new key per process)
+  --snapshot-interval S serve: make a hotel's snapshot at most every S seconds (default 60)
   --json                machine-readable output (migrate --status, token create, seed-demo)
 )";
 
@@ -383,6 +386,14 @@ int CmdServe(const Args& args) {
     cfg.hold_sweep_seconds = static_cast<int>(n);
   }
   cfg.access_log = args.Has("access-log");
+  cfg.snapshot_key_path = args.Get("snapshot-key");
+  if (args.Has("snapshot-interval")) {
+    if (!ParseCount(args.Get("snapshot-interval"), 1, 86400, &n)) {
+      std::cerr << "edgestay-server: --snapshot-interval must be 1..86400 seconds" << std::endl;
+      return 2;
+    }
+    cfg.snapshot_interval_seconds = static_cast<int>(n);
+  }
   std::string spec = args.Get("store");
   if (spec.empty()) {
     const char* env = std::getenv("EDGESTAY_STORE");

@@ -26,7 +26,7 @@ int64_t MonthOfText(std::string_view date) {
 }
 
 std::string MonthText(int64_t month) {
-  char buf[16];
+  char buf[48];
   std::snprintf(buf, sizeof buf, "%04lld-%02lld", static_cast<long long>(month / 12),
                 static_cast<long long>(month % 12 + 1));
   return buf;
