@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { STORES, storeOptions, useStore, stopPostgres, addDays } from './support/stores.mjs';
 import { ROOT } from './support/paths.mjs';
+import { engineState, storeState } from './support/replica.mjs';
 import { Rng } from '../../scripts/lib/rng.mjs';
 
 after(stopPostgres);
@@ -19,39 +20,8 @@ const SKIP = WASM_BUILT ? {} : { skip: 'wasm core not built (bindings/js/dist): 
 const { openEngine } = WASM_BUILT ? await import('../../bindings/js/index.mjs') : {};
 const { SyncClient } = await import('../../sync/client/index.mjs');
 
-const INVENTORY = ['room_type_id', 'date', 'total', 'available', 'price_cents', 'min_stay', 'max_stay',
-  'closed_to_arrival', 'closed_to_departure', 'stop_sell'];
-const BOOKING = ['id', 'hotel_id', 'user_id', 'room_type_id', 'status', 'start_date', 'end_date', 'rooms', 'guests',
-  'total_cents', 'created_at', 'updated_at', 'hold_expires_at', 'idempotency_key'];
 const num = (v) => (typeof v === 'bigint' ? Number(v) : v);
 const month = (date) => date.slice(0, 7);
-
-// The rows the checksums cover, as sorted JSON lines: inventory of the hotel's room types,
-// bookings by their central id.
-function engineState(image, hotelId) {
-  const db = new Database(Buffer.from(image));
-  try {
-    const inv = db.prepare(`SELECT ${INVENTORY.join(', ')} FROM room_inventory WHERE room_type_id IN
-      (SELECT id FROM room_types WHERE hotel_id = ?) ORDER BY room_type_id, date`).all(hotelId);
-    const bk = db.prepare(`SELECT COALESCE(server_id, id) AS id, ${BOOKING.slice(1).join(', ')} FROM bookings
-      WHERE hotel_id = ? AND (server_id IS NOT NULL OR origin = 'central') ORDER BY 1`).all(hotelId);
-    return { inventory: inv.map((r) => JSON.stringify(INVENTORY.map((c) => num(r[c])))),
-      bookings: bk.map((r) => JSON.stringify(BOOKING.map((c) => num(r[c])))) };
-  } finally {
-    db.close();
-  }
-}
-
-async function storeState(env, hotelId) {
-  const inv = await env.query(`SELECT ${INVENTORY.join(', ')} FROM room_inventory WHERE room_type_id IN
-    (SELECT id FROM room_types WHERE hotel_id = ${hotelId}) ORDER BY room_type_id, date`);
-  const bk = await env.query(`SELECT ${BOOKING.join(', ')} FROM bookings WHERE hotel_id = ${hotelId} ORDER BY id`);
-  const text = (r, cols) => JSON.stringify(cols.map((c) => {
-    const v = num(r[c]);
-    return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) ? v.slice(0, 10) : (typeof v === 'string' && /^-?\d+$/.test(v) && c !== 'idempotency_key' ? Number(v) : v);
-  }));
-  return { inventory: inv.map((r) => text(r, INVENTORY)), bookings: bk.map((r) => text(r, BOOKING)) };
-}
 
 // One corruption of the image: returns the new image and the range it must be found in.
 function corrupt(image, hotelId, rng, extraDate) {
