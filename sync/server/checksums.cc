@@ -7,7 +7,7 @@
 #include <map>
 #include <vector>
 
-#include "dates.h"
+#include "protocol_names.h"
 #include "row_access.h"
 #include "edgestay/protocol/range_checksum.h"
 #include "sql_store.h"
@@ -21,7 +21,7 @@ constexpr int64_t kMaxMonths = 37;  // a rolling 3-year window and a bit
 
 // Months are numbered y * 12 + (m - 1).
 bool ParseMonth(const std::string& text, int64_t* month) {
-  int64_t day = 0;
+  Day day = 0;
   if (text.size() != 7 || !ParseDate(text + "-01", &day)) return false;
   *month = std::stoll(text.substr(0, 4)) * 12 + (std::stoll(text.substr(5, 2)) - 1);
   return true;
@@ -84,8 +84,8 @@ Status ReadRows(Conn& c, int64_t hotel_id, const Principal& who, int64_t room_ty
                          rt_filter + " ORDER BY room_type_id, date",
                      p, &out->inventory);
   if (!s.ok()) return s;
-  const RowAccess vis = AccessTo(who, Table(TableId::kBookings).vis);
-  if (vis == RowAccess::kNone) return Status::OK();
+  const RowAccess vis = AccessTo(who, Table(TableId::kBookings).audience);
+  if (vis == RowAccess::kNone) return Status::Ok();
   std::string bk_cols = full ? Table(TableId::kBookings).column_list
                              : SelectList(pc::kBookingChecksumColumns);
   std::string sql = "SELECT " + bk_cols +
@@ -104,7 +104,7 @@ Status HotelCursor(Conn& c, int64_t hotel_id, int64_t* cursor) {
   if (!s.ok()) return s;
   if (r.empty()) return Status::Error("UNKNOWN_HOTEL", "no such hotel");
   *cursor = r.at(0, 0).Int();
-  return Status::OK();
+  return Status::Ok();
 }
 
 Backend* BackendOf(Store& store) {
@@ -116,7 +116,7 @@ Backend* BackendOf(Store& store) {
 
 Status RangeChecksums(Store& store, int64_t hotel_id, const Principal& who,
                       const std::string& from, const std::string& to, std::string* out) {
-  int64_t from_day = 0, to_day = 0;
+  Day from_day = 0, to_day = 0;
   if (!ParseDate(from, &from_day) || !ParseDate(to, &to_day))
     return Status::Error("INVALID_RANGE", "from and to must be dates YYYY-MM-DD");
   if (to_day <= from_day) return Status::Error("INVALID_RANGE", "to must be after from");
@@ -147,7 +147,7 @@ Status RangeChecksums(Store& store, int64_t hotel_id, const Principal& who,
     for (const auto& row : rows.bookings.rows)
       sums[{row[3].Int(), MonthOfDate(row[5].text)}].Add(
           HashRow("bookings", pc::kBookingChecksumColumns, row));
-    return Status::OK();
+    return Status::Ok();
   });
   if (!s.ok()) return s;
 
@@ -164,7 +164,7 @@ Status RangeChecksums(Store& store, int64_t hotel_id, const Principal& who,
                {"from", MonthText(first)},      {"to", MonthText(last)},
                {"ranges", std::move(ranges)}};
   *out = body.dump();
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status RepairRange(Store& store, int64_t hotel_id, const Principal& who, int64_t room_type_id,
@@ -191,7 +191,7 @@ Status RepairRange(Store& store, int64_t hotel_id, const Principal& who, int64_t
 
   // The range's own checksum, from the FORMAT.md rows (checksum columns picked by name).
   pc::RangeSum sum;
-  auto add = [&](const TableDef& t, const auto& cols, const std::vector<Cell>& row) {
+  auto add = [&](const TableSpec& t, const auto& cols, const std::vector<Cell>& row) {
     pc::RowHasher h(t.name);
     for (const auto& col : cols) {
       size_t i = 0;
@@ -204,20 +204,25 @@ Status RepairRange(Store& store, int64_t hotel_id, const Principal& who, int64_t
     sum.Add(h.value());
   };
   std::string changes = "[";
-  auto emit = [&](const TableDef& t, const Result& r, const auto& cols) {
-    if (r.empty()) return;
+  auto emit = [&](const TableSpec& t, const Result& r, const auto& cols) -> Status {
+    if (r.empty()) return Status::Ok();
     if (changes.size() > 1) changes += ",";
     changes += "{\"op\":\"upsert\",\"table\":\"" + std::string(t.name) + "\",\"columns\":" +
                t.columns_json + ",\"rows\":[";
     for (size_t i = 0; i < r.size(); ++i) {
       if (i) changes += ",";
-      changes += RowArrayJson(t, r.rows[i]);
+      std::string problem;
+      const auto values = ValuesOf(t, r.rows[i], &problem);
+      if (!problem.empty()) return Status::Error(kDbError, std::string(t.name) + " row: " + problem);
+      changes += protocol::EncodeRowArray(t, values.data());
       add(t, cols, r.rows[i]);
     }
     changes += "]}";
+    return Status::Ok();
   };
-  emit(Table(TableId::kRoomInventory), rows.inventory, pc::kInventoryChecksumColumns);
-  emit(Table(TableId::kBookings), rows.bookings, pc::kBookingChecksumColumns);
+  s = emit(Table(TableId::kRoomInventory), rows.inventory, pc::kInventoryChecksumColumns);
+  if (s.ok()) s = emit(Table(TableId::kBookings), rows.bookings, pc::kBookingChecksumColumns);
+  if (!s.ok()) return s;
   changes += "]";
 
   const std::string c = std::to_string(cursor);
@@ -226,7 +231,7 @@ Status RepairRange(Store& store, int64_t hotel_id, const Principal& who, int64_t
   *out = "{\"format\":\"edgestay.changes/1\",\"since\":\"" + c + "\",\"cursor\":\"" + c +
          "\",\"syncedAt\":" + std::to_string(NowMs()) + ",\"range\":" + range.dump() +
          ",\"changes\":" + changes + "}";
-  return Status::OK();
+  return Status::Ok();
 }
 
 }  // namespace edgestay::server

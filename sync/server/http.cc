@@ -23,12 +23,9 @@
 
 #include "auth.h"
 #include "checksums.h"
-#include "dates.h"
-#include "json_util.h"
 #include "notifier.h"
 #include "pg_listener.h"
 #include "snapshot.h"
-#include "tables.h"
 
 namespace edgestay::server {
 namespace {
@@ -65,7 +62,7 @@ void SendError(httplib::Response& res, int status, const std::string& code,
 }
 
 void SendStatus(httplib::Response& res, const Status& s) {
-  std::string code = s.code, message = s.message;
+  std::string code = s.code(), message = s.message();
   const int http = HttpStatusFor(code);
   if (http >= 500) {
     std::cerr << "edgestay-server: " << code << ": " << message << std::endl;
@@ -314,7 +311,7 @@ class Api {
     Ctx c{req, res, {}, 0, {}};
     Status s = auth_.Authenticate(req.get_header_value("Authorization"), &c.who);
     if (!s.ok()) {
-      if (s.code == "UNAUTHORIZED") res.set_header("WWW-Authenticate", "Bearer");
+      if (s.code() == "UNAUTHORIZED") res.set_header("WWW-Authenticate", "Bearer");
       return SendStatus(res, s);
     }
     if (spec.hotel_in_path) {
@@ -604,7 +601,7 @@ int RunHttpServer(Store& store, const ServerConfig& cfg) {
 
   Api api(store, cfg, notifier);
   if (Status s = api.Init(); !s.ok()) {
-    std::cerr << "edgestay-server: " << s.message << std::endl;
+    std::cerr << "edgestay-server: " << s.message() << std::endl;
     return 1;
   }
   api.Install(svr);
@@ -630,7 +627,7 @@ int RunHttpServer(Store& store, const ServerConfig& cfg) {
       if (NowMs() >= next) {
         int64_t expired = 0;
         Status s = store.ExpireHolds(NowMs(), &expired);
-        if (!s.ok()) std::cerr << "edgestay-server: expiring holds: " << s.message << std::endl;
+        if (!s.ok()) std::cerr << "edgestay-server: expiring holds: " << s.message() << std::endl;
         next = NowMs() + std::max(1, cfg.hold_sweep_seconds) * 1000;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

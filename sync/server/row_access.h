@@ -3,17 +3,18 @@
 // VisibilityFilter): everything, only its bound user's rows, or nothing.
 #pragma once
 
+#include "protocol_names.h"
 #include "store.h"
-#include "tables.h"
 
 namespace edgestay::server {
 
 enum class RowAccess { kNone, kUser, kAll };
 
-inline RowAccess AccessTo(const Principal& p, Vis vis) {
-  if (p.scope == Scope::kAdmin || vis == Vis::kPublic) return RowAccess::kAll;
-  if (vis == Vis::kAdmin) return RowAccess::kNone;
-  if (vis == Vis::kPayment && p.scope == Scope::kRead) return RowAccess::kNone;
+inline RowAccess AccessTo(const Principal& p, protocol::Audience vis) {
+  using protocol::Audience;
+  if (p.scope == Scope::kAdmin || vis == Audience::kPublic) return RowAccess::kAll;
+  if (vis == Audience::kAdmin) return RowAccess::kNone;
+  if (vis == Audience::kPayment && p.scope == Scope::kRead) return RowAccess::kNone;
   if (p.user_id) return RowAccess::kUser;
   return p.scope == Scope::kBook ? RowAccess::kAll : RowAccess::kNone;
 }

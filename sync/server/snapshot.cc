@@ -13,7 +13,7 @@
 #include <openssl/pem.h>
 
 #include "auth.h"
-#include "dates.h"
+#include "protocol_names.h"
 #include "row_access.h"
 #include "schema.h"
 #include "sql_store.h"
@@ -106,7 +106,7 @@ Status SnapshotService::LoadKey(const std::string& key_path) {
   key_ = key;
   public_b64_ = Base64(pub, len);
   key_id_ = Sha256Hex(std::string_view(reinterpret_cast<const char*>(pub), len)).substr(0, 16);
-  return Status::OK();
+  return Status::Ok();
 }
 
 std::string SnapshotService::PublicKeyJson() const {
@@ -129,8 +129,8 @@ Status SnapshotService::Build(int64_t hotel_id, const Principal& who, Snapshot* 
     if (r.empty()) return Status::Error("UNKNOWN_HOTEL", "no such hotel");
     cursor = r.at(0, 0).Int();
     for (TableId id : kAllTables) {
-      const TableDef& t = Table(id);
-      const RowAccess access = AccessTo(who, t.vis);
+      const TableSpec& t = Table(id);
+      const RowAccess access = AccessTo(who, t.audience);
       if (access == RowAccess::kNone) continue;
       Params p = {hotel_id};
       if (access == RowAccess::kUser) p.emplace_back(*who.user_id);
@@ -141,7 +141,7 @@ Status SnapshotService::Build(int64_t hotel_id, const Principal& who, Snapshot* 
       if (!st.ok()) return st;
       tables.emplace_back(id, std::move(rows));
     }
-    return Status::OK();
+    return Status::Ok();
   });
   if (!s.ok()) return s;
 
@@ -151,11 +151,11 @@ Status SnapshotService::Build(int64_t hotel_id, const Principal& who, Snapshot* 
     return Status::Error(kDbError, "snapshot: cannot open an in-memory database");
   }
   std::unique_ptr<sqlite3, SqliteCloser> db(raw);
-  const edgestay::Status schema = edgestay::EnsureSchema(db.get());
+  const Status schema = edgestay::EnsureSchema(db.get());
   if (!schema.ok()) return Status::Error(kDbError, "snapshot schema: " + schema.message());
   if (sqlite3_exec(db.get(), "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) return SqliteFail(db.get(), "begin");
   for (const auto& [id, rows] : tables) {
-    const TableDef& t = Table(id);
+    const TableSpec& t = Table(id);
     std::string marks;
     for (size_t i = 0; i < t.columns.size(); ++i) marks += i ? ", ?" : "?";
     const std::string insert = std::string("INSERT INTO ") + t.name + " (" + t.column_list + ") VALUES (" + marks + ")";
@@ -165,7 +165,7 @@ Status SnapshotService::Build(int64_t hotel_id, const Principal& who, Snapshot* 
       for (size_t i = 0; i < t.columns.size(); ++i) {
         const int k = static_cast<int>(i) + 1;
         if (row[i].null) sqlite3_bind_null(st, k);
-        else if (t.columns[i].is_int) sqlite3_bind_int64(st, k, row[i].Int());
+        else if (t.columns[i].IsInteger()) sqlite3_bind_int64(st, k, row[i].Int());
         else sqlite3_bind_text(st, k, row[i].text.data(), static_cast<int>(row[i].text.size()), SQLITE_TRANSIENT);
       }
       if (sqlite3_step(st) != SQLITE_DONE) {
@@ -204,14 +204,14 @@ Status SnapshotService::Build(int64_t hotel_id, const Principal& who, Snapshot* 
   if (!signed_ok) return Status::Error("INTERNAL", "cannot sign the snapshot");
   out->signature = Base64(sig, sig_len);
   out->made_at_ms = NowMs();
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SnapshotService::Get(int64_t hotel_id, const Principal& who, std::shared_ptr<const Snapshot>* out) {
   // The view: which classes of rows this principal gets, and for whom.
   std::string view = std::to_string(hotel_id);
   bool shared = true;
-  for (Vis v : {Vis::kGuest, Vis::kPayment, Vis::kAdmin}) {
+  for (protocol::Audience v : {protocol::Audience::kGuest, protocol::Audience::kPayment, protocol::Audience::kAdmin}) {
     const RowAccess a = AccessTo(who, v);
     view += a == RowAccess::kAll ? "A" : a == RowAccess::kUser ? "U" : "-";
     if (a != RowAccess::kNone) shared = false;  // guests' rows are never in a shared image
@@ -222,7 +222,7 @@ Status SnapshotService::Get(int64_t hotel_id, const Principal& who, std::shared_
     Status s = Build(hotel_id, who, snap.get());
     if (!s.ok()) return s;
     *out = snap;
-    return Status::OK();
+    return Status::Ok();
   }
 
   std::shared_ptr<std::mutex> gate;
@@ -231,7 +231,7 @@ Status SnapshotService::Get(int64_t hotel_id, const Principal& who, std::shared_
     auto it = cache_.find(view);
     if (it != cache_.end() && NowMs() - it->second->made_at_ms < int64_t{interval_s_} * 1000) {
       *out = it->second;
-      return Status::OK();
+      return Status::Ok();
     }
     auto& g = building_[view];
     if (!g) g = std::make_shared<std::mutex>();
@@ -243,7 +243,7 @@ Status SnapshotService::Get(int64_t hotel_id, const Principal& who, std::shared_
     auto it = cache_.find(view);
     if (it != cache_.end() && NowMs() - it->second->made_at_ms < int64_t{interval_s_} * 1000) {
       *out = it->second;
-      return Status::OK();
+      return Status::Ok();
     }
   }
   auto snap = std::make_shared<Snapshot>();
@@ -255,7 +255,7 @@ Status SnapshotService::Get(int64_t hotel_id, const Principal& who, std::shared_
     cache_[view] = snap;
   }
   *out = snap;
-  return Status::OK();
+  return Status::Ok();
 }
 
 }  // namespace edgestay::server
