@@ -67,6 +67,7 @@ export type ErrorCode =
   | 'REFERENCED'
   | 'CURSOR_MISMATCH'
   | 'CORRUPT_SNAPSHOT'
+  | 'SNAPSHOT_SIGNATURE'
   | 'ENGINE_CLOSED'
   | 'INTERNAL'
   // booking lifecycle (createBooking, confirmHold, cancelBooking, joinWaitlist)
