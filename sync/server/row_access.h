@@ -1,6 +1,6 @@
-// Which rows of a visibility class a principal replicates, as one rule for the table reads
-// of checksums and snapshots (the change-log pull applies the same rule in SQL, store.cc
-// VisibilityFilter): everything, only its bound user's rows, or nothing.
+// Which rows of an audience class a principal replicates: everything, only its bound
+// user's rows, or nothing. The one rule behind pulls (store.cc VisibilityFilter turns it
+// into SQL over the change log), range checksums and snapshots.
 #pragma once
 
 #include "protocol_names.h"
