@@ -22,6 +22,8 @@
 #include "edgestay/protocol/change_batch.h"
 #include "edgestay/query_cache.h"
 #include "edgestay/stay_rules.h"
+#include <nlohmann/json.hpp>
+
 #include "night_index.h"
 #include "sqlite_db.h"
 
@@ -83,6 +85,11 @@ class JsonWriter;
 // as an open JSON object: callers may add fields, then EndObject().
 void WriteBookingFields(const Stmt& s, JsonWriter& w);
 
+// The calendar's per-night columns, in answer order; getCalendar({ columns }) names them.
+inline constexpr const char* kCalendarColumns[] = {"available", "priceCents", "minStay", "maxStay",
+                                                   "closedToArrival", "closedToDeparture", "stopSell"};
+inline constexpr uint32_t kAllCalendarColumns = (1u << 7) - 1;
+
 struct Engine::Impl {
   ~Impl();
 
@@ -111,6 +118,7 @@ struct Engine::Impl {
   // type once. Cleared when the batch ends.
   std::unordered_map<std::string, std::unordered_set<int64_t>> known_ids;
   std::map<std::pair<const void*, uint64_t>, std::unique_ptr<Stmt>> write_stmts;
+  Status Begin();  // opens a batch (Engine::BeginChanges, range repair)
   Status ApplyPart(std::string_view text, int change_offset, int row_offset, bool first_part);
   Status ApplyRow(const protocol::RowChange& change);
   Status Commit(std::string* out);
@@ -124,7 +132,7 @@ struct Engine::Impl {
   NightIndex nights;
   Status EnsureRoomTypeNights(int64_t room_type_id, NightIndex::RoomTypeNights** out);
   Status EnsureSpecialDays(int64_t hotel_id, const std::unordered_map<Day, SpecialDayInfo>** out);
-  Status EnsureHolding(int64_t hotel_id, const std::vector<HoldingStay>** out);
+  Status EnsureHolding(int64_t hotel_id, const HotelHolding** out);
 
   // Queries.
   Day TodayAt(const HotelInfo& hotel) const;
@@ -150,8 +158,9 @@ struct Engine::Impl {
   Status GetSpecialDays(int64_t hotel_id, Day from, Day to, std::string* out);
 
   Status CheckAvailability(const StayQuery& q, std::string* out);
-  // One room type's columns of the calendar grid ({"id","name","available":[…],…}).
-  Status CalendarBlock(int64_t room_type_id, Day from, int64_t days, std::string* out);
+  // One room type's columns of the calendar grid ({"id","name","available":[…],…}): the
+  // columns whose bit (index in kCalendarColumns) is set in `columns`.
+  Status CalendarBlock(int64_t room_type_id, Day from, int64_t days, uint32_t columns, std::string* out);
   Status RoomTypes(int64_t hotel_id, std::string* out);
   Status UserBookings(int64_t user_id, const std::vector<std::string>& statuses, bool include_payments,
                       std::string* out);
@@ -198,7 +207,7 @@ struct Engine::Impl {
 };
 
 // integrity.cc: range checksums (sync/FORMAT.md §6) and the repair of one range.
-Status RangeChecksums(Engine::Impl& im, std::string_view args_json, std::string* out);
-Status RepairRange(Engine& engine, Engine::Impl& im, std::string_view batch_json, std::string* out);
+Status RangeChecksums(Engine::Impl& im, const nlohmann::json& args, std::string* out);
+Status RepairRange(Engine::Impl& im, const nlohmann::json& batch, std::string* out);
 
 }  // namespace edgestay

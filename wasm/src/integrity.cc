@@ -53,9 +53,8 @@ uint64_t HashRow(const char* table, const pc::ChecksumColumn (&cols)[N], const S
 }  // namespace
 
 // rangeChecksums({ hotelId, from, to }): every (room type, month) meeting [from, to).
-Status RangeChecksums(Engine::Impl& im, std::string_view args_json, std::string* out) {
-  const json args = json::parse(args_json.begin(), args_json.end(), nullptr, false);
-  int64_t hotel_id;
+Status RangeChecksums(Engine::Impl& im, const json& args, std::string* out) {
+  int64_t hotel_id = 0;
   Day from, to;
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   ES_RETURN_IF_ERROR(ReadRange(args, "from", "to", 37 * 31, &from, &to));
@@ -129,8 +128,7 @@ Status RangeChecksums(Engine::Impl& im, std::string_view args_json, std::string*
 // replaced by the batch's (rows the centre does not have go), its bookings upserted; all
 // in one transaction that fails with CURSOR_MISMATCH, changing nothing, when the engine
 // is not at the batch's cursor.
-Status RepairRange(Engine& engine, Engine::Impl& im, std::string_view batch_json, std::string* out) {
-  const json batch = json::parse(batch_json.begin(), batch_json.end(), nullptr, false);
+Status RepairRange(Engine::Impl& im, const json& batch, std::string* out) {
   const json* range = Field(batch, "range");
   if (!range || !range->is_object()) return BadArg("range", "must be { roomTypeId, month }");
   int64_t room_type_id;
@@ -145,7 +143,7 @@ Status RepairRange(Engine& engine, Engine::Impl& im, std::string_view batch_json
   const int64_t month = MonthOfDay(month_day);
   const Day lo = MonthStart(month), hi = MonthStart(month + 1);
 
-  ES_RETURN_IF_ERROR(engine.BeginChanges());
+  ES_RETURN_IF_ERROR(im.Begin());
   Stmt* st;
   Status s = im.Prepared("DELETE FROM room_inventory WHERE room_type_id = ?1 AND date >= ?2 AND date < ?3", &st);
   if (s.ok()) {
@@ -156,7 +154,7 @@ Status RepairRange(Engine& engine, Engine::Impl& im, std::string_view batch_json
     if (d->Step() != SQLITE_DONE) s = SqliteError(im.db, "repair range");
   }
   if (!s.ok()) {
-    engine.AbortChanges();
+    im.Abort();
     return s;
   }
   if (sqlite3_changes(im.db) > 0) {
@@ -168,8 +166,12 @@ Status RepairRange(Engine& engine, Engine::Impl& im, std::string_view batch_json
       it->second.second = std::max<Day>(it->second.second, hi - 1);
     }
   }
-  ES_RETURN_IF_ERROR(engine.ApplyChangesPart(batch_json, 0, 0));  // aborts by itself on failure
-  return engine.CommitChanges(out);
+  s = im.ApplyPart(batch.dump(), 0, 0, true);
+  if (!s.ok()) {
+    im.Abort();
+    return s;
+  }
+  return im.Commit(out);
 }
 
 }  // namespace edgestay
