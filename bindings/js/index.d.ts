@@ -68,6 +68,7 @@ export type ErrorCode =
   | 'CURSOR_MISMATCH'
   | 'CORRUPT_SNAPSHOT'
   | 'MIGRATION_FAILED'
+  | 'SNAPSHOT_SIGNATURE'
   | 'ENGINE_CLOSED'
   | 'WASM_LOAD'
   | 'INTERNAL'
@@ -182,6 +183,11 @@ export interface OpenEngineOptions {
    * one instance. A value that is not this package's module rejects with `WASM_LOAD`.
    */
   wasmModule?: WasmModule;
+  /**
+   * Staleness contract: when the last successful sync (`asOf.syncedAt`) is older than this
+   * (or the engine never synced), availability answers and createBooking carry `stale: true`.
+   */
+  maxStalenessSeconds?: number | null;
 }
 
 /** Loads the wasm core (once per realm) and opens an engine. */
@@ -246,6 +252,11 @@ export interface UserBookingsOptions {
 // Answers
 // ----------------------------------------------------------------------------------------
 
+/** Present (true) on answers of an engine past its maxStalenessSeconds. */
+export interface MaybeStale {
+  readonly stale?: true;
+}
+
 /** How fresh an answer is: the sync cursor and the centre's clock when it was cut. */
 export interface AsOf {
   readonly cursor: string | null;
@@ -291,7 +302,7 @@ export interface AvailabilityResult {
 }
 
 /** checkRoomAvailability() / batchCheckAvailability() answer. */
-export interface AvailabilityAnswer extends AvailabilityResult {
+export interface AvailabilityAnswer extends AvailabilityResult, MaybeStale {
   readonly asOf: AsOf;
 }
 
@@ -299,7 +310,7 @@ export interface AvailabilityAnswer extends AvailabilityResult {
 export type AvailabilitySummary = Omit<AvailabilityResult, 'nightly'>;
 export type AvailabilitySummaryAnswer = Omit<AvailabilityAnswer, 'nightly'>;
 
-export interface AllRoomAvailabilityAnswer {
+export interface AllRoomAvailabilityAnswer extends MaybeStale {
   readonly hotelId: number;
   readonly checkIn: DateString;
   readonly checkOut: DateString;
@@ -332,7 +343,7 @@ export interface CalendarRoomType {
 }
 
 /** getCalendar(): the widget's grid, columnar. */
-export interface CalendarAnswer {
+export interface CalendarAnswer extends MaybeStale {
   readonly hotelId: number;
   readonly from: DateString;
   readonly days: number;
@@ -350,7 +361,7 @@ export interface AllRoomAvailabilitySummaryAnswer extends Omit<AllRoomAvailabili
   readonly results: readonly AvailabilitySummary[];
 }
 
-export interface Booking {
+export interface Booking extends MaybeStale {
   /** Negative for a booking made on this engine (its local id). */
   readonly id: number;
   readonly hotelId: number;
@@ -493,6 +504,24 @@ export interface ApplyResult {
   readonly cursor: string | null;
   /** The centre's clock of the batch (or the engine's clock when the batch had none). */
   readonly syncedAt: EpochMs;
+}
+
+/** One (room type, month) range's checksum: row count and the 64-bit sum of row hashes in hex. */
+export interface RangeChecksum {
+  readonly roomTypeId: number;
+  readonly month: string;
+  readonly count: number;
+  readonly hash: string;
+}
+
+export interface RangeChecksums {
+  readonly format: 'edgestay.checksums/1';
+  readonly algorithm: string;
+  readonly cursor: string | null;
+  readonly syncedAt: EpochMs | null;
+  readonly from: string;
+  readonly to: string;
+  readonly ranges: readonly RangeChecksum[];
 }
 
 /** explainQueries() entry: EXPLAIN QUERY PLAN of one prepared read. */
@@ -926,6 +955,8 @@ export class Engine {
 
   /** The sync position every answer's asOf reports (the last applied batch). */
   asOf(): AsOf;
+  /** True when the last successful sync is older than maxStalenessSeconds (or never happened). */
+  isStale(): boolean;
 
   // query cache
   cacheStats(): CacheStats;
@@ -951,6 +982,11 @@ export class Engine {
 
   /** EXPLAIN QUERY PLAN of every read statement prepared so far. */
   explainQueries(): readonly QueryPlan[];
+
+  /** Range checksums per (room type, month) over [from, to), as the centre computes them (sync/FORMAT.md §6). */
+  rangeChecksums(query: { hotelId: number; from: DateString; to: DateString }): RangeChecksums;
+  /** Replaces one range by the centre's repair answer for it, in one transaction. */
+  repairRange(batch: object): { applied: number; cursor: string | null; syncedAt: EpochMs };
 
   // writes
   /** Applies a change batch (object or JSON text) in one transaction. */

@@ -66,8 +66,12 @@ export async function openEngine(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw new EdgestayError('INVALID_ARGUMENT', 'openEngine options must be an object');
   }
-  const { now = Date.now, persistence = null } = options;
+  const { now = Date.now, persistence = null, maxStalenessSeconds = null } = options;
   if (typeof now !== 'function') throw new EdgestayError('INVALID_ARGUMENT', 'now must be a function returning ms');
+  if (maxStalenessSeconds !== null && !(typeof maxStalenessSeconds === 'number' && maxStalenessSeconds > 0 && Number.isFinite(maxStalenessSeconds))) {
+    throw new EdgestayError('INVALID_ARGUMENT', 'maxStalenessSeconds must be a positive number of seconds (or null)',
+      { field: 'maxStalenessSeconds' });
+  }
   let snapshot = options.snapshot;
   if (snapshot == null && persistence?.load) snapshot = await persistence.load();
   // wasmModule: a compiled WebAssembly.Module (what workerd and bundlers hand a worker).
@@ -80,7 +84,7 @@ export async function openEngine(options = {}) {
     throw EdgestayError.fromJson(error);
   }
   core.setEntropy(randomHex(8));
-  const engine = new Engine(core, { now, persistence });
+  const engine = new Engine(core, { now, persistence, maxStalenessSeconds });
   if (options.cache !== undefined) engine.configureCache(options.cache);
   return engine;
 }
@@ -93,15 +97,17 @@ export class Engine {
   #saveTimer = null;
   #memo = new Map();
   #asOf;
+  #maxStalenessMs;
   #methods = new Map();  // name -> { id, memo, asOf, writes }
 
-  constructor(core, { now, persistence }) {
+  constructor(core, { now, persistence, maxStalenessSeconds = null }) {
     this.#core = core;
     JSON.parse(core.methods()).forEach((m, id) => {
       this.#methods.set(m.name, { id, memo: m.namespace !== null, asOf: m.asOf, writes: m.writes });
     });
     this.#now = now;
     this.#persistence = persistence;
+    this.#maxStalenessMs = maxStalenessSeconds === null ? null : maxStalenessSeconds * 1000;
     this.#asOf = this.#call('asOf', {});
   }
 
@@ -171,17 +177,35 @@ export class Engine {
   }
 
 
+  // ---- staleness contract ----------------------------------------------------------
+  // The engine is stale when its last successful sync (asOf.syncedAt, the centre's clock
+  // when the batch was cut) is older than maxStalenessSeconds, or when it never synced.
+  // Checked at every call against the engine's clock: time alone makes an answer stale,
+  // so it cannot live in the cached answers.
+  isStale() {
+    if (this.#maxStalenessMs === null) return false;
+    const at = this.#asOf.syncedAt;
+    return at === null || at === undefined || this.#now() - at > this.#maxStalenessMs;
+  }
+
+  #flagStale(value) {
+    if (!this.isStale()) return value;
+    const keep = Object.isFrozen(value) ? Object.freeze : (v) => v;  // cached answers stay frozen
+    if (Array.isArray(value)) return keep(value.map((a) => keep({ ...a, stale: true })));
+    return keep({ ...value, stale: true });
+  }
+
   // ---- queries -------------------------------------------------------------------
   getRoomTypes(hotelId) { return this.#call('getRoomTypes', { hotelId }); }
-  checkRoomAvailability(query) { return this.#call('checkRoomAvailability', query); }
-  getAllRoomAvailability(query) { return this.#call('getAllRoomAvailability', query); }
+  checkRoomAvailability(query) { return this.#flagStale(this.#call('checkRoomAvailability', query)); }
+  getAllRoomAvailability(query) { return this.#flagStale(this.#call('getAllRoomAvailability', query)); }
   batchCheckAvailability(queries, options = {}) {
     if (options === null || typeof options !== 'object') {
       throw new EdgestayError('INVALID_ARGUMENT', 'options must be an object');
     }
-    return this.#call('batchCheckAvailability', { nightly: options.nightly, queries });
+    return this.#flagStale(this.#call('batchCheckAvailability', { nightly: options.nightly, queries }));
   }
-  getCalendar(query) { return this.#call('getCalendar', query); }
+  getCalendar(query) { return this.#flagStale(this.#call('getCalendar', query)); }
   getUserBookingsWithRoomType(userId, options = {}) {
     if (options === null || typeof options !== 'object') {
       throw new EdgestayError('INVALID_ARGUMENT', 'options must be an object');
@@ -212,7 +236,8 @@ export class Engine {
   }
 
   // ---- booking lifecycle (local writes; each also appends to the outbox) ----------
-  createBooking(booking) { return this.#call('createBooking', booking); }
+  // Outside a lease a local booking is PENDING_SYNC; a stale engine says so too (stale: true).
+  createBooking(booking) { return this.#flagStale(this.#call('createBooking', booking)); }
   cancelBooking(bookingId) { return this.#call('cancelBooking', { bookingId }); }
   confirmHold(bookingId) { return this.#call('confirmHold', { bookingId }); }
   joinWaitlist(entry) { return this.#call('joinWaitlist', entry); }
@@ -223,6 +248,17 @@ export class Engine {
   }
   getDueNotifications(options = {}) { return this.#call('getDueNotifications', options); }
   markNotifications(ids, status = 'SENT') { return this.#call('markNotifications', { ids, status }); }
+
+  // ---- integrity (sync/FORMAT.md §6) ------------------------------------------------
+  // Checksums per (room type, month) of the replicated rows, as the centre computes them.
+  rangeChecksums(query) { return this.#call('rangeChecksums', query); }
+  // Replaces one range by the centre's rows for it (its repair answer), atomically.
+  repairRange(batch) {
+    const result = this.#call('repairRange', batch);
+    this.#asOf = { cursor: result.cursor, syncedAt: result.syncedAt };
+    this.#emit('sync', result);
+    return result;
+  }
 
   // EXPLAIN QUERY PLAN of every statement the engine has prepared so far (perf tools).
   explainQueries() { return this.#call('explainQueries', {}); }

@@ -16,6 +16,67 @@ export class SyncError extends Error {
   }
 }
 
+// ---- signed snapshot bootstrap (sync/FORMAT.md §7) --------------------------------------
+
+const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+const refuse = (why) => new EdgestayError('SNAPSHOT_SIGNATURE', `the snapshot is not trusted: ${why}`);
+
+// Downloads a hotel's snapshot and verifies its Ed25519 signature (WebCrypto: Node 20,
+// browsers, workers) before anything opens it. `publicKey` is the server's key, pinned by
+// the caller (base64 of the raw 32 bytes, or the bytes). Resolves
+// { image: Uint8Array, cursor, syncedAt, etag }; a tampered image, cursor, time or signature
+// rejects with EdgestayError 'SNAPSHOT_SIGNATURE'.
+export async function fetchSnapshot({ baseUrl, hotelId, token, publicKey, fetch: fetchFn } = {}) {
+  if (!publicKey) throw new TypeError('fetchSnapshot needs the server\'s publicKey (pin it; never take it from the response)');
+  const doFetch = fetchFn ?? globalThis.fetch.bind(globalThis);
+  const headers = { accept: 'application/vnd.sqlite3' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let res;
+  try {
+    res = await doFetch(`${String(baseUrl).replace(/\/+$/, '')}/v1/hotels/${hotelId}/snapshot`, { headers });
+  } catch (e) {
+    throw new SyncError('NETWORK', `GET snapshot: ${e.message}`, { cause: e });
+  }
+  const body = new Uint8Array(await res.arrayBuffer());
+  if (!res.ok) {
+    let err = {};
+    try { err = JSON.parse(new TextDecoder().decode(body)).error ?? {}; } catch { /* not JSON */ }
+    throw new SyncError(err.code ?? 'HTTP_ERROR', `GET snapshot: ${res.status} ${err.message ?? ''}`.trim(), { status: res.status });
+  }
+  const cursor = res.headers.get('x-edgestay-cursor');
+  const syncedAt = res.headers.get('x-edgestay-synced-at');
+  const signature = res.headers.get('x-edgestay-signature');
+  if (!cursor || !/^\d+$/.test(cursor) || !syncedAt || !/^\d+$/.test(syncedAt) || !signature) {
+    throw refuse('cursor, time or signature missing');
+  }
+  let valid = false;
+  try {
+    const raw = typeof publicKey === 'string' ? fromBase64(publicKey) : publicKey;
+    const key = await crypto.subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']);
+    const digest = hex(await crypto.subtle.digest('SHA-256', body));
+    const message = new TextEncoder().encode(`edgestay.snapshot/1\n${hotelId}\n${cursor}\n${syncedAt}\n${digest}\n`);
+    valid = await crypto.subtle.verify({ name: 'Ed25519' }, key, fromBase64(signature), message);
+  } catch (e) {
+    throw refuse(e.message);
+  }
+  if (!valid) throw refuse('the signature does not match the image, cursor and time');
+  return { image: body, cursor, syncedAt: Number(syncedAt), etag: res.headers.get('etag') };
+}
+
+// A new node's start: a verified snapshot opened as the engine's database (openEngine is
+// passed in so this module never loads the wasm itself). The image's own cursor must be
+// the signed one. Then a SyncClient pulls only the changes after it.
+export async function openFromSnapshot(openEngine, { engineOptions = {}, ...options } = {}) {
+  const snapshot = await fetchSnapshot(options);
+  const engine = await openEngine({ ...engineOptions, snapshot: snapshot.image });
+  if (engine.asOf().cursor !== snapshot.cursor) {
+    engine.close();
+    throw refuse(`the image holds cursor ${engine.asOf().cursor}, the signature says ${snapshot.cursor}`);
+  }
+  return { engine, snapshot };
+}
+
 const DEFAULTS = {
   pageSize: 5000,        // changes per pull request (the server caps it at 10000)
   waitSeconds: 25,       // long-poll length while running
@@ -199,12 +260,17 @@ export class SyncClient {
       // A push in flight (syncOnce) settles first: this batch may carry the centre's rows
       // of the bookings it pushed, which the engine maps onto its own by their serverId.
       while (!inSync && this.#busy) await this.#busy.catch(() => {});
-      if (changeBatch.changes.length > 0 || changeBatch.cursor !== cursor) {
+      // An empty batch is applied too: it records the centre's syncedAt, the time of the
+      // last successful sync that the staleness contract (maxStalenessSeconds) measures.
+      const moved = changeBatch.changes.length > 0 || changeBatch.cursor !== cursor;
+      if (moved || changeBatch.syncedAt !== undefined) {
         try {
           const r = this.#engine.applyChanges(changeBatch);
-          changes += r.applied;
-          batches += 1;
-          this.#emit('progress', { phase: 'pull', applied: r.applied, cursor: r.cursor, hasMore: !!hasMore });
+          if (moved) {
+            changes += r.applied;
+            batches += 1;
+            this.#emit('progress', { phase: 'pull', applied: r.applied, cursor: r.cursor, hasMore: !!hasMore });
+          }
         } catch (e) {
           if (e instanceof EdgestayError && e.code === 'CURSOR_MISMATCH') continue;  // a concurrent pull won: ask again
           throw e;
@@ -239,6 +305,57 @@ export class SyncClient {
       }
     })();
     return this.#busy;
+  }
+
+  // Compares the engine's range checksums (per room type and month, sync/FORMAT.md §6)
+  // over [from, to) with the centre's at the same cursor, and repairs each range that
+  // differs by replacing it with the centre's rows of that range; nothing else is touched.
+  // Resolves { cursor, checked, differing: [{ roomTypeId, month }], repaired, unrepaired }.
+  async verify({ from, to, signal, maxAttempts = 5 } = {}) {
+    const hotelId = this.#opts.hotelId;
+    const base = `/v1/hotels/${hotelId}/checksums`;
+    const params = new URLSearchParams({ from, to });
+    let central;
+    let local;
+    for (let attempt = 1; ; attempt++) {
+      await this.syncOnce({ signal });
+      central = await this.#request('GET', `${base}?${params}`, undefined, { signal });
+      local = this.#engine.rangeChecksums({ hotelId, from, to });
+      if (central.cursor === local.cursor) break;  // both sides describe the same position
+      if (attempt >= maxAttempts) {
+        throw new SyncError('VERIFY_MOVING', `the centre kept moving (cursor ${central.cursor}, engine ${local.cursor})`);
+      }
+    }
+    const key = (r) => `${r.roomTypeId}|${r.month}`;
+    const mine = new Map(local.ranges.map((r) => [key(r), r]));
+    const differing = central.ranges
+      .filter((r) => { const l = mine.get(key(r)); return !l || l.count !== r.count || l.hash !== r.hash; })
+      .map(({ roomTypeId, month }) => ({ roomTypeId, month }));
+    const repaired = [];
+    const unrepaired = [];
+    for (const range of differing) {
+      let answer;
+      for (let attempt = 1; ; attempt++) {
+        answer = await this.#request('GET', `${base}/${range.roomTypeId}/${range.month}`, undefined, { signal });
+        try {
+          this.#engine.repairRange(answer);
+          break;
+        } catch (e) {
+          // The centre or the engine moved between the two: catch up and ask again.
+          if (!(e instanceof EdgestayError && e.code === 'CURSOR_MISMATCH') || attempt >= maxAttempts) throw e;
+          await this.pull({ signal });
+        }
+      }
+      const [y, m] = range.month.split('-').map(Number);
+      const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+      const after = this.#engine.rangeChecksums({ hotelId, from: `${range.month}-01`, to: `${next}-01` })
+        .ranges.find((r) => r.roomTypeId === range.roomTypeId);
+      if (after && after.hash === answer.range.hash && after.count === answer.range.count) repaired.push(range);
+      else unrepaired.push(range);
+    }
+    const summary = { cursor: central.cursor, checked: central.ranges.length, differing, repaired, unrepaired };
+    this.#emit('verify', summary);
+    return summary;
   }
 
   get running() {

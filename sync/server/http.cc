@@ -23,10 +23,12 @@
 #include <httplib.h>
 
 #include "auth.h"
+#include "checksums.h"
 #include "http_front.h"
 #include "metrics.h"
 #include "notifier.h"
 #include "pg_listener.h"
+#include "snapshot.h"
 
 namespace edgestay::server {
 namespace {
@@ -140,9 +142,12 @@ class Api {
  public:
   Api(Store& store, const ServerConfig& cfg, ChangeNotifier& notifier)
       : store_(store), cfg_(cfg), auth_(&store, cfg.token_cache_ms), notifier_(notifier),
+        snapshots_(store, cfg.snapshot_interval_seconds),
         max_long_polls_(cfg.max_long_polls > 0 ? cfg.max_long_polls : std::max(1, cfg.threads / 2)) {}
 
   int LongPollsWaiting() const { return waiting_.load(); }
+  // Loads (or makes) the snapshot signing key; the server refuses to start without it.
+  Status Init() { return snapshots_.LoadKey(cfg_.snapshot_key_path); }
 
   void Install(httplib::Server& svr) {
     svr.Get("/v1/health", [this](const httplib::Request&, httplib::Response& res) {
@@ -235,6 +240,51 @@ class Api {
         });
     Add(svr, "POST", R"(/v1/tokens)", {false, Scope::kAdmin, false, true},
         [this](Ctx& c) { CreateToken(c); });
+
+    // Signed snapshots (snapshot.cc): the image, and the key that verifies it.
+    svr.Get("/v1/snapshot-key", [this](const httplib::Request&, httplib::Response& res) {
+      SendJson(res, 200, snapshots_.PublicKeyJson());
+    });
+    Add(svr, "GET", R"(/v1/hotels/(\d+)/snapshot)", {true, Scope::kRead, false, false},
+        [this](Ctx& c) {
+          std::shared_ptr<const Snapshot> snap;
+          Status s = snapshots_.Get(c.hotel_id, c.who, &snap);
+          if (!s.ok()) return SendStatus(c.res, s);
+          // Only an image without guests' rows may sit in a shared (CDN) cache.
+          c.res.set_header("Cache-Control", snap->shared ? "public, max-age=" +
+                                                               std::to_string(snapshots_.interval_seconds())
+                                                         : std::string("private, no-store"));
+          c.res.set_header("ETag", snap->etag);
+          c.res.set_header("X-Edgestay-Cursor", snap->cursor);
+          c.res.set_header("X-Edgestay-Synced-At", std::to_string(snap->synced_at));
+          c.res.set_header("X-Edgestay-Signature", snap->signature);
+          if (c.req.get_header_value("If-None-Match") == snap->etag) {
+            c.res.status = 304;
+            return;
+          }
+          c.res.status = 200;
+          c.res.set_content(snap->image, "application/vnd.sqlite3");
+        });
+
+    // Integrity (checksums.cc): range checksums of what the token replicates, and repair.
+    Add(svr, "GET", R"(/v1/hotels/(\d+)/checksums)", {true, Scope::kRead, false, false},
+        [this](Ctx& c) {
+          std::string out;
+          Status s = RangeChecksums(store_, c.hotel_id, c.who, c.req.get_param_value("from"),
+                                    c.req.get_param_value("to"), &out);
+          if (!s.ok()) return SendStatus(c.res, s);
+          SendJson(c.res, 200, out);
+        });
+    Add(svr, "GET", R"(/v1/hotels/(\d+)/checksums/(\d+)/([0-9-]+))", {true, Scope::kRead, false, false},
+        [this](Ctx& c) {
+          int64_t rt = 0;
+          if (!ParseId(c.req.matches[2], &rt))
+            return SendError(c.res, 404, "UNKNOWN_ROOM_TYPE", "no such room type");
+          std::string out;
+          Status s = RepairRange(store_, c.hotel_id, c.who, rt, c.req.matches[3], &out);
+          if (!s.ok()) return SendStatus(c.res, s);
+          SendJson(c.res, 200, out);
+        });
   }
 
  private:
@@ -446,6 +496,7 @@ class Api {
   const ServerConfig& cfg_;
   Authenticator auth_;
   ChangeNotifier& notifier_;
+  SnapshotService snapshots_;
   const int max_long_polls_;
   std::atomic<int> waiting_{0};
 };
@@ -488,7 +539,8 @@ struct ApiServer::Impl {
       // Bearer tokens, no cookies: the browser widget may call from any origin it is
       // served on. Preflights are answered below.
       default_headers.emplace("Access-Control-Allow-Origin", cfg.cors_origin);
-      default_headers.emplace("Access-Control-Expose-Headers", "X-Edgestay-Wait");
+      default_headers.emplace("Access-Control-Expose-Headers",
+                              "X-Edgestay-Wait, X-Edgestay-Cursor, X-Edgestay-Synced-At, X-Edgestay-Signature, ETag");
     }
     svr.set_default_headers(default_headers);
     if (!cfg.cors_origin.empty()) {
@@ -530,6 +582,7 @@ ApiServer::ApiServer(Store& store, const ServerConfig& cfg, ChangeNotifier& noti
     : impl_(std::make_unique<Impl>(store, cfg, notifier)) {}
 ApiServer::~ApiServer() = default;
 RoutedServer& ApiServer::server() { return impl_->server_; }
+Status ApiServer::Init() { return impl_->api_.Init(); }
 
 static FrontLimits FrontLimitsFor(const ServerConfig& cfg) {
   FrontLimits l;
@@ -564,6 +617,10 @@ int RunHttpServer(Store& store, const ServerConfig& cfg) {
                                             [&notifier](int64_t h) { notifier.Notify(h); });
 
   ApiServer app(store, cfg, notifier);
+  if (Status s = app.Init(); !s.ok()) {
+    std::cerr << "edgestay-server: " << s.message() << std::endl;
+    return 1;
+  }
 
   FrontLimits limits = FrontLimitsFor(cfg);
   // Each connection is a descriptor: raise the soft limit as far as allowed, and keep

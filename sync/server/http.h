@@ -27,6 +27,8 @@ struct ServerConfig {
   bool access_log = false;         // one line per request on stderr
   int hold_sweep_seconds = 5;      // how often expired holds give their rooms back
   std::string store_spec;          // for the PostgreSQL LISTEN connection
+  std::string snapshot_key_path;   // Ed25519 PEM signing snapshots ("" = a key per process)
+  int snapshot_interval_seconds = 60;  // a hotel's snapshot is made at most this often
 };
 
 class ChangeNotifier;
@@ -39,6 +41,8 @@ class ApiServer {
   ApiServer(Store& store, const ServerConfig& cfg, ChangeNotifier& notifier);
   ~ApiServer();
   RoutedServer& server();
+  // Loads the snapshot signing key (ServerConfig::snapshot_key_path); call before serving.
+  Status Init();
 
  private:
   struct Impl;

@@ -71,6 +71,9 @@ options:
   --no-migrate          serve: refuse to start when migrations are pending
   --access-log          serve: one line per request on stderr
   --create              create the folder of a new sqlite:PATH store
+  --snapshot-key FILE   serve: Ed25519 PEM key signing snapshots (created when missing;
+                        default: a new key per process)
+  --snapshot-interval S serve: make a hotel's snapshot at most every S seconds (default 60)
   --json                machine-readable output (migrate --status, token create, seed-demo)
   --dir DIR             backups folder (env: EDGESTAY_BACKUP_DIR; default ./data/backups)
   --backup-every DUR    serve: take a backup every DUR (e.g. 24h) into --backup-dir
@@ -100,7 +103,7 @@ const std::map<std::string, bool> kOptions = {
     {"days", true},           {"name", true},          {"status", false},
     {"json", false},          {"no-migrate", false},   {"access-log", false},
     {"tokens", false},        {"create", false},       {"help", false},
-    {"version", false},
+    {"version", false},       {"snapshot-key", true},  {"snapshot-interval", true},
     // backup, migrate, db status, serve --backup-every (backup.cc)
     {"dir", true},            {"backup-dir", true},    {"backup-every", true},
     {"log-format", true},     {"to", true},            {"from", true},
@@ -506,6 +509,14 @@ int CmdServe(const Args& args) {
     cfg.hold_sweep_seconds = static_cast<int>(n);
   }
   cfg.access_log = args.Has("access-log");
+  cfg.snapshot_key_path = args.Get("snapshot-key");
+  if (args.Has("snapshot-interval")) {
+    if (!ParseCount(args.Get("snapshot-interval"), 1, 86400, &n)) {
+      std::cerr << "edgestay-server: --snapshot-interval must be 1..86400 seconds" << std::endl;
+      return 2;
+    }
+    cfg.snapshot_interval_seconds = static_cast<int>(n);
+  }
   cfg.store_spec = StoreSpec(args);
   auto store = Open(args, true);
   if (!store) return 1;

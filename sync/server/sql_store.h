@@ -109,6 +109,9 @@ class SqlStore final : public Store {
 };
 
 // Shared helpers (store.cc).
+// A stored row (cells in the table's column order) as typed protocol values; `problem`
+// names the first cell that is not what its column says. The values point into `row`.
+std::vector<protocol::Value> ValuesOf(const TableSpec& t, const std::vector<Cell>& row, std::string* problem);
 json BookingJson(const std::vector<Cell>& row);  // bookings row (FORMAT order) -> API object
 std::string BookingColumns();
 json Rejected(int64_t seq, const std::string& reason, const std::string& message);

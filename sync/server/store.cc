@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "auth.h"
+#include "row_access.h"
 #include "sql_store.h"
 
 namespace edgestay::server {
@@ -302,8 +303,6 @@ Status SqlStore::ListTokens(json* out) {
 // log, so this is where it is checked with the protocol's own row validation (the one an
 // edge applies when it pulls the row): a row an edge would refuse fails the transaction
 // (Flush returns INVALID_ROW) instead of stopping every edge of the hotel later.
-namespace {
-
 std::vector<protocol::Value> ValuesOf(const TableSpec& t, const std::vector<Cell>& row, std::string* problem) {
   std::vector<protocol::Value> values(t.columns.size());
   for (size_t i = 0; i < t.columns.size(); ++i) {
@@ -326,8 +325,6 @@ std::vector<protocol::Value> ValuesOf(const TableSpec& t, const std::vector<Cell
   }
   return values;
 }
-
-}  // namespace
 
 void LogWriter::Add(const TableSpec& t, bool is_delete, const std::vector<Cell>& row,
                     std::optional<int64_t> user_id) {
@@ -421,22 +418,29 @@ Status LogWriter::Flush(Conn& c, int64_t hotel_id, int64_t now_ms, int64_t* last
 // ---------------------------------------------------------------------------------------
 // Pull
 // ---------------------------------------------------------------------------------------
-// Which change-log rows a principal may see (partial replication by scope):
+// Which change-log rows a principal may see (partial replication by scope), from the one
+// rule in row_access.h (also behind checksums and snapshots):
 //   admin              everything
-//   book               public + bookings/waitlist + payments   (vis <= 2)
+//   book               public + bookings/waitlist + payments
 //   book, bound user   public + that user's bookings/waitlist/payments
 //   read               public only (hotels, room types, inventory, rules, special days)
 //   read, bound user   public + that user's bookings/waitlist (never payments)
 static std::string VisibilityFilter(const Principal& p, Params* params) {
-  if (p.scope == Scope::kAdmin) return "";
-  if (p.user_id) {
-    params->emplace_back(*p.user_id);
-    const std::string u = "$" + std::to_string(params->size());
-    if (p.scope == Scope::kBook) return " AND (vis = 0 OR (vis IN (1, 2) AND user_id = " + u + "))";
-    return " AND (vis = 0 OR (vis = 1 AND user_id = " + u + "))";
+  using protocol::Audience;
+  std::string all, mine;
+  for (Audience a : {Audience::kPublic, Audience::kGuest, Audience::kPayment, Audience::kAdmin}) {
+    const RowAccess access = AccessTo(p, a);
+    std::string& list = access == RowAccess::kAll ? all : mine;
+    if (access == RowAccess::kNone) continue;
+    list += (list.empty() ? "" : ", ") + std::to_string(static_cast<int>(a));
   }
-  if (p.scope == Scope::kBook) return " AND vis <= 2";
-  return " AND vis = 0";
+  if (mine.empty() && all == "0, 1, 2, 3") return "";
+  std::string filter = " AND (vis IN (" + all + ")";
+  if (!mine.empty()) {
+    params->emplace_back(*p.user_id);
+    filter += " OR (vis IN (" + mine + ") AND user_id = $" + std::to_string(params->size()) + ")";
+  }
+  return filter + ")";
 }
 
 static void AppendRowObject(std::string* out, const TableSpec& t, const std::string& array_text) {

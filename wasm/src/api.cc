@@ -475,6 +475,8 @@ constexpr Method kMethods[] = {
     {"getDueNotifications", kNotCached, false, false, GetDueNotifications},
     {"markNotifications", kNotCached, true, false, MarkNotifications},
     {"explainQueries", kNotCached, false, false, ExplainQueries},
+    {"rangeChecksums", kNotCached, false, false, RangeChecksums},
+    {"repairRange", kNotCached, true, false, RepairRange},
 };
 constexpr int kMethodCount = static_cast<int>(sizeof(kMethods) / sizeof(kMethods[0]));
 

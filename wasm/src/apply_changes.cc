@@ -419,15 +419,19 @@ void Engine::Impl::Abort() {
 
 Status Engine::BeginChanges() {
   if (impl_->in_batch) return Status::Error("INVALID_ARGUMENT", "a change batch is already open");
+  return impl_->Begin();
+}
+
+Status Engine::Impl::Begin() {
   // Holds that are due expire first, as before any other call.
-  ES_RETURN_IF_ERROR(impl_->ExpireHolds());
-  ES_RETURN_IF_ERROR(Exec(impl_->db, "BEGIN"));
-  impl_->in_batch = true;
-  impl_->batch_rows = 0;
-  impl_->batch_cursor.reset();
-  impl_->batch_synced_at.reset();
-  impl_->batch_events = ChangeEvents{};
-  impl_->part_count = 0;
+  ES_RETURN_IF_ERROR(ExpireHolds());
+  ES_RETURN_IF_ERROR(Exec(db, "BEGIN"));
+  in_batch = true;
+  batch_rows = 0;
+  batch_cursor.reset();
+  batch_synced_at.reset();
+  batch_events = ChangeEvents{};
+  part_count = 0;
   return Status::Ok();
 }
 

@@ -599,11 +599,13 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
     if (!booking_id) continue;
     std::string status;
     int64_t user_id = 0, room_type_id = 0, hotel_id = 0;
+    bool still_local = true;
     Day ci = 0, co = 0;
     {
       Stmt* b;
       ES_RETURN_IF_ERROR(Prepared(
-          "SELECT status, user_id, room_type_id, start_date, end_date, hotel_id FROM bookings WHERE id = ?", &b));
+          "SELECT status, user_id, room_type_id, start_date, end_date, hotel_id, origin = 'local' FROM bookings"
+          " WHERE id = ?", &b));
       StmtScope s(*b);
       s->BindInt(1, booking_id);
       if (s->Step() != SQLITE_ROW) continue;
@@ -613,6 +615,7 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
       ParseDate(s->Text(3), &ci);
       ParseDate(s->Text(4), &co);
       hotel_id = s->Int(5);
+      still_local = s->Int(6) != 0;
     }
     const bool live = status == "HELD" || status == "PENDING_SYNC";
     const char* next = nullptr;
@@ -621,14 +624,17 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
     if (booking && booking->contains("id") && (*booking)["id"].is_number_integer()) {
       server_id = (*booking)["id"].get<int64_t>();
     }
-    if (type == "createBooking" || type == "confirmHold") {
+    // A row that is already the centre's copy (its central row arrived before this result,
+    // origin = 'central') keeps the centre's status and updated_at: the result only names
+    // the central id. Writing the engine's clock there made it differ from the centre.
+    if ((type == "createBooking" || type == "confirmHold") && still_local) {
       if (ok && status == "PENDING_SYNC") next = "CONFIRMED";
       if (!ok && live) next = "REJECTED";
     }
     Stmt* up;
     ES_RETURN_IF_ERROR(Prepared(
-        "UPDATE bookings SET status = COALESCE(?, status), server_id = COALESCE(server_id, ?), updated_at = ?"
-        " WHERE id = ?", &up));
+        "UPDATE bookings SET status = COALESCE(?1, status), server_id = COALESCE(server_id, ?2),"
+        " updated_at = CASE WHEN origin = 'local' THEN ?3 ELSE updated_at END WHERE id = ?4", &up));
     {
       StmtScope s(*up);
       if (next) s->BindText(1, next);

@@ -22,6 +22,8 @@
 #include "edgestay/protocol/change_batch.h"
 #include "edgestay/query_cache.h"
 #include "edgestay/stay_rules.h"
+#include <nlohmann/json.hpp>
+
 #include "night_index.h"
 #include "sqlite_db.h"
 
@@ -116,6 +118,7 @@ struct Engine::Impl {
   // type once. Cleared when the batch ends.
   std::unordered_map<std::string, std::unordered_set<int64_t>> known_ids;
   std::map<std::pair<const void*, uint64_t>, std::unique_ptr<Stmt>> write_stmts;
+  Status Begin();  // opens a batch (Engine::BeginChanges, range repair)
   Status ApplyPart(std::string_view text, int change_offset, int row_offset, bool first_part);
   Status ApplyRow(const protocol::RowChange& change);
   Status Commit(std::string* out);
@@ -202,5 +205,9 @@ struct Engine::Impl {
   Status LoadSyncState();
   Status SaveSyncState();
 };
+
+// integrity.cc: range checksums (sync/FORMAT.md §6) and the repair of one range.
+Status RangeChecksums(Engine::Impl& im, const nlohmann::json& args, std::string* out);
+Status RepairRange(Engine::Impl& im, const nlohmann::json& batch, std::string* out);
 
 }  // namespace edgestay

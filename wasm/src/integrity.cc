@@ -1,0 +1,177 @@
+// Range checksums and range repair in the engine (sync/FORMAT.md §6): the same per
+// (room type, month) sums the centre answers, over the rows this engine replicated, and the
+// replacement of one range by the centre's rows for it, in one transaction.
+#include <map>
+#include <vector>
+
+#include "args.h"
+#include "edgestay/protocol/range_checksum.h"
+
+namespace edgestay {
+namespace {
+
+namespace pc = protocol;
+using json = nlohmann::json;
+using namespace args;  // NOLINT: the parsing vocabulary
+
+int64_t MonthOfDay(Day d) {
+  const std::string s = FormatDate(d);
+  return std::stoll(s.substr(0, 4)) * 12 + (std::stoll(s.substr(5, 2)) - 1);
+}
+
+int64_t MonthOfText(std::string_view date) {
+  Day d = 0;
+  ParseDate(date, &d);
+  return MonthOfDay(d);
+}
+
+std::string MonthText(int64_t month) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld", static_cast<long long>(month / 12),
+                static_cast<long long>(month % 12 + 1));
+  return buf;
+}
+
+Day MonthStart(int64_t month) {
+  Day d = 0;
+  ParseDate(MonthText(month) + "-01", &d);
+  return d;
+}
+
+template <size_t N>
+uint64_t HashRow(const char* table, const pc::ChecksumColumn (&cols)[N], const Stmt& s) {
+  pc::RowHasher h(table);
+  for (size_t i = 0; i < N; ++i) {
+    const int c = static_cast<int>(i);
+    if (s.IsNull(c)) h.Null();
+    else if (cols[i].is_int) h.Int(s.Int(c));
+    else h.Text(s.Text(c));
+  }
+  return h.value();
+}
+
+}  // namespace
+
+// rangeChecksums({ hotelId, from, to }): every (room type, month) meeting [from, to).
+Status RangeChecksums(Engine::Impl& im, const json& args, std::string* out) {
+  int64_t hotel_id = 0;
+  Day from, to;
+  ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
+  ES_RETURN_IF_ERROR(ReadRange(args, "from", "to", 37 * 31, &from, &to));
+  ES_RETURN_IF_ERROR(im.EnsureFacts());
+  auto hotel = im.hotels.find(hotel_id);
+  if (hotel == im.hotels.end()) {
+    return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(hotel_id));
+  }
+  const int64_t first = MonthOfDay(from), last = MonthOfDay(to - 1);
+  const std::string lo = FormatDate(MonthStart(first)), hi = FormatDate(MonthStart(last + 1));
+  std::map<std::pair<int64_t, int64_t>, pc::RangeSum> sums;
+
+  Stmt* st;
+  ES_RETURN_IF_ERROR(im.Prepared(
+      "SELECT room_type_id, date, total, available, price_cents, min_stay, max_stay, closed_to_arrival,"
+      " closed_to_departure, stop_sell FROM room_inventory"
+      " WHERE room_type_id IN (SELECT id FROM room_types WHERE hotel_id = ?1) AND date >= ?2 AND date < ?3",
+      &st));
+  {
+    StmtScope s(*st);
+    s->BindInt(1, hotel_id);
+    s->BindText(2, lo);
+    s->BindText(3, hi);
+    int rc;
+    while ((rc = s->Step()) == SQLITE_ROW) {
+      sums[{s->Int(0), MonthOfText(s->Text(1))}].Add(HashRow("room_inventory", pc::kInventoryChecksumColumns, *s));
+    }
+    if (rc != SQLITE_DONE) return SqliteError(im.db, "range checksums");
+  }
+  // Bookings the centre knows: its own rows and this engine's once accepted (server_id).
+  ES_RETURN_IF_ERROR(im.Prepared(
+      "SELECT COALESCE(server_id, id), hotel_id, user_id, room_type_id, status, start_date, end_date, rooms,"
+      " guests, total_cents, created_at, updated_at, hold_expires_at, idempotency_key FROM bookings"
+      " WHERE hotel_id = ?1 AND start_date >= ?2 AND start_date < ?3"
+      " AND (server_id IS NOT NULL OR origin = 'central')",
+      &st));
+  {
+    StmtScope s(*st);
+    s->BindInt(1, hotel_id);
+    s->BindText(2, lo);
+    s->BindText(3, hi);
+    int rc;
+    while ((rc = s->Step()) == SQLITE_ROW) {
+      sums[{s->Int(3), MonthOfText(s->Text(5))}].Add(HashRow("bookings", pc::kBookingChecksumColumns, *s));
+    }
+    if (rc != SQLITE_DONE) return SqliteError(im.db, "range checksums");
+  }
+
+  JsonWriter w(out);
+  w.BeginObject().Key("format").String("edgestay.checksums/1").Key("algorithm").String(pc::kChecksumAlgorithm);
+  w.Key("cursor");
+  if (im.cursor) w.String(*im.cursor);
+  else w.Null();
+  w.Key("syncedAt");
+  if (im.synced_at) w.Int(*im.synced_at);
+  else w.Null();
+  w.Key("from").String(MonthText(first)).Key("to").String(MonthText(last)).Key("ranges").BeginArray();
+  for (int64_t rt : hotel->second.room_type_ids) {
+    for (int64_t m = first; m <= last; ++m) {
+      const pc::RangeSum& sum = sums[{rt, m}];
+      w.BeginObject().Key("roomTypeId").Int(rt).Key("month").String(MonthText(m));
+      w.Key("count").Int(sum.count).Key("hash").String(sum.Hex()).EndObject();
+    }
+  }
+  w.EndArray().EndObject();
+  return Status::Ok();
+}
+
+// repairRange(batch): `batch` is the centre's answer for one range (a change batch with a
+// `range: { roomTypeId, month }` and `since` = its cursor). The range's inventory rows are
+// replaced by the batch's (rows the centre does not have go), its bookings upserted; all
+// in one transaction that fails with CURSOR_MISMATCH, changing nothing, when the engine
+// is not at the batch's cursor.
+Status RepairRange(Engine::Impl& im, const json& batch, std::string* out) {
+  const json* range = Field(batch, "range");
+  if (!range || !range->is_object()) return BadArg("range", "must be { roomTypeId, month }");
+  int64_t room_type_id;
+  ES_RETURN_IF_ERROR(ReadId(*range, "roomTypeId", &room_type_id));
+  const json* month_text = Field(*range, "month");
+  Day month_day = 0;
+  if (!month_text || !month_text->is_string() || month_text->get_ref<const std::string&>().size() != 7 ||
+      !ParseDate(month_text->get<std::string>() + "-01", &month_day)) {
+    return BadArg("range.month", "must be YYYY-MM");
+  }
+  if (!Field(batch, "since")) return BadArg("since", "a repair batch names the cursor it is valid at");
+  const int64_t month = MonthOfDay(month_day);
+  const Day lo = MonthStart(month), hi = MonthStart(month + 1);
+
+  ES_RETURN_IF_ERROR(im.Begin());
+  Stmt* st;
+  Status s = im.Prepared("DELETE FROM room_inventory WHERE room_type_id = ?1 AND date >= ?2 AND date < ?3", &st);
+  if (s.ok()) {
+    StmtScope d(*st);
+    d->BindInt(1, room_type_id);
+    d->BindText(2, FormatDate(lo));
+    d->BindText(3, FormatDate(hi));
+    if (d->Step() != SQLITE_DONE) s = SqliteError(im.db, "repair range");
+  }
+  if (!s.ok()) {
+    im.Abort();
+    return s;
+  }
+  if (sqlite3_changes(im.db) > 0) {
+    // Every night of the month may have changed: forget and invalidate all of them.
+    im.nights.ForgetRoomType(room_type_id);
+    auto [it, inserted] = im.batch_events.inventory.try_emplace(room_type_id, lo, hi - 1);
+    if (!inserted) {
+      it->second.first = std::min(it->second.first, lo);
+      it->second.second = std::max<Day>(it->second.second, hi - 1);
+    }
+  }
+  s = im.ApplyPart(batch.dump(), 0, 0, true);
+  if (!s.ok()) {
+    im.Abort();
+    return s;
+  }
+  return im.Commit(out);
+}
+
+}  // namespace edgestay
