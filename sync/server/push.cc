@@ -172,6 +172,8 @@ namespace {
 // PostgreSQL keeps each transaction's subtransactions (one per savepoint that wrote) in
 // its fast path only up to 64.
 constexpr size_t kGroupMutations = 48;
+// PushGroup without savepoints: an attempt failed, the transaction was rolled back.
+constexpr const char* kNeedSavepoints = "PUSH_NEEDS_SAVEPOINTS";
 }  // namespace
 
 Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
@@ -202,7 +204,11 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
     }
     mine.pending.erase(mine.pending.begin(), it);
     lock.unlock();
-    Status s = PushGroup(b.hotel_id, group);
+    // Savepoints cost a round trip per mutation and are needed only when a mutation
+    // fails (rejections are results, not failures): the group runs without them first
+    // and, should an attempt fail, again from scratch with them.
+    Status s = PushGroup(b.hotel_id, group, false);
+    if (s.code() == kNeedSavepoints) s = PushGroup(b.hotel_id, group, true);
     for (PushJob* j : group) {
       if (!s.ok()) j->status = s;  // the transaction failed: nothing of it was committed
       else if (j->wrote) NotifyChange(b.hotel_id);
@@ -218,7 +224,8 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
   return me.status;
 }
 
-Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs) {
+Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
+                           bool savepoints) {
   return WithTx(*backend_, TxKind::kWrite, [&](Conn& c) -> Status {
     for (PushJob* j : jobs) {  // a retried transaction starts from scratch
       j->out->results.clear();
@@ -234,10 +241,14 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs) 
     Status st = c.LockHotel(hotel_id, &exists);
     if (!st.ok()) return st;
     if (!exists) return Status::Error("UNKNOWN_HOTEL", "no such hotel");
-    // Each mutation runs inside savepoint m: a failed attempt rolls back to it, leaving the
-    // group's other mutations untouched; a finished one is released and a new one set.
-    st = c.ExecScript("SAVEPOINT m");
-    if (!st.ok()) return st;
+    // With savepoints, each mutation runs inside savepoint m: a failed attempt rolls back
+    // to it, leaving the group's other mutations untouched; a finished one is released
+    // and a new one set.
+    if (savepoints) {
+      st = c.ExecScript("SAVEPOINT m");
+      if (!st.ok()) return st;
+    }
+    RuleCache rules;
     LogWriter log;  // the change-log rows of the group's applied mutations
     for (PushJob* j : jobs) {
       for (const json& m : j->batch->mutations) {
@@ -249,8 +260,9 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs) 
         Status refused;
         Status s;
         for (int attempt = 0; attempt < 8; ++attempt) {
-          s = PushMutation(c, *j, m, refused, &log, &gap, &wrote, &server_next, &mo);
+          s = PushMutation(c, *j, m, refused, &rules, &log, &gap, &wrote, &server_next, &mo);
           if (s.ok()) break;
+          if (!savepoints) return Status::Error(kNeedSavepoints, s.message());
           st = c.ExecScript("ROLLBACK TO SAVEPOINT m");
           if (!st.ok()) return st;  // the transaction itself is gone: fail the group
           if (s.code() == "INVALID_ROW" && refused.ok()) refused = s;
@@ -260,8 +272,10 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs) 
           j->status = s;
           break;
         }
-        st = c.ExecScript("RELEASE SAVEPOINT m; SAVEPOINT m");
-        if (!st.ok()) return st;
+        if (savepoints) {
+          st = c.ExecScript("RELEASE SAVEPOINT m; SAVEPOINT m");
+          if (!st.ok()) return st;
+        }
         j->out->next_seq = server_next;
         if (gap) break;
         j->wrote = j->wrote || wrote;
@@ -277,7 +291,7 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs) 
 // One mutation inside the group's transaction (the hotel lock is held): reads the
 // client's last seq, then answers a replay, stops at a gap, or applies and records it.
 Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status& refused,
-                              LogWriter* group_log, bool* gap, bool* wrote,
+                              RuleCache* rules, LogWriter* group_log, bool* gap, bool* wrote,
                               int64_t* server_next, MutationOutcome* mo) {
   const PushBatch& b = *job.batch;
   const bool pg = dialect() == Dialect::kPostgres;
@@ -333,7 +347,7 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
     mo->result = Rejected(seq, "invalid", refused.message());
   } else {
     mo->idempotency_key = key;
-    st = ApplyMutation(c, b, m, now, &log, mo);
+    st = ApplyMutation(c, b, m, now, rules, &log, mo);
     if (!st.ok()) return st;
   }
   // The rows go to the group's log (flushed once, at the end of the group) only when
@@ -382,7 +396,7 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
 }
 
 Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64_t now,
-                               LogWriter* log, MutationOutcome* out) {
+                               RuleCache* rules, LogWriter* log, MutationOutcome* out) {
   const int64_t seq = m["seq"].get<int64_t>();
   const std::string& key = out->idempotency_key;
   std::string type;
@@ -396,7 +410,7 @@ Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64
     return Status::Ok();
   }
   const json& args = *args_it;
-  if (type == "createBooking") return CreateBookingTx(c, b, seq, key, args, now, log, out);
+  if (type == "createBooking") return CreateBookingTx(c, b, seq, key, args, now, rules, log, out);
   if (type == "cancelBooking") return CancelBookingTx(c, b, seq, args, now, log, out);
   if (type == "confirmHold") return ConfirmHoldTx(c, b, seq, args, now, log, out);
   if (type == "joinWaitlist") return JoinWaitlistTx(c, b, seq, args, now, log, out);
@@ -406,7 +420,8 @@ Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64
 
 Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
                                  const std::string& key, const json& args, int64_t now,
-                                 LogWriter* log, MutationOutcome* out) {
+                                 RuleCache* rules_cache, LogWriter* log,
+                                 MutationOutcome* out) {
   Stay st;
   std::string bad = ParseStay(args, b.hotel_id, true, &st);
   if (!bad.empty()) {
@@ -428,9 +443,15 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
       q += std::string(", (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = '") + rule.key + "')";
     return q + " FROM room_types rt JOIN hotels h ON h.id = rt.hotel_id WHERE rt.id = $1";
   }();
-  Result r;
-  Status s = c.Query(kRuleQuery, {st.room_type_id}, &r);
-  if (!s.ok()) return s;
+  Status s;
+  auto cached = rules_cache->find(st.room_type_id);
+  if (cached == rules_cache->end()) {
+    Result rule_rows;
+    s = c.Query(kRuleQuery, {st.room_type_id}, &rule_rows);
+    if (!s.ok()) return s;
+    cached = rules_cache->emplace(st.room_type_id, std::move(rule_rows)).first;
+  }
+  Result r = cached->second;
   if (r.empty() || r.at(0, 0).Int() != b.hotel_id) {
     out->result = Rejected(seq, "invalid",
                            "unknown room type " + std::to_string(st.room_type_id) + " in this hotel");
@@ -557,17 +578,31 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   const int64_t booking_id = br.at(0, 0).Int();
 
   // The centre's follow-ups: a pending payment for the total and a confirmation email.
-  s = c.Query("INSERT INTO payments (booking_id, status, amount_cents, created_at)"
-              " VALUES ($1, 'PENDING', $2, $3) RETURNING " + Table(TableId::kPayments).column_list,
-              {booking_id, total, now}, &r);
-  if (!s.ok()) return s;
-  log->UpsertUser(TableId::kPayments, r.rows[0], st.user_id);
-  s = c.Query("INSERT INTO notifications (booking_id, user_id, channel, status, scheduled_at, kind)"
-              " VALUES ($1, $2, 'email', 'QUEUED', $3, 'confirmation') RETURNING " +
-                  Table(TableId::kNotifications).column_list,
-              {booking_id, st.user_id, now}, &r);
-  if (!s.ok()) return s;
-  log->UpsertUser(TableId::kNotifications, r.rows[0], st.user_id);
+  static const std::string kPayment =
+      "INSERT INTO payments (booking_id, status, amount_cents, created_at)"
+      " VALUES ($1, 'PENDING', $3, $4) RETURNING " + Table(TableId::kPayments).column_list;
+  static const std::string kNotification =
+      "INSERT INTO notifications (booking_id, user_id, channel, status, scheduled_at, kind)"
+      " VALUES ($1, $2, 'email', 'QUEUED', $4, 'confirmation') RETURNING " +
+      Table(TableId::kNotifications).column_list;
+  const Params follow_ups = {booking_id, st.user_id, total, now};
+  if (dialect() == Dialect::kPostgres) {  // one round trip: both rows side by side
+    s = c.Query("WITH p AS (" + kPayment + "), n AS (" + kNotification + ") SELECT * FROM p, n",
+                follow_ups, &r);
+    if (!s.ok()) return s;
+    const size_t split = Table(TableId::kPayments).columns.size();
+    std::vector<Cell> payment(r.rows[0].begin(), r.rows[0].begin() + split);
+    std::vector<Cell> notification(r.rows[0].begin() + split, r.rows[0].end());
+    log->UpsertUser(TableId::kPayments, payment, st.user_id);
+    log->UpsertUser(TableId::kNotifications, notification, st.user_id);
+  } else {
+    Result n;
+    s = c.Query(kPayment, follow_ups, &r);
+    if (s.ok()) s = c.Query(kNotification, follow_ups, &n);
+    if (!s.ok()) return s;
+    log->UpsertUser(TableId::kPayments, r.rows[0], st.user_id);
+    log->UpsertUser(TableId::kNotifications, n.rows[0], st.user_id);
+  }
 
   json booking = BookingJson(br.rows[0]);
   if (st.local_id) booking["localId"] = *st.local_id;

@@ -105,14 +105,18 @@ class SqlStore final : public Store {
     std::vector<PushJob*> pending;
     bool leading = false;  // a leader is applying a group of this hotel now
   };
-  Status PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs);
+  // A room type's rule row, read once per group: the hotel lock the group holds keeps
+  // room types, rules and the hotel unchanged until it commits.
+  using RuleCache = std::unordered_map<int64_t, Result>;
+  Status PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs, bool savepoints);
   Status PushMutation(Conn& c, PushJob& job, const json& m, const Status& refused,
-                      LogWriter* group_log, bool* gap, bool* wrote, int64_t* server_next,
-                      MutationOutcome* mo);
+                      RuleCache* rules, LogWriter* group_log, bool* gap, bool* wrote,
+                      int64_t* server_next, MutationOutcome* mo);
   Status ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64_t now,
-                       LogWriter* log, MutationOutcome* out);
+                       RuleCache* rules, LogWriter* log, MutationOutcome* out);
   Status CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq, const std::string& key,
-                         const json& args, int64_t now, LogWriter* log, MutationOutcome* out);
+                         const json& args, int64_t now, RuleCache* rules, LogWriter* log,
+                         MutationOutcome* out);
   Status CancelBookingTx(Conn& c, const PushBatch& b, int64_t seq, const json& args,
                          int64_t now, LogWriter* log, MutationOutcome* out);
   Status ConfirmHoldTx(Conn& c, const PushBatch& b, int64_t seq, const json& args,
