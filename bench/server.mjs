@@ -6,7 +6,10 @@
 //     and a 20-room-type hotel), paging with limit=5000 through HTTP + JSON.parse.
 //
 //   node bench/server.mjs [--seconds 10] [--clients 32] [--stores sqlite,postgresql]
-//                         [--server-args='--db-connections 8']
+//                         [--server-args='--db-connections 8'] [--push-only]
+//
+// --push-only skips the pull part: for A/B runs of two server binaries interleaved
+// (EDGESTAY_SERVER=old … ; EDGESTAY_SERVER=new … ; repeat), which a shared machine needs.
 //
 // Uses build/native/sync/server/edgestay-server (or $EDGESTAY_SERVER). The stores are
 // durable: SQLite synchronous=FULL in WAL mode, PostgreSQL with its default fsync and
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '32' },
     stores: { type: 'string', default: 'sqlite,postgresql' },
     'server-args': { type: 'string', default: '' },
+    'push-only': { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -139,6 +143,7 @@ async function run(kind) {
   const server = await startServer(store, values['server-args'].split(' ').filter(Boolean));
   try {
     const push = await benchPushes(server.url, admin);
+    if (values['push-only']) return { kind, push };
     const read = await createToken(store, { hotel: demo.hotel.id, scope: 'read' });
     const demoPull = await benchBootstrap(server.url, read, demo.hotel.id);
     const big = await seedBig(server.url, admin);
@@ -158,6 +163,7 @@ for (const kind of kinds) {
   const f = (x) => x.toFixed(1);
   console.log(`${kind.padEnd(10)} push: ${f(r.push.perSecond)} pushes/s, p50 ${f(r.push.p50)} ms, p99 ${f(r.push.p99)} ms` +
     ` (${r.push.pushes} pushes, ${r.push.rejected} rejected, ${r.push.errors} errors)`);
+  if (!r.demoPull) continue;
   console.log(`${kind.padEnd(10)} pull: seed-demo 1-year bootstrap ${r.demoPull.changes} changes in ${f(r.demoPull.ms)} ms = ${Math.round(r.demoPull.perSecond)} changes/s;` +
     ` 20 room types x 365 nights ${r.bigPull.changes} changes in ${f(r.bigPull.ms)} ms = ${Math.round(r.bigPull.perSecond)} changes/s`);
 }

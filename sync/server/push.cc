@@ -1,10 +1,14 @@
 // SqlStore, part 2: pushes (FORMAT.md §2/§3).
 //
-// Exactly once: each mutation is its own write transaction that (1) locks the hotel,
-// (2) reads the client's last applied seq, (3) returns the recorded result for a seq
-// already seen (no side effect), stops at a gap, or otherwise (4) applies the mutation,
-// appends its change-log rows, and records its result under (hotel, clientId, seq) and
-// under (hotel, idempotencyKey) — all in that one transaction. A response lost after
+// Exactly once: each mutation runs in a write transaction that (1) locks the hotel,
+// and, inside the mutation's own savepoint, (2) reads the client's last applied seq,
+// (3) returns the recorded result for a seq already seen (no side effect), stops at a
+// gap, or otherwise (4) applies the mutation, queues its change-log rows, and records its
+// result under (hotel, clientId, seq) and under (hotel, idempotencyKey) — all committed
+// together. Group commit: the pushes that reach one hotel while another group is being
+// applied form the next group, one transaction (one lock, one change-log append, one
+// fsync) in which each mutation is still applied or rejected on its own (a failed attempt
+// rolls back to its savepoint only). A response lost after
 // the commit is recovered by pushing the same seq again; the same business key from
 // another client returns the original outcome. Rejections are results too: they are
 // recorded, consume their seq, and never stop the batch.
@@ -154,140 +158,245 @@ Status SqlStore::ExpireHolds(int64_t now, int64_t* expired) {
   return Status::Ok();
 }
 
+// One client's push while it waits in (or leads) its hotel's group.
+struct SqlStore::PushJob {
+  const PushBatch* batch = nullptr;
+  PushOutcome* out = nullptr;
+  Status status;      // the push's own error (its earlier mutations stay applied)
+  bool wrote = false; // some mutation appended to the change log
+  bool done = false;  // set under push_mu_ once the group's transaction has ended
+};
+
+namespace {
+// A group stops growing at this many mutations: one transaction stays short, and
+// PostgreSQL keeps each transaction's subtransactions (one per savepoint that wrote) in
+// its fast path only up to 64.
+constexpr size_t kGroupMutations = 48;
+// PushGroup without savepoints: an attempt failed, the transaction was rolled back.
+constexpr const char* kNeedSavepoints = "PUSH_NEEDS_SAVEPOINTS";
+}  // namespace
+
 Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
   out->results.clear();
   out->next_seq = 1;
-  const bool pg = dialect() == Dialect::kPostgres;
-  for (const json& m : b.mutations) {
-    const int64_t seq = m["seq"].get<int64_t>();
-    std::string key;
-    const bool key_ok = StrField(m, "idempotencyKey", 1, 128, &key) == Field::kOk;
-    if (!key_ok) key.clear();
-    MutationOutcome mo;
-    bool gap = false, wrote = false;
-    int64_t server_next = 1;
-    // Set when applying the mutation produced a row the protocol rejects (the commit-point
-    // check in LogWriter): the transaction is run again and records a rejection instead.
-    Status refused;
-    auto attempt = [&](Conn& c) -> Status {
-      mo = MutationOutcome{};
-      gap = wrote = false;
-      // Lock the hotel's counter row first (serialises this hotel's writers), THEN read
-      // the client's last seq and the business key's earlier outcome in a new statement:
-      // on PostgreSQL a statement that waited for a row lock re-reads only the locked
-      // row, so reads joined into the locking statement could be stale.
-      bool exists = false;
-      Status st = c.LockHotel(b.hotel_id, &exists);
-      if (!st.ok()) return st;
-      if (!exists) return Status::Error("UNKNOWN_HOTEL", "no such hotel");
-      Result r;
-      st = c.Query(
-          "SELECT (SELECT last_seq FROM push_clients WHERE hotel_id = $1 AND client_id = $2),"
-          " (SELECT result FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = $3),"
-          " (SELECT user_id FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = $3)",
-          {b.hotel_id, b.client_id, key}, &r);
-      if (!st.ok()) return st;
-      const int64_t last = r.at(0, 0).Int();  // 0 for a new client
-      const std::optional<std::string> earlier =
-          r.at(0, 1).null ? std::nullopt : std::optional<std::string>(r.at(0, 1).text);
-      const std::optional<int64_t> earlier_user = r.at(0, 2).OptInt();
-      server_next = last + 1;
-      if (seq <= last) {  // replay: the recorded result, no side effect
-        st = c.Query("SELECT result FROM push_results WHERE hotel_id = $1 AND client_id = $2"
-                     " AND seq = $3",
-                     {b.hotel_id, b.client_id, seq}, &r);
-        if (!st.ok()) return st;
-        mo.result = r.empty() ? json(nullptr) : json::parse(r.at(0, 0).text, nullptr, false);
-        if (!mo.result.is_object())
-          mo.result = Rejected(seq, "invalid", "seq " + std::to_string(seq) + " was already used");
-        return Status::Ok();
-      }
-      if (seq > last + 1) {
-        gap = true;
-        return Status::Ok();
-      }
-      const int64_t now = NowMs();
-      LogWriter log;
-      if (!key_ok) {
-        mo.result = Rejected(seq, "invalid",
-                             "idempotencyKey must be a string of 1..128 characters, without U+0000");
-      } else if (earlier && b.principal.user_id && earlier_user != b.principal.user_id) {
-        // The key belongs to another user's request (or to one whose user is unknown): a
-        // user-bound token learns nothing about it, not even whether it was applied.
-        mo.result = Rejected(seq, "idempotency_conflict",
-                             "idempotencyKey is already used by another request");
-      } else if (earlier) {  // the same business key, seen before (from any client)
-        mo.result = json::parse(*earlier, nullptr, false);
-        if (mo.result.is_object()) mo.result["seq"] = seq;
-        else mo.result = Rejected(seq, "invalid", "unreadable earlier outcome");
-        mo.from_idempotency_key = true;
-      } else if (!refused.ok()) {
-        mo.idempotency_key = key;
-        mo.result = Rejected(seq, "invalid", refused.message());
-      } else {
-        mo.idempotency_key = key;
-        st = ApplyMutation(c, b, m, now, &log, &mo);
-        if (!st.ok()) return st;
-      }
-      if (log.size() > 0 || !log.error().ok()) {
-        int64_t cursor = 0;
-        st = log.Flush(c, b.hotel_id, now, &cursor);
-        if (!st.ok()) return st;
-        wrote = true;
-      }
-      // Record the outcome under (client, seq) and, for a new business key, under the key.
-      const std::string text = Dump(mo.result);
-      const std::string status = mo.result.value("status", "rejected");
-      const bool record_key = !mo.idempotency_key.empty();
-      Params p = {b.hotel_id, b.client_id, seq, status, text, now};
-      if (record_key) {  // PostgreSQL wants exactly the parameters a statement names
-        p.emplace_back(key);
-        p.emplace_back(mo.booking_id);
-        p.emplace_back(mo.user_id);
-      }
-      const char* kResult =
-          "INSERT INTO push_results (hotel_id, client_id, seq, status, result, created_at)"
-          " VALUES ($1, $2, $3, $4, $5, $6)";
-      const char* kClient =
-          "INSERT INTO push_clients (hotel_id, client_id, last_seq, updated_at)"
-          " VALUES ($1, $2, $3, $6) ON CONFLICT (hotel_id, client_id) DO UPDATE SET"
-          " last_seq = excluded.last_seq, updated_at = excluded.updated_at";
-      const char* kKey =
-          "INSERT INTO idempotency_keys (hotel_id, idem_key, client_id, seq, result, booking_id,"
-          " created_at, user_id) VALUES ($1, $7, $2, $3, $5, $8, $6, $9)";
-      if (pg) {  // one round trip
-        st = c.Exec(record_key ? std::string("WITH r AS (") + kResult + "), pc AS (" + kClient + ") " + kKey
-                               : std::string("WITH r AS (") + kResult + ") " + kClient,
-                    p);
-      } else {
-        st = c.Exec(kResult, p);
-        if (st.ok()) st = c.Exec(kClient, p);
-        if (st.ok() && record_key) st = c.Exec(kKey, p);
-      }
-      // A unique violation here means another transaction recorded this seq or key first
-      // (it cannot happen while the hotel lock is held; kept as a safety net): roll back
-      // everything and run again, which then answers from the record.
-      if (st.code() == kDbUnique) return Status::Error(kDbRetry, st.message());
-      if (!st.ok()) return st;
-      server_next = seq + 1;
-      return Status::Ok();
-    };
-    Status s = WithTx(*backend_, TxKind::kWrite, attempt);
-    if (s.code() == "INVALID_ROW" && refused.ok()) {
-      refused = s;
-      s = WithTx(*backend_, TxKind::kWrite, attempt);
+  PushJob me;
+  me.batch = &b;
+  me.out = out;
+  std::unique_lock<std::mutex> lock(push_mu_);
+  PushQueue& q = push_queues_[b.hotel_id];
+  q.pending.push_back(&me);
+  for (;;) {
+    // Wait until a leader has applied this push, or until no leader is active (then lead).
+    push_cv_.wait(lock, [&] { return me.done || !push_queues_[b.hotel_id].leading; });
+    if (me.done) break;
+    PushQueue& mine = push_queues_[b.hotel_id];
+    mine.leading = true;
+    // Take the oldest pushes (this one among them: it is still pending) up to the cap;
+    // the pushes that arrive meanwhile form the next group.
+    std::vector<PushJob*> group;
+    size_t mutations = 0;
+    auto it = mine.pending.begin();
+    while (it != mine.pending.end() &&
+           (group.empty() || mutations + (*it)->batch->mutations.size() <= kGroupMutations)) {
+      mutations += (*it)->batch->mutations.size();
+      group.push_back(*it);
+      ++it;
     }
-    if (!s.ok()) return s;
-    out->next_seq = server_next;
-    if (gap) break;
-    if (wrote) NotifyChange(b.hotel_id);
-    out->results.push_back(std::move(mo.result));
+    mine.pending.erase(mine.pending.begin(), it);
+    lock.unlock();
+    // Savepoints cost a round trip per mutation and are needed only when a mutation
+    // fails (rejections are results, not failures): the group runs without them first
+    // and, should an attempt fail, again from scratch with them.
+    Status s = PushGroup(b.hotel_id, group, false);
+    if (s.code() == kNeedSavepoints) s = PushGroup(b.hotel_id, group, true);
+    for (PushJob* j : group) {
+      if (!s.ok()) j->status = s;  // the transaction failed: nothing of it was committed
+      else if (j->wrote) NotifyChange(b.hotel_id);
+    }
+    lock.lock();
+    for (PushJob* j : group) j->done = true;
+    PushQueue& after = push_queues_[b.hotel_id];
+    after.leading = false;
+    // Hand the lead to a waiting push (every waiter re-checks), or forget the hotel.
+    if (after.pending.empty()) push_queues_.erase(b.hotel_id);
+    push_cv_.notify_all();
   }
+  return me.status;
+}
+
+Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
+                           bool savepoints) {
+  return WithTx(*backend_, TxKind::kWrite, [&](Conn& c) -> Status {
+    for (PushJob* j : jobs) {  // a retried transaction starts from scratch
+      j->out->results.clear();
+      j->out->next_seq = 1;
+      j->status = Status::Ok();
+      j->wrote = false;
+    }
+    // Lock the hotel's counter row first (serialises this hotel's writers), THEN read
+    // each client's last seq in later statements: on PostgreSQL a statement that waited
+    // for a row lock re-reads only the locked row, so reads joined into the locking
+    // statement could be stale.
+    bool exists = false;
+    Status st = c.LockHotel(hotel_id, &exists);
+    if (!st.ok()) return st;
+    if (!exists) return Status::Error("UNKNOWN_HOTEL", "no such hotel");
+    // With savepoints, each mutation runs inside savepoint m: a failed attempt rolls back
+    // to it, leaving the group's other mutations untouched; a finished one is released
+    // and a new one set.
+    if (savepoints) {
+      st = c.ExecScript("SAVEPOINT m");
+      if (!st.ok()) return st;
+    }
+    RuleCache rules;
+    LogWriter log;  // the change-log rows of the group's applied mutations
+    for (PushJob* j : jobs) {
+      for (const json& m : j->batch->mutations) {
+        MutationOutcome mo;
+        bool gap = false, wrote = false;
+        int64_t server_next = 1;
+        // Set when applying the mutation produced a row the protocol rejects (the
+        // commit-point check in LogWriter): it is run again and records a rejection.
+        Status refused;
+        Status s;
+        for (int attempt = 0; attempt < 8; ++attempt) {
+          s = PushMutation(c, *j, m, refused, &rules, &log, &gap, &wrote, &server_next, &mo);
+          if (s.ok()) break;
+          if (!savepoints) return Status::Error(kNeedSavepoints, s.message());
+          st = c.ExecScript("ROLLBACK TO SAVEPOINT m");
+          if (!st.ok()) return st;  // the transaction itself is gone: fail the group
+          if (s.code() == "INVALID_ROW" && refused.ok()) refused = s;
+          else if (!Retryable(s)) break;
+        }
+        if (!s.ok()) {
+          j->status = s;
+          break;
+        }
+        if (savepoints) {
+          st = c.ExecScript("RELEASE SAVEPOINT m; SAVEPOINT m");
+          if (!st.ok()) return st;
+        }
+        j->out->next_seq = server_next;
+        if (gap) break;
+        j->wrote = j->wrote || wrote;
+        j->out->results.push_back(std::move(mo.result));
+      }
+    }
+    // One counter update and one log append for the whole group (COMMIT releases m).
+    int64_t cursor = 0;
+    return log.size() > 0 ? log.Flush(c, hotel_id, NowMs(), &cursor) : Status::Ok();
+  });
+}
+
+// One mutation inside the group's transaction (the hotel lock is held): reads the
+// client's last seq, then answers a replay, stops at a gap, or applies and records it.
+Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status& refused,
+                              RuleCache* rules, LogWriter* group_log, bool* gap, bool* wrote,
+                              int64_t* server_next, MutationOutcome* mo) {
+  const PushBatch& b = *job.batch;
+  const bool pg = dialect() == Dialect::kPostgres;
+  const int64_t seq = m["seq"].get<int64_t>();
+  std::string key;
+  const bool key_ok = StrField(m, "idempotencyKey", 1, 128, &key) == Field::kOk;
+  if (!key_ok) key.clear();
+  *mo = MutationOutcome{};
+  *gap = *wrote = false;
+  Result r;
+  Status st = c.Query(
+      "SELECT (SELECT last_seq FROM push_clients WHERE hotel_id = $1 AND client_id = $2),"
+      " (SELECT result FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = $3),"
+      " (SELECT user_id FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = $3)",
+      {b.hotel_id, b.client_id, key}, &r);
+  if (!st.ok()) return st;
+  const int64_t last = r.at(0, 0).Int();  // 0 for a new client
+  const std::optional<std::string> earlier =
+      r.at(0, 1).null ? std::nullopt : std::optional<std::string>(r.at(0, 1).text);
+  const std::optional<int64_t> earlier_user = r.at(0, 2).OptInt();
+  *server_next = last + 1;
+  if (seq <= last) {  // replay: the recorded result, no side effect
+    st = c.Query("SELECT result FROM push_results WHERE hotel_id = $1 AND client_id = $2"
+                 " AND seq = $3",
+                 {b.hotel_id, b.client_id, seq}, &r);
+    if (!st.ok()) return st;
+    mo->result = r.empty() ? json(nullptr) : json::parse(r.at(0, 0).text, nullptr, false);
+    if (!mo->result.is_object())
+      mo->result = Rejected(seq, "invalid", "seq " + std::to_string(seq) + " was already used");
+    return Status::Ok();
+  }
+  if (seq > last + 1) {
+    *gap = true;
+    return Status::Ok();
+  }
+  const int64_t now = NowMs();
+  LogWriter log;
+  if (!key_ok) {
+    mo->result = Rejected(seq, "invalid",
+                          "idempotencyKey must be a string of 1..128 characters, without U+0000");
+  } else if (earlier && b.principal.user_id && earlier_user != b.principal.user_id) {
+    // The key belongs to another user's request (or to one whose user is unknown): a
+    // user-bound token learns nothing about it, not even whether it was applied.
+    mo->result = Rejected(seq, "idempotency_conflict",
+                          "idempotencyKey is already used by another request");
+  } else if (earlier) {  // the same business key, seen before (from any client)
+    mo->result = json::parse(*earlier, nullptr, false);
+    if (mo->result.is_object()) mo->result["seq"] = seq;
+    else mo->result = Rejected(seq, "invalid", "unreadable earlier outcome");
+    mo->from_idempotency_key = true;
+  } else if (!refused.ok()) {
+    mo->idempotency_key = key;
+    mo->result = Rejected(seq, "invalid", refused.message());
+  } else {
+    mo->idempotency_key = key;
+    st = ApplyMutation(c, b, m, now, rules, &log, mo);
+    if (!st.ok()) return st;
+  }
+  // The rows go to the group's log (flushed once, at the end of the group) only when
+  // the protocol accepts every one of them.
+  if (!log.error().ok()) return log.error();
+  if (log.size() > 0) {
+    group_log->Append(std::move(log));
+    *wrote = true;
+  }
+  // Record the outcome under (client, seq) and, for a new business key, under the key.
+  const std::string text = Dump(mo->result);
+  const std::string status = mo->result.value("status", "rejected");
+  const bool record_key = !mo->idempotency_key.empty();
+  Params p = {b.hotel_id, b.client_id, seq, status, text, now};
+  if (record_key) {  // PostgreSQL wants exactly the parameters a statement names
+    p.emplace_back(key);
+    p.emplace_back(mo->booking_id);
+    p.emplace_back(mo->user_id);
+  }
+  const char* kResult =
+      "INSERT INTO push_results (hotel_id, client_id, seq, status, result, created_at)"
+      " VALUES ($1, $2, $3, $4, $5, $6)";
+  const char* kClient =
+      "INSERT INTO push_clients (hotel_id, client_id, last_seq, updated_at)"
+      " VALUES ($1, $2, $3, $6) ON CONFLICT (hotel_id, client_id) DO UPDATE SET"
+      " last_seq = excluded.last_seq, updated_at = excluded.updated_at";
+  const char* kKey =
+      "INSERT INTO idempotency_keys (hotel_id, idem_key, client_id, seq, result, booking_id,"
+      " created_at, user_id) VALUES ($1, $7, $2, $3, $5, $8, $6, $9)";
+  if (pg) {  // one round trip
+    st = c.Exec(record_key ? std::string("WITH r AS (") + kResult + "), pc AS (" + kClient + ") " + kKey
+                           : std::string("WITH r AS (") + kResult + ") " + kClient,
+                p);
+  } else {
+    st = c.Exec(kResult, p);
+    if (st.ok()) st = c.Exec(kClient, p);
+    if (st.ok() && record_key) st = c.Exec(kKey, p);
+  }
+  // A unique violation here means another transaction recorded this seq or key first
+  // (it cannot happen while the hotel lock is held; kept as a safety net): roll back
+  // the mutation and run it again, which then answers from the record.
+  if (st.code() == kDbUnique) return Status::Error(kDbRetry, st.message());
+  if (!st.ok()) return st;
+  *server_next = seq + 1;
   return Status::Ok();
 }
 
 Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64_t now,
-                               LogWriter* log, MutationOutcome* out) {
+                               RuleCache* rules, LogWriter* log, MutationOutcome* out) {
   const int64_t seq = m["seq"].get<int64_t>();
   const std::string& key = out->idempotency_key;
   std::string type;
@@ -301,7 +410,7 @@ Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64
     return Status::Ok();
   }
   const json& args = *args_it;
-  if (type == "createBooking") return CreateBookingTx(c, b, seq, key, args, now, log, out);
+  if (type == "createBooking") return CreateBookingTx(c, b, seq, key, args, now, rules, log, out);
   if (type == "cancelBooking") return CancelBookingTx(c, b, seq, args, now, log, out);
   if (type == "confirmHold") return ConfirmHoldTx(c, b, seq, args, now, log, out);
   if (type == "joinWaitlist") return JoinWaitlistTx(c, b, seq, args, now, log, out);
@@ -311,7 +420,8 @@ Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64
 
 Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
                                  const std::string& key, const json& args, int64_t now,
-                                 LogWriter* log, MutationOutcome* out) {
+                                 RuleCache* rules_cache, LogWriter* log,
+                                 MutationOutcome* out) {
   Stay st;
   std::string bad = ParseStay(args, b.hotel_id, true, &st);
   if (!bad.empty()) {
@@ -333,9 +443,15 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
       q += std::string(", (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = '") + rule.key + "')";
     return q + " FROM room_types rt JOIN hotels h ON h.id = rt.hotel_id WHERE rt.id = $1";
   }();
-  Result r;
-  Status s = c.Query(kRuleQuery, {st.room_type_id}, &r);
-  if (!s.ok()) return s;
+  Status s;
+  auto cached = rules_cache->find(st.room_type_id);
+  if (cached == rules_cache->end()) {
+    Result rule_rows;
+    s = c.Query(kRuleQuery, {st.room_type_id}, &rule_rows);
+    if (!s.ok()) return s;
+    cached = rules_cache->emplace(st.room_type_id, std::move(rule_rows)).first;
+  }
+  Result r = cached->second;
   if (r.empty() || r.at(0, 0).Int() != b.hotel_id) {
     out->result = Rejected(seq, "invalid",
                            "unknown room type " + std::to_string(st.room_type_id) + " in this hotel");
@@ -462,17 +578,31 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   const int64_t booking_id = br.at(0, 0).Int();
 
   // The centre's follow-ups: a pending payment for the total and a confirmation email.
-  s = c.Query("INSERT INTO payments (booking_id, status, amount_cents, created_at)"
-              " VALUES ($1, 'PENDING', $2, $3) RETURNING " + Table(TableId::kPayments).column_list,
-              {booking_id, total, now}, &r);
-  if (!s.ok()) return s;
-  log->UpsertUser(TableId::kPayments, r.rows[0], st.user_id);
-  s = c.Query("INSERT INTO notifications (booking_id, user_id, channel, status, scheduled_at, kind)"
-              " VALUES ($1, $2, 'email', 'QUEUED', $3, 'confirmation') RETURNING " +
-                  Table(TableId::kNotifications).column_list,
-              {booking_id, st.user_id, now}, &r);
-  if (!s.ok()) return s;
-  log->UpsertUser(TableId::kNotifications, r.rows[0], st.user_id);
+  static const std::string kPayment =
+      "INSERT INTO payments (booking_id, status, amount_cents, created_at)"
+      " VALUES ($1, 'PENDING', $3, $4) RETURNING " + Table(TableId::kPayments).column_list;
+  static const std::string kNotification =
+      "INSERT INTO notifications (booking_id, user_id, channel, status, scheduled_at, kind)"
+      " VALUES ($1, $2, 'email', 'QUEUED', $4, 'confirmation') RETURNING " +
+      Table(TableId::kNotifications).column_list;
+  const Params follow_ups = {booking_id, st.user_id, total, now};
+  if (dialect() == Dialect::kPostgres) {  // one round trip: both rows side by side
+    s = c.Query("WITH p AS (" + kPayment + "), n AS (" + kNotification + ") SELECT * FROM p, n",
+                follow_ups, &r);
+    if (!s.ok()) return s;
+    const size_t split = Table(TableId::kPayments).columns.size();
+    std::vector<Cell> payment(r.rows[0].begin(), r.rows[0].begin() + split);
+    std::vector<Cell> notification(r.rows[0].begin() + split, r.rows[0].end());
+    log->UpsertUser(TableId::kPayments, payment, st.user_id);
+    log->UpsertUser(TableId::kNotifications, notification, st.user_id);
+  } else {
+    Result n;
+    s = c.Query(kPayment, follow_ups, &r);
+    if (s.ok()) s = c.Query(kNotification, follow_ups, &n);
+    if (!s.ok()) return s;
+    log->UpsertUser(TableId::kPayments, r.rows[0], st.user_id);
+    log->UpsertUser(TableId::kNotifications, n.rows[0], st.user_id);
+  }
 
   json booking = BookingJson(br.rows[0]);
   if (st.local_id) booking["localId"] = *st.local_id;

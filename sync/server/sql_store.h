@@ -3,8 +3,11 @@
 // pg_store.cc): schema dialect, transaction start and the per-hotel lock.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "db.h"
@@ -26,6 +29,12 @@ class LogWriter {
   Status Flush(Conn& c, int64_t hotel_id, int64_t now_ms, int64_t* last_seq);
   // The first row refused so far (ok when none).
   const Status& error() const { return error_; }
+  // Moves other's entries (after this one's) into this writer: a group commit collects
+  // its mutations' rows and appends them with one Flush.
+  void Append(LogWriter&& other) {
+    for (Entry& e : other.entries_) entries_.push_back(std::move(e));
+    other.entries_.clear();
+  }
 
  private:
   void Add(const TableSpec& t, bool is_delete, const std::vector<Cell>& row, std::optional<int64_t> user_id);
@@ -88,11 +97,26 @@ class SqlStore final : public Store {
   Status EnsureMigrationTable();
   Status CheckSchema();
 
-  // push.cc
+  // push.cc. Group commit: concurrent pushes to one hotel queue up; one of them (the
+  // leader) applies a group of them in one write transaction, each mutation inside its own
+  // savepoint, so the group shares one hotel lock and one fsync.
+  struct PushJob;
+  struct PushQueue {
+    std::vector<PushJob*> pending;
+    bool leading = false;  // a leader is applying a group of this hotel now
+  };
+  // A room type's rule row, read once per group: the hotel lock the group holds keeps
+  // room types, rules and the hotel unchanged until it commits.
+  using RuleCache = std::unordered_map<int64_t, Result>;
+  Status PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs, bool savepoints);
+  Status PushMutation(Conn& c, PushJob& job, const json& m, const Status& refused,
+                      RuleCache* rules, LogWriter* group_log, bool* gap, bool* wrote,
+                      int64_t* server_next, MutationOutcome* mo);
   Status ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64_t now,
-                       LogWriter* log, MutationOutcome* out);
+                       RuleCache* rules, LogWriter* log, MutationOutcome* out);
   Status CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq, const std::string& key,
-                         const json& args, int64_t now, LogWriter* log, MutationOutcome* out);
+                         const json& args, int64_t now, RuleCache* rules, LogWriter* log,
+                         MutationOutcome* out);
   Status CancelBookingTx(Conn& c, const PushBatch& b, int64_t seq, const json& args,
                          int64_t now, LogWriter* log, MutationOutcome* out);
   Status ConfirmHoldTx(Conn& c, const PushBatch& b, int64_t seq, const json& args,
@@ -106,6 +130,9 @@ class SqlStore final : public Store {
                       int64_t* cursor);
 
   std::unique_ptr<Backend> backend_;
+  std::mutex push_mu_;
+  std::condition_variable push_cv_;
+  std::unordered_map<int64_t, PushQueue> push_queues_;  // hotels with pushes in flight
 };
 
 // Shared helpers (store.cc).
