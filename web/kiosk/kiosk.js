@@ -53,7 +53,10 @@ function showStatus(s) {
   ro.textContent = s.readOnly ? 'This window is read-only: the kiosk is already open in another tab or window on this device. Close this one, or use the other.' : '';
 }
 widget.addEventListener('edgestay-status', (e) => showStatus(e.detail));
-addEventListener('online', () => showStatus(lastStatus));
+addEventListener('online', () => {
+  showStatus(lastStatus);
+  widget.client?.call('syncNow').catch(() => {});  // drain the outbox now, not after a backoff
+});
 addEventListener('offline', () => showStatus(lastStatus));
 
 // ---- printed-style confirmation ----------------------------------------------------------

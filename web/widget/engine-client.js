@@ -1,11 +1,12 @@
 // The page's side of engine-worker.js: starts the module worker and turns its messages
 // into promises (call) and listeners (on). Shared by <edgestay-widget> and the kiosk.
 
-// A page may load the widget from another origin (a CDN); a Worker must be same-origin, so
-// a cross-origin worker starts from a same-origin blob that imports the real module
-// (the widget's origin must then allow CORS for its module files and the wasm).
+// The worker starts from a same-origin blob that imports the real module. Two reasons: a
+// page may load the widget from another origin (a CDN), and a Worker must be same-origin
+// (that origin must then allow CORS for its module files and the wasm); and a worker's own
+// script request bypasses the kiosk's service worker in Chromium, while a blob worker
+// inherits the page's service worker, so its imports are served offline.
 function startWorker(url) {
-  if (new URL(url).origin === location.origin) return new Worker(url, { type: 'module' });
   const shim = new Blob([`import ${JSON.stringify(String(url))};`], { type: 'text/javascript' });
   return new Worker(URL.createObjectURL(shim), { type: 'module' });
 }
