@@ -85,6 +85,15 @@ async function clickDay(page, date) {
   await page.locator(`${W} .day[data-date="${date}"]`).click();
 }
 
+// The widget answers a change asynchronously (a message to its worker): poll for it.
+function waitFor(page, selector, attr, pattern, timeout = 5000) {
+  return page.waitForFunction(([sel, a, src]) => {
+    const el = document.querySelector('edgestay-widget').shadowRoot.querySelector(sel);
+    const v = a ? el?.getAttribute(a) : el?.textContent;
+    return v != null && new RegExp(src).test(v);
+  }, [selector, attr, pattern.source], { timeout });
+}
+
 test('first calendar from the JSON answer, then the engine in a worker; 60 nights equal the engine', async () => {
   const context = await browser.newContext();
   const requests = recordRequests(context);
@@ -240,7 +249,7 @@ test('another guest books the last room: the first widget shows it sold within 2
   await clickDay(pageA, checkIn);
   await clickDay(pageA, checkOut);
   const cardA = `.card[data-room-type="${rt}"]`;
-  assert.equal(await pageA.locator(`${W} ${cardA}`).getAttribute('data-available'), 'true');
+  await waitFor(pageA, cardA, 'data-available', /^true$/);
   await book(pageB, { checkIn, checkOut, roomTypeId: rt, name: 'Ben Other', email: 'ben@example.com' });
   await pageB.waitForFunction(() => document.querySelector('edgestay-widget').shadowRoot.querySelector('form .result').dataset.status === 'CONFIRMED', null, { timeout: 10000 });
   const t0 = Date.now();
@@ -281,7 +290,7 @@ test('keyboard only: choose dates in the grid, book, confirmed', async () => {
   await kb.press('ArrowRight');
   await kb.press('ArrowRight');
   await kb.press('Space');
-  assert.match(await page.locator(`${W} .stay-summary`).textContent(), /2 nights/);
+  await waitFor(page, '.stay-summary', null, /2 nights/);
   // Home/End and PageDown/PageUp move as the date picker pattern says.
   await kb.press('End');
   assert.equal(new Date((await active()).date).getUTCDay(), 0, 'End goes to Sunday');

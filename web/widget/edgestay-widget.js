@@ -352,8 +352,7 @@ export class EdgestayWidget extends HTMLElement {
     const inRange = this.#checkIn && this.#checkOut && d > this.#checkIn && d < this.#checkOut;
     const words = night ? nightWords(night) : ['prices loading'];
     const price = night && night.priceCents != null ? money(night.priceCents, cur, this.locale) : '';
-    const label = [longDate(d, this.locale), price, ...words,
-      d === this.#checkIn ? 'check-in' : '', d === this.#checkOut ? 'check-out' : ''].filter(Boolean).join(', ');
+    const label = [longDate(d, this.locale), price, ...words].filter(Boolean).join(', ');
     const attrs = [
       `class="day${inRange ? ' in-range' : ''}${night?.notes.length ? ' flag' : ''}"`,
       `data-date="${d}"`,
@@ -366,7 +365,26 @@ export class EdgestayWidget extends HTMLElement {
     }
     if (past) attrs.push('data-past aria-disabled="true"');
     const short = night ? (night.state === 'open' ? price.replace(/[.,]00(?=\D*$)/, '') : night.state === 'sold-out' ? 'sold' : night.state === 'stop-sell' ? 'closed' : '–') : '';
-    return `<button type="button" ${attrs.join(' ')}><span class="sr">${esc(label)}</span><span class="n" aria-hidden="true">${Number(d.slice(8))}</span><span class="p" aria-hidden="true">${esc(short)}</span></button>`;
+    return `<button type="button" ${attrs.join(' ')}><span class="sr">${esc(label)}<span class="sel">${this.#selectionWords(d)}</span></span><span class="n" aria-hidden="true">${Number(d.slice(8))}</span><span class="p" aria-hidden="true">${esc(short)}</span></button>`;
+  }
+
+  #selectionWords(d) {
+    return d === this.#checkIn ? ', check-in' : d === this.#checkOut ? ', check-out' : '';
+  }
+
+  // A new stay changes only which days are marked: touch those, not the whole grid
+  // (this is on the input-to-render path of every date change).
+  #renderSelection() {
+    for (const b of this.#root.querySelectorAll('.months .day')) {
+      const d = b.dataset.date;
+      const selected = String(d === this.#checkIn || d === this.#checkOut);
+      const inRange = !!(this.#checkIn && this.#checkOut && d > this.#checkIn && d < this.#checkOut);
+      if (b.getAttribute('aria-pressed') !== selected) b.setAttribute('aria-pressed', selected);
+      if (b.classList.contains('in-range') !== inRange) b.classList.toggle('in-range', inRange);
+      const sel = b.querySelector('.sel');
+      const words = this.#selectionWords(d);
+      if (sel.textContent !== words) sel.textContent = words;
+    }
   }
 
   #focusDay(d) {
@@ -447,7 +465,7 @@ export class EdgestayWidget extends HTMLElement {
     } else {
       this.#stay = null;
     }
-    this.#renderGrid();
+    this.#renderSelection();
     this.#renderCards();
     if (this.#ready) {
       const ms = performance.now() - t0;

@@ -1,10 +1,23 @@
 // Words for the widget and the kiosk: money, dates, a night's state and why a stay cannot
 // be booked. One place for these sentences, so the grid, the cards and the kiosk agree.
 
+// Intl formatters are costly to build (a grid render formats ~250 values): one per kind.
+const formatters = new Map();
+function formatter(kind, locale, make) {
+  const key = `${kind}|${locale ?? ''}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = make();
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 export function money(cents, currency, locale) {
   if (cents == null) return '–';
   try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency: currency || 'EUR' }).format(cents / 100);
+    const cur = currency || 'EUR';
+    return formatter(`money:${cur}`, locale, () => new Intl.NumberFormat(locale, { style: 'currency', currency: cur })).format(cents / 100);
   } catch {
     return `${currency ?? ''} ${(cents / 100).toFixed(2)}`.trim();
   }
@@ -40,17 +53,17 @@ export function addMonths(iso, n) {
 }
 
 export function longDate(iso, locale) {
-  return new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+  return formatter('long', locale, () => new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }))
     .format(parseDay(iso));
 }
 
 export function shortDate(iso, locale) {
-  return new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })
+  return formatter('short', locale, () => new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }))
     .format(parseDay(iso));
 }
 
 export function monthTitle(iso, locale) {
-  return new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(parseDay(iso));
+  return formatter('month', locale, () => new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' })).format(parseDay(iso));
 }
 
 // The state of night i of one room type in a getCalendar answer, for `rooms` rooms.
