@@ -176,12 +176,19 @@ function json(res, status, body) {
 export async function startWebServer({ upstream, port = 0, host = '127.0.0.1', calendarToken = null, hotels = [] } = {}) {
   if (!upstream) throw new Error('startWebServer needs the upstream edgestay-server URL');
   const calendars = calendarToken ? calendarService(upstream, calendarToken) : null;
+  let upstreamUp = true;  // tests cut the centre off to simulate an outage (setUpstream)
   // Bootstrap the named hotels' calendars now, not at the first guest's request.
   if (calendars) await Promise.all(hotels.map((h) => calendars.warm(h).catch(() => {})));
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url, 'http://local');
-      if (url.pathname.startsWith('/v1/')) return proxy(req, res, upstream);
+      if (url.pathname.startsWith('/v1/')) {
+        if (!upstreamUp) {
+          req.socket.destroy();  // like a network that is down: no answer at all
+          return undefined;
+        }
+        return proxy(req, res, upstream);
+      }
       const m = url.pathname.match(/^\/edge\/hotels\/(\d+)\/calendar$/);
       if (m) {
         if (!calendars) return json(res, 404, { error: { code: 'NOT_FOUND', message: 'no calendar token configured' } });
@@ -214,6 +221,10 @@ export async function startWebServer({ upstream, port = 0, host = '127.0.0.1', c
   return {
     url,
     server,
+    /** false: /v1/ requests fail as if the network to the centre were down. */
+    setUpstream(up) {
+      upstreamUp = !!up;
+    },
     async close() {
       await calendars?.close();
       server.closeAllConnections?.();

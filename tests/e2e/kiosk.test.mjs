@@ -89,14 +89,23 @@ test('kiosk: sells offline, reloads offline, survives a restart, drains its outb
   assert.equal(await page.locator('#online').getAttribute('data-online'), 'true');
   assert.equal(await outboxText(page), 'All bookings synced');
 
-  await context.setOffline(true);
+  // Offline: the browser's emulation (pages, service worker) and, since Chromium applies it
+  // to an already running worker only sometimes, the centre cut off as well.
+  const offline = async (ctx, down) => {
+    stack.web.setUpstream(!down);
+    await ctx.setOffline(down);
+  };
+  await offline(context, true);
   await page.waitForFunction(() => document.getElementById('online').dataset.online === 'false');
   const made = [];
   for (let i = 0; i < 3; i++) {
     const b = await bookInUi(page, { checkIn: day(20 + i), checkOut: day(22 + i), roomTypeId: roomTypes[i % roomTypes.length].id, name: `Guest Number${i}` });
     assert.equal(b.status, 'PENDING_SYNC');
     assert.match(await page.locator('#receipt').textContent(), /BOOKED \(will sync when online\)/);
-    if (i === 2) await screenshot(page, 'kiosk.png');
+    if (i === 2) {
+      await page.evaluate(() => scrollTo(0, 0));
+      await screenshot(page, 'kiosk.png');
+    }
     await page.locator('#confirmation-close').click();
     made.push(b.id);
   }
@@ -121,7 +130,7 @@ test('kiosk: sells offline, reloads offline, survives a restart, drains its outb
   assert.deepEqual(centreBookings(user), [], 'nothing reached the centre while offline');
 
   // The network returns: the outbox drains, the centre has exactly those three.
-  await context.setOffline(false);
+  await offline(context, false);
   await page.waitForFunction(() => document.getElementById('outbox').dataset.count === '0', null, { timeout: 15000 });
   assert.equal(await outboxText(page), 'All bookings synced');
   await page.waitForFunction(() => document.getElementById('online').dataset.online === 'true');
