@@ -180,6 +180,9 @@ export class EdgestayWidget extends HTMLElement {
       const b = e.target.closest('button.choose');
       if (b && b.getAttribute('aria-disabled') !== 'true') this.#openForm(Number(b.dataset.roomType));
     });
+    for (const type of ['online', 'offline']) {
+      addEventListener(type, () => { if (this.#lastStatus) this.#onSyncStatus(this.#lastStatus); });
+    }
     $('form').addEventListener('submit', (e) => {
       e.preventDefault();
       this.#submit();
@@ -263,11 +266,15 @@ export class EdgestayWidget extends HTMLElement {
     this.#root.querySelector('.status').textContent = text;
   }
 
+  #lastStatus = null;
+
   #onSyncStatus(s) {
     if (!this.#ready && !('roomTypes' in s)) return;
+    this.#lastStatus = s;
     const parts = [];
     if (s.readOnly) parts.push('Read-only: another window is selling from this device.');
-    parts.push(s.online ? 'Live availability.' : 'Offline: showing availability saved on this device.');
+    // A long-poll may still be pending when the device goes offline: trust the browser too.
+    parts.push(s.online && navigator.onLine ? 'Live availability.' : 'Offline: showing availability saved on this device.');
     this.#setStatus(parts.join(' '));
     this.dispatchEvent(new CustomEvent('edgestay-status', { detail: s, bubbles: true, composed: true }));
   }

@@ -200,6 +200,7 @@ const ops = {
     else sync.start();
     // The network is back: push the outbox now rather than after the backoff.
     self.addEventListener('online', () => { if (!readOnly) sync.syncOnce().catch(() => {}); });
+    self.addEventListener('offline', () => setOnline(false));
     return {
       roomTypes: engine.getRoomTypes(config.hotelId),
       rules: engine.getBookingRules(config.hotelId),
