@@ -4,116 +4,37 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "edgestay/date.h"
+#include "edgestay/protocol/json_fields.h"
 
 namespace edgestay::protocol {
 namespace {
 
 using json = nlohmann::json;
 
-std::string PathOf(const RowPosition& pos) {
-  std::string p = "changes[" + std::to_string(pos.change) + "]";
-  p += pos.row >= 0 ? ".rows[" + std::to_string(pos.row) + "]" : ".row";
-  return p;
-}
-
 Status BatchError(std::string message) { return Status::Error("INVALID_BATCH", std::move(message)); }
 
-// Reads an integer from a JSON number; rejects fractions and values beyond int64.
-bool ReadInt(const json& v, int64_t* out) {
-  if (v.is_number_integer()) {
-    *out = v.get<int64_t>();
-    return true;
-  }
-  if (v.is_number_unsigned()) {
-    uint64_t u = v.get<uint64_t>();
-    if (u > static_cast<uint64_t>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(u);
-    return true;
-  }
-  return false;
-}
-
+// Reads a JSON value as the column's kind of value (the type checks), then applies the
+// column's checks, which are the same ones the server runs on every row it commits.
 Status ValidateValue(const ColumnSpec& col, const json& v, const RowPosition& pos, Value* out) {
   auto bad = [&](std::string problem) { return RowError("INVALID_ROW", pos, col.name, problem); };
   if (v.is_null()) {
-    if (!col.nullable) return bad("must not be null");
     out->kind = Value::kNull;
-    return Status::Ok();
+  } else if (col.type == ColType::kBool) {
+    if (v.is_boolean()) {
+      out->i = v.get<bool>() ? 1 : 0;
+    } else if (!ReadInt(v, &out->i) || (out->i != 0 && out->i != 1)) {
+      return bad("must be 0, 1, true or false");
+    }
+    out->kind = Value::kInt;
+  } else if (col.IsInteger()) {
+    if (!ReadInt(v, &out->i)) return bad("must be an integer");
+    out->kind = Value::kInt;
+  } else {
+    if (!v.is_string()) return bad("must be a string");
+    out->kind = Value::kText;
+    out->s = v.get_ref<const std::string&>();
   }
-  switch (col.type) {
-    case ColType::kId:
-    case ColType::kInt:
-    case ColType::kMillis: {
-      int64_t i;
-      if (!ReadInt(v, &i)) return bad("must be an integer");
-      if (i < col.min || i > col.max) {
-        return bad("must be in " + std::to_string(col.min) + ".." + std::to_string(col.max));
-      }
-      out->kind = Value::kInt;
-      out->i = i;
-      return Status::Ok();
-    }
-    case ColType::kBool: {
-      int64_t i;
-      if (v.is_boolean()) {
-        i = v.get<bool>() ? 1 : 0;
-      } else if (!ReadInt(v, &i) || (i != 0 && i != 1)) {
-        return bad("must be 0, 1, true or false");
-      }
-      out->kind = Value::kInt;
-      out->i = i;
-      return Status::Ok();
-    }
-    case ColType::kText:
-    case ColType::kDate:
-    case ColType::kEnum: {
-      if (!v.is_string()) return bad("must be a string");
-      const std::string& s = v.get_ref<const std::string&>();
-      if (col.type == ColType::kDate) {
-        Day d;
-        if (!ParseDate(s, &d)) return RowError("INVALID_ROW", pos, col.name, "must be a date YYYY-MM-DD");
-      } else if (col.type == ColType::kEnum) {
-        bool found = false;
-        for (const char* e : col.enum_values) found = found || s == e;
-        if (!found) return bad("unknown value '" + s.substr(0, 40) + "'");
-      } else if (static_cast<int64_t>(s.size()) < col.min || static_cast<int64_t>(s.size()) > col.max) {
-        return bad("length must be in " + std::to_string(col.min) + ".." + std::to_string(col.max));
-      }
-      out->kind = Value::kText;
-      out->s = s;
-      return Status::Ok();
-    }
-  }
-  return bad("unsupported type");
-}
-
-// Checks that involve two columns of the same row.
-Status CrossCheck(const TableSpec& table, const std::vector<Value>& values, const RowPosition& pos) {
-  const std::string_view name = table.name;
-  if (name == "room_inventory") {
-    const Value& total = values[2];
-    const Value& available = values[3];
-    if (total.kind == Value::kInt && available.kind == Value::kInt && available.i > total.i) {
-      return RowError("INVALID_ROW", pos, "available", "must be <= total (" + std::to_string(total.i) + ")");
-    }
-  }
-  if (name == "bookings" || name == "waitlist") {
-    const int start = table.ColumnIndex("start_date"), end = table.ColumnIndex("end_date");
-    if (values[start].kind == Value::kText && values[end].kind == Value::kText && values[end].s <= values[start].s) {
-      return RowError("INVALID_ROW", pos, "end_date", "must be after start_date");
-    }
-  }
-  return Status::Ok();
-}
-
-Status CheckKeyPresent(const TableSpec& table, const std::vector<Value>& values, const RowPosition& pos) {
-  for (int k : table.key) {
-    if (values[k].kind == Value::kAbsent) {
-      return RowError("INVALID_ROW", pos, table.columns[k].name, "key column is missing");
-    }
-  }
-  return Status::Ok();
+  return CheckValue(col, *out, pos);
 }
 
 Status DecodeObjectRow(const TableSpec& table, const json& row, const RowPosition& pos, bool key_only,
@@ -130,8 +51,15 @@ Status DecodeObjectRow(const TableSpec& table, const json& row, const RowPositio
     }
     ES_RETURN_IF_ERROR(ValidateValue(table.columns[idx], it.value(), pos, &(*values)[idx]));
   }
-  ES_RETURN_IF_ERROR(CheckKeyPresent(table, *values, pos));
-  return key_only ? Status::Ok() : CrossCheck(table, *values, pos);
+  if (key_only) {
+    for (int k : table.key) {
+      if ((*values)[k].kind == Value::kAbsent) {
+        return RowError("INVALID_ROW", pos, table.columns[k].name, "key column is missing");
+      }
+    }
+    return Status::Ok();
+  }
+  return CheckRow(table, values->data(), pos);
 }
 
 Status DecodeChange(const json& change, int index, int row_offset, const RowSink& sink, std::vector<Value>* values) {
@@ -187,8 +115,7 @@ Status DecodeChange(const json& change, int index, int row_offset, const RowSink
     for (size_t c = 0; c < col_index.size(); ++c) {
       ES_RETURN_IF_ERROR(ValidateValue(table->columns[col_index[c]], rv[c], pos, &(*values)[col_index[c]]));
     }
-    ES_RETURN_IF_ERROR(CheckKeyPresent(*table, *values, pos));
-    ES_RETURN_IF_ERROR(CrossCheck(*table, *values, pos));
+    ES_RETURN_IF_ERROR(CheckRow(*table, values->data(), pos));
     ES_RETURN_IF_ERROR(sink(RowChange{Op::kUpsert, table, values->data(), pos}));
   }
   return Status::Ok();
@@ -208,20 +135,6 @@ bool ReadCursor(const json& v, std::string* out) {
 }
 
 }  // namespace
-
-Status RowError(std::string code, const RowPosition& pos, std::string_view field, std::string_view problem) {
-  std::string message = PathOf(pos);
-  if (!field.empty()) {
-    message += ".";
-    message += field;
-  }
-  message += ": ";
-  message += problem;
-  std::string details = "{\"change\":" + std::to_string(pos.change) +
-                        ",\"row\":" + (pos.row >= 0 ? std::to_string(pos.row) : std::string("null")) +
-                        ",\"field\":" + (field.empty() ? std::string("null") : json(std::string(field)).dump()) + "}";
-  return Status::Error(std::move(code), std::move(message), std::move(details));
-}
 
 Status DecodeChangeBatch(std::string_view text, const std::function<Status(const BatchHeader&)>& on_header,
                          const RowSink& sink, int change_offset, int row_offset) {

@@ -6,14 +6,13 @@
 #include <map>
 #include <set>
 
-#include "dates.h"
-#include "json_util.h"
 #include "sql_store.h"
 
 namespace edgestay::server {
 namespace {
 
 constexpr int64_t kMaxRangeDays = 1096;
+const std::string kYears = std::to_string(kMinYear) + ".." + std::to_string(kMaxYear);
 constexpr size_t kMaxUpdates = 100;
 
 Status Invalid(std::string msg) { return Status::Error("INVALID_ARGUMENT", std::move(msg)); }
@@ -27,7 +26,7 @@ Status OptInt(const json& o, const char* key, int64_t min, int64_t max,
     return Invalid(where + key + " must be an integer in " + std::to_string(min) + ".." +
                    std::to_string(max));
   if (f == Field::kOk) *out = v;
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status OptBool(const json& o, const char* key, std::optional<int64_t>* out,
@@ -36,7 +35,7 @@ Status OptBool(const json& o, const char* key, std::optional<int64_t>* out,
   Field f = BoolField(o, key, &v);
   if (f == Field::kBad) return Invalid(where + key + " must be true/false or 0/1");
   if (f == Field::kOk) *out = v;
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status OptStr(const json& o, const char* key, size_t min_len, size_t max_len,
@@ -47,22 +46,22 @@ Status OptStr(const json& o, const char* key, size_t min_len, size_t max_len,
     return Invalid(where + key + " must be a string of " + std::to_string(min_len) + ".." +
                    std::to_string(max_len) + " bytes");
   if (f == Field::kOk) *out = v;
-  return Status::OK();
+  return Status::Ok();
 }
 
 // [from, to) from "from"/"to" (or a single "date"); to defaults to from + 1.
-Status DateRange(const json& o, int64_t* from, int64_t* to, const std::string& where = "") {
+Status DateRange(const json& o, Day* from, Day* to, const std::string& where = "") {
   Field f = DateField(o, "from", from);
   if (f == Field::kMissing) f = DateField(o, "date", from);
-  if (f != Field::kOk) return Invalid(where + "from must be a real YYYY-MM-DD date");
+  if (f != Field::kOk) return Invalid(where + "from must be a real YYYY-MM-DD date in " + kYears);
   f = DateField(o, "to", to);
-  if (f == Field::kBad) return Invalid(where + "to must be a real YYYY-MM-DD date");
+  if (f == Field::kBad) return Invalid(where + "to must be a real YYYY-MM-DD date in " + kYears);
   if (f == Field::kMissing) *to = *from + 1;
   if (*to <= *from) return Status::Error("INVALID_RANGE", where + "to must be after from");
   if (*to - *from > kMaxRangeDays)
     return Status::Error("INVALID_RANGE", where + "a range covers at most " +
                                               std::to_string(kMaxRangeDays) + " days");
-  return Status::OK();
+  return Status::Ok();
 }
 
 // Accepts a single update object or { "updates": [ … ] }.
@@ -71,7 +70,7 @@ Status UpdateList(const json& body, std::vector<const json*>* out) {
   auto it = body.find("updates");
   if (it == body.end()) {
     out->push_back(&body);
-    return Status::OK();
+    return Status::Ok();
   }
   if (!it->is_array() || it->empty() || it->size() > kMaxUpdates)
     return Invalid("updates must be an array of 1.." + std::to_string(kMaxUpdates) + " objects");
@@ -79,7 +78,7 @@ Status UpdateList(const json& body, std::vector<const json*>* out) {
     if (!u.is_object()) return Invalid("updates[] must be objects");
     out->push_back(&u);
   }
-  return Status::OK();
+  return Status::Ok();
 }
 
 json HotelJson(const std::vector<Cell>& row) {
@@ -112,18 +111,6 @@ Status ReadHotelFields(const json& body, HotelFields* f) {
   if (s.ok() && f->currency && !ValidCurrency(*f->currency))
     s = Invalid("currency must be 3 uppercase letters (ISO 4217)");
   return s;
-}
-
-const std::map<std::string, std::string>& RuleKeys() {
-  static const std::map<std::string, std::string> kKeys = {
-      {"max_advance_days", "max_advance_days"}, {"maxAdvanceDays", "max_advance_days"},
-      {"min_lead_days", "min_lead_days"},       {"minLeadDays", "min_lead_days"},
-      {"max_rooms_per_booking", "max_rooms_per_booking"},
-      {"maxRoomsPerBooking", "max_rooms_per_booking"},
-      {"hold_ttl_seconds", "hold_ttl_seconds"}, {"holdTtlSeconds", "hold_ttl_seconds"},
-      {"max_nights", "max_nights"},             {"maxNights", "max_nights"},
-  };
-  return kKeys;
 }
 
 }  // namespace
@@ -175,7 +162,7 @@ Status SqlStore::CreateHotel(const json& body, json* out) {
   if (!s.ok()) return s;
   NotifyChange(hotel_id);
   *out = {{"hotel", hotel}, {"cursor", std::to_string(cursor)}};
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::UpdateHotel(int64_t hotel_id, const json& body, json* out) {
@@ -197,11 +184,11 @@ Status SqlStore::UpdateHotel(int64_t hotel_id, const json& body, json* out) {
     if (r.empty()) return Status::Error("UNKNOWN_HOTEL", "no such hotel");
     hotel = HotelJson(r.rows[0]);
     log.Upsert(TableId::kHotels, r.rows[0]);
-    return Status::OK();
+    return Status::Ok();
   }, &cursor);
   if (!s.ok()) return s;
   *out = {{"hotel", hotel}, {"cursor", std::to_string(cursor)}};
-  return Status::OK();
+  return Status::Ok();
 }
 
 namespace {
@@ -240,11 +227,11 @@ Status SqlStore::CreateRoomType(int64_t hotel_id, const json& body, json* out) {
     if (!st.ok()) return st;
     rt = RoomTypeJson(r.rows[0]);
     log.Upsert(TableId::kRoomTypes, r.rows[0]);
-    return Status::OK();
+    return Status::Ok();
   }, &cursor);
   if (!s.ok()) return s;
   *out = {{"roomType", rt}, {"cursor", std::to_string(cursor)}};
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::UpdateRoomType(int64_t hotel_id, int64_t room_type_id, const json& body,
@@ -272,16 +259,17 @@ Status SqlStore::UpdateRoomType(int64_t hotel_id, int64_t room_type_id, const js
                                                     " in hotel " + std::to_string(hotel_id));
     rt = RoomTypeJson(r.rows[0]);
     log.Upsert(TableId::kRoomTypes, r.rows[0]);
-    return Status::OK();
+    return Status::Ok();
   }, &cursor);
   if (!s.ok()) return s;
   *out = {{"roomType", rt}, {"cursor", std::to_string(cursor)}};
-  return Status::OK();
+  return Status::Ok();
 }
 
 namespace {
 struct InventoryUpdate {
-  int64_t room_type_id = 0, from = 0, to = 0;
+  int64_t room_type_id = 0;
+  Day from = 0, to = 0;
   std::set<int> weekdays;  // empty = every day
   std::optional<int64_t> total, price, min_stay, max_stay, cta, ctd, stop_sell;
 };
@@ -311,7 +299,7 @@ Status ReadInventoryUpdate(const json& u, const std::string& where, InventoryUpd
       !out->stop_sell)
     return Invalid(where + "nothing to set (total, priceCents, minStay, maxStay, "
                            "closedToArrival, closedToDeparture, stopSell)");
-  return Status::OK();
+  return Status::Ok();
 }
 }  // namespace
 
@@ -355,7 +343,7 @@ Status SqlStore::SetInventory(int64_t hotel_id, const json& body, json* out) {
         existing[row[1].text] = v;  // total, available, price, min, max, cta, ctd, stop
       }
       std::vector<std::pair<std::string, std::vector<int64_t>>> rows;
-      for (int64_t d = u.from; d < u.to; ++d) {
+      for (Day d = u.from; d < u.to; ++d) {
         if (!u.weekdays.empty() && !u.weekdays.count(Weekday(d))) continue;
         const std::string date = FormatDate(d);
         std::vector<int64_t> v;
@@ -417,11 +405,11 @@ Status SqlStore::SetInventory(int64_t hotel_id, const json& body, json* out) {
         written += static_cast<int64_t>(r.size());
       }
     }
-    return Status::OK();
+    return Status::Ok();
   }, &cursor);
   if (!s.ok()) return s;
   *out = {{"updated", written}, {"cursor", std::to_string(cursor)}};
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::SetRules(int64_t hotel_id, const json& body, json* out) {
@@ -429,19 +417,18 @@ Status SqlStore::SetRules(int64_t hotel_id, const json& body, json* out) {
     return Invalid("body must be an object of rule: value (null removes a rule)");
   std::vector<std::pair<std::string, std::optional<int64_t>>> rules;
   for (auto it = body.begin(); it != body.end(); ++it) {
-    auto k = RuleKeys().find(it.key());
-    if (k == RuleKeys().end())
-      return Invalid("unknown rule '" + it.key() +
-                     "' (max_advance_days, min_lead_days, max_rooms_per_booking, "
-                     "hold_ttl_seconds, max_nights)");
+    const RuleSpec* rule = FindRule(it.key());
+    if (!rule) {
+      std::string known;
+      for (const RuleSpec& r : kRuleSpecs) known += (known.empty() ? "" : ", ") + std::string(r.key);
+      return Invalid("unknown rule '" + it.key().substr(0, 64) + "' (" + known + ")");
+    }
     std::optional<int64_t> v;
-    const int64_t min = (k->second == "max_nights" || k->second == "max_rooms_per_booking") ? 1 : 0;
-    int64_t max = k->second == "hold_ttl_seconds" ? 86400 * 30 : (k->second == "max_nights" ? 365 : 3660);
     if (!it.value().is_null()) {
-      Status s = OptInt(body, it.key().c_str(), min, max, &v);
+      Status s = OptInt(body, it.key().c_str(), rule->min, rule->max, &v);
       if (!s.ok()) return s;
     }
-    rules.emplace_back(k->second, v);
+    rules.emplace_back(rule->key, v);
   }
   int64_t cursor = 0;
   Status s = WriteHotelTx(hotel_id, [&](Conn& c, LogWriter& log) -> Status {
@@ -463,11 +450,11 @@ Status SqlStore::SetRules(int64_t hotel_id, const json& body, json* out) {
         if (!r.empty()) log.Delete(TableId::kBookingRules, r.rows[0]);
       }
     }
-    return Status::OK();
+    return Status::Ok();
   }, &cursor);
   if (!s.ok()) return s;
   *out = {{"updated", rules.size()}, {"cursor", std::to_string(cursor)}};
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::SetSpecialDays(int64_t hotel_id, const json& body, json* out) {
@@ -475,7 +462,7 @@ Status SqlStore::SetSpecialDays(int64_t hotel_id, const json& body, json* out) {
   Status s = UpdateList(body, &list);
   if (!s.ok()) return s;
   struct Item {
-    int64_t from, to;
+    Day from, to;
     std::string kind;
     int64_t pct;
     std::optional<int64_t> min_stay;
@@ -503,7 +490,7 @@ Status SqlStore::SetSpecialDays(int64_t hotel_id, const json& body, json* out) {
   s = WriteHotelTx(hotel_id, [&](Conn& c, LogWriter& log) -> Status {
     written = 0;
     for (const auto& it : items) {
-      for (int64_t d = it.from; d < it.to; ++d) {
+      for (Day d = it.from; d < it.to; ++d) {
         Result r;
         Status st = c.Query(
             "INSERT INTO special_days (hotel_id, date, kind, price_multiplier_pct, min_stay, note)"
@@ -517,15 +504,15 @@ Status SqlStore::SetSpecialDays(int64_t hotel_id, const json& body, json* out) {
         ++written;
       }
     }
-    return Status::OK();
+    return Status::Ok();
   }, &cursor);
   if (!s.ok()) return s;
   *out = {{"updated", written}, {"cursor", std::to_string(cursor)}};
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::DeleteSpecialDays(int64_t hotel_id, const json& body, json* out) {
-  int64_t from = 0, to = 0;
+  Day from = 0, to = 0;
   Status s = DateRange(body, &from, &to);
   if (!s.ok()) return s;
   int64_t cursor = 0, deleted = 0;
@@ -539,11 +526,11 @@ Status SqlStore::DeleteSpecialDays(int64_t hotel_id, const json& body, json* out
               [](const auto& a, const auto& b) { return a[1].text < b[1].text; });
     for (const auto& row : r.rows) log.Delete(TableId::kSpecialDays, row);
     deleted = static_cast<int64_t>(r.size());
-    return Status::OK();
+    return Status::Ok();
   }, &cursor);
   if (!s.ok()) return s;
   *out = {{"deleted", deleted}, {"cursor", std::to_string(cursor)}};
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::GetBooking(int64_t hotel_id, int64_t booking_id, const Principal& who,
@@ -569,7 +556,7 @@ Status SqlStore::GetBooking(int64_t hotel_id, int64_t booking_id, const Principa
                         {"amountCents", row[2].Int()}, {"createdAt", row[3].Int()}});
   booking["payments"] = payments;
   *out = {{"booking", booking}};
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::SeedDemo(const json& options, json* out) {
@@ -593,7 +580,7 @@ Status SqlStore::SeedDemo(const json& options, json* out) {
   const Rt kTypes[] = {{"Standard Double", 2, 1, 12900, 20},
                        {"Deluxe King", 2, 2, 18900, 10},
                        {"Family Suite", 4, 2, 34900, 4}};
-  const int64_t today = HotelToday(NowMs(), 0);
+  const Day today = HotelToday(NowMs(), 0);
   json updates = json::array();
   for (const auto& t : kTypes) {
     s = CreateRoomType(hotel_id, {{"name", t.name}, {"capacityAdults", t.adults},
@@ -633,7 +620,7 @@ Status SqlStore::SeedDemo(const json& options, json* out) {
   summary["to"] = FormatDate(today + days);
   summary["cursor"] = r["cursor"];
   *out = summary;
-  return Status::OK();
+  return Status::Ok();
 }
 
 }  // namespace edgestay::server

@@ -64,7 +64,7 @@ Status Authenticator::Authenticate(const std::string& header, Principal* out) {
     if (it != cache_.end()) {
       if (it->second.expires > now) {
         *out = it->second.principal;
-        return Status::OK();
+        return Status::Ok();
       }
       cache_.erase(it);
     }
@@ -83,7 +83,7 @@ Status Authenticator::Authenticate(const std::string& header, Principal* out) {
     if (cache_.size() > 10000) cache_.clear();
     cache_[hash] = Entry{rec.principal, now + std::chrono::milliseconds(cache_ms_)};
   }
-  return Status::OK();
+  return Status::Ok();
 }
 
 }  // namespace edgestay::server

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "status.h"
+#include "protocol_names.h"
 #include "store.h"
 
 namespace edgestay::server {

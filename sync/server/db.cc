@@ -32,7 +32,7 @@ Status Backend::Acquire(Lease* out, int wait_ms) {
       std::unique_ptr<Conn> c = std::move(idle_.back());
       idle_.pop_back();
       *out = Lease(this, std::move(c));
-      return Status::OK();
+      return Status::Ok();
     }
     if (open_ < max_conns_) {
       ++open_;
@@ -46,7 +46,7 @@ Status Backend::Acquire(Lease* out, int wait_ms) {
         return s;
       }
       *out = Lease(this, std::move(c));
-      return Status::OK();
+      return Status::Ok();
     }
     if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
         open_ >= max_conns_) {

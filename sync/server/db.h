@@ -18,9 +18,16 @@
 #include <string_view>
 #include <vector>
 
-#include "status.h"
+#include "protocol_names.h"
 
 namespace edgestay::server {
+
+// Database-level codes (mapped to HTTP 500/503 by the routes; retried where marked).
+inline constexpr const char* kDbError = "DB_ERROR";
+inline constexpr const char* kDbConstraint = "DB_CONSTRAINT";   // CHECK / FK / NOT NULL
+inline constexpr const char* kDbUnique = "DB_UNIQUE";           // unique violation
+inline constexpr const char* kDbRetry = "DB_RETRY";             // serialization, deadlock, busy
+inline constexpr const char* kDbUnavailable = "DB_UNAVAILABLE"; // connection lost / pool empty
 
 enum class Dialect { kSqlite, kPostgres };
 
@@ -137,7 +144,7 @@ class Backend {
 };
 
 // True for errors worth running the whole transaction again.
-inline bool Retryable(const Status& s) { return s.code == kDbRetry; }
+inline bool Retryable(const Status& s) { return s.code() == kDbRetry; }
 
 // Runs fn inside one transaction; commits when fn returns OK, rolls back otherwise.
 // Retries the whole transaction (with a fresh fn call) on kDbRetry.

@@ -22,11 +22,8 @@
 #include <httplib.h>
 
 #include "auth.h"
-#include "dates.h"
-#include "json_util.h"
 #include "notifier.h"
 #include "pg_listener.h"
-#include "tables.h"
 
 namespace edgestay::server {
 namespace {
@@ -63,7 +60,7 @@ void SendError(httplib::Response& res, int status, const std::string& code,
 }
 
 void SendStatus(httplib::Response& res, const Status& s) {
-  std::string code = s.code, message = s.message;
+  std::string code = s.code(), message = s.message();
   const int http = HttpStatusFor(code);
   if (http >= 500) {
     std::cerr << "edgestay-server: " << code << ": " << message << std::endl;
@@ -263,7 +260,7 @@ class Api {
     Ctx c{req, res, {}, 0, {}};
     Status s = auth_.Authenticate(req.get_header_value("Authorization"), &c.who);
     if (!s.ok()) {
-      if (s.code == "UNAUTHORIZED") res.set_header("WWW-Authenticate", "Bearer");
+      if (s.code() == "UNAUTHORIZED") res.set_header("WWW-Authenticate", "Bearer");
       return SendStatus(res, s);
     }
     if (spec.hotel_in_path) {
@@ -573,7 +570,7 @@ int RunHttpServer(Store& store, const ServerConfig& cfg) {
       if (NowMs() >= next) {
         int64_t expired = 0;
         Status s = store.ExpireHolds(NowMs(), &expired);
-        if (!s.ok()) std::cerr << "edgestay-server: expiring holds: " << s.message << std::endl;
+        if (!s.ok()) std::cerr << "edgestay-server: expiring holds: " << s.message() << std::endl;
         next = NowMs() + std::max(1, cfg.hold_sweep_seconds) * 1000;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

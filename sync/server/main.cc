@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "http.h"
-#include "json_util.h"
 #include "store.h"
 
 using namespace edgestay::server;
@@ -151,14 +150,14 @@ std::unique_ptr<Store> Open(const Args& args, bool for_server) {
   Status s;
   auto store = OpenStore(spec, opts, &s);
   if (!store) {
-    std::cerr << "edgestay-server: " << s.message << std::endl;
+    std::cerr << "edgestay-server: " << s.message() << std::endl;
     return nullptr;
   }
   return store;
 }
 
 int Fail(const Status& s) {
-  std::cerr << "edgestay-server: " << s.code << ": " << s.message << std::endl;
+  std::cerr << "edgestay-server: " << s.code() << ": " << s.message() << std::endl;
   return 1;
 }
 

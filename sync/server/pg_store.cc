@@ -51,14 +51,14 @@ Status Connect(const std::string& conninfo, PGconn** out) {
                        "SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD';"
                        "SET TimeZone = 'UTC'; SET statement_timeout = '60s';");
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  Status s = ok ? Status::OK() : PgResultError(c, r, "session setup");
+  Status s = ok ? Status::Ok() : PgResultError(c, r, "session setup");
   PQclear(r);
   if (!ok) {
     PQfinish(c);
     return s;
   }
   *out = c;
-  return Status::OK();
+  return Status::Ok();
 }
 
 class PgConn final : public Conn {
@@ -118,7 +118,7 @@ class PgConn final : public Conn {
     const char* affected = PQcmdTuples(r);
     out->changes = (affected && *affected) ? std::atoll(affected) : 0;
     PQclear(r);
-    return Status::OK();
+    return Status::Ok();
   }
 
   Status ExecScript(const std::string& sql) override { return Simple(sql.c_str()); }
@@ -157,7 +157,7 @@ class PgConn final : public Conn {
   Status Simple(const char* sql) {
     PGresult* r = PQexec(c_, sql);
     ExecStatusType st = PQresultStatus(r);
-    Status s = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? Status::OK()
+    Status s = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? Status::Ok()
                                                                 : PgResultError(c_, r, "exec");
     PQclear(r);
     return s;
@@ -190,7 +190,7 @@ class PgBackend final : public Backend {
     Status s = Connect(conninfo_, &c);
     if (!s.ok()) return s;
     *out = std::make_unique<PgConn>(c);
-    return Status::OK();
+    return Status::Ok();
   }
 
  private:
@@ -447,6 +447,17 @@ CREATE TABLE api_tokens (
       // middle of one (a booking's inventory rows without its booking row).
       {4, "change_log_txn_end", R"SQL(
 ALTER TABLE change_log ADD COLUMN txn_end BIGINT;
+)SQL"},
+      // Columns of the protocol's table list the first schema lacked: notifications.kind
+      // (with the change log's earlier notification rows completed to the full column
+      // list), and the user an idempotency key's request acted for (a user-bound token
+      // never gets another user's outcome back).
+      {5, "protocol_columns", R"SQL(
+ALTER TABLE notifications ADD COLUMN kind TEXT NOT NULL DEFAULT 'update'
+  CHECK (kind IN ('update', 'confirmation', 'hold', 'reminder', 'cancellation', 'expiry', 'rejection', 'waitlist_offer'));
+UPDATE change_log SET data = substr(data, 1, length(data) - 1) || ',"update"]'
+  WHERE tbl = 'notifications' AND op = 'upsert';
+ALTER TABLE idempotency_keys ADD COLUMN user_id BIGINT;
 )SQL"},
   };
   return kMigrations;

@@ -18,28 +18,17 @@
 #include <algorithm>
 #include <map>
 
-#include "dates.h"
-#include "edgestay/stay_rules.h"
-#include "json_util.h"
 #include "sql_store.h"
 
 namespace edgestay::server {
 namespace {
 
-struct Rules {
-  int64_t max_advance_days = 365;
-  int64_t min_lead_days = 0;
-  int64_t max_rooms_per_booking = 10;
-  int64_t hold_ttl_seconds = 900;
-  int64_t max_nights = 30;
-};
-
 // The stay named by createBooking / joinWaitlist args.
 struct Stay {
   int64_t room_type_id = 0;
   int64_t user_id = 0;
-  int64_t check_in = 0;
-  int64_t check_out = 0;
+  Day check_in = 0;
+  Day check_out = 0;
   int64_t rooms = 1;
   int64_t guests = 1;
   std::optional<int64_t> local_id;
@@ -121,7 +110,7 @@ Status ReleaseBooking(Conn& c, const std::vector<Cell>& row, const char* to_stat
               {row[0].Int(), now, to_status}, booking_out);
   if (!s.ok()) return s;
   log->Upsert(TableId::kBookings, booking_out->rows[0]);
-  return Status::OK();
+  return Status::Ok();
 }
 
 }  // namespace
@@ -154,12 +143,12 @@ Status SqlStore::ExpireHolds(int64_t now, int64_t* expired) {
         if (!st.ok()) return st;
         ++n;
       }
-      return Status::OK();
+      return Status::Ok();
     }, &cursor);
     if (!s.ok()) return s;
     *expired += n;
   }
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
@@ -174,7 +163,10 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
     MutationOutcome mo;
     bool gap = false, wrote = false;
     int64_t server_next = 1;
-    Status s = WithTx(*backend_, TxKind::kWrite, [&](Conn& c) -> Status {
+    // Set when applying the mutation produced a row the protocol rejects (the commit-point
+    // check in LogWriter): the transaction is run again and records a rejection instead.
+    Status refused;
+    auto attempt = [&](Conn& c) -> Status {
       mo = MutationOutcome{};
       gap = wrote = false;
       // Lock the hotel's counter row first (serialises this hotel's writers), THEN read
@@ -188,12 +180,14 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
       Result r;
       st = c.Query(
           "SELECT (SELECT last_seq FROM push_clients WHERE hotel_id = $1 AND client_id = $2),"
-          " (SELECT result FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = $3)",
+          " (SELECT result FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = $3),"
+          " (SELECT user_id FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = $3)",
           {b.hotel_id, b.client_id, key}, &r);
       if (!st.ok()) return st;
       const int64_t last = r.at(0, 0).Int();  // 0 for a new client
       const std::optional<std::string> earlier =
           r.at(0, 1).null ? std::nullopt : std::optional<std::string>(r.at(0, 1).text);
+      const std::optional<int64_t> earlier_user = r.at(0, 2).OptInt();
       server_next = last + 1;
       if (seq <= last) {  // replay: the recorded result, no side effect
         st = c.Query("SELECT result FROM push_results WHERE hotel_id = $1 AND client_id = $2"
@@ -203,27 +197,36 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
         mo.result = r.empty() ? json(nullptr) : json::parse(r.at(0, 0).text, nullptr, false);
         if (!mo.result.is_object())
           mo.result = Rejected(seq, "invalid", "seq " + std::to_string(seq) + " was already used");
-        return Status::OK();
+        return Status::Ok();
       }
       if (seq > last + 1) {
         gap = true;
-        return Status::OK();
+        return Status::Ok();
       }
       const int64_t now = NowMs();
       LogWriter log;
       if (!key_ok) {
-        mo.result = Rejected(seq, "invalid", "idempotencyKey must be a string of 1..128 characters");
+        mo.result = Rejected(seq, "invalid",
+                             "idempotencyKey must be a string of 1..128 characters, without U+0000");
+      } else if (earlier && b.principal.user_id && earlier_user != b.principal.user_id) {
+        // The key belongs to another user's request (or to one whose user is unknown): a
+        // user-bound token learns nothing about it, not even whether it was applied.
+        mo.result = Rejected(seq, "idempotency_conflict",
+                             "idempotencyKey is already used by another request");
       } else if (earlier) {  // the same business key, seen before (from any client)
         mo.result = json::parse(*earlier, nullptr, false);
         if (mo.result.is_object()) mo.result["seq"] = seq;
         else mo.result = Rejected(seq, "invalid", "unreadable earlier outcome");
         mo.from_idempotency_key = true;
+      } else if (!refused.ok()) {
+        mo.idempotency_key = key;
+        mo.result = Rejected(seq, "invalid", refused.message());
       } else {
         mo.idempotency_key = key;
         st = ApplyMutation(c, b, m, now, &log, &mo);
         if (!st.ok()) return st;
       }
-      if (log.size() > 0) {
+      if (log.size() > 0 || !log.error().ok()) {
         int64_t cursor = 0;
         st = log.Flush(c, b.hotel_id, now, &cursor);
         if (!st.ok()) return st;
@@ -237,6 +240,7 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
       if (record_key) {  // PostgreSQL wants exactly the parameters a statement names
         p.emplace_back(key);
         p.emplace_back(mo.booking_id);
+        p.emplace_back(mo.user_id);
       }
       const char* kResult =
           "INSERT INTO push_results (hotel_id, client_id, seq, status, result, created_at)"
@@ -247,7 +251,7 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
           " last_seq = excluded.last_seq, updated_at = excluded.updated_at";
       const char* kKey =
           "INSERT INTO idempotency_keys (hotel_id, idem_key, client_id, seq, result, booking_id,"
-          " created_at) VALUES ($1, $7, $2, $3, $5, $8, $6)";
+          " created_at, user_id) VALUES ($1, $7, $2, $3, $5, $8, $6, $9)";
       if (pg) {  // one round trip
         st = c.Exec(record_key ? std::string("WITH r AS (") + kResult + "), pc AS (" + kClient + ") " + kKey
                                : std::string("WITH r AS (") + kResult + ") " + kClient,
@@ -260,18 +264,23 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
       // A unique violation here means another transaction recorded this seq or key first
       // (it cannot happen while the hotel lock is held; kept as a safety net): roll back
       // everything and run again, which then answers from the record.
-      if (st.code == kDbUnique) return Status::Error(kDbRetry, st.message);
+      if (st.code() == kDbUnique) return Status::Error(kDbRetry, st.message());
       if (!st.ok()) return st;
       server_next = seq + 1;
-      return Status::OK();
-    });
+      return Status::Ok();
+    };
+    Status s = WithTx(*backend_, TxKind::kWrite, attempt);
+    if (s.code() == "INVALID_ROW" && refused.ok()) {
+      refused = s;
+      s = WithTx(*backend_, TxKind::kWrite, attempt);
+    }
     if (!s.ok()) return s;
     out->next_seq = server_next;
     if (gap) break;
     if (wrote) NotifyChange(b.hotel_id);
     out->results.push_back(std::move(mo.result));
   }
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64_t now,
@@ -281,12 +290,12 @@ Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64
   std::string type;
   if (StrField(m, "type", 1, 64, &type) != Field::kOk) {
     out->result = Rejected(seq, "invalid", "type must be a string");
-    return Status::OK();
+    return Status::Ok();
   }
   auto args_it = m.find("args");
   if (args_it == m.end() || !args_it->is_object()) {
     out->result = Rejected(seq, "invalid", "args must be an object");
-    return Status::OK();
+    return Status::Ok();
   }
   const json& args = *args_it;
   if (type == "createBooking") return CreateBookingTx(c, b, seq, key, args, now, log, out);
@@ -294,7 +303,7 @@ Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64
   if (type == "confirmHold") return ConfirmHoldTx(c, b, seq, args, now, log, out);
   if (type == "joinWaitlist") return JoinWaitlistTx(c, b, seq, args, now, log, out);
   out->result = Rejected(seq, "invalid", "unknown mutation type '" + type + "'");
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
@@ -304,49 +313,47 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   std::string bad = ParseStay(args, b.hotel_id, true, &st);
   if (!bad.empty()) {
     out->result = Rejected(seq, "invalid", bad);
-    return Status::OK();
+    return Status::Ok();
   }
   if (b.principal.user_id && *b.principal.user_id != st.user_id) {
     out->result = Rejected(seq, "forbidden", "this token may only book for user " +
                                                  std::to_string(*b.principal.user_id));
-    return Status::OK();
+    out->idempotency_key.clear();  // not recorded under the key: it stays the rightful user's
+    return Status::Ok();
   }
-  // Room type, hotel and booking rules in one query.
+  out->user_id = st.user_id;
+  // Room type, hotel and booking rules (one column per rule of the protocol's list) in one
+  // query.
+  static const std::string kRuleQuery = [] {
+    std::string q = "SELECT rt.hotel_id, rt.capacity_adults + rt.capacity_children, h.utc_offset_minutes";
+    for (const RuleSpec& rule : kRuleSpecs)
+      q += std::string(", (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = '") + rule.key + "')";
+    return q + " FROM room_types rt JOIN hotels h ON h.id = rt.hotel_id WHERE rt.id = $1";
+  }();
   Result r;
-  Status s = c.Query(
-      "SELECT rt.hotel_id, rt.capacity_adults + rt.capacity_children, h.utc_offset_minutes,"
-      " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'max_advance_days'),"
-      " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'min_lead_days'),"
-      " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'max_rooms_per_booking'),"
-      " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'max_nights'),"
-      " (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = 'hold_ttl_seconds')"
-      " FROM room_types rt JOIN hotels h ON h.id = rt.hotel_id WHERE rt.id = $1",
-      {st.room_type_id}, &r);
+  Status s = c.Query(kRuleQuery, {st.room_type_id}, &r);
   if (!s.ok()) return s;
   if (r.empty() || r.at(0, 0).Int() != b.hotel_id) {
     out->result = Rejected(seq, "invalid",
                            "unknown room type " + std::to_string(st.room_type_id) + " in this hotel");
-    return Status::OK();
+    return Status::Ok();
   }
   const int64_t capacity = r.at(0, 1).Int();
   const int64_t offset = r.at(0, 2).Int();
-  Rules rules;
-  if (!r.at(0, 3).null) rules.max_advance_days = r.at(0, 3).Int();
-  if (!r.at(0, 4).null) rules.min_lead_days = r.at(0, 4).Int();
-  if (!r.at(0, 5).null) rules.max_rooms_per_booking = r.at(0, 5).Int();
-  if (!r.at(0, 6).null) rules.max_nights = r.at(0, 6).Int();
-  if (!r.at(0, 7).null) rules.hold_ttl_seconds = r.at(0, 7).Int();
+  BookingRules rules;  // the protocol's defaults, overridden by the hotel's rows
+  for (size_t i = 0; i < std::size(kRuleSpecs); ++i)
+    if (!r.at(0, 3 + i).null) rules.*(kRuleSpecs[i].field) = r.at(0, 3 + i).Int();
   const int64_t nights = st.nights();
   if (nights > rules.max_nights) {
     out->result = Rejected(seq, "invalid", "stay too long: " + std::to_string(nights) +
                                                " nights > max_nights " +
                                                std::to_string(rules.max_nights));
-    return Status::OK();
+    return Status::Ok();
   }
   if (st.guests > st.rooms * capacity) {
     out->result = Rejected(seq, "invalid", std::to_string(st.guests) + " guests exceed the capacity of " +
                                                std::to_string(st.rooms) + " room(s)");
-    return Status::OK();
+    return Status::Ok();
   }
   const int64_t lead = st.check_in - HotelToday(now, offset);
   const std::string in_text = FormatDate(st.check_in), out_text = FormatDate(st.check_out);
@@ -362,7 +369,7 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   if (!s.ok()) return s;
   std::vector<Night> stay_nights(static_cast<size_t>(nights) + 1);
   for (const auto& row : r.rows) {
-    int64_t day = 0;
+    Day day = 0;
     if (!ParseDate(row[0].text, &day) || day < st.check_in || day > st.check_out) continue;
     Night& n = stay_nights[static_cast<size_t>(day - st.check_in)];
     const bool special = !row[8].null && day != st.check_out;
@@ -379,11 +386,9 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   // The first failing reason, in docs/API.md order (the same rules the edges answer with).
   size_t at = 0;
   if (const char* reason =
-          StayReason(st.rooms, lead,
-                     StayRules{rules.max_advance_days, rules.min_lead_days, rules.max_rooms_per_booking},
-                     stay_nights, &at)) {
+          StayReason(st.rooms, lead, rules, stay_nights, &at)) {
     const std::string reason_s = reason;
-    const std::string d = FormatDate(st.check_in + static_cast<int64_t>(at));
+    const std::string d = FormatDate(st.check_in + static_cast<Day>(at));
     const Night& n = stay_nights[at];
     std::string msg;
     if (reason_s == "lead_time") {
@@ -409,12 +414,14 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
       msg = d + " has " + std::to_string(n.available) + " room" + (n.available == 1 ? "" : "s");
     }
     out->result = Rejected(seq, reason, std::move(msg));
-    return Status::OK();
+    return Status::Ok();
   }
 
   int64_t total = 0;
-  for (size_t i = 0; i + 1 < stay_nights.size(); ++i) total += stay_nights[i].price_cents;
-  total *= st.rooms;
+  if (!StayTotal(stay_nights, static_cast<size_t>(nights), st.rooms, &total)) {
+    out->result = Rejected(seq, "invalid", "the stay's total is above 2^53 - 1 cents, the most a booking can carry");
+    return Status::Ok();
+  }
 
   // A hold keeps its rooms until the hotel's hold_ttl_seconds (or the edge's own, earlier
   // expiry); the sweeper (ExpireHolds) gives them back if it is never confirmed.
@@ -430,7 +437,7 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
                           " AND available >= $1 AND stop_sell = 0 RETURNING ") +
                   kInventoryColumns,
               {st.rooms, st.room_type_id, in_text, out_text}, &r);
-  if (!s.ok()) return s.code == kDbConstraint ? Status::Error(kDbRetry, s.message) : s;
+  if (!s.ok()) return s.code() == kDbConstraint ? Status::Error(kDbRetry, s.message()) : s;
   if (static_cast<int64_t>(r.size()) != nights)
     return Status::Error(kDbRetry, "partial decrement of " + in_text + ".." + out_text + ": rolled back");
   std::sort(r.rows.begin(), r.rows.end(),
@@ -457,8 +464,8 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
               {booking_id, total, now}, &r);
   if (!s.ok()) return s;
   log->UpsertUser(TableId::kPayments, r.rows[0], st.user_id);
-  s = c.Query("INSERT INTO notifications (booking_id, user_id, channel, status, scheduled_at)"
-              " VALUES ($1, $2, 'email', 'QUEUED', $3) RETURNING " +
+  s = c.Query("INSERT INTO notifications (booking_id, user_id, channel, status, scheduled_at, kind)"
+              " VALUES ($1, $2, 'email', 'QUEUED', $3, 'confirmation') RETURNING " +
                   Table(TableId::kNotifications).column_list,
               {booking_id, st.user_id, now}, &r);
   if (!s.ok()) return s;
@@ -469,7 +476,7 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   out->result = Applied(seq);
   out->result["booking"] = std::move(booking);
   out->booking_id = booking_id;
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::CancelBookingTx(Conn& c, const PushBatch& b, int64_t seq, const json& args,
@@ -477,26 +484,27 @@ Status SqlStore::CancelBookingTx(Conn& c, const PushBatch& b, int64_t seq, const
   int64_t id = 0;
   if (IntField(args, "bookingId", -kMaxSafeInt, kMaxSafeInt, &id) != Field::kOk || id == 0) {
     out->result = Rejected(seq, "invalid", "args.bookingId must be a non-zero integer");
-    return Status::OK();
+    return Status::Ok();
   }
   Result r;
   Status s = FindBooking(c, b, id, &r);
   if (!s.ok()) return s;
   if (r.empty() || (b.principal.user_id && r.at(0, 2).Int() != *b.principal.user_id)) {
     out->result = Rejected(seq, "unknown_booking", "no booking " + std::to_string(id));
-    return Status::OK();
+    return Status::Ok();
   }
   std::vector<Cell> row = r.rows[0];
   out->booking_id = row[0].Int();
+  out->user_id = row[2].Int();
   const std::string status = row[4].text;
   if (status == "CANCELLED" || status == "EXPIRED") {  // already over: same answer, no effect
     out->result = Applied(seq);
     out->result["booking"] = BookingJson(row);
-    return Status::OK();
+    return Status::Ok();
   }
   if (status != "CONFIRMED" && status != "HELD" && status != "PENDING_SYNC") {
     out->result = Rejected(seq, "invalid", "booking " + row[0].text + " is " + status);
-    return Status::OK();
+    return Status::Ok();
   }
   // An edge whose hold ran out sends cancelBooking with reason "expired": record EXPIRED.
   std::string reason;
@@ -506,7 +514,7 @@ Status SqlStore::CancelBookingTx(Conn& c, const PushBatch& b, int64_t seq, const
   if (!s.ok()) return s;
   out->result = Applied(seq);
   out->result["booking"] = BookingJson(r.rows[0]);
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::ConfirmHoldTx(Conn& c, const PushBatch& b, int64_t seq, const json& args,
@@ -514,22 +522,23 @@ Status SqlStore::ConfirmHoldTx(Conn& c, const PushBatch& b, int64_t seq, const j
   int64_t id = 0;
   if (IntField(args, "bookingId", -kMaxSafeInt, kMaxSafeInt, &id) != Field::kOk || id == 0) {
     out->result = Rejected(seq, "invalid", "args.bookingId must be a non-zero integer");
-    return Status::OK();
+    return Status::Ok();
   }
   Result r;
   Status s = FindBooking(c, b, id, &r);
   if (!s.ok()) return s;
   if (r.empty() || (b.principal.user_id && r.at(0, 2).Int() != *b.principal.user_id)) {
     out->result = Rejected(seq, "unknown_booking", "no booking " + std::to_string(id));
-    return Status::OK();
+    return Status::Ok();
   }
   const std::vector<Cell> row = r.rows[0];
   out->booking_id = row[0].Int();
+  out->user_id = row[2].Int();
   const std::string status = row[4].text;
   if (status == "CONFIRMED") {
     out->result = Applied(seq);
     out->result["booking"] = BookingJson(row);
-    return Status::OK();
+    return Status::Ok();
   }
   if (status == "HELD" && (row[12].null || row[12].Int() > now)) {
     s = c.Query("UPDATE bookings SET status = 'CONFIRMED', hold_expires_at = NULL, updated_at = $2"
@@ -539,13 +548,13 @@ Status SqlStore::ConfirmHoldTx(Conn& c, const PushBatch& b, int64_t seq, const j
     log->Upsert(TableId::kBookings, r.rows[0]);
     out->result = Applied(seq);
     out->result["booking"] = BookingJson(r.rows[0]);
-    return Status::OK();
+    return Status::Ok();
   }
   if (status == "HELD" || status == "EXPIRED")  // the sweeper gives (gave) the rooms back
     out->result = Rejected(seq, "hold_expired", "the hold on booking " + row[0].text + " has expired");
   else
     out->result = Rejected(seq, "invalid", "booking " + row[0].text + " is " + status);
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::JoinWaitlistTx(Conn& c, const PushBatch& b, int64_t seq, const json& args,
@@ -554,20 +563,22 @@ Status SqlStore::JoinWaitlistTx(Conn& c, const PushBatch& b, int64_t seq, const 
   std::string bad = ParseStay(args, b.hotel_id, false, &st);
   if (!bad.empty()) {
     out->result = Rejected(seq, "invalid", bad);
-    return Status::OK();
+    return Status::Ok();
   }
   if (b.principal.user_id && *b.principal.user_id != st.user_id) {
     out->result = Rejected(seq, "forbidden", "this token may only act for user " +
                                                  std::to_string(*b.principal.user_id));
-    return Status::OK();
+    out->idempotency_key.clear();  // not recorded under the key: it stays the rightful user's
+    return Status::Ok();
   }
+  out->user_id = st.user_id;
   Result r;
   Status s = c.Query("SELECT hotel_id FROM room_types WHERE id = $1", {st.room_type_id}, &r);
   if (!s.ok()) return s;
   if (r.empty() || r.at(0, 0).Int() != b.hotel_id) {
     out->result = Rejected(seq, "invalid",
                            "unknown room type " + std::to_string(st.room_type_id) + " in this hotel");
-    return Status::OK();
+    return Status::Ok();
   }
   s = c.Query("INSERT INTO waitlist (hotel_id, user_id, room_type_id, start_date, end_date, rooms,"
               " status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'WAITING', $7) RETURNING " +
@@ -579,7 +590,7 @@ Status SqlStore::JoinWaitlistTx(Conn& c, const PushBatch& b, int64_t seq, const 
   log->Upsert(TableId::kWaitlist, r.rows[0]);
   out->result = Applied(seq);
   out->result["waitlist"] = {{"id", r.at(0, 0).Int()}, {"status", "WAITING"}};
-  return Status::OK();
+  return Status::Ok();
 }
 
 }  // namespace edgestay::server

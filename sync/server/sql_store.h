@@ -9,7 +9,6 @@
 
 #include "db.h"
 #include "store.h"
-#include "tables.h"
 
 namespace edgestay::server {
 
@@ -22,23 +21,29 @@ class LogWriter {
   void UpsertAll(TableId table, const Result& rows);
   void Delete(TableId table, const std::vector<Cell>& key_row);
   size_t size() const { return entries_.size(); }
-  // Appends everything to hotel_id's log; *last_seq = the hotel's new cursor.
+  // Appends everything to hotel_id's log; *last_seq = the hotel's new cursor. Fails with
+  // INVALID_ROW (writing nothing) when a row added to it fails the protocol's validation.
   Status Flush(Conn& c, int64_t hotel_id, int64_t now_ms, int64_t* last_seq);
+  // The first row refused so far (ok when none).
+  const Status& error() const { return error_; }
 
  private:
+  void Add(const TableSpec& t, bool is_delete, const std::vector<Cell>& row, std::optional<int64_t> user_id);
   struct Entry {
-    const TableDef* table;
+    const TableSpec* table;
     bool is_delete;
     std::string data;
     std::optional<int64_t> user_id;
   };
   std::vector<Entry> entries_;
+  Status error_;
 };
 
 // A mutation's outcome while it is being applied.
 struct MutationOutcome {
   json result;                 // FORMAT.md §3 result object
   std::optional<int64_t> booking_id;
+  std::optional<int64_t> user_id;  // the user the mutation acted for, once known
   std::string idempotency_key;  // set once the key was validated
   bool from_idempotency_key = false;
 };
@@ -81,6 +86,7 @@ class SqlStore final : public Store {
  private:
   const std::vector<Migration>& Migrations() const;
   Status EnsureMigrationTable();
+  Status CheckSchema();
 
   // push.cc
   Status ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64_t now,

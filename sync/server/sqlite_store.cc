@@ -112,7 +112,7 @@ class SqliteConn final : public Conn {
     out->changes = sqlite3_changes64(db_);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return Status::OK();
+    return Status::Ok();
   }
 
   Status ExecScript(const std::string& sql) override {
@@ -121,12 +121,12 @@ class SqliteConn final : public Conn {
     if (rc != SQLITE_OK) {
       Status s = SqliteError(db_, rc, "script");
       if (err) {
-        s.message = std::string("script: ") + err;
+        s = Status::Error(s.code(), std::string("script: ") + err);
         sqlite3_free(err);
       }
       return s;
     }
-    return Status::OK();
+    return Status::Ok();
   }
 
   Status Begin(TxKind kind) override {
@@ -158,7 +158,7 @@ class SqliteConn final : public Conn {
     return s;
   }
 
-  Status LockMigrations() override { return Status::OK(); }
+  Status LockMigrations() override { return Status::Ok(); }
 
   bool Healthy() override {
     if (!sqlite3_get_autocommit(db_)) Simple("ROLLBACK");  // never return a conn mid-transaction
@@ -170,7 +170,7 @@ class SqliteConn final : public Conn {
   Status Simple(const char* sql) {
     int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) return SqliteError(db_, rc, sql);
-    return Status::OK();
+    return Status::Ok();
   }
 
   sqlite3* db_;
@@ -214,7 +214,7 @@ class SqliteBackend final : public Backend {
       return s;
     }
     *out = std::make_unique<SqliteConn>(db, &writer_mutex_);
-    return Status::OK();
+    return Status::Ok();
   }
 
  private:
@@ -427,6 +427,17 @@ CREATE TABLE api_tokens (
       // middle of one (a booking's inventory rows without its booking row).
       {4, "change_log_txn_end", R"SQL(
 ALTER TABLE change_log ADD COLUMN txn_end INTEGER;
+)SQL"},
+      // Columns of the protocol's table list the first schema lacked: notifications.kind
+      // (with the change log's earlier notification rows completed to the full column
+      // list), and the user an idempotency key's request acted for (a user-bound token
+      // never gets another user's outcome back).
+      {5, "protocol_columns", R"SQL(
+ALTER TABLE notifications ADD COLUMN kind TEXT NOT NULL DEFAULT 'update'
+  CHECK (kind IN ('update', 'confirmation', 'hold', 'reminder', 'cancellation', 'expiry', 'rejection', 'waitlist_offer'));
+UPDATE change_log SET data = substr(data, 1, length(data) - 1) || ',"update"]'
+  WHERE tbl = 'notifications' AND op = 'upsert';
+ALTER TABLE idempotency_keys ADD COLUMN user_id INTEGER;
 )SQL"},
   };
   return kMigrations;

@@ -10,11 +10,11 @@
 // in it, and every later commit gets a larger number. A cursor is the decimal seq of
 // the last change the client has; no later commit can land below it.
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <sstream>
 
 #include "auth.h"
-#include "dates.h"
 #include "sql_store.h"
 
 namespace edgestay::server {
@@ -110,7 +110,7 @@ Status SqlStore::MigrationStatus(std::vector<MigrationState>* out) {
                              [&](const Migration& m) { return m.version == v; });
     if (!known) out->push_back({v, "(unknown to this binary)", row[1].Int()});
   }
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::Migrate(std::vector<MigrationState>* applied_now) {
@@ -127,7 +127,7 @@ Status SqlStore::Migrate(std::vector<MigrationState>* applied_now) {
       if (!st.ok() || !r.empty()) return st;
       st = c.ExecScript(m.sql);
       if (!st.ok()) {
-        st.message = "migration " + std::to_string(m.version) + " (" + m.name + "): " + st.message;
+        st = Status::Error(st.code(), "migration " + std::to_string(m.version) + " (" + m.name + "): " + st.message());
         return st;
       }
       st = c.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
@@ -138,7 +138,43 @@ Status SqlStore::Migrate(std::vector<MigrationState>* applied_now) {
     if (!s.ok()) return s;
     if (applied && applied_now) applied_now->push_back({m.version, m.name, NowMs()});
   }
-  return Status::OK();
+  return CheckSchema();
+}
+
+// Columns the central store keeps in replicated tables for itself (never sent to edges).
+static const std::vector<std::string>& PrivateColumns(const TableSpec& t) {
+  static const std::vector<std::string> kNone;
+  static const std::vector<std::string> kHotels = {"created_at", "updated_at"};
+  static const std::vector<std::string> kBookings = {"client_id", "local_id"};
+  if (t.id == TableId::kHotels) return kHotels;
+  if (t.id == TableId::kBookings) return kBookings;
+  return kNone;
+}
+
+// The store's replicated tables against the protocol's column list (names and types), so
+// a store whose schema drifted (edited by hand, or a migration that missed a column) is
+// refused before it serves rows edges cannot take.
+Status SqlStore::CheckSchema() {
+  Lease c;
+  Status s = backend_->Acquire(&c);
+  if (!s.ok()) return s;
+  const char* sql = dialect() == Dialect::kSqlite
+                        ? "SELECT name, type FROM pragma_table_info($1)"
+                        : "SELECT column_name, data_type FROM information_schema.columns"
+                          " WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position";
+  std::string problems;
+  for (const TableSpec& t : protocol::Tables()) {
+    Result r;
+    s = c->Query(sql, {t.name}, &r);
+    if (!s.ok()) return s;
+    std::vector<protocol::DeclaredColumn> declared;
+    for (const auto& row : r.rows) declared.push_back({row[0].text, row[1].text});
+    for (const std::string& p : protocol::CheckTableSchema(t, declared, PrivateColumns(t)))
+      problems += (problems.empty() ? "" : "; ") + p;
+  }
+  if (!problems.empty())
+    return Status::Error("SCHEMA_MISMATCH", "the store's schema does not match the sync protocol: " + problems);
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -187,7 +223,7 @@ Status SqlStore::CreateToken(const TokenSpec& spec, std::string* token, int64_t*
       if (st.ok()) *id = r.at(0, 0).Int();
       return st;
     });
-    if (s.code == kDbUnique) continue;  // selector collision (2^-64): draw again
+    if (s.code() == kDbUnique) continue;  // selector collision (2^-64): draw again
     if (s.ok()) *token = t;
     return s;
   }
@@ -205,12 +241,12 @@ Status SqlStore::FindToken(const std::string& selector, TokenRecord* out, bool* 
       {selector}, &r);
   if (!s.ok()) return s;
   *found = !r.empty();
-  if (!*found) return Status::OK();
+  if (!*found) return Status::Ok();
   out->principal = PrincipalFromRow(r.rows[0]);
   out->id = out->principal.token_id;
   out->token_hash = r.at(0, 4).text;
   out->revoked = !r.at(0, 5).null;
-  return Status::OK();
+  return Status::Ok();
 }
 
 Status SqlStore::RevokeToken(int64_t id, bool* found) {
@@ -242,23 +278,74 @@ Status SqlStore::ListTokens(json* out) {
     t["revokedAt"] = row[6].null ? json(nullptr) : json(row[6].Int());
     out->push_back(t);
   }
-  return Status::OK();
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------------------------------
 // Change log
 // ---------------------------------------------------------------------------------------
+// Every replicated row the server commits passes through here on its way to the change
+// log, so this is where it is checked with the protocol's own row validation (the one an
+// edge applies when it pulls the row): a row an edge would refuse fails the transaction
+// (Flush returns INVALID_ROW) instead of stopping every edge of the hotel later.
+namespace {
+
+std::vector<protocol::Value> ValuesOf(const TableSpec& t, const std::vector<Cell>& row, std::string* problem) {
+  std::vector<protocol::Value> values(t.columns.size());
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    protocol::Value& v = values[i];
+    if (i >= row.size() || row[i].null) {
+      v.kind = protocol::Value::kNull;
+    } else if (t.columns[i].IsInteger()) {
+      const std::string& text = row[i].text;
+      char* end = nullptr;
+      errno = 0;
+      v.i = std::strtoll(text.c_str(), &end, 10);
+      v.kind = protocol::Value::kInt;
+      if (text.empty() || *end != '\0' || errno == ERANGE) {
+        if (problem->empty()) *problem = std::string(t.columns[i].name) + ": must be an integer";
+      }
+    } else {
+      v.kind = protocol::Value::kText;
+      v.s = row[i].text;
+    }
+  }
+  return values;
+}
+
+}  // namespace
+
+void LogWriter::Add(const TableSpec& t, bool is_delete, const std::vector<Cell>& row,
+                    std::optional<int64_t> user_id) {
+  std::string problem;
+  std::vector<protocol::Value> values = ValuesOf(t, row, &problem);
+  if (!is_delete && problem.empty()) {
+    Status s = protocol::ValidateRow(t, values.data());
+    if (!s.ok()) problem = s.message();
+  }
+  if (!problem.empty()) {
+    if (error_.ok()) {
+      error_ = Status::Error("INVALID_ROW", "refused to commit a " + std::string(t.name) +
+                                                " row that edges would reject: " + problem);
+    }
+    return;
+  }
+  entries_.push_back({&t, is_delete,
+                      is_delete ? protocol::EncodeKeyObject(t, values.data())
+                                : protocol::EncodeRowArray(t, values.data()),
+                      user_id});
+}
+
 void LogWriter::Upsert(TableId table, const std::vector<Cell>& row) {
-  const TableDef& t = Table(table);
+  const TableSpec& t = Table(table);
   std::optional<int64_t> user;
-  if (t.user_column >= 0) user = row[t.user_column].OptInt();
-  entries_.push_back({&t, false, RowArrayJson(t, row), user});
+  if (t.user_column >= 0 && static_cast<size_t>(t.user_column) < row.size()) user = row[t.user_column].OptInt();
+  Add(t, false, row, user);
 }
 
 void LogWriter::UpsertUser(TableId table, const std::vector<Cell>& row,
                            std::optional<int64_t> user_id) {
-  const TableDef& t = Table(table);
-  entries_.push_back({&t, false, RowArrayJson(t, row), user_id});
+  Add(Table(table), false, row, user_id);
 }
 
 void LogWriter::UpsertAll(TableId table, const Result& rows) {
@@ -266,11 +353,11 @@ void LogWriter::UpsertAll(TableId table, const Result& rows) {
 }
 
 void LogWriter::Delete(TableId table, const std::vector<Cell>& key_row) {
-  const TableDef& t = Table(table);
-  entries_.push_back({&t, true, KeyJson(t, key_row), std::nullopt});
+  Add(Table(table), true, key_row, std::nullopt);
 }
 
 Status LogWriter::Flush(Conn& c, int64_t hotel_id, int64_t now_ms, int64_t* last_seq) {
+  if (!error_.ok()) return error_;
   Result r;
   const int64_t n = static_cast<int64_t>(entries_.size());
   // On PostgreSQL the notification rides on the same statement; it is delivered to
@@ -284,7 +371,7 @@ Status LogWriter::Flush(Conn& c, int64_t hotel_id, int64_t now_ms, int64_t* last
   if (!s.ok()) return s;
   if (r.empty()) return Status::Error("UNKNOWN_HOTEL", "no such hotel");
   *last_seq = r.at(0, 0).Int();
-  if (n == 0) return Status::OK();
+  if (n == 0) return Status::Ok();
   int64_t seq = *last_seq - n + 1;
   constexpr size_t kChunk = 32;
   for (size_t start = 0; start < entries_.size(); start += kChunk) {
@@ -306,7 +393,7 @@ Status LogWriter::Flush(Conn& c, int64_t hotel_id, int64_t now_ms, int64_t* last
       params.emplace_back(seq++);
       params.emplace_back(e.table->name);
       params.emplace_back(e.is_delete ? "delete" : "upsert");
-      params.emplace_back(static_cast<int64_t>(e.table->vis));
+      params.emplace_back(static_cast<int64_t>(e.table->audience));
       params.emplace_back(e.user_id);
       params.emplace_back(e.data);
     }
@@ -314,7 +401,7 @@ Status LogWriter::Flush(Conn& c, int64_t hotel_id, int64_t now_ms, int64_t* last
     if (!s.ok()) return s;
   }
   entries_.clear();
-  return Status::OK();
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -338,7 +425,7 @@ static std::string VisibilityFilter(const Principal& p, Params* params) {
   return " AND vis = 0";
 }
 
-static void AppendRowObject(std::string* out, const TableDef& t, const std::string& array_text) {
+static void AppendRowObject(std::string* out, const TableSpec& t, const std::string& array_text) {
   // One row in the object form: zip the stored array with the column names.
   json arr = json::parse(array_text, nullptr, false);
   json obj = json::object();
@@ -355,7 +442,7 @@ Status SqlStore::Pull(const PullQuery& q, PullPage* out) {
     if (!s.ok()) return s;
     if (r.empty()) {
       out->hotel_exists = false;
-      return Status::OK();
+      return Status::Ok();
     }
     const int64_t last = r.at(0, 0).Int();
     if (q.since > last)
@@ -393,7 +480,7 @@ Status SqlStore::Pull(const PullQuery& q, PullPage* out) {
     size_t i = 0;
     while (i < n) {
       const std::string& tbl = r.at(i, 1).text;
-      const TableDef* t = FindTable(tbl);
+      const TableSpec* t = FindTable(tbl);
       if (!t) return Status::Error(kDbError, "change_log names unknown table " + tbl);
       if (!first) js += ",";
       first = false;
@@ -427,7 +514,7 @@ Status SqlStore::Pull(const PullQuery& q, PullPage* out) {
       i = j;
     }
     js += "]";
-    return Status::OK();
+    return Status::Ok();
   });
 }
 
@@ -447,7 +534,7 @@ json BookingJson(const std::vector<Cell>& row) {
             {"guests", row[8].Int()},      {"totalCents", row[9].Int()},
             {"createdAt", row[10].Int()},  {"updatedAt", row[11].Int()},
             {"origin", row[14].text}};
-  int64_t in = 0, out = 0;
+  Day in = 0, out = 0;
   if (ParseDate(row[5].text, &in) && ParseDate(row[6].text, &out)) b["nights"] = out - in;
   b["holdExpiresAt"] = row[12].null ? json(nullptr) : json(row[12].Int());
   b["idempotencyKey"] = row[13].null ? json(nullptr) : json(row[13].text);

@@ -13,7 +13,6 @@
 #include <nlohmann/json.hpp>
 
 #include "db.h"
-#include "status.h"
 
 namespace edgestay::server {
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "edgestay/date.h"
+#include "edgestay/protocol/json_fields.h"
 #include "edgestay/protocol/tables.h"
 #include "edgestay/status.h"
 #include "engine_impl.h"
@@ -19,23 +20,10 @@ inline Status BadArg(const std::string& field, const std::string& problem) {
   return Status::Error("INVALID_ARGUMENT", field + ": " + problem, "{\"field\":" + JsonQuote(field) + "}");
 }
 
-inline bool ReadInt(const json& v, int64_t* out) {
-  if (v.is_number_integer()) {
-    *out = v.get<int64_t>();
-    return true;
-  }
-  if (v.is_number_unsigned() && v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) {
-    *out = static_cast<int64_t>(v.get<uint64_t>());
-    return true;
-  }
-  return false;
-}
+// The JSON readers are the protocol layer's (one reader for the core and the server).
+using protocol::ReadInt;
 
-inline const json* Field(const json& args, const char* name) {
-  if (!args.is_object()) return nullptr;
-  auto it = args.find(name);
-  return it == args.end() || it->is_null() ? nullptr : &*it;
-}
+inline const json* Field(const json& args, const char* name) { return protocol::FieldOf(args, name); }
 
 inline Status ReadId(const json& args, const char* name, int64_t* out) {
   const json* v = Field(args, name);
@@ -95,10 +83,9 @@ inline Status ReadKey(const json& args, const char* name, std::string* out, bool
   const json* v = Field(args, name);
   *present = v != nullptr;
   if (!v) return Status::Ok();
-  if (!v->is_string() || v->get_ref<const std::string&>().empty() || v->get_ref<const std::string&>().size() > 128) {
-    return BadArg(name, "must be a string of 1 to 128 characters");
+  if (protocol::StrField(args, name, 1, 128, out) != protocol::Field::kOk) {
+    return BadArg(name, "must be a string of 1 to 128 characters, without U+0000");
   }
-  *out = v->get<std::string>();
   return Status::Ok();
 }
 

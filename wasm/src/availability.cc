@@ -25,11 +25,6 @@ void FillNight(const Stmt& s, int first_col, Night* n) {
   n->stop_sell = s.Int(first_col + 8) != 0;
 }
 
-// The hotel's rules as the shared stay rules see them.
-StayRules RulesOf(const HotelInfo& hotel) {
-  return StayRules{hotel.max_advance_days, hotel.min_lead_days, hotel.max_rooms_per_booking};
-}
-
 }  // namespace
 
 Status Engine::Impl::EnsureRoomTypeNights(int64_t room_type_id, NightIndex::RoomTypeNights** out) {
@@ -182,7 +177,7 @@ Status Engine::Impl::ValidateStay(const StayQuery& q, const RoomTypeInfo** rt, c
 void Engine::Impl::WriteAnswer(const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel,
                                const std::vector<Night>& nights, bool with_as_of, std::string* out) {
   const int64_t n = q.check_out - q.check_in;
-  const char* reason = ::edgestay::StayReason(q.rooms, q.check_in - TodayAt(hotel), RulesOf(hotel), nights);
+  const char* reason = ::edgestay::StayReason(q.rooms, q.check_in - TodayAt(hotel), hotel, nights);
   JsonWriter w(out);
   w.BeginObject();
   w.Key("roomTypeId").Int(q.room_type_id).Key("hotelId").Int(rt.hotel_id);
@@ -226,7 +221,7 @@ Status Engine::Impl::StayReason(const StayQuery& q, const RoomTypeInfo& rt, cons
   std::map<int64_t, std::vector<Night>> loaded;
   ES_RETURN_IF_ERROR(LoadNights(rt.hotel_id, {q.room_type_id}, q.check_in, q.check_out, &loaded));
   *nights = std::move(loaded[q.room_type_id]);
-  *reason = ::edgestay::StayReason(q.rooms, q.check_in - TodayAt(hotel), RulesOf(hotel), *nights);
+  *reason = ::edgestay::StayReason(q.rooms, q.check_in - TodayAt(hotel), hotel, *nights);
   return Status::Ok();
 }
 

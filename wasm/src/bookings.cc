@@ -189,8 +189,10 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
                          std::string("{\"reason\":\"") + reason + "\"}");
   }
   int64_t total = 0;
-  for (int64_t i = 0; i < nights; ++i) total += ns[static_cast<size_t>(i)].price_cents;
-  total *= r.rooms;
+  if (!StayTotal(ns, static_cast<size_t>(nights), r.rooms, &total)) {
+    return Status::Error("INVALID_ARGUMENT", "rooms: the stay's total is above 2^53 - 1 cents",
+                         "{\"field\":\"rooms\"}");
+  }
 
   Txn txn(db, &this->nights);
   if (!txn.started()) return SqliteError(db, "begin");

@@ -175,13 +175,7 @@ Status Engine::Impl::LoadFacts() {
       auto it = hotels.find(s->Int(0));
       if (it == hotels.end()) continue;
       HotelInfo& h = it->second;
-      const std::string_view key = s->Text(1);
-      const int64_t v = s->Int(2);
-      if (key == "max_advance_days") h.max_advance_days = v;
-      else if (key == "min_lead_days") h.min_lead_days = v;
-      else if (key == "max_rooms_per_booking") h.max_rooms_per_booking = v;
-      else if (key == "hold_ttl_seconds") h.hold_ttl_seconds = v;
-      else if (key == "max_nights") h.max_nights = v;
+      h.Set(s->Text(1), s->Int(2));
     }
   }
   ES_RETURN_IF_ERROR(
@@ -403,7 +397,7 @@ void Engine::Impl::Publish(const ChangeEvents& ev) {
 }
 
 Day Engine::Impl::TodayAt(const HotelInfo& hotel) const {
-  return DayOfMillis(now_ms + hotel.utc_offset_minutes * 60000);
+  return HotelToday(now_ms, hotel.utc_offset_minutes);
 }
 
 }  // namespace edgestay

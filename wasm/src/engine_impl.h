@@ -27,14 +27,11 @@
 
 namespace edgestay {
 
-struct HotelInfo {
+// A hotel as the engine keeps it in memory; its booking rules (with their defaults) are
+// the protocol's BookingRules.
+struct HotelInfo : BookingRules {
   std::string currency;
   int64_t utc_offset_minutes = 0;
-  int64_t max_advance_days = 365;
-  int64_t min_lead_days = 0;
-  int64_t max_rooms_per_booking = 10;
-  int64_t hold_ttl_seconds = 900;
-  int64_t max_nights = 30;
   std::vector<int64_t> room_type_ids;  // ascending
 };
 

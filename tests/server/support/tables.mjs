@@ -14,5 +14,5 @@ export const COLUMNS = {
   bookings: ['id', 'hotel_id', 'user_id', 'room_type_id', 'status', 'start_date', 'end_date', 'rooms', 'guests', 'total_cents', 'created_at', 'updated_at', 'hold_expires_at', 'idempotency_key', 'origin', 'server_id'],
   waitlist: ['id', 'hotel_id', 'user_id', 'room_type_id', 'start_date', 'end_date', 'rooms', 'status', 'created_at'],
   payments: ['id', 'booking_id', 'status', 'amount_cents', 'created_at'],
-  notifications: ['id', 'booking_id', 'user_id', 'channel', 'status', 'scheduled_at'],
+  notifications: ['id', 'booking_id', 'user_id', 'channel', 'status', 'scheduled_at', 'kind'],
 };

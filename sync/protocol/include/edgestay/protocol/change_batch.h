@@ -20,19 +20,7 @@ namespace edgestay::protocol {
 
 inline constexpr std::string_view kChangeFormat = "edgestay.changes/1";
 
-struct Value {
-  enum Kind { kAbsent, kNull, kInt, kText } kind = kAbsent;
-  int64_t i = 0;
-  std::string_view s;  // points into the decoded document; valid during the sink call
-};
-
 enum class Op { kUpsert, kDelete };
-
-// Where a row sits in the batch, for error messages: changes[change].rows[row].
-struct RowPosition {
-  int change = 0;
-  int row = -1;  // -1 for the single-row forms (`row`, `key`)
-};
 
 struct RowChange {
   Op op;
@@ -59,9 +47,5 @@ struct BatchHeader {
 Status DecodeChangeBatch(std::string_view text,
                          const std::function<Status(const BatchHeader&)>& on_header,
                          const RowSink& sink, int change_offset = 0, int row_offset = 0);
-
-// The error every row-level problem produces, e.g.
-// INVALID_ROW "changes[3].rows[12].available: must be <= total (8)".
-Status RowError(std::string code, const RowPosition& pos, std::string_view field, std::string_view problem);
 
 }  // namespace edgestay::protocol

@@ -1,7 +1,8 @@
-// Status: how every fallible operation in the core reports failure.
+// Status: how every fallible operation in the core and in edgestay-server reports failure.
 //
 // The core never throws (it is built with -fno-exceptions, native and wasm alike), so
-// errors travel as values. `code` is a stable string from docs/API.md's error table; the
+// errors travel as values; the server uses the same type, so a code produced by the shared
+// protocol layer reaches an HTTP answer unchanged. `code` is a stable string from docs/API.md's error table; the
 // JS wrapper turns it into EdgestayError.code. Invariant: ok() <=> code is empty.
 #pragma once
 

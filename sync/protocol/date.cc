@@ -41,7 +41,7 @@ int Digits(std::string_view s, size_t from, size_t n) {
 bool ParseDate(std::string_view text, Day* out) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
   const int y = Digits(text, 0, 4), m = Digits(text, 5, 2), d = Digits(text, 8, 2);
-  if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1) return false;
+  if (y < kMinYear || y > kMaxYear || m < 1 || m > 12 || d < 1) return false;
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const int max_day = (m == 2 && IsLeap(y)) ? 29 : kDays[m - 1];
   if (d > max_day) return false;
@@ -76,6 +76,15 @@ Day DayOfMillis(int64_t ms) {
   int64_t q = ms / kMsPerDay;
   if (ms % kMsPerDay < 0) --q;
   return static_cast<Day>(q);
+}
+
+Day HotelToday(int64_t now_ms, int64_t utc_offset_minutes) {
+  return DayOfMillis(now_ms + utc_offset_minutes * 60000);
+}
+
+int Weekday(Day day) {
+  const int w = (day + 4) % 7;  // 1970-01-01 was a Thursday (4)
+  return w < 0 ? w + 7 : w;
 }
 
 }  // namespace edgestay
