@@ -26,9 +26,16 @@ const SHELL_VERSION_MARK = '__EDGESTAY_SHELL_VERSION__';
 const fileCache = new Map();
 
 async function loadFile(urlPath) {
-  let rel = decodeURIComponent(urlPath);
+  let rel;
+  try {
+    rel = path.posix.normalize(decodeURIComponent(urlPath));
+  } catch {
+    return null;  // malformed %-escape
+  }
+  // Checked after decoding: an escaped "..%2F" must not climb out of the served folders.
+  if (!SERVED.some((p) => rel.startsWith(p))) return null;
   if (rel.endsWith('/')) rel += 'index.html';
-  const file = path.join(ROOT, path.normalize(rel));
+  const file = path.join(ROOT, rel);
   if (!file.startsWith(ROOT + path.sep)) return null;
   let st;
   try {
