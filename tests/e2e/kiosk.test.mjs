@@ -177,7 +177,6 @@ test('persistence: the browser closed at 20 random moments during 100 bookings l
   const kills = [...killAt].sort((a, b) => a - b);
   let next = 0;
   let opens = 0;
-  const saveTimes = [];
   while (taken.size < BOOKINGS) {
     const context = await launchProfile(dir);
     const page = await openKiosk(context, url);
@@ -208,8 +207,6 @@ test('persistence: the browser closed at 20 random moments during 100 bookings l
       await new Promise((r) => setTimeout(r, rng.int(0, 30)));  // somewhere inside the next booking
     } else {
       await done;
-      const s = await page.evaluate(() => window.kiosk.widget.client.call('status'));
-      saveTimes.push(s.saveMsP50);
     }
     await context.close();
     await done.catch(() => {});  // cut off by the close
@@ -233,9 +230,27 @@ test('persistence: the browser closed at 20 random moments during 100 bookings l
   const [[count]] = db.exec(`SELECT count(*) FROM bookings WHERE user_id = ${user}`)[0].values;
   assert.equal(count, BOOKINGS);
   db.close();
+  // The save time per booking, measured on 20 more bookings of this reopened kiosk.
+  const measured = await page.evaluate(async ({ u, rts }) => {
+    const iso = (ms) => new Date(ms).toISOString().slice(0, 10);
+    const before = (await window.kiosk.widget.client.call('status')).saves;
+    const times = [];
+    for (let i = 0; i < 20; i++) {
+      const d = Date.now() + (3 + 3 * i) * 86400000;
+      const t0 = performance.now();
+      await window.kiosk.widget.client.call('book', {
+        roomTypeId: rts[i % rts.length], userId: u, checkIn: iso(d), checkOut: iso(d + 2 * 86400000), guests: 1, idempotencyKey: `measure-${i}`,
+      });
+      times.push(performance.now() - t0);
+    }
+    const s = await window.kiosk.widget.client.call('status');
+    return { times, saves: s.saves - before, saveMsP50: s.saveMsP50 };
+  }, { u: user, rts: roomTypes.map((r) => r.id) });
+  assert.ok(measured.saves >= 20, 'every booking was saved');
   await context.close();
-  metrics.opfsSaveMsP50 = Number(median(saveTimes.filter((x) => x != null)).toFixed(1));
+  metrics.opfsSaveMsP50 = Number(measured.saveMsP50.toFixed(1));
+  metrics.bookingShownMsP50 = Number(median(measured.times).toFixed(1));
   metrics.killCycles = opens;
   metrics.storeBytes = image.length;
-  metrics.lastStatusSaves = status.saves;
+  metrics.lastCycleSaveMsP50 = status.saveMsP50 == null ? null : Number(status.saveMsP50.toFixed(1));
 });
