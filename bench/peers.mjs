@@ -402,7 +402,7 @@ class Peer {
       }
     }
     const out = {
-      roomTypeId: q.rtId, hotelId, checkIn: dateOf(q.ci), checkOut: dateOf(q.co), nights: n, rooms: q.rooms,
+      roomTypeId: q.rtId, roomTypeName: this.roomTypeFacts.get(q.rtId)?.name, hotelId, checkIn: dateOf(q.ci), checkOut: dateOf(q.co), nights: n, rooms: q.rooms,
       available: reason === null, reason, nightly, totalCents: priced ? total * q.rooms : null, currency: hotel.currency,
     };
     if (withAsOf) out.asOf = { cursor: this.asOf.cursor, syncedAt: this.asOf.syncedAt };
@@ -485,11 +485,13 @@ class Peer {
     const f = parseDay(from, 'from');
     const t = parseDay(to, 'to');
     const counts = [0, 0, 0, 0, 0, 0];
+    const cents = [0, 0, 0, 0, 0, 0];
     let total = 0; let active = 0; let roomNights = 0; let revenue = 0; let nights = 0;
     for (const r of this.all(this.st('bookingStatistics'), [hotelId, dateOf(f), dateOf(t)])) {
       const i = STATUSES.indexOf(r[0]);
       if (i < 0) continue;
       counts[i] = r[1];
+      cents[i] = r[3];
       total += r[1];
       if (i <= 2) {
         active += r[1];
@@ -499,18 +501,30 @@ class Peer {
       }
     }
     const byStatus = {};
-    STATUSES.forEach((s, i) => { byStatus[s] = counts[i]; });
+    const revenueByStatus = {};
+    STATUSES.forEach((s, i) => { byStatus[s] = counts[i]; revenueByStatus[s] = cents[i]; });
     return { hotelId, from: dateOf(f), to: dateOf(t), total, byStatus, active, roomNights, revenueCents: revenue,
-      averageNights: ratio(nights, active), cancellationRate: ratio(counts[4], total) };
+      revenueByStatus, cancelledValueCents: cents[4], averageNights: ratio(nights, active), cancellationRate: ratio(counts[4], total) };
   }
 
   getOccupancyRate({ hotelId, from, to }) {
     const hotel = this.hotelOf(hotelId);
     const f = parseDay(from, 'from');
     const t = parseDay(to, 'to');
+    // The nights of every room type (special days applied, rooms held by unsynced local
+    // bookings subtracted, as the calendar shows them): sold = total - available.
+    const nights = this.loadNights(hotelId, hotel.roomTypeIds, f, t - 1);
     const byType = new Map();
-    for (const r of this.all(this.st('occupancy'), [hotelId, dateOf(f), dateOf(t)])) {
-      byType.set(r[0], { available: r[1], sold: r[2], revenue: r[3] });
+    for (const [rt, list] of nights) {
+      const k = { available: 0, sold: 0, revenue: 0 };
+      for (const n of list) {
+        if (!n.has) continue;
+        const sold = n.total - n.available;
+        k.available += n.total;
+        k.sold += sold;
+        k.revenue += sold * n.price;
+      }
+      byType.set(rt, k);
     }
     const all = { available: 0, sold: 0, revenue: 0 };
     for (const k of byType.values()) {

@@ -22,6 +22,14 @@ const once = args.once === true;
 const money = (c, cur) => (c == null ? '-' : `${cur} ${(c / 100).toFixed(2)}`);
 const isoDay = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
 
+// A failure is one clear line (code and message), not a stack trace.
+const fail = (e) => {
+  console.error(`demo client: ${e?.code ? `${e.code}: ` : ''}${e?.message ?? e}`);
+  process.exit(1);
+};
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
 const engine = await openEngine();
 const sync = new SyncClient(engine, { baseUrl: url, hotelId, token: args['book-token'] });
 
@@ -49,17 +57,38 @@ for (const rt of roomTypes) {
     `${left} left, total ${money(a.totalCents, cur)}  [${us.toFixed(0)} us]`);
 }
 
-const rt = roomTypes[0];
-const booking = engine.createBooking({
-  hotelId, roomTypeId: rt.id, userId: 42, checkIn, checkOut, guests: 2,
+// Every run books one stay, so a long-used store fills up: book the first room type and
+// stay (from 14 days ahead) that still has a room, rather than always the same one.
+const free = findFreeStay();
+if (!free) {
+  console.log(`\nno room type has a free 3-night stay in the next year; ` +
+    'the demo store is full (start again with an empty --data folder)');
+  if (once) process.exit(0);
+}
+const rt = free?.rt ?? roomTypes[0];
+const stay = free ?? { checkIn, checkOut };
+function findFreeStay() {
+  for (let offset = 14; offset < 365; ++offset) {
+    for (const r of roomTypes) {
+      const a = engine.checkRoomAvailability({ roomTypeId: r.id, checkIn: isoDay(offset), checkOut: isoDay(offset + 3) });
+      if (a.available) return { rt: r, checkIn: isoDay(offset), checkOut: isoDay(offset + 3) };
+    }
+  }
+  return null;
+}
+const booking = free && engine.createBooking({
+  hotelId, roomTypeId: rt.id, userId: 42, checkIn: stay.checkIn, checkOut: stay.checkOut, guests: 2,
   idempotencyKey: `start-demo-${Date.now()}`,
 });
-console.log(`\nkiosk booking ${booking.id} (${booking.status}) for ${rt.name}; outbox: ${engine.pendingMutations().mutations.length} mutation(s)`);
-const pushed = await sync.syncOnce();
-const mine = engine.getUserBookingsWithRoomType(42).find((b) => b.id === booking.id);
-console.log(`after syncOnce: ${pushed.applied} applied, ${pushed.rejected} rejected -> booking ${mine.id} is ${mine.status}` +
-  `, central id ${mine.serverId}; ${rt.name} now has ` +
-  `${Math.min(...engine.checkRoomAvailability({ roomTypeId: rt.id, checkIn, checkOut }).nightly.map((n) => n.available))} left`);
+if (booking) {
+  console.log(`\nkiosk booking ${booking.id} (${booking.status}) for ${rt.name}, ${stay.checkIn} -> ${stay.checkOut}; ` +
+    `outbox: ${engine.pendingMutations().mutations.length} mutation(s)`);
+  const pushed = await sync.syncOnce();
+  const mine = engine.getUserBookingsWithRoomType(42).find((b) => b.id === booking.id);
+  console.log(`after syncOnce: ${pushed.applied} applied, ${pushed.rejected} rejected -> booking ${mine.id} is ${mine.status}` +
+    `, central id ${mine.serverId}; ${rt.name} now has ` +
+    `${Math.min(...engine.checkRoomAvailability({ roomTypeId: rt.id, checkIn: stay.checkIn, checkOut: stay.checkOut }).nightly.map((n) => n.available))} left`);
+}
 const stats = engine.cacheStats();
 console.log(`query cache: ${stats.hits} hits, ${stats.misses} misses, ${stats.entries} entries`);
 

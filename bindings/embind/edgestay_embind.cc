@@ -37,6 +37,11 @@ class Core {
     result_.clear();
     return View(engine_->Call(method, args, &result_));
   }
+  emscripten::val callId(int method_id, const std::string& args) {
+    result_.clear();
+    return View(engine_->CallById(method_id, args, &result_));
+  }
+  std::string methods() const { return Engine::MethodsJson(); }
   emscripten::val applyChanges(const std::string& batch) {
     result_.clear();
     return View(engine_->ApplyChanges(batch, &result_));
@@ -91,6 +96,8 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .function("lastEntryId", &Core::lastEntryId)
       .function("probe", &Core::probe)
       .function("call", &Core::call)
+      .function("callId", &Core::callId)
+      .function("methods", &Core::methods)
       .function("applyChanges", &Core::applyChanges)
       .function("beginChanges", &Core::beginChanges)
       .function("applyChangesPart", &Core::applyChangesPart)

@@ -68,6 +68,7 @@ export type ErrorCode =
   | 'CURSOR_MISMATCH'
   | 'CORRUPT_SNAPSHOT'
   | 'ENGINE_CLOSED'
+  | 'WASM_LOAD'
   | 'INTERNAL'
   // booking lifecycle (createBooking, confirmHold, cancelBooking, joinWaitlist)
   | 'PAST_DATE'
@@ -130,6 +131,8 @@ export interface CacheOptions {
   maxBytes?: number;
   /** Time to live per namespace, ms. TTL is a safety net; invalidation is exact. */
   ttlMs?: Partial<Record<CacheNamespace, number>>;
+  /** 'repeat' (default): store an answer on the second miss of its key; 'always': on the first. */
+  admission?: 'repeat' | 'always';
 }
 
 /** Where the engine keeps its database between runs (IndexedDB, OPFS, a file ...). */
@@ -142,10 +145,20 @@ export interface Persistence {
   autoSaveMs?: number;
 }
 
+/**
+ * A compiled `WebAssembly.Module`. Typed as such when the WebAssembly types are loaded
+ * (lib "dom" or "webworker", or @types/node); `object` in a project without them.
+ */
+export type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } }
+  ? M
+  : object;
+
 /** Options passed to the Emscripten module factory (advanced: custom wasm location). */
 export interface CoreModuleOptions {
   /** The wasm bytes, when the host fetches or bundles them itself. */
-  wasmBinary?: ArrayBuffer | Uint8Array;
+  wasmBinary?: ArrayBuffer | ArrayBufferView;
+  /** The compiled module (same as `OpenEngineOptions.wasmModule`). */
+  wasmModule?: WasmModule;
   /** Maps a file the module needs (`edgestay_core.wasm`) to a URL. */
   locateFile?: (path: string, prefix: string) => string;
   [key: string]: unknown;
@@ -162,6 +175,12 @@ export interface OpenEngineOptions {
   cache?: CacheOptions | boolean;
   /** Emscripten module options (custom wasm location or bytes). */
   module?: CoreModuleOptions;
+  /**
+   * The compiled core (`edgestay_core.wasm` as a `WebAssembly.Module`), as edge runtimes
+   * (workerd, Workers) and bundlers provide it. Engines opened with the same module share
+   * one instance. A value that is not this package's module rejects with `WASM_LOAD`.
+   */
+  wasmModule?: WasmModule;
 }
 
 /** Loads the wasm core (once per realm) and opens an engine. */
@@ -186,13 +205,26 @@ export interface HotelStayQuery {
   checkOut: DateString;
   /** Default 1. */
   rooms?: number;
+  /** false: the summary form, each result without its `nightly` array. Default true. */
+  nightly?: boolean;
 }
+
+export interface BatchOptions {
+  /** false: the summary form, each answer without its `nightly` array. Default true. */
+  nightly?: boolean;
+}
+
+/** A per-night column of the calendar grid. */
+export type CalendarColumn = 'available' | 'priceCents' | 'minStay' | 'maxStay' | 'closedToArrival' |
+  'closedToDeparture' | 'stopSell';
 
 export interface CalendarQuery {
   hotelId: number;
   from: DateString;
   /** 1..366 */
   days: number;
+  /** Only these columns in each room type's row (default: all seven). */
+  columns?: readonly CalendarColumn[];
 }
 
 /** A half-open date range `[from, to)` of one hotel. */
@@ -240,6 +272,8 @@ export interface NightAvailability {
 /** One room type's verdict for a stay, as inside getAllRoomAvailability().results. */
 export interface AvailabilityResult {
   readonly roomTypeId: number;
+  /** The room type's name (a widget needs no second call). */
+  readonly roomTypeName: string;
   readonly hotelId: number;
   readonly checkIn: DateString;
   readonly checkOut: DateString;
@@ -248,7 +282,7 @@ export interface AvailabilityResult {
   readonly available: boolean;
   /** The first failing check; null when `available`. */
   readonly reason: AvailabilityReason | null;
-  /** One entry per night. */
+  /** One entry per night (absent in the summary form, see AvailabilitySummary). */
   readonly nightly: readonly NightAvailability[];
   /** Sum of nightly prices times rooms; null when a night has no row. */
   readonly totalCents: number | null;
@@ -259,6 +293,10 @@ export interface AvailabilityResult {
 export interface AvailabilityAnswer extends AvailabilityResult {
   readonly asOf: AsOf;
 }
+
+/** The summary form (`nightly: false`): a result without its nightly breakdown. */
+export type AvailabilitySummary = Omit<AvailabilityResult, 'nightly'>;
+export type AvailabilitySummaryAnswer = Omit<AvailabilityAnswer, 'nightly'>;
 
 export interface AllRoomAvailabilityAnswer {
   readonly hotelId: number;
@@ -271,7 +309,10 @@ export interface AllRoomAvailabilityAnswer {
   readonly asOf: AsOf;
 }
 
-/** One room type's row of the calendar grid: one value per date, null without a row. */
+/**
+ * One room type's row of the calendar grid: one value per date, null without a row. The
+ * columns are those the query named (`columns`), all seven by default.
+ */
 export interface CalendarRoomType {
   readonly id: number;
   readonly name: string;
@@ -297,6 +338,15 @@ export interface CalendarAnswer {
   readonly dates: readonly DateString[];
   readonly roomTypes: readonly CalendarRoomType[];
   readonly asOf: AsOf;
+}
+
+/** getCalendar({ columns }): each room type's row holds only the named columns. */
+export interface CalendarAnswerOf<C extends CalendarColumn> extends Omit<CalendarAnswer, 'roomTypes'> {
+  readonly roomTypes: readonly Pick<CalendarRoomType, 'id' | 'name' | C>[];
+}
+
+export interface AllRoomAvailabilitySummaryAnswer extends Omit<AllRoomAvailabilityAnswer, 'results'> {
+  readonly results: readonly AvailabilitySummary[];
 }
 
 export interface Booking {
@@ -348,6 +398,10 @@ export interface BookingStatistics {
   readonly roomNights: number;
   /** Sum of totalCents over active bookings. */
   readonly revenueCents: number;
+  /** Sum of totalCents per status. */
+  readonly revenueByStatus: { readonly [S in BookingStatus]: number };
+  /** Sum of totalCents of the CANCELLED bookings (what cancellations cost). */
+  readonly cancelledValueCents: number;
   /** Mean nights per active booking (0 when none). */
   readonly averageNights: number;
   /** CANCELLED / total (0 when total is 0). */
@@ -422,6 +476,9 @@ export interface CacheNamespaceStats extends CacheCounters {
 /** cacheStats(): totals plus one entry per namespace. */
 export interface CacheStats extends CacheCounters {
   readonly enabled: boolean;
+  readonly admission: 'repeat' | 'always';
+  /** Entries writes have examined for invalidation so far (a write looks at its buckets only). */
+  readonly invalidationChecks: number;
   readonly maxEntries: number;
   readonly maxBytes: number;
   readonly namespaces: { readonly [N in CacheNamespace]: CacheNamespaceStats };
@@ -846,10 +903,13 @@ export class Engine {
   /** Room types of a hotel, by id. */
   getRoomTypes(hotelId: number): readonly RoomType[];
   checkRoomAvailability(query: StayQuery): AvailabilityAnswer;
-  getAllRoomAvailability(query: HotelStayQuery): AllRoomAvailabilityAnswer;
+  getAllRoomAvailability(query: HotelStayQuery & { nightly?: true }): AllRoomAvailabilityAnswer;
+  getAllRoomAvailability(query: HotelStayQuery & { nightly: false }): AllRoomAvailabilitySummaryAnswer;
   /** At most 1000 queries; one invalid query rejects the call (details.index). */
-  batchCheckAvailability(queries: readonly StayQuery[]): readonly AvailabilityAnswer[];
-  getCalendar(query: CalendarQuery): CalendarAnswer;
+  batchCheckAvailability(queries: readonly StayQuery[], options?: BatchOptions & { nightly?: true }): readonly AvailabilityAnswer[];
+  batchCheckAvailability(queries: readonly StayQuery[], options: BatchOptions & { nightly: false }): readonly AvailabilitySummaryAnswer[];
+  getCalendar(query: CalendarQuery & { columns?: undefined }): CalendarAnswer;
+  getCalendar<C extends CalendarColumn>(query: CalendarQuery & { columns: readonly C[] }): CalendarAnswerOf<C>;
   /** Newest first. */
   getUserBookingsWithRoomType(
     userId: number,

@@ -35,19 +35,11 @@ function randomHex(bytes) {
   return Array.from(buf, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-// Answers the core caches; the wrapper keeps their parsed (frozen) form per entry and
-// reuses it while the core says the entry is still valid (one 20 ns probe instead of a
-// JSON round trip). Invalidation stays in the core.
-const MEMO_METHODS = new Set([
-  'checkRoomAvailability', 'getAllRoomAvailability', 'getCalendar', 'getRoomTypes', 'getBookingRules',
-  'getSpecialDays', 'getUserBookingsWithRoomType', 'getBookingStatistics', 'getOccupancyRate',
-  'batchCheckAvailability',
-]);
-const AS_OF_METHODS = new Set(['checkRoomAvailability', 'getAllRoomAvailability', 'getCalendar', 'batchCheckAvailability']);
+// Answers the core caches (methods with a cache namespace): the wrapper keeps their parsed
+// (frozen) form per entry and reuses it while the core says the entry is still valid (one
+// 20 ns probe instead of a JSON round trip). Invalidation stays in the core. Which methods
+// are cached, carry asOf or write is read from the core's own method table.
 const MEMO_LIMIT = 4096;
-const WRITE_METHODS = new Set([
-  'createBooking', 'cancelBooking', 'confirmHold', 'joinWaitlist', 'applyPushResults', 'markNotifications',
-]);
 const utf8 = new TextDecoder();
 
 function deepFreeze(value) {
@@ -78,7 +70,9 @@ export async function openEngine(options = {}) {
   if (typeof now !== 'function') throw new EdgestayError('INVALID_ARGUMENT', 'now must be a function returning ms');
   let snapshot = options.snapshot;
   if (snapshot == null && persistence?.load) snapshot = await persistence.load();
-  const module = await loadCore(options.module ?? {});
+  // wasmModule: a compiled WebAssembly.Module (what workerd and bundlers hand a worker).
+  const coreOptions = options.wasmModule === undefined ? options.module : { ...options.module, wasmModule: options.wasmModule };
+  const module = await loadCore(coreOptions ?? {});
   const core = new module.Core();
   const error = core.open(toBytes(snapshot));
   if (error) {
@@ -99,9 +93,13 @@ export class Engine {
   #saveTimer = null;
   #memo = new Map();
   #asOf;
+  #methods = new Map();  // name -> { id, memo, asOf, writes }
 
   constructor(core, { now, persistence }) {
     this.#core = core;
+    JSON.parse(core.methods()).forEach((m, id) => {
+      this.#methods.set(m.name, { id, memo: m.namespace !== null, asOf: m.asOf, writes: m.writes });
+    });
     this.#now = now;
     this.#persistence = persistence;
     this.#asOf = this.#call('asOf', {});
@@ -124,7 +122,8 @@ export class Engine {
       if (e instanceof EdgestayError) throw e;
       throw new EdgestayError('INVALID_ARGUMENT', `arguments cannot be serialized: ${e.message}`);
     }
-    const memoKey = MEMO_METHODS.has(method) ? `${method}\u0000${text}` : null;
+    const spec = this.#methods.get(method);
+    const memoKey = spec.memo ? `${method}\u0000${text}` : null;
     if (memoKey !== null) {
       const hit = this.#memo.get(memoKey);
       if (hit !== undefined) {
@@ -143,18 +142,18 @@ export class Engine {
         this.#memo.delete(memoKey);
       }
     }
-    const out = utf8.decode(core.call(method, text));  // a view into wasm memory: decode now
+    const out = utf8.decode(core.callId(spec.id, text));  // a view into wasm memory: decode now
     const failed = core.failed();
     // Any call may have expired holds; writes always raise events.
     if (core.eventCount() > 0) this.#afterWrite();
     if (failed) throw EdgestayError.fromJson(out);
-    if (WRITE_METHODS.has(method)) this.#scheduleSave();
+    if (spec.writes) this.#scheduleSave();
     const value = JSON.parse(out);
     if (memoKey !== null) {
       const id = core.lastEntryId();
       if (id > 0) {
         if (this.#memo.size >= MEMO_LIMIT) this.#memo.delete(this.#memo.keys().next().value);
-        const asOf = AS_OF_METHODS.has(method);
+        const asOf = spec.asOf;
         // Equal content; the wrapper's own object, so a hit can compare by identity.
         if (asOf && Array.isArray(value)) for (const a of value) a.asOf = this.#asOf;
         else if (asOf) value.asOf = this.#asOf;
@@ -176,7 +175,12 @@ export class Engine {
   getRoomTypes(hotelId) { return this.#call('getRoomTypes', { hotelId }); }
   checkRoomAvailability(query) { return this.#call('checkRoomAvailability', query); }
   getAllRoomAvailability(query) { return this.#call('getAllRoomAvailability', query); }
-  batchCheckAvailability(queries) { return this.#call('batchCheckAvailability', { queries }); }
+  batchCheckAvailability(queries, options = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new EdgestayError('INVALID_ARGUMENT', 'options must be an object');
+    }
+    return this.#call('batchCheckAvailability', { nightly: options.nightly, queries });
+  }
   getCalendar(query) { return this.#call('getCalendar', query); }
   getUserBookingsWithRoomType(userId, options = {}) {
     if (options === null || typeof options !== 'object') {

@@ -1,28 +1,142 @@
-// Loads the wasm module once per JS realm.
-// Under Node the generated loader cannot fetch() a file path (TOOLCHAIN.md quirk 2), so
-// we read the bytes ourselves; browsers and workers stream-compile from the URL.
+// Loads the wasm core: one Emscripten instance per JS realm (or per given module).
+//
+// Every path ends in the same place: a compiled WebAssembly.Module that Emscripten's
+// `instantiateWasm` hook instantiates. Compiling it ourselves means one artifact runs
+// everywhere: edge runtimes such as workerd refuse to compile wasm from bytes (they hand
+// the worker a WebAssembly.Module), Node's generated loader cannot fetch() a file path,
+// and browsers stream-compile from a URL. A failure to get or instantiate the module is
+// EdgestayError('WASM_LOAD'), never an Emscripten abort.
+//
+// How the module is found, first match wins:
+//   wasmModule  a WebAssembly.Module (workerd / Workers bindings, bundlers)
+//   wasmBinary  the bytes (ArrayBuffer or a typed array)
+//   locateFile  maps 'edgestay_core.wasm' to a URL, which is fetched
+//   otherwise   dist/edgestay_core.wasm next to this file (the only use of import.meta.url)
 import createEdgestayCore from './dist/edgestay_core.mjs';
+import { EdgestayError } from './errors.mjs';
 
-let modulePromise = null;
+const WASM_FILE = 'edgestay_core.wasm';
+
+let defaultCore = null;           // Promise of the module loaded from the package's own dist/
+const coreOfModule = new WeakMap();  // WebAssembly.Module -> Promise of its instance
 
 function isNode() {
   return typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 }
 
-export function loadCore(options = {}) {
-  if (options.wasmBinary || options.locateFile) return createEdgestayCore(options);
-  if (!modulePromise) {
-    modulePromise = (async () => {
-      if (isNode()) {
-        const { readFile } = await import('node:fs/promises');
-        const wasmBinary = await readFile(new URL('./dist/edgestay_core.wasm', import.meta.url));
-        return createEdgestayCore({ wasmBinary });
-      }
-      return createEdgestayCore({
-        locateFile: (path) => new URL(`./dist/${path}`, import.meta.url).href,
-      });
-    })();
-    modulePromise.catch(() => { modulePromise = null; });
+function loadError(message, cause) {
+  const e = new EdgestayError('WASM_LOAD', message, { cause: String(cause?.message ?? cause ?? '') });
+  if (cause !== undefined) e.cause = cause;
+  return e;
+}
+
+async function compileBytes(bytes) {
+  if (!(bytes instanceof ArrayBuffer || ArrayBuffer.isView(bytes))) {
+    throw loadError('wasmBinary must be an ArrayBuffer or a typed array');
   }
-  return modulePromise;
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    throw loadError(`the wasm bytes do not compile: ${e.message}`, e);
+  }
+}
+
+async function compileUrl(url) {
+  let response;
+  try {
+    response = await fetch(url, { credentials: 'same-origin' });
+  } catch (e) {
+    throw loadError(`cannot fetch ${url}: ${e.message}`, e);
+  }
+  if (!response.ok) throw loadError(`cannot fetch ${url}: HTTP ${response.status}`);
+  // Streaming compile needs the application/wasm content type; otherwise read it whole.
+  if (typeof WebAssembly.compileStreaming === 'function' &&
+      (response.headers.get('content-type') ?? '').startsWith('application/wasm')) {
+    try {
+      return await WebAssembly.compileStreaming(response);
+    } catch (e) {
+      throw loadError(`${url} does not compile: ${e.message}`, e);
+    }
+  }
+  return compileBytes(await response.arrayBuffer());
+}
+
+async function defaultModule() {
+  const url = new URL(`./dist/${WASM_FILE}`, import.meta.url);
+  if (isNode()) {
+    const { readFile } = await import('node:fs/promises');
+    let bytes;
+    try {
+      bytes = await readFile(url);
+    } catch (e) {
+      throw loadError(`cannot read ${url.pathname}: ${e.message}`, e);
+    }
+    return compileBytes(bytes);
+  }
+  return compileUrl(url.href);
+}
+
+const REQUIRED_EXPORTS = ['memory', '__indirect_function_table', '__wasm_call_ctors', 'malloc', 'free'];
+
+// Instantiates the Emscripten glue around a compiled module. Emscripten reports a failed
+// instantiation by aborting (and printing); the hook's own promise carries our error out
+// first, so the caller sees WASM_LOAD. A module without the exports the glue reads as
+// soon as the instance arrives is refused before Emscripten sees it.
+function instantiate(wasmModule, extra = {}) {
+  if (!(wasmModule instanceof WebAssembly.Module)) {
+    return Promise.reject(loadError('wasmModule must be a WebAssembly.Module'));
+  }
+  const exported = new Set(WebAssembly.Module.exports(wasmModule).map((e) => e.name));
+  const missing = REQUIRED_EXPORTS.filter((name) => !exported.has(name));
+  if (missing.length) {
+    return Promise.reject(loadError(`the wasm module is not edgestay_core.wasm (it lacks ${missing.join(', ')})`));
+  }
+  let failed;
+  const failure = new Promise((_, reject) => { failed = reject; });
+  const core = createEdgestayCore({
+    ...extra,
+    // The glue resolves its default wasm URL from import.meta.url (undefined in workerd)
+    // unless locateFile is set; it never fetches that URL here (instantiateWasm does).
+    locateFile: (path) => path,
+    instantiateWasm(imports, receive) {
+      WebAssembly.instantiate(wasmModule, imports).then(
+        (instance) => receive(instance, wasmModule),
+        (e) => { throw loadError(`the wasm module does not fit this package's loader: ${e.message}`, e); },
+      ).catch((e) => failed(e instanceof EdgestayError ? e : loadError(`the wasm module failed to start: ${e.message}`, e)));
+      return {};  // asynchronous: Emscripten waits for receive()
+    },
+    // Aborts after instantiation (e.g. an unreachable in a foreign module's start).
+    onAbort: (what) => failed(loadError(`the wasm module aborted: ${what}`)),
+  });
+  return Promise.race([core, failure]);
+}
+
+function cachedInstance(wasmModule) {
+  if (!(wasmModule instanceof WebAssembly.Module)) return instantiate(wasmModule);
+  let p = coreOfModule.get(wasmModule);
+  if (!p) {
+    p = instantiate(wasmModule);
+    coreOfModule.set(wasmModule, p);
+    p.catch(() => coreOfModule.delete(wasmModule));
+  }
+  return p;
+}
+
+// options: { wasmModule?, wasmBinary?, locateFile?, ...other Emscripten options }.
+// Resolves the Emscripten module object (with its embind classes, e.g. Core).
+export function loadCore(options = {}) {
+  const { wasmModule, wasmBinary, locateFile, ...extra } = options;
+  if (wasmModule !== undefined) return cachedInstance(wasmModule);
+  if (wasmBinary !== undefined) return compileBytes(wasmBinary).then((m) => instantiate(m, extra));
+  if (locateFile !== undefined) {
+    if (typeof locateFile !== 'function') return Promise.reject(loadError('locateFile must be a function'));
+    return Promise.resolve()
+      .then(() => compileUrl(String(locateFile(WASM_FILE, ''))))
+      .then((m) => instantiate(m, extra));
+  }
+  if (!defaultCore) {
+    defaultCore = defaultModule().then((m) => instantiate(m));
+    defaultCore.catch(() => { defaultCore = null; });
+  }
+  return defaultCore;
 }

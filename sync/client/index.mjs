@@ -26,6 +26,39 @@ const DEFAULTS = {
   pollIntervalMs: 2000,  // while running, when the server declines to long-poll (X-Edgestay-Wait: 0)
 };
 
+// Statuses that no retry can fix (a bad or revoked token, no access, a wrong hotel or
+// URL): start() stops on them instead of retrying forever.
+const FATAL_STATUSES = new Set([401, 403, 404]);
+
+// An absolute http(s) URL without query or fragment, its trailing slashes dropped.
+function checkBaseUrl(baseUrl) {
+  let url = null;
+  if (typeof baseUrl === 'string' && baseUrl) {
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      url = null;
+    }
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new SyncError('INVALID_ARGUMENT',
+      `baseUrl must be an absolute http(s) URL such as http://127.0.0.1:8787, not ${JSON.stringify(baseUrl)}`);
+  }
+  return baseUrl.replace(/\/+$/, '');
+}
+
+// "connect ECONNREFUSED 127.0.0.1:9" from fetch's cause chain ("fetch failed" alone says
+// nothing), or the abort reason (a timeout).
+function networkReason(e, signal) {
+  if (signal?.aborted && signal.reason instanceof Error) return signal.reason.message;
+  const parts = [];
+  for (let c = e, depth = 0; c && depth < 4; c = c.cause, ++depth) {
+    const text = c.code && !String(c.message ?? '').includes(c.code) ? `${c.code}: ${c.message}` : c.message;
+    if (text && !parts.includes(text)) parts.push(text);
+  }
+  return parts.length > 1 ? parts.slice(1).join(': ') : parts[0] ?? String(e);
+}
+
 export class SyncClient {
   #engine;
   #opts;
@@ -45,10 +78,9 @@ export class SyncClient {
   constructor(engine, options) {
     if (!engine || typeof engine.applyChanges !== 'function') throw new TypeError('SyncClient needs an engine');
     const { baseUrl, hotelId, token } = options ?? {};
-    if (typeof baseUrl !== 'string' || !baseUrl) throw new TypeError('baseUrl is required');
     if (!Number.isInteger(hotelId) || hotelId < 1) throw new TypeError('hotelId must be a positive integer');
     this.#engine = engine;
-    this.#opts = { ...DEFAULTS, ...options, baseUrl: baseUrl.replace(/\/+$/, '') };
+    this.#opts = { ...DEFAULTS, ...options, baseUrl: checkBaseUrl(baseUrl) };
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#backoffMs = this.#opts.initialBackoffMs;
     this.token = token ?? null;
@@ -94,7 +126,8 @@ export class SyncClient {
       text = await res.text();
       if (meta) meta.headers = res.headers;
     } catch (e) {
-      throw new SyncError('NETWORK', `${method} ${path}: ${e.message}`, { cause: e });
+      const url = `${this.#opts.baseUrl}${path}`;
+      throw new SyncError('NETWORK', `${method} ${url}: ${networkReason(e, controller.signal)}`, { cause: e });
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', abort);
@@ -246,6 +279,12 @@ export class SyncClient {
           }
         } catch (e) {
           if (!this.#running) break;
+          if (e instanceof SyncError && FATAL_STATUSES.has(e.status)) {
+            // Retrying cannot help: stop, and say why (stop() is then a no-op).
+            this.#running = false;
+            this.#emit('error', { error: e, fatal: true, retryInMs: null });
+            break;
+          }
           const delay = Math.min(this.#backoffMs, this.#opts.maxBackoffMs);
           this.#emit('error', { error: e, retryInMs: delay });
           await sleep(delay * (0.5 + Math.random() / 2));

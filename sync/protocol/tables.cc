@@ -2,6 +2,8 @@
 // row checks every producer and consumer of rows shares.
 #include "edgestay/protocol/tables.h"
 
+#include <cstdlib>
+
 #include "edgestay/date.h"
 #include "edgestay/protocol/json_text.h"
 #include "edgestay/stay_rules.h"
@@ -130,6 +132,13 @@ const TableSpec* FindTable(std::string_view name) {
 }
 
 const TableSpec& Table(TableId id) { return Tables()[static_cast<size_t>(id)]; }
+
+const ColumnSpec& Column(TableId table, std::string_view column) {
+  const TableSpec& t = Table(table);
+  const int i = t.ColumnIndex(column);
+  if (i < 0) std::abort();
+  return t.columns[static_cast<size_t>(i)];
+}
 
 namespace {
 

@@ -49,6 +49,21 @@ Status OptStr(const json& o, const char* key, size_t min_len, size_t max_len,
   return Status::Ok();
 }
 
+// The limits of a replicated column, from the protocol's column list: the admin API takes
+// exactly the values an edge accepts in that column.
+const protocol::ColumnSpec& Col(TableId table, const char* column) { return protocol::Column(table, column); }
+Status OptInt(const json& o, const char* key, const protocol::ColumnSpec& col, std::optional<int64_t>* out,
+              const std::string& where = "") {
+  return OptInt(o, key, col.min, col.max, out, where);
+}
+Status OptStr(const json& o, const char* key, const protocol::ColumnSpec& col, std::optional<std::string>* out,
+              const std::string& where = "") {
+  return OptStr(o, key, static_cast<size_t>(col.min), static_cast<size_t>(col.max), out, where);
+}
+// Prices are held far below the column's 2^53 - 1 so that a hotel's sums (revenue
+// reports, many bookings) stay exact; a stay's total is checked on its own (StayTotal).
+constexpr int64_t kMaxPriceCents = kMaxSafeInt / 10000;
+
 // [from, to) from "from"/"to" (or a single "date"); to defaults to from + 1.
 Status DateRange(const json& o, Day* from, Day* to, const std::string& where = "") {
   Field f = DateField(o, "from", from);
@@ -104,10 +119,10 @@ struct HotelFields {
 
 Status ReadHotelFields(const json& body, HotelFields* f) {
   if (!body.is_object()) return Invalid("body must be a JSON object");
-  Status s = OptStr(body, "name", 1, 200, &f->name);
-  if (s.ok()) s = OptStr(body, "timeZone", 1, 64, &f->time_zone);
+  Status s = OptStr(body, "name", Col(TableId::kHotels, "name"), &f->name);
+  if (s.ok()) s = OptStr(body, "timeZone", Col(TableId::kHotels, "time_zone"), &f->time_zone);
   if (s.ok()) s = OptStr(body, "currency", 3, 3, &f->currency);
-  if (s.ok()) s = OptInt(body, "utcOffsetMinutes", -840, 840, &f->offset);
+  if (s.ok()) s = OptInt(body, "utcOffsetMinutes", Col(TableId::kHotels, "utc_offset_minutes"), &f->offset);
   if (s.ok() && f->currency && !ValidCurrency(*f->currency))
     s = Invalid("currency must be 3 uppercase letters (ISO 4217)");
   return s;
@@ -198,11 +213,11 @@ struct RoomTypeFields {
 };
 Status ReadRoomTypeFields(const json& body, RoomTypeFields* f) {
   if (!body.is_object()) return Invalid("body must be a JSON object");
-  Status s = OptStr(body, "name", 1, 200, &f->name);
-  if (s.ok()) s = OptInt(body, "capacityAdults", 1, 100, &f->adults);
-  if (s.ok()) s = OptInt(body, "capacityChildren", 0, 100, &f->children);
-  if (s.ok()) s = OptInt(body, "basePriceCents", 0, kMaxSafeInt / 10000, &f->base_price);
-  if (s.ok()) s = OptInt(body, "totalRooms", 0, 100000, &f->total_rooms);
+  Status s = OptStr(body, "name", Col(TableId::kRoomTypes, "name"), &f->name);
+  if (s.ok()) s = OptInt(body, "capacityAdults", Col(TableId::kRoomTypes, "capacity_adults"), &f->adults);
+  if (s.ok()) s = OptInt(body, "capacityChildren", Col(TableId::kRoomTypes, "capacity_children"), &f->children);
+  if (s.ok()) s = OptInt(body, "basePriceCents", 0, kMaxPriceCents, &f->base_price);
+  if (s.ok()) s = OptInt(body, "totalRooms", Col(TableId::kRoomTypes, "total_rooms"), &f->total_rooms);
   return s;
 }
 }  // namespace
@@ -278,10 +293,10 @@ Status ReadInventoryUpdate(const json& u, const std::string& where, InventoryUpd
   if (IdField(u, "roomTypeId", &out->room_type_id) != Field::kOk)
     return Invalid(where + "roomTypeId must be a positive integer");
   Status s = DateRange(u, &out->from, &out->to, where);
-  if (s.ok()) s = OptInt(u, "total", 0, 100000, &out->total, where);
-  if (s.ok()) s = OptInt(u, "priceCents", 0, kMaxSafeInt / 10000, &out->price, where);
-  if (s.ok()) s = OptInt(u, "minStay", 1, 365, &out->min_stay, where);
-  if (s.ok()) s = OptInt(u, "maxStay", 0, 365, &out->max_stay, where);
+  if (s.ok()) s = OptInt(u, "total", Col(TableId::kRoomInventory, "total"), &out->total, where);
+  if (s.ok()) s = OptInt(u, "priceCents", 0, kMaxPriceCents, &out->price, where);
+  if (s.ok()) s = OptInt(u, "minStay", Col(TableId::kRoomInventory, "min_stay"), &out->min_stay, where);
+  if (s.ok()) s = OptInt(u, "maxStay", Col(TableId::kRoomInventory, "max_stay"), &out->max_stay, where);
   if (s.ok()) s = OptBool(u, "closedToArrival", &out->cta, where);
   if (s.ok()) s = OptBool(u, "closedToDeparture", &out->ctd, where);
   if (s.ok()) s = OptBool(u, "stopSell", &out->stop_sell, where);
@@ -475,13 +490,15 @@ Status SqlStore::SetSpecialDays(int64_t hotel_id, const json& body, json* out) {
     Item it{};
     s = DateRange(u, &it.from, &it.to, where);
     if (!s.ok()) return s;
-    if (StrField(u, "kind", 1, 16, &it.kind) != Field::kOk ||
-        (it.kind != "holiday" && it.kind != "event" && it.kind != "blackout"))
-      return Invalid(where + "kind must be holiday, event or blackout");
+    const protocol::ColumnSpec& kinds = Col(TableId::kSpecialDays, "kind");
+    bool known = false;
+    if (StrField(u, "kind", 1, 64, &it.kind) == Field::kOk)
+      for (const char* k : kinds.enum_values) known = known || it.kind == k;
+    if (!known) return Invalid(where + "kind must be holiday, event or blackout");
     std::optional<int64_t> pct;
-    s = OptInt(u, "priceMultiplierPct", 1, 1000, &pct, where);
-    if (s.ok()) s = OptInt(u, "minStay", 1, 365, &it.min_stay, where);
-    if (s.ok()) s = OptStr(u, "note", 0, 1000, &it.note, where);
+    s = OptInt(u, "priceMultiplierPct", Col(TableId::kSpecialDays, "price_multiplier_pct"), &pct, where);
+    if (s.ok()) s = OptInt(u, "minStay", Col(TableId::kSpecialDays, "min_stay"), &it.min_stay, where);
+    if (s.ok()) s = OptStr(u, "note", Col(TableId::kSpecialDays, "note"), &it.note, where);
     if (!s.ok()) return s;
     it.pct = pct.value_or(100);
     items.push_back(std::move(it));

@@ -8,6 +8,7 @@
 #include "http.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -22,6 +23,7 @@
 #include <httplib.h>
 
 #include "auth.h"
+#include "http_front.h"
 #include "notifier.h"
 #include "pg_listener.h"
 
@@ -443,17 +445,6 @@ class Api {
   std::atomic<int> waiting_{0};
 };
 
-// httplib 0.11.4 (Debian's shared library) listens with a backlog of 5; under a burst of
-// hundreds of connections the kernel then drops SYNs and clients stall for a second.
-// The listening socket is protected, not private: widen the backlog after binding.
-class EdgeHttpServer : public httplib::Server {
- public:
-  void WidenBacklog(int backlog) {
-    socket_t s = svr_sock_;
-    if (s != INVALID_SOCKET) ::listen(s, backlog);
-  }
-};
-
 }  // namespace
 
 bool JsonDepthWithin(const std::string& body, int max_depth) {
@@ -476,6 +467,84 @@ bool JsonDepthWithin(const std::string& body, int max_depth) {
   return true;
 }
 
+struct ApiServer::Impl {
+  RoutedServer server_;
+  Api api_;
+  Impl(Store& store, const ServerConfig& cfg, ChangeNotifier& notifier)
+      : api_(store, cfg, notifier) {
+    RoutedServer& svr = server_;
+    // Framing, sizes and timeouts are enforced by the front (http_front.cc) before a
+    // request reaches httplib; this limit is a second line only.
+    svr.set_payload_max_length(cfg.max_body_bytes);
+    svr.set_keep_alive_max_count(static_cast<size_t>(cfg.keep_alive_max_requests));
+    svr.set_keep_alive_timeout(cfg.keep_alive_seconds);
+    httplib::Headers default_headers = {{"X-Content-Type-Options", "nosniff"}};
+    if (!cfg.cors_origin.empty()) {
+      // Bearer tokens, no cookies: the browser widget may call from any origin it is
+      // served on. Preflights are answered below.
+      default_headers.emplace("Access-Control-Allow-Origin", cfg.cors_origin);
+      default_headers.emplace("Access-Control-Expose-Headers", "X-Edgestay-Wait");
+    }
+    svr.set_default_headers(default_headers);
+    if (!cfg.cors_origin.empty()) {
+      svr.Options(R"(/v1/.*)", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 204;
+        res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+        res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+        res.set_header("Access-Control-Max-Age", "600");
+      });
+    }
+    svr.set_error_handler(httplib::Server::HandlerWithResponse(
+        [](const httplib::Request&, httplib::Response& res) {
+      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      switch (res.status) {
+        case 404: SendError(res, 404, "NOT_FOUND", "no such endpoint"); break;
+        case 405: SendError(res, 405, "METHOD_NOT_ALLOWED", "method not allowed"); break;
+        case 413:
+          SendError(res, 413, "PAYLOAD_TOO_LARGE", "the request body is over the size limit");
+          break;
+        case 414: SendError(res, 414, "URI_TOO_LONG", "the request URI is too long"); break;
+        case 400: SendError(res, 400, "BAD_REQUEST", "malformed HTTP request"); break;
+        default:
+          SendError(res, res.status, res.status >= 500 ? "INTERNAL" : "HTTP_ERROR",
+                    "HTTP " + std::to_string(res.status));
+      }
+      return httplib::Server::HandlerResponse::Handled;
+    }));
+    svr.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                                 std::exception_ptr) {
+      SendError(res, 500, "INTERNAL", "internal error");
+    });
+    if (cfg.access_log) {
+      svr.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+        std::fprintf(stderr, "%s %s -> %d (%zu bytes)\n", req.method.c_str(), req.path.c_str(),
+                     res.status, res.body.size());
+      });
+    }
+    api_.Install(svr);
+  }
+};
+
+ApiServer::ApiServer(Store& store, const ServerConfig& cfg, ChangeNotifier& notifier)
+    : impl_(std::make_unique<Impl>(store, cfg, notifier)) {}
+ApiServer::~ApiServer() = default;
+RoutedServer& ApiServer::server() { return impl_->server_; }
+
+static FrontLimits FrontLimitsFor(const ServerConfig& cfg) {
+  FrontLimits l;
+  l.threads = std::max(2, cfg.threads);
+  l.max_connections = cfg.max_connections;
+  l.max_body_bytes = cfg.max_body_bytes;
+  l.header_timeout_ms = cfg.header_timeout_ms;
+  l.body_timeout_ms = cfg.body_timeout_ms;
+  l.keep_alive_timeout_ms = cfg.keep_alive_seconds * 1000;
+  l.keep_alive_max_requests = cfg.keep_alive_max_requests;
+  l.log_rejections = cfg.access_log;
+  if (!cfg.cors_origin.empty())
+    l.error_headers = "Access-Control-Allow-Origin: " + cfg.cors_origin + "\r\n";
+  return l;
+}
+
 int RunHttpServer(Store& store, const ServerConfig& cfg) {
   // Signals go to a dedicated thread (sigwait), never to a request thread. The mask is
   // set before any thread starts so that every thread inherits it.
@@ -493,74 +562,35 @@ int RunHttpServer(Store& store, const ServerConfig& cfg) {
     listener = std::make_unique<PgListener>(cfg.store_spec,
                                             [&notifier](int64_t h) { notifier.Notify(h); });
 
-  EdgeHttpServer svr;
-  const int threads = std::max(2, cfg.threads);
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  svr.set_payload_max_length(cfg.max_body_bytes);
-  svr.set_keep_alive_max_count(1000);
-  svr.set_keep_alive_timeout(cfg.keep_alive_seconds);
-  svr.set_read_timeout(10, 0);
-  svr.set_write_timeout(10, 0);
-  svr.set_tcp_nodelay(true);
-  httplib::Headers default_headers = {{"X-Content-Type-Options", "nosniff"}};
-  if (!cfg.cors_origin.empty()) {
-    // Bearer tokens, no cookies: the browser widget may call from any origin it is
-    // served on. Preflights are answered below.
-    default_headers.emplace("Access-Control-Allow-Origin", cfg.cors_origin);
-    default_headers.emplace("Access-Control-Expose-Headers", "X-Edgestay-Wait");
-  }
-  svr.set_default_headers(default_headers);
-  if (!cfg.cors_origin.empty()) {
-    svr.Options(R"(/v1/.*)", [](const httplib::Request&, httplib::Response& res) {
-      res.status = 204;
-      res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
-      res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
-      res.set_header("Access-Control-Max-Age", "600");
-    });
-  }
-  svr.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    switch (res.status) {
-      case 404: SendError(res, 404, "NOT_FOUND", "no such endpoint"); break;
-      case 405: SendError(res, 405, "METHOD_NOT_ALLOWED", "method not allowed"); break;
-      case 413:
-        SendError(res, 413, "PAYLOAD_TOO_LARGE", "the request body is over the size limit");
-        break;
-      case 414: SendError(res, 414, "URI_TOO_LONG", "the request URI is too long"); break;
-      case 400: SendError(res, 400, "BAD_REQUEST", "malformed HTTP request"); break;
-      default:
-        SendError(res, res.status, res.status >= 500 ? "INTERNAL" : "HTTP_ERROR",
-                  "HTTP " + std::to_string(res.status));
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                               std::exception_ptr) {
-    SendError(res, 500, "INTERNAL", "internal error");
-  });
-  if (cfg.access_log) {
-    svr.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-      std::fprintf(stderr, "%s %s -> %d (%zu bytes)\n", req.method.c_str(), req.path.c_str(),
-                   res.status, res.body.size());
-    });
-  }
+  ApiServer app(store, cfg, notifier);
 
-  Api api(store, cfg, notifier);
-  api.Install(svr);
-
-  int port = cfg.port;
-  if (port == 0) {
-    port = svr.bind_to_any_port(cfg.host);
-    if (port <= 0) {
-      std::cerr << "edgestay-server: cannot bind " << cfg.host << std::endl;
-      return 1;
+  FrontLimits limits = FrontLimitsFor(cfg);
+  // Each connection is a descriptor: raise the soft limit as far as allowed, and keep
+  // --max-connections below it (with room for the store, the listener and logs), so
+  // that running out of descriptors never stops accepting.
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    if (nofile.rlim_cur < nofile.rlim_max) {
+      nofile.rlim_cur = nofile.rlim_max;
+      ::setrlimit(RLIMIT_NOFILE, &nofile);
+      ::getrlimit(RLIMIT_NOFILE, &nofile);
     }
-  } else if (!svr.bind_to_port(cfg.host, port)) {
-    std::cerr << "edgestay-server: cannot bind " << cfg.host << ":" << port << std::endl;
+    const rlim_t room = 64 + static_cast<rlim_t>(std::max(2, cfg.threads));
+    if (nofile.rlim_cur != RLIM_INFINITY && nofile.rlim_cur > room &&
+        static_cast<rlim_t>(limits.max_connections) + room > nofile.rlim_cur) {
+      limits.max_connections = static_cast<int>(nofile.rlim_cur - room);
+      std::cerr << "edgestay-server: --max-connections lowered to " << limits.max_connections
+                << " (open file limit " << nofile.rlim_cur << ")" << std::endl;
+    }
+  }
+  int port = 0;
+  std::string error;
+  const int listen_fd = BindListener(cfg.host, cfg.port, &port, &error);
+  if (listen_fd < 0) {
+    std::cerr << "edgestay-server: " << error << std::endl;
     return 1;
   }
-  svr.WidenBacklog(1024);
+  HttpFront front(app.server(), limits);
 
   std::atomic<bool> done{false};
   // Expired holds give their rooms back even when their edge never comes back.
@@ -584,7 +614,7 @@ int RunHttpServer(Store& store, const ServerConfig& cfg) {
       if (sig == SIGINT || sig == SIGTERM) {
         std::cerr << "edgestay-server: stopping" << std::endl;
         notifier.Stop();
-        svr.stop();
+        front.Stop();
         break;
       }
     }
@@ -595,14 +625,14 @@ int RunHttpServer(Store& store, const ServerConfig& cfg) {
   std::printf("store: %s\n", store.Describe().c_str());
   std::fflush(stdout);
 
-  bool ok = svr.listen_after_bind();
+  const bool ok = front.Serve(listen_fd);
   done = true;
   notifier.Stop();
   signal_thread.join();
   sweeper.join();
   listener.reset();
   store.SetChangeListener(nullptr);
-  return ok || !svr.is_running() ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
 }  // namespace edgestay::server

@@ -10,6 +10,7 @@
 // PostgreSQL URI postgresql://user:pass@host:port/db.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -47,7 +48,11 @@ options:
   --port PORT           port (default 8787; 0 = any free port, printed on stdout)
   --threads N           HTTP worker threads (default 64)
   --db-connections N    store connection pool size (default 16)
-  --max-body BYTES      request body limit (default 1048576)
+  --max-body BYTES      request body limit, any framing (default 1048576)
+  --max-connections N   open connections; beyond, the longest idle is closed (default 1024)
+  --header-timeout SEC  a request's headers must arrive within SEC (default 5)
+  --body-timeout SEC    a whole request must arrive within SEC (default 10)
+  --keep-alive SEC      idle connections between requests are closed after SEC (default 5)
   --max-wait SECONDS    long-poll cap (default 60)
   --max-long-polls N    concurrent waiting pulls (default threads/2; more answer at once)
   --cors-origin ORIGIN  Access-Control-Allow-Origin (default *; '' disables CORS)
@@ -55,6 +60,7 @@ options:
   --sqlite-sync MODE    full (default: fsync every commit) or normal
   --no-migrate          serve: refuse to start when migrations are pending
   --access-log          serve: one line per request on stderr
+  --create              create the folder of a new sqlite:PATH store
   --json                machine-readable output (migrate --status, token create, seed-demo)
 )";
 
@@ -68,8 +74,52 @@ struct Args {
   }
 };
 
-const std::vector<std::string> kFlags = {"status", "json", "no-migrate", "access-log", "tokens",
-                                         "help", "version"};
+// Every option the CLI knows, and whether it takes a value. Anything else is an error
+// (a typo such as --prot must never be ignored), with the closest known name as a hint.
+const std::map<std::string, bool> kOptions = {
+    {"store", true},          {"host", true},          {"port", true},
+    {"threads", true},        {"db-connections", true}, {"max-body", true},
+    {"max-wait", true},       {"max-long-polls", true}, {"cors-origin", true},
+    {"hold-sweep", true},     {"sqlite-sync", true},   {"max-connections", true},
+    {"header-timeout", true}, {"body-timeout", true},  {"keep-alive", true},
+    {"hotel", true},          {"hotels", true},        {"scope", true},
+    {"user", true},           {"label", true},         {"id", true},
+    {"days", true},           {"name", true},          {"status", false},
+    {"json", false},          {"no-migrate", false},   {"access-log", false},
+    {"tokens", false},        {"create", false},       {"help", false},
+    {"version", false},
+};
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string Suggest(const std::string& key) {
+  std::string best;
+  size_t best_d = 3;  // only close names are worth suggesting
+  for (const auto& [name, takes_value] : kOptions) {
+    const size_t d = EditDistance(key, name);
+    if (d < best_d) {
+      best_d = d;
+      best = name;
+    }
+  }
+  if (best.empty() && !key.empty())
+    for (const auto& [name, takes_value] : kOptions)
+      if (name.rfind(key, 0) == 0) return name;
+  return best;
+}
 
 bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
   for (int i = 1; i < argc; ++i) {
@@ -77,13 +127,25 @@ bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
     if (a == "-h") a = "--help";
     if (a.rfind("--", 0) == 0) {
       std::string key = a.substr(2), value;
-      auto eq = key.find('=');
-      if (eq != std::string::npos) {
+      const auto eq = key.find('=');
+      const bool inline_value = eq != std::string::npos;
+      if (inline_value) {
         value = key.substr(eq + 1);
         key = key.substr(0, eq);
-      } else if (std::find(kFlags.begin(), kFlags.end(), key) != kFlags.end()) {
+      }
+      auto known = kOptions.find(key);
+      if (known == kOptions.end()) {
+        const std::string hint = Suggest(key);
+        *error = "unknown option --" + key + (hint.empty() ? "" : " (did you mean --" + hint + "?)");
+        return false;
+      }
+      if (!known->second) {
+        if (inline_value) {
+          *error = "option --" + key + " takes no value";
+          return false;
+        }
         value = "1";
-      } else {
+      } else if (!inline_value) {
         if (i + 1 >= argc) {
           *error = "option --" + key + " needs a value";
           return false;
@@ -91,6 +153,9 @@ bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
         value = argv[++i];
       }
       out->options[key] = value;
+    } else if (a.size() > 1 && a[0] == '-') {
+      *error = "unknown option " + a + " (options start with --)";
+      return false;
     } else {
       out->positional.push_back(a);
     }
@@ -123,13 +188,46 @@ void MakeParentDirs(const std::string& path) {
   }
 }
 
-std::unique_ptr<Store> Open(const Args& args, bool for_server) {
+bool Exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// A SQLite store in a folder that does not exist is almost always a typo: refuse it
+// unless --create is given (or the path is the default ./data/edgestay.db). A new
+// store file is announced on stderr, never created silently.
+bool PrepareSqlitePath(const std::string& path, bool create, bool is_default) {
+  if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) return true;
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  if (!Exists(dir)) {
+    if (!create && !is_default) {
+      std::cerr << "edgestay-server: the folder " << dir << " of store sqlite:" << path
+                << " does not exist; pass --create to create it and a new store" << std::endl;
+      return false;
+    }
+    MakeParentDirs(path);
+  }
+  if (!Exists(path)) std::cerr << "edgestay-server: creating a new store sqlite:" << path << std::endl;
+  return true;
+}
+
+constexpr const char* kDefaultStore = "sqlite:./data/edgestay.db";
+
+std::string StoreSpec(const Args& args) {
   std::string spec = args.Get("store");
   if (spec.empty()) {
     const char* env = std::getenv("EDGESTAY_STORE");
-    spec = env && *env ? env : "sqlite:./data/edgestay.db";
+    spec = env && *env ? env : kDefaultStore;
   }
-  if (spec.rfind("sqlite:", 0) == 0) MakeParentDirs(spec.substr(7));
+  return spec;
+}
+
+std::unique_ptr<Store> Open(const Args& args, bool for_server) {
+  const std::string spec = StoreSpec(args);
+  if (spec.rfind("sqlite:", 0) == 0 &&
+      !PrepareSqlitePath(spec.substr(7), args.Has("create"), spec == kDefaultStore))
+    return nullptr;
   StoreOptions opts;
   long n = 0;
   if (args.Has("db-connections")) {
@@ -373,6 +471,25 @@ int CmdServe(const Args& args) {
     }
     cfg.max_long_polls = static_cast<int>(n);
   }
+  struct IntOption {
+    const char* name;
+    long min, max, scale;
+    int* target;
+  };
+  const IntOption limits[] = {
+      {"max-connections", 16, 1000000, 1, &cfg.max_connections},
+      {"header-timeout", 1, 3600, 1000, &cfg.header_timeout_ms},
+      {"body-timeout", 1, 3600, 1000, &cfg.body_timeout_ms},
+      {"keep-alive", 1, 3600, 1, &cfg.keep_alive_seconds},
+  };
+  for (const auto& o : limits) {
+    if (!args.Has(o.name)) continue;
+    if (!ParseCount(args.Get(o.name), o.min, o.max, &n)) {
+      std::cerr << "edgestay-server: --" << o.name << " must be " << o.min << ".." << o.max << std::endl;
+      return 2;
+    }
+    *o.target = static_cast<int>(n * o.scale);
+  }
   if (args.Has("cors-origin")) cfg.cors_origin = args.Get("cors-origin");
   if (args.Has("hold-sweep")) {
     if (!ParseCount(args.Get("hold-sweep"), 1, 3600, &n)) {
@@ -382,12 +499,7 @@ int CmdServe(const Args& args) {
     cfg.hold_sweep_seconds = static_cast<int>(n);
   }
   cfg.access_log = args.Has("access-log");
-  std::string spec = args.Get("store");
-  if (spec.empty()) {
-    const char* env = std::getenv("EDGESTAY_STORE");
-    spec = env && *env ? env : "sqlite:./data/edgestay.db";
-  }
-  cfg.store_spec = spec;
+  cfg.store_spec = StoreSpec(args);
   auto store = Open(args, true);
   if (!store) return 1;
   if (args.Has("no-migrate")) {
@@ -412,7 +524,8 @@ int main(int argc, char** argv) {
   Args args;
   std::string error;
   if (!ParseArgs(argc, argv, &args, &error)) {
-    std::cerr << "edgestay-server: " << error << "\n" << kUsage;
+    std::cerr << "edgestay-server: " << error << "\nrun `edgestay-server --help` for the options"
+              << std::endl;
     return 2;
   }
   if (args.Has("help")) {

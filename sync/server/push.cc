@@ -52,12 +52,15 @@ std::string ParseStay(const json& args, int64_t hotel_id, bool with_guests, Stay
   if (DateField(args, "checkOut", &st->check_out) != Field::kOk)
     return "args.checkOut must be a real YYYY-MM-DD date";
   if (st->check_out <= st->check_in) return "args.checkOut must be after args.checkIn";
-  f = IntField(args, "rooms", 1, 1000, &st->rooms);
-  if (f == Field::kBad) return "args.rooms must be an integer >= 1";
+  // The bookings/waitlist columns' own limits (the row must pass the protocol's check).
+  const protocol::ColumnSpec& rooms = protocol::Column(TableId::kBookings, "rooms");
+  f = IntField(args, "rooms", rooms.min, rooms.max, &st->rooms);
+  if (f == Field::kBad) return "args.rooms must be an integer in 1.." + std::to_string(rooms.max);
   if (f == Field::kMissing) st->rooms = 1;
   if (with_guests) {
-    f = IntField(args, "guests", 1, 100000, &st->guests);
-    if (f == Field::kBad) return "args.guests must be an integer >= 1";
+    const protocol::ColumnSpec& guests = protocol::Column(TableId::kBookings, "guests");
+    f = IntField(args, "guests", guests.min, guests.max, &st->guests);
+    if (f == Field::kBad) return "args.guests must be an integer in 1.." + std::to_string(guests.max);
     if (f == Field::kMissing) st->guests = st->rooms;
     int64_t local = 0;
     f = IntField(args, "localId", -kMaxSafeInt, kMaxSafeInt, &local);

@@ -81,5 +81,17 @@ TEST_F(BookingsTest, TheSameIdempotencyKeyReturnsTheFirstBookingAndAddsNoMutatio
   EXPECT_EQ(MustCall(engine(), "pendingMutations")["mutations"].size(), 1u);
 }
 
+// Issue 8: a key holding U+0000 (which PostgreSQL would cut short) and a total above
+// 2^53 - 1 (which no edge could pull back) are refused before anything is written.
+TEST_F(BookingsTest, ANulInTheKeyAndATotalAbove2To53AreRefusedAndWriteNothing) {
+  ExpectRejectedWithNothingWritten({{"idempotencyKey", std::string("KEY\0A", 5)}}, "INVALID_ARGUMENT");
+  Load({Inventory(10, "2026-06-20", 2, 8, 3, 2000000000000000)});
+  ExpectRejectedWithNothingWritten({{"rooms", 3}, {"guests", 2}, {"checkIn", "2026-06-20"}, {"checkOut", "2026-06-22"}},
+                                   "INVALID_ARGUMENT");
+  Result ok = Book({{"rooms", 1}, {"checkIn", "2026-06-20"}, {"checkOut", "2026-06-22"}});
+  ASSERT_TRUE(ok.ok()) << ok.status.ToJson();
+  EXPECT_EQ(ok.body["totalCents"], int64_t{4000000000000000});
+}
+
 }  // namespace
 }  // namespace edgestay::test

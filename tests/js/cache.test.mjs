@@ -465,7 +465,11 @@ async function runSeed(seed, ops) {
     const clock = () => w.now;
     const maxEntries = 200;
     const maxBytes = 64 * 1024;
-    const A = await openEngine({ now: clock, cache: { maxEntries, maxBytes } });
+    // Admission: most seeds run the default (store an answer on its second miss), every
+    // third stores every answer; reconfigurations below switch it too.
+    const admission = seed % 3 === 0 ? 'always' : 'repeat';
+    const A = await openEngine({ now: clock, cache: { maxEntries, maxBytes, admission } });
+    assert.equal(A.cacheStats().admission, admission);
     const limits = { maxEntries, maxBytes };
     let restoreAt = -1;
     const B = await openEngine({ now: clock, cache: false });
@@ -651,7 +655,7 @@ async function runSeed(seed, ops) {
         // bounds or other TTLs hold for a few hundred operations, then come back.
         let admin;
         if (i === restoreAt) {
-          admin = { maxEntries, maxBytes, ttlMs: { availability: TTL.availability, reports: TTL.reports } };
+          admin = { maxEntries, maxBytes, admission, ttlMs: { availability: TTL.availability, reports: TTL.reports } };
           restoreAt = -1;
         } else if (rng.chance(0.3)) {
           admin = { clear: true };
@@ -659,7 +663,8 @@ async function runSeed(seed, ops) {
           admin = {
             maxEntries: rng.pick([20, 50, 100, 200]),
             maxBytes: rng.pick([8, 16, 32, 64]) * 1024,
-            ttlMs: { availability: rng.pick([MIN, 2 * MIN, 5 * MIN]), reports: rng.pick([5 * MIN, 15 * MIN]) },
+            ttlMs: { availability: rng.pick([MIN, 2 * MIN, 5 * MIN]), reports: rng.pick([0, 5 * MIN, 15 * MIN]) },
+            admission: rng.pick(['repeat', 'always']),
           };
           restoreAt = i + rng.int(100, 1000);
         }
@@ -775,10 +780,12 @@ function baseBatch({ offset = 0, rules = [] } = {}) {
 }
 
 /** An engine over baseBatch() with an injected clock; `clock.now` moves it. */
+// The focused tests count single entries, so they store every answer (admission
+// 'always'); admission itself has its own test.
 async function engineAt(now, { cache, base } = {}) {
   const clock = { now };
   const options = { now: () => clock.now };
-  if (cache !== undefined) options.cache = cache;
+  options.cache = cache === undefined ? { admission: 'always' } : cache && typeof cache === 'object' ? { admission: 'always', ...cache } : cache;
   const engine = await openEngine(options);
   engine.applyChanges(base ?? baseBatch());
   return { engine, clock };
@@ -938,6 +945,7 @@ test('TTL boundary: valid at t + ttl - 1, expired at t + ttl', async (t) => {
 
   await t.test('a TTL of 0 caches nothing', async () => {
     const { engine } = await engineAt(t0, { cache: { ttlMs: { availability: 0 } } });
+    engine.checkRoomAvailability(stay);
     engine.checkRoomAvailability(stay);
     engine.checkRoomAvailability(stay);
     assert.equal(ns(engine, 'availability').hits, 0);
@@ -1218,6 +1226,88 @@ test('booking statistics of the old hotel follow a booking of a room type that m
   engine.cancelBooking(2); // booking 2: hotel 1, room type 11
   plain.cancelBooking(2);
   assert.deepStrictEqual(stats(engine), stats(plain));
+  engine.close();
+  plain.close();
+});
+
+test('admission: an answer is stored on its second miss; one-off questions evict nothing', async () => {
+  const t0 = at('2027-02-01', '10:00');
+  const { engine } = await engineAt(t0, { cache: { admission: 'repeat', maxEntries: 4 } });
+  const { engine: plain } = await engineAt(t0, { cache: false });
+  assert.equal(engine.cacheStats().admission, 'repeat');
+  const stay = (rooms) => ({ roomTypeId: 10, checkIn: '2027-03-10', checkOut: '2027-03-12', rooms });
+  const a1 = engine.checkRoomAvailability(stay(1));
+  let s = ns(engine, 'availability');
+  assert.deepEqual([s.misses, s.entries], [1, 0], 'first ask: a miss, not stored');
+  const a2 = engine.checkRoomAvailability(stay(1));
+  s = ns(engine, 'availability');
+  assert.deepEqual([s.misses, s.entries], [2, 1], 'second ask: a miss, stored');
+  assert.notEqual(a1, a2);
+  const a3 = engine.checkRoomAvailability(stay(1));
+  assert.equal(a3, a2, 'third ask: the stored answer');
+  assert.equal(ns(engine, 'availability').hits, 1);
+  // 500 questions asked once: none stored, the repeated one stays.
+  for (let rooms = 2; rooms <= 501; rooms++) {
+    assert.deepStrictEqual(engine.checkRoomAvailability(stay(rooms)), plain.checkRoomAvailability(stay(rooms)));
+  }
+  s = ns(engine, 'availability');
+  assert.equal(s.entries, 1);
+  assert.equal(s.evictions, 0);
+  assert.equal(engine.checkRoomAvailability(stay(1)), a2);
+  // After an invalidation the key is known: its next miss is stored at once.
+  engine.createBooking({ hotelId: H, roomTypeId: 10, userId: 5, checkIn: '2027-03-11', checkOut: '2027-03-12' });
+  plain.createBooking({ hotelId: H, roomTypeId: 10, userId: 5, checkIn: '2027-03-11', checkOut: '2027-03-12' });
+  const b1 = engine.checkRoomAvailability(stay(1));
+  assert.deepStrictEqual(b1, plain.checkRoomAvailability(stay(1)));
+  assert.equal(engine.checkRoomAvailability(stay(1)), b1, 'stored on the first miss after the invalidation');
+  // admission: 'always' stores the first answer.
+  const st = engine.configureCache({ admission: 'always' });
+  assert.equal(st.admission, 'always');
+  engine.checkRoomAvailability(stay(900));
+  assert.equal(ns(engine, 'availability').entries, 2);
+  assert.throws(() => engine.configureCache({ admission: 'sometimes' }), { code: 'INVALID_ARGUMENT' });
+  engine.close();
+  plain.close();
+});
+
+test('invalidation index: a booking looks at the entries it can change, not at the whole cache', async () => {
+  const t0 = at('2027-02-01', '10:00');
+  const { engine } = await engineAt(t0, { cache: { maxEntries: 20000, maxBytes: 256 << 20 } });
+  const { engine: plain } = await engineAt(t0, { cache: false });
+  // 10,000 answers about room type 11 and about April-May, none about room type 10 in March.
+  let n = 0;
+  for (let d = parseDate('2027-04-01'); d < parseDate('2027-05-01') && n < 10000; d++) {
+    for (let len = 1; len <= 9 && n < 10000; len++) {
+      for (let rooms = 1; rooms <= 40 && n < 10000; rooms++, n++) {
+        engine.checkRoomAvailability({ roomTypeId: 11, checkIn: formatDate(d), checkOut: formatDate(d + len), rooms });
+      }
+    }
+  }
+  const marchStay = { roomTypeId: 10, checkIn: '2027-03-10', checkOut: '2027-03-13' };
+  const marchCal = { hotelId: H, from: '2027-03-01', days: 20 };
+  const before = engine.checkRoomAvailability(marchStay);
+  engine.getCalendar(marchCal);
+  const s0 = engine.cacheStats();
+  assert.ok(s0.entries >= 10000, `entries ${s0.entries}`);
+  const booking = { hotelId: H, roomTypeId: 10, userId: 9, checkIn: '2027-03-11', checkOut: '2027-03-12', rooms: 2 };
+  engine.createBooking(booking);
+  plain.createBooking(booking);
+  const s1 = engine.cacheStats();
+  const checked = s1.invalidationChecks - s0.invalidationChecks;
+  assert.ok(checked <= 10, `the booking checked ${checked} entries (not ${s0.entries})`);
+  assert.equal(s1.invalidations - s0.invalidations, 3, 'the March stay, the calendar and its room type 10 block');
+  const after = engine.checkRoomAvailability(marchStay);
+  assert.deepStrictEqual(after, plain.checkRoomAvailability(marchStay));
+  assert.equal(after.nightly[1].available, before.nightly[1].available - 2);
+  assert.deepStrictEqual(engine.getCalendar(marchCal), plain.getCalendar(marchCal));
+  // A room type change has no date range: it checks every entry, and evicts exactly.
+  const rtBatch = batch([{ op: 'upsert', table: 'room_types', row: { id: 10, hotel_id: H, name: 'Double+', base_price_cents: 10000, total_rooms: 5 } }], { since: 'base', cursor: 'rt', syncedAt: t0 });
+  engine.applyChanges(rtBatch);
+  plain.applyChanges(rtBatch);
+  const s2 = engine.cacheStats();
+  assert.ok(s2.invalidationChecks - s1.invalidationChecks >= s1.entries);
+  const q = { roomTypeId: 11, checkIn: '2027-04-03', checkOut: '2027-04-05' };
+  assert.deepStrictEqual(engine.checkRoomAvailability(q), plain.checkRoomAvailability(q));
   engine.close();
   plain.close();
 });

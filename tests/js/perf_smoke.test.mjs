@@ -68,7 +68,7 @@ test('bench/run.mjs with BENCH_QUICK=1 completes and writes every op for every i
     assert.equal(result.quick, true);
     assert.deepEqual(Object.keys(result.datasets).sort(), ['chain', 'hotel']);
     assert.equal(OPS.length, 9, 'nine benchmarked operations');
-    assert.deepEqual(IMPLS, ['edgestay cold', 'edgestay warm', 'sql.js', 'better-sqlite3']);
+    assert.deepEqual(IMPLS, ['edgestay cold', 'edgestay warm', 'sql.js', 'better-sqlite3', 'bs3 plain']);
     for (const [kind, d] of Object.entries(result.datasets)) {
       for (const impl of ['edgestay', 'sql.js', 'better-sqlite3']) {
         assert.ok(d.load[impl] > 0, `${kind}: load time of ${impl}`);
@@ -91,7 +91,7 @@ test('bench/run.mjs with BENCH_QUICK=1 completes and writes every op for every i
     assert.ok(result.sizes.sqljs.raw > 0 && result.sizes.sqljs.gzip > 0);
     assert.ok(result.peakRssBytes > 0);
     assert.ok(Array.isArray(result.targets) && result.targets.length > 0);
-    assert.match(r.stdout, /\| op \| impl \| p50 µs \| p99 µs \| mean µs \| ×bs3 \| ×sql\.js \|/);
+    assert.match(r.stdout, /\| op \| impl \| p50 µs \| p99 µs \| mean µs \| ×bs3 \| ×sql\.js \| ×plain \|/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

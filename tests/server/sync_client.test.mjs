@@ -495,7 +495,8 @@ for (const kind of STORES) {
       const h = await env.hotel({ rooms: 4, nights: 62, from: m1, priceCents: 10000 });
       const twin = await addRoomType(h, { name: 'Twin', rooms: 4, priceCents: 8000 });
       const read = await env.token(h.hotelId, 'read');
-      const cached = await openEngine({ cache: true });
+      // Counts single entries: every answer is stored on its first miss (admission 'always').
+      const cached = await openEngine({ cache: { admission: 'always' } });
       const plain = await openEngine({ cache: false });
       try {
         const syncs = [newClient(cached, h, read), newClient(plain, h, read)];

@@ -74,7 +74,7 @@ Status Engine::Impl::EnsureSpecialDays(int64_t hotel_id, const std::unordered_ma
   return Status::Ok();
 }
 
-Status Engine::Impl::EnsureHolding(int64_t hotel_id, const std::vector<HoldingStay>** out) {
+Status Engine::Impl::EnsureHolding(int64_t hotel_id, const HotelHolding** out) {
   auto it = nights.holding.find(hotel_id);
   if (it == nights.holding.end()) {
     // Local bookings hold their rooms until the centre's own row for them arrives (then
@@ -86,7 +86,7 @@ Status Engine::Impl::EnsureHolding(int64_t hotel_id, const std::vector<HoldingSt
         "SELECT room_type_id, start_date, end_date, rooms, status = 'HELD', COALESCE(hold_expires_at, 0)"
         " FROM bookings INDEXED BY bookings_localHolding_idx"
         " WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND hotel_id = ?", &st));
-    std::vector<HoldingStay> loaded;
+    HotelHolding loaded;
     StmtScope s(*st);
     s->BindInt(1, hotel_id);
     while (s->Step() == SQLITE_ROW) {
@@ -96,7 +96,7 @@ Status Engine::Impl::EnsureHolding(int64_t hotel_id, const std::vector<HoldingSt
       h.rooms = s->Int(3);
       h.held = s->Int(4) != 0;
       h.hold_expires_at = s->Int(5);
-      loaded.push_back(h);
+      loaded[h.room_type_id].Add(h);
     }
     it = nights.holding.emplace(hotel_id, std::move(loaded)).first;
   }
@@ -138,15 +138,14 @@ Status Engine::Impl::LoadNights(int64_t hotel_id, const std::vector<int64_t>& ro
     }
   }
 
-  // 3. Local bookings holding rooms.
-  const std::vector<HoldingStay>* holding;
+  // 3. Local bookings holding rooms, looked up by room type and night.
+  const HotelHolding* holding;
   ES_RETURN_IF_ERROR(EnsureHolding(hotel_id, &holding));
-  for (const HoldingStay& h : *holding) {
-    if (h.held && h.hold_expires_at <= now_ms) continue;
-    auto it = out->find(h.room_type_id);
-    if (it == out->end()) continue;
-    for (Day d = std::max(h.from, from); d < h.to && d <= to_inclusive; ++d) {
-      it->second[static_cast<size_t>(d - from)].available -= h.rooms;
+  if (!holding->empty()) {
+    for (auto& [rt, ns] : *out) {
+      auto h = holding->find(rt);
+      if (h == holding->end()) continue;
+      for (size_t i = 0; i < span; ++i) ns[i].available -= h->second.At(from + static_cast<Day>(i), now_ms);
     }
   }
   return Status::Ok();
@@ -180,7 +179,7 @@ void Engine::Impl::WriteAnswer(const StayQuery& q, const RoomTypeInfo& rt, const
   const char* reason = ::edgestay::StayReason(q.rooms, q.check_in - TodayAt(hotel), hotel, nights);
   JsonWriter w(out);
   w.BeginObject();
-  w.Key("roomTypeId").Int(q.room_type_id).Key("hotelId").Int(rt.hotel_id);
+  w.Key("roomTypeId").Int(q.room_type_id).Key("roomTypeName").String(rt.name).Key("hotelId").Int(rt.hotel_id);
   w.Key("checkIn").String(FormatDate(q.check_in)).Key("checkOut").String(FormatDate(q.check_out));
   w.Key("nights").Int(n).Key("rooms").Int(q.rooms);
   w.Key("available").Bool(reason == nullptr).Key("reason");
@@ -235,7 +234,7 @@ Status Engine::Impl::CheckAvailability(const StayQuery& q, std::string* out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::CalendarBlock(int64_t room_type_id, Day from, int64_t days, std::string* out) {
+Status Engine::Impl::CalendarBlock(int64_t room_type_id, Day from, int64_t days, uint32_t columns, std::string* out) {
   ES_RETURN_IF_ERROR(EnsureFacts());
   auto rt = room_types.find(room_type_id);
   if (rt == room_types.end()) return Status::Error("UNKNOWN_ROOM_TYPE", "no room type " + std::to_string(room_type_id));
@@ -244,7 +243,9 @@ Status Engine::Impl::CalendarBlock(int64_t room_type_id, Day from, int64_t days,
   const std::vector<Night>& ns = nights[room_type_id];
   JsonWriter w(out);
   w.BeginObject().Key("id").Int(room_type_id).Key("name").String(rt->second.name);
+  int bit = 0;
   auto column = [&](const char* key, auto get) {
+    if (!(columns & (1u << bit++))) return;
     w.Key(key).BeginArray();
     for (const Night& n : ns) {
       if (n.has_row) w.Int(get(n));
@@ -252,13 +253,14 @@ Status Engine::Impl::CalendarBlock(int64_t room_type_id, Day from, int64_t days,
     }
     w.EndArray();
   };
-  column("available", [](const Night& n) { return n.available; });
-  column("priceCents", [](const Night& n) { return n.price_cents; });
-  column("minStay", [](const Night& n) { return n.min_stay; });
-  column("maxStay", [](const Night& n) { return n.max_stay; });
-  column("closedToArrival", [](const Night& n) { return int64_t{n.closed_to_arrival}; });
-  column("closedToDeparture", [](const Night& n) { return int64_t{n.closed_to_departure}; });
-  column("stopSell", [](const Night& n) { return int64_t{n.stop_sell}; });
+  // In the order of kCalendarColumns (bit i of `columns` = column i).
+  column(kCalendarColumns[0], [](const Night& n) { return n.available; });
+  column(kCalendarColumns[1], [](const Night& n) { return n.price_cents; });
+  column(kCalendarColumns[2], [](const Night& n) { return n.min_stay; });
+  column(kCalendarColumns[3], [](const Night& n) { return n.max_stay; });
+  column(kCalendarColumns[4], [](const Night& n) { return int64_t{n.closed_to_arrival}; });
+  column(kCalendarColumns[5], [](const Night& n) { return int64_t{n.closed_to_departure}; });
+  column(kCalendarColumns[6], [](const Night& n) { return int64_t{n.stop_sell}; });
   w.EndObject();
   return Status::Ok();
 }

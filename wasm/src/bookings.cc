@@ -232,8 +232,9 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
   }
   // The new booking holds its rooms from now on: add it to the loaded holding list rather
   // than reloading the hotel's (a rollback of this write clears the whole index).
+  this->nights.starts.erase(r.hotel_id);
   if (auto held = this->nights.holding.find(r.hotel_id); held != this->nights.holding.end()) {
-    held->second.push_back(HoldingStay{r.room_type_id, r.check_in, r.check_out, r.rooms, r.hold, r.hold ? expires : 0});
+    held->second[r.room_type_id].Add(HoldingStay{r.room_type_id, r.check_in, r.check_out, r.rooms, r.hold, r.hold ? expires : 0});
   }
   std::string args = StayArgs(r);
   JsonWriter w = JsonWriter::Continuing(&args);

@@ -283,6 +283,23 @@ class EventInvalidation : public CacheInvalidation {
     return false;
   }
 
+  bool Buckets(std::vector<uint64_t>* out) const override {
+    // Hotel rows, rules and room types are rare and reach answers without a date range,
+    // and a special day meets every room type of its hotel: those changes (sync batches)
+    // check every entry. Bookings and inventory look only in their buckets.
+    if (!ev_.hotels.empty() || !ev_.room_types.empty() || !ev_.special_days.empty()) return false;
+    for (int64_t u : ev_.booking_users) out->push_back(CacheBuckets::User(u));
+    auto range = [&](int64_t hotel, int64_t rt, const std::pair<Day, Day>& r) {
+      if (hotel == 0 || r.second - r.first > 4096) return false;  // unknown hotel, or a huge range: scan
+      CacheBuckets::ForRange(hotel, rt, r.first, r.second, out);
+      return true;
+    };
+    for (const auto& [rt, r] : ev_.inventory) if (!range(HotelOf(rt), rt, r)) return false;
+    for (const auto& [rt, r] : ev_.booking_ranges) if (!range(HotelOf(rt), rt, r)) return false;
+    for (const auto& [hotel, r] : ev_.booking_hotels) if (!range(hotel, 0, r)) return false;
+    return true;
+  }
+
  private:
   int64_t HotelOf(int64_t rt) const {
     auto it = room_types_.find(rt);

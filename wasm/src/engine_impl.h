@@ -83,6 +83,11 @@ class JsonWriter;
 // as an open JSON object: callers may add fields, then EndObject().
 void WriteBookingFields(const Stmt& s, JsonWriter& w);
 
+// The calendar's per-night columns, in answer order; getCalendar({ columns }) names them.
+inline constexpr const char* kCalendarColumns[] = {"available", "priceCents", "minStay", "maxStay",
+                                                   "closedToArrival", "closedToDeparture", "stopSell"};
+inline constexpr uint32_t kAllCalendarColumns = (1u << 7) - 1;
+
 struct Engine::Impl {
   ~Impl();
 
@@ -124,7 +129,7 @@ struct Engine::Impl {
   NightIndex nights;
   Status EnsureRoomTypeNights(int64_t room_type_id, NightIndex::RoomTypeNights** out);
   Status EnsureSpecialDays(int64_t hotel_id, const std::unordered_map<Day, SpecialDayInfo>** out);
-  Status EnsureHolding(int64_t hotel_id, const std::vector<HoldingStay>** out);
+  Status EnsureHolding(int64_t hotel_id, const HotelHolding** out);
 
   // Queries.
   Day TodayAt(const HotelInfo& hotel) const;
@@ -150,8 +155,9 @@ struct Engine::Impl {
   Status GetSpecialDays(int64_t hotel_id, Day from, Day to, std::string* out);
 
   Status CheckAvailability(const StayQuery& q, std::string* out);
-  // One room type's columns of the calendar grid ({"id","name","available":[…],…}).
-  Status CalendarBlock(int64_t room_type_id, Day from, int64_t days, std::string* out);
+  // One room type's columns of the calendar grid ({"id","name","available":[…],…}): the
+  // columns whose bit (index in kCalendarColumns) is set in `columns`.
+  Status CalendarBlock(int64_t room_type_id, Day from, int64_t days, uint32_t columns, std::string* out);
   Status RoomTypes(int64_t hotel_id, std::string* out);
   Status UserBookings(int64_t user_id, const std::vector<std::string>& statuses, bool include_payments,
                       std::string* out);

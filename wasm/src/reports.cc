@@ -1,6 +1,8 @@
 // Reads other than availability: room types, a user's bookings, booking statistics and
 // occupancy KPIs (docs/API.md). Each is one statement, or two for bookings with payments
 // (payments of all the user's bookings at once: no N+1).
+#include <algorithm>
+
 #include "engine_impl.h"
 #include "json_writer.h"
 
@@ -114,30 +116,48 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
 Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out) {
   ES_RETURN_IF_ERROR(EnsureFacts());
   if (!hotels.count(hotel_id)) return UnknownHotel(hotel_id);
-  Stmt* st;
-  ES_RETURN_IF_ERROR(Prepared(
-      "SELECT status, COUNT(*), SUM(rooms * (julianday(end_date) - julianday(start_date))),"
-      " SUM(total_cents), SUM(julianday(end_date) - julianday(start_date))"
-      " FROM bookings INDEXED BY bookings_hotelId_startDate_idx"
-      " WHERE hotel_id = ? AND start_date >= ? AND start_date < ? GROUP BY status", &st));
-  StmtScope s(*st);
-  s->BindInt(1, hotel_id);
-  s->BindText(2, FormatDate(from));
-  s->BindText(3, FormatDate(to));
+  auto loaded = nights.starts.find(hotel_id);
+  if (loaded == nights.starts.end()) {
+    // The hotel's bookings once (sorted by start date by the index), then walked per range.
+    Stmt* st;
+    ES_RETURN_IF_ERROR(Prepared(
+        "SELECT start_date, status, rooms, julianday(end_date) - julianday(start_date), total_cents"
+        " FROM bookings INDEXED BY bookings_hotelId_startDate_idx WHERE hotel_id = ? ORDER BY start_date", &st));
+    std::vector<BookingStart> rows;
+    StmtScope s(*st);
+    s->BindInt(1, hotel_id);
+    int rc;
+    while ((rc = s->Step()) == SQLITE_ROW) {
+      BookingStart b;
+      if (!ParseDate(s->Text(0), &b.start)) continue;
+      const std::string_view status = s->Text(1);
+      b.status = -1;
+      for (int i = 0; i < 6; ++i) if (status == kStatuses[i]) b.status = i;
+      if (b.status < 0) continue;
+      b.rooms = s->Int(2);
+      b.nights = static_cast<int32_t>(s->Int(3));
+      b.total_cents = s->Int(4);
+      rows.push_back(b);
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db, "read bookings");
+    loaded = nights.starts.emplace(hotel_id, std::move(rows)).first;
+  }
+  const std::vector<BookingStart>& rows = loaded->second;
   int64_t counts[6] = {0, 0, 0, 0, 0, 0};
-  int64_t total = 0, active = 0, room_nights = 0, revenue = 0, nights = 0;
-  while (s->Step() == SQLITE_ROW) {
-    const std::string_view status = s->Text(0);
-    for (int i = 0; i < 6; ++i) {
-      if (status != kStatuses[i]) continue;
-      counts[i] = s->Int(1);
-      total += counts[i];
-      if (i <= 2) {  // HELD, PENDING_SYNC, CONFIRMED are active
-        active += counts[i];
-        room_nights += s->Int(2);
-        revenue += s->Int(3);
-        nights += s->Int(4);
-      }
+  int64_t cents[6] = {0, 0, 0, 0, 0, 0};
+  int64_t total = 0, active = 0, room_nights = 0, revenue = 0, nights_sum = 0;
+  auto first = std::lower_bound(rows.begin(), rows.end(), from,
+                                [](const BookingStart& b, Day d) { return b.start < d; });
+  for (auto it = first; it != rows.end() && it->start < to; ++it) {
+    const int i = it->status;
+    counts[i] += 1;
+    cents[i] += it->total_cents;
+    total += 1;
+    if (i <= 2) {  // HELD, PENDING_SYNC, CONFIRMED are active
+      active += 1;
+      room_nights += it->rooms * it->nights;
+      revenue += it->total_cents;
+      nights_sum += it->nights;
     }
   }
   JsonWriter w(out);
@@ -145,7 +165,10 @@ Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::
   w.Key("total").Int(total).Key("byStatus").BeginObject();
   for (int i = 0; i < 6; ++i) w.Key(kStatuses[i]).Int(counts[i]);
   w.EndObject().Key("active").Int(active).Key("roomNights").Int(room_nights).Key("revenueCents").Int(revenue);
-  w.Key("averageNights").Double(Ratio(nights, active));
+  w.Key("revenueByStatus").BeginObject();
+  for (int i = 0; i < 6; ++i) w.Key(kStatuses[i]).Int(cents[i]);
+  w.EndObject().Key("cancelledValueCents").Int(cents[4]);
+  w.Key("averageNights").Double(Ratio(nights_sum, active));
   w.Key("cancellationRate").Double(Ratio(counts[4], total)).EndObject();
   return Status::Ok();
 }
@@ -155,9 +178,12 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
   auto h_it = hotels.find(hotel_id);
   if (h_it == hotels.end()) return UnknownHotel(hotel_id);
   // From the night index (the same rows SQLite holds): sold = total - available per night,
-  // revenue at the night's effective price.
+  // where available counts the rooms unsynced local bookings hold, as the calendar and
+  // availability answers do (the figures must agree); revenue at the night's effective price.
   const std::unordered_map<Day, SpecialDayInfo>* special;
   ES_RETURN_IF_ERROR(EnsureSpecialDays(hotel_id, &special));
+  const HotelHolding* holding;
+  ES_RETURN_IF_ERROR(EnsureHolding(hotel_id, &holding));
   struct Kpi {
     int64_t available = 0, sold = 0, revenue = 0;
   };
@@ -167,16 +193,19 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
     NightIndex::RoomTypeNights* rows;
     ES_RETURN_IF_ERROR(EnsureRoomTypeNights(id, &rows));
     Kpi k;
+    auto held_it = holding->find(id);
+    const RoomTypeHolding* held = held_it == holding->end() ? nullptr : &held_it->second;
     const int64_t n = static_cast<int64_t>(rows->rows.size());
     const int64_t lo = std::max<int64_t>(0, int64_t{from} - rows->first);
     const int64_t hi = std::min<int64_t>(n, int64_t{to} - rows->first);
     for (int64_t i = lo; i < hi; ++i) {
       const Night& night = rows->rows[static_cast<size_t>(i)];
       if (!night.has_row) continue;
-      const int64_t sold = night.total - night.available;
+      const Day day = rows->first + static_cast<Day>(i);
+      const int64_t sold = night.total - night.available + (held ? held->At(day, now_ms) : 0);
       int64_t price = night.price_cents;
       if (!special->empty()) {
-        auto sd = special->find(rows->first + static_cast<Day>(i));
+        auto sd = special->find(day);
         if (sd != special->end()) price = EffectivePrice(price, sd->second.pct);
       }
       k.available += night.total;

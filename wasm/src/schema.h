@@ -1,7 +1,8 @@
 // Schema v1 of the local database (DESIGN.md §2) and its migration on open.
 //
-// The same DDL is what the server's SQLite store and sql.js-written images use, so the
-// names of the six contract indexes here are part of the public contract.
+// The names of the six contract indexes here are part of the public contract. The
+// replicated tables are checked against the protocol's column list
+// (sync/protocol/tables.cc) by tests/cpp/protocol_test.cc, as the server's stores are.
 #pragma once
 
 #include "edgestay/status.h"

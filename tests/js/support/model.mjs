@@ -238,6 +238,7 @@ export class Model {
 
     return {
       roomTypeId: rt.id,
+      roomTypeName: rt.name,
       hotelId: hotel.id,
       checkIn: formatDate(ci),
       checkOut: formatDate(co),
@@ -430,7 +431,9 @@ export class Model {
   getBookingStatistics(q) {
     const { hotel, from, to } = this.validateRange(q);
     const byStatus = {};
+    const revenueByStatus = {};
     for (const s of STATUSES) byStatus[s] = 0;
+    for (const s of STATUSES) revenueByStatus[s] = 0;
     let total = 0;
     let active = 0;
     let roomNights = 0;
@@ -442,6 +445,7 @@ export class Model {
       if (!(from <= s && s < to)) continue;
       total++;
       byStatus[b.status]++;
+      revenueByStatus[b.status] += b.total_cents;
       if (b.status === 'HELD' || b.status === 'PENDING_SYNC' || b.status === 'CONFIRMED') {
         const n = parseDate(b.end_date) - s;
         active++;
@@ -459,6 +463,8 @@ export class Model {
       active,
       roomNights,
       revenueCents,
+      revenueByStatus,
+      cancelledValueCents: revenueByStatus.CANCELLED,
       averageNights: active === 0 ? 0 : nightsSum / active,
       cancellationRate: total === 0 ? 0 : byStatus.CANCELLED / total,
     };
@@ -473,6 +479,7 @@ export class Model {
       adrCents: sold === 0 ? 0 : rev / sold,
       revparCents: avail === 0 ? 0 : rev / avail,
     });
+    const now = this.nowFn();
     let A = 0;
     let S = 0;
     let R = 0;
@@ -484,7 +491,8 @@ export class Model {
       for (let d = from; d < to; d++) {
         const row = this.inventory.get(`${rt.id}|${d}`);
         if (!row) continue;
-        const sold = row.total - row.available;
+        // Rooms held by unsynced local bookings are sold, as the calendar shows them.
+        const sold = row.total - (row.available - this.pendingLocal(rt.id, d, now));
         a += row.total;
         s += sold;
         r += sold * this.effectivePrice(hotel.id, d, row.price_cents);

@@ -79,6 +79,17 @@ async function main(): Promise<void> {
   const cal = engine.getCalendar({ hotelId: 1, from: '2026-12-01', days: 14 });
   const grid: (number | null)[][] = cal.roomTypes.map((rt) => [...rt.available]);
   const stop: 0 | 1 | null | undefined = cal.roomTypes[0]?.stopSell[0];
+  const name: string = a.roomTypeName;
+  const summaries = engine.batchCheckAvailability([{ roomTypeId: 10, checkIn: '2026-12-01', checkOut: '2026-12-02' }], { nightly: false });
+  const bookable: boolean = summaries[0]?.available ?? false;
+  // @ts-expect-error: the summary form has no nightly breakdown
+  summaries[0]?.nightly;
+  const allSummary = engine.getAllRoomAvailability({ hotelId: 1, checkIn: '2026-12-01', checkOut: '2026-12-03', nightly: false });
+  const names: string[] = allSummary.results.map((r) => r.roomTypeName);
+  const prices = engine.getCalendar({ hotelId: 1, from: '2026-12-01', days: 7, columns: ['priceCents'] });
+  const firstPrice: number | null | undefined = prices.roomTypes[0]?.priceCents[0];
+  // @ts-expect-error: only the named columns
+  prices.roomTypes[0]?.available;
 
   const mine: readonly Booking[] = engine.getUserBookingsWithRoomType(77, { status: ['CONFIRMED', 'PENDING_SYNC'] });
   const paid = engine.getUserBookingsWithRoomType(77, { includePayments: true });
@@ -88,6 +99,7 @@ async function main(): Promise<void> {
 
   const stats = engine.getBookingStatistics({ hotelId: 1, from: '2026-12-01', to: '2027-01-01' });
   const confirmed: number = stats.byStatus.CONFIRMED + stats.byStatus.PENDING_SYNC;
+  const lost: number = stats.cancelledValueCents + stats.revenueByStatus.REJECTED;
   const occ = engine.getOccupancyRate({ hotelId: 1, from: '2026-12-01', to: '2027-01-01' });
   const kpis = [occ.occupancy, occ.adrCents, occ.revparCents, ...occ.roomTypes.map((r) => r.revparCents)];
   const rules = engine.getBookingRules(1);

@@ -131,6 +131,10 @@ export async function startPostgres({ durable = false } = {}) {
         '-c', `SELECT coalesce(json_agg(t), '[]'::json) FROM (${sql}) t`], { maxBuffer: 64 << 20 });
       return JSON.parse(stdout);
     },
+    // Runs statements that return nothing (tests that tamper with a store directly).
+    async exec(db, sql) {
+      await execFileP(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', uri(db), '-c', sql]);
+    },
     stop,
   };
 }

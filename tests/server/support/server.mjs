@@ -27,8 +27,9 @@ export async function createToken(store, { hotel, scope, user } = {}) {
 
 // Starts `edgestay-server serve --port 0` on the loopback and waits for its
 // "listening on http://127.0.0.1:PORT" line. Returns { url, port, proc, stderr(), stop() }.
-export async function startServer(store, extraArgs = []) {
-  const proc = spawn(serverBinary(), ['serve', '--store', store, '--port', '0', ...extraArgs], {
+// { port } listens on that port instead (a restart at the same address).
+export async function startServer(store, extraArgs = [], { port = 0 } = {}) {
+  const proc = spawn(serverBinary(), ['serve', '--store', store, '--port', String(port), ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -47,6 +47,11 @@ export async function createStore(kind) {
         db ??= new Database(file, { readonly: true, fileMustExist: true });
         return db.prepare(sql).all();
       },
+      // Runs statements that return nothing (tests that tamper with a store directly).
+      async exec(sql) {
+        const w = new Database(file, { fileMustExist: true });
+        try { w.exec(sql); } finally { w.close(); }
+      },
       close() {
         db?.close();
         rmSync(dir, { recursive: true, force: true });
@@ -60,6 +65,7 @@ export async function createStore(kind) {
     kind,
     spec,
     query: (sql) => c.query(name, sql),
+    exec: (sql) => c.exec(name, sql),
     close() {},
   };
 }

@@ -35,6 +35,13 @@ class Engine {
   // Runs the query or write `method` (the JS API's method name) with `args_json`.
   // On success `*out` is the answer's JSON; on failure the Status says why.
   Status Call(std::string_view method, std::string_view args_json, std::string* out);
+  // The same by the method's position in MethodsJson() (no name lookup per call).
+  Status CallById(int method_id, std::string_view args_json, std::string* out);
+  // The methods Call accepts, in id order: [{"name","namespace" (cache namespace or
+  // null),"writes","asOf"}]. The JS wrapper reads its method lists from here.
+  static std::string MethodsJson();
+  // A method's id, or -1.
+  static int MethodId(std::string_view method);
 
   // The query cache entry behind the last answer (0: not cached), and a hit on such an
   // entry by id: true while it is still valid (the JS side then reuses its parsed copy).

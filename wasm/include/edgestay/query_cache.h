@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 namespace edgestay {
 
@@ -45,6 +47,11 @@ struct CacheTags {
 
 struct CacheConfig {
   bool enabled = true;
+  // Admission: store an answer only on the second miss of its key (a doorkeeper table of
+  // key fingerprints remembers the first). Questions asked once — random stays, one-off
+  // calendars — then cost what they cost without a cache, and cannot evict answers that
+  // are asked again. false: store every answer.
+  bool admit_on_repeat = true;
   int64_t max_entries = 10000;
   int64_t max_bytes = 32 << 20;
   int64_t ttl_ms[static_cast<int>(CacheNs::kCount)] = {
@@ -61,12 +68,39 @@ struct CacheNsStats {
   int64_t hits = 0, misses = 0, entries = 0, bytes = 0, evictions = 0, expirations = 0, invalidations = 0;
 };
 
+// Invalidation index: every entry is filed under the buckets a change can name without
+// knowing the cache's contents — its user, and (hotel, room type, 32-day block) for each
+// block its date range meets (room type 0 for answers about all room types of the hotel,
+// hotel -1 for answers about several hotels; ranges over kMaxBlocks blocks under one
+// "wide" bucket of the hotel). A change looks up only its own buckets, so a write costs
+// what it can evict, not what is cached. Bucket ids are hashes: a collision only adds a
+// candidate, which Affects() then rejects.
+struct CacheBuckets {
+  static constexpr int kBlockShift = 5;  // 32-day blocks
+  static constexpr int kMaxBlocks = 16;
+  static int32_t Block(int32_t day) { return day >> kBlockShift; }
+  static uint64_t Range(int64_t hotel_id, int64_t room_type_id, int32_t block) {
+    return (static_cast<uint64_t>(hotel_id) * 0x9E3779B97F4A7C15ull) ^
+           (static_cast<uint64_t>(room_type_id) * 0xFF51AFD7ED558CCDull) ^
+           (static_cast<uint64_t>(block) * 0xC2B2AE3D27D4EB4Full) ^ 1;
+  }
+  static uint64_t Wide(int64_t hotel_id) { return (static_cast<uint64_t>(hotel_id) * 0x9E3779B97F4A7C15ull) ^ 2; }
+  static uint64_t User(int64_t user_id) { return (static_cast<uint64_t>(user_id) * 0xD6E8FEB86659FD93ull) ^ 3; }
+  // The buckets a change to room type `room_type_id` (0: the hotel's own rows, e.g. its
+  // bookings by start date) of `hotel_id` over the dates [from, to] must look in: that
+  // room type's, the hotel-wide answers', and those about several hotels.
+  static void ForRange(int64_t hotel_id, int64_t room_type_id, int32_t from, int32_t to, std::vector<uint64_t>* out);
+};
+
 // What a change touched, as the invalidation rules see it.
 class CacheInvalidation {
  public:
   virtual ~CacheInvalidation() = default;
   // True when an entry with `tags` must go.
   virtual bool Affects(const CacheTags& tags) const = 0;
+  // Fills the buckets (CacheBuckets) holding every entry the change can affect; false when
+  // it may affect entries outside any bucket (then every entry is checked).
+  virtual bool Buckets(std::vector<uint64_t>* out) const { (void)out; return false; }
 };
 
 class QueryCache {
@@ -84,8 +118,12 @@ class QueryCache {
   // A hit on an entry known by id (the JS side keeps parsed answers by entry id).
   bool Probe(uint64_t id, int64_t now_ms);
 
-  // Evicts every entry the change affects; returns how many.
+  // Evicts every entry the change affects; returns how many. Looks only at the change's
+  // buckets when it names them.
   int64_t Invalidate(const CacheInvalidation& change);
+  // Entries Invalidate looked at, over the cache's life (tests: a write costs what it
+  // evicts, not what is cached).
+  int64_t invalidation_checks() const { return invalidation_checks_; }
   void Clear();
 
   int64_t entries() const { return static_cast<int64_t>(lru_.size()); }
@@ -103,6 +141,7 @@ class QueryCache {
     CacheTags tags;
     int64_t expires_at;
     int64_t bytes;
+    std::vector<uint64_t> buckets;  // where the invalidation index files it
   };
   using List = std::list<Entry>;
 
@@ -114,8 +153,15 @@ class QueryCache {
   List lru_;  // front = most recently used
   std::unordered_map<std::string, List::iterator> by_key_;
   std::unordered_map<uint64_t, List::iterator> by_id_;
+  std::unordered_map<uint64_t, std::unordered_set<uint64_t>> buckets_;  // bucket -> entry ids
   int64_t bytes_ = 0;
   uint64_t next_id_ = 1;
+  int64_t invalidation_checks_ = 0;
+  // Doorkeeper for admit_on_repeat: fingerprints of keys that missed, direct-mapped
+  // (a collision forgets the older key, which then needs one more miss).
+  static constexpr size_t kDoorkeeperSlots = 16384;
+  std::vector<uint32_t> doorkeeper_;
+  bool Admit(std::string_view ns_key);
   CacheNsStats stats_[static_cast<int>(CacheNs::kCount)];
 };
 

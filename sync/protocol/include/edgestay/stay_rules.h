@@ -46,12 +46,13 @@ struct RuleSpec {
   int64_t min, max;
 };
 
-// Every rule, in the order documented in sync/FORMAT.md. max_rooms_per_booking stops at
-// the bookings.rooms limit, max_nights at a year.
+// Every rule, in the order documented in sync/FORMAT.md. The ranges are the ones the
+// server's admin API has always accepted, so no rule row already published in a change
+// log becomes invalid for edges.
 inline constexpr RuleSpec kRuleSpecs[] = {
     {"max_advance_days", "maxAdvanceDays", &BookingRules::max_advance_days, 0, 3660},
     {"min_lead_days", "minLeadDays", &BookingRules::min_lead_days, 0, 3660},
-    {"max_rooms_per_booking", "maxRoomsPerBooking", &BookingRules::max_rooms_per_booking, 1, 1000},
+    {"max_rooms_per_booking", "maxRoomsPerBooking", &BookingRules::max_rooms_per_booking, 1, 3660},
     {"hold_ttl_seconds", "holdTtlSeconds", &BookingRules::hold_ttl_seconds, 0, 30 * 86400},
     {"max_nights", "maxNights", &BookingRules::max_nights, 1, 365},
 };

@@ -73,6 +73,8 @@ struct TableSpec {
 const std::vector<TableSpec>& Tables();
 const TableSpec& Table(TableId id);
 const TableSpec* FindTable(std::string_view name);
+// A column of a table (it must exist: a programming error aborts).
+const ColumnSpec& Column(TableId table, std::string_view column);
 
 constexpr int64_t kMaxId = (int64_t{1} << 53) - 1;
 

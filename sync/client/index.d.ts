@@ -1,0 +1,88 @@
+// Types of `edgestay/sync`: the SyncClient that keeps one engine in step with edgestay-server.
+import type { Engine } from '../../bindings/js/index.js';
+
+/** Codes of SyncError: the server's error codes, or one of the transport's own. */
+export type SyncErrorCode = 'NETWORK' | 'BAD_RESPONSE' | 'HTTP_ERROR' | (string & {});
+
+/** A failed request to the server. `status` is the HTTP status (0 when none arrived). */
+export class SyncError extends Error {
+  constructor(code: SyncErrorCode, message: string, options?: { status?: number; cause?: unknown });
+  readonly name: 'SyncError';
+  code: SyncErrorCode;
+  status: number;
+}
+
+export interface SyncClientOptions {
+  /** The server, e.g. `http://127.0.0.1:8787` (trailing slashes are ignored). */
+  baseUrl: string;
+  /** The one hotel whose feed this client follows. */
+  hotelId: number;
+  /** A bearer token (`read` pulls; `book` also pushes). */
+  token?: string | null;
+  /** The fetch to use (default globalThis.fetch). */
+  fetch?: typeof globalThis.fetch;
+  /** Changes per pull request (default 5000; the server caps it at 10000). */
+  pageSize?: number;
+  /** Long-poll length while running, seconds (default 25). */
+  waitSeconds?: number;
+  /** First retry delay after a failure, ms (default 500), doubled up to maxBackoffMs. */
+  initialBackoffMs?: number;
+  /** Largest retry delay, ms (default 30000). */
+  maxBackoffMs?: number;
+  /** Per-request timeout, ms (default 60000; a long-poll adds its wait). */
+  requestTimeoutMs?: number;
+  /** Mutations per push request (default 500, the server's limit). */
+  pushBatchSize?: number;
+  /** Poll interval when the server declines to long-poll, ms (default 2000). */
+  pollIntervalMs?: number;
+}
+
+export interface PushSummary {
+  pushed: number;
+  applied: number;
+  rejected: number;
+}
+
+export interface PullSummary {
+  batches: number;
+  changes: number;
+  cursor: string | null;
+  waited: boolean;
+}
+
+export type SyncSummary = PushSummary & Omit<PullSummary, 'waited'>;
+
+export interface SyncProgress {
+  phase: 'push' | 'pull';
+  pushed?: number;
+  applied: number;
+  rejected?: number;
+  cursor?: string | null;
+  hasMore?: boolean;
+}
+
+export interface SyncClientEvents {
+  sync: SyncSummary;
+  progress: SyncProgress;
+  error: { error: unknown; retryInMs: number };
+}
+
+export class SyncClient {
+  constructor(engine: Engine, options: SyncClientOptions);
+  /** The bearer token; may be replaced between requests. */
+  token: string | null;
+  /** True between start() and stop(). */
+  readonly running: boolean;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof SyncClientEvents>(type: K, listener: (payload: SyncClientEvents[K]) => void): () => void;
+  /** Pushes the engine's outbox once and applies the centre's verdicts. */
+  push(options?: { signal?: AbortSignal }): Promise<PushSummary>;
+  /** Pulls until up to date; with waitSeconds the first request long-polls. */
+  pull(options?: { signal?: AbortSignal; waitSeconds?: number }): Promise<PullSummary>;
+  /** Push, then pull until up to date. Concurrent calls share one run. */
+  syncOnce(options?: { signal?: AbortSignal }): Promise<SyncSummary>;
+  /** Keeps syncing (long-poll or every intervalMs) with exponential backoff on failure. */
+  start(options?: { intervalMs?: number }): void;
+  /** Stops the loop and waits for it to end. */
+  stop(): Promise<void>;
+}
