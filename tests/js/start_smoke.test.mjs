@@ -22,6 +22,8 @@ test('scripts/start --once runs the whole system and stops it', async () => {
       assert.match(stdout, /central server\s+http:\/\/127\.0\.0\.1:\d+/, `round ${round}`);
       assert.match(stdout, /^edge: http:\/\/127\.0\.0\.1:\d+$/m, 'the edge worker runs in workerd');
       assert.match(stdout, /tokens\s+read\s+[0-9a-f]{64}/);
+      assert.match(stdout, /^widget: http:\/\/127\.0\.0\.1:\d+\/web\/widget\/\?hotel=\d+&token=[0-9a-f]{64}$/m);
+      assert.match(stdout, /^kiosk: http:\/\/127\.0\.0\.1:\d+\/web\/kiosk\/\?hotel=\d+&token=[0-9a-f]{64}$/m);
       assert.match(stdout, /edge engine bootstrapped from http:\/\/127\.0\.0\.1:\d+: [\d,]+ changes/);
       assert.match(stdout, /after syncOnce: 1 applied, 0 rejected -> booking -1 is CONFIRMED, central id \d+/);
     }
