@@ -210,7 +210,12 @@ test('a stay that cannot be booked says why, in words', async () => {
   await clickDay(page, day(12));
   await clickDay(page, day(14));
   await page.locator(`${W} select.guests`).selectOption('8');
-  assert.match(await page.locator(`${W} .card[data-room-type="${small.id}"] .total`).textContent(), /too small for 8 guests/);
+  // The card re-renders once the engine in the worker has answered: wait for that answer
+  // (the text settles) instead of reading whatever is painted at this instant.
+  const total = page.locator(`${W} .card[data-room-type="${small.id}"] .total`);
+  await page.waitForFunction(([sel]) => /guests/.test(document.querySelector('edgestay-widget').shadowRoot.querySelector(sel)?.textContent ?? ''),
+    [`.card[data-room-type="${small.id}"] .total`], { timeout: 5000 }).catch(() => {});
+  assert.match(await total.textContent(), /too small for 8 guests/);
   await context.close();
 });
 
