@@ -69,16 +69,11 @@ bool IsPgSpec(const std::string& spec) {
   return spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0;
 }
 
-// 20261130T230102123Z: sorts like the time it names.
+// 20261130T230102123Z: sorts like the time it names (IsoTimeMs without its separators).
 std::string FileStamp(int64_t ms) {
-  time_t secs = static_cast<time_t>(ms / 1000);
-  tm t{};
-  gmtime_r(&secs, &t);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02d%03dZ", t.tm_year + 1900,
-                t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
+  std::string stamp = IsoTimeMs(ms);
+  std::erase_if(stamp, [](char c) { return c == '-' || c == ':' || c == '.'; });
+  return stamp;
 }
 
 std::string HumanBytes(int64_t n) {

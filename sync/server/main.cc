@@ -194,16 +194,6 @@ bool ParseCount(const std::string& s, long min, long max, long* out) {
   return true;
 }
 
-std::string IsoTime(int64_t ms) {
-  time_t secs = static_cast<time_t>(ms / 1000);
-  tm t{};
-  gmtime_r(&secs, &t);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900,
-                t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
-
 void MakeParentDirs(const std::string& path) {
   for (size_t i = 1; i < path.size(); ++i) {
     if (path[i] == '/') ::mkdir(path.substr(0, i).c_str(), 0755);
@@ -311,7 +301,7 @@ int CmdMigrate(const Args& args) {
   std::printf("%-8s %-28s %s\n", "version", "name", "state");
   for (const auto& m : all)
     std::printf("%-8d %-28s %s\n", m.version, m.name.c_str(),
-                m.applied_at ? ("applied " + IsoTime(*m.applied_at)).c_str() : "pending");
+                m.applied_at ? ("applied " + IsoTimeMs(*m.applied_at)).c_str() : "pending");
   std::printf("current version: %d, pending: %d\n", current, pending);
   return 0;
 }

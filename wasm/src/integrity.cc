@@ -67,41 +67,35 @@ Status RangeChecksums(Engine::Impl& im, const json& args, std::string* out) {
   const std::string lo = FormatDate(MonthStart(first)), hi = FormatDate(MonthStart(last + 1));
   std::map<std::pair<int64_t, int64_t>, pc::RangeSum> sums;
 
-  Stmt* st;
-  ES_RETURN_IF_ERROR(im.Prepared(
-      "SELECT room_type_id, date, total, available, price_cents, min_stay, max_stay, closed_to_arrival,"
-      " closed_to_departure, stop_sell FROM room_inventory"
-      " WHERE room_type_id IN (SELECT id FROM room_types WHERE hotel_id = ?1) AND date >= ?2 AND date < ?3",
-      &st));
-  {
+  // Adds every row of `sql` (bound to hotel, lo, hi) to the sum of its (room type, month);
+  // the columns named by `rt_col`/`date_col` place it, `columns` is what is hashed.
+  auto add_rows = [&](const char* sql, const char* table, const auto& columns, int rt_col,
+                      int date_col) -> Status {
+    Stmt* st;
+    ES_RETURN_IF_ERROR(im.Prepared(sql, &st));
     StmtScope s(*st);
     s->BindInt(1, hotel_id);
     s->BindText(2, lo);
     s->BindText(3, hi);
     int rc;
     while ((rc = s->Step()) == SQLITE_ROW) {
-      sums[{s->Int(0), MonthOfText(s->Text(1))}].Add(HashRow("room_inventory", pc::kInventoryChecksumColumns, *s));
+      sums[{s->Int(rt_col), MonthOfText(s->Text(date_col))}].Add(HashRow(table, columns, *s));
     }
     if (rc != SQLITE_DONE) return SqliteError(im.db, "range checksums");
-  }
+    return Status::Ok();
+  };
+  ES_RETURN_IF_ERROR(add_rows(
+      "SELECT room_type_id, date, total, available, price_cents, min_stay, max_stay, closed_to_arrival,"
+      " closed_to_departure, stop_sell FROM room_inventory"
+      " WHERE room_type_id IN (SELECT id FROM room_types WHERE hotel_id = ?1) AND date >= ?2 AND date < ?3",
+      "room_inventory", pc::kInventoryChecksumColumns, 0, 1));
   // Bookings the centre knows: its own rows and this engine's once accepted (server_id).
-  ES_RETURN_IF_ERROR(im.Prepared(
+  ES_RETURN_IF_ERROR(add_rows(
       "SELECT COALESCE(server_id, id), hotel_id, user_id, room_type_id, status, start_date, end_date, rooms,"
       " guests, total_cents, created_at, updated_at, hold_expires_at, idempotency_key FROM bookings"
       " WHERE hotel_id = ?1 AND start_date >= ?2 AND start_date < ?3"
       " AND (server_id IS NOT NULL OR origin = 'central')",
-      &st));
-  {
-    StmtScope s(*st);
-    s->BindInt(1, hotel_id);
-    s->BindText(2, lo);
-    s->BindText(3, hi);
-    int rc;
-    while ((rc = s->Step()) == SQLITE_ROW) {
-      sums[{s->Int(3), MonthOfText(s->Text(5))}].Add(HashRow("bookings", pc::kBookingChecksumColumns, *s));
-    }
-    if (rc != SQLITE_DONE) return SqliteError(im.db, "range checksums");
-  }
+      "bookings", pc::kBookingChecksumColumns, 3, 5));
 
   JsonWriter w(out);
   w.BeginObject().Key("format").String("edgestay.checksums/1").Key("algorithm").String(pc::kChecksumAlgorithm);
