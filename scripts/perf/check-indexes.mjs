@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run perf:check-indexes [-- --quick] [--image FILE] [--json]
 //
-// Verifies the six composite indexes of the contract (DESIGN.md §2):
+// Verifies the six composite indexes of the contract (listed in docs/PERFORMANCE.md):
 //   1. each exists in the database image's sqlite_master, on its table, with the
 //      contract's leading columns (trailing columns that make it covering are fine);
 //   2. each is used by some query plan: the plans of every statement the engine prepares

@@ -1,4 +1,4 @@
-// SyncClient: keeps one engine in step with the central store (DESIGN.md §5).
+// SyncClient: keeps one engine in step with the central store (sync/SPEC.md).
 //
 // One client syncs one hotel's feed into one engine. syncOnce() pushes the outbox, hands
 // the centre's verdicts to the engine, then pulls change batches until up to date. Every

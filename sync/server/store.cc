@@ -1,6 +1,6 @@
 // SqlStore, part 1: opening a store, migrations, tokens, the change log and pulls.
 //
-// Cursors (DESIGN.md §5 "a cursor never skips a change that commits later"):
+// Cursors (sync/SPEC.md: "a cursor never skips a change that commits later"):
 // every hotel has one row in change_seq. A write transaction locks that row first
 // (Conn::LockHotel: SELECT … FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite) and,
 // at its end, takes consecutive sequence numbers from it for its change-log rows. So a

@@ -1,4 +1,4 @@
-// The query cache (DESIGN.md §4, docs/API.md "Cache"): a model-based run that compares an
+// The query cache (docs/API.md "Cache"): a model-based run that compares an
 // engine with the cache on against one with the cache off, operation by operation, then
 // focused tests for month isolation, TTL boundaries, local midnight, bounds, payments and
 // events.

@@ -1,4 +1,4 @@
-// Availability: the rules of DESIGN.md §2 / docs/API.md for one stay, all room types of
+// Availability: the rules of docs/API.md "Availability rules" for one stay, all room types of
 // a hotel, a batch of stays, and the calendar grid.
 //
 // Every answer is computed from at most three statements (inventory rows, special days,

@@ -241,7 +241,7 @@ void Engine::Impl::WriteAsOf(std::string* out) const {
 
 namespace {
 
-// The invalidation rules of DESIGN.md §4, applied to one set of change events.
+// The invalidation rules of docs/API.md "Cache", applied to one set of change events.
 class EventInvalidation : public CacheInvalidation {
  public:
   EventInvalidation(const ChangeEvents& ev, const std::unordered_map<int64_t, RoomTypeInfo>& room_types)

@@ -146,7 +146,7 @@ struct Engine::Impl {
   // a cached answer that no batch invalidated is reported as fresh as the newest cursor.
   void AppendAsOf(std::string* out) const;
 
-  // Query cache (DESIGN.md §4). Publish() invalidates it from the same events the JS
+  // Query cache (docs/API.md "Cache"). Publish() invalidates it from the same events the JS
   // listeners get, so local writes and sync batches evict alike.
   QueryCache cache;
   uint64_t last_entry_id = 0;  // cache entry of the last answer (0: not cached)

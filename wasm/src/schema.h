@@ -1,4 +1,4 @@
-// Schema v1 of the local database (DESIGN.md §2) and its migration on open.
+// Schema v1 of the local database (docs/API.md, sync/FORMAT.md) and its migration on open.
 //
 // The names of the six contract indexes here are part of the public contract. The
 // replicated tables are checked against the protocol's column list

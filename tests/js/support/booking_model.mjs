@@ -18,7 +18,7 @@ export { ModelError };
 
 export const MAX_ID = 2 ** 53 - 1;
 
-// Legal status changes of a booking (DESIGN.md §2 statuses, docs/API.md lifecycle).
+// Legal status changes of a booking (docs/API.md "Booking lifecycle").
 export const LEGAL_TRANSITIONS = {
   HELD: ['PENDING_SYNC', 'EXPIRED', 'CANCELLED', 'REJECTED'],
   PENDING_SYNC: ['CONFIRMED', 'CANCELLED', 'REJECTED'],

@@ -1,4 +1,4 @@
-// Stay rules: the availability rules of DESIGN.md §2 over one stay's nights.
+// Stay rules: the availability rules of docs/API.md over one stay's nights.
 //
 // One definition for the edge engine (answers, createBooking) and the central server
 // (push), so both name the same first failing reason, the same price and the same rule
