@@ -70,6 +70,18 @@ export async function createStore(kind) {
   };
 }
 
+// Registers an after() hook and returns fresh(): each call creates another empty store of
+// `kind` (no server), closed when the suite ends. For tests that need a store of their own.
+export function useFreshStores(kind) {
+  const stores = [];
+  after(() => stores.forEach((s) => s.close()));
+  return async () => {
+    const s = await createStore(kind);
+    stores.push(s);
+    return s;
+  };
+}
+
 export function addDays(date, n) {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);
