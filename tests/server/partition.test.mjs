@@ -6,23 +6,18 @@
 // and EDGESTAY_PARTITION_SECONDS override); the count of clean runs is printed.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { STORES, storeOptions, createStore, useStore, stopPostgres, addDays, today } from './support/stores.mjs';
 import { createToken, startServer } from './support/server.mjs';
 import { client as apiClient } from './support/http.mjs';
 import { startChaosProxy } from './support/chaos_proxy.mjs';
 import { startLossyProxy } from './support/proxy.mjs';
 import { engineState, storeState } from './support/replica.mjs';
-import { ROOT } from './support/paths.mjs';
+import { SKIP, core, engineSql } from './support/engine.mjs';
 import { Rng } from '../../scripts/lib/rng.mjs';
 
 after(stopPostgres);
 
-const WASM_BUILT = existsSync(path.join(ROOT, 'bindings', 'js', 'dist', 'edgestay_core.wasm'));
-const SKIP = WASM_BUILT ? {} : { skip: 'wasm core not built (bindings/js/dist): run scripts/build' };
-const { openEngine, EdgestayError } = WASM_BUILT ? await import('../../bindings/js/index.mjs') : {};
+const { openEngine, EdgestayError } = core;
 const { SyncClient } = await import('../../sync/client/index.mjs');
 
 const SOAK = Number(process.env.EDGESTAY_SOAK || 0);
@@ -34,15 +29,6 @@ const NIGHTS = 10;
 const SERVER_ARGS = ['--hold-sweep', '1', '--max-wait', '2'];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function engineSql(engine, sql) {
-  const db = new Database(Buffer.from(engine.exportDatabase()));
-  try {
-    return db.prepare(sql).all();
-  } finally {
-    db.close();
-  }
-}
 
 async function runOnce(store, adminToken, seed, log) {
   // The chaos schedule has its own generator (reproducible per seed); each client another.

@@ -5,7 +5,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,14 +15,14 @@ import { PG_BIN, pgAvailable, pgSkipReason, startPostgres } from './support/pg.m
 import { createToken, startServer } from './support/server.mjs';
 import { client } from './support/http.mjs';
 import { ROOT } from './support/paths.mjs';
+import { SKIP, core } from './support/engine.mjs';
 import { booking, addDays, today } from './support/stores.mjs';
 import { KEYS, COLUMNS } from './support/tables.mjs';
 
 const execFileP = promisify(execFile);
-const WASM_BUILT = existsSync(path.join(ROOT, 'bindings', 'js', 'dist', 'edgestay_core.wasm'));
-const { openEngine } = WASM_BUILT ? await import('../../bindings/js/index.mjs') : {};
+const { openEngine } = core;
 const { SyncClient, SyncError } = await import('../../sync/client/index.mjs');
-const skip = !pgAvailable() ? pgSkipReason : !WASM_BUILT ? 'wasm core not built: run scripts/build' : false;
+const skip = !pgAvailable() ? pgSkipReason : SKIP.skip ?? false;
 
 const pitr = (args) => execFileP(path.join(ROOT, 'scripts', 'pitr'), args, { timeout: 180000, maxBuffer: 16 << 20 });
 
