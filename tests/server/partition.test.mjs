@@ -6,7 +6,7 @@
 // and EDGESTAY_PARTITION_SECONDS override); the count of clean runs is printed.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { STORES, storeOptions, createStore, useStore, stopPostgres, addDays, today } from './support/stores.mjs';
+import { STORES, storeOptions, createStore, createHotel, useStore, stopPostgres, addDays } from './support/stores.mjs';
 import { createToken, startServer } from './support/server.mjs';
 import { client as apiClient } from './support/http.mjs';
 import { startChaosProxy } from './support/chaos_proxy.mjs';
@@ -36,12 +36,7 @@ async function runOnce(store, adminToken, seed, log) {
   const problems = [];
   let server = await startServer(store.spec, SERVER_ARGS);
   const admin = apiClient(server.url, adminToken);
-  const h = await admin.post('/v1/hotels', { name: `Partition ${seed}`, timeZone: 'UTC' });
-  const hotelId = h.json.hotel.id;
-  const rt = await admin.post(`/v1/hotels/${hotelId}/room-types`, { name: 'Double', basePriceCents: 10000, totalRooms: ROOMS });
-  const roomTypeId = rt.json.roomType.id;
-  const from = addDays(today(), 10);
-  await admin.put(`/v1/hotels/${hotelId}/inventory`, { roomTypeId, from, to: addDays(from, NIGHTS), total: ROOMS });
+  const { hotelId, roomTypeId, from } = await createHotel(admin, { name: `Partition ${seed}`, rooms: ROOMS, nights: NIGHTS });
   const token = await createToken(store.spec, { hotel: hotelId, scope: 'book' });
   const proxy = await startChaosProxy(server.port);
 
