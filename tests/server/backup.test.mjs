@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { STORES, storeOptions, useStore, createStore, stopPostgres, booking, addDays } from './support/stores.mjs';
+import { STORES, storeOptions, useStore, useFreshStores, stopPostgres, booking, addDays } from './support/stores.mjs';
 import { run, ok, execSql, dumpTables, consistencyProblems } from './support/backup.mjs';
 import { startServer } from './support/server.mjs';
 import { client, request } from './support/http.mjs';
@@ -42,13 +42,7 @@ async function pushBookings(env, h, token, clientId, stays) {
 for (const kind of STORES) {
   describe(`backup (${kind})`, storeOptions(kind), () => {
     const env = useStore(kind);
-    const stores = [];
-    const fresh = async () => {
-      const s = await createStore(kind);
-      stores.push(s);
-      return s;
-    };
-    after(() => stores.forEach((s) => s.close()));
+    const fresh = useFreshStores(kind);
     // monitor needs the PostgreSQL server for its scratch database.
     const storeArgs = () => ['--store', env.spec];
 

@@ -5,19 +5,15 @@
 // engine's images are edited with better-sqlite3, as a disk or a bug would.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { STORES, storeOptions, useStore, stopPostgres, addDays } from './support/stores.mjs';
-import { ROOT } from './support/paths.mjs';
+import { SKIP, core } from './support/engine.mjs';
 import { engineState, storeState } from './support/replica.mjs';
 import { Rng } from '../../scripts/lib/rng.mjs';
 
 after(stopPostgres);
 
-const WASM_BUILT = existsSync(path.join(ROOT, 'bindings', 'js', 'dist', 'edgestay_core.wasm'));
-const SKIP = WASM_BUILT ? {} : { skip: 'wasm core not built (bindings/js/dist): run scripts/build' };
-const { openEngine } = WASM_BUILT ? await import('../../bindings/js/index.mjs') : {};
+const { openEngine } = core;
 const { SyncClient } = await import('../../sync/client/index.mjs');
 
 const num = (v) => (typeof v === 'bigint' ? Number(v) : v);

@@ -3,7 +3,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { STORES, storeOptions, createStore, stopPostgres } from './support/stores.mjs';
+import { STORES, storeOptions, useFreshStores, stopPostgres } from './support/stores.mjs';
 import { cli, createToken, startServer } from './support/server.mjs';
 import { request } from './support/http.mjs';
 import { serverBinary } from './support/paths.mjs';
@@ -13,13 +13,7 @@ after(stopPostgres);
 
 for (const kind of STORES) {
   describe(`cli (${kind})`, storeOptions(kind), () => {
-    const stores = [];
-    const fresh = async () => {
-      const s = await createStore(kind);
-      stores.push(s);
-      return s;
-    };
-    after(() => stores.forEach((s) => s.close()));
+    const fresh = useFreshStores(kind);
 
     it('migrate --status lists pending versions; migrate applies them once', async () => {
       const s = await fresh();

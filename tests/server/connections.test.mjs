@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { STORES, storeOptions, useStore, stopPostgres, booking, createStore } from './support/stores.mjs';
+import { STORES, storeOptions, useStore, stopPostgres, booking, useFreshStores } from './support/stores.mjs';
 import { request } from './support/http.mjs';
 import { startServer } from './support/server.mjs';
 import { serverBinary } from './support/paths.mjs';
@@ -276,12 +276,10 @@ describe('framing property (sqlite)', () => {
 });
 
 describe('binding and CLI', () => {
-  const stores = [];
-  after(() => stores.forEach((s) => s.close()));
+  const fresh = useFreshStores('sqlite');
 
   it('a second server on a port in use fails with a clear error instead of sharing it', async () => {
-    const s = await createStore('sqlite');
-    stores.push(s);
+    const s = await fresh();
     const first = await startServer(s.spec);
     try {
       const second = await execFileP(serverBinary(), ['serve', '--store', s.spec, '--port', String(first.port)], { timeout: 10000 })

@@ -5,7 +5,7 @@
 // push after the restart gets exactly one booking. Both stores; sqlite with fsync on.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { STORES, storeOptions, createStore, stopPostgres, booking, addDays, today } from './support/stores.mjs';
+import { STORES, storeOptions, createStore, createHotel, stopPostgres, booking, addDays } from './support/stores.mjs';
 import { client } from './support/http.mjs';
 import { createToken, startServer } from './support/server.mjs';
 import { mulberry32 } from '../../scripts/lib/rng.mjs';
@@ -25,13 +25,7 @@ for (const kind of STORES) {
       store = await createStore(kind);
       const admin = await createToken(store.spec, { hotel: '*', scope: 'admin' });
       let server = await startServer(store.spec);
-      const from = addDays(today(), 10);
-      let api = client(server.url, admin);
-      const hotel = await api.post('/v1/hotels', { name: 'Kill', currency: 'EUR', timeZone: 'UTC' });
-      const hotelId = hotel.json.hotel.id;
-      const rt = await api.post(`/v1/hotels/${hotelId}/room-types`, { name: 'D', basePriceCents: 100, totalRooms: ROOMS, capacityAdults: 2 });
-      const roomTypeId = rt.json.roomType.id;
-      assert.equal((await api.put(`/v1/hotels/${hotelId}/inventory`, { roomTypeId, from, to: addDays(from, NIGHTS), total: ROOMS, priceCents: 100 })).status, 200);
+      const { hotelId, roomTypeId, from } = await createHotel(client(server.url, admin), { name: 'Kill', rooms: ROOMS, nights: NIGHTS, priceCents: 100 });
       const token = await createToken(store.spec, { hotel: hotelId, scope: 'book' });
 
       // Each client pushes one booking per request, seq 1, 2, …, until the server dies.

@@ -6,23 +6,18 @@
 // and EDGESTAY_PARTITION_SECONDS override); the count of clean runs is printed.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { STORES, storeOptions, createStore, useStore, stopPostgres, addDays, today } from './support/stores.mjs';
+import { STORES, storeOptions, createStore, createHotel, useStore, stopPostgres, addDays } from './support/stores.mjs';
 import { createToken, startServer } from './support/server.mjs';
 import { client as apiClient } from './support/http.mjs';
 import { startChaosProxy } from './support/chaos_proxy.mjs';
 import { startLossyProxy } from './support/proxy.mjs';
 import { engineState, storeState } from './support/replica.mjs';
-import { ROOT } from './support/paths.mjs';
+import { SKIP, core, engineSql } from './support/engine.mjs';
 import { Rng } from '../../scripts/lib/rng.mjs';
 
 after(stopPostgres);
 
-const WASM_BUILT = existsSync(path.join(ROOT, 'bindings', 'js', 'dist', 'edgestay_core.wasm'));
-const SKIP = WASM_BUILT ? {} : { skip: 'wasm core not built (bindings/js/dist): run scripts/build' };
-const { openEngine, EdgestayError } = WASM_BUILT ? await import('../../bindings/js/index.mjs') : {};
+const { openEngine, EdgestayError } = core;
 const { SyncClient } = await import('../../sync/client/index.mjs');
 
 const SOAK = Number(process.env.EDGESTAY_SOAK || 0);
@@ -35,27 +30,13 @@ const SERVER_ARGS = ['--hold-sweep', '1', '--max-wait', '2'];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function engineSql(engine, sql) {
-  const db = new Database(Buffer.from(engine.exportDatabase()));
-  try {
-    return db.prepare(sql).all();
-  } finally {
-    db.close();
-  }
-}
-
 async function runOnce(store, adminToken, seed, log) {
   // The chaos schedule has its own generator (reproducible per seed); each client another.
   const rng = new Rng(seed);
   const problems = [];
   let server = await startServer(store.spec, SERVER_ARGS);
   const admin = apiClient(server.url, adminToken);
-  const h = await admin.post('/v1/hotels', { name: `Partition ${seed}`, timeZone: 'UTC' });
-  const hotelId = h.json.hotel.id;
-  const rt = await admin.post(`/v1/hotels/${hotelId}/room-types`, { name: 'Double', basePriceCents: 10000, totalRooms: ROOMS });
-  const roomTypeId = rt.json.roomType.id;
-  const from = addDays(today(), 10);
-  await admin.put(`/v1/hotels/${hotelId}/inventory`, { roomTypeId, from, to: addDays(from, NIGHTS), total: ROOMS });
+  const { hotelId, roomTypeId, from } = await createHotel(admin, { name: `Partition ${seed}`, rooms: ROOMS, nights: NIGHTS });
   const token = await createToken(store.spec, { hotel: hotelId, scope: 'book' });
   const proxy = await startChaosProxy(server.port);
 

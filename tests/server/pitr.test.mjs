@@ -5,7 +5,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,14 +15,14 @@ import { PG_BIN, pgAvailable, pgSkipReason, startPostgres } from './support/pg.m
 import { createToken, startServer } from './support/server.mjs';
 import { client } from './support/http.mjs';
 import { ROOT } from './support/paths.mjs';
-import { booking, addDays, today } from './support/stores.mjs';
+import { SKIP, core } from './support/engine.mjs';
+import { booking, addDays, createHotel } from './support/stores.mjs';
 import { KEYS, COLUMNS } from './support/tables.mjs';
 
 const execFileP = promisify(execFile);
-const WASM_BUILT = existsSync(path.join(ROOT, 'bindings', 'js', 'dist', 'edgestay_core.wasm'));
-const { openEngine } = WASM_BUILT ? await import('../../bindings/js/index.mjs') : {};
+const { openEngine } = core;
 const { SyncClient, SyncError } = await import('../../sync/client/index.mjs');
-const skip = !pgAvailable() ? pgSkipReason : !WASM_BUILT ? 'wasm core not built: run scripts/build' : false;
+const skip = !pgAvailable() ? pgSkipReason : SKIP.skip ?? false;
 
 const pitr = (args) => execFileP(path.join(ROOT, 'scripts', 'pitr'), args, { timeout: 180000, maxBuffer: 16 << 20 });
 
@@ -61,11 +61,7 @@ describe('point-in-time recovery (postgresql)', { skip }, () => {
     const admin = await createToken(spec, { hotel: '*', scope: 'admin' });
     let server = await startServer(spec);
     cleanup.push(async () => server.stop());
-    const api = client(server.url, admin);
-    const h = (await api.post('/v1/hotels', { name: 'Harbour', currency: 'EUR', timeZone: 'UTC' })).json.hotel.id;
-    const rt = (await api.post(`/v1/hotels/${h}/room-types`, { name: 'Double', basePriceCents: 9000, totalRooms: 3 })).json.roomType.id;
-    const from = addDays(today(), 10);
-    assert.equal((await api.put(`/v1/hotels/${h}/inventory`, { roomTypeId: rt, from, to: addDays(from, 7), total: 3, priceCents: 9000 })).status, 200);
+    const { hotelId: h, roomTypeId: rt, from } = await createHotel(client(server.url, admin), { name: 'Harbour', rooms: 3, nights: 7, priceCents: 9000 });
     const book = await createToken(spec, { hotel: h, scope: 'book' });
 
     await pitr(['base-backup', '--uri', spec, '--to', path.join(work, 'base')]);

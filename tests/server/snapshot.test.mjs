@@ -4,21 +4,19 @@
 // image holds no guest data and is cacheable by a CDN, regenerated at most every N seconds.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { STORES, storeOptions, useStore, stopPostgres, booking, addDays } from './support/stores.mjs';
 import { startServer } from './support/server.mjs';
 import { request } from './support/http.mjs';
-import { ROOT } from './support/paths.mjs';
+import { SKIP, core } from './support/engine.mjs';
 import { KEYS, COLUMNS } from './support/tables.mjs';
 
 after(stopPostgres);
 
-const WASM_BUILT = existsSync(path.join(ROOT, 'bindings', 'js', 'dist', 'edgestay_core.wasm'));
-const SKIP = WASM_BUILT ? {} : { skip: 'wasm core not built (bindings/js/dist): run scripts/build' };
-const { openEngine, EdgestayError } = WASM_BUILT ? await import('../../bindings/js/index.mjs') : {};
+const { openEngine, EdgestayError } = core;
 const { SyncClient, fetchSnapshot, openFromSnapshot } = await import('../../sync/client/index.mjs');
 
 const TABLES = Object.keys(COLUMNS);

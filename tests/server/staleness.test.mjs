@@ -3,16 +3,12 @@
 // is older than that, and a sync that brings no changes still counts as one.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { STORES, storeOptions, useStore, stopPostgres } from './support/stores.mjs';
-import { ROOT } from './support/paths.mjs';
+import { SKIP, core } from './support/engine.mjs';
 
 after(stopPostgres);
 
-const WASM_BUILT = existsSync(path.join(ROOT, 'bindings', 'js', 'dist', 'edgestay_core.wasm'));
-const SKIP = WASM_BUILT ? {} : { skip: 'wasm core not built (bindings/js/dist): run scripts/build' };
-const { openEngine, EdgestayError } = WASM_BUILT ? await import('../../bindings/js/index.mjs') : {};
+const { openEngine, EdgestayError } = core;
 const { SyncClient } = await import('../../sync/client/index.mjs');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -9,22 +9,18 @@
 // with SQL through the harness, so "equal" means equal column by column.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { STORES, storeOptions, useStore, stopPostgres, booking, addDays, today } from './support/stores.mjs';
 import { client as apiClient } from './support/http.mjs';
 import { startLossyProxy } from './support/proxy.mjs';
 import { startServer } from './support/server.mjs';
-import { ROOT } from './support/paths.mjs';
+import { SKIP, core, engineSql } from './support/engine.mjs';
 import { KEYS, COLUMNS } from './support/tables.mjs';
 import { mulberry32 } from '../../scripts/lib/rng.mjs';
 
 after(stopPostgres);
 
-const WASM_BUILT = existsSync(path.join(ROOT, 'bindings', 'js', 'dist', 'edgestay_core.wasm'));
-const SKIP = WASM_BUILT ? {} : { skip: 'wasm core not built (bindings/js/dist): run scripts/build' };
-const { openEngine } = WASM_BUILT ? await import('../../bindings/js/index.mjs') : {};
+const { openEngine } = core;
 const { SyncClient, SyncError } = await import('../../sync/client/index.mjs');
 
 // ------------------------------------------------------------------ rows
@@ -44,16 +40,6 @@ function engineRows(engine, tables = ALL) {
     const out = { cursor: db.prepare("SELECT value FROM sync_state WHERE key = 'cursor'").get()?.value ?? null };
     for (const t of tables) out[t] = toMap(t, db.prepare(`SELECT ${COLUMNS[t].join(', ')} FROM ${t}`).all());
     return out;
-  } finally {
-    db.close();
-  }
-}
-
-// One SQL answer from an engine's image (outbox, local bookings…).
-function engineSql(engine, sql) {
-  const db = new Database(Buffer.from(engine.exportDatabase()));
-  try {
-    return db.prepare(sql).all();
   } finally {
     db.close();
   }

@@ -3,17 +3,13 @@
 // stops with a fatal error event on 401/403/404 instead of retrying forever.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { useStore, stopPostgres } from './support/stores.mjs';
-import { ROOT } from './support/paths.mjs';
+import { SKIP, core } from './support/engine.mjs';
 
 after(stopPostgres);
 
-const WASM_BUILT = existsSync(path.join(ROOT, 'bindings', 'js', 'dist', 'edgestay_core.wasm'));
-const SKIP = WASM_BUILT ? {} : { skip: 'wasm core not built (bindings/js/dist): run scripts/build' };
-const { openEngine } = WASM_BUILT ? await import('../../bindings/js/index.mjs') : {};
+const { openEngine } = core;
 const { SyncClient, SyncError } = await import('../../sync/client/index.mjs');
 
 // A loopback port that nothing listens on (bound once, then released).

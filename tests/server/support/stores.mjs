@@ -70,12 +70,42 @@ export async function createStore(kind) {
   };
 }
 
+// Registers an after() hook and returns fresh(): each call creates another empty store of
+// `kind` (no server), closed when the suite ends. For tests that need a store of their own.
+export function useFreshStores(kind) {
+  const stores = [];
+  after(() => stores.forEach((s) => s.close()));
+  return async () => {
+    const s = await createStore(kind);
+    stores.push(s);
+    return s;
+  };
+}
+
 export function addDays(date, n) {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
 }
 export const today = () => new Date().toISOString().slice(0, 10);
+
+// A hotel with one room type and `nights` nights of inventory (`rooms` each) from `from`
+// (default: 10 days from now, clear of lead-time rules), made through `admin`, an
+// all-hotels admin client (support/http.mjs) of a running server.
+export async function createHotel(admin, { rooms = 5, nights = 14, from = addDays(today(), 10), priceCents = 10000, name = 'Test Hotel' } = {}) {
+  const h = await admin.post('/v1/hotels', { name, currency: 'EUR', timeZone: 'UTC' });
+  if (h.status !== 201) throw new Error(`create hotel: ${h.status} ${h.text}`);
+  const hotelId = h.json.hotel.id;
+  const rt = await admin.post(`/v1/hotels/${hotelId}/room-types`,
+    { name: 'Double', basePriceCents: priceCents, totalRooms: rooms, capacityAdults: 2 });
+  if (rt.status !== 201) throw new Error(`create room type: ${rt.status} ${rt.text}`);
+  const roomTypeId = rt.json.roomType.id;
+  const inv = await admin.put(`/v1/hotels/${hotelId}/inventory`,
+    { roomTypeId, from, to: addDays(from, nights), total: rooms, priceCents });
+  if (inv.status !== 200) throw new Error(`set inventory: ${inv.status} ${inv.text}`);
+  const dates = Array.from({ length: nights }, (_, i) => addDays(from, i));
+  return { hotelId, roomTypeId, from, to: addDays(from, nights), dates };
+}
 
 // Registers before/after hooks; the returned object fills in when the suite starts.
 export function useStore(kind, { serverArgs = [] } = {}) {
@@ -90,22 +120,7 @@ export function useStore(kind, { serverArgs = [] } = {}) {
     env.admin = client(env.url, env.adminToken);
     env.client = (token) => client(env.url, token);
     env.token = (hotel, scope, user) => createToken(store.spec, { hotel, scope, user });
-    // A hotel with one room type and `nights` nights of inventory (`rooms` each) from
-    // `from` (default: 10 days from now, clear of lead-time rules).
-    env.hotel = async ({ rooms = 5, nights = 14, from = addDays(today(), 10), priceCents = 10000, name = 'Test Hotel' } = {}) => {
-      const h = await env.admin.post('/v1/hotels', { name, currency: 'EUR', timeZone: 'UTC' });
-      if (h.status !== 201) throw new Error(`create hotel: ${h.status} ${h.text}`);
-      const hotelId = h.json.hotel.id;
-      const rt = await env.admin.post(`/v1/hotels/${hotelId}/room-types`,
-        { name: 'Double', basePriceCents: priceCents, totalRooms: rooms, capacityAdults: 2 });
-      if (rt.status !== 201) throw new Error(`create room type: ${rt.status} ${rt.text}`);
-      const roomTypeId = rt.json.roomType.id;
-      const inv = await env.admin.put(`/v1/hotels/${hotelId}/inventory`,
-        { roomTypeId, from, to: addDays(from, nights), total: rooms, priceCents });
-      if (inv.status !== 200) throw new Error(`set inventory: ${inv.status} ${inv.text}`);
-      const dates = Array.from({ length: nights }, (_, i) => addDays(from, i));
-      return { hotelId, roomTypeId, from, to: addDays(from, nights), dates };
-    };
+    env.hotel = (opts) => createHotel(env.admin, opts);
   });
   after(async () => {
     if (env.server) {
