@@ -360,7 +360,9 @@ export class SyncClient {
   // Keeps syncing: a sync, then a long-poll pull that returns on the next change (or
   // after `intervalMs` when long-polling is off), again and again. Failures back off
   // exponentially (with jitter) up to maxBackoffMs; a success resets the backoff.
-  start({ intervalMs = 0 } = {}) {
+  // `push: false` follows the centre without pushing: for an engine whose outbox another
+  // writer owns (a read-only kiosk tab on a shared store); each pull then emits 'sync'.
+  start({ intervalMs = 0, push = true } = {}) {
     if (this.#running) return;
     this.#running = true;
     this.#abort = new AbortController();
@@ -378,7 +380,8 @@ export class SyncClient {
     this.#loop = (async () => {
       while (this.#running) {
         try {
-          await this.syncOnce({ signal });
+          if (push) await this.syncOnce({ signal });
+          else this.#emit('sync', await this.pull({ signal }));
           this.#backoffMs = this.#opts.initialBackoffMs;
           if (!this.#running) break;
           if (intervalMs > 0) await sleep(intervalMs);
