@@ -62,7 +62,8 @@ export interface SyncProgress {
 }
 
 export interface SyncClientEvents {
-  sync: SyncSummary;
+  /** A PullSummary alone under start({ push: false }). */
+  sync: SyncSummary | PullSummary;
   progress: SyncProgress;
   error: { error: unknown; retryInMs: number };
 }
@@ -81,8 +82,11 @@ export class SyncClient {
   pull(options?: { signal?: AbortSignal; waitSeconds?: number }): Promise<PullSummary>;
   /** Push, then pull until up to date. Concurrent calls share one run. */
   syncOnce(options?: { signal?: AbortSignal }): Promise<SyncSummary>;
-  /** Keeps syncing (long-poll or every intervalMs) with exponential backoff on failure. */
-  start(options?: { intervalMs?: number }): void;
+  /**
+   * Keeps syncing (long-poll or every intervalMs) with exponential backoff on failure.
+   * `push: false` only pulls (the outbox belongs to another writer); each pull emits 'sync'.
+   */
+  start(options?: { intervalMs?: number; push?: boolean }): void;
   /** Stops the loop and waits for it to end. */
   stop(): Promise<void>;
 }

@@ -16,6 +16,46 @@ export class SyncError extends Error {
   }
 }
 
+// "connect ECONNREFUSED 127.0.0.1:9" from fetch's cause chain ("fetch failed" alone says
+// nothing), or the abort reason (a timeout).
+function networkReason(e, signal) {
+  if (signal?.aborted && signal.reason instanceof Error) return signal.reason.message;
+  const parts = [];
+  for (let c = e, depth = 0; c && depth < 4; c = c.cause, ++depth) {
+    const text = c.code && !String(c.message ?? '').includes(c.code) ? `${c.code}: ${c.message}` : c.message;
+    if (text && !parts.includes(text)) parts.push(text);
+  }
+  return parts.length > 1 ? parts.slice(1).join(': ') : parts[0] ?? String(e);
+}
+
+// One request to the centre, the plumbing every call shares: the caller's abort signal and
+// the timeout on one controller, held until the body is read (not AbortSignal.any/timeout:
+// on Node 20 a composed signal can be collected mid-request and never fire, leaving a
+// stopped client's long-poll hanging), and a transport failure as SyncError NETWORK naming
+// the URL and the reason. Resolves { res, body } with the body as text, or bytes.
+async function send(fetchFn, method, url, { headers, body, signal, timeoutMs, bytes = false } = {}) {
+  const controller = new AbortController();
+  const abort = () => controller.abort(signal?.reason ?? new Error('aborted'));
+  const timer = timeoutMs === undefined ? null
+    : setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
+  if (signal?.aborted) abort();
+  else signal?.addEventListener('abort', abort, { once: true });
+  try {
+    const res = await fetchFn(url, { method, headers, body, signal: controller.signal });
+    return { res, body: bytes ? new Uint8Array(await res.arrayBuffer()) : await res.text() };
+  } catch (e) {
+    throw new SyncError('NETWORK', `${method} ${url}: ${networkReason(e, controller.signal)}`, { cause: e });
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', abort);
+  }
+}
+
+// The centre's error answer ({ error: { code, message } }, already parsed) as a SyncError.
+function answerError(label, res, err) {
+  return new SyncError(err?.code ?? 'HTTP_ERROR', `${label}: ${res.status} ${err?.message ?? ''}`.trim(), { status: res.status });
+}
+
 // ---- signed snapshot bootstrap (sync/FORMAT.md §7) --------------------------------------
 
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
@@ -29,20 +69,14 @@ const refuse = (why) => new EdgestayError('SNAPSHOT_SIGNATURE', `the snapshot is
 // rejects with EdgestayError 'SNAPSHOT_SIGNATURE'.
 export async function fetchSnapshot({ baseUrl, hotelId, token, publicKey, fetch: fetchFn } = {}) {
   if (!publicKey) throw new TypeError('fetchSnapshot needs the server\'s publicKey (pin it; never take it from the response)');
-  const doFetch = fetchFn ?? globalThis.fetch.bind(globalThis);
   const headers = { accept: 'application/vnd.sqlite3' };
   if (token) headers.authorization = `Bearer ${token}`;
-  let res;
-  try {
-    res = await doFetch(`${String(baseUrl).replace(/\/+$/, '')}/v1/hotels/${hotelId}/snapshot`, { headers });
-  } catch (e) {
-    throw new SyncError('NETWORK', `GET snapshot: ${e.message}`, { cause: e });
-  }
-  const body = new Uint8Array(await res.arrayBuffer());
+  const url = `${String(baseUrl).replace(/\/+$/, '')}/v1/hotels/${hotelId}/snapshot`;
+  const { res, body } = await send(fetchFn ?? globalThis.fetch.bind(globalThis), 'GET', url, { headers, bytes: true });
   if (!res.ok) {
     let err = {};
     try { err = JSON.parse(new TextDecoder().decode(body)).error ?? {}; } catch { /* not JSON */ }
-    throw new SyncError(err.code ?? 'HTTP_ERROR', `GET snapshot: ${res.status} ${err.message ?? ''}`.trim(), { status: res.status });
+    throw answerError('GET snapshot', res, err);
   }
   const cursor = res.headers.get('x-edgestay-cursor');
   const syncedAt = res.headers.get('x-edgestay-synced-at');
@@ -108,18 +142,6 @@ function checkBaseUrl(baseUrl) {
   return baseUrl.replace(/\/+$/, '');
 }
 
-// "connect ECONNREFUSED 127.0.0.1:9" from fetch's cause chain ("fetch failed" alone says
-// nothing), or the abort reason (a timeout).
-function networkReason(e, signal) {
-  if (signal?.aborted && signal.reason instanceof Error) return signal.reason.message;
-  const parts = [];
-  for (let c = e, depth = 0; c && depth < 4; c = c.cause, ++depth) {
-    const text = c.code && !String(c.message ?? '').includes(c.code) ? `${c.code}: ${c.message}` : c.message;
-    if (text && !parts.includes(text)) parts.push(text);
-  }
-  return parts.length > 1 ? parts.slice(1).join(': ') : parts[0] ?? String(e);
-}
-
 export class SyncClient {
   #engine;
   #opts;
@@ -167,32 +189,10 @@ export class SyncClient {
     const headers = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    // One controller aborted by the caller's signal or the timeout, held until the request
-    // ends. (Not AbortSignal.any/timeout: on Node 20 a composed signal can be collected
-    // mid-request and never fire, leaving a stopped client's long-poll hanging.)
-    const controller = new AbortController();
-    const abort = () => controller.abort(signal?.reason ?? new Error('aborted'));
-    const timer = setTimeout(() => controller.abort(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
-    if (signal?.aborted) abort();
-    else signal?.addEventListener('abort', abort, { once: true });
-    let res;
-    let text;
-    try {
-      res = await this.#fetch(`${this.#opts.baseUrl}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: controller.signal,
-      });
-      text = await res.text();
-      if (meta) meta.headers = res.headers;
-    } catch (e) {
-      const url = `${this.#opts.baseUrl}${path}`;
-      throw new SyncError('NETWORK', `${method} ${url}: ${networkReason(e, controller.signal)}`, { cause: e });
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', abort);
-    }
+    const { res, body: text } = await send(this.#fetch, method, `${this.#opts.baseUrl}${path}`, {
+      headers, body: body === undefined ? undefined : JSON.stringify(body), signal, timeoutMs,
+    });
+    if (meta) meta.headers = res.headers;
     let json;
     try {
       json = JSON.parse(text);
@@ -202,12 +202,7 @@ export class SyncClient {
         cause: e,
       });
     }
-    if (!res.ok) {
-      const err = json?.error ?? {};
-      throw new SyncError(err.code ?? 'HTTP_ERROR', `${method} ${path}: ${res.status} ${err.message ?? ''}`.trim(), {
-        status: res.status,
-      });
-    }
+    if (!res.ok) throw answerError(`${method} ${path}`, res, json?.error);
     return json;
   }
 
@@ -365,7 +360,9 @@ export class SyncClient {
   // Keeps syncing: a sync, then a long-poll pull that returns on the next change (or
   // after `intervalMs` when long-polling is off), again and again. Failures back off
   // exponentially (with jitter) up to maxBackoffMs; a success resets the backoff.
-  start({ intervalMs = 0 } = {}) {
+  // `push: false` follows the centre without pushing: for an engine whose outbox another
+  // writer owns (a read-only kiosk tab on a shared store); each pull then emits 'sync'.
+  start({ intervalMs = 0, push = true } = {}) {
     if (this.#running) return;
     this.#running = true;
     this.#abort = new AbortController();
@@ -383,7 +380,8 @@ export class SyncClient {
     this.#loop = (async () => {
       while (this.#running) {
         try {
-          await this.syncOnce({ signal });
+          if (push) await this.syncOnce({ signal });
+          else this.#emit('sync', await this.pull({ signal }));
           this.#backoffMs = this.#opts.initialBackoffMs;
           if (!this.#running) break;
           if (intervalMs > 0) await sleep(intervalMs);

@@ -198,12 +198,8 @@ export class EdgestayWidget extends HTMLElement {
   async #start() {
     const server = new URL(this.getAttribute('server') || location.origin, location.href).href.replace(/\/+$/, '');
     const days = this.#windowDays();
-    const calendarUrl = this.getAttribute('calendar');
     this.#setStatus('Loading prices…');
-    const first = calendarUrl
-      ? fetch(`${new URL(calendarUrl, location.href).href}?from=${this.#view}&days=${days}`)
-        .then((r) => (r.ok ? r.json() : null)).catch(() => null)
-      : Promise.resolve(null);
+    const first = this.#fetchCalendar(this.#view, days);
     // The worker starts at once, in parallel with the small JSON request.
     this.#client = new EngineClient(this.getAttribute('worker') || undefined);
     this.#client.on('changed', () => this.#queueRefresh());
@@ -249,6 +245,15 @@ export class EdgestayWidget extends HTMLElement {
     this.#onSyncStatus(info);
     this.#readyResolve(info);
     this.dispatchEvent(new CustomEvent('edgestay-ready', { detail: info, bubbles: true, composed: true }));
+  }
+
+  // The `calendar` URL's answer ({ calendar, roomTypes, rules }) before the engine is
+  // ready; null without the attribute or on any failure (the engine's answer follows).
+  #fetchCalendar(from, days) {
+    const url = this.getAttribute('calendar');
+    if (!url) return Promise.resolve(null);
+    return fetch(`${new URL(url, location.href).href}?from=${from}&days=${days}`)
+      .then((r) => (r.ok ? r.json() : null)).catch(() => null);
   }
 
   #markFirstCalendar(source) {
@@ -301,11 +306,7 @@ export class EdgestayWidget extends HTMLElement {
     this.#focus = focusDate ?? this.#view;
     const days = this.#windowDays();
     if (this.#ready) this.#calendar = await this.#client.call('calendar', { from: this.#view, days });
-    else {
-      const url = this.getAttribute('calendar');
-      const json = url ? await fetch(`${new URL(url, location.href).href}?from=${this.#view}&days=${days}`).then((r) => r.json()).catch(() => null) : null;
-      this.#calendar = json?.calendar ?? null;
-    }
+    else this.#calendar = (await this.#fetchCalendar(this.#view, days))?.calendar ?? null;
     this.#renderGrid();
     this.#renderCards();
   }

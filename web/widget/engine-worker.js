@@ -116,24 +116,6 @@ function postStatus() {
   post({ event: 'status', online, outbox: outboxCount(), readOnly, lastError });
 }
 
-let pullLoopRunning = false;
-async function pullLoop() {
-  // A read-only tab follows the centre but never pushes: the writing tab owns the outbox.
-  pullLoopRunning = true;
-  let backoff = 500;
-  while (pullLoopRunning) {
-    try {
-      await sync.pull({ waitSeconds: config.waitSeconds });
-      setOnline(true);
-      backoff = 500;
-    } catch (e) {
-      setOnline(false, e);
-      await new Promise((r) => setTimeout(r, backoff));
-      backoff = Math.min(backoff * 2, 5000);
-    }
-  }
-}
-
 // ---- events to the page -----------------------------------------------------------------
 let changedKinds = new Set();
 function changed(kind) {
@@ -196,8 +178,8 @@ const ops = {
     }
     const syncMs = performance.now() - t1;
     await requestSave();
-    if (readOnly) pullLoop();
-    else sync.start();
+    // A read-only tab follows the centre but never pushes: the writing tab owns the outbox.
+    sync.start({ push: !readOnly });
     // The network is back: push the outbox now rather than after the backoff.
     self.addEventListener('online', () => { if (!readOnly) sync.syncOnce().catch(() => {}); });
     self.addEventListener('offline', () => setOnline(false));
