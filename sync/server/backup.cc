@@ -64,11 +64,6 @@ bool HasOpt(const std::map<std::string, std::string>& o, const std::string& k) {
   return o.count(k) > 0;
 }
 
-bool IsSqliteSpec(const std::string& spec) { return spec.rfind("sqlite:", 0) == 0; }
-bool IsPgSpec(const std::string& spec) {
-  return spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0;
-}
-
 // 20261130T230102123Z: sorts like the time it names (IsoTimeMs without its separators).
 std::string FileStamp(int64_t ms) {
   std::string stamp = IsoTimeMs(ms);
@@ -334,6 +329,19 @@ Status OpenSqlite(const std::string& path, int flags, SqliteHandle* h) {
     return Status::Error(kDbUnavailable, "cannot open " + path + ": " +
                                              (h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc)));
   sqlite3_busy_timeout(h->db, 10000);
+  return Status::Ok();
+}
+
+// Copies every page of src into dst in one step of SQLite's online backup API (backing
+// up, restoring and verifying all copy this way); a failure carries `code`.
+Status CopyPages(sqlite3* src, sqlite3* dst, const char* code, const char* what) {
+  sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
+  if (!b) return Status::Error(code, std::string(what) + ": " + sqlite3_errmsg(dst));
+  const int rc = sqlite3_backup_step(b, -1);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE)
+    return Status::Error(code, std::string(what) + ": " + sqlite3_errstr(rc) + " (" +
+                                   sqlite3_errmsg(dst) + ")");
   return Status::Ok();
 }
 
@@ -624,17 +632,7 @@ Status CreateSqliteBackup(const std::string& db_path, const std::string& tmp, In
   if (!s.ok()) return s;
   s = Inspect(SqliteQueries(src.db), Dialect::kSqlite, insp);
   if (s.ok()) s = OpenSqlite(tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dst);
-  if (s.ok()) {
-    sqlite3_backup* b = sqlite3_backup_init(dst.db, "main", src.db, "main");
-    if (!b) {
-      s = Status::Error("BACKUP_FAILED", std::string("backup: ") + sqlite3_errmsg(dst.db));
-    } else {
-      int rc = sqlite3_backup_step(b, -1);
-      sqlite3_backup_finish(b);
-      if (rc != SQLITE_DONE)
-        s = Status::Error("BACKUP_FAILED", std::string("backup: ") + sqlite3_errstr(rc));
-    }
-  }
+  if (s.ok()) s = CopyPages(src.db, dst.db, "BACKUP_FAILED", "backup");
   SqliteQuery(src.db, "COMMIT", &r);
   if (!s.ok()) return s;
   // A plain rollback-journal file: readable anywhere, even read-only, with no -wal beside it.
@@ -683,7 +681,7 @@ Status CreateBackup(const std::string& spec, const std::string& dir, const std::
   const std::string tmp = file + ".partial";
   ::unlink(tmp.c_str());
   Inspection insp;
-  s = sqlite ? CreateSqliteBackup(spec.substr(7), tmp, &insp) : CreatePgBackup(spec, tmp, &insp);
+  s = sqlite ? CreateSqliteBackup(SqlitePathOf(spec), tmp, &insp) : CreatePgBackup(spec, tmp, &insp);
   if (s.ok()) s = FsyncPath(tmp);
   if (!s.ok()) {
     ::unlink(tmp.c_str());
@@ -731,14 +729,7 @@ Status SqliteCopy(const std::string& from, const std::string& to) {
   if (!s.ok()) return s;
   s = OpenSqlite(to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dst);
   if (!s.ok()) return s;
-  sqlite3_backup* b = sqlite3_backup_init(dst.db, "main", src.db, "main");
-  if (!b) return Status::Error("RESTORE_FAILED", std::string("restore: ") + sqlite3_errmsg(dst.db));
-  int rc = sqlite3_backup_step(b, -1);
-  sqlite3_backup_finish(b);
-  if (rc != SQLITE_DONE)
-    return Status::Error("RESTORE_FAILED", std::string("restore: ") + sqlite3_errstr(rc) + " (" +
-                                               sqlite3_errmsg(dst.db) + ")");
-  return Status::Ok();
+  return CopyPages(src.db, dst.db, "RESTORE_FAILED", "restore");
 }
 
 // Integrity and inspection of a restored SQLite file.
@@ -858,7 +849,7 @@ Status Restore(const std::string& file, const std::string& target, bool force, V
     return Status::Error("INVALID_ARGUMENT", "a " + m.Store() + " backup restores into a " +
                                                  (sqlite ? "sqlite:PATH" : "postgresql://…") + " store");
   if (sqlite) {
-    const std::string path = target.substr(7);
+    const std::string path = SqlitePathOf(target);
     if (path.empty()) return Status::Error("INVALID_ARGUMENT", "--to sqlite: needs a file path");
     int64_t size = 0;
     if (FileSize(path, &size) && size > 0) {

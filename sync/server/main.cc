@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -237,8 +238,8 @@ std::string StoreSpec(const Args& args) {
 
 std::unique_ptr<Store> Open(const Args& args, bool for_server) {
   const std::string spec = StoreSpec(args);
-  if (spec.rfind("sqlite:", 0) == 0 &&
-      !PrepareSqlitePath(spec.substr(7), args.Has("create"), spec == kDefaultStore))
+  if (IsSqliteSpec(spec) &&
+      !PrepareSqlitePath(SqlitePathOf(spec), args.Has("create"), spec == kDefaultStore))
     return nullptr;
   StoreOptions opts;
   long n = 0;
@@ -274,12 +275,9 @@ int Fail(const Status& s) {
 CliInput Input(const Args& args) { return {args.positional, args.options, StoreSpec(args)}; }
 
 int CmdMigrate(const Args& args) {
-  if (!args.Has("status")) {
-    auto store = Open(args, false);
-    return store ? RunMigrateCommand(Input(args), *store) : 1;
-  }
   auto store = Open(args, false);
   if (!store) return 1;
+  if (!args.Has("status")) return RunMigrateCommand(Input(args), *store);
   std::vector<MigrationState> all;
   Status s = store->MigrationStatus(&all);
   if (!s.ok()) return Fail(s);
@@ -434,79 +432,43 @@ int CmdSeedDemo(const Args& args) {
 
 int CmdServe(const Args& args) {
   ServerConfig cfg;
-  long n = 0;
   cfg.host = args.Get("host", "127.0.0.1");
-  if (args.Has("port")) {
-    if (!ParseCount(args.Get("port"), 0, 65535, &n)) {
-      std::cerr << "edgestay-server: --port must be 0..65535" << std::endl;
-      return 2;
-    }
-    cfg.port = static_cast<int>(n);
-  }
-  if (args.Has("threads")) {
-    if (!ParseCount(args.Get("threads"), 2, 4096, &n)) {
-      std::cerr << "edgestay-server: --threads must be 2..4096" << std::endl;
-      return 2;
-    }
-    cfg.threads = static_cast<int>(n);
-  }
-  if (args.Has("max-body")) {
-    if (!ParseCount(args.Get("max-body"), 1024, 1L << 30, &n)) {
-      std::cerr << "edgestay-server: --max-body must be 1024..1073741824" << std::endl;
-      return 2;
-    }
-    cfg.max_body_bytes = static_cast<size_t>(n);
-  }
-  if (args.Has("max-wait")) {
-    if (!ParseCount(args.Get("max-wait"), 0, 3600, &n)) {
-      std::cerr << "edgestay-server: --max-wait must be 0..3600" << std::endl;
-      return 2;
-    }
-    cfg.max_wait_seconds = static_cast<int>(n);
-  }
-  if (args.Has("max-long-polls")) {
-    if (!ParseCount(args.Get("max-long-polls"), 1, 4096, &n)) {
-      std::cerr << "edgestay-server: --max-long-polls must be 1..4096" << std::endl;
-      return 2;
-    }
-    cfg.max_long_polls = static_cast<int>(n);
-  }
-  struct IntOption {
-    const char* name;
-    long min, max, scale;
-    int* target;
-  };
-  const IntOption limits[] = {
-      {"max-connections", 16, 1000000, 1, &cfg.max_connections},
-      {"header-timeout", 1, 3600, 1000, &cfg.header_timeout_ms},
-      {"body-timeout", 1, 3600, 1000, &cfg.body_timeout_ms},
-      {"keep-alive", 1, 3600, 1, &cfg.keep_alive_seconds},
-  };
-  for (const auto& o : limits) {
-    if (!args.Has(o.name)) continue;
-    if (!ParseCount(args.Get(o.name), o.min, o.max, &n)) {
-      std::cerr << "edgestay-server: --" << o.name << " must be " << o.min << ".." << o.max << std::endl;
-      return 2;
-    }
-    *o.target = static_cast<int>(n * o.scale);
-  }
   if (args.Has("cors-origin")) cfg.cors_origin = args.Get("cors-origin");
-  if (args.Has("hold-sweep")) {
-    if (!ParseCount(args.Get("hold-sweep"), 1, 3600, &n)) {
-      std::cerr << "edgestay-server: --hold-sweep must be 1..3600" << std::endl;
+  // Every numeric option of serve: its range, the unit its error names, and where the
+  // value goes (times `scale`: seconds given, milliseconds kept).
+  struct CountOption {
+    const char* name;
+    long min, max;
+    const char* unit;
+    long scale;
+    std::function<void(long)> set;
+  };
+  auto to_int = [](int* field) { return [field](long v) { *field = static_cast<int>(v); }; };
+  const CountOption counts[] = {
+      {"port", 0, 65535, "", 1, to_int(&cfg.port)},
+      {"threads", 2, 4096, "", 1, to_int(&cfg.threads)},
+      {"max-body", 1024, 1L << 30, "", 1, [&](long v) { cfg.max_body_bytes = static_cast<size_t>(v); }},
+      {"max-wait", 0, 3600, "", 1, to_int(&cfg.max_wait_seconds)},
+      {"max-long-polls", 1, 4096, "", 1, to_int(&cfg.max_long_polls)},
+      {"max-connections", 16, 1000000, "", 1, to_int(&cfg.max_connections)},
+      {"header-timeout", 1, 3600, "", 1000, to_int(&cfg.header_timeout_ms)},
+      {"body-timeout", 1, 3600, "", 1000, to_int(&cfg.body_timeout_ms)},
+      {"keep-alive", 1, 3600, "", 1, to_int(&cfg.keep_alive_seconds)},
+      {"hold-sweep", 1, 3600, "", 1, to_int(&cfg.hold_sweep_seconds)},
+      {"snapshot-interval", 1, 86400, " seconds", 1, to_int(&cfg.snapshot_interval_seconds)},
+  };
+  for (const auto& o : counts) {
+    if (!args.Has(o.name)) continue;
+    long n = 0;
+    if (!ParseCount(args.Get(o.name), o.min, o.max, &n)) {
+      std::cerr << "edgestay-server: --" << o.name << " must be " << o.min << ".." << o.max << o.unit
+                << std::endl;
       return 2;
     }
-    cfg.hold_sweep_seconds = static_cast<int>(n);
+    o.set(n * o.scale);
   }
   cfg.access_log = args.Has("access-log");
   cfg.snapshot_key_path = args.Get("snapshot-key");
-  if (args.Has("snapshot-interval")) {
-    if (!ParseCount(args.Get("snapshot-interval"), 1, 86400, &n)) {
-      std::cerr << "edgestay-server: --snapshot-interval must be 1..86400 seconds" << std::endl;
-      return 2;
-    }
-    cfg.snapshot_interval_seconds = static_cast<int>(n);
-  }
   cfg.store_spec = StoreSpec(args);
   auto store = Open(args, true);
   if (!store) return 1;

@@ -51,14 +51,14 @@ bool Principal::AllowsHotel(int64_t hotel_id) const {
 std::unique_ptr<Store> OpenStore(const std::string& spec, const StoreOptions& options,
                                  Status* status) {
   std::unique_ptr<Backend> backend;
-  if (spec.rfind("sqlite:", 0) == 0) {
-    std::string path = spec.substr(7);
+  if (IsSqliteSpec(spec)) {
+    std::string path = SqlitePathOf(spec);
     if (path.empty()) {
       *status = Status::Error("INVALID_ARGUMENT", "sqlite: needs a file path");
       return nullptr;
     }
     backend = MakeSqliteBackend(path, options.max_connections, options.sqlite_durable, status);
-  } else if (spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0) {
+  } else if (IsPgSpec(spec)) {
     backend = MakePgBackend(spec, options.max_connections, status);
   } else {
     *status = Status::Error("INVALID_ARGUMENT",

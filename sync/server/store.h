@@ -140,6 +140,13 @@ class Store {
 };
 
 // spec: "sqlite:PATH" or "postgresql://…" / "postgres://…" (a libpq connection URI).
+// The CLI and backups tell the two kinds apart with these, so a spec means the same
+// store everywhere.
+inline bool IsSqliteSpec(const std::string& spec) { return spec.rfind("sqlite:", 0) == 0; }
+inline std::string SqlitePathOf(const std::string& spec) { return spec.substr(7); }
+inline bool IsPgSpec(const std::string& spec) {
+  return spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0;
+}
 std::unique_ptr<Store> OpenStore(const std::string& spec, const StoreOptions& options,
                                  Status* status);
 
