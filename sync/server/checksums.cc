@@ -3,7 +3,6 @@
 // engine at the same cursor must hold exactly these rows.
 #include "checksums.h"
 
-#include <cstdio>
 #include <map>
 #include <vector>
 
@@ -19,26 +18,10 @@ namespace pc = edgestay::protocol;
 
 constexpr int64_t kMaxMonths = 37;  // a rolling 3-year window and a bit
 
-// Months are numbered y * 12 + (m - 1).
-bool ParseMonth(const std::string& text, int64_t* month) {
-  Day day = 0;
-  if (text.size() != 7 || !ParseDate(text + "-01", &day)) return false;
-  *month = std::stoll(text.substr(0, 4)) * 12 + (std::stoll(text.substr(5, 2)) - 1);
-  return true;
-}
-
-std::string MonthText(int64_t month) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld", static_cast<long long>(month / 12),
-                static_cast<long long>(month % 12 + 1));
-  return buf;
-}
-
-std::string MonthStart(int64_t month) { return MonthText(month) + "-01"; }
-
-int64_t MonthOfDate(const std::string& date) {  // date already validated
-  return std::stoll(date.substr(0, 4)) * 12 + (std::stoll(date.substr(5, 2)) - 1);
-}
+using pc::MonthOfDate;
+using pc::MonthStart;
+using pc::MonthText;
+using pc::ParseMonth;
 
 template <size_t N>
 std::string SelectList(const pc::ChecksumColumn (&cols)[N], const char* first_override = nullptr) {

@@ -229,7 +229,7 @@ TEST(SchemaMigrationTest, AVersionOneImageMigratesAndKeepsItsData) {
 }
 
 // A migration that cannot complete (here: another tool's table of the name migration 2
-// uses, with other columns) fails the whole transaction and puts the pre-migration copy back.
+// uses, with other columns) fails the whole transaction, which rolls the store back to version 1.
 TEST(SchemaMigrationTest, AFailingMigrationLeavesTheImageAtItsOldVersionAndUsable) {
   const std::string image = VersionOneImage("CREATE TABLE schema_migrations (note TEXT); INSERT INTO schema_migrations VALUES ('theirs');");
   ImageDb db(image);

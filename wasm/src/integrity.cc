@@ -14,29 +14,10 @@ namespace pc = protocol;
 using json = nlohmann::json;
 using namespace args;  // NOLINT: the parsing vocabulary
 
-int64_t MonthOfDay(Day d) {
-  const std::string s = FormatDate(d);
-  return std::stoll(s.substr(0, 4)) * 12 + (std::stoll(s.substr(5, 2)) - 1);
-}
-
-int64_t MonthOfText(std::string_view date) {
-  Day d = 0;
-  ParseDate(date, &d);
-  return MonthOfDay(d);
-}
-
-std::string MonthText(int64_t month) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld", static_cast<long long>(month / 12),
-                static_cast<long long>(month % 12 + 1));
-  return buf;
-}
-
-Day MonthStart(int64_t month) {
-  Day d = 0;
-  ParseDate(MonthText(month) + "-01", &d);
-  return d;
-}
+using pc::MonthOfDate;
+using pc::MonthOfDay;
+using pc::MonthStart;
+using pc::MonthText;
 
 template <size_t N>
 uint64_t HashRow(const char* table, const pc::ChecksumColumn (&cols)[N], const Stmt& s) {
@@ -64,7 +45,7 @@ Status RangeChecksums(Engine::Impl& im, const json& args, std::string* out) {
     return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(hotel_id));
   }
   const int64_t first = MonthOfDay(from), last = MonthOfDay(to - 1);
-  const std::string lo = FormatDate(MonthStart(first)), hi = FormatDate(MonthStart(last + 1));
+  const std::string lo = MonthStart(first), hi = MonthStart(last + 1);
   std::map<std::pair<int64_t, int64_t>, pc::RangeSum> sums;
 
   // Adds every row of `sql` (bound to hotel, lo, hi) to the sum of its (room type, month);
@@ -79,7 +60,7 @@ Status RangeChecksums(Engine::Impl& im, const json& args, std::string* out) {
     s->BindText(3, hi);
     int rc;
     while ((rc = s->Step()) == SQLITE_ROW) {
-      sums[{s->Int(rt_col), MonthOfText(s->Text(date_col))}].Add(HashRow(table, columns, *s));
+      sums[{s->Int(rt_col), MonthOfDate(s->Text(date_col))}].Add(HashRow(table, columns, *s));
     }
     if (rc != SQLITE_DONE) return SqliteError(im.db, "range checksums");
     return Status::Ok();
@@ -128,14 +109,15 @@ Status RepairRange(Engine::Impl& im, const json& batch, std::string* out) {
   int64_t room_type_id;
   ES_RETURN_IF_ERROR(ReadId(*range, "roomTypeId", &room_type_id));
   const json* month_text = Field(*range, "month");
-  Day month_day = 0;
-  if (!month_text || !month_text->is_string() || month_text->get_ref<const std::string&>().size() != 7 ||
-      !ParseDate(month_text->get<std::string>() + "-01", &month_day)) {
+  int64_t month = 0;
+  if (!month_text || !month_text->is_string() || !pc::ParseMonth(month_text->get_ref<const std::string&>(), &month)) {
     return BadArg("range.month", "must be YYYY-MM");
   }
   if (!Field(batch, "since")) return BadArg("since", "a repair batch names the cursor it is valid at");
-  const int64_t month = MonthOfDay(month_day);
-  const Day lo = MonthStart(month), hi = MonthStart(month + 1);
+  const std::string lo_text = MonthStart(month), hi_text = MonthStart(month + 1);
+  Day lo = 0, hi = 0;
+  ParseDate(lo_text, &lo);
+  ParseDate(hi_text, &hi);
 
   ES_RETURN_IF_ERROR(im.Begin());
   Stmt* st;
@@ -143,8 +125,8 @@ Status RepairRange(Engine::Impl& im, const json& batch, std::string* out) {
   if (s.ok()) {
     StmtScope d(*st);
     d->BindInt(1, room_type_id);
-    d->BindText(2, FormatDate(lo));
-    d->BindText(3, FormatDate(hi));
+    d->BindText(2, lo_text);
+    d->BindText(3, hi_text);
     if (d->Step() != SQLITE_DONE) s = SqliteError(im.db, "repair range");
   }
   if (!s.ok()) {

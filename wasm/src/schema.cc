@@ -159,13 +159,6 @@ const Migration kMigrations[] = {
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion - 1,
               "kSchemaVersion is the version of the last migration");
 
-// A serialized copy of the whole database, owned until handed back to SQLite.
-struct ImageCopy {
-  unsigned char* data = nullptr;
-  sqlite3_int64 size = 0;
-  ~ImageCopy() { sqlite3_free(data); }
-};
-
 Status RunMigrations(sqlite3* db, int from) {
   for (const Migration& m : kMigrations) {
     if (m.version <= from) continue;
@@ -212,12 +205,6 @@ Status EnsureSchema(sqlite3* db) {
       from = static_cast<int>(version.Int(0));
     }
   }
-  // An existing store of an older version: keep a copy before anything changes.
-  ImageCopy copy;
-  if (from >= 1 && from < kSchemaVersion) {
-    copy.data = sqlite3_serialize(db, "main", &copy.size, 0);
-    if (!copy.data) return Status::Error("MIGRATION_FAILED", "no memory for the pre-migration copy; nothing was changed");
-  }
   ES_RETURN_IF_ERROR(Exec(db, "BEGIN"));
   Status s = Exec(db, kSchemaSql);
   if (s.ok()) {
@@ -230,15 +217,9 @@ Status EnsureSchema(sqlite3* db) {
   s = RunMigrations(db, std::max(from, 1));
   if (s.ok()) s = Exec(db, "COMMIT");
   if (!s.ok()) {
+    // SQLite's DDL is transactional: the rollback leaves the store exactly as it was
+    // opened, at its old version, with no copy of the image needed.
     Exec(db, "ROLLBACK");
-    if (copy.data) {
-      // The rollback already undid the transaction; the copy makes sure nothing else (a
-      // statement SQLite ran outside it) survives either.
-      const int rc = sqlite3_deserialize(db, "main", copy.data, copy.size, copy.size,
-                                         SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
-      copy.data = nullptr;  // SQLite owns (and frees) it now, even on failure
-      if (rc != SQLITE_OK) return Status::Error("INTERNAL", "cannot restore the pre-migration copy");
-    }
     if (s.code() != "MIGRATION_FAILED") s = Status::Error("MIGRATION_FAILED", s.message());
   }
   return s;

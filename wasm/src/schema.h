@@ -15,9 +15,9 @@ namespace edgestay {
 inline constexpr int kSchemaVersion = 2;
 
 // Creates every missing table and index, then migrates an older image to kSchemaVersion
-// in one transaction. Before migrating it keeps a copy of the whole image; if a migration
-// fails, the copy is put back and the error is MIGRATION_FAILED (the store is unchanged,
-// still at its old version). Rejects images from a newer schema (CORRUPT_SNAPSHOT).
+// in one transaction; if a migration fails, the transaction is rolled back and the error
+// is MIGRATION_FAILED (the store is unchanged, still at its old version). Rejects images
+// from a newer schema (CORRUPT_SNAPSHOT).
 Status EnsureSchema(sqlite3* db);
 
 }  // namespace edgestay

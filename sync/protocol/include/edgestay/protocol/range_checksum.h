@@ -2,13 +2,16 @@
 // hashed and how a (room type, month) range sums its rows. The centre and every engine
 // compute it with this header, so a difference means the rows differ.
 //
-// Header-only and dependency-free: it is compiled into the core (wasm and native) and
-// into edgestay-server alike.
+// Header-only (beside the shared date parser): it is compiled into the core (wasm and
+// native) and into edgestay-server alike.
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
+
+#include "edgestay/date.h"
 
 namespace edgestay::protocol {
 
@@ -35,6 +38,44 @@ inline constexpr ChecksumColumn kBookingChecksumColumns[] = {
     {"end_date", false},    {"rooms", true},           {"guests", true},
     {"total_cents", true},  {"created_at", true},      {"updated_at", true},
     {"hold_expires_at", true}, {"idempotency_key", false}};
+
+// Ranges are calendar months, numbered year * 12 + (month - 1) so that consecutive months
+// are consecutive integers.
+
+// The month of a valid "YYYY-MM-DD" date (or of a "YYYY-MM" prefix).
+inline int64_t MonthOfDate(std::string_view date) {
+  auto digits = [&](size_t at, size_t n) {
+    int64_t v = 0;
+    for (size_t i = at; i < at + n; ++i) v = v * 10 + (date[i] - '0');
+    return v;
+  };
+  return digits(0, 4) * 12 + digits(5, 2) - 1;
+}
+
+inline int64_t MonthOfDay(Day day) {
+  char text[10];
+  FormatDateTo(day, text);
+  return MonthOfDate(std::string_view(text, 10));
+}
+
+// "YYYY-MM", as the wire names a month.
+inline std::string MonthText(int64_t month) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld", static_cast<long long>(month / 12),
+                static_cast<long long>(month % 12 + 1));
+  return buf;
+}
+
+// The month's first day, "YYYY-MM-01" (a range is [MonthStart(m), MonthStart(m + 1))).
+inline std::string MonthStart(int64_t month) { return MonthText(month) + "-01"; }
+
+// Parses a wire month "YYYY-MM" of an accepted year; false otherwise.
+inline bool ParseMonth(std::string_view text, int64_t* month) {
+  Day day = 0;
+  if (text.size() != 7 || !ParseDate(std::string(text) + "-01", &day)) return false;
+  *month = MonthOfDate(text);
+  return true;
+}
 
 // The algorithm's name as the wire carries it.
 inline constexpr const char* kChecksumAlgorithm = "fnv1a64-sum/1";
