@@ -17,7 +17,7 @@ namespace {
 
 namespace pc = edgestay::protocol;
 
-constexpr int64_t kMaxMonths = 37;  // a rolling 3-year window and a bit
+constexpr int64_t kMaxMonths = pc::kMaxChecksumMonths;
 
 // Months are numbered y * 12 + (m - 1).
 bool ParseMonth(const std::string& text, int64_t* month) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "args.h"
+#include "months.h"
 #include "edgestay/protocol/range_checksum.h"
 
 namespace edgestay {
@@ -13,30 +14,6 @@ namespace {
 namespace pc = protocol;
 using json = nlohmann::json;
 using namespace args;  // NOLINT: the parsing vocabulary
-
-int64_t MonthOfDay(Day d) {
-  const std::string s = FormatDate(d);
-  return std::stoll(s.substr(0, 4)) * 12 + (std::stoll(s.substr(5, 2)) - 1);
-}
-
-int64_t MonthOfText(std::string_view date) {
-  Day d = 0;
-  ParseDate(date, &d);
-  return MonthOfDay(d);
-}
-
-std::string MonthText(int64_t month) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld", static_cast<long long>(month / 12),
-                static_cast<long long>(month % 12 + 1));
-  return buf;
-}
-
-Day MonthStart(int64_t month) {
-  Day d = 0;
-  ParseDate(MonthText(month) + "-01", &d);
-  return d;
-}
 
 template <size_t N>
 uint64_t HashRow(const char* table, const pc::ChecksumColumn (&cols)[N], const Stmt& s) {
