@@ -81,6 +81,16 @@ export class SyncClient {
   pull(options?: { signal?: AbortSignal; waitSeconds?: number }): Promise<PullSummary>;
   /** Push, then pull until up to date. Concurrent calls share one run. */
   syncOnce(options?: { signal?: AbortSignal }): Promise<SyncSummary>;
+  /**
+   * Rolling window (sync/FORMAT.md §8): sync, engine.pruneWindow, then verify the window,
+   * which pulls the months that entered it. Run it daily.
+   */
+  maintainWindow(options?: { pastDays?: number; horizonDays?: number; signal?: AbortSignal }): Promise<
+    ReturnType<Engine['pruneWindow']> & {
+      differing: { roomTypeId: number; month: string }[];
+      repaired: { roomTypeId: number; month: string }[];
+      unrepaired: { roomTypeId: number; month: string }[];
+    }>;
   /** Keeps syncing (long-poll or every intervalMs) with exponential backoff on failure. */
   start(options?: { intervalMs?: number }): void;
   /** Stops the loop and waits for it to end. */
