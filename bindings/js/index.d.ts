@@ -985,6 +985,10 @@ export class Engine {
 
   /** Range checksums per (room type, month) over [from, to), as the centre computes them (sync/FORMAT.md §6). */
   rangeChecksums(query: { hotelId: number; from: DateString; to: DateString }): RangeChecksums;
+  /** Rolling window: keeps the whole months meeting [today - pastDays, today + horizonDays). */
+  pruneWindow(window: { hotelId: number; pastDays?: number; horizonDays?: number }): {
+    from: DateString; to: DateString; bytesBefore: number; bytesAfter: number; vacuumed: boolean;
+    deleted: { inventory: number; specialDays: number; payments: number; notifications: number; bookings: number; waitlist: number } };
   /** Replaces one range by the centre's repair answer for it, in one transaction. */
   repairRange(batch: object): { applied: number; cursor: string | null; syncedAt: EpochMs };
 

@@ -260,6 +260,9 @@ export class Engine {
     return result;
   }
 
+  // Rolling window: drops what lies outside the whole months around today (sync/FORMAT.md §8).
+  pruneWindow(window) { return this.#call('pruneWindow', window); }
+
   // EXPLAIN QUERY PLAN of every statement the engine has prepared so far (perf tools).
   explainQueries() { return this.#call('explainQueries', {}); }
 

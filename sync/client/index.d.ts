@@ -83,6 +83,16 @@ export class SyncClient {
   /** Push, then pull until up to date. Concurrent calls share one run. */
   syncOnce(options?: { signal?: AbortSignal }): Promise<SyncSummary>;
   /**
+   * Rolling window (sync/FORMAT.md §8): sync, engine.pruneWindow, then verify the window,
+   * which pulls the months that entered it. Run it daily.
+   */
+  maintainWindow(options?: { pastDays?: number; horizonDays?: number; signal?: AbortSignal }): Promise<
+    ReturnType<Engine['pruneWindow']> & {
+      differing: { roomTypeId: number; month: string }[];
+      repaired: { roomTypeId: number; month: string }[];
+      unrepaired: { roomTypeId: number; month: string }[];
+    }>;
+  /**
    * Keeps syncing (long-poll or every intervalMs) with exponential backoff on failure.
    * `push: false` only pulls (the outbox belongs to another writer); each pull emits 'sync'.
    */

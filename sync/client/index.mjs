@@ -353,6 +353,18 @@ export class SyncClient {
     return summary;
   }
 
+  // Rolling window: the engine drops the months that left [today - pastDays, today +
+  // horizonDays) (whole months), then verify() fills the months that entered it and
+  // repairs any that differ. Run it once a day (or on start). Resolves the engine's
+  // { from, to, deleted, bytesBefore, bytesAfter, vacuumed } plus verify's { differing,
+  // repaired, unrepaired }.
+  async maintainWindow({ pastDays = 30, horizonDays = 365, signal } = {}) {
+    await this.syncOnce({ signal });
+    const window = this.#engine.pruneWindow({ hotelId: this.#opts.hotelId, pastDays, horizonDays });
+    const { differing, repaired, unrepaired } = await this.verify({ from: window.from, to: window.to, signal });
+    return { ...window, differing, repaired, unrepaired };
+  }
+
   get running() {
     return this.#running;
   }

@@ -16,7 +16,7 @@ namespace {
 
 namespace pc = edgestay::protocol;
 
-constexpr int64_t kMaxMonths = 37;  // a rolling 3-year window and a bit
+constexpr int64_t kMaxMonths = pc::kMaxChecksumMonths;
 
 using pc::MonthOfDate;
 using pc::MonthStart;

@@ -1,7 +1,8 @@
 // Measures the edge worker and the package (not a test; run by hand after scripts/build):
 //   node tests/edge/measure.mjs [--requests N] [--starts N]
 // - workerd process start to its first availability answer (cold isolate: the engine
-//   bootstraps the demo hotel from edgestay-server), median of --starts runs;
+//   bootstraps the demo hotel from edgestay-server), median of --starts runs: by a full
+//   pull, and from the signed snapshot (EDGESTAY_SNAPSHOT_PUBLIC_KEY) plus the delta;
 // - warm /availability latency p50/p99 and throughput with 32 concurrent keep-alive
 //   clients over loopback, 64 distinct stays; the same Edge class under node:http as
 //   the peer (the runtime's share);
@@ -132,14 +133,14 @@ async function main() {
     return `/v1/hotels/${hotelId}/availability?roomTypeId=${rt}&checkIn=${day(i)}&checkOut=${day(i + 1 + (i % 4))}`;
   });
 
-  try {
-    // 1. cold start to first answer
+  // Cold starts of workerd with `runEnv`: ms to the first answer, and the RSS after it.
+  async function coldStarts(runEnv) {
     const starts = [];
     let bootRss = 0;
     for (let run = 0; run < STARTS; run++) {
       const port = await freePort();
       const t0 = performance.now();
-      const proc = startWorkerd(port, env);
+      const proc = startWorkerd(port, runEnv);
       for (;;) {
         try {
           const status = await get(`http://127.0.0.1:${port}${stays[0]}`);
@@ -155,6 +156,14 @@ async function main() {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));
     }
+    return { starts, bootRss };
+  }
+
+  try {
+    // 1. cold start to first answer: a full pull, then from the signed snapshot
+    const { starts, bootRss } = await coldStarts(env);
+    const { publicKey } = await (await fetch(`${server.url}/v1/snapshot-key`)).json();
+    const fromSnapshot = await coldStarts({ ...env, EDGESTAY_SNAPSHOT_PUBLIC_KEY: publicKey });
     // Idle memory: a started workerd that has served nothing.
     let idleRss;
     {
@@ -199,6 +208,9 @@ async function main() {
     console.log(`edge measurements (${os.cpus().length} cores, node ${process.version})`);
     console.log(`  start to first availability answer: median ${median(starts).toFixed(0)} ms ` +
       `(runs: ${starts.map((s) => s.toFixed(0)).join(', ')}; includes the bootstrap pull of ${stats.hotels[0]?.asOf?.cursor} changes)`);
+    console.log(`  the same from the signed snapshot (EDGESTAY_SNAPSHOT_PUBLIC_KEY): median ${median(fromSnapshot.starts).toFixed(0)} ms ` +
+      `(runs: ${fromSnapshot.starts.map((s) => s.toFixed(0)).join(', ')}; the first run includes making the image), ` +
+      `RSS after it ${mib(fromSnapshot.bootRss)}`);
     console.log(`  warm /availability, ${CLIENTS} clients, ${REQUESTS} requests over ${stays.length} stays: ` +
       `p50 ${warm.p50.toFixed(2)} ms, p99 ${warm.p99.toFixed(2)} ms, ${warm.rps} req/s`);
     console.log(`  the same Edge in Node ${process.version} (node:http), same load: ` +

@@ -477,6 +477,7 @@ constexpr Method kMethods[] = {
     {"explainQueries", kNotCached, false, false, ExplainQueries},
     {"rangeChecksums", kNotCached, false, false, RangeChecksums},
     {"repairRange", kNotCached, true, false, RepairRange},
+    {"pruneWindow", kNotCached, true, false, PruneWindow},
 };
 constexpr int kMethodCount = static_cast<int>(sizeof(kMethods) / sizeof(kMethods[0]));
 

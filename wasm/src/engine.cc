@@ -65,6 +65,7 @@ Engine::~Engine() = default;
 
 Status Engine::Open(std::string_view snapshot, std::unique_ptr<Engine>* out) {
   auto impl = std::make_unique<Impl>();
+  InstallSqliteRandomness();
   if (sqlite3_open_v2(":memory:", &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     return Status::Error("INTERNAL", "cannot open an in-memory database");
   }

@@ -209,5 +209,7 @@ struct Engine::Impl {
 // integrity.cc: range checksums (sync/FORMAT.md §6) and the repair of one range.
 Status RangeChecksums(Engine::Impl& im, const nlohmann::json& args, std::string* out);
 Status RepairRange(Engine::Impl& im, const nlohmann::json& batch, std::string* out);
+// window.cc: the rolling window's pruning (sync/FORMAT.md §8).
+Status PruneWindow(Engine::Impl& im, const nlohmann::json& args, std::string* out);
 
 }  // namespace edgestay

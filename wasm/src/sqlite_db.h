@@ -66,4 +66,11 @@ class StmtScope {
 Status SqliteError(sqlite3* db, std::string_view what);
 Status Exec(sqlite3* db, const char* sql);
 
+// Makes SQLite's randomness (VACUUM, random(), a new rowid past the largest) come from
+// getentropy() instead of its VFS reading /dev/urandom. The wasm core has no file system:
+// there the VFS's open() of /dev/urandom "succeeds" with descriptor 0, which SQLite refuses
+// and retries forever (the engine hung in its first VACUUM). Idempotent; call before the
+// first sqlite3_open.
+void InstallSqliteRandomness();
+
 }  // namespace edgestay

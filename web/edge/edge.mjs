@@ -4,11 +4,12 @@
 //
 // One isolate holds one Edge: one wasm instance, and on it one engine (database) per
 // hotel, because a pull cursor is per hotel. Engines open lazily on a hotel's first
-// request by a bootstrap pull; later pulls run when the data is older than refreshMs
-// (in the background) or maxStaleMs (the request waits for it, up to syncTimeoutMs), and
-// from scheduled().
+// request: from the centre's signed snapshot and the changes after it when a snapshot key
+// is pinned (snapshotPublicKey), else (or when no snapshot is offered) by a full pull;
+// later pulls run when the data is older than refreshMs (in the background) or maxStaleMs
+// (the request waits for it, up to syncTimeoutMs), and from scheduled().
 import { openEngine, EdgestayError } from '../../bindings/js/index.mjs';
-import { SyncClient, SyncError } from '../../sync/client/index.mjs';
+import { SyncClient, SyncError, openFromSnapshot } from '../../sync/client/index.mjs';
 
 const DEFAULTS = {
   refreshMs: 1000,        // older than this: refresh in the background, answer at once
@@ -189,11 +190,12 @@ class Feed {
     this.syncFailures = 0;
     this.running = null;      // the sync in flight (shared by every caller)
     this.closed = false;
+    this.bootstrap = null;    // how the engine started: { source, snapshot, cursor?, error? }
   }
 
   async open() {
     const { wasmModule, serverUrl, readToken } = this.edge.config;
-    this.engine = await openEngine({ wasmModule });
+    this.engine = await this.#fromSnapshot() ?? await openEngine({ wasmModule });
     this.client = new SyncClient(this.engine, {
       baseUrl: serverUrl,
       hotelId: this.hotelId,
@@ -206,6 +208,35 @@ class Feed {
     } catch (e) {
       this.engine.close();
       throw e;
+    }
+  }
+
+  // The engine opened from the centre's signed snapshot, or null for a full pull: no key
+  // pinned, no snapshot offered (an older centre, an error), or one that fails its
+  // signature. A refused image is never opened; the pull that replaces it comes straight
+  // from the centre under the token, so answers stay right, and the refusal shows in
+  // /v1/edge/stats (bootstrap.snapshot 'refused' with the SNAPSHOT_SIGNATURE message).
+  async #fromSnapshot() {
+    const { wasmModule, serverUrl, readToken, snapshotPublicKey, syncTimeoutMs } = this.edge.config;
+    if (!snapshotPublicKey) {
+      this.bootstrap = { source: 'pull', snapshot: 'not configured' };
+      return null;
+    }
+    const timeoutMs = syncTimeoutMs * 5;
+    try {
+      const { engine, snapshot } = await openFromSnapshot(openEngine, {
+        baseUrl: serverUrl, hotelId: this.hotelId, token: readToken, publicKey: snapshotPublicKey,
+        fetch: (url, init) => this.edge.fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+        engineOptions: { wasmModule },
+      });
+      this.bootstrap = { source: 'snapshot', snapshot: 'used', cursor: snapshot.cursor };
+      this.edge.countSnapshot('used');
+      return engine;
+    } catch (e) {
+      const refused = e instanceof EdgestayError && e.code === 'SNAPSHOT_SIGNATURE';
+      this.bootstrap = { source: 'pull', snapshot: refused ? 'refused' : 'unavailable', error: `${e.code ?? 'ERROR'}: ${e.message}` };
+      this.edge.countSnapshot(refused ? 'refused' : 'unavailable', this.hotelId, this.bootstrap.error);
+      return null;
     }
   }
 
@@ -253,10 +284,12 @@ export class Edge {
   #stats = {
     startedAt: Date.now(), requests: 0, evaluations: 0, collapsed: 0, cacheHits: 0, notModified: 0,
     bookings: { forwarded: 0, applied: 0, rejectedByCentre: 0, rejectedAtEdge: 0, unavailable: 0 },
+    snapshots: { used: 0, refused: 0, unavailable: 0, lastProblem: null },
   };
 
   /**
    * config: { wasmModule, serverUrl, readToken, bookToken?, hotels? (Set of ids, null = any),
+   *           snapshotPublicKey? (the centre's Ed25519 key, base64: bootstrap from its snapshot),
    *           refreshMs?, maxStaleMs?, syncTimeoutMs?, retryMs?, pushTimeoutMs?, cacheMaxAgeSeconds? }
    */
   constructor(config, { fetch = globalThis.fetch.bind(globalThis) } = {}) {
@@ -267,6 +300,13 @@ export class Edge {
   }
 
   // ---- engines -------------------------------------------------------------------
+
+  // A bootstrap's use of the snapshot ('used', 'refused', 'unavailable'), for stats().
+  countSnapshot(outcome, hotelId, error) {
+    const s = this.#stats.snapshots;
+    s[outcome]++;
+    if (outcome !== 'used') s.lastProblem = { hotelId, outcome, error, at: Date.now() };
+  }
 
   #feed(hotelId) {
     if (this.config.hotels && !this.config.hotels.has(hotelId)) return Promise.reject(notServed(hotelId));
@@ -526,14 +566,15 @@ export class Edge {
       }
       hotels.push({
         hotelId, state: 'open', asOf: feed.asOf(now), lastSync: feed.lastSyncAt, lastSyncError: feed.lastError,
-        syncs: feed.syncs, syncFailures: feed.syncFailures,
+        syncs: feed.syncs, syncFailures: feed.syncFailures, bootstrap: feed.bootstrap,
       });
     }
     const s = this.#stats;
     return {
       startedAt: s.startedAt, uptimeMs: now - s.startedAt, requests: s.requests,
       evaluations: s.evaluations, collapsed: s.collapsed, cacheHits: s.cacheHits, notModified: s.notModified,
-      cachedAnswers: this.#results.size, bookings: { ...s.bookings }, hotels,
+      cachedAnswers: this.#results.size, bookings: { ...s.bookings },
+      snapshots: { ...s.snapshots, keyPinned: !!this.config.snapshotPublicKey }, hotels,
     };
   }
 }

@@ -1,6 +1,7 @@
 // The edgestay edge worker: a Workers-style module worker (workerd, Cloudflare Workers).
 // Bindings (env): EDGESTAY_SERVER_URL, EDGESTAY_READ_TOKEN, EDGESTAY_BOOK_TOKEN (secrets),
-// optional EDGESTAY_HOTELS ("1,2"), EDGESTAY_REFRESH_MS, EDGESTAY_MAX_STALE_MS,
+// optional EDGESTAY_SNAPSHOT_PUBLIC_KEY (the centre's Ed25519 key, base64: engines start
+// from its signed snapshot), EDGESTAY_HOTELS ("1,2"), EDGESTAY_REFRESH_MS, EDGESTAY_MAX_STALE_MS,
 // EDGESTAY_SYNC_TIMEOUT_MS, EDGESTAY_CACHE_MAX_AGE. The wasm core is imported as a
 // compiled WebAssembly.Module (edge runtimes refuse to compile wasm from bytes).
 import wasmModule from '../../bindings/js/dist/edgestay_core.wasm';
@@ -25,11 +26,16 @@ function edgeOf(env) {
       return Number(h);
     }));
   }
+  const snapshotPublicKey = env.EDGESTAY_SNAPSHOT_PUBLIC_KEY || null;
+  if (snapshotPublicKey && !/^[A-Za-z0-9+/]{43}=$/.test(snapshotPublicKey)) {
+    throw new Error('EDGESTAY_SNAPSHOT_PUBLIC_KEY must be the centre\'s Ed25519 public key: base64 of 32 bytes (GET /v1/snapshot-key)');
+  }
   const config = {
     wasmModule: env.EDGESTAY_CORE ?? wasmModule,
     serverUrl: env.EDGESTAY_SERVER_URL,
     readToken: env.EDGESTAY_READ_TOKEN,
     bookToken: env.EDGESTAY_BOOK_TOKEN || null,
+    snapshotPublicKey,
     hotels,
   };
   const tuning = {

@@ -32,6 +32,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "EDGESTAY_READ_TOKEN", fromEnvironment = "EDGESTAY_READ_TOKEN"),
     (name = "EDGESTAY_BOOK_TOKEN", fromEnvironment = "EDGESTAY_BOOK_TOKEN"),
     (name = "EDGESTAY_HOTELS", fromEnvironment = "EDGESTAY_HOTELS"),
+    (name = "EDGESTAY_SNAPSHOT_PUBLIC_KEY", fromEnvironment = "EDGESTAY_SNAPSHOT_PUBLIC_KEY"),
     (name = "EDGESTAY_REFRESH_MS", fromEnvironment = "EDGESTAY_REFRESH_MS"),
     (name = "EDGESTAY_MAX_STALE_MS", fromEnvironment = "EDGESTAY_MAX_STALE_MS"),
     (name = "EDGESTAY_SYNC_TIMEOUT_MS", fromEnvironment = "EDGESTAY_SYNC_TIMEOUT_MS"),

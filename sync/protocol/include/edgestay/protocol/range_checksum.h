@@ -77,6 +77,10 @@ inline bool ParseMonth(std::string_view text, int64_t* month) {
   return true;
 }
 
+// The most months one checksums request may span (a 3-year window and a bit); the
+// rolling window (§8) is bounded by it so one verify covers it.
+inline constexpr int64_t kMaxChecksumMonths = 37;
+
 // The algorithm's name as the wire carries it.
 inline constexpr const char* kChecksumAlgorithm = "fnv1a64-sum/1";
 
