@@ -477,6 +477,8 @@ constexpr Method kMethods[] = {
     {"explainQueries", kNotCached, false, false, ExplainQueries},
     {"rangeChecksums", kNotCached, false, false, RangeChecksums},
     {"repairRange", kNotCached, true, false, RepairRange},
+    {"setLeases", kNotCached, true, false, SetLeases},
+    {"leases", kNotCached, false, false, Leases},
 };
 constexpr int kMethodCount = static_cast<int>(sizeof(kMethods) / sizeof(kMethods[0]));
 
