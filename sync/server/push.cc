@@ -482,6 +482,16 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   const int64_t lead = st.check_in - HotelToday(now, offset);
   const std::string in_text = FormatDate(st.check_in), out_text = FormatDate(st.check_out);
 
+  // A stay inside this token's active lease takes the lease's units: it is never refused
+  // for want of general inventory (sold_out), every other rule still applies. Checked before
+  // the inventory is read: an expired lease named here gives its units back first.
+  bool from_lease = false;
+  if (st.lease_id && !st.hold) {
+    s = LeaseForBooking(c, b, *st.lease_id, st.room_type_id, st.check_in, st.check_out, st.rooms, now, log,
+                        &from_lease);
+    if (!s.ok()) return s;
+  }
+
   // The stay's inventory rows (and the check-out date's, for closed_to_departure) with
   // their special days, in one query, as the shared stay rules see them.
   s = c.Query(
@@ -505,15 +515,6 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
     n.closed_to_arrival = row[5].Int() != 0;
     n.closed_to_departure = row[6].Int() != 0;
     n.stop_sell = row[7].Int() != 0 || (special && row[8].text == "blackout");
-  }
-
-  // A stay inside this token's active lease takes the lease's units: it is never refused
-  // for want of general inventory (sold_out), every other rule still applies.
-  bool from_lease = false;
-  if (st.lease_id && !st.hold) {
-    s = LeaseForBooking(c, b, *st.lease_id, st.room_type_id, st.check_in, st.check_out, st.rooms, now, log,
-                        &from_lease);
-    if (!s.ok()) return s;
   }
 
   // The first failing reason, in docs/API.md order (the same rules the edges answer with).

@@ -283,3 +283,35 @@ for (const kind of STORES) {
     });
   });
 }
+
+// Without the sweep (an hour apart here), expiry still happens lazily: at the next lease
+// call of the hotel, and at a push naming the expired lease, before the booking is judged.
+for (const kind of STORES) {
+  describe(`leases, lazy expiry (${kind})`, storeOptions(kind), () => {
+    const env = useStore(kind, { serverArgs: ['--hold-sweep', '3600'] });
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const available = async (h, date) => Number((await env.query(
+      `SELECT available FROM room_inventory WHERE room_type_id = ${h.roomTypeId} AND date = '${date}'`))[0].available);
+
+    it('a push naming an expired lease gives its units back first, then books the normal way; a lease call expires the rest', LIMIT, async () => {
+      const h = await env.hotel({ rooms: 1, nights: 2 });
+      const api = env.client(await env.token(h.hotelId, 'book'));
+      const grant = (date) => api.post(`/v1/hotels/${h.hotelId}/leases`, { roomTypeId: h.roomTypeId, from: date, to: addDays(date, 1), rooms: 1, ttlSeconds: 1 });
+      const [a, b] = [(await grant(h.dates[0])).json.lease, (await grant(h.dates[1])).json.lease];
+      assert.deepEqual([await available(h, h.dates[0]), await available(h, h.dates[1])], [0, 0]);
+      await sleep(1300);
+      assert.deepEqual([await available(h, h.dates[0]), await available(h, h.dates[1])], [0, 0], 'no sweep ran');
+      const push = await api.post(`/v1/hotels/${h.hotelId}/mutations`, { clientId: 'lazy', mutations: [
+        booking(1, 'lazy-1', { roomTypeId: h.roomTypeId, checkIn: h.dates[0], checkOut: h.dates[1], leaseId: a.id }),
+      ] });
+      assert.equal(push.json.results[0].status, 'applied', push.text);
+      assert.equal(push.json.results[0].booking.leaseId, undefined, 'booked from general inventory');
+      assert.equal(await available(h, h.dates[0]), 0, 'the returned unit went to the booking');
+      assert.equal((await api.get(`/v1/hotels/${h.hotelId}/leases/${a.id}`)).json.lease.status, 'EXPIRED');
+      // The list call expired lease b on its way.
+      assert.deepEqual((await api.get(`/v1/hotels/${h.hotelId}/leases`)).json.leases, []);
+      assert.equal(await available(h, h.dates[1]), 1);
+      assert.equal((await api.get(`/v1/hotels/${h.hotelId}/leases/${b.id}`)).json.lease.status, 'EXPIRED');
+    });
+  });
+}
