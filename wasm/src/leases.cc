@@ -24,8 +24,10 @@ Status SkewMs(Engine::Impl& im, int64_t* ms) {
   return Status::Ok();
 }
 
+// The hotel's leases (of one room type, or all with room_type_id 0) and their uses; with a
+// stay, only the uses that overlap it (the others cannot change whether it fits).
 Status LoadLeases(Engine::Impl& im, int64_t hotel_id, int64_t room_type_id, std::vector<LocalLease>* leases,
-                  std::vector<LeaseUse>* uses) {
+                  std::vector<LeaseUse>* uses, Day check_in = 0, Day check_out = 0) {
   Stmt* st;
   ES_RETURN_IF_ERROR(im.Prepared(
       "SELECT id, room_type_id, start_date, end_date, rooms, expires_at FROM leases"
@@ -48,11 +50,15 @@ Status LoadLeases(Engine::Impl& im, int64_t hotel_id, int64_t room_type_id, std:
   if (leases->empty()) return Status::Ok();  // the common case: a node without leases
   ES_RETURN_IF_ERROR(im.Prepared(
       "SELECT lease_id, start_date, end_date, rooms FROM lease_uses WHERE lease_id IN"
-      " (SELECT id FROM leases WHERE hotel_id = ? AND (? = 0 OR room_type_id = ?))", &st));
+      " (SELECT id FROM leases WHERE hotel_id = ? AND (? = 0 OR room_type_id = ?))"
+      " AND start_date < ? AND end_date > ?", &st));
   StmtScope s(*st);
   s->BindInt(1, hotel_id);
   s->BindInt(2, room_type_id);
   s->BindInt(3, room_type_id);
+  const bool all = check_out <= check_in;  // dates sort as text; these bound every date
+  s->BindText(4, all ? std::string("9999-12-31") : FormatDate(check_out));
+  s->BindText(5, all ? std::string("0000-01-01") : FormatDate(check_in));
   while (s->Step() == SQLITE_ROW) {
     LeaseUse u;
     u.lease_id = s->Int(0);
@@ -74,7 +80,7 @@ Status FindLease(Engine::Impl& im, int64_t hotel_id, int64_t room_type_id, Day c
                  int64_t rooms, int64_t* lease_id) {
   std::vector<LocalLease> leases;
   std::vector<LeaseUse> uses;
-  ES_RETURN_IF_ERROR(LoadLeases(im, hotel_id, room_type_id, &leases, &uses));
+  ES_RETURN_IF_ERROR(LoadLeases(im, hotel_id, room_type_id, &leases, &uses, check_in, check_out));
   *lease_id = 0;
   if (leases.empty()) return Status::Ok();
   int64_t skew = 0;

@@ -164,7 +164,7 @@ const Migration kMigrations[] = {
      "CREATE INDEX IF NOT EXISTS leases_hotelId_roomTypeId_idx ON leases(hotel_id, room_type_id);"
      "CREATE TABLE IF NOT EXISTS lease_uses (booking_id INTEGER PRIMARY KEY, lease_id INTEGER NOT NULL,"
      " start_date TEXT NOT NULL, end_date TEXT NOT NULL, rooms INTEGER NOT NULL);"
-     "CREATE INDEX IF NOT EXISTS lease_uses_leaseId_idx ON lease_uses(lease_id)"},
+     "CREATE INDEX IF NOT EXISTS lease_uses_leaseId_startDate_idx ON lease_uses(lease_id, start_date)"},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion - 1,
               "kSchemaVersion is the version of the last migration");
