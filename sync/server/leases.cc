@@ -31,9 +31,13 @@ const char* kLeaseColumns =
 enum LeaseCol { kId, kHotel, kToken, kRoomType, kFrom, kTo, kRooms, kStatus, kExpires,
                 kCreated, kUpdated, kKey };
 
-const char* kInventoryColumns =
-    "room_type_id, date, total, available, price_cents, min_stay, max_stay, "
-    "closed_to_arrival, closed_to_departure, stop_sell";
+const std::string& InventoryColumns() { return Table(TableId::kRoomInventory).column_list; }
+
+// Inventory rows a lease changed go to the change log in date order.
+void LogInventory(Result* r, LogWriter* log) {
+  std::sort(r->rows.begin(), r->rows.end(), [](const auto& a, const auto& b) { return a[1].text < b[1].text; });
+  log->UpsertAll(TableId::kRoomInventory, *r);
+}
 
 Status BadLease(const std::string& field, const std::string& msg) {
   return Status::Error("INVALID_LEASE", field + ": " + msg);
@@ -76,11 +80,10 @@ Status ReturnUnits(Conn& c, int64_t lease_id, int64_t room_type_id, LogWriter* l
                   "   AND lease_nights.date = room_inventory.date) END"
                   " WHERE room_type_id = $2 AND date IN"
                   " (SELECT date FROM lease_nights WHERE lease_id = $1 AND units_left > 0) RETURNING ") +
-          kInventoryColumns,
+          InventoryColumns(),
       {lease_id, room_type_id}, &r);
   if (!s.ok()) return s;
-  std::sort(r.rows.begin(), r.rows.end(), [](const auto& a, const auto& b) { return a[1].text < b[1].text; });
-  log->UpsertAll(TableId::kRoomInventory, r);
+  LogInventory(&r, log);
   return c.Exec("UPDATE lease_nights SET units_left = 0 WHERE lease_id = $1", {lease_id});
 }
 
@@ -198,13 +201,12 @@ Status SqlStore::CreateLease(int64_t hotel_id, const Principal& who, const json&
     st = c.Query(std::string("UPDATE room_inventory SET available = available - $1"
                              " WHERE room_type_id = $2 AND date >= $3 AND date < $4"
                              " AND available >= $1 AND stop_sell = 0 RETURNING ") +
-                     kInventoryColumns,
+                     InventoryColumns(),
                  {rooms, room_type_id, from_text, to_text}, &r);
     if (!st.ok()) return st.code() == kDbConstraint ? Status::Error(kDbRetry, st.message()) : st;
     if (static_cast<int64_t>(r.size()) != nights)
       return Status::Error(kDbRetry, "partial lease decrement of " + from_text + ".." + to_text);
-    std::sort(r.rows.begin(), r.rows.end(), [](const auto& a, const auto& b) { return a[1].text < b[1].text; });
-    log.UpsertAll(TableId::kRoomInventory, r);
+    LogInventory(&r, &log);
     Result lr;
     st = c.Query(std::string("INSERT INTO leases (hotel_id, token_id, user_id, room_type_id, start_date, end_date,"
                              " rooms, status, expires_at, created_at, updated_at, idempotency_key)"
@@ -276,11 +278,10 @@ Status SqlStore::ChangeLease(int64_t hotel_id, const Principal& who, int64_t lea
         st = c.Query(std::string("UPDATE room_inventory SET available = CASE WHEN available + $1 > total"
                                  " THEN total ELSE available + $1 END"
                                  " WHERE room_type_id = $2 AND date >= $3 AND date < $4 RETURNING ") +
-                         kInventoryColumns,
+                         InventoryColumns(),
                      {give, row[kRoomType].Int(), row[kFrom].text, row[kTo].text}, &inv);
         if (!st.ok()) return st;
-        std::sort(inv.rows.begin(), inv.rows.end(), [](const auto& a, const auto& b) { return a[1].text < b[1].text; });
-        log.UpsertAll(TableId::kRoomInventory, inv);
+        LogInventory(&inv, &log);
         st = c.Exec("UPDATE lease_nights SET units_left = units_left - $2 WHERE lease_id = $1", {lease_id, give});
         if (!st.ok()) return st;
         st = c.Exec("UPDATE leases SET rooms = $2, updated_at = $3 WHERE id = $1", {lease_id, new_rooms, now});
@@ -298,13 +299,28 @@ Status SqlStore::ChangeLease(int64_t hotel_id, const Principal& who, int64_t lea
 
 Status SqlStore::ListLeases(int64_t hotel_id, const Principal& who, std::optional<int64_t> lease_id,
                             json* out) {
-  // Lazy expiry first (a write only when something is due), then one consistent read.
-  int64_t cursor = 0;
-  Status s = WriteHotelTx(hotel_id, [&](Conn& c, LogWriter& log) -> Status {
-    int64_t n = 0;
-    return ExpireDue(c, hotel_id, NowMs(), &log, &n);
-  }, &cursor);
+  // Lazy expiry first (a write transaction only when something is due), then one
+  // consistent read.
+  bool due = false;
+  Status s = WithTx(*backend_, TxKind::kRead, [&](Conn& c) -> Status {
+    Result r;
+    Status st = c.Query("SELECT (SELECT 1 FROM hotels WHERE id = $1), (SELECT 1 FROM leases WHERE hotel_id = $1"
+                        " AND status = 'ACTIVE' AND expires_at <= $2 LIMIT 1)",
+                        {hotel_id, NowMs()}, &r);
+    if (!st.ok()) return st;
+    if (r.at(0, 0).null) return Status::Error("UNKNOWN_HOTEL", "no hotel " + std::to_string(hotel_id));
+    due = !r.at(0, 1).null;
+    return st;
+  });
   if (!s.ok()) return s;
+  if (due) {
+    int64_t cursor = 0;
+    s = WriteHotelTx(hotel_id, [&](Conn& c, LogWriter& log) -> Status {
+      int64_t n = 0;
+      return ExpireDue(c, hotel_id, NowMs(), &log, &n);
+    }, &cursor);
+    if (!s.ok()) return s;
+  }
   return WithTx(*backend_, TxKind::kRead, [&](Conn& c) -> Status {
     Result r;
     Status st = lease_id
