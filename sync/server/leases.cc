@@ -24,12 +24,34 @@ namespace {
 constexpr int64_t kMaxLeaseNights = 366;
 constexpr int64_t kMaxTtlSeconds = 30 * 86400;
 
-// The leases columns every query reads, in the order LeaseJson expects.
-const char* kLeaseColumns =
-    "id, hotel_id, token_id, room_type_id, start_date, end_date, rooms, status, expires_at,"
-    " created_at, updated_at, idempotency_key";
+using protocol::ColType;
+using protocol::ColumnSpec;
+
+// The lease tables' columns: what every lease query reads (in LeaseCol order) and what
+// each store's schema must declare (LeaseSchemaProblems). Node-private, never replicated.
+const std::vector<TableSpec>& LeaseTables() {
+  static const std::vector<TableSpec> kTables = [] {
+    TableSpec leases{}, nights{};  // `id` is unused: these are not protocol tables
+    leases.name = "leases";
+    leases.columns = {{"id", ColType::kId},           {"hotel_id", ColType::kId},
+                      {"token_id", ColType::kId},     {"room_type_id", ColType::kId},
+                      {"start_date", ColType::kDate}, {"end_date", ColType::kDate},
+                      {"rooms", ColType::kInt},       {"status", ColType::kText},
+                      {"expires_at", ColType::kMillis}, {"created_at", ColType::kMillis},
+                      {"updated_at", ColType::kMillis}, {"idempotency_key", ColType::kText, true},
+                      {"user_id", ColType::kId, true}};
+    nights.name = "lease_nights";
+    nights.columns = {{"lease_id", ColType::kId}, {"date", ColType::kDate}, {"units_left", ColType::kInt}};
+    for (TableSpec* t : {&leases, &nights}) {
+      for (const ColumnSpec& c : t->columns) t->column_list += (t->column_list.empty() ? "" : ", ") + std::string(c.name);
+    }
+    return std::vector<TableSpec>{leases, nights};
+  }();
+  return kTables;
+}
 enum LeaseCol { kId, kHotel, kToken, kRoomType, kFrom, kTo, kRooms, kStatus, kExpires,
-                kCreated, kUpdated, kKey };
+                kCreated, kUpdated, kKey, kUser };
+const std::string kLeaseColumns = LeaseTables()[0].column_list;
 
 const std::string& InventoryColumns() { return Table(TableId::kRoomInventory).column_list; }
 
@@ -44,7 +66,7 @@ Status BadLease(const std::string& field, const std::string& msg) {
 }
 
 Status LoadLease(Conn& c, int64_t hotel_id, int64_t lease_id, Result* r) {
-  return c.Query(std::string("SELECT ") + kLeaseColumns + " FROM leases WHERE id = $1 AND hotel_id = $2",
+  return c.Query("SELECT " + kLeaseColumns + " FROM leases WHERE id = $1 AND hotel_id = $2",
                  {lease_id, hotel_id}, r);
 }
 
@@ -97,7 +119,7 @@ Status EndLease(Conn& c, const std::vector<Cell>& row, const char* to_status, in
 // Expires the hotel's ACTIVE leases whose time is up; *n = how many.
 Status ExpireDue(Conn& c, int64_t hotel_id, int64_t now, LogWriter* log, int64_t* n) {
   Result due;
-  Status s = c.Query(std::string("SELECT ") + kLeaseColumns +
+  Status s = c.Query("SELECT " + kLeaseColumns +
                          " FROM leases WHERE hotel_id = $1 AND status = 'ACTIVE' AND expires_at <= $2 ORDER BY id",
                      {hotel_id, now}, &due);
   if (!s.ok()) return s;
@@ -149,7 +171,7 @@ Status SqlStore::CreateLease(int64_t hotel_id, const Principal& who, const json&
     if (!st.ok()) return st;
     Result r;
     if (kf == Field::kOk) {  // a retry of a granted request answers the same lease
-      st = c.Query(std::string("SELECT ") + kLeaseColumns +
+      st = c.Query("SELECT " + kLeaseColumns +
                        " FROM leases WHERE hotel_id = $1 AND token_id = $2 AND idempotency_key = $3",
                    {hotel_id, who.token_id, key}, &r);
       if (!st.ok()) return st;
@@ -325,7 +347,7 @@ Status SqlStore::ListLeases(int64_t hotel_id, const Principal& who, std::optiona
     Result r;
     Status st = lease_id
                     ? LoadLease(c, hotel_id, *lease_id, &r)
-                    : c.Query(std::string("SELECT ") + kLeaseColumns +
+                    : c.Query("SELECT " + kLeaseColumns +
                                   " FROM leases WHERE hotel_id = $1 AND token_id = $2 AND status = 'ACTIVE' ORDER BY id",
                               {hotel_id, who.token_id}, &r);
     if (!st.ok()) return st;
@@ -368,6 +390,19 @@ Status SqlStore::ExpireLeases(int64_t now, int64_t* expired) {
     *expired += n;
   }
   return Status::Ok();
+}
+
+std::string LeaseSchemaProblems(const std::function<std::vector<protocol::DeclaredColumn>(const char*)>& declared) {
+  std::string problems;
+  for (const TableSpec& t : LeaseTables()) {
+    const std::vector<protocol::DeclaredColumn> cols = declared(t.name);
+    // Extra columns are the store's own business here: only missing or retyped ones count.
+    std::vector<std::string> extra;
+    for (const auto& d : cols) extra.push_back(d.name);
+    for (const std::string& p : protocol::CheckTableSchema(t, cols, extra))
+      problems += (problems.empty() ? "" : "; ") + p;
+  }
+  return problems;
 }
 
 Status LeaseForBooking(Conn& c, const PushBatch& b, int64_t lease_id, int64_t room_type_id, Day check_in,

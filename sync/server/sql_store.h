@@ -156,5 +156,8 @@ json Rejected(int64_t seq, const std::string& reason, const std::string& message
 Status LeaseForBooking(Conn& c, const PushBatch& b, int64_t lease_id, int64_t room_type_id, Day check_in,
                        Day check_out, int64_t rooms, int64_t now, LogWriter* log, bool* fits);
 Status TakeLeaseUnits(Conn& c, int64_t lease_id, Day check_in, Day check_out, int64_t rooms);
+// The lease tables checked like the replicated ones (a missing or retyped column), given a
+// table's declared columns; "" when they match.
+std::string LeaseSchemaProblems(const std::function<std::vector<protocol::DeclaredColumn>(const char*)>& declared);
 
 }  // namespace edgestay::server
