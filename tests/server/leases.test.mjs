@@ -82,6 +82,9 @@ for (const kind of STORES) {
         const leaseB = await b.sync.requestLease({ roomTypeId: h.roomTypeId, from: night, to: addDays(night, 1), rooms: 2, ttlSeconds: 600 });
         assert.equal(leaseB.rooms, 2);
         assert.equal(localAvailable(b, h, night), 0);
+        // Nothing is left to lease: the client's refusal carries the centre's reason.
+        await assert.rejects(b.sync.requestLease({ roomTypeId: h.roomTypeId, from: night, to: addDays(night, 1), rooms: 1, ttlSeconds: 600 }),
+          (e) => e instanceof SyncError && e.code === 'LEASE_REFUSED' && e.status === 409 && e.details?.reason === 'sold_out');
         b.online = false;
         assert.equal((await checkInventory(h)).get(night).available, 0, 'both grants came out of inventory');
 
@@ -117,6 +120,15 @@ for (const kind of STORES) {
         assert.equal(local(a, 504).status, 'REJECTED');
         assert.equal(localAvailable(a, h, night), 0);
         assert.equal(localAvailable(b, h, night), 0);
+        // The client's other lease calls: renew moves expiresAt, release ends the lease
+        // in the centre and in the engine.
+        const renewed = await a.sync.renewLease(leaseA.id, 1200);
+        assert.ok(renewed.expiresAt > leaseA.expiresAt);
+        assert.equal(a.sync.leases()[0].expiresAt, renewed.expiresAt);
+        assert.equal((await a.sync.shrinkLease(leaseA.id, 2)).rooms, 2, 'shrinking to the same size gives nothing back');
+        assert.equal((await b.sync.releaseLease(leaseB.id)).status, 'RELEASED');
+        assert.deepEqual(b.sync.leases(), []);
+        assert.deepEqual((await checkInventory(h)).get(night), { available: 0, leased: 0, booked: 4 });
       } finally {
         a.engine.close();
         b.engine.close();
