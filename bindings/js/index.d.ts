@@ -992,6 +992,15 @@ export class Engine {
   /** Replaces one range by the centre's repair answer for it, in one transaction. */
   repairRange(batch: object): { applied: number; cursor: string | null; syncedAt: EpochMs };
 
+  /** The hotel's leases this node holds become exactly the ACTIVE ones given (sync/FORMAT.md §9). */
+  setLeases(hotelId: number, leases: readonly object[], options?: { skewSeconds?: number }): { readonly leases: number };
+  /** The node's leases, with the units its own bookings left per night. */
+  leases(hotelId: number): readonly {
+    readonly id: number; readonly hotelId: number; readonly roomTypeId: number; readonly from: DateString;
+    readonly to: DateString; readonly rooms: number; readonly expiresAt: EpochMs; readonly usableUntil: EpochMs;
+    readonly usable: boolean; readonly nights: readonly { readonly date: DateString; readonly unitsLeft: number }[];
+  }[];
+
   // writes
   /** Applies a change batch (object or JSON text) in one transaction. */
   applyChanges(batch: ChangeBatch | string): ApplyResult;

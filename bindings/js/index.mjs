@@ -237,7 +237,11 @@ export class Engine {
 
   // ---- booking lifecycle (local writes; each also appends to the outbox) ----------
   // Outside a lease a local booking is PENDING_SYNC; a stale engine says so too (stale: true).
-  createBooking(booking) { return this.#flagStale(this.#call('createBooking', booking)); }
+  // Inside one of the node's active leases it is CONFIRMED at once: certain, never stale.
+  createBooking(booking) {
+    const made = this.#call('createBooking', booking);
+    return made.status === 'CONFIRMED' ? made : this.#flagStale(made);
+  }
   cancelBooking(bookingId) { return this.#call('cancelBooking', { bookingId }); }
   confirmHold(bookingId) { return this.#call('confirmHold', { bookingId }); }
   joinWaitlist(entry) { return this.#call('joinWaitlist', entry); }
@@ -248,6 +252,15 @@ export class Engine {
   }
   getDueNotifications(options = {}) { return this.#call('getDueNotifications', options); }
   markNotifications(ids, status = 'SENT') { return this.#call('markNotifications', { ids, status }); }
+
+  // ---- allotment leases (sync/FORMAT.md §9) -----------------------------------------
+  // The hotel's leases this node holds become exactly the ACTIVE ones given (the centre's
+  // lease objects); a lease is used locally until expiresAt - skewSeconds (default 60).
+  setLeases(hotelId, leases, { skewSeconds } = {}) {
+    return this.#call('setLeases', { hotelId, leases, skewSeconds });
+  }
+  // The node's leases with the units its own bookings left per night.
+  leases(hotelId) { return this.#call('leases', { hotelId }); }
 
   // ---- integrity (sync/FORMAT.md §6) ------------------------------------------------
   // Checksums per (room type, month) of the replicated rows, as the centre computes them.

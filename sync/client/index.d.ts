@@ -6,10 +6,29 @@ export type SyncErrorCode = 'NETWORK' | 'BAD_RESPONSE' | 'HTTP_ERROR' | (string 
 
 /** A failed request to the server. `status` is the HTTP status (0 when none arrived). */
 export class SyncError extends Error {
-  constructor(code: SyncErrorCode, message: string, options?: { status?: number; cause?: unknown });
+  constructor(code: SyncErrorCode, message: string, options?: { status?: number; cause?: unknown; details?: unknown });
   readonly name: 'SyncError';
   code: SyncErrorCode;
   status: number;
+  /** The server error's details, e.g. `{ reason: 'sold_out' }` of LEASE_REFUSED. */
+  details?: { reason?: string; [key: string]: unknown };
+}
+
+/** An allotment lease as the centre answers it (sync/FORMAT.md §9). */
+export interface Lease {
+  id: number;
+  hotelId: number;
+  roomTypeId: number;
+  from: string;
+  to: string;
+  rooms: number;
+  status: 'ACTIVE' | 'RELEASED' | 'EXPIRED';
+  /** The centre's clock, ms. */
+  expiresAt: number;
+  createdAt: number;
+  updatedAt: number;
+  idempotencyKey: string | null;
+  nights: { date: string; unitsLeft: number }[];
 }
 
 export interface SyncClientOptions {
@@ -17,6 +36,8 @@ export interface SyncClientOptions {
   baseUrl: string;
   /** The one hotel whose feed this client follows. */
   hotelId: number;
+  /** A lease is used locally until expiresAt minus this many seconds (default 60). */
+  leaseSkewSeconds?: number;
   /** A bearer token (`read` pulls; `book` also pushes). */
   token?: string | null;
   /** The fetch to use (default globalThis.fetch). */
@@ -99,4 +120,17 @@ export class SyncClient {
   start(options?: { intervalMs?: number; push?: boolean }): void;
   /** Stops the loop and waits for it to end. */
   stop(): Promise<void>;
+  /** Asks the centre for an allotment lease; the engine then confirms bookings inside it locally. */
+  requestLease(request: { roomTypeId: number; from: string; to: string; rooms: number; ttlSeconds: number;
+    idempotencyKey?: string; signal?: AbortSignal }): Promise<Lease>;
+  /** expiresAt = the centre's now + ttlSeconds. */
+  renewLease(leaseId: number, ttlSeconds: number, options?: { signal?: AbortSignal }): Promise<Lease>;
+  /** Keeps `rooms` per night; the unused rest goes back to general inventory. */
+  shrinkLease(leaseId: number, rooms: number, options?: { signal?: AbortSignal }): Promise<Lease>;
+  /** Ends the lease; its unused units go back to general inventory. */
+  releaseLease(leaseId: number, options?: { signal?: AbortSignal }): Promise<Lease>;
+  /** Reloads this token's ACTIVE leases from the centre into the engine. */
+  refreshLeases(options?: { signal?: AbortSignal }): Promise<Lease[]>;
+  /** The engine's leases with the units its own bookings left per night. */
+  leases(): ReturnType<Engine['leases']>;
 }

@@ -8,11 +8,12 @@
 import { EdgestayError } from '../../bindings/js/errors.mjs';
 
 export class SyncError extends Error {
-  constructor(code, message, { status = 0, cause } = {}) {
+  constructor(code, message, { status = 0, cause, details } = {}) {
     super(message, cause ? { cause } : undefined);
     this.name = 'SyncError';
     this.code = code;
     this.status = status;
+    if (details !== undefined) this.details = details;  // e.g. { reason } of LEASE_REFUSED
   }
 }
 
@@ -53,7 +54,10 @@ async function send(fetchFn, method, url, { headers, body, signal, timeoutMs, by
 
 // The centre's error answer ({ error: { code, message } }, already parsed) as a SyncError.
 function answerError(label, res, err) {
-  return new SyncError(err?.code ?? 'HTTP_ERROR', `${label}: ${res.status} ${err?.message ?? ''}`.trim(), { status: res.status });
+  return new SyncError(err?.code ?? 'HTTP_ERROR', `${label}: ${res.status} ${err?.message ?? ''}`.trim(), {
+    status: res.status,
+    details: err?.details,
+  });
 }
 
 // ---- signed snapshot bootstrap (sync/FORMAT.md §7) --------------------------------------
@@ -119,6 +123,7 @@ const DEFAULTS = {
   requestTimeoutMs: 60000,
   pushBatchSize: 500,    // mutations per push request (the server refuses more than 500: 413)
   pollIntervalMs: 2000,  // while running, when the server declines to long-poll (X-Edgestay-Wait: 0)
+  leaseSkewSeconds: 60,  // a lease is used locally until expiresAt minus this (clock skew allowance)
 };
 
 // Statuses that no retry can fix (a bad or revoked token, no access, a wrong hotel or
@@ -363,6 +368,60 @@ export class SyncClient {
     const window = this.#engine.pruneWindow({ hotelId: this.#opts.hotelId, pastDays, horizonDays });
     const { differing, repaired, unrepaired } = await this.verify({ from: window.from, to: window.to, signal });
     return { ...window, differing, repaired, unrepaired };
+  }
+
+  // ---- allotment leases (sync/FORMAT.md §9) -----------------------------------------
+  // Asks the centre for `rooms` rooms of a room type on every night of [from, to) for
+  // ttlSeconds. Resolves the granted lease; a refusal rejects with SyncError
+  // 'LEASE_REFUSED' (details.reason: sold_out, stop_sell, no_inventory), bad input with
+  // 'INVALID_LEASE'. The engine then holds the node's leases, and pulls the grant's
+  // inventory change, so its bookings inside the lease are CONFIRMED locally, even offline.
+  async requestLease({ roomTypeId, from, to, rooms, ttlSeconds, idempotencyKey, signal } = {}) {
+    const body = { roomTypeId, from, to, rooms, ttlSeconds };
+    if (idempotencyKey !== undefined) body.idempotencyKey = idempotencyKey;
+    const { lease } = await this.#request('POST', `/v1/hotels/${this.#opts.hotelId}/leases`, body, { signal });
+    await this.#afterLeaseChange(signal);
+    return lease;
+  }
+
+  // Extends a lease to now + ttlSeconds (the centre's clock).
+  renewLease(leaseId, ttlSeconds, { signal } = {}) {
+    return this.#changeLease(leaseId, 'renew', { ttlSeconds }, signal);
+  }
+
+  // Gives back units: the lease keeps `rooms` per night (its unused units allowing).
+  shrinkLease(leaseId, rooms, { signal } = {}) {
+    return this.#changeLease(leaseId, 'shrink', { rooms }, signal);
+  }
+
+  // Ends a lease: its unused units go back to general inventory.
+  releaseLease(leaseId, { signal } = {}) {
+    return this.#changeLease(leaseId, 'release', {}, signal);
+  }
+
+  // The node's leases as its engine holds them (with the units left per night).
+  leases() {
+    return this.#engine.leases(this.#opts.hotelId);
+  }
+
+  // Loads the node's ACTIVE leases from the centre into the engine; resolves them.
+  async refreshLeases({ signal } = {}) {
+    const { leases } = await this.#request('GET', `/v1/hotels/${this.#opts.hotelId}/leases`, undefined, { signal });
+    this.#engine.setLeases(this.#opts.hotelId, leases, { skewSeconds: this.#opts.leaseSkewSeconds });
+    return leases;
+  }
+
+  async #changeLease(leaseId, action, body, signal) {
+    if (!Number.isInteger(leaseId) || leaseId < 1) throw new SyncError('INVALID_ARGUMENT', 'leaseId must be a lease id');
+    const path = `/v1/hotels/${this.#opts.hotelId}/leases/${leaseId}/${action}`;
+    const { lease } = await this.#request('POST', path, body, { signal });
+    await this.#afterLeaseChange(signal);
+    return lease;
+  }
+
+  async #afterLeaseChange(signal) {
+    await this.refreshLeases({ signal });
+    await this.pull({ signal });
   }
 
   get running() {

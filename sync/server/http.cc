@@ -42,10 +42,10 @@ int HttpStatusFor(const std::string& code) {
   if (code == "UNAUTHORIZED") return 401;
   if (code == "FORBIDDEN") return 403;
   if (code == "NOT_FOUND" || code == "UNKNOWN_HOTEL" || code == "UNKNOWN_ROOM_TYPE" ||
-      code == "UNKNOWN_BOOKING")
+      code == "UNKNOWN_BOOKING" || code == "UNKNOWN_LEASE")
     return 404;
   if (code == "CONFLICT" || code == "INVENTORY_CONFLICT" || code == "CURSOR_AHEAD" ||
-      code == kDbConstraint || code == kDbUnique)
+      code == kDbConstraint || code == kDbUnique || code == "LEASE_ENDED" || code == "LEASE_IN_USE")
     return 409;
   if (code == "PAYLOAD_TOO_LARGE") return 413;
   if (code == kDbUnavailable || code == kDbRetry) return 503;
@@ -284,6 +284,50 @@ class Api {
           Status s = RepairRange(store_, c.hotel_id, c.who, rt, c.req.matches[3], &out);
           if (!s.ok()) return SendStatus(c.res, s);
           SendJson(c.res, 200, out);
+        });
+
+    // Allotment leases (leases.cc): a book-scoped token's rooms held out of inventory.
+    Add(svr, "POST", R"(/v1/hotels/(\d+)/leases)", {true, Scope::kBook, false, true}, [this](Ctx& c) {
+      json out;
+      Status s = store_.CreateLease(c.hotel_id, c.who, c.body, &out);
+      if (!s.ok()) return SendStatus(c.res, s);
+      if (out.contains("refused")) {
+        json e = {{"error", {{"code", "LEASE_REFUSED"},
+                             {"message", out["refused"]["message"]},
+                             {"details", {{"reason", out["refused"]["reason"]}}}}}};
+        return SendJson(c.res, 409, Dump(e));
+      }
+      SendJson(c.res, 201, Dump(out));
+    });
+    Add(svr, "GET", R"(/v1/hotels/(\d+)/leases)", {true, Scope::kBook, false, false}, [this](Ctx& c) {
+      json out;
+      Status s = store_.ListLeases(c.hotel_id, c.who, std::nullopt, &out);
+      if (!s.ok()) return SendStatus(c.res, s);
+      SendJson(c.res, 200, Dump(out));
+    });
+    Add(svr, "GET", R"(/v1/hotels/(\d+)/leases/(\d+))", {true, Scope::kBook, false, false}, [this](Ctx& c) {
+      int64_t id = 0;
+      if (!ParseId(c.req.matches[2], &id)) return SendError(c.res, 404, "UNKNOWN_LEASE", "no such lease");
+      json out;
+      Status s = store_.ListLeases(c.hotel_id, c.who, id, &out);
+      if (!s.ok()) return SendStatus(c.res, s);
+      SendJson(c.res, 200, Dump(out));
+    });
+    Add(svr, "POST", R"(/v1/hotels/(\d+)/leases/(\d+)/(renew|shrink|release))", {true, Scope::kBook, false, false},
+        [this](Ctx& c) {
+          int64_t id = 0;
+          if (!ParseId(c.req.matches[2], &id)) return SendError(c.res, 404, "UNKNOWN_LEASE", "no such lease");
+          json body = json::object();
+          if (!c.req.body.empty()) {  // release needs no body; the others are small objects
+            if (!JsonDepthWithin(c.req.body, kMaxJsonDepth)) return SendError(c.res, 400, "INVALID_JSON", "too deep");
+            body = json::parse(c.req.body, nullptr, false);
+            if (body.is_discarded()) return SendError(c.res, 400, "INVALID_JSON", "the body is not valid UTF-8 JSON");
+            if (!body.is_object()) return SendError(c.res, 400, "INVALID_ARGUMENT", "the body must be a JSON object");
+          }
+          json out;
+          Status s = store_.ChangeLease(c.hotel_id, c.who, id, c.req.matches[3], body, &out);
+          if (!s.ok()) return SendStatus(c.res, s);
+          SendJson(c.res, 200, Dump(out));
         });
   }
 
@@ -659,6 +703,8 @@ int RunHttpServer(Store& store, const ServerConfig& cfg) {
         int64_t expired = 0;
         Status s = store.ExpireHolds(NowMs(), &expired);
         if (!s.ok()) std::cerr << "edgestay-server: expiring holds: " << s.message() << std::endl;
+        s = store.ExpireLeases(NowMs(), &expired);
+        if (!s.ok()) std::cerr << "edgestay-server: expiring leases: " << s.message() << std::endl;
         next = NowMs() + std::max(1, cfg.hold_sweep_seconds) * 1000;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

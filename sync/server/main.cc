@@ -67,7 +67,7 @@ options:
   --max-wait SECONDS    long-poll cap (default 60)
   --max-long-polls N    concurrent waiting pulls (default threads/2; more answer at once)
   --cors-origin ORIGIN  Access-Control-Allow-Origin (default *; '' disables CORS)
-  --hold-sweep SECONDS  how often expired holds release their rooms (default 5)
+  --hold-sweep SECONDS  how often expired holds and leases release their rooms (default 5)
   --sqlite-sync MODE    full (default: fsync every commit) or normal
   --no-migrate          serve: refuse to start when migrations are pending
   --access-log          serve: one line per request on stderr

@@ -38,6 +38,7 @@ struct Stay {
   std::optional<int64_t> local_id;
   bool hold = false;                          // a tentative booking (status HELD)
   std::optional<int64_t> hold_expires_at;     // the edge's own expiry of the hold
+  std::optional<int64_t> lease_id;            // units of this lease become the booking
   int64_t nights() const { return check_out - check_in; }
 };
 
@@ -77,6 +78,10 @@ std::string ParseStay(const json& args, int64_t hotel_id, bool with_guests, Stay
     f = IntField(args, "holdExpiresAt", 0, kMaxSafeInt, &expires);
     if (f == Field::kBad) return "args.holdExpiresAt must be a time in ms";
     if (f == Field::kOk) st->hold_expires_at = expires;
+    int64_t lease = 0;
+    f = IdField(args, "leaseId", &lease);
+    if (f == Field::kBad) return "args.leaseId must be a lease id";
+    if (f == Field::kOk) st->lease_id = lease;
   }
   return "";
 }
@@ -477,6 +482,16 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   const int64_t lead = st.check_in - HotelToday(now, offset);
   const std::string in_text = FormatDate(st.check_in), out_text = FormatDate(st.check_out);
 
+  // A stay inside this token's active lease takes the lease's units: it is never refused
+  // for want of general inventory (sold_out), every other rule still applies. Checked before
+  // the inventory is read: an expired lease named here gives its units back first.
+  bool from_lease = false;
+  if (st.lease_id && !st.hold) {
+    s = LeaseForBooking(c, b, *st.lease_id, st.room_type_id, st.check_in, st.check_out, st.rooms, now, log,
+                        &from_lease);
+    if (!s.ok()) return s;
+  }
+
   // The stay's inventory rows (and the check-out date's, for closed_to_departure) with
   // their special days, in one query, as the shared stay rules see them.
   s = c.Query(
@@ -504,8 +519,9 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
 
   // The first failing reason, in docs/API.md order (the same rules the edges answer with).
   size_t at = 0;
-  if (const char* reason =
-          StayReason(st.rooms, lead, rules, stay_nights, &at)) {
+  const char* reason = StayReason(st.rooms, lead, rules, stay_nights, &at);
+  if (from_lease && reason && std::string_view(reason) == "sold_out") reason = nullptr;
+  if (reason) {
     const std::string reason_s = reason;
     const std::string d = FormatDate(st.check_in + static_cast<Day>(at));
     const Night& n = stay_nights[at];
@@ -551,17 +567,22 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   // return one row per night; otherwise (a night changed since the check above, which the
   // hotel lock should make impossible) the whole transaction is rolled back and run again,
   // and the fresh checks name the reason.
-  s = c.Query(std::string("UPDATE room_inventory SET available = available - $1"
-                          " WHERE room_type_id = $2 AND date >= $3 AND date < $4"
-                          " AND available >= $1 AND stop_sell = 0 RETURNING ") +
-                  kInventoryColumns,
-              {st.rooms, st.room_type_id, in_text, out_text}, &r);
-  if (!s.ok()) return s.code() == kDbConstraint ? Status::Error(kDbRetry, s.message()) : s;
-  if (static_cast<int64_t>(r.size()) != nights)
-    return Status::Error(kDbRetry, "partial decrement of " + in_text + ".." + out_text + ": rolled back");
-  std::sort(r.rows.begin(), r.rows.end(),
-            [](const auto& a, const auto& b2) { return a[1].text < b2[1].text; });
-  log->UpsertAll(TableId::kRoomInventory, r);
+  if (from_lease) {  // the lease took these rooms from inventory when it was granted
+    s = TakeLeaseUnits(c, *st.lease_id, st.check_in, st.check_out, st.rooms);
+    if (!s.ok()) return s;
+  } else {
+    s = c.Query(std::string("UPDATE room_inventory SET available = available - $1"
+                            " WHERE room_type_id = $2 AND date >= $3 AND date < $4"
+                            " AND available >= $1 AND stop_sell = 0 RETURNING ") +
+                    kInventoryColumns,
+                {st.rooms, st.room_type_id, in_text, out_text}, &r);
+    if (!s.ok()) return s.code() == kDbConstraint ? Status::Error(kDbRetry, s.message()) : s;
+    if (static_cast<int64_t>(r.size()) != nights)
+      return Status::Error(kDbRetry, "partial decrement of " + in_text + ".." + out_text + ": rolled back");
+    std::sort(r.rows.begin(), r.rows.end(),
+              [](const auto& a, const auto& b2) { return a[1].text < b2[1].text; });
+    log->UpsertAll(TableId::kRoomInventory, r);
+  }
 
   Result br;
   s = c.Query("INSERT INTO bookings (hotel_id, user_id, room_type_id, status, start_date, end_date,"
@@ -606,6 +627,7 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
 
   json booking = BookingJson(br.rows[0]);
   if (st.local_id) booking["localId"] = *st.local_id;
+  if (from_lease) booking["leaseId"] = *st.lease_id;
   out->result = Applied(seq);
   out->result["booking"] = std::move(booking);
   out->booking_id = booking_id;

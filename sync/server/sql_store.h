@@ -91,6 +91,12 @@ class SqlStore final : public Store {
   Status HotelExists(int64_t hotel_id, bool* exists) override;
   Status SeedDemo(const json& options, json* out) override;
   Status ExpireHolds(int64_t now_ms, int64_t* expired) override;
+  Status CreateLease(int64_t hotel_id, const Principal& who, const json& body, json* out) override;
+  Status ChangeLease(int64_t hotel_id, const Principal& who, int64_t lease_id, const std::string& action,
+                     const json& body, json* out) override;
+  Status ListLeases(int64_t hotel_id, const Principal& who, std::optional<int64_t> lease_id,
+                    json* out) override;
+  Status ExpireLeases(int64_t now_ms, int64_t* expired) override;
 
  private:
   const std::vector<Migration>& Migrations() const;
@@ -142,5 +148,16 @@ std::vector<protocol::Value> ValuesOf(const TableSpec& t, const std::vector<Cell
 json BookingJson(const std::vector<Cell>& row);  // bookings row (FORMAT order) -> API object
 std::string BookingColumns();
 json Rejected(int64_t seq, const std::string& reason, const std::string& message);
+
+// leases.cc, for a createBooking push naming args.leaseId: *fits when the lease is this
+// token's, ACTIVE, unexpired (an expired one is ended here, its units back), of the room
+// type, covers the stay and has `rooms` units left on every night. TakeLeaseUnits then
+// converts them (inventory is not touched again).
+Status LeaseForBooking(Conn& c, const PushBatch& b, int64_t lease_id, int64_t room_type_id, Day check_in,
+                       Day check_out, int64_t rooms, int64_t now, LogWriter* log, bool* fits);
+Status TakeLeaseUnits(Conn& c, int64_t lease_id, Day check_in, Day check_out, int64_t rooms);
+// The lease tables checked like the replicated ones (a missing or retyped column), given a
+// table's declared columns; "" when they match.
+std::string LeaseSchemaProblems(const std::function<std::vector<protocol::DeclaredColumn>(const char*)>& declared);
 
 }  // namespace edgestay::server

@@ -439,6 +439,36 @@ UPDATE change_log SET data = substr(data, 1, length(data) - 1) || ',"update"]'
   WHERE tbl = 'notifications' AND op = 'upsert';
 ALTER TABLE idempotency_keys ADD COLUMN user_id INTEGER;
 )SQL"},
+      // Allotment leases (leases.cc): a token's units of one room type per night, taken
+      // out of general inventory until they are booked, given back, or expire.
+      {6, "leases", R"SQL(
+CREATE TABLE leases (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  hotel_id INTEGER NOT NULL REFERENCES hotels(id),
+  token_id INTEGER NOT NULL,
+  user_id INTEGER,
+  room_type_id INTEGER NOT NULL REFERENCES room_types(id),
+  start_date TEXT NOT NULL,
+  end_date TEXT NOT NULL,
+  rooms INTEGER NOT NULL CHECK (rooms >= 0),
+  status TEXT NOT NULL CHECK (status IN ('ACTIVE', 'RELEASED', 'EXPIRED')),
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  idempotency_key TEXT,
+  CHECK (end_date > start_date)
+) STRICT;
+CREATE UNIQUE INDEX leases_hotelId_tokenId_key_idx ON leases (hotel_id, token_id, idempotency_key);
+CREATE INDEX leases_status_expiresAt_idx ON leases (status, expires_at);
+CREATE INDEX leases_hotelId_tokenId_idx ON leases (hotel_id, token_id);
+
+CREATE TABLE lease_nights (
+  lease_id INTEGER NOT NULL REFERENCES leases(id),
+  date TEXT NOT NULL,
+  units_left INTEGER NOT NULL CHECK (units_left >= 0),
+  PRIMARY KEY (lease_id, date)
+) STRICT;
+)SQL"},
   };
   return kMigrations;
 }

@@ -187,6 +187,16 @@ Status SqlStore::CheckSchema() {
     for (const std::string& p : protocol::CheckTableSchema(t, declared, PrivateColumns(t)))
       problems += (problems.empty() ? "" : "; ") + p;
   }
+  Status read;
+  const std::string leases = LeaseSchemaProblems([&](const char* table) {
+    Result r;
+    std::vector<protocol::DeclaredColumn> declared;
+    if (Status q = c->Query(sql, {table}, &r); !q.ok()) read = q;
+    for (const auto& row : r.rows) declared.push_back({row[0].text, row[1].text});
+    return declared;
+  });
+  if (!read.ok()) return read;
+  if (!leases.empty()) problems += (problems.empty() ? "" : "; ") + leases;
   if (!problems.empty())
     return Status::Error("SCHEMA_MISMATCH", "the store's schema does not match the sync protocol: " + problems);
   return Status::Ok();

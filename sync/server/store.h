@@ -129,6 +129,19 @@ class Store {
   // both in the change log. Safe to run from several servers at once.
   virtual Status ExpireHolds(int64_t now_ms, int64_t* expired) = 0;
 
+  // Allotment leases (leases.cc, FORMAT.md §9). Each answers {lease} or {leases}; a grant
+  // refused for want of inventory answers {refused: {reason, message}} and changes nothing.
+  // Bad input is INVALID_LEASE; another token's lease is UNKNOWN_LEASE.
+  virtual Status CreateLease(int64_t hotel_id, const Principal& who, const json& body, json* out) = 0;
+  // action: renew {ttlSeconds} | shrink {rooms} | release.
+  virtual Status ChangeLease(int64_t hotel_id, const Principal& who, int64_t lease_id,
+                             const std::string& action, const json& body, json* out) = 0;
+  // The caller's ACTIVE leases, or one lease (any status) by id.
+  virtual Status ListLeases(int64_t hotel_id, const Principal& who, std::optional<int64_t> lease_id,
+                            json* out) = 0;
+  // Ends ACTIVE leases whose expires_at has passed: unused units back, in the change log.
+  virtual Status ExpireLeases(int64_t now_ms, int64_t* expired) = 0;
+
   // Called (outside any transaction) after a commit that appended to a hotel's log.
   void SetChangeListener(std::function<void(int64_t)> fn) { on_change_ = std::move(fn); }
 

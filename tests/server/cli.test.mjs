@@ -23,24 +23,26 @@ for (const kind of STORES) {
       assert.match(before.stdout, /^3\s+api_tokens\s+pending$/m);
       assert.match(before.stdout, /^4\s+change_log_txn_end\s+pending$/m);
       assert.match(before.stdout, /^5\s+protocol_columns\s+pending$/m);
-      assert.match(before.stdout, /current version: 0, pending: 5/);
+      assert.match(before.stdout, /^6\s+leases\s+pending$/m);
+      assert.match(before.stdout, /current version: 0, pending: 6/);
       const run = await cli(s.spec, ['migrate']);
       assert.match(run.stdout, /applied 1 core_tables/);
       assert.match(run.stdout, /applied 3 api_tokens/);
       assert.match(run.stdout, /applied 4 change_log_txn_end/);
       assert.match(run.stdout, /applied 5 protocol_columns/);
+      assert.match(run.stdout, /applied 6 leases/);
       const status = await cli(s.spec, ['migrate', '--status']);
       assert.match(status.stdout, /^1\s+core_tables\s+applied \d{4}-\d\d-\d\dT/m);
-      assert.match(status.stdout, /current version: 5, pending: 0/);
+      assert.match(status.stdout, /current version: 6, pending: 0/);
       const json = JSON.parse((await cli(s.spec, ['migrate', '--status', '--json'])).stdout);
-      assert.equal(json.current, 5);
+      assert.equal(json.current, 6);
       assert.equal(json.pending, 0);
-      assert.deepEqual(json.migrations.map((m) => m.version), [1, 2, 3, 4, 5]);
+      assert.deepEqual(json.migrations.map((m) => m.version), [1, 2, 3, 4, 5, 6]);
       assert.ok(json.migrations.every((m) => Number.isInteger(m.appliedAt)));
       const again = await cli(s.spec, ['migrate']);
       assert.match(again.stdout, /nothing to do/);
       const rows = await s.query('SELECT version FROM schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r) => Number(r.version)), [1, 2, 3, 4, 5]);
+      assert.deepEqual(rows.map((r) => Number(r.version)), [1, 2, 3, 4, 5, 6]);
       // The overbooking guard is in the schema itself.
       const sql = kind === 'sqlite'
         ? "SELECT sql AS def FROM sqlite_master WHERE name = 'room_inventory'"

@@ -478,6 +478,8 @@ constexpr Method kMethods[] = {
     {"rangeChecksums", kNotCached, false, false, RangeChecksums},
     {"repairRange", kNotCached, true, false, RepairRange},
     {"pruneWindow", kNotCached, true, false, PruneWindow},
+    {"setLeases", kNotCached, true, false, SetLeases},
+    {"leases", kNotCached, false, false, Leases},
 };
 constexpr int kMethodCount = static_cast<int>(sizeof(kMethods) / sizeof(kMethods[0]));
 

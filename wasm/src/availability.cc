@@ -80,12 +80,14 @@ Status Engine::Impl::EnsureHolding(int64_t hotel_id, const HotelHolding** out) {
     // Local bookings hold their rooms until the centre's own row for them arrives (then
     // origin becomes 'central' and the pulled inventory already counts them). Counting an
     // accepted (CONFIRMED) one until then keeps a kiosk from reselling its last room in
-    // the gap between the push result and the next pull.
+    // the gap between the push result and the next pull. A booking made inside a lease
+    // holds nothing here: the lease's grant already took its rooms out of inventory.
     Stmt* st;
     ES_RETURN_IF_ERROR(Prepared(
         "SELECT room_type_id, start_date, end_date, rooms, status = 'HELD', COALESCE(hold_expires_at, 0)"
         " FROM bookings INDEXED BY bookings_localHolding_idx"
-        " WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND hotel_id = ?", &st));
+        " WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND hotel_id = ?"
+        " AND NOT EXISTS (SELECT 1 FROM lease_uses u WHERE u.booking_id = bookings.id)", &st));
     HotelHolding loaded;
     StmtScope s(*st);
     s->BindInt(1, hotel_id);

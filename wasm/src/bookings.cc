@@ -184,6 +184,11 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
   const char* reason = nullptr;
   std::vector<Night> ns;
   ES_RETURN_IF_ERROR(StayReason(q, rt, hotel, &reason, &ns));
+  // Inside one of this node's active leases the rooms are already the node's: the booking
+  // is CONFIRMED now, and only general inventory (sold_out) stops mattering.
+  int64_t lease_id = 0;
+  if (!r.hold) ES_RETURN_IF_ERROR(FindLease(*this, r.hotel_id, r.room_type_id, r.check_in, r.check_out, r.rooms, &lease_id));
+  if (lease_id && reason && std::string_view(reason) == "sold_out") reason = nullptr;
   if (reason) {
     return Status::Error("NOT_AVAILABLE", std::string("the stay cannot be booked: ") + reason,
                          std::string("{\"reason\":\"") + reason + "\"}");
@@ -218,7 +223,7 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
     s->BindInt(2, r.hotel_id);
     s->BindInt(3, r.user_id);
     s->BindInt(4, r.room_type_id);
-    s->BindText(5, r.hold ? "HELD" : "PENDING_SYNC");
+    s->BindText(5, lease_id ? "CONFIRMED" : r.hold ? "HELD" : "PENDING_SYNC");
     s->BindText(6, FormatDate(r.check_in));
     s->BindText(7, FormatDate(r.check_out));
     s->BindInt(8, r.rooms);
@@ -233,13 +238,16 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
   // The new booking holds its rooms from now on: add it to the loaded holding list rather
   // than reloading the hotel's (a rollback of this write clears the whole index).
   this->nights.starts.erase(r.hotel_id);
-  if (auto held = this->nights.holding.find(r.hotel_id); held != this->nights.holding.end()) {
+  if (lease_id) ES_RETURN_IF_ERROR(RecordLeaseUse(*this, lease_id, id, r.check_in, r.check_out, r.rooms));
+  auto held = lease_id ? this->nights.holding.end() : this->nights.holding.find(r.hotel_id);
+  if (held != this->nights.holding.end()) {
     held->second[r.room_type_id].Add(HoldingStay{r.room_type_id, r.check_in, r.check_out, r.rooms, r.hold, r.hold ? expires : 0});
   }
   std::string args = StayArgs(r);
   JsonWriter w = JsonWriter::Continuing(&args);
   w.Key("guests").Int(r.guests).Key("localId").Int(id).Key("totalCents").Int(total).Key("hold").Bool(r.hold);
   if (r.hold) w.Key("holdExpiresAt").Int(expires);
+  if (lease_id) w.Key("leaseId").Int(lease_id);
   w.EndObject();
   ES_RETURN_IF_ERROR(Enqueue("createBooking", key, args, id, 0));
   ES_RETURN_IF_ERROR(Notify(id, r.user_id, r.hold ? "hold" : "confirmation", now_ms));
@@ -599,13 +607,13 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
     if (!booking_id) continue;
     std::string status;
     int64_t user_id = 0, room_type_id = 0, hotel_id = 0;
-    bool still_local = true;
+    bool still_local = true, in_lease = false;
     Day ci = 0, co = 0;
     {
       Stmt* b;
       ES_RETURN_IF_ERROR(Prepared(
-          "SELECT status, user_id, room_type_id, start_date, end_date, hotel_id, origin = 'local' FROM bookings"
-          " WHERE id = ?", &b));
+          "SELECT status, user_id, room_type_id, start_date, end_date, hotel_id, origin = 'local',"
+          " EXISTS (SELECT 1 FROM lease_uses WHERE booking_id = bookings.id) FROM bookings WHERE id = ?", &b));
       StmtScope s(*b);
       s->BindInt(1, booking_id);
       if (s->Step() != SQLITE_ROW) continue;
@@ -616,8 +624,12 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
       ParseDate(s->Text(4), &co);
       hotel_id = s->Int(5);
       still_local = s->Int(6) != 0;
+      in_lease = s->Int(7) != 0;
     }
-    const bool live = status == "HELD" || status == "PENDING_SYNC";
+    // A booking made inside a lease is CONFIRMED before the centre saw it: its
+    // createBooking's rejection undoes that too.
+    const bool live = status == "HELD" || status == "PENDING_SYNC" ||
+                      (status == "CONFIRMED" && in_lease && type == "createBooking");
     const char* next = nullptr;
     int64_t server_id = 0;
     const json* booking = r.contains("booking") && r["booking"].is_object() ? &r["booking"] : nullptr;

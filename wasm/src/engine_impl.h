@@ -212,4 +212,13 @@ Status RepairRange(Engine::Impl& im, const nlohmann::json& batch, std::string* o
 // window.cc: the rolling window's pruning (sync/FORMAT.md §8).
 Status PruneWindow(Engine::Impl& im, const nlohmann::json& args, std::string* out);
 
+// leases.cc: the node's allotment leases (sync/FORMAT.md §9).
+Status SetLeases(Engine::Impl& im, const nlohmann::json& args, std::string* out);
+Status Leases(Engine::Impl& im, const nlohmann::json& args, std::string* out);
+// *lease_id = the lease the stay fits in (lease_rule.h), or 0.
+Status FindLease(Engine::Impl& im, int64_t hotel_id, int64_t room_type_id, Day check_in, Day check_out,
+                 int64_t rooms, int64_t* lease_id);
+Status RecordLeaseUse(Engine::Impl& im, int64_t lease_id, int64_t booking_id, Day check_in, Day check_out,
+                      int64_t rooms);
+
 }  // namespace edgestay

@@ -155,6 +155,16 @@ const Migration kMigrations[] = {
     {2, "migration_log",
      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
      "applied_at INTEGER NOT NULL)"},
+    // Allotment leases the centre granted this node (set by its sync client), and the
+    // units its local bookings took from them (sync/FORMAT.md §9). Not replicated.
+    {3, "leases",
+     "CREATE TABLE IF NOT EXISTS leases (id INTEGER PRIMARY KEY, hotel_id INTEGER NOT NULL,"
+     " room_type_id INTEGER NOT NULL, start_date TEXT NOT NULL, end_date TEXT NOT NULL,"
+     " rooms INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+     "CREATE INDEX IF NOT EXISTS leases_hotelId_roomTypeId_idx ON leases(hotel_id, room_type_id);"
+     "CREATE TABLE IF NOT EXISTS lease_uses (booking_id INTEGER PRIMARY KEY, lease_id INTEGER NOT NULL,"
+     " start_date TEXT NOT NULL, end_date TEXT NOT NULL, rooms INTEGER NOT NULL);"
+     "CREATE INDEX IF NOT EXISTS lease_uses_leaseId_startDate_idx ON lease_uses(lease_id, start_date)"},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion - 1,
               "kSchemaVersion is the version of the last migration");
