@@ -205,7 +205,7 @@ export class Engine {
     const failed = core.failed();
     // Any call may have expired holds; writes always raise events.
     if (core.eventCount() > 0) this.#afterWrite();
-    if (failed) throw EdgestayError.fromJson(out);
+    if (failed) throw this.#failure(out);
     if (spec.writes) this.#scheduleSave();
     const value = JSON.parse(out);
     if (memoKey !== null) {
@@ -225,8 +225,15 @@ export class Engine {
   // The answer of a write, decoded from its view into wasm memory; throws its error.
   #check(view) {
     const out = utf8.decode(view);
-    if (this.#core.failed()) throw EdgestayError.fromJson(out);
+    if (this.#core.failed()) throw this.#failure(out);
     return out;
+  }
+
+  // A failed call's error; a store failure says what the store threw.
+  #failure(json) {
+    const e = EdgestayError.fromJson(json);
+    if (e.code === 'STORAGE' && this.#store?.stats.lastError) e.details.cause ??= this.#store.stats.lastError;
+    return e;
   }
 
 
