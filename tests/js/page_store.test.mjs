@@ -283,5 +283,6 @@ test('fileStore: a booking writes a few pages, not the image (multi-MB hotel)', 
   console.log(`# page store metrics: image ${image} B, bytes/booking p50 ${p(bytes, 0.5)} max ${Math.max(...bytes)}, ` +
     `fileStore createBooking ms p50 ${p(ms, 0.5).toFixed(2)} p95 ${p(ms, 0.95).toFixed(2)}`);
   assert.ok(image > 2 * 1024 * 1024, `the image is multi-MB (${image} B)`);
-  assert.ok(Math.max(...bytes) < image / 20, `bytes per booking ${Math.max(...bytes)} ≪ image ${image}`);
+  assert.ok(Math.max(...bytes) < image / 50, `bytes per booking ${Math.max(...bytes)} ≪ image ${image}`);
+  assert.ok(Math.max(...bytes) < 64 * 1024, `bytes per booking ${Math.max(...bytes)} < 64 KiB`);
 });
