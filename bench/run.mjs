@@ -8,6 +8,7 @@
 //                                  bench/results/latest.json, or latest-quick.json)
 //   BENCH_DATASETS=hotel           only some datasets (comma-separated)
 //   BENCH_OPS=getCalendar,...      only some operations
+//   BENCH_STORE=file               the engine on a fileStore (page-level persistence)
 //
 // It is a benchmark, not a test: targets are reported, never asserted. See
 // docs/PERFORMANCE.md for what each number means.
@@ -128,6 +129,16 @@ function firstDifference(a, b, where = '') {
   return `${where || '(root)'}: ${JSON.stringify(a)?.slice(0, 120)} vs ${JSON.stringify(b)?.slice(0, 120)}`;
 }
 
+// BENCH_STORE=file: the engine keeps its database in a fileStore (docs/PERSISTENCE.md) in
+// a temp folder, to compare reads and writes with the in-memory engine.
+async function benchStore(kind) {
+  if (process.env.BENCH_STORE !== 'file') return {};
+  const { fileStore } = await import('../bindings/js/index.mjs');
+  const dir = (await import('node:fs')).mkdtempSync(path.join(os.tmpdir(), 'edgestay-bench-store-'));
+  console.log(`(engine on fileStore in ${dir})`);
+  return { store: fileStore(path.join(dir, `${kind}.sqlite`)) };
+}
+
 // ------------------------------------------------------------------ implementations
 
 /** The call each implementation makes for an operation with one workload entry. */
@@ -168,7 +179,7 @@ async function runDataset(kind, ctx) {
   const clock = () => ds.now;
   gc();
   let t = now();
-  const engine = await openEngine({ now: clock });
+  const engine = await openEngine({ now: clock, ...(await benchStore(kind)) });
   engine.applyChanges(ds.batch);
   load.edgestay = now() - t;
   rss.edgestay = process.memoryUsage().rss;

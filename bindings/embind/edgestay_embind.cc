@@ -10,6 +10,7 @@
 #include <string>
 
 #include "edgestay/engine.h"
+#include "edgestay_vfs.h"
 
 namespace {
 
@@ -21,6 +22,14 @@ class Core {
   // "" on success, else the error's JSON.
   std::string open(const std::string& snapshot) {
     Status s = Engine::Open(snapshot, &engine_);
+    return s.ok() ? std::string() : s.ToJson();
+  }
+  // The same over the JS page store registered as Module.edgestayStores.get(store_id):
+  // the database lives in that store, page-level and durable at each commit.
+  std::string openStore(const std::string& snapshot, int store_id) {
+    const char* vfs = edgestay_bindings::StoreVfsName();
+    if (!vfs) return Status::Error("STORAGE", "cannot register the store VFS").ToJson();
+    Status s = Engine::OpenFile(snapshot, "store-" + std::to_string(store_id), vfs, &engine_);
     return s.ok() ? std::string() : s.ToJson();
   }
   void setNow(double now_ms) { engine_->SetNow(static_cast<int64_t>(now_ms)); }
@@ -89,6 +98,7 @@ EMSCRIPTEN_BINDINGS(edgestay) {
   emscripten::class_<Core>("Core")
       .constructor<>()
       .function("open", &Core::open)
+      .function("openStore", &Core::openStore)
       .function("setNow", &Core::setNow)
       .function("failed", &Core::failed)
       .function("setEntropy", &Core::setEntropy)

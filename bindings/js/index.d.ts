@@ -72,6 +72,7 @@ export type ErrorCode =
   | 'ENGINE_CLOSED'
   | 'WASM_LOAD'
   | 'INTERNAL'
+  | 'STORAGE'
   // booking lifecycle (createBooking, confirmHold, cancelBooking, joinWaitlist)
   | 'PAST_DATE'
   | 'TOO_MANY_ROOMS'
@@ -147,6 +148,43 @@ export interface Persistence {
   autoSaveMs?: number;
 }
 
+/** The two files of a page store: the SQLite database and its rollback journal. */
+export type StoreFile = 'db' | 'journal';
+
+/**
+ * Where an engine opened with `store` keeps its database, page by page (docs/PERSISTENCE.md).
+ * The core calls the synchronous methods inside each transaction; `sync` must make what was
+ * written durable before it returns.
+ */
+export interface PageStore {
+  /** Opens the files (asynchronous; openEngine calls it before the engine opens). */
+  open?: () => Promise<void>;
+  size(file: StoreFile): number;
+  read(file: StoreFile, dst: Uint8Array, offset: number): void;
+  write(file: StoreFile, src: Uint8Array, offset: number): void;
+  truncate(file: StoreFile, size: number): void;
+  sync(file: StoreFile): void;
+  close(): void;
+  /** Write-behind stores: resolves when every synced commit is stored. */
+  flushed?: () => Promise<void>;
+}
+
+/** Node: the database at `path` (a plain SQLite file), its journal at `path`-journal; each sync is an fsync. */
+export function fileStore(path: string): PageStore;
+/** Browsers, dedicated worker only: OPFS `name`.sqlite through sync access handles. */
+export function opfsStore(name: string): PageStore;
+/** Browsers without OPFS sync handles: IndexedDB `name`, written behind (durable after `flushed()`). */
+export function indexedDbStore(name: string): PageStore;
+
+/** What an engine's page store was given so far. */
+export interface StorageStats {
+  bytesWritten: number;
+  writes: number;
+  syncs: number;
+  /** The last error a store call threw, if any. */
+  lastError?: string;
+}
+
 /**
  * A compiled `WebAssembly.Module`. Typed as such when the WebAssembly types are loaded
  * (lib "dom" or "webworker", or @types/node); `object` in a project without them.
@@ -171,8 +209,14 @@ export interface OpenEngineOptions {
   snapshot?: Snapshot | null;
   /** The clock, ms since the epoch (default Date.now). Read at every call. */
   now?: () => EpochMs;
-  /** Load at open, save after writes. */
+  /** Load at open, save after writes (whole images). */
   persistence?: Persistence | null;
+  /**
+   * Keep the database in this page store: each write is on the store when the call returns
+   * (after `flushed()` for indexedDbStore). `snapshot` only seeds an empty store. Not with
+   * `persistence` (INVALID_ARGUMENT).
+   */
+  store?: PageStore | null;
   /** Query cache settings, `false` to turn it off. */
   cache?: CacheOptions | boolean;
   /** Emscripten module options (custom wasm location or bytes). */
@@ -1010,6 +1054,10 @@ export class Engine {
   exportDatabase(): Uint8Array;
   /** Saves now through `persistence.save` (INVALID_ARGUMENT without one). */
   persist(): Promise<void>;
+  /** Bytes, writes and syncs given to the page store so far; null without a store. */
+  storageStats(): StorageStats | null;
+  /** Resolves when every committed write is in the store (write-behind stores). */
+  flushed(): Promise<void>;
 
   // events
   /** Subscribes to an event; returns the unsubscribe function. */

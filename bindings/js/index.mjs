@@ -7,6 +7,7 @@ import { EdgestayError } from './errors.mjs';
 import { loadCore } from './loader.mjs';
 
 export { EdgestayError };
+export { fileStore, opfsStore, indexedDbStore } from './stores.mjs';
 
 // Rows per part when a large batch object is handed to the core in pieces (keeps the
 // JSON string and its parse tree small; the batch is still one transaction).
@@ -77,16 +78,66 @@ export async function openEngine(options = {}) {
   // wasmModule: a compiled WebAssembly.Module (what workerd and bundlers hand a worker).
   const coreOptions = options.wasmModule === undefined ? options.module : { ...options.module, wasmModule: options.wasmModule };
   const module = await loadCore(coreOptions ?? {});
+  const store = options.store == null ? null : await attachStore(module, options.store, persistence);
   const core = new module.Core();
-  const error = core.open(toBytes(snapshot));
+  const error = store ? core.openStore(toBytes(snapshot), store.id) : core.open(toBytes(snapshot));
   if (error) {
     core.delete();
+    store?.detach();
     throw EdgestayError.fromJson(error);
   }
   core.setEntropy(randomHex(8));
-  const engine = new Engine(core, { now, persistence, maxStalenessSeconds });
+  const engine = new Engine(core, { now, persistence, maxStalenessSeconds, store });
   if (options.cache !== undefined) engine.configureCache(options.cache);
   return engine;
+}
+
+// Opens a page store (bindings/js/stores.mjs) and registers it with the module under a new
+// id for the core's VFS, behind an adapter that counts what the store is given.
+let nextStoreId = 1;
+async function attachStore(module, store, persistence) {
+  if (persistence) throw new EdgestayError('INVALID_ARGUMENT', 'store and persistence cannot be combined');
+  const needed = ['size', 'read', 'write', 'truncate', 'sync', 'close'];
+  if (typeof store !== 'object' || needed.some((m) => typeof store[m] !== 'function')) {
+    throw new EdgestayError('INVALID_ARGUMENT', `store must be a page store (fileStore, opfsStore, indexedDbStore) with ${needed.join(', ')}`,
+      { field: 'store' });
+  }
+  await store.open?.();
+  const files = ['db', 'journal'];
+  const stats = { bytesWritten: 0, writes: 0, syncs: 0 };
+  const id = nextStoreId++;
+  const guard = (fn) => (...args) => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      stats.lastError = String(e?.message ?? e);
+      throw e;
+    }
+  };
+  module.edgestayStores ??= new Map();
+  module.edgestayStores.set(id, {
+    size: guard((k) => store.size(files[k])),
+    read: guard((k, dst, offset) => store.read(files[k], dst, offset)),
+    write: guard((k, src, offset) => {
+      store.write(files[k], src, offset);
+      stats.bytesWritten += src.length;
+      stats.writes++;
+    }),
+    truncate: guard((k, size) => store.truncate(files[k], size)),
+    sync: guard((k) => {
+      store.sync(files[k]);
+      stats.syncs++;
+    }),
+  });
+  return {
+    id,
+    store,
+    stats,
+    detach() {
+      module.edgestayStores.delete(id);
+      store.close();
+    },
+  };
 }
 
 export class Engine {
@@ -94,14 +145,16 @@ export class Engine {
   #now;
   #listeners = new Map();
   #persistence;
+  #store;
   #saveTimer = null;
   #memo = new Map();
   #asOf;
   #maxStalenessMs;
   #methods = new Map();  // name -> { id, memo, asOf, writes }
 
-  constructor(core, { now, persistence, maxStalenessSeconds = null }) {
+  constructor(core, { now, persistence, maxStalenessSeconds = null, store = null }) {
     this.#core = core;
+    this.#store = store;
     JSON.parse(core.methods()).forEach((m, id) => {
       this.#methods.set(m.name, { id, memo: m.namespace !== null, asOf: m.asOf, writes: m.writes });
     });
@@ -152,7 +205,7 @@ export class Engine {
     const failed = core.failed();
     // Any call may have expired holds; writes always raise events.
     if (core.eventCount() > 0) this.#afterWrite();
-    if (failed) throw EdgestayError.fromJson(out);
+    if (failed) throw this.#failure(out);
     if (spec.writes) this.#scheduleSave();
     const value = JSON.parse(out);
     if (memoKey !== null) {
@@ -172,8 +225,15 @@ export class Engine {
   // The answer of a write, decoded from its view into wasm memory; throws its error.
   #check(view) {
     const out = utf8.decode(view);
-    if (this.#core.failed()) throw EdgestayError.fromJson(out);
+    if (this.#core.failed()) throw this.#failure(out);
     return out;
+  }
+
+  // A failed call's error; a store failure says what the store threw.
+  #failure(json) {
+    const e = EdgestayError.fromJson(json);
+    if (e.code === 'STORAGE' && this.#store?.stats.lastError) e.details.cause ??= this.#store.stats.lastError;
+    return e;
   }
 
 
@@ -359,6 +419,18 @@ export class Engine {
     await this.#persistence.save(this.exportDatabase());
   }
 
+  // What the page store was given so far ({ bytesWritten, writes, syncs, lastError? });
+  // null without a store.
+  storageStats() {
+    return this.#store ? { ...this.#store.stats } : null;
+  }
+
+  // Resolves when every committed write is durable in the store (at once for synchronous
+  // stores; indexedDbStore writes behind).
+  async flushed() {
+    await this.#store?.store.flushed?.();
+  }
+
   // ---- events --------------------------------------------------------------------
   on(type, listener) {
     if (!EVENT_TYPES.has(type)) throw new EdgestayError('INVALID_ARGUMENT', `unknown event '${type}'`);
@@ -402,8 +474,9 @@ export class Engine {
   close() {
     if (!this.#core) return;
     clearTimeout(this.#saveTimer);
-    this.#core.delete();
+    this.#core.delete();  // closes the database (and its store files) first
     this.#core = null;
+    this.#store?.detach();
     this.#listeners.clear();
   }
 }

@@ -116,3 +116,70 @@ test('in a module worker (as an edge worker or a kiosk service worker would)', a
   expectScenario(result);
   await page.close();
 });
+
+// Page stores in the browser (docs/PERSISTENCE.md): the database written page by page,
+// restored by a later engine on the same origin, stored as a plain SQLite file.
+const STORE_SCENARIO = `
+  const { openEngine, opfsStore, indexedDbStore } = await import(location.origin + '/bindings/js/index.mjs');
+  const now = () => Date.parse('2030-05-20T12:00:00Z');
+  const batch = { format: 'edgestay.changes/1', cursor: '7', changes: [
+    { op: 'upsert', table: 'hotels', row: { id: 1, name: 'Harbour View', currency: 'EUR' } },
+    { op: 'upsert', table: 'room_types', row: { id: 10, hotel_id: 1, name: 'Double', base_price_cents: 12900, total_rooms: 8 } },
+    { op: 'upsert', table: 'room_inventory', columns: ['room_type_id', 'date', 'total', 'available', 'price_cents'],
+      rows: [[10, '2030-06-01', 8, 3, 12900], [10, '2030-06-02', 8, 3, 14900]] } ] };
+  async function run(makeStore) {
+    let engine = await openEngine({ now, store: makeStore() });
+    engine.applyChanges(batch);
+    const made = [];
+    for (let u = 1; u <= 3; u++) made.push(engine.createBooking({ hotelId: 1, userId: u, guests: 1, roomTypeId: 10, checkIn: '2030-06-01', checkOut: '2030-06-03' }).id);
+    await engine.flushed();
+    const stats = engine.storageStats();
+    const clientId = engine.pendingMutations().clientId;
+    engine.close();
+    engine = await openEngine({ now, store: makeStore() });
+    const back = [1, 2, 3].flatMap((u) => engine.getUserBookingsWithRoomType(u).map((b) => b.id));
+    const result = { made, back, clientId, clientIdBack: engine.pendingMutations().clientId, outbox: engine.pendingMutations().mutations.length,
+      cursor: engine.asOf().cursor, reason: engine.checkRoomAvailability({ roomTypeId: 10, checkIn: '2030-06-01', checkOut: '2030-06-03' }).reason, stats };
+    engine.close();
+    return result;
+  }
+`;
+
+function expectRestored(r) {
+  assert.equal(r.error, undefined, r.error);
+  assert.deepEqual([...r.back].sort(), [...r.made].sort());
+  assert.equal(r.clientIdBack, r.clientId);
+  assert.equal(r.outbox, 3);
+  assert.equal(r.cursor, '7');
+  assert.equal(r.reason, 'sold_out');
+  assert.ok(r.stats.syncs > 0 && r.stats.bytesWritten > 0);
+}
+
+test('page stores: opfsStore in a worker and indexedDbStore on a page restore everything; the OPFS file is plain SQLite', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${baseUrl}/`);
+  const opfs = await page.evaluate((code) => new Promise((resolve) => {
+    const src = `${code}
+      run(() => opfsStore('browser-test')).then(async (r) => {
+        const dir = await navigator.storage.getDirectory();
+        const file = await (await dir.getFileHandle('browser-test.sqlite')).getFile();
+        r.header = new TextDecoder().decode(new Uint8Array(await file.arrayBuffer()).slice(0, 15));
+        postMessage(r);
+      }, (e) => postMessage({ error: String(e) }));`;
+    const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
+    worker.onmessage = (e) => resolve(e.data);
+    worker.onerror = (e) => resolve({ error: e.message || 'worker error' });
+  }), STORE_SCENARIO);
+  expectRestored(opfs);
+  assert.equal(opfs.header, 'SQLite format 3');
+  const idb = await page.evaluate(async (code) => {
+    const run = await import(URL.createObjectURL(new Blob([`${code}; export { run, indexedDbStore, opfsStore, openEngine };`], { type: 'text/javascript' })));
+    const r = await run.run(() => run.indexedDbStore('browser-test'));
+    // opfsStore needs a dedicated worker (sync access handles): on a page it is refused.
+    r.pageOpfs = await run.openEngine({ store: run.opfsStore('page-test') }).then(() => null, (e) => e.code);
+    return r;
+  }, STORE_SCENARIO);
+  expectRestored(idb);
+  assert.equal(idb.pageOpfs, 'STORAGE');
+  await page.close();
+});

@@ -16,6 +16,8 @@ constexpr char kSqliteMagic[] = "SQLite format 3";
 
 Status Corrupt(const std::string& why) { return Status::Error("CORRUPT_SNAPSHOT", why); }
 
+Status ValidateImage(sqlite3* db);
+
 Status LoadImage(sqlite3* db, std::string_view snapshot) {
   if (snapshot.size() < 512 || std::memcmp(snapshot.data(), kSqliteMagic, 16) != 0) {
     return Corrupt("the snapshot is not an SQLite database image");
@@ -31,6 +33,11 @@ Status LoadImage(sqlite3* db, std::string_view snapshot) {
   const int rc = sqlite3_deserialize(db, "main", buf, size, size,
                                      SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
   if (rc != SQLITE_OK) return Corrupt(std::string("the snapshot cannot be opened: ") + sqlite3_errmsg(db));
+  return ValidateImage(db);
+}
+
+// An opened image (deserialized or on a file) is readable and is an edgestay database.
+Status ValidateImage(sqlite3* db) {
   Stmt check;
   if (!check.Prepare(db, "PRAGMA quick_check").ok()) return Corrupt("the snapshot is unreadable");
   int step = check.Step();
@@ -72,6 +79,62 @@ Status Engine::Open(std::string_view snapshot, std::unique_ptr<Engine>* out) {
   if (!snapshot.empty()) ES_RETURN_IF_ERROR(LoadImage(impl->db, snapshot));
   ES_RETURN_IF_ERROR(Exec(impl->db, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
                                     "PRAGMA cache_size=-65536;"));
+  return Finish(std::move(impl), out);
+}
+
+Status Engine::OpenFile(std::string_view snapshot, const std::string& path, const char* vfs,
+                        std::unique_ptr<Engine>* out) {
+  auto impl = std::make_unique<Impl>();
+  InstallSqliteRandomness();
+  if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs) != SQLITE_OK) {
+    return Status::Error("STORAGE", std::string("cannot open the database file: ") +
+                                        (impl->db ? sqlite3_errmsg(impl->db) : "out of memory"));
+  }
+  // One process owns the file (EXCLUSIVE: no lock traffic, the page cache survives between
+  // transactions); a rollback journal that is truncated at commit, synced in full: a
+  // transaction is on the file when its write call returns, and a crash at any point
+  // leaves either the old or the new state (a hot journal is rolled back at the next open).
+  // Reading journal_mode takes the lock, so recovery happens here, before anything else.
+  Status set = Exec(impl->db, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=FULL;"
+                              "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;");
+  if (!set.ok()) return Status::Error("STORAGE", "the database file cannot be opened: " + set.message());
+  bool empty = false;
+  {
+    Stmt pages;
+    if (!pages.Prepare(impl->db, "PRAGMA page_count").ok() || pages.Step() != SQLITE_ROW) {
+      return Corrupt(std::string("the database file is unreadable: ") + sqlite3_errmsg(impl->db));
+    }
+    empty = pages.Int(0) == 0;
+  }
+  if (empty && !snapshot.empty()) {
+    // A new file starts as a copy of the snapshot (checked in memory first).
+    sqlite3* mem = nullptr;
+    if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+      sqlite3_close(mem);
+      return Status::Error("INTERNAL", "cannot open an in-memory database");
+    }
+    Status loaded = LoadImage(mem, snapshot);
+    if (loaded.ok()) {
+      sqlite3_backup* copy = sqlite3_backup_init(impl->db, "main", mem, "main");
+      int rc = copy ? sqlite3_backup_step(copy, -1) : SQLITE_ERROR;
+      if (copy) sqlite3_backup_finish(copy);
+      if (rc != SQLITE_DONE) loaded = Status::Error("STORAGE", std::string("cannot write the snapshot to the database file: ") + sqlite3_errmsg(impl->db));
+    }
+    sqlite3_close(mem);
+    ES_RETURN_IF_ERROR(loaded);
+  } else if (!empty) {
+    ES_RETURN_IF_ERROR(ValidateImage(impl->db));
+  } else {
+    // A new file gets 1 KiB pages: a booking changes ~15 pages in as many b-trees, each
+    // written twice per commit (journal and file), so the page size sets the bytes per
+    // commit (~35 KB here against ~110 KB at 4 KiB); reads, served from memory, measured
+    // the same (docs/PERSISTENCE.md). A file seeded from a snapshot keeps its page size.
+    ES_RETURN_IF_ERROR(Exec(impl->db, "PRAGMA page_size=1024"));
+  }
+  return Finish(std::move(impl), out);
+}
+
+Status Engine::Finish(std::unique_ptr<Impl> impl, std::unique_ptr<Engine>* out) {
   ES_RETURN_IF_ERROR(EnsureSchema(impl->db));
   // An image with our table names but other columns (some other app's "hotels") is
   // refused here, not at the first query.

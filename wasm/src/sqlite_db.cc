@@ -44,11 +44,19 @@ void InstallSqliteRandomness() {
   sqlite3_vfs_register(&g_vfs, 1);
 }
 
+// INTERNAL, or STORAGE when the file under the database (a page store) failed: that is
+// not a bug in the query.
+static Status FailureOf(sqlite3* db, std::string msg) {
+  const int rc = db ? sqlite3_extended_errcode(db) & 0xff : SQLITE_OK;
+  if (rc == SQLITE_IOERR || rc == SQLITE_FULL || rc == SQLITE_CANTOPEN) return Status::Error("STORAGE", msg);
+  return Status::Error("INTERNAL", msg);
+}
+
 Status SqliteError(sqlite3* db, std::string_view what) {
   std::string msg(what);
   msg += ": ";
   msg += db ? sqlite3_errmsg(db) : "no database";
-  return Status::Error("INTERNAL", msg);
+  return FailureOf(db, std::move(msg));
 }
 
 Status Stmt::Prepare(sqlite3* db, std::string_view sql) {
@@ -66,7 +74,7 @@ Status Exec(sqlite3* db, const char* sql) {
   if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "exec failed";
     sqlite3_free(err);
-    return Status::Error("INTERNAL", msg);
+    return FailureOf(db, std::move(msg));
   }
   return Status::Ok();
 }

@@ -96,12 +96,14 @@ $('confirmation-close').addEventListener('click', () => {
 // ---- settings ----------------------------------------------------------------------------
 async function showSettings() {
   const s = await widget.client?.call('status').catch(() => null);
-  $('set-store').textContent = s?.store === 'opfs' ? 'on this device (origin private file system)' : (s?.store ?? '–');
+  const stores = { opfs: 'on this device (origin private file system, page by page)', indexeddb: 'on this device (IndexedDB, written behind)' };
+  $('set-store').textContent = stores[s?.store] ?? s?.store ?? '–';
   $('set-persisted').textContent = navigator.storage?.persisted ? ((await navigator.storage.persisted()) ? 'yes' : 'no (the browser may clear it when space is short)') : 'unknown';
   const est = await navigator.storage?.estimate?.().catch(() => null);
   $('set-usage').textContent = est ? `${(est.usage / 1048576).toFixed(1)} MB` : '–';
   $('set-lock').textContent = s?.readOnly ? 'read-only (another window owns the store)' : 'sells and saves';
-  $('set-save').textContent = s?.saveMsP50 != null ? `${s.saveMsP50.toFixed(1)} ms (median of ${s.saves})` : '–';
+  $('set-save').textContent = s?.saveMsP50 != null
+    ? `${s.saveMsP50.toFixed(1)} ms, ${(s.saveBytesP50 / 1024).toFixed(0)} KB written (median of ${s.saves})` : '–';
   $('set-sw').textContent = navigator.serviceWorker?.controller ? 'installed' : 'installing…';
 }
 $('settings-open').addEventListener('click', async () => {

@@ -3,10 +3,12 @@
 // ({ id, op, args } -> { id, ok, value | error }) and hears events ({ event, ... }).
 //
 // store 'memory' (widget): bootstrap from the server at each start, nothing kept.
-// store 'opfs'   (kiosk):  the database image lives in the origin private file system;
-//                           every write is saved before it is answered (a booking shown as
-//                           taken is on disk), and a Web Lock lets one tab write the store.
-import { openEngine, EdgestayError } from '../../bindings/js/index.mjs';
+// store 'opfs'   (kiosk):  the database is a SQLite file in the origin private file system,
+//                           written page by page by the package's opfsStore (indexedDbStore
+//                           where OPFS sync access handles are missing): every write is
+//                           durable when the engine call returns, so a booking shown as
+//                           taken is on disk; a Web Lock lets one tab write the store.
+import { openEngine, opfsStore, indexedDbStore, EdgestayError } from '../../bindings/js/index.mjs';
 import { SyncClient } from '../../sync/client/index.mjs';
 
 let engine = null;
@@ -16,57 +18,53 @@ let readOnly = false;
 let online = false;
 let lastError = null;
 const rejections = new Map();  // local booking id -> { reason, message } from a push result
-const saveTimes = [];
+const saveTimes = [];   // ms per booking commit (createBooking, durable on return)
+const saveBytes = [];   // bytes the store was given per booking commit
 
 const post = (msg) => self.postMessage(msg);
 
-// ---- the OPFS image store ------------------------------------------------------------
-// createWritable() writes to a side file and swaps it in on close(): a kill mid-save
-// leaves the previous image, never a torn one.
-async function opfsFile(name, create) {
-  const dir = await navigator.storage.getDirectory();
-  return dir.getFileHandle(`${name}.sqlite`, { create });
-}
-
-async function opfsLoad(name) {
+// ---- the store -------------------------------------------------------------------------
+// The writing tab opens the store page by page; a read-only tab (another tab holds the
+// lock, and with it the OPFS access handles) starts from a copy of the file read through
+// getFile(), in memory, and follows the centre.
+async function openWriter(name) {
   try {
-    const file = await (await opfsFile(name, false)).getFile();
-    return file.size ? new Uint8Array(await file.arrayBuffer()) : null;
+    return { engine: await openEngine({ store: opfsStore(name) }), kind: 'opfs' };
   } catch (e) {
-    if (e?.name === 'NotFoundError') return null;
-    throw e;
+    if (typeof FileSystemFileHandle !== 'undefined' && 'createSyncAccessHandle' in FileSystemFileHandle.prototype) throw e;
+    // No OPFS sync access handles here: IndexedDB, written behind (see docs/KIOSK.md).
+    return { engine: await openEngine({ store: indexedDbStore(name) }), kind: 'indexeddb' };
   }
 }
 
-async function opfsSave(name, image) {
-  const out = await (await opfsFile(name, true)).createWritable();
-  await out.write(image);
-  await out.close();
+async function readCopy(name) {
+  try {
+    const dir = await navigator.storage.getDirectory();
+    const file = await (await dir.getFileHandle(`${name}.sqlite`)).getFile();
+    return file.size ? new Uint8Array(await file.arrayBuffer()) : null;
+  } catch {
+    return null;  // no file yet, or not readable while the writer holds it: start empty
+  }
 }
 
-// One save at a time; a write during a save asks for one more. flush() resolves when
-// everything written before the call is on disk.
-let saving = null;
-let dirty = false;
-function requestSave() {
-  if (!config || config.store !== 'opfs' || readOnly) return Promise.resolve();
-  dirty = true;
-  if (!saving) {
-    saving = (async () => {
-      try {
-        while (dirty) {
-          dirty = false;
-          const t0 = performance.now();
-          await engine.persist();
-          saveTimes.push(performance.now() - t0);
-          if (saveTimes.length > 1000) saveTimes.shift();
-        }
-      } finally {
-        saving = null;
-      }
-    })();
+async function openReader(name) {
+  const snapshot = await readCopy(name);
+  try {
+    return await openEngine({ snapshot });
+  } catch {
+    return openEngine({});  // a copy taken mid-commit: follow the centre from scratch
   }
-  return saving;
+}
+
+// Commits are durable on return; a write-behind store (IndexedDB) is waited for.
+function durable() {
+  return engine && !readOnly ? engine.flushed() : Promise.resolve();
+}
+
+function quantile(values, q) {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 }
 
 // ---- one writer per store --------------------------------------------------------------
@@ -140,21 +138,25 @@ const ops = {
     if (engine) throw new EdgestayError('INVALID_STATE', 'already initialised');
     config = { store: 'memory', storeName: `hotel-${opts.hotelId}`, waitSeconds: 55, ...opts };
     const t0 = performance.now();
-    let persistence = null;
     if (config.store === 'opfs') {
       readOnly = !(await takeLock(config.storeName));
-      persistence = { load: () => opfsLoad(config.storeName), save: (image) => opfsSave(config.storeName, image), autoSaveMs: 0 };
+      if (readOnly) {
+        engine = await openReader(config.storeName);
+      } else {
+        const opened = await openWriter(config.storeName);
+        engine = opened.engine;
+        config.store = opened.kind;
+      }
+    } else {
+      engine = await openEngine({});
     }
-    engine = await openEngine({ persistence });
     const openMs = performance.now() - t0;
     for (const kind of ['inventory', 'roomType', 'specialDay', 'hotel']) engine.on(kind, () => changed(kind));
     engine.on('booking', (e) => {
       changed('booking');
       post({ event: 'booking', bookings: e.bookings.map(withReason) });
-      requestSave();
       postStatus();
     });
-    engine.on('sync', () => requestSave());
     sync = new SyncClient(engine, {
       baseUrl: config.server,
       hotelId: config.hotelId,
@@ -177,7 +179,7 @@ const ops = {
       if (!hasData) throw e;  // nothing to show without a first sync
     }
     const syncMs = performance.now() - t1;
-    await requestSave();
+    await durable();
     // A read-only tab follows the centre but never pushes: the writing tab owns the outbox.
     sync.start({ push: !readOnly });
     // The network is back: push the outbox now rather than after the backoff.
@@ -200,8 +202,15 @@ const ops = {
     if (readOnly) {
       throw new EdgestayError('READ_ONLY', 'another tab or window is the kiosk for this store; this one is read-only');
     }
+    const t0 = performance.now();
+    const bytes0 = engine.storageStats()?.bytesWritten ?? 0;
     const booking = engine.createBooking({ ...args, hotelId: config.hotelId });
-    await requestSave();  // durable before the guest sees it as taken
+    await durable();  // durable before the guest sees it as taken
+    if (engine.storageStats()) {
+      saveTimes.push(performance.now() - t0);
+      saveBytes.push(engine.storageStats().bytesWritten - bytes0);
+      if (saveTimes.length > 1000) { saveTimes.shift(); saveBytes.shift(); }
+    }
     postStatus();
     if (online || navigator.onLine) sync.syncOnce().catch(() => {});
     return booking;
@@ -210,7 +219,10 @@ const ops = {
   status: () => ({
     online, outbox: outboxCount(), readOnly, lastError, store: config?.store,
     saves: saveTimes.length,
-    saveMsP50: saveTimes.length ? [...saveTimes].sort((a, b) => a - b)[Math.floor(saveTimes.length / 2)] : null,
+    saveMsP50: quantile(saveTimes, 0.5),
+    saveMsP95: quantile(saveTimes, 0.95),
+    saveBytesP50: quantile(saveBytes, 0.5),
+    saveBytesMax: saveBytes.length ? Math.max(...saveBytes) : null,
   }),
   async syncNow() {
     if (readOnly) return sync.pull();

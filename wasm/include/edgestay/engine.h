@@ -20,6 +20,11 @@ class Engine {
  public:
   // Opens an engine over `snapshot` (an SQLite image; empty = a new database).
   static Status Open(std::string_view snapshot, std::unique_ptr<Engine>* out);
+  // Opens an engine whose database lives in the file `path` of SQLite VFS `vfs` (nullptr:
+  // the default VFS) instead of in memory; a new (empty) file starts as `snapshot`. Every
+  // write is durable on that file when the call returns (see docs/API.md, persistence).
+  static Status OpenFile(std::string_view snapshot, const std::string& path, const char* vfs,
+                         std::unique_ptr<Engine>* out);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -70,6 +75,8 @@ class Engine {
 
  private:
   explicit Engine(std::unique_ptr<Impl> impl);
+  // The rest of opening, common to both: schema, checks, cached facts.
+  static Status Finish(std::unique_ptr<Impl> impl, std::unique_ptr<Engine>* out);
   std::unique_ptr<Impl> impl_;
 };
 
