@@ -41,7 +41,13 @@ class Core {
     result_.clear();
     return View(engine_->CallById(method_id, args, &result_));
   }
+  // The compact answer (binary, 8-byte slots) of methods marked "compact", same view rules.
+  emscripten::val callCompact(int method_id, const std::string& args) {
+    result_.clear();
+    return View(engine_->CallById(method_id, args, &result_, true));
+  }
   std::string methods() const { return Engine::MethodsJson(); }
+  std::string compactLayout() const { return Engine::CompactLayoutJson(); }
   emscripten::val applyChanges(const std::string& batch) {
     result_.clear();
     return View(engine_->ApplyChanges(batch, &result_));
@@ -98,6 +104,8 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .function("call", &Core::call)
       .function("callId", &Core::callId)
       .function("methods", &Core::methods)
+      .function("callCompact", &Core::callCompact)
+      .function("compactLayout", &Core::compactLayout)
       .function("applyChanges", &Core::applyChanges)
       .function("beginChanges", &Core::beginChanges)
       .function("applyChangesPart", &Core::applyChangesPart)

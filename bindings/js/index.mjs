@@ -4,6 +4,7 @@
 // results into EdgestayError, and fans the core's change events out to listeners. It
 // holds no booking logic: every rule lives in the C++ core (wasm/).
 import { EdgestayError } from './errors.mjs';
+import { compactDecoder } from './compact.mjs';
 import { loadCore } from './loader.mjs';
 
 export { EdgestayError };
@@ -98,13 +99,15 @@ export class Engine {
   #memo = new Map();
   #asOf;
   #maxStalenessMs;
-  #methods = new Map();  // name -> { id, memo, asOf, writes }
+  #methods = new Map();  // name -> { id, memo, asOf, writes, compact }
+  #decodeCompact = null;  // the hot stay answers come back binary (compact.mjs)
 
   constructor(core, { now, persistence, maxStalenessSeconds = null }) {
     this.#core = core;
     JSON.parse(core.methods()).forEach((m, id) => {
-      this.#methods.set(m.name, { id, memo: m.namespace !== null, asOf: m.asOf, writes: m.writes });
+      this.#methods.set(m.name, { id, memo: m.namespace !== null, asOf: m.asOf, writes: m.writes, compact: m.compact === true });
     });
+    if ([...this.#methods.values()].some((m) => m.compact)) this.#decodeCompact = compactDecoder(core.compactLayout());
     this.#now = now;
     this.#persistence = persistence;
     this.#maxStalenessMs = maxStalenessSeconds === null ? null : maxStalenessSeconds * 1000;
@@ -148,13 +151,19 @@ export class Engine {
         this.#memo.delete(memoKey);
       }
     }
-    const out = utf8.decode(core.callId(spec.id, text));  // a view into wasm memory: decode now
+    const compact = spec.compact && this.#decodeCompact !== null;
+    // A view into wasm memory: decoded before any other call into the core.
+    const view = compact ? core.callCompact(spec.id, text) : core.callId(spec.id, text);
     const failed = core.failed();
+    let out = null;
+    let value;
+    if (compact && !failed) value = this.#decodeCompact(view);
+    else out = utf8.decode(view);
     // Any call may have expired holds; writes always raise events.
     if (core.eventCount() > 0) this.#afterWrite();
     if (failed) throw EdgestayError.fromJson(out);
     if (spec.writes) this.#scheduleSave();
-    const value = JSON.parse(out);
+    if (out !== null) value = JSON.parse(out);
     if (memoKey !== null) {
       const id = core.lastEntryId();
       if (id > 0) {
