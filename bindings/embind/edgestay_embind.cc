@@ -6,6 +6,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -48,6 +49,27 @@ class Core {
   }
   std::string methods() const { return Engine::MethodsJson(); }
   std::string compactLayout() const { return Engine::CompactLayoutJson(); }
+
+  // The wrapper's call: the clock, the call and its scalars in one crossing. After it the
+  // status words (statusAddress: three f64 in wasm memory, read through a Float64Array)
+  // hold [failed, pending event count, cache entry id of the answer], so JS makes no
+  // further call per scalar (each crossing costs ~0.1 us).
+  emscripten::val invoke(int method_id, const std::string& args, double now_ms, bool compact) {
+    engine_->SetNow(static_cast<int64_t>(now_ms));
+    result_.clear();
+    emscripten::val view = View(engine_->CallById(method_id, args, &result_, compact));
+    status_[2] = static_cast<double>(engine_->LastEntryId());
+    return view;
+  }
+  // ProbeCache at `now_ms`, with the status words updated (event count: expired holds).
+  bool probeAt(double entry_id, double now_ms) {
+    engine_->SetNow(static_cast<int64_t>(now_ms));
+    const bool valid = engine_->ProbeCache(static_cast<uint64_t>(entry_id));
+    status_[0] = 0;
+    status_[1] = static_cast<double>(engine_->PendingEventCount());
+    return valid;
+  }
+  double statusAddress() const { return static_cast<double>(reinterpret_cast<uintptr_t>(status_)); }
   emscripten::val applyChanges(const std::string& batch) {
     result_.clear();
     return View(engine_->ApplyChanges(batch, &result_));
@@ -80,9 +102,12 @@ class Core {
   emscripten::val View(const Status& s) {
     failed_ = !s.ok();
     if (failed_) result_ = s.ToJson();
+    status_[0] = failed_ ? 1 : 0;
+    status_[1] = static_cast<double>(engine_->PendingEventCount());
     return emscripten::val(
         emscripten::typed_memory_view(result_.size(), reinterpret_cast<const uint8_t*>(result_.data())));
   }
+  alignas(8) double status_[3] = {0, 0, 0};
   std::string result_;
   std::unique_ptr<Engine> engine_;
   bool failed_ = false;
@@ -106,6 +131,9 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .function("methods", &Core::methods)
       .function("callCompact", &Core::callCompact)
       .function("compactLayout", &Core::compactLayout)
+      .function("invoke", &Core::invoke)
+      .function("probeAt", &Core::probeAt)
+      .function("statusAddress", &Core::statusAddress)
       .function("applyChanges", &Core::applyChanges)
       .function("beginChanges", &Core::beginChanges)
       .function("applyChangesPart", &Core::applyChangesPart)
