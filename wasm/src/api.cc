@@ -110,20 +110,35 @@ Status HotelOf(Impl& im, int64_t hotel_id, const HotelInfo** hotel) {
   return Status::Ok();
 }
 
-Status CheckRoomAvailability(Impl& im, const json& args, std::string* out) {
-  StayQuery q;
-  ES_RETURN_IF_ERROR(ReadStay(args, &q));
-  return StayAnswer(im, q, out, true);
-}
-Status CheckRoomAvailabilityCompact(Impl& im, const json& args, std::string* out) {
-  StayQuery q;
+// The stay questions' arguments as read by stay_args (the fast form) or the general path.
+struct StayArgs {
+  bool nightly = true;
+  std::vector<StayQuery> qs;
+};
+
+Status CheckStay(Impl& im, StayArgs& a, std::string* out, bool binary) {
+  const StayQuery& q = a.qs[0];
+  if (!binary) return StayAnswer(im, q, out, true);
   std::string record;
-  ES_RETURN_IF_ERROR(ReadStay(args, &q));
   ES_RETURN_IF_ERROR(StayAnswer(im, q, &record, false, true, true));
   compact::WriteFrame(compact::Kind::kStay, 1, 0, 0, 0, 0, out);
   out->append(record);
   CompactAsOf(im, out);
   return Status::Ok();
+}
+Status CheckRoomAvailability(Impl& im, const json& args, std::string* out) {
+  StayArgs a{true, {StayQuery{}}};
+  ES_RETURN_IF_ERROR(ReadStay(args, &a.qs[0]));
+  return CheckStay(im, a, out, false);
+}
+Status CheckRoomAvailabilityCompact(Impl& im, const json& args, std::string* out) {
+  StayArgs a{true, {StayQuery{}}};
+  ES_RETURN_IF_ERROR(ReadStay(args, &a.qs[0]));
+  return CheckStay(im, a, out, true);
+}
+bool ReadCheckFast(std::string_view text, StayArgs* a) {
+  a->qs.resize(1);
+  return stay_args::Stay(text, &a->qs[0]);
 }
 
 Status GetAllRoomAvailabilityAs(Impl& im, const json& args, std::string* out, bool binary) {
@@ -183,23 +198,46 @@ Status GetAllRoomAvailabilityCompact(Impl& im, const json& args, std::string* ou
   return GetAllRoomAvailabilityAs(im, args, out, true);
 }
 
-Status BatchCheckAvailabilityAs(Impl& im, const json& args, std::string* out, bool binary) {
-  const json* list = Field(args, "queries");
-  if (!list || !list->is_array()) return BadArg("queries", "must be an array");
-  if (list->size() > 1000) return BadArg("queries", "at most 1000 queries per call");
-  bool nightly = true;
-  ES_RETURN_IF_ERROR(ReadBool(args, "nightly", true, &nightly));
-  std::vector<StayQuery> qs(list->size());
-  for (size_t i = 0; i < qs.size(); ++i) {
-    Status s = ReadStay((*list)[i], &qs[i]);
+// A batch's queries, read (`list`: by the general path, else already read by stay_args)
+// and checked in order: the first bad one is the error, with its index.
+Status BatchQueries(Impl& im, const json* list, std::vector<StayQuery>* qs) {
+  for (size_t i = 0; i < qs->size(); ++i) {
+    Status s = list ? ReadStay((*list)[i], &(*qs)[i]) : Status::Ok();
     const RoomTypeInfo* rt;
     const HotelInfo* hotel;
-    if (s.ok()) s = im.ValidateStay(qs[i], &rt, &hotel);
+    if (s.ok()) s = im.ValidateStay((*qs)[i], &rt, &hotel);
     if (!s.ok()) {
       return Status::Error(s.code(), "queries[" + std::to_string(i) + "]: " + s.message(),
                            "{\"index\":" + std::to_string(i) + "}");
     }
   }
+  return Status::Ok();
+}
+
+Status BatchStays(Impl& im, const StayArgs& a, std::string* out, bool binary);
+Status BatchCheckAvailabilityAs(Impl& im, const json& args, std::string* out, bool binary) {
+  const json* list = Field(args, "queries");
+  if (!list || !list->is_array()) return BadArg("queries", "must be an array");
+  if (list->size() > 1000) return BadArg("queries", "at most 1000 queries per call");
+  StayArgs a;
+  ES_RETURN_IF_ERROR(ReadBool(args, "nightly", true, &a.nightly));
+  a.qs.resize(list->size());
+  ES_RETURN_IF_ERROR(BatchQueries(im, list, &a.qs));
+  return BatchStays(im, a, out, binary);
+}
+Status BatchStaysFast(Impl& im, StayArgs& a, std::string* out, bool binary) {
+  ES_RETURN_IF_ERROR(BatchQueries(im, nullptr, &a.qs));
+  return BatchStays(im, a, out, binary);
+}
+bool ReadBatchFast(std::string_view text, StayArgs* a) {
+  a->qs.clear();
+  return stay_args::StayList(text, &a->nightly, &a->qs);
+}
+
+// The batch of validated queries `a.qs`.
+Status BatchStays(Impl& im, const StayArgs& a, std::string* out, bool binary) {
+  const std::vector<StayQuery>& qs = a.qs;
+  const bool nightly = a.nightly;
   // The whole batch is one entry too (a repeat is one lookup), composed of the per-stay
   // entries; it may span hotels, so any change meeting its dates evicts it.
   T tags{kAvailabilityDeps, CacheTags::kAnyHotel, 0, 0, -1, 0};
@@ -519,12 +557,18 @@ struct Method {
   Status (*run)(Impl&, const json&, std::string*);
   // The compact answer (compact_answer.h), for the hot questions; null: JSON only.
   Status (*run_compact)(Impl&, const json&, std::string*) = nullptr;
+  // The stay questions' fast argument path (stay_args.h): when `read_fast` takes the
+  // text, `run_fast` answers (JSON or compact) without the general JSON parse.
+  bool (*read_fast)(std::string_view, StayArgs*) = nullptr;
+  Status (*run_fast)(Impl&, StayArgs&, std::string*, bool) = nullptr;
 };
 constexpr CacheNs kNotCached = CacheNs::kCount;
 constexpr Method kMethods[] = {
-    {"checkRoomAvailability", CacheNs::kAvailability, false, true, CheckRoomAvailability, CheckRoomAvailabilityCompact},
+    {"checkRoomAvailability", CacheNs::kAvailability, false, true, CheckRoomAvailability, CheckRoomAvailabilityCompact,
+     ReadCheckFast, CheckStay},
     {"getAllRoomAvailability", CacheNs::kAvailability, false, true, GetAllRoomAvailability, GetAllRoomAvailabilityCompact},
-    {"batchCheckAvailability", CacheNs::kAvailability, false, true, BatchCheckAvailability, BatchCheckAvailabilityCompact},
+    {"batchCheckAvailability", CacheNs::kAvailability, false, true, BatchCheckAvailability, BatchCheckAvailabilityCompact,
+     ReadBatchFast, BatchStaysFast},
     {"getCalendar", CacheNs::kAvailability, false, true, GetCalendar},
     {"getRoomTypes", CacheNs::kRoomTypes, false, false, GetRoomTypes},
     {"getBookingRules", CacheNs::kBookingRules, false, false, GetBookingRules},
@@ -585,13 +629,22 @@ Status Engine::CallById(int method_id, std::string_view args_json, std::string* 
   Impl& im = *impl_;
   if (method_id < 0 || method_id >= kMethodCount) return Status::Error("INVALID_ARGUMENT", "unknown method id");
   if (im.in_batch) return Status::Error("INVALID_ARGUMENT", "a change batch is open");
+  const Method& m = kMethods[method_id];
+  if (m.read_fast != nullptr) {
+    StayArgs fast;
+    if (m.read_fast(args_json, &fast)) {
+      out->clear();
+      ES_RETURN_IF_ERROR(im.ExpireHolds());
+      im.last_entry_id = 0;
+      return m.run_fast(im, fast, out, compact);
+    }
+  }
   json args = json::parse(args_json.begin(), args_json.end(), nullptr, false);
   if (args.is_discarded()) return Status::Error("INVALID_ARGUMENT", "the arguments are not valid JSON");
   out->clear();
   // Holds whose time is up become EXPIRED before anything reads or writes.
   ES_RETURN_IF_ERROR(im.ExpireHolds());
   im.last_entry_id = 0;
-  const Method& m = kMethods[method_id];
   return (compact && m.run_compact ? m.run_compact : m.run)(im, args, out);
 }
 
