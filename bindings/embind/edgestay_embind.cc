@@ -87,7 +87,12 @@ class Core {
     return View(engine_->CommitChanges(&result_));
   }
   void abortChanges() { engine_->AbortChanges(); }
-  std::string takeEvents() { return engine_->TakeEvents(); }
+  // A view of the events' JSON, like answers (a booking's events carry the booking).
+  emscripten::val takeEvents() {
+    events_ = engine_->TakeEvents();
+    return emscripten::val(
+        emscripten::typed_memory_view(events_.size(), reinterpret_cast<const uint8_t*>(events_.data())));
+  }
 
   // A view of the image in wasm memory; JS copies it before the next call.
   emscripten::val exportDatabase() {
@@ -109,6 +114,7 @@ class Core {
   }
   alignas(8) double status_[3] = {0, 0, 0};
   std::string result_;
+  std::string events_;
   std::unique_ptr<Engine> engine_;
   bool failed_ = false;
   std::string image_;

@@ -381,7 +381,7 @@ export class Engine {
   }
 
   #afterWrite() {
-    const events = JSON.parse(this.#core.takeEvents());
+    const events = JSON.parse(utf8.decode(this.#core.takeEvents()));  // a view: decode now
     for (const { type, ...payload } of events) this.#emit(type, payload);
     this.#scheduleSave();
   }
