@@ -14,7 +14,7 @@ import { compactDecoder } from '../../bindings/js/compact.mjs';
 import { generateDataset, randomStay, Rng } from './support/gen.mjs';
 
 const SEEDS = [11, 22, 33];
-const CASES = 400;
+const CASES = 200;
 const utf8 = new TextDecoder();
 
 // Room type names the JSON writer escapes or that take two UTF-16 units per character.

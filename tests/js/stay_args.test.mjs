@@ -12,7 +12,7 @@ import { openEngine } from '../../bindings/js/index.mjs';
 import { loadCore } from '../../bindings/js/loader.mjs';
 import { generateDataset, randomStay, Rng } from './support/gen.mjs';
 
-const CASES = 3000;
+const CASES = 2000;
 
 // Mutations of one field's JSON text (null: leave the field out).
 const VALUES = {
