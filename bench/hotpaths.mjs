@@ -61,6 +61,8 @@ export const SCENARIOS = [
     call: (e, ds, i) => e.getAllRoomAvailability(ds.workloads.getAllRoomAvailability[i % ds.workloads.getAllRoomAvailability.length]) },
   { name: 'batchCheckAvailability x20, cache off', cache: false,
     call: (e, ds, i) => e.batchCheckAvailability(ds.workloads.batchCheckAvailability[i % ds.workloads.batchCheckAvailability.length]) },
+  { name: 'getUserBookingsWithRoomType, cache off', cache: false,
+    call: (e, ds, i) => e.getUserBookingsWithRoomType(...ds.workloads.getUserBookingsWithRoomType[i % ds.workloads.getUserBookingsWithRoomType.length]) },
   { name: 'checkRoomAvailability miss, default cache (distinct args)', cache: undefined,
     call: (e, ds, i) => { const q = ds.workloads.checkRoomAvailability[i % 256]; return e.checkRoomAvailability({ ...q, rooms: 1 + (i % 5000) }); } },
   { name: 'checkRoomAvailability miss, cache off (distinct args)', cache: false,

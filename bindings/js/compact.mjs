@@ -26,6 +26,52 @@ export function compactDecoder(layoutJson) {
     'roomTypeName', 'currency', 'reason', 'strBytes']);
   const N = slotsOf(layout, 'night', ['available', 'priceCents']);
   const A = slotsOf(layout, 'asOf', ['syncedAt', 'cursor', 'strBytes']);
+  const B = slotsOf(layout, 'booking', ['id', 'hotelId', 'userId', 'roomTypeId', 'nights', 'rooms', 'guests',
+    'totalCents', 'createdAt', 'updatedAt', 'holdExpiresAt', 'serverId', 'roomTypeName', 'status', 'checkIn',
+    'checkOut', 'idempotencyKey', 'origin', 'strBytes']);
+
+  // One booking record at slot p (getUserBookingsWithRoomType's fields, in its key order).
+  function booking(f, u8, p, next) {
+    const nameLen = f[p + B.roomTypeName];
+    const statusLen = f[p + B.status];
+    const ciLen = f[p + B.checkIn];
+    const coLen = f[p + B.checkOut];
+    const keyLen = f[p + B.idempotencyKey];
+    const strBytes = f[p + B.strBytes];
+    const byte = (p + B.size) * 8;
+    const s = utf8.decode(u8.subarray(byte, byte + strBytes));
+    let o = nameLen + statusLen;
+    const checkIn = s.slice(o, o + ciLen);
+    o += ciLen;
+    const checkOut = s.slice(o, o + coLen);
+    o += coLen;
+    let idempotencyKey = null;
+    if (keyLen >= 0) {
+      idempotencyKey = s.slice(o, o + keyLen);
+      o += keyLen;
+    }
+    next[0] = (byte + strBytes + 7) >> 3;
+    return {
+      id: f[p + B.id],
+      hotelId: f[p + B.hotelId],
+      userId: f[p + B.userId],
+      roomTypeId: f[p + B.roomTypeId],
+      roomTypeName: s.slice(0, nameLen),
+      status: s.slice(nameLen, nameLen + statusLen),
+      checkIn,
+      checkOut,
+      nights: f[p + B.nights],
+      rooms: f[p + B.rooms],
+      guests: f[p + B.guests],
+      totalCents: f[p + B.totalCents],
+      createdAt: f[p + B.createdAt],
+      updatedAt: f[p + B.updatedAt],
+      holdExpiresAt: nullable(f[p + B.holdExpiresAt]),
+      idempotencyKey,
+      origin: s.slice(o),
+      serverId: nullable(f[p + B.serverId]),
+    };
+  }
 
   // One stay record at slot p; returns the slot after it in `next[0]`.
   function stay(f, u8, p, next) {
@@ -75,7 +121,13 @@ export function compactDecoder(layoutJson) {
     const kind = f[F.kind];
     const count = f[F.count];
     const frameBytes = f[F.strBytes];
+    if (kind === 4) return JSON.parse(utf8.decode(u8.subarray(F.size * 8, F.size * 8 + frameBytes)));
     const next = [(F.size * 8 + frameBytes + 7) >> 3];
+    if (kind === 3) {
+      const list = new Array(count);
+      for (let i = 0; i < count; i++) list[i] = booking(f, u8, next[0], next);
+      return list;
+    }
     const stays = new Array(count);
     for (let i = 0; i < count; i++) stays[i] = stay(f, u8, next[0], next);
     const t = next[0];

@@ -1,9 +1,10 @@
-// The compact (binary) answers of the hot stay questions against the core's JSON answers
-// to the same calls: on seeded random datasets, checkRoomAvailability,
-// getAllRoomAvailability and batchCheckAvailability through the public API (which
-// decodes the compact form) must equal the JSON form of the same core, key order
-// included, with the cache on and off, nightly and summary forms, unknown ids, stays
-// without inventory rows, and names outside ASCII (UTF-16 surrogate pairs).
+// The compact (binary) answers of the hot questions against the core's JSON answers to
+// the same calls: on seeded random datasets, checkRoomAvailability,
+// getAllRoomAvailability, batchCheckAvailability and getUserBookingsWithRoomType through
+// the public API (which decodes the compact form) must equal the JSON form of the same
+// core, key order included, with the cache on and off, nightly and summary forms, status
+// filters and payments, unknown ids, stays without inventory rows, and names outside
+// ASCII (UTF-16 surrogate pairs).
 //
 // Run: node --test tests/js/compact_answers.test.mjs
 import { test } from 'node:test';
@@ -65,6 +66,11 @@ for (const seed of SEEDS) {
       const all = { hotelId: rng.chance(0.03) ? 999999 : rng.pick(ds.hotelIds), checkIn: q.checkIn, checkOut: q.checkOut,
         rooms: q.rooms, ...(nightly === undefined ? {} : { nightly }) };
       const batch = stays();
+      const STATUSES = ['HELD', 'PENDING_SYNC', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'EXPIRED'];
+      const userId = rng.chance(0.05) ? 999999 : rng.pick(ds.userIds);
+      const opts = {};
+      if (rng.chance(0.3)) opts.status = rng.chance(0.5) ? rng.pick(STATUSES) : [rng.pick(STATUSES), rng.pick(STATUSES)];
+      if (rng.chance(0.2)) opts.includePayments = true;
       for (const engine of engines) {
         // Twice each: with the cache on, the second is a hit (the wrapper's kept answer).
         for (let k = 0; k < 2; k++) {
@@ -73,6 +79,8 @@ for (const seed of SEEDS) {
             api(() => engine.getAllRoomAvailability(all)));
           same('batchCheckAvailability', batch, json('batchCheckAvailability', { nightly, queries: batch }),
             api(() => engine.batchCheckAvailability(batch, { nightly })));
+          same('getUserBookingsWithRoomType', { userId, ...opts }, json('getUserBookingsWithRoomType', { ...opts, userId }),
+            api(() => engine.getUserBookingsWithRoomType(userId, opts)));
         }
       }
     }

@@ -402,7 +402,7 @@ Status GetSpecialDays(Impl& im, const json& args, std::string* out) {
                    [&](std::string* o) { return im.GetSpecialDays(hotel_id, from, to, o); });
 }
 
-Status GetUserBookingsWithRoomType(Impl& im, const json& args, std::string* out) {
+Status GetUserBookingsWithRoomTypeAs(Impl& im, const json& args, std::string* out, bool binary) {
   int64_t user_id;
   ES_RETURN_IF_ERROR(ReadId(args, "userId", &user_id));
   std::vector<std::string> statuses;
@@ -428,14 +428,20 @@ Status GetUserBookingsWithRoomType(Impl& im, const json& args, std::string* out)
   bool include_payments = false;
   ES_RETURN_IF_ERROR(ReadBool(args, "includePayments", false, &include_payments));
   // Payments are sensitive: answers that include them are never cached.
-  if (include_payments) return im.UserBookings(user_id, statuses, true, out);
+  if (include_payments) return im.UserBookings(user_id, statuses, true, out, binary);
   std::sort(statuses.begin(), statuses.end());
   statuses.erase(std::unique(statuses.begin(), statuses.end()), statuses.end());
-  std::string key = "ub|" + std::to_string(user_id);
+  std::string key = (binary ? "ubc|" : "ub|") + std::to_string(user_id);
   for (const std::string& s : statuses) key += "|" + s;
   T tags{T::kUserBookings | T::kRoomTypes, 0, 0, 0, -1, user_id};
   return im.Cached(CacheNs::kUserBookings, std::move(key), tags, out,
-                   [&](std::string* o) { return im.UserBookings(user_id, statuses, false, o); });
+                   [&](std::string* o) { return im.UserBookings(user_id, statuses, false, o, binary); });
+}
+Status GetUserBookingsWithRoomType(Impl& im, const json& args, std::string* out) {
+  return GetUserBookingsWithRoomTypeAs(im, args, out, false);
+}
+Status GetUserBookingsWithRoomTypeCompact(Impl& im, const json& args, std::string* out) {
+  return GetUserBookingsWithRoomTypeAs(im, args, out, true);
 }
 
 Status Report(Impl& im, const json& args, bool occupancy, std::string* out) {
@@ -573,7 +579,8 @@ constexpr Method kMethods[] = {
     {"getRoomTypes", CacheNs::kRoomTypes, false, false, GetRoomTypes},
     {"getBookingRules", CacheNs::kBookingRules, false, false, GetBookingRules},
     {"getSpecialDays", CacheNs::kSpecialDays, false, false, GetSpecialDays},
-    {"getUserBookingsWithRoomType", CacheNs::kUserBookings, false, false, GetUserBookingsWithRoomType},
+    {"getUserBookingsWithRoomType", CacheNs::kUserBookings, false, false, GetUserBookingsWithRoomType,
+     GetUserBookingsWithRoomTypeCompact},
     {"getBookingStatistics", CacheNs::kReports, false, false, GetBookingStatistics},
     {"getOccupancyRate", CacheNs::kReports, false, false, GetOccupancyRate},
     {"cacheStats", kNotCached, false, false, CacheStatsOf},

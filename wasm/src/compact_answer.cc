@@ -42,6 +42,8 @@ constexpr size_t kStayNightly = IndexOf(kStaySlots, "nightly");
 constexpr size_t kStayStrBytes = IndexOf(kStaySlots, "strBytes");
 constexpr size_t kStaySlotCount = sizeof(kStaySlots) / sizeof(kStaySlots[0]);
 constexpr size_t kNightSlotCount = sizeof(kNightSlots) / sizeof(kNightSlots[0]);
+static_assert(IndexOf(kFrameSlots, "strBytes") == 5 && IndexOf(kFrameSlots, "kind") == 0,
+              "WriteJsonFrame writes the frame slots in this order");
 static_assert(kStayNightly < kStaySlotCount && kStayStrBytes < kStaySlotCount, "slot table");
 
 double ReadSlot(const std::string& s, size_t i) {
@@ -65,6 +67,7 @@ std::string LayoutJson() {
   list("stay", kStaySlots);
   list("night", kNightSlots);
   list("asOf", kAsOfSlots);
+  list("booking", kBookingSlots);
   w.EndObject();
   return out;
 }
@@ -148,6 +151,44 @@ void WriteFrame(Kind kind, int64_t count, int64_t hotel_id, Day check_in, Day ch
     FormatDateTo(check_out, date);
     out->append(date, 10);
   }
+  Pad(out);
+}
+
+void WriteBooking(const BookingFacts& b, std::string* out) {
+  auto opt = [&](const std::optional<int64_t>& v) { Slot(out, v ? static_cast<double>(*v) : kNull); };
+  // In the order of kBookingSlots.
+  for (int64_t v : {b.id, b.hotel_id, b.user_id, b.room_type_id, b.nights, b.rooms, b.guests, b.total_cents,
+                    b.created_at, b.updated_at}) {
+    Slot(out, static_cast<double>(v));
+  }
+  opt(b.hold_expires_at);
+  opt(b.server_id);
+  Slot(out, Utf16Length(b.room_type_name));
+  Slot(out, Utf16Length(b.status));
+  Slot(out, Utf16Length(b.check_in));
+  Slot(out, Utf16Length(b.check_out));
+  Slot(out, b.idempotency_key ? Utf16Length(*b.idempotency_key) : -1);
+  Slot(out, Utf16Length(b.origin));
+  const size_t str_bytes_at = out->size();
+  Slot(out, 0);
+  const size_t strings = out->size();
+  out->append(b.room_type_name).append(b.status).append(b.check_in).append(b.check_out);
+  if (b.idempotency_key) out->append(*b.idempotency_key);
+  out->append(b.origin);
+  SlotAt(out, str_bytes_at, static_cast<double>(out->size() - strings));
+  Pad(out);
+}
+
+void SetFrameCount(std::string* frame, int64_t count) {
+  SlotAt(frame, IndexOf(kFrameSlots, "count") * 8, static_cast<double>(count));
+}
+
+void WriteJsonFrame(std::string_view json, std::string* out) {
+  // In the order of kFrameSlots; the JSON is the frame's strings.
+  Slot(out, static_cast<double>(Kind::kJson));
+  for (int i = 0; i < 4; ++i) Slot(out, kNull);  // count, hotelId, nights, rooms
+  Slot(out, static_cast<double>(json.size()));
+  out->append(json);
   Pad(out);
 }
 
