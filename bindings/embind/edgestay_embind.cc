@@ -6,6 +6,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -50,7 +51,34 @@ class Core {
     result_.clear();
     return View(engine_->CallById(method_id, args, &result_));
   }
+  // The compact answer (binary, 8-byte slots) of methods marked "compact", same view rules.
+  emscripten::val callCompact(int method_id, const std::string& args) {
+    result_.clear();
+    return View(engine_->CallById(method_id, args, &result_, true));
+  }
   std::string methods() const { return Engine::MethodsJson(); }
+  std::string compactLayout() const { return Engine::CompactLayoutJson(); }
+
+  // The wrapper's call: the clock, the call and its scalars in one crossing. After it the
+  // status words (statusAddress: three f64 in wasm memory, read through a Float64Array)
+  // hold [failed, pending event count, cache entry id of the answer], so JS makes no
+  // further call per scalar (each crossing costs ~0.1 us).
+  emscripten::val invoke(int method_id, const std::string& args, double now_ms, bool compact) {
+    engine_->SetNow(static_cast<int64_t>(now_ms));
+    result_.clear();
+    emscripten::val view = View(engine_->CallById(method_id, args, &result_, compact));
+    status_[2] = static_cast<double>(engine_->LastEntryId());
+    return view;
+  }
+  // ProbeCache at `now_ms`, with the status words updated (event count: expired holds).
+  bool probeAt(double entry_id, double now_ms) {
+    engine_->SetNow(static_cast<int64_t>(now_ms));
+    const bool valid = engine_->ProbeCache(static_cast<uint64_t>(entry_id));
+    status_[0] = 0;
+    status_[1] = static_cast<double>(engine_->PendingEventCount());
+    return valid;
+  }
+  double statusAddress() const { return static_cast<double>(reinterpret_cast<uintptr_t>(status_)); }
   emscripten::val applyChanges(const std::string& batch) {
     result_.clear();
     return View(engine_->ApplyChanges(batch, &result_));
@@ -68,7 +96,12 @@ class Core {
     return View(engine_->CommitChanges(&result_));
   }
   void abortChanges() { engine_->AbortChanges(); }
-  std::string takeEvents() { return engine_->TakeEvents(); }
+  // A view of the events' JSON, like answers (a booking's events carry the booking).
+  emscripten::val takeEvents() {
+    events_ = engine_->TakeEvents();
+    return emscripten::val(
+        emscripten::typed_memory_view(events_.size(), reinterpret_cast<const uint8_t*>(events_.data())));
+  }
 
   // A view of the image in wasm memory; JS copies it before the next call.
   emscripten::val exportDatabase() {
@@ -83,10 +116,14 @@ class Core {
   emscripten::val View(const Status& s) {
     failed_ = !s.ok();
     if (failed_) result_ = s.ToJson();
+    status_[0] = failed_ ? 1 : 0;
+    status_[1] = static_cast<double>(engine_->PendingEventCount());
     return emscripten::val(
         emscripten::typed_memory_view(result_.size(), reinterpret_cast<const uint8_t*>(result_.data())));
   }
+  alignas(8) double status_[3] = {0, 0, 0};
   std::string result_;
+  std::string events_;
   std::unique_ptr<Engine> engine_;
   bool failed_ = false;
   std::string image_;
@@ -108,6 +145,11 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .function("call", &Core::call)
       .function("callId", &Core::callId)
       .function("methods", &Core::methods)
+      .function("callCompact", &Core::callCompact)
+      .function("compactLayout", &Core::compactLayout)
+      .function("invoke", &Core::invoke)
+      .function("probeAt", &Core::probeAt)
+      .function("statusAddress", &Core::statusAddress)
       .function("applyChanges", &Core::applyChanges)
       .function("beginChanges", &Core::beginChanges)
       .function("applyChangesPart", &Core::applyChangesPart)

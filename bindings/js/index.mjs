@@ -4,6 +4,7 @@
 // results into EdgestayError, and fans the core's change events out to listeners. It
 // holds no booking logic: every rule lives in the C++ core (wasm/).
 import { EdgestayError } from './errors.mjs';
+import { compactDecoder } from './compact.mjs';
 import { loadCore } from './loader.mjs';
 
 export { EdgestayError };
@@ -87,7 +88,7 @@ export async function openEngine(options = {}) {
     throw EdgestayError.fromJson(error);
   }
   core.setEntropy(randomHex(8));
-  const engine = new Engine(core, { now, persistence, maxStalenessSeconds, store });
+  const engine = new Engine(core, { now, persistence, maxStalenessSeconds, store, heap: module });
   if (options.cache !== undefined) engine.configureCache(options.cache);
   return engine;
 }
@@ -150,14 +151,20 @@ export class Engine {
   #memo = new Map();
   #asOf;
   #maxStalenessMs;
-  #methods = new Map();  // name -> { id, memo, asOf, writes }
+  #methods = new Map();  // name -> { id, memo, asOf, writes, compact }
+  #decodeCompact = null;  // the hot stay answers come back binary (compact.mjs)
+  #heap;                  // the Emscripten module: its HEAPF64 follows memory growth
+  #status;                // f64 index of the core's status words: [failed, events, cache entry id]
 
-  constructor(core, { now, persistence, maxStalenessSeconds = null, store = null }) {
+  constructor(core, { now, persistence, maxStalenessSeconds = null, store = null, heap }) {
     this.#core = core;
     this.#store = store;
     JSON.parse(core.methods()).forEach((m, id) => {
-      this.#methods.set(m.name, { id, memo: m.namespace !== null, asOf: m.asOf, writes: m.writes });
+      this.#methods.set(m.name, { id, memo: m.namespace !== null, asOf: m.asOf, writes: m.writes, compact: m.compact === true });
     });
+    if ([...this.#methods.values()].some((m) => m.compact)) this.#decodeCompact = compactDecoder(core.compactLayout());
+    this.#heap = heap;
+    this.#status = core.statusAddress() / 8;
     this.#now = now;
     this.#persistence = persistence;
     this.#maxStalenessMs = maxStalenessSeconds === null ? null : maxStalenessSeconds * 1000;
@@ -171,7 +178,8 @@ export class Engine {
   }
 
   #call(method, args) {
-    const core = this.#live();
+    const core = this.#core;
+    if (!core) throw new EdgestayError('ENGINE_CLOSED', 'the engine is closed');
     let text;
     try {
       text = JSON.stringify(args ?? {});
@@ -182,12 +190,13 @@ export class Engine {
       throw new EdgestayError('INVALID_ARGUMENT', `arguments cannot be serialized: ${e.message}`);
     }
     const spec = this.#methods.get(method);
-    const memoKey = spec.memo ? `${method}\u0000${text}` : null;
+    // Built only when there is something to look up or keep (hashing it costs ~0.1 us).
+    let memoKey = spec.memo && this.#memo.size > 0 ? `${method}\u0000${text}` : null;
     if (memoKey !== null) {
       const hit = this.#memo.get(memoKey);
       if (hit !== undefined) {
-        const valid = core.probe(hit.id);
-        if (core.eventCount() > 0) this.#afterWrite();  // the probe may have expired holds
+        const valid = core.probeAt(hit.id, this.#now());
+        if (this.#heap.HEAPF64[this.#status + 1] > 0) this.#afterWrite();  // the probe may have expired holds
         if (valid) {
           if (!hit.asOf || hit.asOfRef === this.#asOf) return hit.value;
           // Still valid after a batch that did not touch it: as fresh as the newest cursor.
@@ -201,23 +210,30 @@ export class Engine {
         this.#memo.delete(memoKey);
       }
     }
-    const out = utf8.decode(core.callId(spec.id, text));  // a view into wasm memory: decode now
-    const failed = core.failed();
+    const compact = spec.compact && this.#decodeCompact !== null;
+    // A view into wasm memory: decoded before any other call into the core.
+    const view = core.invoke(spec.id, text, this.#now(), compact);
+    const heap = this.#heap.HEAPF64;
+    const failed = heap[this.#status] !== 0;
+    const events = heap[this.#status + 1];
+    const entry = heap[this.#status + 2];
+    let out = null;
+    let value;
+    if (compact && !failed) value = this.#decodeCompact(view);
+    else out = utf8.decode(view);
     // Any call may have expired holds; writes always raise events.
-    if (core.eventCount() > 0) this.#afterWrite();
+    if (events > 0) this.#afterWrite();
     if (failed) throw this.#failure(out);
     if (spec.writes) this.#scheduleSave();
-    const value = JSON.parse(out);
-    if (memoKey !== null) {
-      const id = core.lastEntryId();
-      if (id > 0) {
-        if (this.#memo.size >= MEMO_LIMIT) this.#memo.delete(this.#memo.keys().next().value);
-        const asOf = spec.asOf;
-        // Equal content; the wrapper's own object, so a hit can compare by identity.
-        if (asOf && Array.isArray(value)) for (const a of value) a.asOf = this.#asOf;
-        else if (asOf) value.asOf = this.#asOf;
-        this.#memo.set(memoKey, { id, value: deepFreeze(value), asOf, asOfRef: this.#asOf });
-      }
+    if (out !== null) value = JSON.parse(out);
+    if (spec.memo && entry > 0) {
+      memoKey ??= `${method}\u0000${text}`;
+      if (this.#memo.size >= MEMO_LIMIT) this.#memo.delete(this.#memo.keys().next().value);
+      const asOf = spec.asOf;
+      // Equal content; the wrapper's own object, so a hit can compare by identity.
+      if (asOf && Array.isArray(value)) for (const a of value) a.asOf = this.#asOf;
+      else if (asOf) value.asOf = this.#asOf;
+      this.#memo.set(memoKey, { id: entry, value: deepFreeze(value), asOf, asOfRef: this.#asOf });
     }
     return value;
   }
@@ -453,7 +469,7 @@ export class Engine {
   }
 
   #afterWrite() {
-    const events = JSON.parse(this.#core.takeEvents());
+    const events = JSON.parse(utf8.decode(this.#core.takeEvents()));  // a view: decode now
     for (const { type, ...payload } of events) this.#emit(type, payload);
     this.#scheduleSave();
   }

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "args.h"
+#include "compact_answer.h"
 
 namespace edgestay {
 
@@ -64,20 +65,39 @@ void StripNightly(std::string* answer) {
   if (end != std::string::npos) answer->erase(at, end + 1 - at);
 }
 
-Status StayAnswer(Impl& im, const StayQuery& q, std::string* answer, bool with_as_of, bool nightly = true) {
+// One stay's compact record (compact_answer.h): the same nights and the same rule as
+// CheckAvailability's JSON.
+Status CompactStay(Impl& im, const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel, std::string* out) {
+  std::map<int64_t, std::vector<Night>> loaded;
+  ES_RETURN_IF_ERROR(im.LoadNights(rt.hotel_id, {q.room_type_id}, q.check_in, q.check_out, &loaded));
+  const std::vector<Night>& nights = loaded[q.room_type_id];
+  const char* reason = ::edgestay::StayReason(q.rooms, q.check_in - im.TodayAt(hotel), hotel, nights);
+  compact::WriteStay({q.room_type_id, rt.hotel_id, q.rooms, q.check_in, q.check_out, rt.name, hotel.currency, reason,
+                      &nights}, out);
+  return Status::Ok();
+}
+
+// `binary`: the compact record (cached apart from the JSON; never with asOf: the frame's
+// trailer carries it).
+Status StayAnswer(Impl& im, const StayQuery& q, std::string* answer, bool with_as_of, bool nightly = true,
+                  bool binary = false) {
   const RoomTypeInfo* rt;
   const HotelInfo* hotel;
   ES_RETURN_IF_ERROR(im.ValidateStay(q, &rt, &hotel));
   T tags{kAvailabilityDeps, rt->hotel_id, q.room_type_id, q.check_in, q.check_out, 0};
   im.TodayBound(*hotel, &tags);
-  std::string key = "stay|" + std::to_string(q.room_type_id) + "|" + std::to_string(q.check_in) + "|" +
-                    std::to_string(q.check_out) + "|" + std::to_string(q.rooms);
-  ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, answer,
-                               [&](std::string* o) { return im.CheckAvailability(q, o); }));
-  if (!nightly) StripNightly(answer);
-  if (with_as_of) im.AppendAsOf(answer);
+  std::string key = std::string(binary ? "stayc|" : "stay|") + std::to_string(q.room_type_id) + "|" +
+                    std::to_string(q.check_in) + "|" + std::to_string(q.check_out) + "|" + std::to_string(q.rooms);
+  ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, answer, [&](std::string* o) {
+    return binary ? CompactStay(im, q, *rt, *hotel, o) : im.CheckAvailability(q, o);
+  }));
+  if (!nightly) binary ? compact::StripNightly(answer) : StripNightly(answer);
+  if (with_as_of && !binary) im.AppendAsOf(answer);
   return Status::Ok();
 }
+
+// Ends a compact frame with its asOf trailer; the cache entry id stays the frame's.
+void CompactAsOf(Impl& im, std::string* out) { compact::WriteAsOf(im.cursor, im.synced_at, out); }
 
 Status HotelOf(Impl& im, int64_t hotel_id, const HotelInfo** hotel) {
   ES_RETURN_IF_ERROR(im.EnsureFacts());
@@ -90,13 +110,38 @@ Status HotelOf(Impl& im, int64_t hotel_id, const HotelInfo** hotel) {
   return Status::Ok();
 }
 
+// The stay questions' arguments as read by stay_args (the fast form) or the general path.
+struct StayArgs {
+  bool nightly = true;
+  std::vector<StayQuery> qs;
+};
+
+Status CheckStay(Impl& im, StayArgs& a, std::string* out, bool binary) {
+  const StayQuery& q = a.qs[0];
+  if (!binary) return StayAnswer(im, q, out, true);
+  std::string record;
+  ES_RETURN_IF_ERROR(StayAnswer(im, q, &record, false, true, true));
+  compact::WriteFrame(compact::Kind::kStay, 1, 0, 0, 0, 0, out);
+  out->append(record);
+  CompactAsOf(im, out);
+  return Status::Ok();
+}
 Status CheckRoomAvailability(Impl& im, const json& args, std::string* out) {
-  StayQuery q;
-  ES_RETURN_IF_ERROR(ReadStay(args, &q));
-  return StayAnswer(im, q, out, true);
+  StayArgs a{true, {StayQuery{}}};
+  ES_RETURN_IF_ERROR(ReadStay(args, &a.qs[0]));
+  return CheckStay(im, a, out, false);
+}
+Status CheckRoomAvailabilityCompact(Impl& im, const json& args, std::string* out) {
+  StayArgs a{true, {StayQuery{}}};
+  ES_RETURN_IF_ERROR(ReadStay(args, &a.qs[0]));
+  return CheckStay(im, a, out, true);
+}
+bool ReadCheckFast(std::string_view text, StayArgs* a) {
+  a->qs.resize(1);
+  return stay_args::Stay(text, &a->qs[0]);
 }
 
-Status GetAllRoomAvailability(Impl& im, const json& args, std::string* out) {
+Status GetAllRoomAvailabilityAs(Impl& im, const json& args, std::string* out, bool binary) {
   int64_t hotel_id, rooms;
   Day ci, co;
   const HotelInfo* hotel;
@@ -108,8 +153,8 @@ Status GetAllRoomAvailability(Impl& im, const json& args, std::string* out) {
   ES_RETURN_IF_ERROR(HotelOf(im, hotel_id, &hotel));
   T tags{kAvailabilityDeps, hotel_id, 0, ci, co, 0};
   im.TodayBound(*hotel, &tags);
-  std::string key = "all|" + std::to_string(hotel_id) + "|" + std::to_string(ci) + "|" + std::to_string(co) + "|" +
-                    std::to_string(rooms) + (nightly ? "" : "|summary");
+  std::string key = std::string(binary ? "allc|" : "all|") + std::to_string(hotel_id) + "|" + std::to_string(ci) +
+                    "|" + std::to_string(co) + "|" + std::to_string(rooms) + (nightly ? "" : "|summary");
   if (co - ci > hotel->max_nights) {
     return Status::Error("STAY_TOO_LONG", "a stay of " + std::to_string(co - ci) +
                                               " nights is over the hotel's maximum of " +
@@ -118,6 +163,17 @@ Status GetAllRoomAvailability(Impl& im, const json& args, std::string* out) {
   // The whole answer is one entry (a repeat is one lookup); on a miss it is composed of
   // the per-room-type stay entries, so a change to one room type recomputes only that one.
   ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, out, [&](std::string* o) {
+    if (binary) {
+      compact::WriteFrame(compact::Kind::kHotel, static_cast<int64_t>(hotel->room_type_ids.size()), hotel_id, ci, co,
+                          rooms, o);
+      std::string record;
+      for (int64_t id : hotel->room_type_ids) {
+        record.clear();
+        ES_RETURN_IF_ERROR(StayAnswer(im, StayQuery{id, ci, co, rooms}, &record, false, nightly, true));
+        o->append(record);
+      }
+      return Status::Ok();
+    }
     JsonWriter w(o);
     w.BeginObject().Key("hotelId").Int(hotel_id);
     w.Key("checkIn").String(FormatDate(ci)).Key("checkOut").String(FormatDate(co));
@@ -131,31 +187,61 @@ Status GetAllRoomAvailability(Impl& im, const json& args, std::string* out) {
     w.EndArray().EndObject();
     return Status::Ok();
   }));
-  im.AppendAsOf(out);
+  if (binary) CompactAsOf(im, out);
+  else im.AppendAsOf(out);
   return Status::Ok();
 }
+Status GetAllRoomAvailability(Impl& im, const json& args, std::string* out) {
+  return GetAllRoomAvailabilityAs(im, args, out, false);
+}
+Status GetAllRoomAvailabilityCompact(Impl& im, const json& args, std::string* out) {
+  return GetAllRoomAvailabilityAs(im, args, out, true);
+}
 
-Status BatchCheckAvailability(Impl& im, const json& args, std::string* out) {
-  const json* list = Field(args, "queries");
-  if (!list || !list->is_array()) return BadArg("queries", "must be an array");
-  if (list->size() > 1000) return BadArg("queries", "at most 1000 queries per call");
-  bool nightly = true;
-  ES_RETURN_IF_ERROR(ReadBool(args, "nightly", true, &nightly));
-  std::vector<StayQuery> qs(list->size());
-  for (size_t i = 0; i < qs.size(); ++i) {
-    Status s = ReadStay((*list)[i], &qs[i]);
+// A batch's queries, read (`list`: by the general path, else already read by stay_args)
+// and checked in order: the first bad one is the error, with its index.
+Status BatchQueries(Impl& im, const json* list, std::vector<StayQuery>* qs) {
+  for (size_t i = 0; i < qs->size(); ++i) {
+    Status s = list ? ReadStay((*list)[i], &(*qs)[i]) : Status::Ok();
     const RoomTypeInfo* rt;
     const HotelInfo* hotel;
-    if (s.ok()) s = im.ValidateStay(qs[i], &rt, &hotel);
+    if (s.ok()) s = im.ValidateStay((*qs)[i], &rt, &hotel);
     if (!s.ok()) {
       return Status::Error(s.code(), "queries[" + std::to_string(i) + "]: " + s.message(),
                            "{\"index\":" + std::to_string(i) + "}");
     }
   }
+  return Status::Ok();
+}
+
+Status BatchStays(Impl& im, const StayArgs& a, std::string* out, bool binary);
+Status BatchCheckAvailabilityAs(Impl& im, const json& args, std::string* out, bool binary) {
+  const json* list = Field(args, "queries");
+  if (!list || !list->is_array()) return BadArg("queries", "must be an array");
+  if (list->size() > 1000) return BadArg("queries", "at most 1000 queries per call");
+  StayArgs a;
+  ES_RETURN_IF_ERROR(ReadBool(args, "nightly", true, &a.nightly));
+  a.qs.resize(list->size());
+  ES_RETURN_IF_ERROR(BatchQueries(im, list, &a.qs));
+  return BatchStays(im, a, out, binary);
+}
+Status BatchStaysFast(Impl& im, StayArgs& a, std::string* out, bool binary) {
+  ES_RETURN_IF_ERROR(BatchQueries(im, nullptr, &a.qs));
+  return BatchStays(im, a, out, binary);
+}
+bool ReadBatchFast(std::string_view text, StayArgs* a) {
+  a->qs.clear();
+  return stay_args::StayList(text, &a->nightly, &a->qs);
+}
+
+// The batch of validated queries `a.qs`.
+Status BatchStays(Impl& im, const StayArgs& a, std::string* out, bool binary) {
+  const std::vector<StayQuery>& qs = a.qs;
+  const bool nightly = a.nightly;
   // The whole batch is one entry too (a repeat is one lookup), composed of the per-stay
   // entries; it may span hotels, so any change meeting its dates evicts it.
   T tags{kAvailabilityDeps, CacheTags::kAnyHotel, 0, 0, -1, 0};
-  std::string key = nightly ? "batch" : "batch-summary";
+  std::string key = std::string(binary ? "c" : "") + (nightly ? "batch" : "batch-summary");
   for (size_t i = 0; i < qs.size(); ++i) {
     tags.from = i ? std::min(tags.from, qs[i].check_in) : qs[i].check_in;
     tags.to = i ? std::max(tags.to, qs[i].check_out) : qs[i].check_out;
@@ -163,8 +249,22 @@ Status BatchCheckAvailability(Impl& im, const json& args, std::string* out) {
     key += "|" + std::to_string(qs[i].room_type_id) + "," + std::to_string(qs[i].check_in) + "," +
            std::to_string(qs[i].check_out) + "," + std::to_string(qs[i].rooms);
   }
-  if (qs.empty()) {
+  if (qs.empty() && !binary) {
     *out = "[]";
+    return Status::Ok();
+  }
+  if (binary) {
+    ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, out, [&](std::string* o) {
+      compact::WriteFrame(compact::Kind::kList, static_cast<int64_t>(qs.size()), 0, 0, 0, 0, o);
+      std::string record;
+      for (const StayQuery& q : qs) {
+        record.clear();
+        ES_RETURN_IF_ERROR(StayAnswer(im, q, &record, false, nightly, true));
+        o->append(record);
+      }
+      return Status::Ok();
+    }));
+    CompactAsOf(im, out);
     return Status::Ok();
   }
   // Stored without asOf (added per answer below), like every availability entry.
@@ -204,6 +304,12 @@ Status BatchCheckAvailability(Impl& im, const json& args, std::string* out) {
   *out = std::move(with);
   im.last_entry_id = entry;
   return Status::Ok();
+}
+Status BatchCheckAvailability(Impl& im, const json& args, std::string* out) {
+  return BatchCheckAvailabilityAs(im, args, out, false);
+}
+Status BatchCheckAvailabilityCompact(Impl& im, const json& args, std::string* out) {
+  return BatchCheckAvailabilityAs(im, args, out, true);
 }
 
 Status GetCalendar(Impl& im, const json& args, std::string* out) {
@@ -296,7 +402,7 @@ Status GetSpecialDays(Impl& im, const json& args, std::string* out) {
                    [&](std::string* o) { return im.GetSpecialDays(hotel_id, from, to, o); });
 }
 
-Status GetUserBookingsWithRoomType(Impl& im, const json& args, std::string* out) {
+Status GetUserBookingsWithRoomTypeAs(Impl& im, const json& args, std::string* out, bool binary) {
   int64_t user_id;
   ES_RETURN_IF_ERROR(ReadId(args, "userId", &user_id));
   std::vector<std::string> statuses;
@@ -322,14 +428,20 @@ Status GetUserBookingsWithRoomType(Impl& im, const json& args, std::string* out)
   bool include_payments = false;
   ES_RETURN_IF_ERROR(ReadBool(args, "includePayments", false, &include_payments));
   // Payments are sensitive: answers that include them are never cached.
-  if (include_payments) return im.UserBookings(user_id, statuses, true, out);
+  if (include_payments) return im.UserBookings(user_id, statuses, true, out, binary);
   std::sort(statuses.begin(), statuses.end());
   statuses.erase(std::unique(statuses.begin(), statuses.end()), statuses.end());
-  std::string key = "ub|" + std::to_string(user_id);
+  std::string key = (binary ? "ubc|" : "ub|") + std::to_string(user_id);
   for (const std::string& s : statuses) key += "|" + s;
   T tags{T::kUserBookings | T::kRoomTypes, 0, 0, 0, -1, user_id};
   return im.Cached(CacheNs::kUserBookings, std::move(key), tags, out,
-                   [&](std::string* o) { return im.UserBookings(user_id, statuses, false, o); });
+                   [&](std::string* o) { return im.UserBookings(user_id, statuses, false, o, binary); });
+}
+Status GetUserBookingsWithRoomType(Impl& im, const json& args, std::string* out) {
+  return GetUserBookingsWithRoomTypeAs(im, args, out, false);
+}
+Status GetUserBookingsWithRoomTypeCompact(Impl& im, const json& args, std::string* out) {
+  return GetUserBookingsWithRoomTypeAs(im, args, out, true);
 }
 
 Status Report(Impl& im, const json& args, bool occupancy, std::string* out) {
@@ -449,17 +561,26 @@ struct Method {
   bool writes;
   bool as_of;   // the answer (or each answer of a list) carries asOf
   Status (*run)(Impl&, const json&, std::string*);
+  // The compact answer (compact_answer.h), for the hot questions; null: JSON only.
+  Status (*run_compact)(Impl&, const json&, std::string*) = nullptr;
+  // The stay questions' fast argument path (stay_args.h): when `read_fast` takes the
+  // text, `run_fast` answers (JSON or compact) without the general JSON parse.
+  bool (*read_fast)(std::string_view, StayArgs*) = nullptr;
+  Status (*run_fast)(Impl&, StayArgs&, std::string*, bool) = nullptr;
 };
 constexpr CacheNs kNotCached = CacheNs::kCount;
 constexpr Method kMethods[] = {
-    {"checkRoomAvailability", CacheNs::kAvailability, false, true, CheckRoomAvailability},
-    {"getAllRoomAvailability", CacheNs::kAvailability, false, true, GetAllRoomAvailability},
-    {"batchCheckAvailability", CacheNs::kAvailability, false, true, BatchCheckAvailability},
+    {"checkRoomAvailability", CacheNs::kAvailability, false, true, CheckRoomAvailability, CheckRoomAvailabilityCompact,
+     ReadCheckFast, CheckStay},
+    {"getAllRoomAvailability", CacheNs::kAvailability, false, true, GetAllRoomAvailability, GetAllRoomAvailabilityCompact},
+    {"batchCheckAvailability", CacheNs::kAvailability, false, true, BatchCheckAvailability, BatchCheckAvailabilityCompact,
+     ReadBatchFast, BatchStaysFast},
     {"getCalendar", CacheNs::kAvailability, false, true, GetCalendar},
     {"getRoomTypes", CacheNs::kRoomTypes, false, false, GetRoomTypes},
     {"getBookingRules", CacheNs::kBookingRules, false, false, GetBookingRules},
     {"getSpecialDays", CacheNs::kSpecialDays, false, false, GetSpecialDays},
-    {"getUserBookingsWithRoomType", CacheNs::kUserBookings, false, false, GetUserBookingsWithRoomType},
+    {"getUserBookingsWithRoomType", CacheNs::kUserBookings, false, false, GetUserBookingsWithRoomType,
+     GetUserBookingsWithRoomTypeCompact},
     {"getBookingStatistics", CacheNs::kReports, false, false, GetBookingStatistics},
     {"getOccupancyRate", CacheNs::kReports, false, false, GetOccupancyRate},
     {"cacheStats", kNotCached, false, false, CacheStatsOf},
@@ -493,7 +614,7 @@ std::string Engine::MethodsJson() {
     w.BeginObject().Key("name").String(m.name).Key("namespace");
     if (m.ns == kNotCached) w.Null();
     else w.String(CacheNsName(m.ns));
-    w.Key("writes").Bool(m.writes).Key("asOf").Bool(m.as_of).EndObject();
+    w.Key("writes").Bool(m.writes).Key("asOf").Bool(m.as_of).Key("compact").Bool(m.run_compact != nullptr).EndObject();
   }
   w.EndArray();
   return out;
@@ -512,17 +633,29 @@ Status Engine::Call(std::string_view method, std::string_view args_json, std::st
   return CallById(id, args_json, out);
 }
 
-Status Engine::CallById(int method_id, std::string_view args_json, std::string* out) {
+std::string Engine::CompactLayoutJson() { return compact::LayoutJson(); }
+
+Status Engine::CallById(int method_id, std::string_view args_json, std::string* out, bool compact) {
   Impl& im = *impl_;
   if (method_id < 0 || method_id >= kMethodCount) return Status::Error("INVALID_ARGUMENT", "unknown method id");
   if (im.in_batch) return Status::Error("INVALID_ARGUMENT", "a change batch is open");
+  const Method& m = kMethods[method_id];
+  if (m.read_fast != nullptr) {
+    StayArgs fast;
+    if (m.read_fast(args_json, &fast)) {
+      out->clear();
+      ES_RETURN_IF_ERROR(im.ExpireHolds());
+      im.last_entry_id = 0;
+      return m.run_fast(im, fast, out, compact);
+    }
+  }
   json args = json::parse(args_json.begin(), args_json.end(), nullptr, false);
   if (args.is_discarded()) return Status::Error("INVALID_ARGUMENT", "the arguments are not valid JSON");
   out->clear();
   // Holds whose time is up become EXPIRED before anything reads or writes.
   ES_RETURN_IF_ERROR(im.ExpireHolds());
   im.last_entry_id = 0;
-  return kMethods[method_id].run(im, args, out);
+  return (compact && m.run_compact ? m.run_compact : m.run)(im, args, out);
 }
 
 }  // namespace edgestay

@@ -11,6 +11,7 @@
 #include "edgestay/status.h"
 #include "engine_impl.h"
 #include "json_writer.h"
+#include "stay_args.h"
 
 namespace edgestay::args {
 
@@ -74,8 +75,8 @@ inline Status ReadStay(const json& args, StayQuery* q) {
   if (!args.is_object()) return BadArg("query", "must be an object");
   ES_RETURN_IF_ERROR(ReadId(args, "roomTypeId", &q->room_type_id));
   // 366 here only bounds the arithmetic; the hotel's max_nights rule is checked later.
-  ES_RETURN_IF_ERROR(ReadRange(args, "checkIn", "checkOut", 100000, &q->check_in, &q->check_out));
-  return ReadCount(args, "rooms", 1, 1, 10000, &q->rooms);
+  ES_RETURN_IF_ERROR(ReadRange(args, "checkIn", "checkOut", stay_args::kMaxDays, &q->check_in, &q->check_out));
+  return ReadCount(args, "rooms", 1, 1, stay_args::kMaxRooms, &q->rooms);
 }
 
 

@@ -162,8 +162,9 @@ struct Engine::Impl {
   // columns whose bit (index in kCalendarColumns) is set in `columns`.
   Status CalendarBlock(int64_t room_type_id, Day from, int64_t days, uint32_t columns, std::string* out);
   Status RoomTypes(int64_t hotel_id, std::string* out);
+  // `binary`: the compact form (compact_answer.h).
   Status UserBookings(int64_t user_id, const std::vector<std::string>& statuses, bool include_payments,
-                      std::string* out);
+                      std::string* out, bool binary = false);
   Status BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out);
   Status OccupancyRate(int64_t hotel_id, Day from, Day to, std::string* out);
 

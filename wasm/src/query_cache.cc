@@ -208,7 +208,9 @@ void QueryCache::Clear() {
   by_key_.clear();
   by_id_.clear();
   buckets_.clear();
-  std::vector<uint32_t>().swap(doorkeeper_);
+  // Forget the admission history but keep the filter's memory: freeing it made the first
+  // miss after every clear allocate and zero 64 KiB again (~2 us in wasm).
+  std::fill(doorkeeper_.begin(), doorkeeper_.end(), 0);
   bytes_ = 0;
   for (auto& s : stats_) {
     s.entries = 0;

@@ -3,6 +3,7 @@
 // (payments of all the user's bookings at once: no N+1).
 #include <algorithm>
 
+#include "compact_answer.h"
 #include "engine_impl.h"
 #include "json_writer.h"
 
@@ -56,8 +57,32 @@ void WriteBookingFields(const Stmt& s, JsonWriter& w) {
   else w.Int(s.Int(16));
 }
 
+namespace {
+
+// The same row as WriteBookingFields, as a compact booking record.
+void WriteBookingCompact(const Stmt& s, std::string* out) {
+  Day a = 0, b = 0;
+  ParseDate(s.Text(6), &a);
+  ParseDate(s.Text(7), &b);
+  compact::BookingFacts f{s.Int(0), s.Int(1), s.Int(2), s.Int(3), b - a, s.Int(8), s.Int(9), s.Int(10), s.Int(11),
+                          s.Int(12), std::nullopt, std::nullopt, s.Text(4), s.Text(5), s.Text(6), s.Text(7),
+                          s.Text(15), std::nullopt};
+  if (!s.IsNull(13)) f.hold_expires_at = s.Int(13);
+  if (!s.IsNull(16)) f.server_id = s.Int(16);
+  if (!s.IsNull(14)) f.idempotency_key = s.Text(14);
+  compact::WriteBooking(f, out);
+}
+
+}  // namespace
+
 Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string>& statuses, bool include_payments,
-                                  std::string* out) {
+                                  std::string* out, bool binary) {
+  if (binary && include_payments) {  // payments are not in the compact layout: JSON in a frame
+    std::string answer;
+    ES_RETURN_IF_ERROR(UserBookings(user_id, statuses, true, &answer));
+    compact::WriteJsonFrame(answer, out);
+    return Status::Ok();
+  }
   // Statuses are bound as one comma-joined list so the statement stays prepared once.
   std::string wanted = ",";
   for (const std::string& s : statuses) wanted += s + ",";
@@ -72,6 +97,18 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
   StmtScope s(*st);
   s->BindInt(1, user_id);
   s->BindText(2, wanted);
+  if (binary) {
+    compact::WriteFrame(compact::Kind::kBookings, 0, 0, 0, 0, 0, out);
+    int64_t count = 0;
+    int rc;
+    while ((rc = s->Step()) == SQLITE_ROW) {
+      WriteBookingCompact(*s, out);
+      ++count;
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db, "read bookings");
+    compact::SetFrameCount(out, count);
+    return Status::Ok();
+  }
   JsonWriter w(out);
   std::vector<int64_t> ids;
   std::vector<size_t> insert_at;  // where each booking's payments go

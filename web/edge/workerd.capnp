@@ -21,6 +21,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "bindings/js/index.mjs", esModule = embed "../../bindings/js/index.mjs"),
     (name = "bindings/js/loader.mjs", esModule = embed "../../bindings/js/loader.mjs"),
     (name = "bindings/js/errors.mjs", esModule = embed "../../bindings/js/errors.mjs"),
+    (name = "bindings/js/compact.mjs", esModule = embed "../../bindings/js/compact.mjs"),
     (name = "bindings/js/stores.mjs", esModule = embed "../../bindings/js/stores.mjs"),
     (name = "bindings/js/dist/edgestay_core.mjs", esModule = embed "../../bindings/js/dist/edgestay_core.mjs"),
     (name = "bindings/js/dist/edgestay_core.wasm", wasm = embed "../../bindings/js/dist/edgestay_core.wasm"),

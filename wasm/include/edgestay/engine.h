@@ -41,9 +41,13 @@ class Engine {
   // On success `*out` is the answer's JSON; on failure the Status says why.
   Status Call(std::string_view method, std::string_view args_json, std::string* out);
   // The same by the method's position in MethodsJson() (no name lookup per call).
-  Status CallById(int method_id, std::string_view args_json, std::string* out);
+  // `compact`: methods whose MethodsJson row says "compact" answer in the binary form of
+  // CompactLayoutJson() instead of JSON (the others ignore it).
+  Status CallById(int method_id, std::string_view args_json, std::string* out, bool compact = false);
+  // The slot names of the compact answer, in order (wasm/src/compact_answer.h).
+  static std::string CompactLayoutJson();
   // The methods Call accepts, in id order: [{"name","namespace" (cache namespace or
-  // null),"writes","asOf"}]. The JS wrapper reads its method lists from here.
+  // null),"writes","asOf","compact"}]. The JS wrapper reads its method lists from here.
   static std::string MethodsJson();
   // A method's id, or -1.
   static int MethodId(std::string_view method);

@@ -1,0 +1,82 @@
+// The compact answer: a binary form of the stay answers (checkRoomAvailability,
+// batchCheckAvailability, getAllRoomAvailability) that the JS wrapper decodes into the
+// same plain objects as their JSON, without JSON text on either side of the boundary.
+//
+// Layout (every number a little-endian f64 "slot", so the JS side reads one Float64Array;
+// null = NaN; every part starts 8-byte aligned):
+//   frame:  kFrameSlots, then its strings (getAllRoomAvailability: checkIn and checkOut,
+//           10 bytes each; else none), zero-padded to 8 bytes, then `count` stay records,
+//           then the asOf trailer: kAsOfSlots and the cursor, zero-padded to 8 bytes.
+//   stay:   kStaySlots, then `nightly` x kNightSlots (absent when nightly = -1: the
+//           summary form), then its strings (roomTypeName, currency, reason, checkIn,
+//           checkOut, one 10-byte date per night), zero-padded to 8 bytes.
+// A string slot holds the string's length in UTF-16 units (what JS slices by; -1 =
+// null); a `strBytes` slot the UTF-8 byte count of the record's strings before padding.
+// The slot names are the JS keys they fill; the wrapper reads them from LayoutJson(), so
+// this table is the one description of the format.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edgestay/date.h"
+#include "edgestay/stay_rules.h"
+
+namespace edgestay::compact {
+
+inline constexpr const char* kFrameSlots[] = {"kind", "count", "hotelId", "nights", "rooms", "strBytes"};
+// The frame's "kind": what the JS answer is. kStay / kList / kHotel: one stay, an array
+// of them, getAllRoomAvailability's object (each with the asOf trailer). kBookings: an
+// array of `count` booking records (no trailer). kJson: the frame's strings are the
+// answer's JSON (a form the compact layout does not cover, e.g. bookings with payments).
+enum class Kind { kStay = 0, kList = 1, kHotel = 2, kBookings = 3, kJson = 4 };
+// A booking of getUserBookingsWithRoomType: kBookingSlots, then its strings
+// (roomTypeName, status, checkIn, checkOut, idempotencyKey, origin), zero-padded.
+inline constexpr const char* kBookingSlots[] = {
+    "id", "hotelId", "userId", "roomTypeId", "nights", "rooms", "guests", "totalCents", "createdAt", "updatedAt",
+    "holdExpiresAt", "serverId", "roomTypeName", "status", "checkIn", "checkOut", "idempotencyKey", "origin",
+    "strBytes"};
+inline constexpr const char* kStaySlots[] = {"roomTypeId", "hotelId", "nights", "rooms", "available", "totalCents",
+                                             "nightly", "roomTypeName", "currency", "reason", "strBytes"};
+inline constexpr const char* kNightSlots[] = {"available", "priceCents"};
+inline constexpr const char* kAsOfSlots[] = {"syncedAt", "cursor", "strBytes"};
+
+// {"version":1,"frame":[...],"stay":[...],"night":[...],"asOf":[...],"booking":[...]}:
+// the slot names above, in order.
+std::string LayoutJson();
+
+// One stay record (the stay's answer without asOf). `reason` null = available.
+struct StayFacts {
+  int64_t room_type_id, hotel_id, rooms;
+  Day check_in, check_out;
+  std::string_view room_type_name, currency;
+  const char* reason;
+  const std::vector<Night>* nights;  // check_out - check_in of them
+};
+void WriteStay(const StayFacts& s, std::string* out);
+// The same record without its nightly slots and dates (the summary form), in place.
+void StripNightly(std::string* record);
+
+// The frame's header and strings; `count` stay records follow it. A kHotel frame
+// carries hotelId, nights, rooms, checkIn and checkOut; the others leave them null.
+void WriteFrame(Kind kind, int64_t count, int64_t hotel_id, Day check_in, Day check_out, int64_t rooms,
+                std::string* out);
+struct BookingFacts {
+  int64_t id, hotel_id, user_id, room_type_id, nights, rooms, guests, total_cents, created_at, updated_at;
+  std::optional<int64_t> hold_expires_at, server_id;
+  std::string_view room_type_name, status, check_in, check_out, origin;
+  std::optional<std::string_view> idempotency_key;
+};
+void WriteBooking(const BookingFacts& b, std::string* out);
+// Sets the frame's count (a frame written before its records were counted).
+void SetFrameCount(std::string* frame, int64_t count);
+// A kJson frame carrying `json` (the whole answer).
+void WriteJsonFrame(std::string_view json, std::string* out);
+
+// The asOf trailer that ends every frame (added when the answer is returned, as asOf is).
+void WriteAsOf(const std::optional<std::string>& cursor, const std::optional<int64_t>& synced_at, std::string* out);
+
+}  // namespace edgestay::compact
