@@ -1,6 +1,7 @@
 // A kiosk process for tests/js/page_store.test.mjs: opens an engine on fileStore(path) and
 // books stays `from`..`to`-1, printing "taken <i> <id>" after each createBooking returned
-// (the parent kills it with SIGKILL at random moments and checks what it printed).
+// (the parent kills it with SIGKILL at random moments and checks what it printed), then
+// "done", and waits for its stdin to close.
 import { openEngine, fileStore } from '../../../bindings/js/index.mjs';
 import { NOW, hotelBatch, bookingArgs } from './store_data.mjs';
 
@@ -14,3 +15,7 @@ for (let i = from; i < to; i++) {
 }
 engine.close();
 process.stdout.write('done\n');
+// Stay until the parent lets go (closes stdin) or kills us: a kill aimed at this run's
+// last bookings then still finds the process, however fast they committed.
+process.stdin.resume();
+process.stdin.on('end', () => process.exit(0));
