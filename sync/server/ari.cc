@@ -150,6 +150,32 @@ Status SqlStore::WriteHotelTx(int64_t hotel_id,
   return s;
 }
 
+Status SqlStore::SweepHotels(const char* due_hotels_sql, int64_t now,
+                             const std::function<Status(Conn&, LogWriter&, int64_t hotel, int64_t* n)>& expire,
+                             int64_t* expired) {
+  *expired = 0;
+  std::vector<int64_t> hotels;
+  {
+    Lease c;
+    Status s = backend_->Acquire(&c);
+    if (!s.ok()) return s;
+    Result r;
+    s = c->Query(due_hotels_sql, {now}, &r);
+    if (!s.ok()) return s;
+    for (const auto& row : r.rows) hotels.push_back(row[0].Int());
+  }
+  for (int64_t hotel : hotels) {
+    int64_t cursor = 0, n = 0;
+    Status s = WriteHotelTx(hotel, [&](Conn& c, LogWriter& log) -> Status {
+      n = 0;
+      return expire(c, log, hotel, &n);
+    }, &cursor);
+    if (!s.ok()) return s;
+    *expired += n;
+  }
+  return Status::Ok();
+}
+
 Status SqlStore::CreateHotel(const json& body, json* out) {
   HotelFields f;
   Status s = ReadHotelFields(body, &f);

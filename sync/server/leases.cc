@@ -369,27 +369,11 @@ Status SqlStore::ListLeases(int64_t hotel_id, const Principal& who, std::optiona
 }
 
 Status SqlStore::ExpireLeases(int64_t now, int64_t* expired) {
-  *expired = 0;
-  std::vector<int64_t> hotels;
-  {
-    Lease c;
-    Status s = backend_->Acquire(&c);
-    if (!s.ok()) return s;
-    Result r;
-    s = c->Query("SELECT DISTINCT hotel_id FROM leases WHERE status = 'ACTIVE' AND expires_at <= $1", {now}, &r);
-    if (!s.ok()) return s;
-    for (const auto& row : r.rows) hotels.push_back(row[0].Int());
-  }
-  for (int64_t hotel : hotels) {
-    int64_t cursor = 0, n = 0;
-    Status s = WriteHotelTx(hotel, [&](Conn& c, LogWriter& log) -> Status {
-      n = 0;
-      return ExpireDue(c, hotel, now, &log, &n);
-    }, &cursor);
-    if (!s.ok()) return s;
-    *expired += n;
-  }
-  return Status::Ok();
+  return SweepHotels("SELECT DISTINCT hotel_id FROM leases WHERE status = 'ACTIVE' AND expires_at <= $1", now,
+                     [&](Conn& c, LogWriter& log, int64_t hotel, int64_t* n) {
+                       return ExpireDue(c, hotel, now, &log, n);
+                     },
+                     expired);
 }
 
 std::string LeaseSchemaProblems(const std::function<std::vector<protocol::DeclaredColumn>(const char*)>& declared) {

@@ -128,39 +128,23 @@ Status ReleaseBooking(Conn& c, const std::vector<Cell>& row, const char* to_stat
 }  // namespace
 
 Status SqlStore::ExpireHolds(int64_t now, int64_t* expired) {
-  *expired = 0;
-  std::vector<int64_t> hotels;
-  {
-    Lease c;
-    Status s = backend_->Acquire(&c);
-    if (!s.ok()) return s;
-    Result r;
-    s = c->Query("SELECT DISTINCT hotel_id FROM bookings WHERE status = 'HELD' AND hold_expires_at <= $1",
-                 {now}, &r);
-    if (!s.ok()) return s;
-    for (const auto& row : r.rows) hotels.push_back(row[0].Int());
-  }
-  for (int64_t hotel : hotels) {
-    int64_t cursor = 0, n = 0;
-    Status s = WriteHotelTx(hotel, [&](Conn& c, LogWriter& log) -> Status {
-      n = 0;
-      Result due;
-      Status st = c.Query("SELECT " + BookingColumns() + " FROM bookings WHERE hotel_id = $1"
-                          " AND status = 'HELD' AND hold_expires_at <= $2 ORDER BY id",
-                          {hotel, now}, &due);
-      if (!st.ok()) return st;
-      for (const auto& row : due.rows) {
-        Result b;
-        st = ReleaseBooking(c, row, "EXPIRED", now, &log, &b);
+  return SweepHotels(
+      "SELECT DISTINCT hotel_id FROM bookings WHERE status = 'HELD' AND hold_expires_at <= $1", now,
+      [&](Conn& c, LogWriter& log, int64_t hotel, int64_t* n) -> Status {
+        Result due;
+        Status st = c.Query("SELECT " + BookingColumns() + " FROM bookings WHERE hotel_id = $1"
+                            " AND status = 'HELD' AND hold_expires_at <= $2 ORDER BY id",
+                            {hotel, now}, &due);
         if (!st.ok()) return st;
-        ++n;
-      }
-      return Status::Ok();
-    }, &cursor);
-    if (!s.ok()) return s;
-    *expired += n;
-  }
-  return Status::Ok();
+        for (const auto& row : due.rows) {
+          Result b;
+          st = ReleaseBooking(c, row, "EXPIRED", now, &log, &b);
+          if (!st.ok()) return st;
+          ++*n;
+        }
+        return Status::Ok();
+      },
+      expired);
 }
 
 // One client's push while it waits in (or leads) its hotel's group.

@@ -134,6 +134,11 @@ class SqlStore final : public Store {
   // commits, and wakes long-polls. *cursor = the hotel's cursor after the commit.
   Status WriteHotelTx(int64_t hotel_id, const std::function<Status(Conn&, LogWriter&)>& fn,
                       int64_t* cursor);
+  // The sweeps (holds, leases): each hotel `due_hotels_sql` (bound to now) names gets one
+  // WriteHotelTx running `expire`, which counts what it expired in *n.
+  Status SweepHotels(const char* due_hotels_sql, int64_t now,
+                     const std::function<Status(Conn&, LogWriter&, int64_t hotel, int64_t* n)>& expire,
+                     int64_t* expired);
 
   std::unique_ptr<Backend> backend_;
   std::mutex push_mu_;
