@@ -8,23 +8,16 @@
 // Run: node --test tests/edge/edge.test.mjs   (after scripts/build)
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { copyFileSync, rmSync } from 'node:fs';
 import { useStore, createStore, addDays, today } from '../server/support/stores.mjs';
 import { request, client as apiClient } from '../server/support/http.mjs';
 import { createToken, startServer } from '../server/support/server.mjs';
-import { ROOT } from '../server/support/paths.mjs';
 import { mulberry32 } from '../../scripts/lib/rng.mjs';
-import { startEdge, startEdgeWithCron } from './support/edge.mjs';
+import { startEdge, startEdgeWithCron, EDGE_READY as READY, EDGE_SKIP as SKIP, TEST_EDGE_ENV as EDGE_ENV } from './support/edge.mjs';
 
-const READY = existsSync(path.join(ROOT, 'bindings/js/dist/edgestay_core.wasm')) &&
-  existsSync(path.join(ROOT, 'node_modules/.bin/workerd'));
-const SKIP = READY ? {} : { skip: 'needs bindings/js/dist (scripts/build) and node_modules/.bin/workerd' };
 const { openEngine } = READY ? await import('../../bindings/js/index.mjs') : {};
 const { SyncClient } = await import('../../sync/client/index.mjs');
 
-// Freshness of the test edge: refresh after 100 ms, wait for the refresh after 250 ms.
-const EDGE_ENV = { EDGESTAY_REFRESH_MS: '100', EDGESTAY_MAX_STALE_MS: '250', EDGESTAY_SYNC_TIMEOUT_MS: '2000' };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const withoutAsOf = ({ asOf, ...rest }) => rest;
 

@@ -6,22 +6,15 @@
 // Run: node --test tests/edge/snapshot.test.mjs   (after scripts/build)
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { useStore, addDays } from '../server/support/stores.mjs';
 import { request } from '../server/support/http.mjs';
-import { ROOT } from '../server/support/paths.mjs';
 import { mulberry32 } from '../../scripts/lib/rng.mjs';
-import { startEdge } from './support/edge.mjs';
+import { startEdge, EDGE_READY as READY, EDGE_SKIP as SKIP, TEST_EDGE_ENV as EDGE_ENV } from './support/edge.mjs';
 
-const READY = existsSync(path.join(ROOT, 'bindings/js/dist/edgestay_core.wasm')) &&
-  existsSync(path.join(ROOT, 'node_modules/.bin/workerd'));
-const SKIP = READY ? {} : { skip: 'needs bindings/js/dist (scripts/build) and node_modules/.bin/workerd' };
 const { openEngine } = READY ? await import('../../bindings/js/index.mjs') : {};
 const { SyncClient } = await import('../../sync/client/index.mjs');
 
-const EDGE_ENV = { EDGESTAY_REFRESH_MS: '100', EDGESTAY_MAX_STALE_MS: '250', EDGESTAY_SYNC_TIMEOUT_MS: '2000' };
 const withoutAsOf = ({ asOf, ...rest }) => rest;
 
 // An HTTP proxy to `target` that logs { method, path, since, status, rows } per request (rows:

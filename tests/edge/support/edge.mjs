@@ -1,9 +1,17 @@
 // Starts the edge worker in a real workerd process and stops it: through scripts/edge (on
 // a free loopback port), or with a second socket that fires its scheduled() handler.
 import { spawn, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ROOT } from '../../server/support/paths.mjs';
+
+// The edge suites need the built core and workerd; without them they skip, saying why.
+export const EDGE_READY = existsSync(path.join(ROOT, 'bindings/js/dist/edgestay_core.wasm')) &&
+  existsSync(path.join(ROOT, 'node_modules/.bin/workerd'));
+export const EDGE_SKIP = EDGE_READY ? {} : { skip: 'needs bindings/js/dist (scripts/build) and node_modules/.bin/workerd' };
+// Freshness of a test edge: refresh after 100 ms, wait for the refresh after 250 ms.
+export const TEST_EDGE_ENV = { EDGESTAY_REFRESH_MS: '100', EDGESTAY_MAX_STALE_MS: '250', EDGESTAY_SYNC_TIMEOUT_MS: '2000' };
 
 export async function startEdge({ serverUrl, readToken, bookToken, hotels, env = {} }) {
   const args = [path.join(ROOT, 'scripts/edge'), '--server', serverUrl, '--read-token', readToken, '--port', '0'];
