@@ -195,8 +195,12 @@ for (const kind of STORES) {
     const drifts = [
       ['a replicated column dropped', 'ALTER TABLE notifications DROP COLUMN kind', /notifications\.kind is missing/],
       ['a column no edge knows added', 'ALTER TABLE bookings ADD COLUMN secret TEXT', /bookings\.secret is not in the protocol's column list/],
+      // The node-private lease tables are checked the same way (extra columns allowed there).
+      ['a lease column dropped', 'ALTER TABLE leases DROP COLUMN updated_at', /leases\.updated_at is missing/],
+      ['a lease_nights column dropped', 'ALTER TABLE lease_nights DROP COLUMN units_left', /lease_nights\.units_left is missing/],
       ...(kind === 'postgresql'
-        ? [['a column retyped', 'ALTER TABLE special_days ALTER COLUMN note TYPE BIGINT USING NULL', /special_days\.note has type bigint/]]
+        ? [['a column retyped', 'ALTER TABLE special_days ALTER COLUMN note TYPE BIGINT USING NULL', /special_days\.note has type bigint/],
+          ['a lease column retyped', 'ALTER TABLE leases ALTER COLUMN idempotency_key TYPE BIGINT USING NULL', /leases\.idempotency_key has type bigint/]]
         : []),
     ];
 
