@@ -166,6 +166,54 @@ test('kiosk: sells offline, reloads offline, survives a restart, drains its outb
   await context.close();
 });
 
+test('kiosk: rooms held for it (an allotment lease) sell CONFIRMED offline, and the centre books them from the hold', async () => {
+  const dir = profile();
+  const user = 4343;
+  const rt = roomTypes[0];
+  const context = await launchProfile(dir, { viewport: { width: 1100, height: 1000 } });
+  try {
+    const page = await openKiosk(context, `${stack.kioskUrl}&user=${user}`);
+    // Hold one room of the first room type for two nights, through the settings panel.
+    await page.locator('#settings-open').click();
+    await page.locator('#lease-room').selectOption(String(rt.id));
+    await page.locator('#lease-from').fill(day(26));
+    await page.locator('#lease-nights').fill('2');
+    await page.locator('#lease-rooms').fill('1');
+    await page.locator('#lease-reserve').click();
+    await page.waitForFunction(() => /held for this kiosk/.test(document.getElementById('lease-message').textContent), null, { timeout: 10000 });
+    assert.match(await page.locator('#leases li[data-lease-id]').textContent(), /1 of 1 left/);
+    await page.locator('#settings-close').click();
+
+    stack.web.setUpstream(false);
+    await context.setOffline(true);
+    await page.waitForFunction(() => document.getElementById('online').dataset.online === 'false');
+    // Inside the hold: confirmed at once, offline. Outside it: waits for the centre.
+    const held = await bookInUi(page, { checkIn: day(26), checkOut: day(28), roomTypeId: rt.id, name: 'Held Guest' });
+    assert.equal(held.status, 'CONFIRMED');
+    assert.match(await page.locator('#receipt').textContent(), /CONFIRMED \(a room held for this kiosk\)/);
+    await page.locator('#confirmation-close').click();
+    const other = await bookInUi(page, { checkIn: day(28), checkOut: day(29), roomTypeId: rt.id, name: 'Other Guest' });
+    assert.equal(other.status, 'PENDING_SYNC');
+    await page.locator('#confirmation-close').click();
+
+    stack.web.setUpstream(true);
+    await context.setOffline(false);
+    await page.waitForFunction(() => document.getElementById('outbox').dataset.count === '0', null, { timeout: 15000 });
+    const centre = centreBookings(user);
+    assert.deepEqual(centre.map((b) => b.status), ['CONFIRMED', 'CONFIRMED']);
+    const db = new Database(stack.dbFile, { readonly: true, fileMustExist: true });
+    try {
+      const nights = db.prepare(`SELECT n.units_left AS left FROM lease_nights n JOIN leases l ON l.id = n.lease_id
+        WHERE l.room_type_id = ? AND l.start_date = ? ORDER BY n.date`).all(rt.id, day(26));
+      assert.deepEqual(nights.map((n) => n.left), [0, 0], "the held room became the kiosk's booking");
+    } finally {
+      db.close();
+    }
+  } finally {
+    await context.close();
+  }
+});
+
 test('persistence: the browser closed at 20 random moments during 100 bookings loses no booking it showed', async () => {
   const rng = new Rng(20261130);
   const dir = profile();

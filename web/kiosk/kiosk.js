@@ -68,7 +68,8 @@ widget.addEventListener('edgestay-booking', (e) => {
   const cur = widget.currency;
   const line = (k, v) => `${k.padEnd(10)} ${v}`;
   const status = booking.status === 'PENDING_SYNC' ? 'BOOKED (will sync when online)'
-    : booking.status === 'CONFIRMED' ? `CONFIRMED #${booking.serverId ?? booking.id}` : booking.status;
+    : booking.status === 'CONFIRMED' && booking.serverId == null ? 'CONFIRMED (a room held for this kiosk)'
+      : booking.status === 'CONFIRMED' ? `CONFIRMED #${booking.serverId}` : booking.status;
   const receipt = $('receipt');
   receipt.dataset.status = booking.status;
   receipt.dataset.bookingId = String(booking.id);
@@ -108,7 +109,59 @@ async function showSettings() {
 }
 $('settings-open').addEventListener('click', async () => {
   await showSettings();
+  await showLeases();
   $('settings').showModal();
+});
+
+// ---- rooms held for this kiosk (allotment leases) ----------------------------------------
+const isoDay = (d) => d.toISOString().slice(0, 10);
+async function showLeases() {
+  const client = widget.client;
+  if (!client) return;
+  const [leases, roomTypes] = await Promise.all([client.call('leases').catch(() => []), client.call('roomTypes').catch(() => [])]);
+  const names = new Map(roomTypes.map((rt) => [rt.id, rt.name]));
+  const select = $('lease-room');
+  if (select.options.length === 0) {
+    for (const rt of roomTypes) select.append(new Option(rt.name, String(rt.id)));
+    $('lease-from').value = isoDay(new Date());
+  }
+  const list = $('leases');
+  list.replaceChildren();
+  const active = leases.filter((l) => l.usable);
+  if (active.length === 0) list.append(Object.assign(document.createElement('li'), { textContent: 'None.' }));
+  for (const l of active) {
+    const left = Math.min(...l.nights.map((n) => n.unitsLeft));
+    const li = document.createElement('li');
+    li.dataset.leaseId = String(l.id);
+    li.append(`${names.get(l.roomTypeId) ?? `Room type ${l.roomTypeId}`}: ${longDate(l.from)} – ${longDate(l.to)}, `
+      + `${left} of ${l.rooms} left, until ${new Date(l.usableUntil).toLocaleString()}`);
+    const release = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Release' });
+    release.addEventListener('click', () => leaseAction(() => client.call('release', { id: l.id }), 'Released.'));
+    li.append(release);
+    list.append(li);
+  }
+}
+
+async function leaseAction(run, done) {
+  const message = $('lease-message');
+  try {
+    await run();
+    message.textContent = done;
+  } catch (e) {
+    const reason = e.details?.reason ? ` (${e.details.reason.replace(/_/g, ' ')})` : '';
+    message.textContent = `Not held: ${e.message}${reason}`;
+  }
+  await showLeases();
+}
+
+$('lease-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const from = $('lease-from').value;
+  const to = isoDay(new Date(Date.parse(from) + Number($('lease-nights').value) * 86400000));
+  const rooms = Number($('lease-rooms').value);
+  leaseAction(() => widget.client.call('reserve', {
+    roomTypeId: Number($('lease-room').value), from, to, rooms, hours: Number($('lease-hours').value),
+  }), `${rooms} room${rooms === 1 ? '' : 's'} held for this kiosk.`);
 });
 $('settings-close').addEventListener('click', () => $('settings').close());
 $('persist').addEventListener('click', async () => {

@@ -133,6 +133,10 @@ function withReason(b) {
 }
 
 // ---- operations -------------------------------------------------------------------------
+function writerOnly() {
+  if (readOnly) throw new EdgestayError('READ_ONLY', 'another tab or window is the kiosk for this store; this one is read-only');
+}
+
 const ops = {
   async init(opts) {
     if (engine) throw new EdgestayError('INVALID_STATE', 'already initialised');
@@ -178,6 +182,9 @@ const ops = {
       lastError = String(e.message ?? e);
       if (!hasData) throw e;  // nothing to show without a first sync
     }
+    // The node's leases as the centre holds them (the engine kept them through a restart
+    // already; this picks up a renewal or release made elsewhere).
+    if (!readOnly && online) await sync.refreshLeases().catch(() => {});
     const syncMs = performance.now() - t1;
     await durable();
     // A read-only tab follows the centre but never pushes: the writing tab owns the outbox.
@@ -199,9 +206,7 @@ const ops = {
   stay: ({ checkIn, checkOut, rooms = 1 }) => engine.getAllRoomAvailability({ hotelId: config.hotelId, checkIn, checkOut, rooms }),
   roomTypes: () => engine.getRoomTypes(config.hotelId),
   async book(args) {
-    if (readOnly) {
-      throw new EdgestayError('READ_ONLY', 'another tab or window is the kiosk for this store; this one is read-only');
-    }
+    writerOnly();
     const t0 = performance.now();
     const bytes0 = engine.storageStats()?.bytesWritten ?? 0;
     const booking = engine.createBooking({ ...args, hotelId: config.hotelId });
@@ -214,6 +219,21 @@ const ops = {
     postStatus();
     if (online || navigator.onLine) sync.syncOnce().catch(() => {});
     return booking;
+  },
+  // Allotment leases: rooms the centre sets aside for this kiosk; a booking inside one is
+  // CONFIRMED at once, even offline (the engine decides; these only ask the centre).
+  leases: () => sync.leases(),
+  async reserve({ roomTypeId, from, to, rooms, hours }) {
+    writerOnly();
+    const lease = await sync.requestLease({ roomTypeId, from, to, rooms, ttlSeconds: Math.round(hours * 3600) });
+    await durable();
+    return lease;
+  },
+  async release({ id }) {
+    writerOnly();
+    const lease = await sync.releaseLease(id);
+    await durable();
+    return lease;
   },
   bookings: ({ userId, status }) => engine.getUserBookingsWithRoomType(userId, status ? { status } : {}).map(withReason),
   status: () => ({
