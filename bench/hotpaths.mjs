@@ -10,6 +10,7 @@
 //                       interleaved in one process, with the after/before ratio
 //   BENCH_QUICK=1       the small dataset and short rounds (bench/check.mjs uses it)
 //   BENCH_JSON=file     write the medians as JSON
+//   BENCH_ONLY=regex    only the scenarios whose name matches
 //
 // Every number is a p50 in µs of calls timed one by one, over interleaved rounds.
 import { writeFileSync } from 'node:fs';
@@ -145,11 +146,14 @@ async function main() {
   const impls = [{ name: 'after', root: ROOT }];
   if (process.env.BENCH_BEFORE) impls.unshift({ name: 'before', root: path.resolve(process.env.BENCH_BEFORE) });
   for (const impl of impls) impl.pkg = await import(pathToFileURL(path.join(impl.root, 'bindings/js/index.mjs')).href);
-  const { ds, image } = await hotelImage(impls.at(-1).pkg);
+  // The image comes from the oldest build: a newer engine migrates an older image on open,
+  // never the reverse (a newer schema version is refused).
+  const { ds, image } = await hotelImage(impls[0].pkg);
   ds.batch = null;
   gc();
   console.log(`hot paths, hotel dataset${QUICK ? ' (quick)' : ''}: p50 µs per call, ${ROUNDS} interleaved rounds x ${PER_ROUND} calls`);
-  const results = await runScenarios(SCENARIOS, impls, ds, image);
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+  const results = await runScenarios(SCENARIOS.filter((sc) => !only || only.test(sc.name)), impls, ds, image);
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify(results, null, 2)}\n`);
 }
 

@@ -2,6 +2,7 @@
 // separate SQLite connection), and which snapshots Engine::Open refuses.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 #include <string>
@@ -247,6 +248,53 @@ TEST(SchemaMigrationTest, AFailingMigrationLeavesTheImageAtItsOldVersionAndUsabl
   ASSERT_TRUE(engine);
   ImageDb migrated(Export(*engine));
   EXPECT_EQ(migrated.Column("SELECT name FROM hotels"), std::vector<std::string>{"Harbour"});
+}
+
+// A version-3 image with bookings: the indexes migration 4 replaced (the narrow user index,
+// bookings_roomTypeId_idx), as an engine before migration 4 exported them.
+std::string VersionThreeImage(json* answer) {
+  auto engine = OpenEngine();
+  MustApply(*engine, Batch({Hotel(1, "Harbour"), RoomType(10, 1, "Double"), RoomType(11, 1, "Suite"),
+                            Booking(1, 1, 7, 10, "CONFIRMED", "2026-06-10", "2026-06-12"),
+                            Booking(2, 1, 7, 11, "CANCELLED", "2026-07-01", "2026-07-04", {{"created_at", kNow - 60000}}),
+                            Booking(3, 1, 8, 10, "CONFIRMED", "2026-06-10", "2026-06-11")}));
+  *answer = MustCall(*engine, "getUserBookingsWithRoomType", {{"userId", 7}});
+  ImageDb db(Export(*engine));
+  db.Exec("DELETE FROM schema_migrations WHERE version = 4; UPDATE schema_version SET version = 3;"
+          "DROP INDEX bookings_userId_status_createdAt_idx;"
+          "CREATE INDEX bookings_userId_status_createdAt_idx ON bookings(user_id, status, created_at);"
+          "CREATE INDEX bookings_roomTypeId_idx ON bookings(room_type_id);");
+  return db.Serialize();
+}
+
+TEST(SchemaMigrationTest, AVersionThreeImageGetsTheBookingIndexesOfVersionFourAndKeepsItsData) {
+  json before;
+  const std::string image = VersionThreeImage(&before);
+  ASSERT_EQ(before.size(), 2u);
+  auto engine = OpenEngine(image);
+  ASSERT_TRUE(engine);
+  EXPECT_EQ(MustCall(*engine, "getUserBookingsWithRoomType", {{"userId", 7}}), before);
+  ImageDb db(Export(*engine));
+  EXPECT_EQ(db.Column("SELECT version FROM schema_version"), std::vector<std::string>{"4"});
+  EXPECT_EQ(db.Column("SELECT name FROM schema_migrations WHERE version = 4"),
+            std::vector<std::string>{"bookings_indexes"});
+  EXPECT_EQ(db.Column("SELECT name FROM sqlite_master WHERE name = 'bookings_roomTypeId_idx'"),
+            std::vector<std::string>{});
+  // Covering: every column of the answer (the rowid is in every index entry).
+  std::vector<std::string> columns =
+      db.Column("SELECT name FROM pragma_index_info('bookings_userId_status_createdAt_idx') ORDER BY seqno");
+  std::vector<std::string> table = db.Column("SELECT name FROM pragma_table_info('bookings') WHERE name <> 'id'");
+  std::sort(columns.begin(), columns.end());
+  std::sort(table.begin(), table.end());
+  EXPECT_EQ(columns, table);
+  EXPECT_EQ(db.Column("SELECT count(*) FROM bookings"), std::vector<std::string>{"3"});
+  EXPECT_EQ(db.Column("PRAGMA integrity_check"), std::vector<std::string>{"ok"});
+  // Reopening the migrated image keeps it at version 4 with the same indexes.
+  auto again = OpenEngine(Export(*engine));
+  ASSERT_TRUE(again);
+  ImageDb db2(Export(*again));
+  EXPECT_EQ(db2.Column("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'bookings' ORDER BY name"),
+            db.Column("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'bookings' ORDER BY name"));
 }
 
 }  // namespace

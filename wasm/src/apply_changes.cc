@@ -301,7 +301,9 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
           {"waitlist", "SELECT 1 FROM waitlist WHERE hotel_id = ? LIMIT 1"}}},
         {"room_types",
          {{"room_inventory", "SELECT 1 FROM room_inventory WHERE room_type_id = ? LIMIT 1"},
-          {"bookings", "SELECT 1 FROM bookings WHERE room_type_id = ? LIMIT 1"},
+          // Through the room type's hotel: bookings has no room-type index (schema 4).
+          {"bookings", "SELECT 1 FROM bookings WHERE hotel_id = (SELECT hotel_id FROM room_types WHERE id = ?1)"
+                       " AND room_type_id = ?1 LIMIT 1"},
           {"waitlist", "SELECT 1 FROM waitlist WHERE room_type_id = ? LIMIT 1"}}},
         {"bookings",
          {{"payments", "SELECT 1 FROM payments WHERE booking_id = ? LIMIT 1"},

@@ -16,25 +16,48 @@ namespace {
 constexpr int64_t kMsPerDay = 86400000;
 
 // Commits on success, rolls back otherwise; the engine's state is never half-written.
+// A call that is its own transaction (the usual case) uses BEGIN/COMMIT; one inside an
+// open transaction nests as a savepoint. All of them are prepared once: sqlite3_exec
+// parsed "SAVEPOINT"/"RELEASE" again on every write.
 class Txn {
  public:
-  Txn(sqlite3* db, NightIndex* nights) : db_(db), nights_(nights) { ok_ = Exec(db_, "SAVEPOINT local_write").ok(); }
+  explicit Txn(Engine::Impl& im) : im_(im), outer_(sqlite3_get_autocommit(im.db) != 0) {
+    ok_ = Run(outer_ ? "BEGIN" : "SAVEPOINT local_write").ok();
+  }
   ~Txn() {
     if (ok_ && !done_) {
-      Exec(db_, "ROLLBACK TO local_write");
-      Exec(db_, "RELEASE local_write");
-      nights_->Clear();  // it may have loaded rows of the write that was undone
+      if (outer_) {
+        // An error may already have ended the transaction (SQLite rolls back on some).
+        if (!sqlite3_get_autocommit(im_.db)) Run("ROLLBACK");
+      } else {
+        Run("ROLLBACK TO local_write");
+        Run("RELEASE local_write");
+      }
+      im_.nights.Clear();  // it may have loaded rows of the write that was undone
     }
   }
   Status Commit() {
     done_ = true;
-    return Exec(db_, "RELEASE local_write");
+    Status s = Run(outer_ ? "COMMIT" : "RELEASE local_write");
+    // A failed COMMIT leaves the transaction open: undo it so the engine stays usable.
+    if (!s.ok() && outer_ && !sqlite3_get_autocommit(im_.db)) {
+      Run("ROLLBACK");
+      im_.nights.Clear();
+    }
+    return s;
   }
   bool started() const { return ok_; }
 
  private:
-  sqlite3* db_;
-  NightIndex* nights_;
+  Status Run(const char* sql) {
+    Stmt* st;
+    ES_RETURN_IF_ERROR(im_.Prepared(sql, &st));
+    StmtScope s(*st);
+    return s->Step() == SQLITE_DONE ? Status::Ok() : SqliteError(im_.db, sql);
+  }
+
+  Engine::Impl& im_;
+  const bool outer_;
   bool ok_ = false;
   bool done_ = false;
 };
@@ -199,7 +222,7 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
                          "{\"field\":\"rooms\"}");
   }
 
-  Txn txn(db, &this->nights);
+  Txn txn(*this);
   if (!txn.started()) return SqliteError(db, "begin");
   std::string client_id;
   ES_RETURN_IF_ERROR(ClientId(&client_id));
@@ -315,7 +338,7 @@ static Status Transition(Engine::Impl& im, int64_t id, const std::vector<const c
                                               to_status,
                          "{\"bookingId\":" + std::to_string(id) + ",\"status\":\"" + b.status + "\"}");
   }
-  Txn txn(im.db, &im.nights);
+  Txn txn(im);
   if (!txn.started()) return SqliteError(im.db, "begin");
   {
     Stmt* up;
@@ -478,7 +501,7 @@ Status Engine::Impl::JoinWaitlist(const BookingRequest& r, std::string* out) {
                                 : std::string("the stay is available: book it instead"),
                          std::string("{\"reason\":") + (reason ? "\"" + std::string(reason) + "\"" : "null") + "}");
   }
-  Txn txn(db, &nights);
+  Txn txn(*this);
   if (!txn.started()) return SqliteError(db, "begin");
   std::string client_id;
   ES_RETURN_IF_ERROR(ClientId(&client_id));
@@ -521,7 +544,7 @@ Status Engine::Impl::JoinWaitlist(const BookingRequest& r, std::string* out) {
 Status Engine::Impl::PendingMutations(std::string* out) {
   std::string client_id;
   {
-    Txn txn(db, &nights);
+    Txn txn(*this);
     ES_RETURN_IF_ERROR(ClientId(&client_id));
     ES_RETURN_IF_ERROR(txn.Commit());
   }
@@ -560,7 +583,7 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
                            "{\"index\":" + std::to_string(i) + "}");
     }
   }
-  Txn txn(db, &nights);
+  Txn txn(*this);
   if (!txn.started()) return SqliteError(db, "begin");
   int64_t applied = 0, rejected = 0, ignored = 0;
   ChangeEvents ev;
@@ -707,7 +730,7 @@ Status Engine::Impl::DueNotifications(int64_t until_ms, int64_t limit, std::stri
 }
 
 Status Engine::Impl::MarkNotifications(const std::vector<int64_t>& ids, const std::string& status, std::string* out) {
-  Txn txn(db, &nights);
+  Txn txn(*this);
   Stmt* st;
   ES_RETURN_IF_ERROR(Prepared("UPDATE notifications SET status = ? WHERE id = ? AND status = 'QUEUED'", &st));
   int64_t changed = 0;

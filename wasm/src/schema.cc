@@ -84,9 +84,9 @@ CREATE TABLE IF NOT EXISTS bookings (
   CHECK (end_date > start_date AND rooms >= 1)
 );
 CREATE INDEX IF NOT EXISTS bookings_status_startDate_endDate_idx ON bookings(status, start_date, end_date);
-CREATE INDEX IF NOT EXISTS bookings_userId_status_createdAt_idx ON bookings(user_id, status, created_at);
+-- bookings_userId_status_createdAt_idx: migration 4 (covering). Migration 4 also dropped
+-- bookings_roomTypeId_idx; neither may come back here, since this DDL runs on every open.
 CREATE INDEX IF NOT EXISTS bookings_hotelId_startDate_idx ON bookings(hotel_id, start_date);
-CREATE INDEX IF NOT EXISTS bookings_roomTypeId_idx ON bookings(room_type_id);
 -- The few local bookings that still hold rooms (pendingLocal): availability reads them on
 -- every answer, so they get a small index of their own instead of a range of all bookings.
 CREATE INDEX IF NOT EXISTS bookings_localHolding_idx ON bookings(hotel_id, start_date)
@@ -165,6 +165,16 @@ const Migration kMigrations[] = {
      "CREATE TABLE IF NOT EXISTS lease_uses (booking_id INTEGER PRIMARY KEY, lease_id INTEGER NOT NULL,"
      " start_date TEXT NOT NULL, end_date TEXT NOT NULL, rooms INTEGER NOT NULL);"
      "CREATE INDEX IF NOT EXISTS lease_uses_leaseId_startDate_idx ON lease_uses(lease_id, start_date)"},
+    // Fewer, better indexes on bookings (docs/PERFORMANCE.md, "Indexes"). Every booking
+    // write paid for bookings_roomTypeId_idx, which only the rare delete of a room type
+    // read. getUserBookingsWithRoomType read each booking's row after the user index: the
+    // index now carries every column the answer needs (same name, same leading columns).
+    {4, "bookings_indexes",
+     "DROP INDEX IF EXISTS bookings_roomTypeId_idx;"
+     "DROP INDEX IF EXISTS bookings_userId_status_createdAt_idx;"
+     "CREATE INDEX bookings_userId_status_createdAt_idx ON bookings(user_id, status, created_at, hotel_id,"
+     " room_type_id, start_date, end_date, rooms, guests, total_cents, updated_at, hold_expires_at,"
+     " idempotency_key, origin, server_id)"},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion - 1,
               "kSchemaVersion is the version of the last migration");
