@@ -126,6 +126,33 @@ Status ReleaseBooking(Conn& c, const std::vector<Cell>& row, const char* to_stat
   return Status::Ok();
 }
 
+// The rows a central booking writes, one text each for the separate statements and for
+// BookStayPg's single one: values come either as a VALUES row or selected FROM the CTE
+// holding the new booking (then its id is `id`).
+struct RowSource {
+  const char* open;
+  const char* close;
+};
+constexpr RowSource kValuesRow{"VALUES (", ")"};
+constexpr RowSource kFromBooking{"SELECT ", " FROM bk"};
+const char* kBookingInsert =
+    "INSERT INTO bookings (hotel_id, user_id, room_type_id, status, start_date, end_date, rooms,"
+    " guests, total_cents, created_at, updated_at, hold_expires_at, idempotency_key, origin,"
+    " client_id, local_id) ";
+// The centre's follow-ups: a pending payment for the total and a confirmation email.
+std::string PaymentInsert(RowSource src, const std::string& booking_id, const std::string& amount,
+                          const std::string& now) {
+  return "INSERT INTO payments (booking_id, status, amount_cents, created_at) " + std::string(src.open) +
+         booking_id + ", 'PENDING', " + amount + ", " + now + src.close + " RETURNING " +
+         Table(TableId::kPayments).column_list;
+}
+std::string NotificationInsert(RowSource src, const std::string& booking_id, const std::string& user_id,
+                               const std::string& now) {
+  return "INSERT INTO notifications (booking_id, user_id, channel, status, scheduled_at, kind) " +
+         std::string(src.open) + booking_id + ", " + user_id + ", 'email', 'QUEUED', " + now +
+         ", 'confirmation'" + src.close + " RETURNING " + Table(TableId::kNotifications).column_list;
+}
+
 // PostgreSQL: a booking that takes general inventory in ONE round trip. The conditional
 // decrement, the booking and its payment and notification are data-modifying CTEs of one
 // statement; the booking (and so its follow-ups) is inserted only when the decrement
@@ -141,19 +168,13 @@ Status BookStayPg(Conn& c, const PushBatch& b, const Stay& st, const std::string
       std::string("WITH u AS (UPDATE room_inventory SET available = available - $1::int"
                   " WHERE room_type_id = $2::bigint AND date >= $3::date AND date < $4::date"
                   " AND available >= $1::int AND stop_sell = 0 RETURNING ") + kInventoryColumns +
-      "), bk AS (INSERT INTO bookings (hotel_id, user_id, room_type_id, status, start_date, end_date,"
-      " rooms, guests, total_cents, created_at, updated_at, hold_expires_at, idempotency_key,"
-      " origin, client_id, local_id)"
-      " SELECT $6::bigint, $7::bigint, $2::bigint, $14::text, $3::date, $4::date, $1::int,"
+      "), bk AS (" + kBookingInsert +
+      "SELECT $6::bigint, $7::bigint, $2::bigint, $14::text, $3::date, $4::date, $1::int,"
       " $8::int, $9::bigint, $10::bigint, $10::bigint, $15::bigint, $11::text, 'central',"
       " $12::text, $13::bigint WHERE (SELECT count(*) FROM u) = $5::bigint RETURNING " +
       BookingColumns() +
-      "), p AS (INSERT INTO payments (booking_id, status, amount_cents, created_at)"
-      " SELECT id, 'PENDING', $9::bigint, $10::bigint FROM bk RETURNING " +
-      Table(TableId::kPayments).column_list +
-      "), n AS (INSERT INTO notifications (booking_id, user_id, channel, status, scheduled_at, kind)"
-      " SELECT id, $7::bigint, 'email', 'QUEUED', $10::bigint, 'confirmation' FROM bk RETURNING " +
-      Table(TableId::kNotifications).column_list +
+      "), p AS (" + PaymentInsert(kFromBooking, "id", "$9::bigint", "$10::bigint") +
+      "), n AS (" + NotificationInsert(kFromBooking, "id", "$7::bigint", "$10::bigint") +
       ") SELECT u.*, bk.*, p.*, n.* FROM u LEFT JOIN (bk CROSS JOIN p CROSS JOIN n) ON true";
   static const size_t kInv =
       static_cast<size_t>(std::count(kInventoryColumns, kInventoryColumns + std::strlen(kInventoryColumns), ',')) + 1;
@@ -649,11 +670,9 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
     }
 
     Result br;
-    s = c.Query("INSERT INTO bookings (hotel_id, user_id, room_type_id, status, start_date, end_date,"
-                " rooms, guests, total_cents, created_at, updated_at, hold_expires_at,"
-                " idempotency_key, origin, server_id, client_id, local_id)"
-                " VALUES ($1, $2, $3, $13, $4, $5, $6, $7, $8, $9, $9, $14, $10,"
-                " 'central', NULL, $11, $12) RETURNING " + BookingColumns(),
+    s = c.Query(std::string(kBookingInsert) +
+                    "VALUES ($1, $2, $3, $13, $4, $5, $6, $7, $8, $9, $9, $14, $10,"
+                    " 'central', $11, $12) RETURNING " + BookingColumns(),
                 {b.hotel_id, st.user_id, st.room_type_id, in_text, out_text, st.rooms, st.guests,
                  total, now, key, b.client_id, Param(st.local_id), status_text, hold_param},
                 &br);
@@ -662,14 +681,8 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
     booking_row = br.rows[0];
     const int64_t booking_id = booking_row[0].Int();
 
-    // The centre's follow-ups: a pending payment for the total and a confirmation email.
-    static const std::string kPayment =
-        "INSERT INTO payments (booking_id, status, amount_cents, created_at)"
-        " VALUES ($1, 'PENDING', $3, $4) RETURNING " + Table(TableId::kPayments).column_list;
-    static const std::string kNotification =
-        "INSERT INTO notifications (booking_id, user_id, channel, status, scheduled_at, kind)"
-        " VALUES ($1, $2, 'email', 'QUEUED', $4, 'confirmation') RETURNING " +
-        Table(TableId::kNotifications).column_list;
+    static const std::string kPayment = PaymentInsert(kValuesRow, "$1", "$3", "$4");
+    static const std::string kNotification = NotificationInsert(kValuesRow, "$1", "$2", "$4");
     const Params follow_ups = {booking_id, st.user_id, total, now};
     if (dialect() == Dialect::kPostgres) {  // (a lease's booking) one round trip: both rows side by side
       s = c.Query("WITH p AS (" + kPayment + "), n AS (" + kNotification + ") SELECT * FROM p, n",
