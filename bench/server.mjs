@@ -17,7 +17,7 @@
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cli, createToken, startServer } from '../tests/server/support/server.mjs';
 import { pgAvailable, startPostgres } from '../tests/server/support/pg.mjs';
@@ -59,7 +59,35 @@ function call(url, { method = 'GET', path: p, token, body }) {
 const addDays = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function benchPushes(url, admin) {
+// CPU seconds (user + system) spent so far by a process, its live children and its reaped
+// children (Linux /proc; null elsewhere). Work per push is what a loaded, shared machine
+// changes least: wall-clock rates follow the other jobs, CPU per push follows the code.
+function cpuSeconds(pid) {
+  const stat = (p) => {
+    try {
+      const text = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return text.slice(text.lastIndexOf(')') + 2).split(' ');  // fields from state (3rd) on
+    } catch { return null; }
+  };
+  const own = stat(pid);
+  if (!own) return null;
+  const ticks = 100;  // USER_HZ
+  let total = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) / ticks;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const f = stat(entry);
+    if (f && Number(f[1]) === pid) total += (Number(f[11]) + Number(f[12])) / ticks;
+  }
+  return total;
+}
+
+// The PostgreSQL cluster's postmaster pid (first line of postmaster.pid), or null.
+function postmasterPid(cluster) {
+  try { return Number(readFileSync(path.join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]); }
+  catch { return null; }
+}
+
+async function benchPushes(url, admin, pids = {}) {
   const today = new Date().toISOString().slice(0, 10);
   const hotel = (await call(url, { method: 'POST', path: '/v1/hotels', token: admin, body: { name: 'Bench' } })).hotel.id;
   const rt = (await call(url, { method: 'POST', path: `/v1/hotels/${hotel}/room-types`, token: admin,
@@ -69,6 +97,7 @@ async function benchPushes(url, admin) {
   const latencies = [];
   let errors = 0, rejected = 0;
   const deadline = Date.now() + SECONDS * 1000;
+  const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
     let seq = 0;
@@ -92,7 +121,12 @@ async function benchPushes(url, admin) {
   }));
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   latencies.sort((a, b) => a - b);
-  return { pushes: latencies.length, perSecond: latencies.length / wall, p50: pct(latencies, 50), p99: pct(latencies, 99), errors, rejected };
+  const cpuMsPerPush = {};  // milliseconds of CPU per push, by process (server, postgres)
+  for (const [k, pid] of Object.entries(pids)) {
+    const now = cpuSeconds(pid);
+    if (now !== null && cpu0[k] !== null) cpuMsPerPush[k] = ((now - cpu0[k]) * 1000) / latencies.length;
+  }
+  return { pushes: latencies.length, perSecond: latencies.length / wall, p50: pct(latencies, 50), p99: pct(latencies, 99), errors, rejected, cpuMsPerPush };
 }
 
 async function benchBootstrap(url, token, hotel) {
@@ -142,7 +176,9 @@ async function run(kind) {
   const demo = JSON.parse((await cli(store, ['seed-demo', '--json'])).stdout);
   const server = await startServer(store, values['server-args'].split(' ').filter(Boolean));
   try {
-    const push = await benchPushes(server.url, admin);
+    const pids = { server: server.proc.pid };
+    if (cluster && postmasterPid(cluster)) pids.postgres = postmasterPid(cluster);
+    const push = await benchPushes(server.url, admin, pids);
     if (values['push-only']) return { kind, push };
     const read = await createToken(store, { hotel: demo.hotel.id, scope: 'read' });
     const demoPull = await benchBootstrap(server.url, read, demo.hotel.id);
@@ -162,7 +198,8 @@ for (const kind of kinds) {
   const r = await run(kind);
   const f = (x) => x.toFixed(1);
   console.log(`${kind.padEnd(10)} push: ${f(r.push.perSecond)} pushes/s, p50 ${f(r.push.p50)} ms, p99 ${f(r.push.p99)} ms` +
-    ` (${r.push.pushes} pushes, ${r.push.rejected} rejected, ${r.push.errors} errors)`);
+    ` (${r.push.pushes} pushes, ${r.push.rejected} rejected, ${r.push.errors} errors)` +
+    Object.entries(r.push.cpuMsPerPush).map(([k, ms]) => `; ${k} CPU ${ms.toFixed(3)} ms/push`).join(''));
   if (!r.demoPull) continue;
   console.log(`${kind.padEnd(10)} pull: seed-demo 1-year bootstrap ${r.demoPull.changes} changes in ${f(r.demoPull.ms)} ms = ${Math.round(r.demoPull.perSecond)} changes/s;` +
     ` 20 room types x 365 nights ${r.bigPull.changes} changes in ${f(r.bigPull.ms)} ms = ${Math.round(r.bigPull.perSecond)} changes/s`);

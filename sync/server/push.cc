@@ -20,6 +20,7 @@
 // AND available <= total) on room_inventory makes the database refuse any write that
 // would overbook regardless.
 #include <algorithm>
+#include <cstring>
 #include <map>
 
 #include "sql_store.h"
@@ -122,6 +123,83 @@ Status ReleaseBooking(Conn& c, const std::vector<Cell>& row, const char* to_stat
               {row[0].Int(), now, to_status}, booking_out);
   if (!s.ok()) return s;
   log->Upsert(TableId::kBookings, booking_out->rows[0]);
+  return Status::Ok();
+}
+
+// The rows a central booking writes, one text each for the separate statements and for
+// BookStayPg's single one: values come either as a VALUES row or selected FROM the CTE
+// holding the new booking (then its id is `id`).
+struct RowSource {
+  const char* open;
+  const char* close;
+};
+constexpr RowSource kValuesRow{"VALUES (", ")"};
+constexpr RowSource kFromBooking{"SELECT ", " FROM bk"};
+const char* kBookingInsert =
+    "INSERT INTO bookings (hotel_id, user_id, room_type_id, status, start_date, end_date, rooms,"
+    " guests, total_cents, created_at, updated_at, hold_expires_at, idempotency_key, origin,"
+    " client_id, local_id) ";
+// The centre's follow-ups: a pending payment for the total and a confirmation email.
+std::string PaymentInsert(RowSource src, const std::string& booking_id, const std::string& amount,
+                          const std::string& now) {
+  return "INSERT INTO payments (booking_id, status, amount_cents, created_at) " + std::string(src.open) +
+         booking_id + ", 'PENDING', " + amount + ", " + now + src.close + " RETURNING " +
+         Table(TableId::kPayments).column_list;
+}
+std::string NotificationInsert(RowSource src, const std::string& booking_id, const std::string& user_id,
+                               const std::string& now) {
+  return "INSERT INTO notifications (booking_id, user_id, channel, status, scheduled_at, kind) " +
+         std::string(src.open) + booking_id + ", " + user_id + ", 'email', 'QUEUED', " + now +
+         ", 'confirmation'" + src.close + " RETURNING " + Table(TableId::kNotifications).column_list;
+}
+
+// PostgreSQL: a booking that takes general inventory in ONE round trip. The conditional
+// decrement, the booking and its payment and notification are data-modifying CTEs of one
+// statement; the booking (and so its follow-ups) is inserted only when the decrement
+// touched every night of the stay. The answer is one row per decremented night: the
+// inventory columns, then the booking's, payment's and notification's (NULL when the
+// booking was not inserted). Anything short of that is a retry, as with separate
+// statements (the caller rolls the partial decrement back).
+Status BookStayPg(Conn& c, const PushBatch& b, const Stay& st, const std::string& in_text,
+                  const std::string& out_text, int64_t total, int64_t now, const std::string& key,
+                  const Param& hold_until, LogWriter* log, std::vector<Cell>* booking_row) {
+  // Parameters are cast: an INSERT ... SELECT does not type them from its target columns.
+  static const std::string kBook =
+      std::string("WITH u AS (UPDATE room_inventory SET available = available - $1::int"
+                  " WHERE room_type_id = $2::bigint AND date >= $3::date AND date < $4::date"
+                  " AND available >= $1::int AND stop_sell = 0 RETURNING ") + kInventoryColumns +
+      "), bk AS (" + kBookingInsert +
+      "SELECT $6::bigint, $7::bigint, $2::bigint, $14::text, $3::date, $4::date, $1::int,"
+      " $8::int, $9::bigint, $10::bigint, $10::bigint, $15::bigint, $11::text, 'central',"
+      " $12::text, $13::bigint WHERE (SELECT count(*) FROM u) = $5::bigint RETURNING " +
+      BookingColumns() +
+      "), p AS (" + PaymentInsert(kFromBooking, "id", "$9::bigint", "$10::bigint") +
+      "), n AS (" + NotificationInsert(kFromBooking, "id", "$7::bigint", "$10::bigint") +
+      ") SELECT u.*, bk.*, p.*, n.* FROM u LEFT JOIN (bk CROSS JOIN p CROSS JOIN n) ON true";
+  static const size_t kInv =
+      static_cast<size_t>(std::count(kInventoryColumns, kInventoryColumns + std::strlen(kInventoryColumns), ',')) + 1;
+  const size_t kBk = Table(TableId::kBookings).columns.size();
+  const size_t kPay = Table(TableId::kPayments).columns.size();
+  Result r;
+  Status s = c.Query(kBook,
+                     {st.rooms, st.room_type_id, in_text, out_text, st.nights(), b.hotel_id,
+                      st.user_id, st.guests, total, now, key, b.client_id, Param(st.local_id),
+                      st.hold ? "HELD" : "CONFIRMED", hold_until},
+                     &r);
+  if (!s.ok()) return s.code() == kDbConstraint ? Status::Error(kDbRetry, s.message()) : s;
+  if (static_cast<int64_t>(r.size()) != st.nights() || r.at(0, kInv).null)
+    return Status::Error(kDbRetry, "partial decrement of " + in_text + ".." + out_text + ": rolled back");
+  std::sort(r.rows.begin(), r.rows.end(),
+            [](const auto& a, const auto& b2) { return a[1].text < b2[1].text; });
+  Result nights;
+  for (const auto& row : r.rows) nights.rows.emplace_back(row.begin(), row.begin() + kInv);
+  log->UpsertAll(TableId::kRoomInventory, nights);
+  const std::vector<Cell>& first = r.rows[0];
+  booking_row->assign(first.begin() + kInv, first.begin() + kInv + kBk);
+  log->Upsert(TableId::kBookings, *booking_row);
+  const auto pay = first.begin() + kInv + kBk;
+  log->UpsertUser(TableId::kPayments, std::vector<Cell>(pay, pay + kPay), st.user_id);
+  log->UpsertUser(TableId::kNotifications, std::vector<Cell>(pay + kPay, first.end()), st.user_id);
   return Status::Ok();
 }
 
@@ -551,70 +629,70 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   // return one row per night; otherwise (a night changed since the check above, which the
   // hotel lock should make impossible) the whole transaction is rolled back and run again,
   // and the fresh checks name the reason.
-  if (from_lease) {  // the lease took these rooms from inventory when it was granted
-    s = TakeLeaseUnits(c, *st.lease_id, st.check_in, st.check_out, st.rooms);
+  const char* status_text = st.hold ? "HELD" : "CONFIRMED";
+  const Param hold_param = st.hold ? Param(hold_until) : Param();
+  std::vector<Cell> booking_row;
+  if (!from_lease && dialect() == Dialect::kPostgres) {
+    s = BookStayPg(c, b, st, in_text, out_text, total, now, key, hold_param, log, &booking_row);
     if (!s.ok()) return s;
   } else {
-    s = c.Query(std::string("UPDATE room_inventory SET available = available - $1"
-                            " WHERE room_type_id = $2 AND date >= $3 AND date < $4"
-                            " AND available >= $1 AND stop_sell = 0 RETURNING ") +
-                    kInventoryColumns,
-                {st.rooms, st.room_type_id, in_text, out_text}, &r);
-    if (!s.ok()) return s.code() == kDbConstraint ? Status::Error(kDbRetry, s.message()) : s;
-    if (static_cast<int64_t>(r.size()) != nights)
-      return Status::Error(kDbRetry, "partial decrement of " + in_text + ".." + out_text + ": rolled back");
-    std::sort(r.rows.begin(), r.rows.end(),
-              [](const auto& a, const auto& b2) { return a[1].text < b2[1].text; });
-    log->UpsertAll(TableId::kRoomInventory, r);
+    if (from_lease) {  // the lease took these rooms from inventory when it was granted
+      s = TakeLeaseUnits(c, *st.lease_id, st.check_in, st.check_out, st.rooms);
+      if (!s.ok()) return s;
+    } else {
+      s = c.Query(std::string("UPDATE room_inventory SET available = available - $1"
+                              " WHERE room_type_id = $2 AND date >= $3 AND date < $4"
+                              " AND available >= $1 AND stop_sell = 0 RETURNING ") +
+                      kInventoryColumns,
+                  {st.rooms, st.room_type_id, in_text, out_text}, &r);
+      if (!s.ok()) return s.code() == kDbConstraint ? Status::Error(kDbRetry, s.message()) : s;
+      if (static_cast<int64_t>(r.size()) != nights)
+        return Status::Error(kDbRetry, "partial decrement of " + in_text + ".." + out_text + ": rolled back");
+      std::sort(r.rows.begin(), r.rows.end(),
+                [](const auto& a, const auto& b2) { return a[1].text < b2[1].text; });
+      log->UpsertAll(TableId::kRoomInventory, r);
+    }
+
+    Result br;
+    s = c.Query(std::string(kBookingInsert) +
+                    "VALUES ($1, $2, $3, $13, $4, $5, $6, $7, $8, $9, $9, $14, $10,"
+                    " 'central', $11, $12) RETURNING " + BookingColumns(),
+                {b.hotel_id, st.user_id, st.room_type_id, in_text, out_text, st.rooms, st.guests,
+                 total, now, key, b.client_id, Param(st.local_id), status_text, hold_param},
+                &br);
+    if (!s.ok()) return s;
+    log->Upsert(TableId::kBookings, br.rows[0]);
+    booking_row = br.rows[0];
+    const int64_t booking_id = booking_row[0].Int();
+
+    static const std::string kPayment = PaymentInsert(kValuesRow, "$1", "$3", "$4");
+    static const std::string kNotification = NotificationInsert(kValuesRow, "$1", "$2", "$4");
+    const Params follow_ups = {booking_id, st.user_id, total, now};
+    if (dialect() == Dialect::kPostgres) {  // (a lease's booking) one round trip: both rows side by side
+      s = c.Query("WITH p AS (" + kPayment + "), n AS (" + kNotification + ") SELECT * FROM p, n",
+                  follow_ups, &r);
+      if (!s.ok()) return s;
+      const size_t split = Table(TableId::kPayments).columns.size();
+      std::vector<Cell> payment(r.rows[0].begin(), r.rows[0].begin() + split);
+      std::vector<Cell> notification(r.rows[0].begin() + split, r.rows[0].end());
+      log->UpsertUser(TableId::kPayments, payment, st.user_id);
+      log->UpsertUser(TableId::kNotifications, notification, st.user_id);
+    } else {
+      Result n;
+      s = c.Query(kPayment, follow_ups, &r);
+      if (s.ok()) s = c.Query(kNotification, follow_ups, &n);
+      if (!s.ok()) return s;
+      log->UpsertUser(TableId::kPayments, r.rows[0], st.user_id);
+      log->UpsertUser(TableId::kNotifications, n.rows[0], st.user_id);
+    }
   }
 
-  Result br;
-  s = c.Query("INSERT INTO bookings (hotel_id, user_id, room_type_id, status, start_date, end_date,"
-              " rooms, guests, total_cents, created_at, updated_at, hold_expires_at,"
-              " idempotency_key, origin, server_id, client_id, local_id)"
-              " VALUES ($1, $2, $3, $13, $4, $5, $6, $7, $8, $9, $9, $14, $10,"
-              " 'central', NULL, $11, $12) RETURNING " + BookingColumns(),
-              {b.hotel_id, st.user_id, st.room_type_id, in_text, out_text, st.rooms, st.guests,
-               total, now, key, b.client_id, Param(st.local_id), st.hold ? "HELD" : "CONFIRMED",
-               st.hold ? Param(hold_until) : Param()},
-              &br);
-  if (!s.ok()) return s;
-  log->Upsert(TableId::kBookings, br.rows[0]);
-  const int64_t booking_id = br.at(0, 0).Int();
-
-  // The centre's follow-ups: a pending payment for the total and a confirmation email.
-  static const std::string kPayment =
-      "INSERT INTO payments (booking_id, status, amount_cents, created_at)"
-      " VALUES ($1, 'PENDING', $3, $4) RETURNING " + Table(TableId::kPayments).column_list;
-  static const std::string kNotification =
-      "INSERT INTO notifications (booking_id, user_id, channel, status, scheduled_at, kind)"
-      " VALUES ($1, $2, 'email', 'QUEUED', $4, 'confirmation') RETURNING " +
-      Table(TableId::kNotifications).column_list;
-  const Params follow_ups = {booking_id, st.user_id, total, now};
-  if (dialect() == Dialect::kPostgres) {  // one round trip: both rows side by side
-    s = c.Query("WITH p AS (" + kPayment + "), n AS (" + kNotification + ") SELECT * FROM p, n",
-                follow_ups, &r);
-    if (!s.ok()) return s;
-    const size_t split = Table(TableId::kPayments).columns.size();
-    std::vector<Cell> payment(r.rows[0].begin(), r.rows[0].begin() + split);
-    std::vector<Cell> notification(r.rows[0].begin() + split, r.rows[0].end());
-    log->UpsertUser(TableId::kPayments, payment, st.user_id);
-    log->UpsertUser(TableId::kNotifications, notification, st.user_id);
-  } else {
-    Result n;
-    s = c.Query(kPayment, follow_ups, &r);
-    if (s.ok()) s = c.Query(kNotification, follow_ups, &n);
-    if (!s.ok()) return s;
-    log->UpsertUser(TableId::kPayments, r.rows[0], st.user_id);
-    log->UpsertUser(TableId::kNotifications, n.rows[0], st.user_id);
-  }
-
-  json booking = BookingJson(br.rows[0]);
+  json booking = BookingJson(booking_row);
   if (st.local_id) booking["localId"] = *st.local_id;
   if (from_lease) booking["leaseId"] = *st.lease_id;
   out->result = Applied(seq);
   out->result["booking"] = std::move(booking);
-  out->booking_id = booking_id;
+  out->booking_id = booking_row[0].Int();
   return Status::Ok();
 }
 

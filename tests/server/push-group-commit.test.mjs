@@ -73,6 +73,43 @@ for (const kind of STORES) {
       assert.equal(Number((await env.query(`SELECT count(*) AS n FROM bookings WHERE hotel_id = ${h.hotelId}`))[0].n), 75);
     });
 
+    it('a burst whose clients share business keys and resend their batches: one booking per key, every answer as recorded', async () => {
+      // One group meets the same business key from several clients and the same seq twice:
+      // each later one must be answered from the first one's record, inside the group too.
+      const KEYS = 5, CLIENTS = 30;
+      const h = await env.hotel({ rooms: 20, nights: 6 });
+      const api = env.client(await env.token(h.hotelId, 'book'));
+      const stay = (k) => ({ roomTypeId: h.roomTypeId, checkIn: h.dates[k], checkOut: addDays(h.dates[k], 1), userId: 7 });
+      const keyOf = (c, seq) => (c * 7 + seq) % KEYS;
+      const batchOf = (c) => [1, 2].map((seq) => booking(seq, `shared-${keyOf(c, seq)}`, stay(keyOf(c, seq))));
+      // Every client sends its batch twice at once: the copies land in one group or in two.
+      const sent = Array.from({ length: CLIENTS * 2 }, (_, i) => i % CLIENTS);
+      const responses = await Promise.all(sent.map((c) => api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody(`shared-${c}`, batchOf(c)))));
+      const idOfKey = new Map();
+      for (const [i, r] of responses.entries()) {
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.nextSeq, 3, r.text);
+        for (const [at, res] of r.json.results.entries()) {
+          assert.equal(res.status, 'applied', JSON.stringify(res));
+          assert.equal(res.seq, at + 1);
+          const k = keyOf(sent[i], at + 1);
+          if (!idOfKey.has(k)) idOfKey.set(k, res.booking.id);
+          assert.equal(res.booking.id, idOfKey.get(k), `key ${k}: one booking`);
+        }
+      }
+      assert.equal(idOfKey.size, KEYS);
+      assert.equal(Number((await env.query(`SELECT count(*) AS n FROM bookings WHERE hotel_id = ${h.hotelId}`))[0].n), KEYS);
+      const inv = await env.query(`SELECT available FROM room_inventory WHERE room_type_id = ${h.roomTypeId} ORDER BY date`);
+      assert.deepEqual(inv.map((row) => Number(row.available)), [19, 19, 19, 19, 19, 20], 'each key took its night once');
+      const ledger = await env.query(`SELECT count(*) AS n, min(last_seq) AS lo, max(last_seq) AS hi FROM push_clients WHERE hotel_id = ${h.hotelId}`);
+      assert.deepEqual([Number(ledger[0].n), Number(ledger[0].lo), Number(ledger[0].hi)], [CLIENTS, 2, 2]);
+      assert.equal(Number((await env.query(`SELECT count(*) AS n FROM push_results WHERE hotel_id = ${h.hotelId}`))[0].n), CLIENTS * 2);
+      assert.equal(Number((await env.query(`SELECT count(*) AS n FROM idempotency_keys WHERE hotel_id = ${h.hotelId}`))[0].n), KEYS);
+      // A later burst of the same batches answers from the records, unchanged.
+      const again = await Promise.all(Array.from({ length: CLIENTS }, (_, c) => api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody(`shared-${c}`, batchOf(c)))));
+      for (const [c, r] of again.entries()) assert.deepEqual(r.json.results, responses[c].json.results);
+    });
+
     it('random concurrent batches (bookings, sold-out, invalid, cancels, gaps, replays) match a serial model', async () => {
       const ROOMS = 4, NIGHTS = 8, CLIENTS = 24, ROUNDS = 4;
       const h = await env.hotel({ rooms: ROOMS, nights: NIGHTS });
