@@ -99,17 +99,6 @@ Status StayAnswer(Impl& im, const StayQuery& q, std::string* answer, bool with_a
 // Ends a compact frame with its asOf trailer; the cache entry id stays the frame's.
 void CompactAsOf(Impl& im, std::string* out) { compact::WriteAsOf(im.cursor, im.synced_at, out); }
 
-Status HotelOf(Impl& im, int64_t hotel_id, const HotelInfo** hotel) {
-  ES_RETURN_IF_ERROR(im.EnsureFacts());
-  auto it = im.hotels.find(hotel_id);
-  if (it == im.hotels.end()) {
-    return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(hotel_id),
-                         "{\"hotelId\":" + std::to_string(hotel_id) + "}");
-  }
-  *hotel = &it->second;
-  return Status::Ok();
-}
-
 // The stay questions' arguments as read by stay_args (the fast form) or the general path.
 struct StayArgs {
   bool nightly = true;
@@ -150,7 +139,7 @@ Status GetAllRoomAvailabilityAs(Impl& im, const json& args, std::string* out, bo
   ES_RETURN_IF_ERROR(ReadCount(args, "rooms", 1, 1, 10000, &rooms));
   bool nightly = true;
   ES_RETURN_IF_ERROR(ReadBool(args, "nightly", true, &nightly));
-  ES_RETURN_IF_ERROR(HotelOf(im, hotel_id, &hotel));
+  ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{kAvailabilityDeps, hotel_id, 0, ci, co, 0};
   im.TodayBound(*hotel, &tags);
   std::string key = std::string(binary ? "allc|" : "all|") + std::to_string(hotel_id) + "|" + std::to_string(ci) +
@@ -340,7 +329,7 @@ Status GetCalendar(Impl& im, const json& args, std::string* out) {
       columns |= 1u << found;
     }
   }
-  ES_RETURN_IF_ERROR(HotelOf(im, hotel_id, &hotel));
+  ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   // The grid has no "today"-dependent field, so it lives until a change or its TTL.
   T tags{kAvailabilityDeps, hotel_id, 0, from, from + static_cast<Day>(days) - 1, 0};
   const std::string cols_key = columns == kAllCalendarColumns ? "" : "|c" + std::to_string(columns);
@@ -373,7 +362,7 @@ Status GetRoomTypes(Impl& im, const json& args, std::string* out) {
   int64_t hotel_id;
   const HotelInfo* hotel;
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
-  ES_RETURN_IF_ERROR(HotelOf(im, hotel_id, &hotel));
+  ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{T::kRoomTypes | T::kHotel, hotel_id, 0, 0, -1, 0};
   return im.Cached(CacheNs::kRoomTypes, "rt|" + std::to_string(hotel_id), tags, out,
                    [&](std::string* o) { return im.RoomTypes(hotel_id, o); });
@@ -383,7 +372,7 @@ Status GetBookingRules(Impl& im, const json& args, std::string* out) {
   int64_t hotel_id;
   const HotelInfo* hotel;
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
-  ES_RETURN_IF_ERROR(HotelOf(im, hotel_id, &hotel));
+  ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{T::kHotel, hotel_id, 0, 0, -1, 0};
   return im.Cached(CacheNs::kBookingRules, "rules|" + std::to_string(hotel_id), tags, out,
                    [&](std::string* o) { return im.GetBookingRules(hotel_id, o); });
@@ -395,7 +384,7 @@ Status GetSpecialDays(Impl& im, const json& args, std::string* out) {
   const HotelInfo* hotel;
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   ES_RETURN_IF_ERROR(ReadRange(args, "from", "to", 1096, &from, &to));
-  ES_RETURN_IF_ERROR(HotelOf(im, hotel_id, &hotel));
+  ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{T::kSpecialDays | T::kHotel, hotel_id, 0, from, to - 1, 0};
   std::string key = "sd|" + std::to_string(hotel_id) + "|" + std::to_string(from) + "|" + std::to_string(to);
   return im.Cached(CacheNs::kSpecialDays, std::move(key), tags, out,
@@ -452,7 +441,7 @@ Status Report(Impl& im, const json& args, bool occupancy, std::string* out) {
   // Occupancy walks inventory night by night, so its range is bounded; statistics are
   // one indexed aggregate over bookings and accept any range.
   ES_RETURN_IF_ERROR(ReadRange(args, "from", "to", occupancy ? 1096 : 400000, &from, &to));
-  ES_RETURN_IF_ERROR(HotelOf(im, hotel_id, &hotel));
+  ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{occupancy ? T::kInventory | T::kPendingBookings | T::kSpecialDays | T::kRoomTypes | T::kHotel
                    : T::kBookingsByStart | T::kHotel,
          hotel_id, 0, from, to - 1, 0};

@@ -158,19 +158,15 @@ Status Engine::Impl::CancelReminders(int64_t booking_id) {
 }
 
 Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
-  ES_RETURN_IF_ERROR(EnsureFacts());
-  auto h_it = hotels.find(r.hotel_id);
-  if (h_it == hotels.end()) {
-    return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(r.hotel_id),
-                         "{\"hotelId\":" + std::to_string(r.hotel_id) + "}");
-  }
+  const HotelInfo* found = nullptr;
+  ES_RETURN_IF_ERROR(FindHotel(r.hotel_id, &found));
   auto rt_it = room_types.find(r.room_type_id);
   if (rt_it == room_types.end() || rt_it->second.hotel_id != r.hotel_id) {
     return Status::Error("UNKNOWN_ROOM_TYPE",
                          "hotel " + std::to_string(r.hotel_id) + " has no room type " + std::to_string(r.room_type_id),
                          "{\"roomTypeId\":" + std::to_string(r.room_type_id) + "}");
   }
-  const HotelInfo& hotel = h_it->second;
+  const HotelInfo& hotel = *found;
   const RoomTypeInfo& rt = rt_it->second;
 
   // The business key decides first: a retry returns the original booking untouched,

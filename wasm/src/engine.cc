@@ -477,6 +477,17 @@ void Engine::Impl::Publish(const ChangeEvents& ev) {
   }
 }
 
+Status Engine::Impl::FindHotel(int64_t hotel_id, const HotelInfo** hotel) {
+  ES_RETURN_IF_ERROR(EnsureFacts());
+  auto it = hotels.find(hotel_id);
+  if (it == hotels.end()) {
+    return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(hotel_id),
+                         "{\"hotelId\":" + std::to_string(hotel_id) + "}");
+  }
+  *hotel = &it->second;
+  return Status::Ok();
+}
+
 Day Engine::Impl::TodayAt(const HotelInfo& hotel) const {
   return HotelToday(now_ms, hotel.utc_offset_minutes);
 }

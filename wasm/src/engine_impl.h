@@ -106,6 +106,8 @@ struct Engine::Impl {
   std::unordered_map<int64_t, RoomTypeInfo> room_types;
   Status LoadFacts();
   Status EnsureFacts() { return facts_dirty ? LoadFacts() : Status::Ok(); }
+  // The hotel's facts (loading them first), or UNKNOWN_HOTEL: how every method looks one up.
+  Status FindHotel(int64_t hotel_id, const HotelInfo** hotel);
 
   // Batch in progress (BeginChanges .. CommitChanges).
   bool in_batch = false;

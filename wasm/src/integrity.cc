@@ -39,11 +39,8 @@ Status RangeChecksums(Engine::Impl& im, const json& args, std::string* out) {
   Day from, to;
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   ES_RETURN_IF_ERROR(ReadRange(args, "from", "to", 37 * 31, &from, &to));
-  ES_RETURN_IF_ERROR(im.EnsureFacts());
-  auto hotel = im.hotels.find(hotel_id);
-  if (hotel == im.hotels.end()) {
-    return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(hotel_id));
-  }
+  const HotelInfo* hotel = nullptr;
+  ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   const int64_t first = MonthOfDay(from), last = MonthOfDay(to - 1);
   const std::string lo = MonthStart(first), hi = MonthStart(last + 1);
   std::map<std::pair<int64_t, int64_t>, pc::RangeSum> sums;
@@ -87,7 +84,7 @@ Status RangeChecksums(Engine::Impl& im, const json& args, std::string* out) {
   if (im.synced_at) w.Int(*im.synced_at);
   else w.Null();
   w.Key("from").String(MonthText(first)).Key("to").String(MonthText(last)).Key("ranges").BeginArray();
-  for (int64_t rt : hotel->second.room_type_ids) {
+  for (int64_t rt : hotel->room_type_ids) {
     for (int64_t m = first; m <= last; ++m) {
       const pc::RangeSum& sum = sums[{rt, m}];
       w.BeginObject().Key("roomTypeId").Int(rt).Key("month").String(MonthText(m));

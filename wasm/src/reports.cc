@@ -12,23 +12,17 @@ namespace {
 
 const char* const kStatuses[] = {"HELD", "PENDING_SYNC", "CONFIRMED", "REJECTED", "CANCELLED", "EXPIRED"};
 
-Status UnknownHotel(int64_t id) {
-  return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(id),
-                       "{\"hotelId\":" + std::to_string(id) + "}");
-}
-
 double Ratio(int64_t a, int64_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); }
 
 }  // namespace
 
 Status Engine::Impl::RoomTypes(int64_t hotel_id, std::string* out) {
   // Served from the in-memory facts (reloaded whenever a batch touches room types).
-  ES_RETURN_IF_ERROR(EnsureFacts());
-  auto h = hotels.find(hotel_id);
-  if (h == hotels.end()) return UnknownHotel(hotel_id);
+  const HotelInfo* h = nullptr;
+  ES_RETURN_IF_ERROR(FindHotel(hotel_id, &h));
   JsonWriter w(out);
   w.BeginArray();
-  for (int64_t id : h->second.room_type_ids) {
+  for (int64_t id : h->room_type_ids) {
     const RoomTypeInfo& rt = room_types[id];
     w.BeginObject().Key("id").Int(id).Key("hotelId").Int(rt.hotel_id).Key("name").String(rt.name);
     w.Key("capacityAdults").Int(rt.capacity_adults).Key("capacityChildren").Int(rt.capacity_children);
@@ -151,8 +145,8 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
 }
 
 Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out) {
-  ES_RETURN_IF_ERROR(EnsureFacts());
-  if (!hotels.count(hotel_id)) return UnknownHotel(hotel_id);
+  const HotelInfo* hotel = nullptr;
+  ES_RETURN_IF_ERROR(FindHotel(hotel_id, &hotel));
   auto loaded = nights.starts.find(hotel_id);
   if (loaded == nights.starts.end()) {
     // The hotel's bookings once (sorted by start date by the index), then walked per range.
@@ -211,9 +205,8 @@ Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::
 }
 
 Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::string* out) {
-  ES_RETURN_IF_ERROR(EnsureFacts());
-  auto h_it = hotels.find(hotel_id);
-  if (h_it == hotels.end()) return UnknownHotel(hotel_id);
+  const HotelInfo* hotel = nullptr;
+  ES_RETURN_IF_ERROR(FindHotel(hotel_id, &hotel));
   // From the night index (the same rows SQLite holds): sold = total - available per night,
   // where available counts the rooms unsynced local bookings hold, as the calendar and
   // availability answers do (the figures must agree); revenue at the night's effective price.
@@ -226,7 +219,7 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
   };
   std::vector<Kpi> per_type;
   Kpi all;
-  for (int64_t id : h_it->second.room_type_ids) {
+  for (int64_t id : hotel->room_type_ids) {
     NightIndex::RoomTypeNights* rows;
     ES_RETURN_IF_ERROR(EnsureRoomTypeNights(id, &rows));
     Kpi k;
@@ -264,7 +257,7 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
   kpis(all);
   w.Key("roomTypes").BeginArray();
   for (size_t i = 0; i < per_type.size(); ++i) {
-    w.BeginObject().Key("roomTypeId").Int(h_it->second.room_type_ids[i]);
+    w.BeginObject().Key("roomTypeId").Int(hotel->room_type_ids[i]);
     kpis(per_type[i]);
     w.EndObject();
   }
@@ -273,10 +266,9 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
 }
 
 Status Engine::Impl::GetBookingRules(int64_t hotel_id, std::string* out) {
-  ES_RETURN_IF_ERROR(EnsureFacts());
-  auto it = hotels.find(hotel_id);
-  if (it == hotels.end()) return UnknownHotel(hotel_id);
-  const HotelInfo& h = it->second;
+  const HotelInfo* found = nullptr;
+  ES_RETURN_IF_ERROR(FindHotel(hotel_id, &found));
+  const HotelInfo& h = *found;
   JsonWriter w(out);
   w.BeginObject().Key("hotelId").Int(hotel_id).Key("currency").String(h.currency);
   w.Key("utcOffsetMinutes").Int(h.utc_offset_minutes).Key("maxAdvanceDays").Int(h.max_advance_days);
@@ -286,8 +278,8 @@ Status Engine::Impl::GetBookingRules(int64_t hotel_id, std::string* out) {
 }
 
 Status Engine::Impl::GetSpecialDays(int64_t hotel_id, Day from, Day to, std::string* out) {
-  ES_RETURN_IF_ERROR(EnsureFacts());
-  if (!hotels.count(hotel_id)) return UnknownHotel(hotel_id);
+  const HotelInfo* hotel = nullptr;
+  ES_RETURN_IF_ERROR(FindHotel(hotel_id, &hotel));
   Stmt* st;
   ES_RETURN_IF_ERROR(Prepared("SELECT date, kind, price_multiplier_pct, min_stay, note FROM special_days"
                               " WHERE hotel_id = ? AND date >= ? AND date < ? ORDER BY date", &st));

@@ -45,13 +45,9 @@ Status PruneWindow(Engine::Impl& im, const json& args, std::string* out) {
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   ES_RETURN_IF_ERROR(ReadCount(args, "pastDays", 30, 0, 3650, &past));
   ES_RETURN_IF_ERROR(ReadCount(args, "horizonDays", 365, 1, 3650, &horizon));
-  ES_RETURN_IF_ERROR(im.EnsureFacts());
-  auto hotel = im.hotels.find(hotel_id);
-  if (hotel == im.hotels.end()) {
-    return Status::Error("UNKNOWN_HOTEL", "no hotel with id " + std::to_string(hotel_id),
-                         "{\"hotelId\":" + std::to_string(hotel_id) + "}");
-  }
-  const Day today = im.TodayAt(hotel->second);
+  const HotelInfo* hotel = nullptr;
+  ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
+  const Day today = im.TodayAt(*hotel);
   const int64_t first = protocol::MonthOfDay(today - static_cast<Day>(past));
   const int64_t last = protocol::MonthOfDay(today + static_cast<Day>(horizon) - 1);
   // One checksums request must cover the window, or it could never be verified or filled.
