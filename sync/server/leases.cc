@@ -131,6 +131,18 @@ Status ExpireDue(Conn& c, int64_t hotel_id, int64_t now, LogWriter* log, int64_t
   return Status::Ok();
 }
 
+// Every lease write runs after the hotel's due leases expired, in the same transaction: a
+// grant, renew or shrink never counts units a lease whose time is up still holds.
+std::function<Status(Conn&, LogWriter&)> AfterExpiring(
+    int64_t hotel_id, const std::function<Status(Conn&, LogWriter&, int64_t now)>& fn) {
+  return [hotel_id, &fn](Conn& c, LogWriter& log) -> Status {
+    const int64_t now = NowMs();
+    int64_t n = 0;
+    Status st = ExpireDue(c, hotel_id, now, &log, &n);
+    return st.ok() ? fn(c, log, now) : st;
+  };
+}
+
 bool Owns(const Principal& who, const std::vector<Cell>& row) { return row[kToken].Int() == who.token_id; }
 
 Status TtlOf(const json& body, bool required, int64_t* ttl) {
@@ -163,12 +175,9 @@ Status SqlStore::CreateLease(int64_t hotel_id, const Principal& who, const json&
   const std::string from_text = FormatDate(from), to_text = FormatDate(to);
   const int64_t nights = to - from;
   int64_t cursor = 0;
-  Status s = WriteHotelTx(hotel_id, [&](Conn& c, LogWriter& log) -> Status {
+  Status s = WriteHotelTx(hotel_id, AfterExpiring(hotel_id, [&](Conn& c, LogWriter& log, int64_t now) -> Status {
     *out = json::object();
-    const int64_t now = NowMs();
-    int64_t n = 0;
-    Status st = ExpireDue(c, hotel_id, now, &log, &n);
-    if (!st.ok()) return st;
+    Status st;
     Result r;
     if (kf == Field::kOk) {  // a retry of a granted request answers the same lease
       st = c.Query("SELECT " + kLeaseColumns +
@@ -244,7 +253,7 @@ Status SqlStore::CreateLease(int64_t hotel_id, const Principal& who, const json&
     if (!st.ok()) return st;
     (*out)["lease"] = LeaseJson(c, lr.rows[0], &st);
     return st;
-  }, &cursor);
+  }), &cursor);
   if (s.ok() && out->contains("lease")) (*out)["cursor"] = std::to_string(cursor);
   return s;
 }
@@ -262,13 +271,9 @@ Status SqlStore::ChangeLease(int64_t hotel_id, const Principal& who, int64_t lea
     return Status::Error("NOT_FOUND", "no such lease action '" + action + "'");
   }
   int64_t cursor = 0;
-  Status s = WriteHotelTx(hotel_id, [&](Conn& c, LogWriter& log) -> Status {
-    const int64_t now = NowMs();
-    int64_t n = 0;
-    Status st = ExpireDue(c, hotel_id, now, &log, &n);
-    if (!st.ok()) return st;
+  Status s = WriteHotelTx(hotel_id, AfterExpiring(hotel_id, [&](Conn& c, LogWriter& log, int64_t now) -> Status {
     Result r;
-    st = LoadLease(c, hotel_id, lease_id, &r);
+    Status st = LoadLease(c, hotel_id, lease_id, &r);
     if (!st.ok()) return st;
     if (r.empty() || !Owns(who, r.rows[0]))  // another node's lease: as if it did not exist
       return Status::Error("UNKNOWN_LEASE", "no lease " + std::to_string(lease_id));
@@ -314,7 +319,7 @@ Status SqlStore::ChangeLease(int64_t hotel_id, const Principal& who, int64_t lea
     if (!st.ok()) return st;
     *out = json{{"lease", LeaseJson(c, r.rows[0], &st)}};
     return st;
-  }, &cursor);
+  }), &cursor);
   if (s.ok()) (*out)["cursor"] = std::to_string(cursor);
   return s;
 }
@@ -337,10 +342,8 @@ Status SqlStore::ListLeases(int64_t hotel_id, const Principal& who, std::optiona
   if (!s.ok()) return s;
   if (due) {
     int64_t cursor = 0;
-    s = WriteHotelTx(hotel_id, [&](Conn& c, LogWriter& log) -> Status {
-      int64_t n = 0;
-      return ExpireDue(c, hotel_id, NowMs(), &log, &n);
-    }, &cursor);
+    s = WriteHotelTx(hotel_id, AfterExpiring(hotel_id, [](Conn&, LogWriter&, int64_t) { return Status::Ok(); }),
+                     &cursor);
     if (!s.ok()) return s;
   }
   return WithTx(*backend_, TxKind::kRead, [&](Conn& c) -> Status {
