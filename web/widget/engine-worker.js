@@ -182,9 +182,9 @@ const ops = {
       lastError = String(e.message ?? e);
       if (!hasData) throw e;  // nothing to show without a first sync
     }
-    // The node's leases as the centre holds them (the engine kept them through a restart
-    // already; this picks up a renewal or release made elsewhere).
-    if (!readOnly && online) await sync.refreshLeases().catch(() => {});
+    // A store that kept leases through a restart asks the centre for their state (a renewal
+    // or release made elsewhere); an engine without leases (every plain widget) asks nothing.
+    if (!readOnly && online && sync.leases().length > 0) await sync.refreshLeases().catch(() => {});
     const syncMs = performance.now() - t1;
     await durable();
     // A read-only tab follows the centre but never pushes: the writing tab owns the outbox.
