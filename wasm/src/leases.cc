@@ -4,6 +4,7 @@
 // such a booking is CONFIRMED locally at once, even offline.
 #include "args.h"
 #include "lease_rule.h"
+#include "local_txn.h"
 
 namespace edgestay {
 namespace {
@@ -69,11 +70,6 @@ Status LoadLeases(Engine::Impl& im, int64_t hotel_id, int64_t room_type_id, std:
   return Status::Ok();
 }
 
-Status Write(sqlite3* db, Stmt& st, const char* what) {
-  if (st.Step() != SQLITE_DONE) return Status::Error("INTERNAL", std::string(what) + ": " + sqlite3_errmsg(db));
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status FindLease(Engine::Impl& im, int64_t hotel_id, int64_t room_type_id, Day check_in, Day check_out,
@@ -100,7 +96,7 @@ Status RecordLeaseUse(Engine::Impl& im, int64_t lease_id, int64_t booking_id, Da
   s->BindText(3, FormatDate(check_in));
   s->BindText(4, FormatDate(check_out));
   s->BindInt(5, rooms);
-  return Write(im.db, *s, "record lease use");
+  return Step(im.db, *s, "record lease use");
 }
 
 // setLeases({ hotelId, leases: [centre lease objects], skewSeconds? }): the node's
@@ -130,24 +126,17 @@ Status SetLeases(Engine::Impl& im, const json& args, std::string* out) {
     if (!exp || !ReadInt(*exp, &x.expires_at) || x.expires_at < 0) return BadArg(at + ".expiresAt", "must be ms");
     leases.push_back(x);
   }
-  ES_RETURN_IF_ERROR(Exec(im.db, "SAVEPOINT set_leases"));
-  auto fail = [&](Status s) {
-    Exec(im.db, "ROLLBACK TO set_leases");
-    Exec(im.db, "RELEASE set_leases");
-    return s;
-  };
+  Txn txn(im);
+  if (!txn.started()) return SqliteError(im.db, "set leases");
   Stmt* st;
-  Status s = im.Prepared("DELETE FROM leases WHERE hotel_id = ?", &st);
-  if (!s.ok()) return fail(s);
+  ES_RETURN_IF_ERROR(im.Prepared("DELETE FROM leases WHERE hotel_id = ?", &st));
   {
     StmtScope d(*st);
     d->BindInt(1, hotel_id);
-    s = Write(im.db, *d, "clear leases");
+    ES_RETURN_IF_ERROR(Step(im.db, *d, "clear leases"));
   }
-  if (!s.ok()) return fail(s);
-  s = im.Prepared("INSERT INTO leases (id, hotel_id, room_type_id, start_date, end_date, rooms, expires_at)"
-                  " VALUES (?, ?, ?, ?, ?, ?, ?)", &st);
-  if (!s.ok()) return fail(s);
+  ES_RETURN_IF_ERROR(im.Prepared("INSERT INTO leases (id, hotel_id, room_type_id, start_date, end_date, rooms, expires_at)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?)", &st));
   for (const LocalLease& l : leases) {
     StmtScope ins(*st);
     ins->BindInt(1, l.id);
@@ -157,19 +146,16 @@ Status SetLeases(Engine::Impl& im, const json& args, std::string* out) {
     ins->BindText(5, FormatDate(l.to));
     ins->BindInt(6, l.rooms);
     ins->BindInt(7, l.expires_at);
-    s = Write(im.db, *ins, "store lease");
-    if (!s.ok()) return fail(s);
+    ES_RETURN_IF_ERROR(Step(im.db, *ins, "store lease"));
   }
   if (skew >= 0) {
-    s = im.Prepared("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)", &st);
-    if (!s.ok()) return fail(s);
+    ES_RETURN_IF_ERROR(im.Prepared("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)", &st));
     StmtScope kv(*st);
     kv->BindText(1, kSkewKey);
     kv->BindText(2, std::to_string(skew));
-    s = Write(im.db, *kv, "store lease skew");
-    if (!s.ok()) return fail(s);
+    ES_RETURN_IF_ERROR(Step(im.db, *kv, "store lease skew"));
   }
-  ES_RETURN_IF_ERROR(Exec(im.db, "RELEASE set_leases"));
+  ES_RETURN_IF_ERROR(txn.Commit());
   JsonWriter w(out);
   w.BeginObject().Key("leases").Int(static_cast<int64_t>(leases.size())).EndObject();
   return Status::Ok();

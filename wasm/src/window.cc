@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "args.h"
+#include "local_txn.h"
 #include "edgestay/protocol/range_checksum.h"
 
 namespace edgestay {
@@ -79,7 +80,8 @@ Status PruneWindow(Engine::Impl& im, const json& args, std::string* out) {
        "DELETE FROM waitlist WHERE hotel_id = ?1 AND end_date <= ?2"
        " AND id NOT IN (SELECT waitlist_id FROM outbox WHERE status = 'PENDING' AND waitlist_id IS NOT NULL)"},
   };
-  ES_RETURN_IF_ERROR(Exec(im.db, "BEGIN"));
+  Txn txn(im);
+  if (!txn.started()) return SqliteError(im.db, "prune");
   std::string deleted;
   JsonWriter d(&deleted);
   d.BeginObject();
@@ -93,15 +95,12 @@ Status PruneWindow(Engine::Impl& im, const json& args, std::string* out) {
       st.BindText(3, to);
       if (st.Step() != SQLITE_DONE) s = SqliteError(im.db, std::string("prune ") + step.name);
     }
-    if (!s.ok()) {
-      Exec(im.db, "ROLLBACK");
-      return s;
-    }
+    if (!s.ok()) return s;
     d.Key(step.name).Int(sqlite3_changes(im.db));
     total += sqlite3_changes(im.db);
   }
   d.EndObject();
-  ES_RETURN_IF_ERROR(Exec(im.db, "COMMIT"));
+  ES_RETURN_IF_ERROR(txn.Commit());
   if (total > 0) {
     // Pruning is rare (daily) and meets many ranges: forget every derived answer.
     im.nights.Clear();
