@@ -35,30 +35,15 @@ class Core {
   }
   void setNow(double now_ms) { engine_->SetNow(static_cast<int64_t>(now_ms)); }
   void setEntropy(const std::string& hex) { engine_->SetEntropy(hex); }
-  double lastEntryId() const { return static_cast<double>(engine_->LastEntryId()); }
-  bool probe(double entry_id) { return engine_->ProbeCache(static_cast<uint64_t>(entry_id)); }
-  int eventCount() const { return static_cast<int>(engine_->PendingEventCount()); }
   bool failed() const { return failed_; }
 
-  // Answers come back as a view of UTF-8 bytes in wasm memory, valid until the next call;
-  // JS decodes it with TextDecoder. (embind's std::string return scans byte by byte in
-  // JS: 13 us for a 5 KB answer, against 1 us this way.)
-  emscripten::val call(const std::string& method, const std::string& args) {
-    result_.clear();
-    return View(engine_->Call(method, args, &result_));
-  }
-  emscripten::val callId(int method_id, const std::string& args) {
-    result_.clear();
-    return View(engine_->CallById(method_id, args, &result_));
-  }
-  // The compact answer (binary, 8-byte slots) of methods marked "compact", same view rules.
-  emscripten::val callCompact(int method_id, const std::string& args) {
-    result_.clear();
-    return View(engine_->CallById(method_id, args, &result_, true));
-  }
   std::string methods() const { return Engine::MethodsJson(); }
   std::string compactLayout() const { return Engine::CompactLayoutJson(); }
 
+  // Answers come back as a view of bytes in wasm memory (UTF-8 JSON, or the compact
+  // binary form of methods marked "compact"), valid until the next call; JS decodes it at
+  // once. (embind's std::string return scans byte by byte in JS: 13 us for a 5 KB answer,
+  // against 1 us this way.)
   // The wrapper's call: the clock, the call and its scalars in one crossing. After it the
   // status words (statusAddress: three f64 in wasm memory, read through a Float64Array)
   // hold [failed, pending event count, cache entry id of the answer], so JS makes no
@@ -139,13 +124,7 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .function("setNow", &Core::setNow)
       .function("failed", &Core::failed)
       .function("setEntropy", &Core::setEntropy)
-      .function("eventCount", &Core::eventCount)
-      .function("lastEntryId", &Core::lastEntryId)
-      .function("probe", &Core::probe)
-      .function("call", &Core::call)
-      .function("callId", &Core::callId)
       .function("methods", &Core::methods)
-      .function("callCompact", &Core::callCompact)
       .function("compactLayout", &Core::compactLayout)
       .function("invoke", &Core::invoke)
       .function("probeAt", &Core::probeAt)

@@ -27,7 +27,7 @@ function jsonCore(module, image, now) {
   core.setNow(now);
   const ids = new Map(JSON.parse(core.methods()).map((m, i) => [m.name, i]));
   return (method, args) => {
-    const out = utf8.decode(core.callId(ids.get(method), JSON.stringify(args)));
+    const out = utf8.decode(core.invoke(ids.get(method), JSON.stringify(args), now, false));
     return core.failed() ? { error: JSON.parse(out).code } : JSON.parse(out);
   };
 }
