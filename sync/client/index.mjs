@@ -379,9 +379,9 @@ export class SyncClient {
   async requestLease({ roomTypeId, from, to, rooms, ttlSeconds, idempotencyKey, signal } = {}) {
     const body = { roomTypeId, from, to, rooms, ttlSeconds };
     if (idempotencyKey !== undefined) body.idempotencyKey = idempotencyKey;
-    const { lease } = await this.#request('POST', `/v1/hotels/${this.#opts.hotelId}/leases`, body, { signal });
-    await this.#afterLeaseChange(signal);
-    return lease;
+    const answer = await this.#request('POST', `/v1/hotels/${this.#opts.hotelId}/leases`, body, { signal });
+    await this.#afterLeaseChange(answer, signal);
+    return answer.lease;
   }
 
   // Extends a lease to now + ttlSeconds (the centre's clock).
@@ -407,20 +407,26 @@ export class SyncClient {
   // Loads the node's ACTIVE leases from the centre into the engine; resolves them.
   async refreshLeases({ signal } = {}) {
     const { leases } = await this.#request('GET', `/v1/hotels/${this.#opts.hotelId}/leases`, undefined, { signal });
-    this.#engine.setLeases(this.#opts.hotelId, leases, { skewSeconds: this.#opts.leaseSkewSeconds });
+    this.#holdLeases(leases);
     return leases;
+  }
+
+  #holdLeases(leases) {
+    this.#engine.setLeases(this.#opts.hotelId, leases, { skewSeconds: this.#opts.leaseSkewSeconds });
   }
 
   async #changeLease(leaseId, action, body, signal) {
     if (!Number.isInteger(leaseId) || leaseId < 1) throw new SyncError('INVALID_ARGUMENT', 'leaseId must be a lease id');
     const path = `/v1/hotels/${this.#opts.hotelId}/leases/${leaseId}/${action}`;
-    const { lease } = await this.#request('POST', path, body, { signal });
-    await this.#afterLeaseChange(signal);
-    return lease;
+    const answer = await this.#request('POST', path, body, { signal });
+    await this.#afterLeaseChange(answer, signal);
+    return answer.lease;
   }
 
-  async #afterLeaseChange(signal) {
-    await this.refreshLeases({ signal });
+  // A lease write answers with the token's ACTIVE leases after it: the engine takes them
+  // from there, then pulls the inventory rows the write changed (two requests per call).
+  async #afterLeaseChange(answer, signal) {
+    this.#holdLeases(answer.leases);
     await this.pull({ signal });
   }
 

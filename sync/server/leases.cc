@@ -145,6 +145,33 @@ std::function<Status(Conn&, LogWriter&)> AfterExpiring(
 
 bool Owns(const Principal& who, const std::vector<Cell>& row) { return row[kToken].Int() == who.token_id; }
 
+// The token's ACTIVE leases of the hotel. Every lease write answers with them too, read in
+// its own transaction: the node replaces its set from the answer instead of asking again.
+Status ActiveLeases(Conn& c, int64_t hotel_id, const Principal& who, json* out) {
+  Result r;
+  Status st = c.Query("SELECT " + kLeaseColumns +
+                          " FROM leases WHERE hotel_id = $1 AND token_id = $2 AND status = 'ACTIVE' ORDER BY id",
+                      {hotel_id, who.token_id}, &r);
+  *out = json::array();
+  if (!st.ok()) return st;
+  for (const auto& row : r.rows) {
+    out->push_back(LeaseJson(c, row, &st));
+    if (!st.ok()) return st;
+  }
+  return st;
+}
+
+// A lease write's answer: the lease and the token's ACTIVE leases after the write.
+Status LeaseAnswer(Conn& c, int64_t hotel_id, const Principal& who, const std::vector<Cell>& row, json* out) {
+  Status st;
+  (*out)["lease"] = LeaseJson(c, row, &st);
+  if (!st.ok()) return st;
+  json leases;
+  st = ActiveLeases(c, hotel_id, who, &leases);
+  (*out)["leases"] = std::move(leases);
+  return st;
+}
+
 Status TtlOf(const json& body, bool required, int64_t* ttl) {
   Field f = IntField(body, "ttlSeconds", 1, kMaxTtlSeconds, ttl);
   if (f == Field::kBad || (required && f == Field::kMissing))
@@ -184,10 +211,7 @@ Status SqlStore::CreateLease(int64_t hotel_id, const Principal& who, const json&
                        " FROM leases WHERE hotel_id = $1 AND token_id = $2 AND idempotency_key = $3",
                    {hotel_id, who.token_id, key}, &r);
       if (!st.ok()) return st;
-      if (!r.empty()) {
-        (*out)["lease"] = LeaseJson(c, r.rows[0], &st);
-        return st;
-      }
+      if (!r.empty()) return LeaseAnswer(c, hotel_id, who, r.rows[0], out);
     }
     st = c.Query("SELECT rt.hotel_id, h.utc_offset_minutes FROM room_types rt JOIN hotels h ON h.id = rt.hotel_id"
                  " WHERE rt.id = $1",
@@ -251,8 +275,7 @@ Status SqlStore::CreateLease(int64_t hotel_id, const Principal& who, const json&
                 " WHERE room_type_id = $3 AND date >= $4 AND date < $5",
                 {lr.at(0, kId).Int(), rooms, room_type_id, from_text, to_text});
     if (!st.ok()) return st;
-    (*out)["lease"] = LeaseJson(c, lr.rows[0], &st);
-    return st;
+    return LeaseAnswer(c, hotel_id, who, lr.rows[0], out);
   }), &cursor);
   if (s.ok() && out->contains("lease")) (*out)["cursor"] = std::to_string(cursor);
   return s;
@@ -317,8 +340,8 @@ Status SqlStore::ChangeLease(int64_t hotel_id, const Principal& who, int64_t lea
     }
     st = LoadLease(c, hotel_id, lease_id, &r);
     if (!st.ok()) return st;
-    *out = json{{"lease", LeaseJson(c, r.rows[0], &st)}};
-    return st;
+    *out = json::object();
+    return LeaseAnswer(c, hotel_id, who, r.rows[0], out);
   }), &cursor);
   if (s.ok()) (*out)["cursor"] = std::to_string(cursor);
   return s;
@@ -347,25 +370,20 @@ Status SqlStore::ListLeases(int64_t hotel_id, const Principal& who, std::optiona
     if (!s.ok()) return s;
   }
   return WithTx(*backend_, TxKind::kRead, [&](Conn& c) -> Status {
-    Result r;
-    Status st = lease_id
-                    ? LoadLease(c, hotel_id, *lease_id, &r)
-                    : c.Query("SELECT " + kLeaseColumns +
-                                  " FROM leases WHERE hotel_id = $1 AND token_id = $2 AND status = 'ACTIVE' ORDER BY id",
-                              {hotel_id, who.token_id}, &r);
-    if (!st.ok()) return st;
-    json leases = json::array();
-    for (const auto& row : r.rows) {
-      if (!Owns(who, row)) continue;
-      leases.push_back(LeaseJson(c, row, &st));
-      if (!st.ok()) return st;
-    }
+    Status st;
     if (lease_id) {
-      if (leases.empty()) return Status::Error("UNKNOWN_LEASE", "no lease " + std::to_string(*lease_id));
-      *out = json{{"lease", leases[0]}};
+      Result r;
+      st = LoadLease(c, hotel_id, *lease_id, &r);
+      if (!st.ok()) return st;
+      if (r.empty() || !Owns(who, r.rows[0]))
+        return Status::Error("UNKNOWN_LEASE", "no lease " + std::to_string(*lease_id));
+      *out = json{{"lease", LeaseJson(c, r.rows[0], &st)}};
     } else {
+      json leases;
+      st = ActiveLeases(c, hotel_id, who, &leases);
       *out = json{{"leases", std::move(leases)}};
     }
+    if (!st.ok()) return st;
     (*out)["now"] = NowMs();
     return Status::Ok();
   });

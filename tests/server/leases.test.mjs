@@ -51,10 +51,13 @@ for (const kind of STORES) {
 
     async function kiosk(h, token, name) {
       const engine = await openEngine({ cache: false });
-      const k = { name, engine, online: true };
+      const k = { name, engine, online: true, requests: [] };
       k.sync = new SyncClient(engine, {
         baseUrl: env.url, hotelId: h.hotelId, token,
-        fetch: (url, init) => (k.online ? fetch(url, init) : Promise.reject(new TypeError('fetch failed: network is down'))),
+        fetch: (url, init) => {
+          k.requests.push(`${init?.method ?? 'GET'} ${new URL(url).pathname}`);
+          return k.online ? fetch(url, init) : Promise.reject(new TypeError('fetch failed: network is down'));
+        },
       });
       return k;
     }
@@ -121,7 +124,11 @@ for (const kind of STORES) {
         assert.equal(localAvailable(b, h, night), 0);
         // The client's other lease calls: renew moves expiresAt, release ends the lease
         // in the centre and in the engine.
+        const before = a.requests.length;
         const renewed = await a.sync.renewLease(leaseA.id, 1200);
+        assert.deepEqual(a.requests.slice(before).map((r) => r.split(' ')[0]), ['POST', 'GET'],
+          'a lease call is the write (its answer carries the leases) and one pull');
+        assert.match(a.requests[before], /\/leases\/\d+\/renew$/);
         assert.ok(renewed.expiresAt > leaseA.expiresAt);
         assert.equal(a.sync.leases()[0].expiresAt, renewed.expiresAt);
         assert.equal((await a.sync.shrinkLease(leaseA.id, 2)).rooms, 2, 'shrinking to the same size gives nothing back');
@@ -168,15 +175,25 @@ for (const kind of STORES) {
       const h = await env.hotel({ rooms: 5, nights: 3 });
       const token = await env.token(h.hotelId, 'book');
       const api = env.client(token);
+      // Every write answers with this token's ACTIVE leases after it, as GET lists them;
+      // another token's lease is never among them.
+      const other = env.client(await env.token(h.hotelId, 'book'));
+      const theirs = await other.post(leasePath(h), { roomTypeId: h.roomTypeId, from: h.dates[2], to: addDays(h.dates[2], 1), rooms: 1, ttlSeconds: 60 });
+      assert.deepEqual(theirs.json.leases.map((l) => l.id), [theirs.json.lease.id]);
+      const listed = async (answer) => assert.deepEqual(answer.json.leases, (await api.get(leasePath(h))).json.leases, answer.text);
       const made = await api.post(leasePath(h), { roomTypeId: h.roomTypeId, from: h.dates[0], to: h.dates[2], rooms: 3, ttlSeconds: 60, idempotencyKey: 'L1' });
       assert.equal(made.status, 201, made.text);
       const id = made.json.lease.id;
+      assert.deepEqual(made.json.leases, [made.json.lease]);
+      await listed(made);
       const again = await api.post(leasePath(h), { roomTypeId: h.roomTypeId, from: h.dates[0], to: h.dates[2], rooms: 3, ttlSeconds: 60, idempotencyKey: 'L1' });
       assert.equal(again.json.lease.id, id, 'the same key answers the same lease, nothing taken twice');
+      await listed(again);
       assert.equal((await checkInventory(h)).get(h.dates[0]).available, 2);
       const renewed = await api.post(leasePath(h, `/${id}/renew`), { ttlSeconds: 3600 });
       assert.equal(renewed.status, 200, renewed.text);
       assert.ok(renewed.json.lease.expiresAt >= made.json.lease.expiresAt + 3500 * 1000);
+      await listed(renewed);
       // A booking converts 2 units of the first night: shrinking below that is refused.
       const push = await api.post(`/v1/hotels/${h.hotelId}/mutations`, { clientId: 'shrinker', mutations: [
         booking(1, 'shrink-b1', { roomTypeId: h.roomTypeId, checkIn: h.dates[0], checkOut: h.dates[1], rooms: 2, guests: 2, leaseId: id }),
@@ -194,10 +211,13 @@ for (const kind of STORES) {
       assert.equal(shrunk.status, 200, shrunk.text);
       assert.equal(shrunk.json.lease.rooms, 2);
       assert.deepEqual(shrunk.json.lease.nights.map((n) => n.unitsLeft), [0, 2]);
+      await listed(shrunk);
       let inv = await checkInventory(h);
       assert.deepEqual([inv.get(h.dates[0]).available, inv.get(h.dates[1]).available], [3, 3]);
       const released = await api.post(leasePath(h, `/${id}/release`));
       assert.equal(released.json.lease.status, 'RELEASED');
+      assert.deepEqual(released.json.leases, [], 'a released lease is no longer ACTIVE');
+      await listed(released);
       inv = await checkInventory(h);
       assert.deepEqual([inv.get(h.dates[0]).available, inv.get(h.dates[1]).available], [3, 5]);
       const twice = await api.post(leasePath(h, `/${id}/release`));
