@@ -418,12 +418,9 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
     if (!st.ok()) return st;
   }
   // The rows go to the group's log (flushed once, at the end of the group) only when
-  // the protocol accepts every one of them.
+  // the protocol accepts every one of them, and only once the outcome is recorded (below):
+  // a mutation that fails after this point is rolled back, and its rows with it.
   if (!log.error().ok()) return log.error();
-  if (log.size() > 0) {
-    group_log->Append(std::move(log));
-    *wrote = true;
-  }
   // Record the outcome under (client, seq) and, for a new business key, under the key.
   const std::string text = Dump(mo->result);
   const std::string status = mo->result.value("status", "rejected");
@@ -458,6 +455,10 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
   // the mutation and run it again, which then answers from the record.
   if (st.code() == kDbUnique) return Status::Error(kDbRetry, st.message());
   if (!st.ok()) return st;
+  if (log.size() > 0) {
+    group_log->Append(std::move(log));
+    *wrote = true;
+  }
   *server_next = seq + 1;
   return Status::Ok();
 }
