@@ -232,6 +232,10 @@ struct SqlStore::PushJob {
   Status status;      // the push's own error (its earlier mutations stay applied)
   bool wrote = false; // some mutation appended to the change log
   bool done = false;  // set under push_mu_ once the group's transaction has ended
+  bool lead = false;  // set under push_mu_ when this waiting push is to lead the next group
+  // Woken only for this push (its group ended, or the lead passed to it): one wake-up per
+  // push instead of every waiter of every hotel on each group's end.
+  std::condition_variable cv;
 };
 
 namespace {
@@ -252,41 +256,47 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
   std::unique_lock<std::mutex> lock(push_mu_);
   PushQueue& q = push_queues_[b.hotel_id];
   q.pending.push_back(&me);
-  for (;;) {
-    // Wait until a leader has applied this push, or until no leader is active (then lead).
-    push_cv_.wait(lock, [&] { return me.done || !push_queues_[b.hotel_id].leading; });
-    if (me.done) break;
-    PushQueue& mine = push_queues_[b.hotel_id];
-    mine.leading = true;
-    // Take the oldest pushes (this one among them: it is still pending) up to the cap;
-    // the pushes that arrive meanwhile form the next group.
-    std::vector<PushJob*> group;
-    size_t mutations = 0;
-    auto it = mine.pending.begin();
-    while (it != mine.pending.end() &&
-           (group.empty() || mutations + (*it)->batch->mutations.size() <= kGroupMutations)) {
-      mutations += (*it)->batch->mutations.size();
-      group.push_back(*it);
-      ++it;
-    }
-    mine.pending.erase(mine.pending.begin(), it);
-    lock.unlock();
-    // Savepoints cost a round trip per mutation and are needed only when a mutation
-    // fails (rejections are results, not failures): the group runs without them first
-    // and, should an attempt fail, again from scratch with them.
-    Status s = PushGroup(b.hotel_id, group, false);
-    if (s.code() == kNeedSavepoints) s = PushGroup(b.hotel_id, group, true);
-    for (PushJob* j : group) {
-      if (!s.ok()) j->status = s;  // the transaction failed: nothing of it was committed
-      else if (j->wrote) NotifyChange(b.hotel_id);
-    }
-    lock.lock();
-    for (PushJob* j : group) j->done = true;
-    PushQueue& after = push_queues_[b.hotel_id];
-    after.leading = false;
-    // Hand the lead to a waiting push (every waiter re-checks), or forget the hotel.
-    if (after.pending.empty()) push_queues_.erase(b.hotel_id);
-    push_cv_.notify_all();
+  // With a leader active, wait until it has applied this push or handed the lead to it;
+  // otherwise lead now. The lead passes to the oldest waiting push, which is then the
+  // first of the queue, so the group a leader takes always holds the leader itself.
+  if (q.leading) me.cv.wait(lock, [&] { return me.done || me.lead; });
+  if (me.done) return me.status;
+  q.leading = true;
+  // Take the oldest pushes (this one among them) up to the cap; the pushes that arrive
+  // meanwhile form the next group.
+  std::vector<PushJob*> group;
+  size_t mutations = 0;
+  auto it = q.pending.begin();
+  while (it != q.pending.end() &&
+         (group.empty() || mutations + (*it)->batch->mutations.size() <= kGroupMutations)) {
+    mutations += (*it)->batch->mutations.size();
+    group.push_back(*it);
+    ++it;
+  }
+  q.pending.erase(q.pending.begin(), it);
+  lock.unlock();
+  // Savepoints cost a round trip per mutation and are needed only when a mutation
+  // fails (rejections are results, not failures): the group runs without them first
+  // and, should an attempt fail, again from scratch with them.
+  Status s = PushGroup(b.hotel_id, group, false);
+  if (s.code() == kNeedSavepoints) s = PushGroup(b.hotel_id, group, true);
+  bool wrote = false;
+  for (PushJob* j : group) {
+    if (!s.ok()) j->status = s;  // the transaction failed: nothing of it was committed
+    else wrote = wrote || j->wrote;
+  }
+  if (wrote) NotifyChange(b.hotel_id);
+  lock.lock();
+  // (References into push_queues_ stay valid while it grows: its nodes never move.)
+  for (PushJob* j : group) {
+    j->done = true;
+    if (j != &me) j->cv.notify_one();  // notified under the lock: the waiter's job outlives it
+  }
+  if (q.pending.empty()) {
+    push_queues_.erase(b.hotel_id);
+  } else {
+    q.pending.front()->lead = true;
+    q.pending.front()->cv.notify_one();
   }
   return me.status;
 }

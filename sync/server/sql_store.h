@@ -142,7 +142,6 @@ class SqlStore final : public Store {
 
   std::unique_ptr<Backend> backend_;
   std::mutex push_mu_;
-  std::condition_variable push_cv_;
   std::unordered_map<int64_t, PushQueue> push_queues_;  // hotels with pushes in flight
 };
 
