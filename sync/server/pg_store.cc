@@ -35,6 +35,10 @@ Status PgResultError(PGconn* c, PGresult* r, std::string_view what) {
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   if (PQstatus(c) != CONNECTION_OK) return Status::Error(kDbUnavailable, msg);
   std::string st = state ? state : "";
+  // The server ended the session (shutdown, a terminated backend) or the link failed. In
+  // pipeline mode this answer arrives before libpq sees the connection close.
+  if (st.rfind("08", 0) == 0 || st == "57P01" || st == "57P02" || st == "57P03")
+    return Status::Error(kDbUnavailable, msg);
   if (st == "40001" || st == "40P01" || st == "55P03") return Status::Error(kDbRetry, msg);
   if (st == "23505") return Status::Error(kDbUnique, msg);
   if (st.rfind("23", 0) == 0) return Status::Error(kDbConstraint, msg);
