@@ -7,9 +7,16 @@
 //
 //   node bench/server.mjs [--seconds 10] [--clients 32] [--stores sqlite,postgresql]
 //                         [--server-args='--db-connections 8'] [--push-only]
+//                         [--ab OLD_BINARY,NEW_BINARY [--rounds 3]]
 //
 // --push-only skips the pull part: for A/B runs of two server binaries interleaved
 // (EDGESTAY_SERVER=old … ; EDGESTAY_SERVER=new … ; repeat), which a shared machine needs.
+// --ab does that in one process: push-only runs of each binary in turn, --rounds times
+// per store, then the medians per binary.
+//
+// Besides the rate and latency, each push run reports the CPU time and the context
+// switches per push of the server and of the PostgreSQL cluster: on a shared machine the
+// rate follows the other jobs' load, these follow the code.
 //
 // Uses build/native/sync/server/edgestay-server (or $EDGESTAY_SERVER). The stores are
 // durable: SQLite synchronous=FULL in WAL mode, PostgreSQL with its default fsync and
@@ -29,6 +36,8 @@ const { values } = parseArgs({
     stores: { type: 'string', default: 'sqlite,postgresql' },
     'server-args': { type: 'string', default: '' },
     'push-only': { type: 'boolean', default: false },
+    ab: { type: 'string', default: '' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -62,23 +71,44 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 10
 // CPU seconds (user + system) spent so far by a process, its live children and its reaped
 // children (Linux /proc; null elsewhere). Work per push is what a loaded, shared machine
 // changes least: wall-clock rates follow the other jobs, CPU per push follows the code.
+const procStat = (p) => {
+  try {
+    const text = readFileSync(`/proc/${p}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');  // fields from state (3rd) on
+  } catch { return null; }
+};
+// Live children of a process.
+function childrenOf(pid) {
+  return readdirSync('/proc').filter((e) => /^\d+$/.test(e) && Number(procStat(e)?.[1]) === pid).map(Number);
+}
 function cpuSeconds(pid) {
-  const stat = (p) => {
-    try {
-      const text = readFileSync(`/proc/${p}/stat`, 'utf8');
-      return text.slice(text.lastIndexOf(')') + 2).split(' ');  // fields from state (3rd) on
-    } catch { return null; }
-  };
-  const own = stat(pid);
+  const own = procStat(pid);
   if (!own) return null;
   const ticks = 100;  // USER_HZ
   let total = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) / ticks;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const f = stat(entry);
-    if (f && Number(f[1]) === pid) total += (Number(f[11]) + Number(f[12])) / ticks;
+  for (const child of childrenOf(pid)) {
+    const f = procStat(child);
+    if (f) total += (Number(f[11]) + Number(f[12])) / ticks;
   }
   return total;
+}
+
+// Context switches (voluntary + involuntary) of a process's threads and its live
+// children's: each wait for another process's answer costs two on a busy machine.
+function contextSwitches(pid) {
+  const of = (p) => {
+    let n = 0;
+    try {
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        const st = readFileSync(`/proc/${p}/task/${t}/status`, 'utf8');
+        n += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(st)[1]) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(st)[1]);
+      }
+    } catch { return null; }
+    return n;
+  };
+  const own = of(pid);
+  if (own === null) return null;
+  return childrenOf(pid).reduce((sum, c) => sum + (of(c) ?? 0), own);
 }
 
 // The PostgreSQL cluster's postmaster pid (first line of postmaster.pid), or null.
@@ -98,6 +128,7 @@ async function benchPushes(url, admin, pids = {}) {
   let errors = 0, rejected = 0;
   const deadline = Date.now() + SECONDS * 1000;
   const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const cs0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, contextSwitches(pid)]));
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
     let seq = 0;
@@ -122,11 +153,14 @@ async function benchPushes(url, admin, pids = {}) {
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   latencies.sort((a, b) => a - b);
   const cpuMsPerPush = {};  // milliseconds of CPU per push, by process (server, postgres)
+  const switchesPerPush = {};
   for (const [k, pid] of Object.entries(pids)) {
     const now = cpuSeconds(pid);
     if (now !== null && cpu0[k] !== null) cpuMsPerPush[k] = ((now - cpu0[k]) * 1000) / latencies.length;
+    const cs = contextSwitches(pid);
+    if (cs !== null && cs0[k] !== null) switchesPerPush[k] = (cs - cs0[k]) / latencies.length;
   }
-  return { pushes: latencies.length, perSecond: latencies.length / wall, p50: pct(latencies, 50), p99: pct(latencies, 99), errors, rejected, cpuMsPerPush };
+  return { pushes: latencies.length, perSecond: latencies.length / wall, p50: pct(latencies, 50), p99: pct(latencies, 99), errors, rejected, cpuMsPerPush, switchesPerPush };
 }
 
 async function benchBootstrap(url, token, hotel) {
@@ -179,7 +213,7 @@ async function run(kind) {
     const pids = { server: server.proc.pid };
     if (cluster && postmasterPid(cluster)) pids.postgres = postmasterPid(cluster);
     const push = await benchPushes(server.url, admin, pids);
-    if (values['push-only']) return { kind, push };
+    if (values['push-only'] || values.ab) return { kind, push };
     const read = await createToken(store, { hotel: demo.hotel.id, scope: 'read' });
     const demoPull = await benchBootstrap(server.url, read, demo.hotel.id);
     const big = await seedBig(server.url, admin);
@@ -194,12 +228,36 @@ async function run(kind) {
 
 const kinds = values.stores.split(',').filter((k) => k !== 'postgresql' || pgAvailable());
 console.log(`edgestay-server bench: ${CLIENTS} clients x ${SECONDS} s of booking pushes; ${os.cpus().length} CPUs`);
-for (const kind of kinds) {
+const f = (x) => x.toFixed(1);
+const pushLine = (label, p) => `${label} push: ${f(p.perSecond)} pushes/s, p50 ${f(p.p50)} ms, p99 ${f(p.p99)} ms` +
+  (p.pushes === undefined ? '' : ` (${p.pushes} pushes, ${p.rejected} rejected, ${p.errors} errors)`) +
+  Object.entries(p.cpuMsPerPush).map(([k, ms]) => `; ${k} CPU ${ms.toFixed(3)} ms/push`).join('') +
+  Object.entries(p.switchesPerPush).map(([k, n]) => `; ${k} ${n.toFixed(1)} switches/push`).join('');
+if (values.ab) {
+  const binaries = values.ab.split(',').filter(Boolean);
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  for (const kind of kinds) {
+    const runs = new Map(binaries.map((b) => [b, []]));
+    for (let round = 1; round <= Number(values.rounds); round++) {
+      for (const bin of binaries) {
+        process.env.EDGESTAY_SERVER = bin;
+        const { push } = await run(kind);
+        runs.get(bin).push(push);
+        console.log(pushLine(`round ${round} ${kind} ${bin}`, push));
+      }
+    }
+    for (const [bin, rs] of runs) {
+      const per = (field) => Object.fromEntries(Object.keys(rs[0][field]).map((k) => [k, median(rs.map((r) => r[field][k]))]));
+      console.log(pushLine(`median of ${rs.length} ${kind} ${bin}`, {
+        perSecond: median(rs.map((r) => r.perSecond)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)),
+        cpuMsPerPush: per('cpuMsPerPush'), switchesPerPush: per('switchesPerPush'),
+      }));
+    }
+  }
+}
+for (const kind of values.ab ? [] : kinds) {
   const r = await run(kind);
-  const f = (x) => x.toFixed(1);
-  console.log(`${kind.padEnd(10)} push: ${f(r.push.perSecond)} pushes/s, p50 ${f(r.push.p50)} ms, p99 ${f(r.push.p99)} ms` +
-    ` (${r.push.pushes} pushes, ${r.push.rejected} rejected, ${r.push.errors} errors)` +
-    Object.entries(r.push.cpuMsPerPush).map(([k, ms]) => `; ${k} CPU ${ms.toFixed(3)} ms/push`).join(''));
+  console.log(pushLine(kind.padEnd(10), r.push));
   if (!r.demoPull) continue;
   console.log(`${kind.padEnd(10)} pull: seed-demo 1-year bootstrap ${r.demoPull.changes} changes in ${f(r.demoPull.ms)} ms = ${Math.round(r.demoPull.perSecond)} changes/s;` +
     ` 20 room types x 365 nights ${r.bigPull.changes} changes in ${f(r.bigPull.ms)} ms = ${Math.round(r.bigPull.perSecond)} changes/s`);

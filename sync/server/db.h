@@ -84,6 +84,13 @@ class Conn {
     if (changes) *changes = r.changes;
     return s;
   }
+  // Runs a statement whose answer the caller does not need. A store may send it without
+  // waiting for it (PostgreSQL: pipeline mode, so it travels with the next statement):
+  // an error it raises is then returned by the next call on this connection that waits
+  // for an answer (Query, Exec, ExecScript, Commit), which does not run its own work.
+  virtual Status Send(std::string_view sql, const Params& params) { return Exec(sql, params); }
+  // Waits for the statements Send left unanswered: the first error among them.
+  virtual Status Sync() { return Status::Ok(); }
   // Runs several statements without parameters (migrations).
   virtual Status ExecScript(const std::string& sql) = 0;
   virtual Status Begin(TxKind kind) = 0;

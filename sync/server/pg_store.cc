@@ -3,6 +3,9 @@
 // of the schema migrations, and a LISTEN connection that wakes long-polls when another
 // process (a second server, the CLI) commits changes.
 //
+// Statements whose answers are not needed (Conn::Send: a push's outcome record) go out in
+// libpq's pipeline mode and travel with the next statement (one round trip for both).
+//
 // Writers run at READ COMMITTED. Every write transaction first locks its hotel's row in
 // change_seq (SELECT … FOR UPDATE), so writers of one hotel are serialised: the change
 // log sequence numbers they take commit in order (a cursor never skips a later commit),
@@ -32,6 +35,10 @@ Status PgResultError(PGconn* c, PGresult* r, std::string_view what) {
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   if (PQstatus(c) != CONNECTION_OK) return Status::Error(kDbUnavailable, msg);
   std::string st = state ? state : "";
+  // The server ended the session (shutdown, a terminated backend) or the link failed. In
+  // pipeline mode this answer arrives before libpq sees the connection close.
+  if (st.rfind("08", 0) == 0 || st == "57P01" || st == "57P02" || st == "57P03")
+    return Status::Error(kDbUnavailable, msg);
   if (st == "40001" || st == "40P01" || st == "55P03") return Status::Error(kDbRetry, msg);
   if (st == "23505") return Status::Error(kDbUnique, msg);
   if (st.rfind("23", 0) == 0) return Status::Error(kDbConstraint, msg);
@@ -71,6 +78,7 @@ class PgConn final : public Conn {
   Status Query(std::string_view sql, const Params& params, Result* out) override {
     out->rows.clear();
     out->changes = 0;
+    if (PQpipelineStatus(c_) != PQ_PIPELINE_OFF) return QueryInPipeline(sql, params, out);
     std::string key(sql);
     auto it = prepared_.find(key);
     if (it == prepared_.end()) {
@@ -84,20 +92,106 @@ class PgConn final : public Conn {
       PQclear(r);
       it = prepared_.emplace(std::move(key), std::move(name)).first;
     }
-    std::vector<std::string> storage(params.size());
-    std::vector<const char*> values(params.size(), nullptr);
-    for (size_t i = 0; i < params.size(); ++i) {
-      switch (params[i].kind) {
-        case Param::Kind::kNull: break;
-        case Param::Kind::kInt:
-          storage[i] = std::to_string(params[i].i);
-          values[i] = storage[i].c_str();
-          break;
-        default: values[i] = params[i].s.c_str();
+    ParamValues v(params);
+    PGresult* r = PQexecPrepared(c_, it->second.c_str(), v.count(), v.values(), nullptr, nullptr, 0);
+    return TakeResult(r, out);
+  }
+
+  // Pipeline mode: the statement is queued with the connection's other output and its
+  // answer is read by the next call that needs an answer (the statement after it, or the
+  // transaction's end), which sends both in one round trip. PostgreSQL runs them in the
+  // order sent; an error of this one aborts what follows it until then, and that call
+  // returns this error in place of its own result.
+  Status Send(std::string_view sql, const Params& params) override {
+    if (PQpipelineStatus(c_) == PQ_PIPELINE_OFF && !PQenterPipelineMode(c_)) return Exec(sql, params);
+    const std::string* name = QueuePrepared(sql);
+    ParamValues v(params);
+    if (!name || !PQsendQueryPrepared(c_, name->c_str(), v.count(), v.values(), nullptr, nullptr, 0))
+      return Broken();
+    unread_.push_back({});
+    return Status::Ok();
+  }
+
+  Status ExecScript(const std::string& sql) override { return Simple(sql.c_str()); }
+  Status Sync() override { return Drain(); }
+
+  // A write transaction's BEGIN is sent without waiting (it travels with the first
+  // statement), and its COMMIT with the statements still unanswered: one round trip each
+  // fewer. A COMMIT behind a failed statement is not run; that statement's error is
+  // returned and the transaction is rolled back.
+  Status Begin(TxKind kind) override {
+    if (kind == TxKind::kWrite && PQpipelineStatus(c_) == PQ_PIPELINE_OFF && PQenterPipelineMode(c_)) {
+      if (!PQsendQueryParams(c_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0)) return Broken();
+      unread_.push_back({});
+      return Status::Ok();
+    }
+    return Simple(kind == TxKind::kWrite ? "BEGIN"
+                                         : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  }
+  Status Commit() override {
+    if (PQpipelineStatus(c_) == PQ_PIPELINE_OFF) return Simple("COMMIT");
+    Result r;
+    return QueryInPipeline("COMMIT", {}, &r, /*unnamed=*/true);
+  }
+  void Rollback() override {
+    Drain();  // a statement sent without waiting may have failed: its error is moot now
+    if (PQtransactionStatus(c_) != PQTRANS_IDLE) Simple("ROLLBACK");
+  }
+
+  Status LockHotel(int64_t hotel_id, bool* exists) override {
+    Result r;
+    Status s = Query("SELECT last_seq FROM change_seq WHERE hotel_id = $1 FOR UPDATE",
+                     {hotel_id}, &r);
+    *exists = s.ok() && !r.empty();
+    return s;
+  }
+
+  Status LockMigrations() override {
+    return Exec("SELECT pg_advisory_xact_lock(727001)");
+  }
+
+  bool Healthy() override {
+    Drain();
+    if (broken_ || PQstatus(c_) != CONNECTION_OK) return false;
+    if (PQtransactionStatus(c_) != PQTRANS_IDLE) {
+      Simple("ROLLBACK");
+      return PQstatus(c_) == CONNECTION_OK && PQtransactionStatus(c_) == PQTRANS_IDLE;
+    }
+    return true;
+  }
+
+ private:
+  // One entry per queued answer of pipeline mode: a statement's, or a queued PREPARE's
+  // (then `prepared_key` names it: forgotten again unless the PREPARE succeeds).
+  struct Unread {
+    std::string prepared_key;
+  };
+
+  // Parameter texts for libpq (NULL for SQL NULL), kept alive while the call runs.
+  class ParamValues {
+   public:
+    explicit ParamValues(const Params& params) : storage_(params.size()), values_(params.size(), nullptr) {
+      for (size_t i = 0; i < params.size(); ++i) {
+        switch (params[i].kind) {
+          case Param::Kind::kNull: break;
+          case Param::Kind::kInt:
+            storage_[i] = std::to_string(params[i].i);
+            values_[i] = storage_[i].c_str();
+            break;
+          default: values_[i] = params[i].s.c_str();
+        }
       }
     }
-    PGresult* r = PQexecPrepared(c_, it->second.c_str(), static_cast<int>(params.size()),
-                                 values.data(), nullptr, nullptr, 0);
+    int count() const { return static_cast<int>(values_.size()); }
+    const char* const* values() const { return values_.data(); }
+
+   private:
+    std::vector<std::string> storage_;
+    std::vector<const char*> values_;
+  };
+
+  // Copies a statement's answer into *out and frees it.
+  Status TakeResult(PGresult* r, Result* out) {
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
       Status s = PgResultError(c_, r, "query");
@@ -121,40 +215,111 @@ class PgConn final : public Conn {
     return Status::Ok();
   }
 
-  Status ExecScript(const std::string& sql) override { return Simple(sql.c_str()); }
-
-  Status Begin(TxKind kind) override {
-    return Simple(kind == TxKind::kWrite ? "BEGIN"
-                                         : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  // In pipeline mode: the prepared name of `sql`, queueing its PREPARE first when new.
+  // (Null when it could not be queued: the connection is gone.)
+  const std::string* QueuePrepared(std::string_view sql) {
+    std::string key(sql);
+    auto it = prepared_.find(key);
+    if (it != prepared_.end()) return &it->second;
+    std::string name = "es" + std::to_string(next_id_++);
+    if (!PQsendPrepare(c_, name.c_str(), key.c_str(), 0, nullptr)) return nullptr;
+    unread_.push_back({key});
+    return &prepared_.emplace(std::move(key), std::move(name)).first->second;
   }
-  Status Commit() override { return Simple("COMMIT"); }
-  void Rollback() override {
-    if (PQtransactionStatus(c_) != PQTRANS_IDLE) Simple("ROLLBACK");
+
+  // Reads every queued answer (after a sync point was sent); the first error, if any.
+  Status ReadUnread() {
+    Status first;
+    for (const Unread& u : unread_) {
+      bool ok = false;
+      while (PGresult* r = PQgetResult(c_)) {
+        const ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ok = true;
+        else if (st == PGRES_FATAL_ERROR && first.ok()) first = PgResultError(c_, r, "query");
+        PQclear(r);
+        if (PQstatus(c_) != CONNECTION_OK) break;
+      }
+      if (!ok && !u.prepared_key.empty()) prepared_.erase(u.prepared_key);
+      if (PQstatus(c_) != CONNECTION_OK) {
+        if (first.ok() || first.code() != kDbUnavailable)
+          first = Status::Error(kDbUnavailable, std::string("postgresql: ") + PQerrorMessage(c_));
+        break;
+      }
+    }
+    unread_.clear();
+    return first;
   }
 
-  Status LockHotel(int64_t hotel_id, bool* exists) override {
-    Result r;
-    Status s = Query("SELECT last_seq FROM change_seq WHERE hotel_id = $1 FOR UPDATE",
-                     {hotel_id}, &r);
-    *exists = s.ok() && !r.empty();
+  // Reads up to the sync point and leaves pipeline mode.
+  void EndPipeline() {
+    while (PGresult* r = PQgetResult(c_)) {
+      const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync || PQstatus(c_) != CONNECTION_OK) break;
+    }
+    PQexitPipelineMode(c_);
+  }
+
+  // Query while statements sent with Send are unread: this one joins them, then one sync
+  // point, then every answer in order.
+  // (`unnamed`: sent as text, not prepared: transaction control.)
+  Status QueryInPipeline(std::string_view sql, const Params& params, Result* out, bool unnamed = false) {
+    const size_t queued = unread_.size();
+    const std::string text = unnamed ? std::string(sql) : std::string();
+    const std::string* name = unnamed ? &text : QueuePrepared(sql);
+    const bool own_prepare = unread_.size() > queued;
+    ParamValues v(params);
+    const bool sent =
+        name &&
+        (unnamed ? PQsendQueryParams(c_, text.c_str(), v.count(), nullptr, v.values(), nullptr, nullptr, 0)
+                 : PQsendQueryPrepared(c_, name->c_str(), v.count(), v.values(), nullptr, nullptr, 0)) &&
+        PQpipelineSync(c_);
+    if (!sent) return Broken();
+    // The earlier statements' answers (and this one's PREPARE, read last of them).
+    std::vector<Unread> own;
+    if (own_prepare) {
+      own.push_back(std::move(unread_.back()));
+      unread_.pop_back();
+    }
+    Status s = ReadUnread();
+    unread_ = std::move(own);
+    Status p = ReadUnread();
+    if (s.ok()) s = p;
+    PGresult* r = s.code() == kDbUnavailable ? nullptr : PQgetResult(c_);
+    if (r) {
+      if (s.ok()) s = TakeResult(r, out);
+      else PQclear(r);
+      while (PGresult* more = PQgetResult(c_)) PQclear(more);  // the statement's end
+    }
+    EndPipeline();
     return s;
   }
 
-  Status LockMigrations() override {
-    return Exec("SELECT pg_advisory_xact_lock(727001)");
+  // A pipeline that could not be sent leaves the connection in an unknown state: it is
+  // not used again (Healthy is false, the pool closes it).
+  Status Broken() {
+    broken_ = true;
+    unread_.clear();
+    return Status::Error(kDbUnavailable, std::string("postgresql: send failed: ") + PQerrorMessage(c_));
   }
 
-  bool Healthy() override {
-    if (PQstatus(c_) != CONNECTION_OK) return false;
-    if (PQtransactionStatus(c_) != PQTRANS_IDLE) {
-      Simple("ROLLBACK");
-      return PQstatus(c_) == CONNECTION_OK && PQtransactionStatus(c_) == PQTRANS_IDLE;
+  // Ends pipeline mode, if on: the queued answers' first error.
+  Status Drain() {
+    if (broken_) return Status::Error(kDbUnavailable, "postgresql: connection unusable");
+    if (PQpipelineStatus(c_) == PQ_PIPELINE_OFF) return Status::Ok();
+    if (unread_.empty()) {
+      PQexitPipelineMode(c_);
+      return Status::Ok();
     }
-    return true;
+    if (!PQpipelineSync(c_)) return Broken();
+    Status s = ReadUnread();
+    EndPipeline();
+    return s;
   }
 
- private:
   Status Simple(const char* sql) {
+    Status pending = Drain();
+    if (!pending.ok()) return pending;
     PGresult* r = PQexec(c_, sql);
     ExecStatusType st = PQresultStatus(r);
     Status s = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? Status::Ok()
@@ -166,6 +331,8 @@ class PgConn final : public Conn {
   PGconn* c_;
   std::unordered_map<std::string, std::string> prepared_;
   int next_id_ = 0;
+  std::vector<Unread> unread_;  // answers not read yet, in pipeline mode
+  bool broken_ = false;
 };
 
 class PgBackend final : public Backend {

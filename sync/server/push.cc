@@ -89,6 +89,26 @@ std::string ParseStay(const json& args, int64_t hotel_id, bool with_guests, Stay
 
 json Applied(int64_t seq) { return json{{"seq", seq}, {"status", "applied"}}; }
 
+// A client's exactly-once ledger in one row: its last applied seq, and the recorded
+// outcome and user of the mutation's idempotency key ($1 hotel, $2 client, $3 key).
+const char* kLedgerColumns =
+    "(SELECT last_seq FROM push_clients WHERE hotel_id = $1 AND client_id = $2),"
+    " (SELECT result FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = $3),"
+    " (SELECT user_id FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = $3)";
+constexpr size_t kLedgerWidth = 3;
+
+// A stay's inventory rows (and the check-out date's, for closed_to_departure) with their
+// special days, as the shared stay rules read them; the placeholders name the room type,
+// check-in and check-out dates and the hotel.
+std::string StayInventorySql(const char* room_type, const char* in, const char* out, const char* hotel) {
+  return std::string(
+             "SELECT i.date, i.available, i.price_cents, i.min_stay, i.max_stay, i.closed_to_arrival,"
+             " i.closed_to_departure, i.stop_sell, sd.kind, sd.price_multiplier_pct, sd.min_stay"
+             " FROM room_inventory i LEFT JOIN special_days sd ON sd.hotel_id = ") +
+         hotel + " AND sd.date = i.date WHERE i.room_type_id = " + room_type + " AND i.date >= " + in +
+         " AND i.date <= " + out;
+}
+
 const char* kInventoryColumns =
     "room_type_id, date, total, available, price_cents, min_stay, max_stay, "
     "closed_to_arrival, closed_to_departure, stop_sell";
@@ -232,6 +252,10 @@ struct SqlStore::PushJob {
   Status status;      // the push's own error (its earlier mutations stay applied)
   bool wrote = false; // some mutation appended to the change log
   bool done = false;  // set under push_mu_ once the group's transaction has ended
+  bool lead = false;  // set under push_mu_ when this waiting push is to lead the next group
+  // Woken only for this push (its group ended, or the lead passed to it): one wake-up per
+  // push instead of every waiter of every hotel on each group's end.
+  std::condition_variable cv;
 };
 
 namespace {
@@ -252,41 +276,47 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
   std::unique_lock<std::mutex> lock(push_mu_);
   PushQueue& q = push_queues_[b.hotel_id];
   q.pending.push_back(&me);
-  for (;;) {
-    // Wait until a leader has applied this push, or until no leader is active (then lead).
-    push_cv_.wait(lock, [&] { return me.done || !push_queues_[b.hotel_id].leading; });
-    if (me.done) break;
-    PushQueue& mine = push_queues_[b.hotel_id];
-    mine.leading = true;
-    // Take the oldest pushes (this one among them: it is still pending) up to the cap;
-    // the pushes that arrive meanwhile form the next group.
-    std::vector<PushJob*> group;
-    size_t mutations = 0;
-    auto it = mine.pending.begin();
-    while (it != mine.pending.end() &&
-           (group.empty() || mutations + (*it)->batch->mutations.size() <= kGroupMutations)) {
-      mutations += (*it)->batch->mutations.size();
-      group.push_back(*it);
-      ++it;
-    }
-    mine.pending.erase(mine.pending.begin(), it);
-    lock.unlock();
-    // Savepoints cost a round trip per mutation and are needed only when a mutation
-    // fails (rejections are results, not failures): the group runs without them first
-    // and, should an attempt fail, again from scratch with them.
-    Status s = PushGroup(b.hotel_id, group, false);
-    if (s.code() == kNeedSavepoints) s = PushGroup(b.hotel_id, group, true);
-    for (PushJob* j : group) {
-      if (!s.ok()) j->status = s;  // the transaction failed: nothing of it was committed
-      else if (j->wrote) NotifyChange(b.hotel_id);
-    }
-    lock.lock();
-    for (PushJob* j : group) j->done = true;
-    PushQueue& after = push_queues_[b.hotel_id];
-    after.leading = false;
-    // Hand the lead to a waiting push (every waiter re-checks), or forget the hotel.
-    if (after.pending.empty()) push_queues_.erase(b.hotel_id);
-    push_cv_.notify_all();
+  // With a leader active, wait until it has applied this push or handed the lead to it;
+  // otherwise lead now. The lead passes to the oldest waiting push, which is then the
+  // first of the queue, so the group a leader takes always holds the leader itself.
+  if (q.leading) me.cv.wait(lock, [&] { return me.done || me.lead; });
+  if (me.done) return me.status;
+  q.leading = true;
+  // Take the oldest pushes (this one among them) up to the cap; the pushes that arrive
+  // meanwhile form the next group.
+  std::vector<PushJob*> group;
+  size_t mutations = 0;
+  auto it = q.pending.begin();
+  while (it != q.pending.end() &&
+         (group.empty() || mutations + (*it)->batch->mutations.size() <= kGroupMutations)) {
+    mutations += (*it)->batch->mutations.size();
+    group.push_back(*it);
+    ++it;
+  }
+  q.pending.erase(q.pending.begin(), it);
+  lock.unlock();
+  // Savepoints cost a round trip per mutation and are needed only when a mutation
+  // fails (rejections are results, not failures): the group runs without them first
+  // and, should an attempt fail, again from scratch with them.
+  Status s = PushGroup(b.hotel_id, group, false);
+  if (s.code() == kNeedSavepoints) s = PushGroup(b.hotel_id, group, true);
+  bool wrote = false;
+  for (PushJob* j : group) {
+    if (!s.ok()) j->status = s;  // the transaction failed: nothing of it was committed
+    else wrote = wrote || j->wrote;
+  }
+  if (wrote) NotifyChange(b.hotel_id);
+  lock.lock();
+  // (References into push_queues_ stay valid while it grows: its nodes never move.)
+  for (PushJob* j : group) {
+    j->done = true;
+    if (j != &me) j->cv.notify_one();  // notified under the lock: the waiter's job outlives it
+  }
+  if (q.pending.empty()) {
+    push_queues_.erase(b.hotel_id);
+  } else {
+    q.pending.front()->lead = true;
+    q.pending.front()->cv.notify_one();
   }
   return me.status;
 }
@@ -327,7 +357,7 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
         Status refused;
         Status s;
         for (int attempt = 0; attempt < 8; ++attempt) {
-          s = PushMutation(c, *j, m, refused, &rules, &log, &gap, &wrote, &server_next, &mo);
+          s = PushMutation(c, *j, m, refused, !savepoints, &rules, &log, &gap, &wrote, &server_next, &mo);
           if (s.ok()) break;
           if (!savepoints) return Status::Error(kNeedSavepoints, s.message());
           st = c.ExecScript("ROLLBACK TO SAVEPOINT m");
@@ -351,15 +381,20 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
     }
     // One counter update and one log append for the whole group (COMMIT releases m).
     int64_t cursor = 0;
-    return log.size() > 0 ? log.Flush(c, hotel_id, NowMs(), &cursor) : Status::Ok();
+    st = log.size() > 0 ? log.Flush(c, hotel_id, NowMs(), &cursor) : c.Sync();
+    // Without savepoints the outcome records were sent without waiting (Conn::Send): a
+    // failed one shows here at the latest, and the group runs again with savepoints,
+    // where each is awaited and a conflict retries its own mutation.
+    if (!st.ok() && !savepoints) return Status::Error(kNeedSavepoints, st.message());
+    return st;
   });
 }
 
 // One mutation inside the group's transaction (the hotel lock is held): reads the
 // client's last seq, then answers a replay, stops at a gap, or applies and records it.
 Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status& refused,
-                              RuleCache* rules, LogWriter* group_log, bool* gap, bool* wrote,
-                              int64_t* server_next, MutationOutcome* mo) {
+                              bool send_record, RuleCache* rules, LogWriter* group_log, bool* gap,
+                              bool* wrote, int64_t* server_next, MutationOutcome* mo) {
   const PushBatch& b = *job.batch;
   const bool pg = dialect() == Dialect::kPostgres;
   const int64_t seq = m["seq"].get<int64_t>();
@@ -369,12 +404,39 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
   *mo = MutationOutcome{};
   *gap = *wrote = false;
   Result r;
-  Status st = c.Query(
-      "SELECT (SELECT last_seq FROM push_clients WHERE hotel_id = $1 AND client_id = $2),"
-      " (SELECT result FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = $3),"
-      " (SELECT user_id FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = $3)",
-      {b.hotel_id, b.client_id, key}, &r);
-  if (!st.ok()) return st;
+  Status st;
+  // PostgreSQL: a booking's stay inventory comes in the same round trip as the ledger (one
+  // statement, the ledger's columns beside each inventory row, or alone with NULLs when
+  // the stay has none). Read here it is what the booking would read next anyway: the hotel
+  // lock is held and nothing is written in between. Not for a stay in a lease, whose
+  // check may give units back before the inventory is read.
+  Result stay_inventory;
+  bool prefetched = false;
+  if (pg) {
+    std::string type;
+    Stay pre;
+    auto args = m.find("args");
+    prefetched = StrField(m, "type", 1, 64, &type) == Field::kOk && type == "createBooking" &&
+                 args != m.end() && args->is_object() &&
+                 ParseStay(*args, b.hotel_id, true, &pre).empty() && !pre.lease_id;
+    if (prefetched) {
+      static const std::string kLedgerAndStay = std::string("SELECT l.*, i.* FROM (SELECT ") +
+                                                kLedgerColumns + ") l LEFT JOIN (" +
+                                                StayInventorySql("$4", "$5", "$6", "$1") + ") i ON true";
+      st = c.Query(kLedgerAndStay,
+                   {b.hotel_id, b.client_id, key, pre.room_type_id, FormatDate(pre.check_in),
+                    FormatDate(pre.check_out)},
+                   &r);
+      if (!st.ok()) return st;
+      for (const auto& row : r.rows)
+        if (!row[kLedgerWidth].null) stay_inventory.rows.emplace_back(row.begin() + kLedgerWidth, row.end());
+    }
+  }
+  if (!prefetched) {
+    static const std::string kLedger = std::string("SELECT ") + kLedgerColumns;
+    st = c.Query(kLedger, {b.hotel_id, b.client_id, key}, &r);
+    if (!st.ok()) return st;
+  }
   const int64_t last = r.at(0, 0).Int();  // 0 for a new client
   const std::optional<std::string> earlier =
       r.at(0, 1).null ? std::nullopt : std::optional<std::string>(r.at(0, 1).text);
@@ -414,16 +476,13 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
     mo->result = Rejected(seq, "invalid", refused.message());
   } else {
     mo->idempotency_key = key;
-    st = ApplyMutation(c, b, m, now, rules, &log, mo);
+    st = ApplyMutation(c, b, m, now, rules, prefetched ? &stay_inventory : nullptr, &log, mo);
     if (!st.ok()) return st;
   }
   // The rows go to the group's log (flushed once, at the end of the group) only when
-  // the protocol accepts every one of them.
+  // the protocol accepts every one of them, and only once the outcome is recorded (below):
+  // a mutation that fails after this point is rolled back, and its rows with it.
   if (!log.error().ok()) return log.error();
-  if (log.size() > 0) {
-    group_log->Append(std::move(log));
-    *wrote = true;
-  }
   // Record the outcome under (client, seq) and, for a new business key, under the key.
   const std::string text = Dump(mo->result);
   const std::string status = mo->result.value("status", "rejected");
@@ -444,10 +503,12 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
   const char* kKey =
       "INSERT INTO idempotency_keys (hotel_id, idem_key, client_id, seq, result, booking_id,"
       " created_at, user_id) VALUES ($1, $7, $2, $3, $5, $8, $6, $9)";
-  if (pg) {  // one round trip
-    st = c.Exec(record_key ? std::string("WITH r AS (") + kResult + "), pc AS (" + kClient + ") " + kKey
-                           : std::string("WITH r AS (") + kResult + ") " + kClient,
-                p);
+  if (pg) {  // one statement; without savepoints, sent without waiting for its answer
+    static const std::string kWithKey =
+        std::string("WITH r AS (") + kResult + "), pc AS (" + kClient + ") " + kKey;
+    static const std::string kWithoutKey = std::string("WITH r AS (") + kResult + ") " + kClient;
+    st = send_record ? c.Send(record_key ? kWithKey : kWithoutKey, p)
+                     : c.Exec(record_key ? kWithKey : kWithoutKey, p);
   } else {
     st = c.Exec(kResult, p);
     if (st.ok()) st = c.Exec(kClient, p);
@@ -458,12 +519,17 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
   // the mutation and run it again, which then answers from the record.
   if (st.code() == kDbUnique) return Status::Error(kDbRetry, st.message());
   if (!st.ok()) return st;
+  if (log.size() > 0) {
+    group_log->Append(std::move(log));
+    *wrote = true;
+  }
   *server_next = seq + 1;
   return Status::Ok();
 }
 
 Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64_t now,
-                               RuleCache* rules, LogWriter* log, MutationOutcome* out) {
+                               RuleCache* rules, const Result* stay_inventory, LogWriter* log,
+                               MutationOutcome* out) {
   const int64_t seq = m["seq"].get<int64_t>();
   const std::string& key = out->idempotency_key;
   std::string type;
@@ -477,7 +543,8 @@ Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64
     return Status::Ok();
   }
   const json& args = *args_it;
-  if (type == "createBooking") return CreateBookingTx(c, b, seq, key, args, now, rules, log, out);
+  if (type == "createBooking")
+    return CreateBookingTx(c, b, seq, key, args, now, rules, stay_inventory, log, out);
   if (type == "cancelBooking") return CancelBookingTx(c, b, seq, args, now, log, out);
   if (type == "confirmHold") return ConfirmHoldTx(c, b, seq, args, now, log, out);
   if (type == "joinWaitlist") return JoinWaitlistTx(c, b, seq, args, now, log, out);
@@ -487,8 +554,8 @@ Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64
 
 Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
                                  const std::string& key, const json& args, int64_t now,
-                                 RuleCache* rules_cache, LogWriter* log,
-                                 MutationOutcome* out) {
+                                 RuleCache* rules_cache, const Result* stay_inventory,
+                                 LogWriter* log, MutationOutcome* out) {
   Stay st;
   std::string bad = ParseStay(args, b.hotel_id, true, &st);
   if (!bad.empty()) {
@@ -556,15 +623,15 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
 
   // The stay's inventory rows (and the check-out date's, for closed_to_departure) with
   // their special days, in one query, as the shared stay rules see them.
-  s = c.Query(
-      "SELECT i.date, i.available, i.price_cents, i.min_stay, i.max_stay, i.closed_to_arrival,"
-      " i.closed_to_departure, i.stop_sell, sd.kind, sd.price_multiplier_pct, sd.min_stay"
-      " FROM room_inventory i LEFT JOIN special_days sd ON sd.hotel_id = $4 AND sd.date = i.date"
-      " WHERE i.room_type_id = $1 AND i.date >= $2 AND i.date <= $3",
-      {st.room_type_id, in_text, out_text, b.hotel_id}, &r);
-  if (!s.ok()) return s;
+  // (On PostgreSQL they usually came with the ledger read: `stay_inventory`.)
+  if (!stay_inventory || from_lease) {
+    static const std::string kStayInventory = StayInventorySql("$1", "$2", "$3", "$4");
+    s = c.Query(kStayInventory, {st.room_type_id, in_text, out_text, b.hotel_id}, &r);
+    if (!s.ok()) return s;
+    stay_inventory = &r;
+  }
   std::vector<Night> stay_nights(static_cast<size_t>(nights) + 1);
-  for (const auto& row : r.rows) {
+  for (const auto& row : stay_inventory->rows) {
     Day day = 0;
     if (!ParseDate(row[0].text, &day) || day < st.check_in || day > st.check_out) continue;
     Night& n = stay_nights[static_cast<size_t>(day - st.check_in)];

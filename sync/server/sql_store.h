@@ -115,14 +115,19 @@ class SqlStore final : public Store {
   // room types, rules and the hotel unchanged until it commits.
   using RuleCache = std::unordered_map<int64_t, Result>;
   Status PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs, bool savepoints);
+  // send_record: record the outcome with Conn::Send (its failure shows later and fails
+  // the group), else wait for it (a conflict is then retried here).
   Status PushMutation(Conn& c, PushJob& job, const json& m, const Status& refused,
-                      RuleCache* rules, LogWriter* group_log, bool* gap, bool* wrote,
-                      int64_t* server_next, MutationOutcome* mo);
+                      bool send_record, RuleCache* rules, LogWriter* group_log, bool* gap,
+                      bool* wrote, int64_t* server_next, MutationOutcome* mo);
+  // stay_inventory: a createBooking's stay inventory rows when already read (PostgreSQL
+  // reads them with the client's ledger), else null.
   Status ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64_t now,
-                       RuleCache* rules, LogWriter* log, MutationOutcome* out);
+                       RuleCache* rules, const Result* stay_inventory, LogWriter* log,
+                       MutationOutcome* out);
   Status CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq, const std::string& key,
-                         const json& args, int64_t now, RuleCache* rules, LogWriter* log,
-                         MutationOutcome* out);
+                         const json& args, int64_t now, RuleCache* rules,
+                         const Result* stay_inventory, LogWriter* log, MutationOutcome* out);
   Status CancelBookingTx(Conn& c, const PushBatch& b, int64_t seq, const json& args,
                          int64_t now, LogWriter* log, MutationOutcome* out);
   Status ConfirmHoldTx(Conn& c, const PushBatch& b, int64_t seq, const json& args,
@@ -142,7 +147,6 @@ class SqlStore final : public Store {
 
   std::unique_ptr<Backend> backend_;
   std::mutex push_mu_;
-  std::condition_variable push_cv_;
   std::unordered_map<int64_t, PushQueue> push_queues_;  // hotels with pushes in flight
 };
 

@@ -418,7 +418,8 @@ Status LogWriter::Flush(Conn& c, int64_t hotel_id, int64_t now_ms, int64_t* last
       params.emplace_back(e.user_id);
       params.emplace_back(e.data);
     }
-    s = c.Exec(sql, params);
+    // Nothing is read back: on PostgreSQL the appends travel with the COMMIT (Conn::Send).
+    s = c.Send(sql, params);
     if (!s.ok()) return s;
   }
   entries_.clear();

@@ -73,6 +73,56 @@ for (const kind of STORES) {
       assert.equal(Number((await env.query(`SELECT count(*) AS n FROM bookings WHERE hotel_id = ${h.hotelId}`))[0].n), 75);
     });
 
+    it('an outcome record the store refuses fails its own push only: nothing of that mutation is stored or logged, the burst\'s other pushes stay applied', async () => {
+      // On PostgreSQL a group's outcome records are sent without waiting for their answers
+      // (pipeline mode): a refused one must still cost only its own push, and the change
+      // log must not carry the rows of the mutation it rolled back.
+      const h = await env.hotel({ rooms: 50, nights: 6 });
+      const poison = `poison-${h.hotelId}`;
+      await env.exec(kind === 'sqlite'
+        ? `CREATE TRIGGER poison_${h.hotelId} BEFORE INSERT ON push_results WHEN NEW.client_id = '${poison}' BEGIN SELECT RAISE(ABORT, 'refused record'); END`
+        : `ALTER TABLE push_results ADD CONSTRAINT poison_${h.hotelId} CHECK (client_id <> '${poison}')`);
+      try {
+        const api = env.client(await env.token(h.hotelId, 'book'));
+        const BURSTS = 3, CLIENTS = 24;
+        let applied = 0;
+        for (let burst = 0; burst < BURSTS; burst++) {
+          const responses = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => {
+            const client = i === 11 ? poison : `rec-${i}`;
+            const seq = i === 11 ? 1 : burst + 1;  // the refused push never consumes its seq
+            const night = (i + burst) % 6;
+            return api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody(client, [
+              booking(seq, `${client}-${burst}`, { roomTypeId: h.roomTypeId, checkIn: h.dates[night], checkOut: addDays(h.dates[night], 1) }),
+            ]));
+          }));
+          for (const [i, r] of responses.entries()) {
+            if (i === 11) {
+              assert.equal(r.status, 409, r.text);
+              assert.equal(r.json.error.code, 'CONFLICT', r.text);
+              continue;
+            }
+            assert.equal(r.status, 200, r.text);
+            assert.equal(r.json.results[0].status, 'applied', r.text);
+            applied++;
+          }
+        }
+        const count = async (sql) => Number((await env.query(sql))[0].n);
+        assert.equal(await count(`SELECT count(*) AS n FROM bookings WHERE hotel_id = ${h.hotelId}`), applied);
+        assert.equal(await count(`SELECT count(*) AS n FROM bookings WHERE client_id = '${poison}'`), 0);
+        assert.equal(await count(`SELECT count(*) AS n FROM push_results WHERE hotel_id = ${h.hotelId}`), applied);
+        assert.equal(await count(`SELECT count(*) AS n FROM push_clients WHERE client_id = '${poison}'`), 0);
+        const inv = await env.query(`SELECT available FROM room_inventory WHERE room_type_id = ${h.roomTypeId} ORDER BY date`);
+        assert.equal(inv.reduce((sum, row) => sum + 50 - Number(row.available), 0), applied, 'one night taken per applied booking');
+        // The log's bookings are exactly the stored ones (none of the refused mutation's).
+        const logged = await loggedBookings(env, h.hotelId);
+        const stored = await env.query(`SELECT id FROM bookings WHERE hotel_id = ${h.hotelId}`);
+        assert.deepEqual([...logged.keys()].sort((a, b) => a - b), stored.map((b) => Number(b.id)).sort((a, b) => a - b));
+        assert.equal(await count(`SELECT count(*) AS n FROM change_log WHERE hotel_id = ${h.hotelId} AND tbl = 'payments'`), applied);
+      } finally {
+        await env.exec(kind === 'sqlite' ? `DROP TRIGGER poison_${h.hotelId}` : `ALTER TABLE push_results DROP CONSTRAINT poison_${h.hotelId}`);
+      }
+    });
+
     it('a burst whose clients share business keys and resend their batches: one booking per key, every answer as recorded', async () => {
       // One group meets the same business key from several clients and the same seq twice:
       // each later one must be answered from the first one's record, inside the group too.
