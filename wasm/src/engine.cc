@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "args.h"
 #include "edgestay/protocol/tables.h"
 #include "engine_impl.h"
 #include "json_writer.h"

@@ -29,6 +29,10 @@
 
 namespace edgestay {
 
+namespace args {
+class Args;
+}
+
 // A hotel as the engine keeps it in memory; its booking rules (with their defaults) are
 // the protocol's BookingRules.
 struct HotelInfo : BookingRules {
@@ -200,6 +204,9 @@ struct Engine::Impl {
   Status CancelReminders(int64_t booking_id);
   Status StayReason(const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel, const char** reason,
                     std::vector<Night>* nights);
+
+  // The reader of the call's arguments (args.h), kept between calls for its buffers.
+  std::unique_ptr<args::Args> call_args;
 
   // Prepared statements, created on first use and kept for the engine's life.
   std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts;
