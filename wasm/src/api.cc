@@ -2,6 +2,8 @@
 // writes?, asOf?) dispatches each call to its handler, which parses and checks the
 // arguments (typed errors of docs/API.md) and hands typed values to the query modules.
 #include <algorithm>
+#include <charconv>
+#include <initializer_list>
 
 #include "args.h"
 #include "compact_answer.h"
@@ -50,6 +52,19 @@ Status ConfigureCache(QueryCache& cache, const Args& args, std::string* out) {
 
 // ---- the handlers: one per method of the table below ------------------------------
 
+// A cache key: `prefix` then each number after a '|', in one allocation (the chain of
+// std::to_string and operator+ made one string per part; a stay question builds a key on
+// every miss).
+std::string Key(std::string_view prefix, std::initializer_list<int64_t> parts) {
+  char buf[160];
+  size_t n = prefix.copy(buf, 64);
+  for (int64_t v : parts) {
+    buf[n++] = '|';
+    n = static_cast<size_t>(std::to_chars(buf + n, buf + sizeof buf, v).ptr - buf);
+  }
+  return std::string(buf, n);
+}
+
 using T = CacheTags;
 constexpr uint32_t kAvailabilityDeps = T::kInventory | T::kPendingBookings | T::kSpecialDays | T::kRoomTypes | T::kHotel;
 using Impl = Engine::Impl;
@@ -70,9 +85,8 @@ void StripNightly(std::string* answer) {
 // One stay's compact record (compact_answer.h): the same nights and the same rule as
 // CheckAvailability's JSON.
 Status CompactStay(Impl& im, const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel, std::string* out) {
-  std::map<int64_t, std::vector<Night>> loaded;
-  ES_RETURN_IF_ERROR(im.LoadNights(rt.hotel_id, {q.room_type_id}, q.check_in, q.check_out, &loaded));
-  const std::vector<Night>& nights = loaded[q.room_type_id];
+  std::vector<Night>& nights = im.stay_nights;
+  ES_RETURN_IF_ERROR(im.LoadNights(rt.hotel_id, q.room_type_id, q.check_in, q.check_out, &nights));
   const char* reason = ::edgestay::StayReason(q.rooms, q.check_in - im.TodayAt(hotel), hotel, nights);
   compact::WriteStay({q.room_type_id, rt.hotel_id, q.rooms, q.check_in, q.check_out, rt.name, hotel.currency, reason,
                       &nights}, out);
@@ -88,8 +102,7 @@ Status StayAnswer(Impl& im, const StayQuery& q, std::string* answer, bool with_a
   ES_RETURN_IF_ERROR(im.ValidateStay(q, &rt, &hotel));
   T tags{kAvailabilityDeps, rt->hotel_id, q.room_type_id, q.check_in, q.check_out, 0};
   im.TodayBound(*hotel, &tags);
-  std::string key = std::string(binary ? "stayc|" : "stay|") + std::to_string(q.room_type_id) + "|" +
-                    std::to_string(q.check_in) + "|" + std::to_string(q.check_out) + "|" + std::to_string(q.rooms);
+  std::string key = Key(binary ? "stayc" : "stay", {q.room_type_id, q.check_in, q.check_out, q.rooms});
   ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, answer, [&](std::string* o) {
     return binary ? CompactStay(im, q, *rt, *hotel, o) : im.CheckAvailability(q, o);
   }));
@@ -129,8 +142,7 @@ Status GetAllRoomAvailabilityAs(Impl& im, const Args& args, std::string* out, bo
   ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{kAvailabilityDeps, hotel_id, 0, ci, co, 0};
   im.TodayBound(*hotel, &tags);
-  std::string key = std::string(binary ? "allc|" : "all|") + std::to_string(hotel_id) + "|" + std::to_string(ci) +
-                    "|" + std::to_string(co) + "|" + std::to_string(rooms) + (nightly ? "" : "|summary");
+  std::string key = Key(binary ? "allc" : "all", {hotel_id, ci, co, rooms}) + (nightly ? "" : "|summary");
   if (co - ci > hotel->max_nights) {
     return Status::Error("STAY_TOO_LONG", "a stay of " + std::to_string(co - ci) +
                                               " nights is over the hotel's maximum of " +
@@ -348,7 +360,7 @@ Status GetRoomTypes(Impl& im, const Args& args, std::string* out) {
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{T::kRoomTypes | T::kHotel, hotel_id, 0, 0, -1, 0};
-  return im.Cached(CacheNs::kRoomTypes, "rt|" + std::to_string(hotel_id), tags, out,
+  return im.Cached(CacheNs::kRoomTypes, Key("rt", {hotel_id}), tags, out,
                    [&](std::string* o) { return im.RoomTypes(hotel_id, o); });
 }
 
@@ -358,7 +370,7 @@ Status GetBookingRules(Impl& im, const Args& args, std::string* out) {
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{T::kHotel, hotel_id, 0, 0, -1, 0};
-  return im.Cached(CacheNs::kBookingRules, "rules|" + std::to_string(hotel_id), tags, out,
+  return im.Cached(CacheNs::kBookingRules, Key("rules", {hotel_id}), tags, out,
                    [&](std::string* o) { return im.GetBookingRules(hotel_id, o); });
 }
 
@@ -370,7 +382,7 @@ Status GetSpecialDays(Impl& im, const Args& args, std::string* out) {
   ES_RETURN_IF_ERROR(ReadRange(args, "from", "to", 1096, &from, &to));
   ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{T::kSpecialDays | T::kHotel, hotel_id, 0, from, to - 1, 0};
-  std::string key = "sd|" + std::to_string(hotel_id) + "|" + std::to_string(from) + "|" + std::to_string(to);
+  std::string key = Key("sd", {hotel_id, from, to});
   return im.Cached(CacheNs::kSpecialDays, std::move(key), tags, out,
                    [&](std::string* o) { return im.GetSpecialDays(hotel_id, from, to, o); });
 }
@@ -429,8 +441,7 @@ Status Report(Impl& im, const Args& args, bool occupancy, std::string* out) {
   T tags{occupancy ? T::kInventory | T::kPendingBookings | T::kSpecialDays | T::kRoomTypes | T::kHotel
                    : T::kBookingsByStart | T::kHotel,
          hotel_id, 0, from, to - 1, 0};
-  std::string key = std::string(occupancy ? "occ|" : "stats|") + std::to_string(hotel_id) + "|" +
-                    std::to_string(from) + "|" + std::to_string(to);
+  std::string key = Key(occupancy ? "occ" : "stats", {hotel_id, from, to});
   return im.Cached(CacheNs::kReports, std::move(key), tags, out, [&](std::string* o) {
     return occupancy ? im.OccupancyRate(hotel_id, from, to, o) : im.BookingStatistics(hotel_id, from, to, o);
   });
