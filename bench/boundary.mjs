@@ -1,69 +1,113 @@
 #!/usr/bin/env node
 // Where a call's time goes: the public API call next to its parts, each timed alone on
 // the hotel dataset with the cache off — argument JSON.stringify, the raw core call
-// (core.invoke: clock, embind string in, the core's work, a byte view and the status
-// words out), and turning the answer into objects: TextDecoder + JSON.parse, or for the
-// questions with a compact answer the decoder of bindings/js/compact.mjs.
+// (invoke of loader.mjs's coreCaller: the arguments' UTF-8 into wasm memory, one plain wasm
+// call that sets the clock and does the core's work, the status words and a byte view of
+// the answer out), and turning the answer into objects: TextDecoder + JSON.parse, or for
+// the questions with a compact answer the decoder of bindings/js/compact.mjs.
 //
 //   node --expose-gc bench/boundary.mjs     (BENCH_QUICK=1: the small dataset)
-import { openEngine } from '../bindings/js/index.mjs';
-import { compactDecoder } from '../bindings/js/compact.mjs';
-import { loadCore } from '../bindings/js/loader.mjs';
+//   BENCH_BEFORE=DIR   also DIR (another checkout with its own build), the parts of both
+//                      timed interleaved in one process, with the after/before ratio
+import path from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+
 import { hotelImage } from './hotpaths.mjs';
 
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const N = 20000;
+const ROUNDS = 5;
 
-function p50(fn) {
-  const s = new Float64Array(N);
-  for (let i = 0; i < 2000; i++) fn(i);
-  for (let i = 0; i < N; i++) {
-    const t = performance.now();
-    fn(i);
-    s[i] = performance.now() - t;
+// p50 µs of fn over `impls` interleaved: ROUNDS rounds of N / ROUNDS calls each.
+function p50s(fns) {
+  const samples = fns.map(() => []);
+  for (const fn of fns) for (let i = 0; i < 2000; i++) fn(i);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let k = 0; k < fns.length; k++) {
+      const j = (r + k) % fns.length;
+      const fn = fns[j];
+      for (let i = 0; i < N / ROUNDS; i++) {
+        const t = performance.now();
+        fn(i);
+        samples[j].push(performance.now() - t);
+      }
+    }
   }
-  s.sort();
-  return s[N >> 1] * 1000;
+  return samples.map((s) => Float64Array.from(s).sort()[s.length >> 1] * 1000);
 }
 
-async function main() {
-  const { ds, image } = await hotelImage({ openEngine }, process.env.BENCH_QUICK === '1');
-  const engine = await openEngine({ now: () => ds.now, snapshot: image, cache: false });
-  const module = await loadCore();
+async function load(root) {
+  const url = (f) => pathToFileURL(path.join(root, 'bindings/js', f)).href;
+  const [pkg, compact, loader] = await Promise.all([import(url('index.mjs')), import(url('compact.mjs')), import(url('loader.mjs'))]);
+  return { pkg, compact, loader };
+}
+
+async function open(impl, ds, image) {
+  const { pkg, compact, loader } = impl;
+  const engine = await pkg.openEngine({ now: () => ds.now, snapshot: image, cache: false });
+  const module = await loader.loadCore();
   const core = new module.Core();
   if (core.open(image)) throw new Error('open failed');
   const methods = JSON.parse(core.methods());
+  // A build before coreCaller called the core through embind's core.invoke.
+  const invoke = loader.coreCaller ? loader.coreCaller(module, core).invoke : (...a) => core.invoke(...a);
   const ids = new Map(methods.map((m, i) => [m.name, i]));
-  core.invoke(ids.get('configureCache'), '{"enabled":false}', ds.now, false);
-  const decodeCompact = compactDecoder(core.compactLayout());
+  invoke(ids.get('configureCache'), '{"enabled":false}', ds.now, false);
+  return { engine, core, methods, ids, invoke, decodeCompact: compact.compactDecoder(core.compactLayout()) };
+}
+
+async function main() {
+  const impls = [{ name: 'after', root: ROOT }];
+  if (process.env.BENCH_BEFORE) impls.unshift({ name: 'before', root: path.resolve(process.env.BENCH_BEFORE) });
+  for (const impl of impls) Object.assign(impl, await load(impl.root));
+  const { ds, image } = await hotelImage(impls[0].pkg, process.env.BENCH_QUICK === '1');
+  for (const impl of impls) impl.x = await open(impl, ds, image);
   const utf8 = new TextDecoder();
   const hotel = ds.meta.hotelIds[0];
   const stay = ds.workloads.checkRoomAvailability[0];
   const batch = ds.workloads.batchCheckAvailability[0];
   const all = ds.workloads.getAllRoomAvailability[0];
   const cases = [
-    ['getBookingRules', { hotelId: hotel }, () => engine.getBookingRules(hotel)],
-    ['checkRoomAvailability', stay, () => engine.checkRoomAvailability(stay)],
-    ['batchCheckAvailability', { queries: batch }, () => engine.batchCheckAvailability(batch)],
-    ['getAllRoomAvailability', all, () => engine.getAllRoomAvailability(all)],
+    ['getBookingRules', { hotelId: hotel }, (e) => e.getBookingRules(hotel)],
+    ['getRoomTypes', { hotelId: hotel }, (e) => e.getRoomTypes(hotel)],
+    ['getSpecialDays', { hotelId: hotel, from: stay.checkIn, to: stay.checkOut },
+      (e) => e.getSpecialDays({ hotelId: hotel, from: stay.checkIn, to: stay.checkOut })],
+    ['getOccupancyRate (the stay)', { hotelId: hotel, from: stay.checkIn, to: stay.checkOut },
+      (e) => e.getOccupancyRate({ hotelId: hotel, from: stay.checkIn, to: stay.checkOut })],
+    ['checkRoomAvailability', stay, (e) => e.checkRoomAvailability(stay)],
+    ['batchCheckAvailability', { queries: batch }, (e) => e.batchCheckAvailability(batch)],
+    ['getAllRoomAvailability', all, (e) => e.getAllRoomAvailability(all)],
   ];
-  console.log('p50 µs of each part, cache off (parts timed alone; they do not add up exactly)');
-  console.log(`${'method'.padEnd(34)} ${['API call', 'stringify', 'core.invoke', 'to objects', 'answer bytes'].map((h) => h.padStart(14)).join('')}`);
-  for (const [method, args, api] of cases) {
-    const id = ids.get(method);
-    const compact = methods[id].compact === true;
-    const text = JSON.stringify(args);
-    const answer = core.invoke(id, text, ds.now, compact).slice();
-    const parts = [
-      p50(api),
-      p50(() => JSON.stringify(args)),
-      p50(() => core.invoke(id, text, ds.now, compact)),
-      compact ? p50(() => decodeCompact(answer)) : p50(() => JSON.parse(utf8.decode(answer))),
-      answer.length,
-    ];
-    console.log(`${(method + (compact ? ' (compact)' : '')).padEnd(34)} ${parts.map((v, i) => (i === 4 ? String(v) : v.toFixed(2)).padStart(14)).join('')}`);
+  const heads = ['API call', 'stringify', 'invoke', 'to objects'];
+  console.log(`p50 µs of each part, cache off (parts timed alone; they do not add up exactly)${impls.length > 1 ? '; before / after (ratio)' : ''}`);
+  console.log(`${'method'.padEnd(34)} ${heads.map((h) => h.padStart(impls.length > 1 ? 24 : 12)).join('')}  answer bytes`);
+  for (const [label, args, api] of cases) {
+    const method = label.split(' ')[0];
+    const parts = heads.map(() => []);
+    let bytes = 0;
+    let isCompact = false;
+    const fns = heads.map(() => []);
+    for (const impl of impls) {
+      const { engine, methods, ids, invoke, decodeCompact } = impl.x;
+      const id = ids.get(method);
+      const compact = methods[id].compact === true;
+      isCompact = compact;
+      const text = JSON.stringify(args);
+      const answer = invoke(id, text, ds.now, compact).slice();
+      bytes = answer.length;
+      fns[0].push(() => api(engine));
+      fns[1].push(() => JSON.stringify(args));
+      fns[2].push(() => invoke(id, text, ds.now, compact));
+      fns[3].push(compact ? () => decodeCompact(answer) : () => JSON.parse(utf8.decode(answer)));
+    }
+    fns.forEach((f, k) => { parts[k] = p50s(f); });
+    const cell = (v) => (v.length > 1 ? `${v[0].toFixed(2)} / ${v[1].toFixed(2)} (${(v[1] / v[0]).toFixed(2)})` : v[0].toFixed(2));
+    console.log(`${(label + (isCompact ? ' (compact)' : '')).padEnd(34)} ${parts.map((v) => cell(v).padStart(impls.length > 1 ? 24 : 12)).join('')}  ${bytes}`);
   }
-  core.delete();
-  engine.close();
+  for (const impl of impls) {
+    impl.x.core.delete();
+    impl.x.engine.close();
+  }
 }
 
 main().catch((e) => {

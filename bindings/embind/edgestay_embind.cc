@@ -2,13 +2,18 @@
 //
 // No logic lives here. Each method is one boundary crossing; results come back as one
 // string (JSON) and failures as `failed() == true` with the error's JSON as the result,
-// because C++ exceptions never cross embind (the core is built without them).
+// because C++ exceptions never cross embind (the core is built without them). The
+// per-call pair (edgestay_invoke, edgestay_probe) are plain exported functions of numbers
+// instead: JS drives them through bindings/js/loader.mjs's coreCaller.
 #include <emscripten/bind.h>
+#include <emscripten/em_macros.h>
 #include <emscripten/val.h>
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "edgestay/engine.h"
 #include "edgestay_vfs.h"
@@ -40,21 +45,29 @@ class Core {
   std::string methods() const { return Engine::MethodsJson(); }
   std::string compactLayout() const { return Engine::CompactLayoutJson(); }
 
-  // Answers come back as a view of bytes in wasm memory (UTF-8 JSON, or the compact
-  // binary form of methods marked "compact"), valid until the next call; JS decodes it at
-  // once. (embind's std::string return scans byte by byte in JS: 13 us for a 5 KB answer,
-  // against 1 us this way.)
-  // The wrapper's call: the clock, the call and its scalars in one crossing. After it the
-  // status words (statusAddress: three f64 in wasm memory, read through a Float64Array)
-  // hold [failed, pending event count, cache entry id of the answer], so JS makes no
-  // further call per scalar (each crossing costs ~0.1 us).
-  emscripten::val invoke(int method_id, const std::string& args, double now_ms, bool compact) {
+  // The wrapper's call (edgestay_invoke below, one plain wasm call): the arguments' UTF-8
+  // is already in the scratch buffer, written there by JS (no embind string: a malloc, an
+  // encode, a copy and two frees per call). The clock, the call and its scalars in one
+  // crossing; after it the status words (statusAddress: kStatusWords f64 in wasm memory,
+  // read through a Float64Array) hold [failed, pending event count, cache entry id of the
+  // answer, answer address, answer length]: the answer is a view of bytes in wasm memory
+  // (UTF-8 JSON, or the compact binary form of methods marked "compact"), valid until the
+  // next call; JS decodes it at once.
+  void Invoke(int method_id, int length, double now_ms, bool compact) {
     engine_->SetNow(static_cast<int64_t>(now_ms));
     result_.clear();
-    emscripten::val view = View(engine_->CallById(method_id, args, &result_, compact));
+    SetResult(engine_->CallById(method_id, std::string_view(scratch_.data(), static_cast<size_t>(length)), &result_,
+                                compact));
     status_[2] = static_cast<double>(engine_->LastEntryId());
-    return view;
   }
+  // The scratch buffer of at least `size` bytes for the arguments; its address (it moves
+  // when it grows, so JS asks again only then).
+  double scratch(int size) {
+    if (static_cast<size_t>(size) > scratch_.size()) scratch_.resize(static_cast<size_t>(size));
+    return static_cast<double>(reinterpret_cast<uintptr_t>(scratch_.data()));
+  }
+  // This Core's address, the first argument of edgestay_invoke / edgestay_probe.
+  double handle() const { return static_cast<double>(reinterpret_cast<uintptr_t>(this)); }
   // ProbeCache at `now_ms`, with the status words updated (event count: expired holds).
   bool probeAt(double entry_id, double now_ms) {
     engine_->SetNow(static_cast<int64_t>(now_ms));
@@ -98,15 +111,22 @@ class Core {
   void releaseExport() { std::string().swap(image_); }
 
  private:
-  emscripten::val View(const Status& s) {
+  // The status words of a call's result (see Invoke); result_ holds the answer.
+  void SetResult(const Status& s) {
     failed_ = !s.ok();
     if (failed_) result_ = s.ToJson();
     status_[0] = failed_ ? 1 : 0;
     status_[1] = static_cast<double>(engine_->PendingEventCount());
+    status_[3] = static_cast<double>(reinterpret_cast<uintptr_t>(result_.data()));
+    status_[4] = static_cast<double>(result_.size());
+  }
+  emscripten::val View(const Status& s) {
+    SetResult(s);
     return emscripten::val(
         emscripten::typed_memory_view(result_.size(), reinterpret_cast<const uint8_t*>(result_.data())));
   }
-  alignas(8) double status_[3] = {0, 0, 0};
+  alignas(8) double status_[5] = {0, 0, 0, 0, 0};
+  std::vector<char> scratch_;
   std::string result_;
   std::string events_;
   std::unique_ptr<Engine> engine_;
@@ -115,6 +135,17 @@ class Core {
 };
 
 }  // namespace
+
+// The per-call entry points, exported as plain wasm functions (Module._edgestay_invoke,
+// Module._edgestay_probe): numbers only, so a call costs no embind conversion.
+extern "C" {
+EMSCRIPTEN_KEEPALIVE void edgestay_invoke(void* core, int method_id, int length, double now_ms, int compact) {
+  static_cast<Core*>(core)->Invoke(method_id, length, now_ms, compact != 0);
+}
+EMSCRIPTEN_KEEPALIVE int edgestay_probe(void* core, double entry_id, double now_ms) {
+  return static_cast<Core*>(core)->probeAt(entry_id, now_ms) ? 1 : 0;
+}
+}
 
 EMSCRIPTEN_BINDINGS(edgestay) {
   emscripten::class_<Core>("Core")
@@ -126,8 +157,8 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .function("setEntropy", &Core::setEntropy)
       .function("methods", &Core::methods)
       .function("compactLayout", &Core::compactLayout)
-      .function("invoke", &Core::invoke)
-      .function("probeAt", &Core::probeAt)
+      .function("scratch", &Core::scratch)
+      .function("handle", &Core::handle)
       .function("statusAddress", &Core::statusAddress)
       .function("applyChanges", &Core::applyChanges)
       .function("beginChanges", &Core::beginChanges)

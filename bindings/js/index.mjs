@@ -5,7 +5,7 @@
 // holds no booking logic: every rule lives in the C++ core (wasm/).
 import { EdgestayError } from './errors.mjs';
 import { compactDecoder } from './compact.mjs';
-import { loadCore } from './loader.mjs';
+import { coreCaller, loadCore } from './loader.mjs';
 
 export { EdgestayError };
 export { fileStore, opfsStore, indexedDbStore } from './stores.mjs';
@@ -88,7 +88,7 @@ export async function openEngine(options = {}) {
     throw EdgestayError.fromJson(error);
   }
   core.setEntropy(randomHex(8));
-  const engine = new Engine(core, { now, persistence, maxStalenessSeconds, store, heap: module });
+  const engine = new Engine(core, { now, persistence, maxStalenessSeconds, store, calls: coreCaller(module, core) });
   if (options.cache !== undefined) engine.configureCache(options.cache);
   return engine;
 }
@@ -153,18 +153,16 @@ export class Engine {
   #maxStalenessMs;
   #methods = new Map();  // name -> { id, memo, asOf, writes, compact }
   #decodeCompact = null;  // the hot stay answers come back binary (compact.mjs)
-  #heap;                  // the Emscripten module: its HEAPF64 follows memory growth
-  #status;                // f64 index of the core's status words: [failed, events, cache entry id]
+  #calls;                 // the per-call boundary (loader.mjs coreCaller): invoke, probe, status words
 
-  constructor(core, { now, persistence, maxStalenessSeconds = null, store = null, heap }) {
+  constructor(core, { now, persistence, maxStalenessSeconds = null, store = null, calls }) {
     this.#core = core;
     this.#store = store;
     JSON.parse(core.methods()).forEach((m, id) => {
       this.#methods.set(m.name, { id, memo: m.namespace !== null, asOf: m.asOf, writes: m.writes, compact: m.compact === true });
     });
     if ([...this.#methods.values()].some((m) => m.compact)) this.#decodeCompact = compactDecoder(core.compactLayout());
-    this.#heap = heap;
-    this.#status = core.statusAddress() / 8;
+    this.#calls = calls;
     this.#now = now;
     this.#persistence = persistence;
     this.#maxStalenessMs = maxStalenessSeconds === null ? null : maxStalenessSeconds * 1000;
@@ -195,8 +193,8 @@ export class Engine {
     if (memoKey !== null) {
       const hit = this.#memo.get(memoKey);
       if (hit !== undefined) {
-        const valid = core.probeAt(hit.id, this.#now());
-        if (this.#heap.HEAPF64[this.#status + 1] > 0) this.#afterWrite();  // the probe may have expired holds
+        const valid = this.#calls.probe(hit.id, this.#now());
+        if (this.#calls.events() > 0) this.#afterWrite();  // the probe may have expired holds
         if (valid) {
           if (!hit.asOf || hit.asOfRef === this.#asOf) return hit.value;
           // Still valid after a batch that did not touch it: as fresh as the newest cursor.
@@ -212,11 +210,11 @@ export class Engine {
     }
     const compact = spec.compact && this.#decodeCompact !== null;
     // A view into wasm memory: decoded before any other call into the core.
-    const view = core.invoke(spec.id, text, this.#now(), compact);
-    const heap = this.#heap.HEAPF64;
-    const failed = heap[this.#status] !== 0;
-    const events = heap[this.#status + 1];
-    const entry = heap[this.#status + 2];
+    const calls = this.#calls;
+    const view = calls.invoke(spec.id, text, this.#now(), compact);
+    const failed = calls.failed();
+    const events = calls.events();
+    const entry = calls.entryId();
     let out = null;
     let value;
     if (compact && !failed) value = this.#decodeCompact(view);

@@ -76,7 +76,8 @@ async function defaultModule() {
   return compileUrl(url.href);
 }
 
-const REQUIRED_EXPORTS = ['memory', '__indirect_function_table', '__wasm_call_ctors', 'malloc', 'free'];
+const REQUIRED_EXPORTS = ['memory', '__indirect_function_table', '__wasm_call_ctors', 'malloc', 'free', 'edgestay_invoke',
+  'edgestay_probe'];
 
 // Instantiates the Emscripten glue around a compiled module. Emscripten reports a failed
 // instantiation by aborting (and printing); the hook's own promise carries our error out
@@ -139,4 +140,55 @@ export function loadCore(options = {}) {
     defaultCore.catch(() => { defaultCore = null; });
   }
   return defaultCore;
+}
+
+// The per-call boundary of one Core (an instance of the module's Core class): the
+// arguments' JSON text is written as UTF-8 into the Core's scratch buffer in wasm memory,
+// the call is one plain wasm function of numbers (edgestay_invoke: no embind string, so no
+// malloc, copy and free per call), and the answer comes back as a view of wasm memory
+// located by the Core's status words. The wrapper, the tests and the benchmarks all call
+// the core through this one function.
+//   invoke(methodId, argsText, nowMs, compact) -> Uint8Array view (decode before the next call)
+//   probe(entryId, nowMs) -> whether the cache entry is still valid
+//   failed(), events(), entryId(): the status words of the last call
+// The status words (f64): [failed, pending events, cache entry id, answer address, answer length].
+export function coreCaller(module, core) {
+  const handle = core.handle();
+  const status = core.statusAddress() / 8;
+  const encoder = new TextEncoder();
+  let capacity = 0;
+  let at = 0;
+  let scratch = new Uint8Array(0);
+  // Module._edgestay_invoke is the glue's forwarder; call the wasm export itself.
+  const exports = module.asm ?? {};
+  const invokeRaw = exports.edgestay_invoke ?? module._edgestay_invoke;
+  const probeRaw = exports.edgestay_probe ?? module._edgestay_probe;
+  if (typeof invokeRaw !== 'function' || typeof probeRaw !== 'function') {
+    throw loadError('the wasm module lacks edgestay_invoke / edgestay_probe');
+  }
+  return {
+    invoke(methodId, text, nowMs, compact) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit. A view of old memory is empty once
+      // the memory grew.
+      const need = text.length * 3;
+      if (need > capacity || scratch.length === 0) {
+        if (need > capacity) {
+          capacity = Math.max(256, need * 2);
+          at = core.scratch(capacity);
+        }
+        scratch = module.HEAPU8.subarray(at, at + capacity);
+      }
+      const length = text.length === 0 ? 0 : encoder.encodeInto(text, scratch).written;
+      invokeRaw(handle, methodId, length, nowMs, compact ? 1 : 0);
+      const words = module.HEAPF64;
+      const answer = words[status + 3];
+      return module.HEAPU8.subarray(answer, answer + words[status + 4]);
+    },
+    probe(entryId, nowMs) {
+      return probeRaw(handle, entryId, nowMs) !== 0;
+    },
+    failed() { return module.HEAPF64[status] !== 0; },
+    events() { return module.HEAPF64[status + 1]; },
+    entryId() { return module.HEAPF64[status + 2]; },
+  };
 }

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEngine } from '../../bindings/js/index.mjs';
-import { loadCore } from '../../bindings/js/loader.mjs';
+import { coreCaller, loadCore } from '../../bindings/js/loader.mjs';
 import { compactDecoder } from '../../bindings/js/compact.mjs';
 import { generateDataset, randomStay, Rng } from './support/gen.mjs';
 
@@ -26,9 +26,10 @@ function jsonCore(module, image, now) {
   assert.equal(core.open(image), '');
   core.setNow(now);
   const ids = new Map(JSON.parse(core.methods()).map((m, i) => [m.name, i]));
+  const calls = coreCaller(module, core);
   return (method, args) => {
-    const out = utf8.decode(core.invoke(ids.get(method), JSON.stringify(args), now, false));
-    return core.failed() ? { error: JSON.parse(out).code } : JSON.parse(out);
+    const out = utf8.decode(calls.invoke(ids.get(method), JSON.stringify(args), now, false));
+    return calls.failed() ? { error: JSON.parse(out).code } : JSON.parse(out);
   };
 }
 

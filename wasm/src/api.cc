@@ -2,6 +2,8 @@
 // writes?, asOf?) dispatches each call to its handler, which parses and checks the
 // arguments (typed errors of docs/API.md) and hands typed values to the query modules.
 #include <algorithm>
+#include <charconv>
+#include <initializer_list>
 
 #include "args.h"
 #include "compact_answer.h"
@@ -14,17 +16,19 @@ using namespace args;  // NOLINT: the parsing vocabulary of this file
 namespace {
 
 // openEngine({ cache: false | { maxEntries, maxBytes, ttlMs: { availability: ms, … } } })
-Status ConfigureCache(QueryCache& cache, const json& args, std::string* out) {
+Status ConfigureCache(QueryCache& cache, const Args& args, std::string* out) {
   CacheConfig config = cache.config();
-  if (const json* e = Field(args, "enabled")) {
-    if (!e->is_boolean()) return BadArg("cache.enabled", "must be true or false");
-    config.enabled = e->get<bool>();
+  const Val e = Obj(args).Get("enabled");
+  if (e.kind != Val::kMissing && e.kind != Val::kNull) {
+    if (e.kind != Val::kBool) return BadArg("cache.enabled", "must be true or false");
+    config.enabled = e.b;
   }
-  if (const json* a = Field(args, "admission")) {
-    if (!a->is_string() || (*a != "repeat" && *a != "always")) {
+  const Val a = Obj(args).Get("admission");
+  if (a.kind != Val::kMissing && a.kind != Val::kNull) {
+    if (a.kind != Val::kStr || (a.s != "repeat" && a.s != "always")) {
       return BadArg("cache.admission", "must be 'repeat' (store an answer asked twice) or 'always'");
     }
-    config.admit_on_repeat = *a == "repeat";
+    config.admit_on_repeat = a.s == "repeat";
   }
   ES_RETURN_IF_ERROR(ReadCount(args, "maxEntries", config.max_entries, 0, 10000000, &config.max_entries));
   ES_RETURN_IF_ERROR(ReadCount(args, "maxBytes", config.max_bytes, 0, int64_t{1} << 40, &config.max_bytes));
@@ -48,6 +52,19 @@ Status ConfigureCache(QueryCache& cache, const json& args, std::string* out) {
 
 // ---- the handlers: one per method of the table below ------------------------------
 
+// A cache key: `prefix` then each number after a '|', in one allocation (the chain of
+// std::to_string and operator+ made one string per part; a stay question builds a key on
+// every miss).
+std::string Key(std::string_view prefix, std::initializer_list<int64_t> parts) {
+  char buf[160];
+  size_t n = prefix.copy(buf, 64);
+  for (int64_t v : parts) {
+    buf[n++] = '|';
+    n = static_cast<size_t>(std::to_chars(buf + n, buf + sizeof buf, v).ptr - buf);
+  }
+  return std::string(buf, n);
+}
+
 using T = CacheTags;
 constexpr uint32_t kAvailabilityDeps = T::kInventory | T::kPendingBookings | T::kSpecialDays | T::kRoomTypes | T::kHotel;
 using Impl = Engine::Impl;
@@ -68,9 +85,8 @@ void StripNightly(std::string* answer) {
 // One stay's compact record (compact_answer.h): the same nights and the same rule as
 // CheckAvailability's JSON.
 Status CompactStay(Impl& im, const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel, std::string* out) {
-  std::map<int64_t, std::vector<Night>> loaded;
-  ES_RETURN_IF_ERROR(im.LoadNights(rt.hotel_id, {q.room_type_id}, q.check_in, q.check_out, &loaded));
-  const std::vector<Night>& nights = loaded[q.room_type_id];
+  std::vector<Night>& nights = im.stay_nights;
+  ES_RETURN_IF_ERROR(im.LoadNights(rt.hotel_id, q.room_type_id, q.check_in, q.check_out, &nights));
   const char* reason = ::edgestay::StayReason(q.rooms, q.check_in - im.TodayAt(hotel), hotel, nights);
   compact::WriteStay({q.room_type_id, rt.hotel_id, q.rooms, q.check_in, q.check_out, rt.name, hotel.currency, reason,
                       &nights}, out);
@@ -86,8 +102,7 @@ Status StayAnswer(Impl& im, const StayQuery& q, std::string* answer, bool with_a
   ES_RETURN_IF_ERROR(im.ValidateStay(q, &rt, &hotel));
   T tags{kAvailabilityDeps, rt->hotel_id, q.room_type_id, q.check_in, q.check_out, 0};
   im.TodayBound(*hotel, &tags);
-  std::string key = std::string(binary ? "stayc|" : "stay|") + std::to_string(q.room_type_id) + "|" +
-                    std::to_string(q.check_in) + "|" + std::to_string(q.check_out) + "|" + std::to_string(q.rooms);
+  std::string key = Key(binary ? "stayc" : "stay", {q.room_type_id, q.check_in, q.check_out, q.rooms});
   ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, answer, [&](std::string* o) {
     return binary ? CompactStay(im, q, *rt, *hotel, o) : im.CheckAvailability(q, o);
   }));
@@ -99,14 +114,9 @@ Status StayAnswer(Impl& im, const StayQuery& q, std::string* answer, bool with_a
 // Ends a compact frame with its asOf trailer; the cache entry id stays the frame's.
 void CompactAsOf(Impl& im, std::string* out) { compact::WriteAsOf(im.cursor, im.synced_at, out); }
 
-// The stay questions' arguments as read by stay_args (the fast form) or the general path.
-struct StayArgs {
-  bool nightly = true;
-  std::vector<StayQuery> qs;
-};
-
-Status CheckStay(Impl& im, StayArgs& a, std::string* out, bool binary) {
-  const StayQuery& q = a.qs[0];
+Status CheckStay(Impl& im, const Args& args, std::string* out, bool binary) {
+  StayQuery q;
+  ES_RETURN_IF_ERROR(ReadStay(args, &q));
   if (!binary) return StayAnswer(im, q, out, true);
   std::string record;
   ES_RETURN_IF_ERROR(StayAnswer(im, q, &record, false, true, true));
@@ -115,22 +125,12 @@ Status CheckStay(Impl& im, StayArgs& a, std::string* out, bool binary) {
   CompactAsOf(im, out);
   return Status::Ok();
 }
-Status CheckRoomAvailability(Impl& im, const json& args, std::string* out) {
-  StayArgs a{true, {StayQuery{}}};
-  ES_RETURN_IF_ERROR(ReadStay(args, &a.qs[0]));
-  return CheckStay(im, a, out, false);
-}
-Status CheckRoomAvailabilityCompact(Impl& im, const json& args, std::string* out) {
-  StayArgs a{true, {StayQuery{}}};
-  ES_RETURN_IF_ERROR(ReadStay(args, &a.qs[0]));
-  return CheckStay(im, a, out, true);
-}
-bool ReadCheckFast(std::string_view text, StayArgs* a) {
-  a->qs.resize(1);
-  return stay_args::Stay(text, &a->qs[0]);
+Status CheckRoomAvailability(Impl& im, const Args& args, std::string* out) { return CheckStay(im, args, out, false); }
+Status CheckRoomAvailabilityCompact(Impl& im, const Args& args, std::string* out) {
+  return CheckStay(im, args, out, true);
 }
 
-Status GetAllRoomAvailabilityAs(Impl& im, const json& args, std::string* out, bool binary) {
+Status GetAllRoomAvailabilityAs(Impl& im, const Args& args, std::string* out, bool binary) {
   int64_t hotel_id, rooms;
   Day ci, co;
   const HotelInfo* hotel;
@@ -142,8 +142,7 @@ Status GetAllRoomAvailabilityAs(Impl& im, const json& args, std::string* out, bo
   ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{kAvailabilityDeps, hotel_id, 0, ci, co, 0};
   im.TodayBound(*hotel, &tags);
-  std::string key = std::string(binary ? "allc|" : "all|") + std::to_string(hotel_id) + "|" + std::to_string(ci) +
-                    "|" + std::to_string(co) + "|" + std::to_string(rooms) + (nightly ? "" : "|summary");
+  std::string key = Key(binary ? "allc" : "all", {hotel_id, ci, co, rooms}) + (nightly ? "" : "|summary");
   if (co - ci > hotel->max_nights) {
     return Status::Error("STAY_TOO_LONG", "a stay of " + std::to_string(co - ci) +
                                               " nights is over the hotel's maximum of " +
@@ -180,18 +179,18 @@ Status GetAllRoomAvailabilityAs(Impl& im, const json& args, std::string* out, bo
   else im.AppendAsOf(out);
   return Status::Ok();
 }
-Status GetAllRoomAvailability(Impl& im, const json& args, std::string* out) {
+Status GetAllRoomAvailability(Impl& im, const Args& args, std::string* out) {
   return GetAllRoomAvailabilityAs(im, args, out, false);
 }
-Status GetAllRoomAvailabilityCompact(Impl& im, const json& args, std::string* out) {
+Status GetAllRoomAvailabilityCompact(Impl& im, const Args& args, std::string* out) {
   return GetAllRoomAvailabilityAs(im, args, out, true);
 }
 
-// A batch's queries, read (`list`: by the general path, else already read by stay_args)
-// and checked in order: the first bad one is the error, with its index.
-Status BatchQueries(Impl& im, const json* list, std::vector<StayQuery>* qs) {
+// A batch's queries, read and checked in order: the first bad one is the error, with its
+// index.
+Status BatchQueries(Impl& im, const Val& list, std::vector<StayQuery>* qs) {
   for (size_t i = 0; i < qs->size(); ++i) {
-    Status s = list ? ReadStay((*list)[i], &(*qs)[i]) : Status::Ok();
+    Status s = ReadStay(list.Item(i), &(*qs)[i]);
     const RoomTypeInfo* rt;
     const HotelInfo* hotel;
     if (s.ok()) s = im.ValidateStay((*qs)[i], &rt, &hotel);
@@ -203,24 +202,20 @@ Status BatchQueries(Impl& im, const json* list, std::vector<StayQuery>* qs) {
   return Status::Ok();
 }
 
+struct StayArgs {
+  bool nightly = true;
+  std::vector<StayQuery> qs;
+};
 Status BatchStays(Impl& im, const StayArgs& a, std::string* out, bool binary);
-Status BatchCheckAvailabilityAs(Impl& im, const json& args, std::string* out, bool binary) {
-  const json* list = Field(args, "queries");
-  if (!list || !list->is_array()) return BadArg("queries", "must be an array");
-  if (list->size() > 1000) return BadArg("queries", "at most 1000 queries per call");
+Status BatchCheckAvailabilityAs(Impl& im, const Args& args, std::string* out, bool binary) {
+  const Val list = Obj(args).Get("queries");
+  if (list.kind != Val::kList) return BadArg("queries", "must be an array");
+  if (list.Size() > 1000) return BadArg("queries", "at most 1000 queries per call");
   StayArgs a;
   ES_RETURN_IF_ERROR(ReadBool(args, "nightly", true, &a.nightly));
-  a.qs.resize(list->size());
+  a.qs.resize(list.Size());
   ES_RETURN_IF_ERROR(BatchQueries(im, list, &a.qs));
   return BatchStays(im, a, out, binary);
-}
-Status BatchStaysFast(Impl& im, StayArgs& a, std::string* out, bool binary) {
-  ES_RETURN_IF_ERROR(BatchQueries(im, nullptr, &a.qs));
-  return BatchStays(im, a, out, binary);
-}
-bool ReadBatchFast(std::string_view text, StayArgs* a) {
-  a->qs.clear();
-  return stay_args::StayList(text, &a->nightly, &a->qs);
 }
 
 // The batch of validated queries `a.qs`.
@@ -294,21 +289,22 @@ Status BatchStays(Impl& im, const StayArgs& a, std::string* out, bool binary) {
   im.last_entry_id = entry;
   return Status::Ok();
 }
-Status BatchCheckAvailability(Impl& im, const json& args, std::string* out) {
+Status BatchCheckAvailability(Impl& im, const Args& args, std::string* out) {
   return BatchCheckAvailabilityAs(im, args, out, false);
 }
-Status BatchCheckAvailabilityCompact(Impl& im, const json& args, std::string* out) {
+Status BatchCheckAvailabilityCompact(Impl& im, const Args& args, std::string* out) {
   return BatchCheckAvailabilityAs(im, args, out, true);
 }
 
-Status GetCalendar(Impl& im, const json& args, std::string* out) {
+Status GetCalendar(Impl& im, const Args& args, std::string* out) {
   int64_t hotel_id, days;
   Day from;
   const HotelInfo* hotel;
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   ES_RETURN_IF_ERROR(ReadDay(args, "from", &from));
-  const json* d = Field(args, "days");
-  if (!d || !ReadInt(*d, &days)) return BadArg("days", "must be an integer");
+  bool has_days;
+  ES_RETURN_IF_ERROR(ReadIntOf(args, "days", "must be an integer", &days, &has_days));
+  if (!has_days) return BadArg("days", "must be an integer");
   if (days < 1 || days > 366) {
     return Status::Error("INVALID_RANGE", "days must be from 1 to 366", "{\"field\":\"days\"}");
   }
@@ -358,27 +354,27 @@ Status GetCalendar(Impl& im, const json& args, std::string* out) {
   return Status::Ok();
 }
 
-Status GetRoomTypes(Impl& im, const json& args, std::string* out) {
+Status GetRoomTypes(Impl& im, const Args& args, std::string* out) {
   int64_t hotel_id;
   const HotelInfo* hotel;
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{T::kRoomTypes | T::kHotel, hotel_id, 0, 0, -1, 0};
-  return im.Cached(CacheNs::kRoomTypes, "rt|" + std::to_string(hotel_id), tags, out,
+  return im.Cached(CacheNs::kRoomTypes, Key("rt", {hotel_id}), tags, out,
                    [&](std::string* o) { return im.RoomTypes(hotel_id, o); });
 }
 
-Status GetBookingRules(Impl& im, const json& args, std::string* out) {
+Status GetBookingRules(Impl& im, const Args& args, std::string* out) {
   int64_t hotel_id;
   const HotelInfo* hotel;
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{T::kHotel, hotel_id, 0, 0, -1, 0};
-  return im.Cached(CacheNs::kBookingRules, "rules|" + std::to_string(hotel_id), tags, out,
+  return im.Cached(CacheNs::kBookingRules, Key("rules", {hotel_id}), tags, out,
                    [&](std::string* o) { return im.GetBookingRules(hotel_id, o); });
 }
 
-Status GetSpecialDays(Impl& im, const json& args, std::string* out) {
+Status GetSpecialDays(Impl& im, const Args& args, std::string* out) {
   int64_t hotel_id;
   Day from, to;
   const HotelInfo* hotel;
@@ -386,12 +382,12 @@ Status GetSpecialDays(Impl& im, const json& args, std::string* out) {
   ES_RETURN_IF_ERROR(ReadRange(args, "from", "to", 1096, &from, &to));
   ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{T::kSpecialDays | T::kHotel, hotel_id, 0, from, to - 1, 0};
-  std::string key = "sd|" + std::to_string(hotel_id) + "|" + std::to_string(from) + "|" + std::to_string(to);
+  std::string key = Key("sd", {hotel_id, from, to});
   return im.Cached(CacheNs::kSpecialDays, std::move(key), tags, out,
                    [&](std::string* o) { return im.GetSpecialDays(hotel_id, from, to, o); });
 }
 
-Status GetUserBookingsWithRoomTypeAs(Impl& im, const json& args, std::string* out, bool binary) {
+Status GetUserBookingsWithRoomTypeAs(Impl& im, const Args& args, std::string* out, bool binary) {
   int64_t user_id;
   ES_RETURN_IF_ERROR(ReadId(args, "userId", &user_id));
   std::vector<std::string> statuses;
@@ -426,14 +422,14 @@ Status GetUserBookingsWithRoomTypeAs(Impl& im, const json& args, std::string* ou
   return im.Cached(CacheNs::kUserBookings, std::move(key), tags, out,
                    [&](std::string* o) { return im.UserBookings(user_id, statuses, false, o, binary); });
 }
-Status GetUserBookingsWithRoomType(Impl& im, const json& args, std::string* out) {
+Status GetUserBookingsWithRoomType(Impl& im, const Args& args, std::string* out) {
   return GetUserBookingsWithRoomTypeAs(im, args, out, false);
 }
-Status GetUserBookingsWithRoomTypeCompact(Impl& im, const json& args, std::string* out) {
+Status GetUserBookingsWithRoomTypeCompact(Impl& im, const Args& args, std::string* out) {
   return GetUserBookingsWithRoomTypeAs(im, args, out, true);
 }
 
-Status Report(Impl& im, const json& args, bool occupancy, std::string* out) {
+Status Report(Impl& im, const Args& args, bool occupancy, std::string* out) {
   int64_t hotel_id;
   Day from, to;
   const HotelInfo* hotel;
@@ -445,32 +441,31 @@ Status Report(Impl& im, const json& args, bool occupancy, std::string* out) {
   T tags{occupancy ? T::kInventory | T::kPendingBookings | T::kSpecialDays | T::kRoomTypes | T::kHotel
                    : T::kBookingsByStart | T::kHotel,
          hotel_id, 0, from, to - 1, 0};
-  std::string key = std::string(occupancy ? "occ|" : "stats|") + std::to_string(hotel_id) + "|" +
-                    std::to_string(from) + "|" + std::to_string(to);
+  std::string key = Key(occupancy ? "occ" : "stats", {hotel_id, from, to});
   return im.Cached(CacheNs::kReports, std::move(key), tags, out, [&](std::string* o) {
     return occupancy ? im.OccupancyRate(hotel_id, from, to, o) : im.BookingStatistics(hotel_id, from, to, o);
   });
 }
-Status GetBookingStatistics(Impl& im, const json& args, std::string* out) { return Report(im, args, false, out); }
-Status GetOccupancyRate(Impl& im, const json& args, std::string* out) { return Report(im, args, true, out); }
+Status GetBookingStatistics(Impl& im, const Args& args, std::string* out) { return Report(im, args, false, out); }
+Status GetOccupancyRate(Impl& im, const Args& args, std::string* out) { return Report(im, args, true, out); }
 
-Status CacheStatsOf(Impl& im, const json&, std::string* out) {
+Status CacheStatsOf(Impl& im, const Args&, std::string* out) {
   *out = im.cache.StatsJson();
   return Status::Ok();
 }
-Status ClearCache(Impl& im, const json&, std::string* out) {
+Status ClearCache(Impl& im, const Args&, std::string* out) {
   im.cache.Clear();
   *out = "{}";
   return Status::Ok();
 }
-Status ConfigureCacheOf(Impl& im, const json& args, std::string* out) { return ConfigureCache(im.cache, args, out); }
-Status AsOf(Impl& im, const json&, std::string* out) {
+Status ConfigureCacheOf(Impl& im, const Args& args, std::string* out) { return ConfigureCache(im.cache, args, out); }
+Status AsOf(Impl& im, const Args&, std::string* out) {
   im.WriteAsOf(out);
   return Status::Ok();
 }
 
-Status ReadBookingRequest(const json& args, BookingRequest* r) {
-  if (!args.is_object()) return BadArg("booking", "must be an object");
+Status ReadBookingRequest(const Args& args, BookingRequest* r) {
+  if (!Obj(args).IsObject()) return BadArg("booking", "must be an object");
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &r->hotel_id));
   ES_RETURN_IF_ERROR(ReadId(args, "roomTypeId", &r->room_type_id));
   ES_RETURN_IF_ERROR(ReadId(args, "userId", &r->user_id));
@@ -479,51 +474,51 @@ Status ReadBookingRequest(const json& args, BookingRequest* r) {
   bool has_key = false;
   return ReadKey(args, "idempotencyKey", &r->idempotency_key, &has_key);
 }
-Status CreateBooking(Impl& im, const json& args, std::string* out) {
+Status CreateBooking(Impl& im, const Args& args, std::string* out) {
   BookingRequest r;
   ES_RETURN_IF_ERROR(ReadBookingRequest(args, &r));
   ES_RETURN_IF_ERROR(ReadCount(args, "guests", r.rooms, 1, 100000, &r.guests));
   ES_RETURN_IF_ERROR(ReadBool(args, "hold", false, &r.hold));
   return im.CreateBooking(r, out);
 }
-Status JoinWaitlist(Impl& im, const json& args, std::string* out) {
+Status JoinWaitlist(Impl& im, const Args& args, std::string* out) {
   BookingRequest r;
   ES_RETURN_IF_ERROR(ReadBookingRequest(args, &r));
   return im.JoinWaitlist(r, out);
 }
 
-Status ReadBookingId(const json& args, int64_t* id) {
-  const json* v = Field(args, "bookingId");
-  if (!v || !ReadInt(*v, id) || *id == 0 || *id > protocol::kMaxId || *id < -protocol::kMaxId) {
+Status ReadBookingId(const Args& args, int64_t* id) {
+  bool present;
+  const Status s = ReadIntOf(args, "bookingId", "must be a non-zero integer booking id", id, &present);
+  if (!s.ok() || !present || *id == 0 || *id > protocol::kMaxId || *id < -protocol::kMaxId) {
     return BadArg("bookingId", "must be a non-zero integer booking id");
   }
   return Status::Ok();
 }
-Status CancelBooking(Impl& im, const json& args, std::string* out) {
+Status CancelBooking(Impl& im, const Args& args, std::string* out) {
   int64_t id = 0;
   ES_RETURN_IF_ERROR(ReadBookingId(args, &id));
   return im.CancelBooking(id, out);
 }
-Status ConfirmHold(Impl& im, const json& args, std::string* out) {
+Status ConfirmHold(Impl& im, const Args& args, std::string* out) {
   int64_t id = 0;
   ES_RETURN_IF_ERROR(ReadBookingId(args, &id));
   return im.ConfirmHold(id, out);
 }
-Status PendingMutations(Impl& im, const json&, std::string* out) { return im.PendingMutations(out); }
-Status ApplyPushResults(Impl& im, const json& args, std::string* out) {
+Status PendingMutations(Impl& im, const Args&, std::string* out) { return im.PendingMutations(out); }
+Status ApplyPushResults(Impl& im, const Args& args, std::string* out) {
   const json* r = Field(args, "results");
   if (!r) return BadArg("results", "is required");
   return im.ApplyPushResults(r->dump(), out);
 }
-Status GetDueNotifications(Impl& im, const json& args, std::string* out) {
+Status GetDueNotifications(Impl& im, const Args& args, std::string* out) {
   int64_t until = im.now_ms, limit;
-  if (const json* v = Field(args, "until")) {
-    if (!ReadInt(*v, &until)) return BadArg("until", "must be ms since the epoch");
-  }
+  bool has_until;
+  ES_RETURN_IF_ERROR(ReadIntOf(args, "until", "must be ms since the epoch", &until, &has_until));
   ES_RETURN_IF_ERROR(ReadCount(args, "limit", 1000, 1, 100000, &limit));
   return im.DueNotifications(until, limit, out);
 }
-Status MarkNotifications(Impl& im, const json& args, std::string* out) {
+Status MarkNotifications(Impl& im, const Args& args, std::string* out) {
   const json* ids = Field(args, "ids");
   if (!ids || !ids->is_array()) return BadArg("ids", "must be an array of notification ids");
   std::vector<int64_t> list;
@@ -532,14 +527,21 @@ Status MarkNotifications(Impl& im, const json& args, std::string* out) {
     if (!ReadInt(v, &id)) return BadArg("ids", "must be an array of notification ids");
     list.push_back(id);
   }
-  const json* st = Field(args, "status");
-  const std::string status = st && st->is_string() ? st->get<std::string>() : "SENT";
+  const Val st = Obj(args).Get("status");
+  const std::string status = st.kind == Val::kStr ? std::string(st.s) : "SENT";
   if (status != "SENT" && status != "FAILED" && status != "CANCELLED") {
     return BadArg("status", "must be SENT, FAILED or CANCELLED");
   }
   return im.MarkNotifications(list, status, out);
 }
-Status ExplainQueries(Impl& im, const json&, std::string* out) { return im.ExplainQueries(out); }
+Status ExplainQueries(Impl& im, const Args&, std::string* out) { return im.ExplainQueries(out); }
+
+// The handlers of integrity.cc, window.cc and leases.cc read their nested arguments as
+// a nlohmann value.
+template <Status (*Run)(Impl&, const json&, std::string*)>
+Status WithJson(Impl& im, const Args& args, std::string* out) {
+  return Run(im, args.Json(), out);
+}
 
 // The methods of Engine::Call, in the order of their ids. The JS wrapper reads this table
 // (Engine::MethodsJson) to know which answers it may keep (a cache namespace), which carry
@@ -549,21 +551,15 @@ struct Method {
   CacheNs ns;   // kCount: never cached
   bool writes;
   bool as_of;   // the answer (or each answer of a list) carries asOf
-  Status (*run)(Impl&, const json&, std::string*);
+  Status (*run)(Impl&, const Args&, std::string*);
   // The compact answer (compact_answer.h), for the hot questions; null: JSON only.
-  Status (*run_compact)(Impl&, const json&, std::string*) = nullptr;
-  // The stay questions' fast argument path (stay_args.h): when `read_fast` takes the
-  // text, `run_fast` answers (JSON or compact) without the general JSON parse.
-  bool (*read_fast)(std::string_view, StayArgs*) = nullptr;
-  Status (*run_fast)(Impl&, StayArgs&, std::string*, bool) = nullptr;
+  Status (*run_compact)(Impl&, const Args&, std::string*) = nullptr;
 };
 constexpr CacheNs kNotCached = CacheNs::kCount;
 constexpr Method kMethods[] = {
-    {"checkRoomAvailability", CacheNs::kAvailability, false, true, CheckRoomAvailability, CheckRoomAvailabilityCompact,
-     ReadCheckFast, CheckStay},
+    {"checkRoomAvailability", CacheNs::kAvailability, false, true, CheckRoomAvailability, CheckRoomAvailabilityCompact},
     {"getAllRoomAvailability", CacheNs::kAvailability, false, true, GetAllRoomAvailability, GetAllRoomAvailabilityCompact},
-    {"batchCheckAvailability", CacheNs::kAvailability, false, true, BatchCheckAvailability, BatchCheckAvailabilityCompact,
-     ReadBatchFast, BatchStaysFast},
+    {"batchCheckAvailability", CacheNs::kAvailability, false, true, BatchCheckAvailability, BatchCheckAvailabilityCompact},
     {"getCalendar", CacheNs::kAvailability, false, true, GetCalendar},
     {"getRoomTypes", CacheNs::kRoomTypes, false, false, GetRoomTypes},
     {"getBookingRules", CacheNs::kBookingRules, false, false, GetBookingRules},
@@ -585,11 +581,11 @@ constexpr Method kMethods[] = {
     {"getDueNotifications", kNotCached, false, false, GetDueNotifications},
     {"markNotifications", kNotCached, true, false, MarkNotifications},
     {"explainQueries", kNotCached, false, false, ExplainQueries},
-    {"rangeChecksums", kNotCached, false, false, RangeChecksums},
-    {"repairRange", kNotCached, true, false, RepairRange},
-    {"pruneWindow", kNotCached, true, false, PruneWindow},
-    {"setLeases", kNotCached, true, false, SetLeases},
-    {"leases", kNotCached, false, false, Leases},
+    {"rangeChecksums", kNotCached, false, false, WithJson<RangeChecksums>},
+    {"repairRange", kNotCached, true, false, WithJson<RepairRange>},
+    {"pruneWindow", kNotCached, true, false, WithJson<PruneWindow>},
+    {"setLeases", kNotCached, true, false, WithJson<SetLeases>},
+    {"leases", kNotCached, false, false, WithJson<Leases>},
 };
 constexpr int kMethodCount = static_cast<int>(sizeof(kMethods) / sizeof(kMethods[0]));
 
@@ -629,17 +625,9 @@ Status Engine::CallById(int method_id, std::string_view args_json, std::string* 
   if (method_id < 0 || method_id >= kMethodCount) return Status::Error("INVALID_ARGUMENT", "unknown method id");
   if (im.in_batch) return Status::Error("INVALID_ARGUMENT", "a change batch is open");
   const Method& m = kMethods[method_id];
-  if (m.read_fast != nullptr) {
-    StayArgs fast;
-    if (m.read_fast(args_json, &fast)) {
-      out->clear();
-      ES_RETURN_IF_ERROR(im.ExpireHolds());
-      im.last_entry_id = 0;
-      return m.run_fast(im, fast, out, compact);
-    }
-  }
-  json args = json::parse(args_json.begin(), args_json.end(), nullptr, false);
-  if (args.is_discarded()) return Status::Error("INVALID_ARGUMENT", "the arguments are not valid JSON");
+  if (!im.call_args) im.call_args = std::make_unique<Args>();
+  Args& args = *im.call_args;
+  if (!args.Parse(args_json)) return Status::Error("INVALID_ARGUMENT", "the arguments are not valid JSON");
   out->clear();
   // Holds whose time is up become EXPIRED before anything reads or writes.
   ES_RETURN_IF_ERROR(im.ExpireHolds());

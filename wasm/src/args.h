@@ -1,9 +1,23 @@
-// Argument parsing for Engine::Call: typed reads from the JSON arguments of a call,
-// each failing with the error code docs/API.md gives for that kind of mistake.
+// Argument parsing for Engine::Call: the one reader of a call's JSON arguments and the
+// typed reads from them, each failing with the error code docs/API.md gives for that kind
+// of mistake.
+//
+// The reader (Args::Parse) has two forms behind one interface. The plain form the JS
+// wrapper sends — an object whose values are integers, strings without escapes or
+// non-ASCII bytes, true, false, null, or arrays of such flat objects — is scanned into a
+// flat list of fields without building a JSON tree (the general parse was ~40% of a
+// small question's core time). Any other text (escapes, non-ASCII, fractions, exponents,
+// nested objects, duplicate keys, invalid JSON) goes to nlohmann's parser. The scanner only
+// accepts text whose nlohmann tree would hold exactly the values it read, so the typed
+// reads below — written once, over Obj and Val — answer and word their errors alike in
+// both forms (tests/js/flat_args.test.mjs checks that on random and mutated arguments).
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "edgestay/date.h"
 #include "edgestay/protocol/json_fields.h"
@@ -11,11 +25,80 @@
 #include "edgestay/status.h"
 #include "engine_impl.h"
 #include "json_writer.h"
-#include "stay_args.h"
 
 namespace edgestay::args {
 
 using json = nlohmann::json;
+
+inline constexpr int64_t kMaxRooms = 10000;    // rooms of one stay query
+inline constexpr int64_t kMaxDays = 100000;    // bounds a stay's arithmetic; max_nights is the hotel's rule
+
+class Args;
+
+// A field's value as the typed reads see it, in either form.
+struct Val {
+  enum Kind : uint8_t { kMissing, kNull, kInt, kStr, kBool, kList, kOther };
+  Kind kind = kMissing;
+  bool b = false;            // kBool
+  int64_t i = 0;             // kInt (an integer JSON number that fits int64)
+  std::string_view s;        // kStr
+  const json* dom = nullptr;  // the nlohmann value (tree form)
+  const Args* flat = nullptr;  // kList of the flat form: objects [first, first + count)
+  uint32_t first = 0, count = 0;
+
+  size_t Size() const { return flat ? count : dom->size(); }  // kList
+  class Obj Item(size_t i) const;                              // kList
+  // The value as JSON text (error messages quote it), as nlohmann::json::dump writes it.
+  std::string Dump() const;
+};
+
+// An object of the arguments (the call's, or one of a list), in either form. Implicit
+// from a nlohmann value, so the typed reads also serve nested objects that callers hold
+// as JSON (leases, ranges).
+class Obj {
+ public:
+  Obj(const json& j) : dom_(&j) {}  // NOLINT: implicit on purpose
+  Obj(const Args* flat, uint32_t object) : flat_(flat), object_(object) {}
+  bool IsObject() const { return flat_ != nullptr || dom_->is_object(); }
+  Val Get(const char* name) const;
+
+ private:
+  const json* dom_ = nullptr;
+  const Args* flat_ = nullptr;
+  uint32_t object_ = 0;
+};
+
+class Args {
+ public:
+  // Reads `text`; false when it is not JSON. Reusable: a second Parse replaces the first.
+  bool Parse(std::string_view text);
+  operator Obj() const { return flat_ ? Obj(this, 0) : Obj(dom_); }  // NOLINT: the call's object
+  // The arguments as a nlohmann value (from the flat form, built on first use): for the
+  // few reads of nested values (lists of ids or statuses, cache TTLs, leases, results).
+  const json& Json() const;
+
+ private:
+  friend class Obj;
+  friend struct Val;
+  struct Field {
+    std::string_view key;
+    Val value;  // kNull, kInt, kStr, kBool or kList
+  };
+  struct Object {
+    uint32_t begin, end;  // fields_[begin, end)
+  };
+  bool Flat(std::string_view text);
+  bool FlatObject(const char*& p, const char* e, bool top, uint32_t* index);
+  json ToJson(const Val& v) const;
+  json ObjectJson(uint32_t object) const;
+
+  bool flat_ = false;
+  std::vector<Field> fields_;
+  std::vector<Object> objects_;
+  std::vector<Field> pending_;  // fields of the objects being scanned (nested lists)
+  json dom_;
+  mutable std::optional<json> built_;
+};
 
 inline Status BadArg(const std::string& field, const std::string& problem) {
   return Status::Error("INVALID_ARGUMENT", field + ": " + problem, "{\"field\":" + JsonQuote(field) + "}");
@@ -24,32 +107,51 @@ inline Status BadArg(const std::string& field, const std::string& problem) {
 // The JSON readers are the protocol layer's (one reader for the core and the server).
 using protocol::ReadInt;
 
-inline const json* Field(const json& args, const char* name) { return protocol::FieldOf(args, name); }
+// o[name] of a nlohmann value, or nullptr when missing or null: for nested values (lists
+// of ids or statuses, cache TTLs, leases, results). Of the call's arguments in the flat
+// form, the tree is built only when the field is there.
+inline const json* Field(const json& o, const char* name) { return protocol::FieldOf(o, name); }
+inline const json* Field(const Args& a, const char* name) {
+  const Val v = Obj(a).Get(name);
+  return v.kind == Val::kMissing || v.kind == Val::kNull ? nullptr : protocol::FieldOf(a.Json(), name);
+}
 
-inline Status ReadId(const json& args, const char* name, int64_t* out) {
-  const json* v = Field(args, name);
-  if (!v) return BadArg(name, "is required");
-  if (!ReadInt(*v, out) || *out < 1 || *out > protocol::kMaxId) return BadArg(name, "must be a positive integer id");
+inline Status ReadId(const Obj& args, const char* name, int64_t* out) {
+  const Val v = args.Get(name);
+  if (v.kind == Val::kMissing || v.kind == Val::kNull) return BadArg(name, "is required");
+  if (v.kind != Val::kInt || v.i < 1 || v.i > protocol::kMaxId) return BadArg(name, "must be a positive integer id");
+  *out = v.i;
   return Status::Ok();
 }
 
-inline Status ReadCount(const json& args, const char* name, int64_t def, int64_t min, int64_t max, int64_t* out) {
-  const json* v = Field(args, name);
-  if (!v && args.is_object() && args.contains(name)) return BadArg(name, "must not be null");
-  if (!v) {
+// A whole number; absent or null: `*present` false.
+inline Status ReadIntOf(const Obj& args, const char* name, const char* problem, int64_t* out, bool* present) {
+  const Val v = args.Get(name);
+  *present = v.kind != Val::kMissing && v.kind != Val::kNull;
+  if (!*present) return Status::Ok();
+  if (v.kind != Val::kInt) return BadArg(name, problem);
+  *out = v.i;
+  return Status::Ok();
+}
+
+inline Status ReadCount(const Obj& args, const char* name, int64_t def, int64_t min, int64_t max, int64_t* out) {
+  const Val v = args.Get(name);
+  if (v.kind == Val::kNull) return BadArg(name, "must not be null");
+  if (v.kind == Val::kMissing) {
     *out = def;
     return Status::Ok();
   }
-  if (!ReadInt(*v, out) || *out < min || *out > max) {
+  if (v.kind != Val::kInt || v.i < min || v.i > max) {
     return BadArg(name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
   }
+  *out = v.i;
   return Status::Ok();
 }
 
-inline Status ReadDay(const json& args, const char* name, Day* out) {
-  const json* v = Field(args, name);
-  if (!v || !v->is_string() || !ParseDate(v->get_ref<const std::string&>(), out)) {
-    std::string shown = v ? v->dump() : "missing";
+inline Status ReadDay(const Obj& args, const char* name, Day* out) {
+  const Val v = args.Get(name);
+  if (v.kind != Val::kStr || !ParseDate(v.s, out)) {
+    std::string shown = v.kind == Val::kMissing || v.kind == Val::kNull ? "missing" : v.Dump();
     if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
     return Status::Error("INVALID_DATE", std::string(name) + ": " + shown + " is not a date YYYY-MM-DD",
                          "{\"field\":" + JsonQuote(name) + "}");
@@ -57,7 +159,7 @@ inline Status ReadDay(const json& args, const char* name, Day* out) {
   return Status::Ok();
 }
 
-inline Status ReadRange(const json& args, const char* from_name, const char* to_name, int64_t max_days, Day* from, Day* to) {
+inline Status ReadRange(const Obj& args, const char* from_name, const char* to_name, int64_t max_days, Day* from, Day* to) {
   ES_RETURN_IF_ERROR(ReadDay(args, from_name, from));
   ES_RETURN_IF_ERROR(ReadDay(args, to_name, to));
   if (*to <= *from) {
@@ -71,33 +173,34 @@ inline Status ReadRange(const json& args, const char* from_name, const char* to_
   return Status::Ok();
 }
 
-inline Status ReadStay(const json& args, StayQuery* q) {
-  if (!args.is_object()) return BadArg("query", "must be an object");
+inline Status ReadStay(const Obj& args, StayQuery* q) {
+  if (!args.IsObject()) return BadArg("query", "must be an object");
   ES_RETURN_IF_ERROR(ReadId(args, "roomTypeId", &q->room_type_id));
-  // 366 here only bounds the arithmetic; the hotel's max_nights rule is checked later.
-  ES_RETURN_IF_ERROR(ReadRange(args, "checkIn", "checkOut", stay_args::kMaxDays, &q->check_in, &q->check_out));
-  return ReadCount(args, "rooms", 1, 1, stay_args::kMaxRooms, &q->rooms);
+  // kMaxDays here only bounds the arithmetic; the hotel's max_nights rule is checked later.
+  ES_RETURN_IF_ERROR(ReadRange(args, "checkIn", "checkOut", kMaxDays, &q->check_in, &q->check_out));
+  return ReadCount(args, "rooms", 1, 1, kMaxRooms, &q->rooms);
 }
 
-
-inline Status ReadKey(const json& args, const char* name, std::string* out, bool* present) {
-  const json* v = Field(args, name);
-  *present = v != nullptr;
-  if (!v) return Status::Ok();
-  if (protocol::StrField(args, name, 1, 128, out) != protocol::Field::kOk) {
+// A string of 1 to 128 bytes without U+0000 (protocol::StrField's rule).
+inline Status ReadKey(const Obj& args, const char* name, std::string* out, bool* present) {
+  const Val v = args.Get(name);
+  *present = v.kind != Val::kMissing && v.kind != Val::kNull;
+  if (!*present) return Status::Ok();
+  if (v.kind != Val::kStr || v.s.empty() || v.s.size() > 128 || v.s.find('\0') != std::string_view::npos) {
     return BadArg(name, "must be a string of 1 to 128 characters, without U+0000");
   }
+  *out = std::string(v.s);
   return Status::Ok();
 }
 
-inline Status ReadBool(const json& args, const char* name, bool def, bool* out) {
-  const json* v = Field(args, name);
-  if (!v) {
+inline Status ReadBool(const Obj& args, const char* name, bool def, bool* out) {
+  const Val v = args.Get(name);
+  if (v.kind == Val::kMissing || v.kind == Val::kNull) {
     *out = def;
     return Status::Ok();
   }
-  if (!v->is_boolean()) return BadArg(name, "must be true or false");
-  *out = v->get<bool>();
+  if (v.kind != Val::kBool) return BadArg(name, "must be true or false");
+  *out = v.b;
   return Status::Ok();
 }
 

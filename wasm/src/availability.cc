@@ -4,6 +4,8 @@
 // Every answer is computed from at most three statements (inventory rows, special days,
 // pending local bookings) over the whole date range at once, never one per night or
 // per room type.
+#include <algorithm>
+
 #include "engine_impl.h"
 #include "json_writer.h"
 
@@ -106,37 +108,32 @@ Status Engine::Impl::EnsureHolding(int64_t hotel_id, const HotelHolding** out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::LoadNights(int64_t hotel_id, const std::vector<int64_t>& room_type_ids, Day from,
-                                Day to_inclusive, std::map<int64_t, std::vector<Night>>* out) {
+Status Engine::Impl::LoadNights(int64_t hotel_id, int64_t room_type_id, Day from, Day to_inclusive,
+                                std::vector<Night>* out) {
   const size_t span = static_cast<size_t>(to_inclusive - from + 1);
+  std::vector<Night>& dst = *out;
 
   // 1. Inventory rows.
-  for (int64_t rt : room_type_ids) {
-    std::vector<Night>& dst = (*out)[rt];
-    dst.assign(span, Night{});
-    NightIndex::RoomTypeNights* rows;
-    ES_RETURN_IF_ERROR(EnsureRoomTypeNights(rt, &rows));
-    const int64_t n = static_cast<int64_t>(rows->rows.size());
-    for (size_t i = 0; i < span; ++i) {
-      const int64_t at = int64_t{from} + static_cast<int64_t>(i) - rows->first;
-      if (at >= 0 && at < n) dst[i] = rows->rows[static_cast<size_t>(at)];
-    }
-  }
+  dst.assign(span, Night{});
+  NightIndex::RoomTypeNights* rows;
+  ES_RETURN_IF_ERROR(EnsureRoomTypeNights(room_type_id, &rows));
+  const int64_t n = static_cast<int64_t>(rows->rows.size());
+  const int64_t first = std::max<int64_t>(0, int64_t{rows->first} - from);
+  const int64_t last = std::min<int64_t>(static_cast<int64_t>(span), n + rows->first - from);
+  for (int64_t i = first; i < last; ++i) dst[static_cast<size_t>(i)] = rows->rows[static_cast<size_t>(from + i - rows->first)];
 
   // 2. Special days: price multiplier, min-stay override, blackout = stop sell.
   const std::unordered_map<Day, SpecialDayInfo>* special;
   ES_RETURN_IF_ERROR(EnsureSpecialDays(hotel_id, &special));
   if (!special->empty()) {
     for (size_t i = 0; i < span; ++i) {
+      Night& night = dst[i];
+      if (!night.has_row) continue;
       auto sd = special->find(from + static_cast<Day>(i));
       if (sd == special->end()) continue;
-      for (auto& [rt, ns] : *out) {
-        Night& n = ns[i];
-        if (!n.has_row) continue;
-        n.price_cents = EffectivePrice(n.price_cents, sd->second.pct);
-        if (sd->second.has_min_stay) n.min_stay = sd->second.min_stay;
-        if (sd->second.blackout) n.stop_sell = true;
-      }
+      night.price_cents = EffectivePrice(night.price_cents, sd->second.pct);
+      if (sd->second.has_min_stay) night.min_stay = sd->second.min_stay;
+      if (sd->second.blackout) night.stop_sell = true;
     }
   }
 
@@ -144,10 +141,9 @@ Status Engine::Impl::LoadNights(int64_t hotel_id, const std::vector<int64_t>& ro
   const HotelHolding* holding;
   ES_RETURN_IF_ERROR(EnsureHolding(hotel_id, &holding));
   if (!holding->empty()) {
-    for (auto& [rt, ns] : *out) {
-      auto h = holding->find(rt);
-      if (h == holding->end()) continue;
-      for (size_t i = 0; i < span; ++i) ns[i].available -= h->second.At(from + static_cast<Day>(i), now_ms);
+    auto h = holding->find(room_type_id);
+    if (h != holding->end()) {
+      for (size_t i = 0; i < span; ++i) dst[i].available -= h->second.At(from + static_cast<Day>(i), now_ms);
     }
   }
   return Status::Ok();
@@ -219,9 +215,7 @@ void Engine::Impl::WriteAnswer(const StayQuery& q, const RoomTypeInfo& rt, const
 
 Status Engine::Impl::StayReason(const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel,
                                 const char** reason, std::vector<Night>* nights) {
-  std::map<int64_t, std::vector<Night>> loaded;
-  ES_RETURN_IF_ERROR(LoadNights(rt.hotel_id, {q.room_type_id}, q.check_in, q.check_out, &loaded));
-  *nights = std::move(loaded[q.room_type_id]);
+  ES_RETURN_IF_ERROR(LoadNights(rt.hotel_id, q.room_type_id, q.check_in, q.check_out, nights));
   *reason = ::edgestay::StayReason(q.rooms, q.check_in - TodayAt(hotel), hotel, *nights);
   return Status::Ok();
 }
@@ -230,9 +224,9 @@ Status Engine::Impl::CheckAvailability(const StayQuery& q, std::string* out) {
   const RoomTypeInfo* rt;
   const HotelInfo* hotel;
   ES_RETURN_IF_ERROR(ValidateStay(q, &rt, &hotel));
-  std::map<int64_t, std::vector<Night>> nights;
-  ES_RETURN_IF_ERROR(LoadNights(rt->hotel_id, {q.room_type_id}, q.check_in, q.check_out, &nights));
-  WriteAnswer(q, *rt, *hotel, nights[q.room_type_id], false, out);
+  std::vector<Night> nights;
+  ES_RETURN_IF_ERROR(LoadNights(rt->hotel_id, q.room_type_id, q.check_in, q.check_out, &nights));
+  WriteAnswer(q, *rt, *hotel, nights, false, out);
   return Status::Ok();
 }
 
@@ -240,9 +234,8 @@ Status Engine::Impl::CalendarBlock(int64_t room_type_id, Day from, int64_t days,
   ES_RETURN_IF_ERROR(EnsureFacts());
   auto rt = room_types.find(room_type_id);
   if (rt == room_types.end()) return Status::Error("UNKNOWN_ROOM_TYPE", "no room type " + std::to_string(room_type_id));
-  std::map<int64_t, std::vector<Night>> nights;
-  ES_RETURN_IF_ERROR(LoadNights(rt->second.hotel_id, {room_type_id}, from, from + static_cast<Day>(days) - 1, &nights));
-  const std::vector<Night>& ns = nights[room_type_id];
+  std::vector<Night> ns;
+  ES_RETURN_IF_ERROR(LoadNights(rt->second.hotel_id, room_type_id, from, from + static_cast<Day>(days) - 1, &ns));
   JsonWriter w(out);
   w.BeginObject().Key("id").Int(room_type_id).Key("name").String(rt->second.name);
   int bit = 0;

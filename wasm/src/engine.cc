@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "args.h"
 #include "edgestay/protocol/tables.h"
 #include "engine_impl.h"
 #include "json_writer.h"
@@ -403,7 +404,7 @@ class EventInvalidation : public CacheInvalidation {
 }  // namespace
 
 Status Engine::Impl::Cached(CacheNs ns, std::string key, const CacheTags& tags, std::string* out,
-                            const std::function<Status(std::string*)>& compute) {
+                            ComputeFn compute) {
   uint64_t id = 0;
   if (const std::string* hit = cache.Get(ns, key, now_ms, &id)) {
     *out = *hit;

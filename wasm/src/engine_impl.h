@@ -7,7 +7,7 @@
 
 #include <climits>
 #include <cstdint>
-#include <functional>
+#include <type_traits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,6 +28,10 @@
 #include "sqlite_db.h"
 
 namespace edgestay {
+
+namespace args {
+class Args;
+}
 
 // A hotel as the engine keeps it in memory; its booking rules (with their defaults) are
 // the protocol's BookingRules.
@@ -79,6 +83,20 @@ struct ChangeEvents {
   bool Empty() const;
 };
 
+
+// A borrowed callable Status(std::string*), for a compute step passed down one call
+// (std::function would allocate for a lambda's captures on every cached question).
+class ComputeFn {
+ public:
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, ComputeFn>>>
+  ComputeFn(const F& f)  // NOLINT: implicit, like std::function
+      : fn_(&f), call_([](const void* fn, std::string* out) { return (*static_cast<const F*>(fn))(out); }) {}
+  Status operator()(std::string* out) const { return call_(fn_, out); }
+
+ private:
+  const void* fn_;
+  Status (*call_)(const void*, std::string*);
+};
 
 class JsonWriter;
 // Writes a booking row (the columns of getUserBookingsWithRoomType's statement, in order)
@@ -138,8 +156,10 @@ struct Engine::Impl {
 
   // Queries.
   Day TodayAt(const HotelInfo& hotel) const;
-  Status LoadNights(int64_t hotel_id, const std::vector<int64_t>& room_type_ids, Day from, Day to_inclusive,
-                    std::map<int64_t, std::vector<Night>>* out);
+  // One room type's nights [from, to_inclusive] into `*out`: its inventory rows, special
+  // days applied, the rooms local bookings hold taken off.
+  Status LoadNights(int64_t hotel_id, int64_t room_type_id, Day from, Day to_inclusive, std::vector<Night>* out);
+  std::vector<Night> stay_nights;  // the buffer of the stay answers' nights, kept between calls
   Status ValidateStay(const StayQuery& q, const RoomTypeInfo** rt, const HotelInfo** hotel);
   void WriteAnswer(const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel, const std::vector<Night>& nights,
                    bool with_as_of, std::string* out);
@@ -153,7 +173,7 @@ struct Engine::Impl {
   QueryCache cache;
   uint64_t last_entry_id = 0;  // cache entry of the last answer (0: not cached)
   Status Cached(CacheNs ns, std::string key, const CacheTags& tags, std::string* out,
-                const std::function<Status(std::string*)>& compute);
+                ComputeFn compute);
   // Tags for answers that depend on "today" at the hotel: valid until local midnight.
   void TodayBound(const HotelInfo& hotel, CacheTags* tags) const;
   Status GetBookingRules(int64_t hotel_id, std::string* out);
@@ -200,6 +220,9 @@ struct Engine::Impl {
   Status CancelReminders(int64_t booking_id);
   Status StayReason(const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel, const char** reason,
                     std::vector<Night>* nights);
+
+  // The reader of the call's arguments (args.h), kept between calls for its buffers.
+  std::unique_ptr<args::Args> call_args;
 
   // Prepared statements, created on first use and kept for the engine's life.
   std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts;

@@ -133,7 +133,7 @@ bool QueryCache::Probe(uint64_t id, int64_t now_ms) {
   return true;
 }
 
-uint64_t QueryCache::Put(CacheNs ns, std::string key, std::string value, const CacheTags& tags, int64_t now_ms) {
+uint64_t QueryCache::Put(CacheNs ns, std::string key, std::string_view value, const CacheTags& tags, int64_t now_ms) {
   const int64_t ttl = config_.ttl_ms[static_cast<int>(ns)];
   // A TTL of 0 keeps nothing: such an answer would be dead on arrival, yet evict live ones.
   if (!config_.enabled || config_.max_entries <= 0 || ttl <= 0) return 0;
@@ -142,7 +142,7 @@ uint64_t QueryCache::Put(CacheNs ns, std::string key, std::string value, const C
   std::string ns_key = NsKey(ns, key);
   if (config_.admit_on_repeat && !Admit(ns_key)) return 0;
   if (auto old = by_key_.find(ns_key); old != by_key_.end()) Erase(old->second);
-  lru_.push_front(Entry{next_id_++, ns, std::move(key), std::move(value), tags, now_ms + ttl, size, {}});
+  lru_.push_front(Entry{next_id_++, ns, std::move(key), std::string(value), tags, now_ms + ttl, size, {}});
   EntryBuckets(tags, &lru_.front().buckets);
   for (uint64_t b : lru_.front().buckets) buckets_[b].insert(lru_.front().id);
   by_key_.emplace(std::move(ns_key), lru_.begin());

@@ -114,7 +114,8 @@ class QueryCache {
   // `*id` names the entry for Probe.
   const std::string* Get(CacheNs ns, std::string_view key, int64_t now_ms, uint64_t* id);
   // Stores an answer; returns its entry id (0 when not stored: disabled or too large).
-  uint64_t Put(CacheNs ns, std::string key, std::string value, const CacheTags& tags, int64_t now_ms);
+  // `value` is copied only when it is stored (most misses are not: admission, cache off).
+  uint64_t Put(CacheNs ns, std::string key, std::string_view value, const CacheTags& tags, int64_t now_ms);
   // A hit on an entry known by id (the JS side keeps parsed answers by entry id).
   bool Probe(uint64_t id, int64_t now_ms);
 

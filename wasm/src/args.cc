@@ -1,0 +1,242 @@
+// The reader of a call's arguments (args.h): the flat scanner, and the two forms' values.
+#include "args.h"
+
+namespace edgestay::args {
+namespace {
+
+void Space(const char*& p, const char* e) {
+  while (p < e && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')) ++p;
+}
+
+// A string of printable ASCII without escapes (anything else: the tree form, which also
+// checks UTF-8).
+bool PlainString(const char*& p, const char* e, std::string_view* s) {
+  if (p >= e || *p != '"') return false;
+  const char* b = ++p;
+  while (p < e) {
+    const unsigned char c = static_cast<unsigned char>(*p);
+    if (c == '"') {
+      *s = std::string_view(b, static_cast<size_t>(p - b));
+      ++p;
+      return true;
+    }
+    if (c < 0x20 || c >= 0x7f || c == '\\') return false;
+    ++p;
+  }
+  return false;
+}
+
+// An integer of at most 15 digits, without a leading zero, fraction or exponent ("-0",
+// "1.0", "1e2" and longer numbers go to the tree form, which says what they are).
+bool PlainInt(const char*& p, const char* e, int64_t* v) {
+  const bool negative = p < e && *p == '-';
+  if (negative) ++p;
+  const char* b = p;
+  int64_t x = 0;
+  while (p < e && *p >= '0' && *p <= '9') {
+    if (p - b == 15) return false;
+    x = x * 10 + (*p - '0');
+    ++p;
+  }
+  if (p == b || (*b == '0' && (p - b > 1 || negative))) return false;
+  if (p < e && (*p == '.' || *p == 'e' || *p == 'E')) return false;
+  *v = negative ? -x : x;
+  return true;
+}
+
+bool Word(const char*& p, const char* e, std::string_view w) {
+  if (static_cast<size_t>(e - p) < w.size() || std::string_view(p, w.size()) != w) return false;
+  p += w.size();
+  return true;
+}
+
+}  // namespace
+
+Obj Val::Item(size_t i) const {
+  if (flat) return Obj(flat, first + static_cast<uint32_t>(i));
+  return Obj((*dom)[i]);
+}
+
+std::string Val::Dump() const {
+  if (dom) return dom->dump();
+  switch (kind) {
+    case kInt: return std::to_string(i);
+    case kStr: return "\"" + std::string(s) + "\"";  // plain ASCII: nothing to escape
+    case kBool: return b ? "true" : "false";
+    case kList: return flat->ToJson(*this).dump();
+    default: return "null";
+  }
+}
+
+Val Obj::Get(const char* name) const {
+  Val v;
+  if (flat_) {
+    const Args::Object& o = flat_->objects_[object_];
+    for (uint32_t f = o.begin; f < o.end; ++f) {
+      if (flat_->fields_[f].key == name) return flat_->fields_[f].value;
+    }
+    return v;
+  }
+  if (!dom_->is_object()) return v;
+  auto it = dom_->find(name);
+  if (it == dom_->end()) return v;
+  const json& j = *it;
+  v.dom = &j;
+  if (j.is_null()) v.kind = Val::kNull;
+  else if (ReadInt(j, &v.i)) v.kind = Val::kInt;
+  else if (j.is_string()) v.kind = Val::kStr, v.s = j.get_ref<const std::string&>();
+  else if (j.is_boolean()) v.kind = Val::kBool, v.b = j.get<bool>();
+  else if (j.is_array()) v.kind = Val::kList;
+  else v.kind = Val::kOther;
+  return v;
+}
+
+bool Args::Parse(std::string_view text) {
+  built_.reset();
+  flat_ = Flat(text);
+  if (flat_) {
+    if (!dom_.is_null()) dom_ = nullptr;
+    return true;
+  }
+  dom_ = json::parse(text.begin(), text.end(), nullptr, false);
+  return !dom_.is_discarded();
+}
+
+// The whole text as one flat object (lists of flat objects as values at the top level
+// only); false: the tree form reads it.
+bool Args::Flat(std::string_view text) {
+  fields_.clear();
+  objects_.clear();
+  pending_.clear();
+  const char* p = text.data();
+  const char* e = p + text.size();
+  objects_.push_back({0, 0});  // the top object; its fields are appended last
+  uint32_t top;
+  Space(p, e);
+  if (!FlatObject(p, e, true, &top)) return false;
+  Space(p, e);
+  if (p != e) return false;
+  objects_[0].begin = static_cast<uint32_t>(fields_.size());
+  fields_.insert(fields_.end(), pending_.begin(), pending_.end());
+  objects_[0].end = static_cast<uint32_t>(fields_.size());
+  return true;
+}
+
+// One object at p. The top object collects its fields in pending_ (moved to fields_ at
+// the end), so that each list item's fields, scanned in between, stay contiguous; list
+// items are objects of scalars only.
+bool Args::FlatObject(const char*& p, const char* e, bool top, uint32_t* index) {
+  std::vector<Field>& into = top ? pending_ : fields_;
+  const size_t begin = into.size();
+  if (p >= e || *p != '{') return false;
+  ++p;
+  Space(p, e);
+  if (p < e && *p == '}') {
+    ++p;
+  } else {
+    for (;;) {
+      Field f;
+      if (!PlainString(p, e, &f.key)) return false;
+      for (size_t i = begin; i < into.size(); ++i) {
+        if (into[i].key == f.key) return false;  // the tree keeps the last; let it
+      }
+      Space(p, e);
+      if (p >= e || *p != ':') return false;
+      ++p;
+      Space(p, e);
+      if (p >= e) return false;
+      Val& v = f.value;
+      const char c = *p;
+      if (c == '"') {
+        if (!PlainString(p, e, &v.s)) return false;
+        v.kind = Val::kStr;
+      } else if (c == '-' || (c >= '0' && c <= '9')) {
+        if (!PlainInt(p, e, &v.i)) return false;
+        v.kind = Val::kInt;
+      } else if (Word(p, e, "true")) {
+        v.kind = Val::kBool, v.b = true;
+      } else if (Word(p, e, "false")) {
+        v.kind = Val::kBool, v.b = false;
+      } else if (Word(p, e, "null")) {
+        v.kind = Val::kNull;
+      } else if (c == '[' && top) {
+        ++p;
+        v.kind = Val::kList;
+        v.flat = this;
+        v.first = static_cast<uint32_t>(objects_.size());
+        Space(p, e);
+        if (p < e && *p == ']') {
+          ++p;
+        } else {
+          for (;;) {
+            uint32_t item;
+            if (!FlatObject(p, e, false, &item)) return false;
+            ++v.count;
+            Space(p, e);
+            if (p < e && *p == ',') {
+              ++p;
+              Space(p, e);
+              continue;
+            }
+            if (p < e && *p == ']') {
+              ++p;
+              break;
+            }
+            return false;
+          }
+        }
+      } else {
+        return false;
+      }
+      into.push_back(f);
+      Space(p, e);
+      if (p < e && *p == ',') {
+        ++p;
+        Space(p, e);
+        continue;
+      }
+      if (p < e && *p == '}') {
+        ++p;
+        break;
+      }
+      return false;
+    }
+  }
+  if (!top) {
+    *index = static_cast<uint32_t>(objects_.size());
+    objects_.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(fields_.size())});
+  }
+  return true;
+}
+
+json Args::ToJson(const Val& v) const {
+  switch (v.kind) {
+    case Val::kNull: return nullptr;
+    // The tree holds non-negative integers as unsigned numbers.
+    case Val::kInt: return v.i >= 0 ? json(static_cast<uint64_t>(v.i)) : json(v.i);
+    case Val::kStr: return json(std::string(v.s));
+    case Val::kBool: return json(v.b);
+    case Val::kList: {
+      json list = json::array();
+      for (uint32_t i = 0; i < v.count; ++i) list.push_back(ObjectJson(v.first + i));
+      return list;
+    }
+    default: return v.dom ? *v.dom : json();
+  }
+}
+
+json Args::ObjectJson(uint32_t object) const {
+  json o = json::object();
+  for (uint32_t f = objects_[object].begin; f < objects_[object].end; ++f) {
+    o[std::string(fields_[f].key)] = ToJson(fields_[f].value);
+  }
+  return o;
+}
+
+const json& Args::Json() const {
+  if (!flat_) return dom_;
+  if (!built_) built_ = ObjectJson(0);
+  return *built_;
+}
+
+}  // namespace edgestay::args
