@@ -484,7 +484,10 @@ const uchar* ReadToken(const uchar* p, const uchar* e, Token* t) {
 std::string Dump(const Token& t) {
   const uchar* b = t.kind == Token::kString ? t.b - 1 : t.b;
   const uchar* e = t.kind == Token::kString ? t.e + 1 : t.e;
-  return nlohmann::json::parse(b, e, nullptr, false).dump();
+  // Parsed from a string_view like the core's call arguments (api.cc), so the wasm holds
+  // one instantiation of nlohmann's parser, not a second one for unsigned char pointers.
+  const std::string_view text(reinterpret_cast<const char*>(b), static_cast<size_t>(e - b));
+  return nlohmann::json::parse(text.begin(), text.end(), nullptr, false).dump();
 }
 
 class Decoder {
@@ -811,7 +814,8 @@ Status Decoder::ObjectRow(const TableSpec& table, const uchar* p, const RowPosit
       if (*p++ != ',') break;
     }
   }
-  std::stable_sort(members.begin(), members.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
+  std::sort(members.begin(), members.end(),
+            [](const Member& a, const Member& b) { return a.key != b.key ? a.key < b.key : a.order < b.order; });
   for (size_t m = 0; m < members.size(); ++m) {
     if (m + 1 < members.size() && members[m + 1].key == members[m].key) continue;  // a later one wins
     const std::string& key = members[m].key;
