@@ -702,7 +702,9 @@ Status Decoder::Change(const ChangeAt& at, int i, const uchar** rows_end) {
     Token c;
     p = Ws(ReadToken(Ws(p), e_, &c));
     const int idx = c.kind == Token::kString ? table->ColumnIndex(Str(c, &buf_)) : -1;
-    if (idx < 0) return BatchError(where() + ".columns: unknown column " + Dump(c).substr(0, 40) + " of " + table->name);
+    if (idx < 0) {
+      return BatchError(where() + ".columns: unknown column " + Dump(c).substr(0, 40) + " of " + table->name);
+    }
     for (int seen : col_index_) {
       if (seen == idx) return BatchError(where() + ".columns: duplicate column " + Dump(c));
     }

@@ -120,7 +120,8 @@ class Gen {
         return Str(Pick(std::vector<std::string>{"2026-06-01", "2026-06-02", "2026-12-24", "2026-02-30", "2026-6-01",
                                                  "1899-12-31", "2999-12-31"}));
       case ColType::kEnum:
-        return Str(One(8) ? std::string("party") : std::string(col.enum_values[Int(static_cast<int>(col.enum_values.size()))]));
+        if (One(8)) return Str("party");
+        return Str(col.enum_values[Int(static_cast<int>(col.enum_values.size()))]);
       case ColType::kText:
         return Str(Pick(std::vector<std::string>{"H", "Harbour", "EUR", "USD", "UTC", "", "Europe/Lisbon",
                                                  "caf\xc3\xa9", "a/b\"c\\d", "tab\there", "EURO"}));
@@ -212,20 +213,26 @@ class Gen {
     }
     if (One(8)) m.emplace_back("note", OddValue());
     if (One(3)) Shuffle(&m);
-    Duplicate(&m, [&] { return One(2) ? OddValue() : Str(Pick(std::vector<std::string>{"upsert", "delete", "hotels"})); });
+    Duplicate(&m, [&] {
+      return One(2) ? OddValue() : Str(Pick(std::vector<std::string>{"upsert", "delete", "hotels"}));
+    });
     return One(40) ? OddValue() : Object(m);
   }
 
   std::string Batch() {
     std::vector<std::pair<std::string, std::string>> m;
-    if (!One(20)) m.emplace_back("format", One(20) ? Str("edgestay.changes/2") : One(30) ? "1" : Str("edgestay.changes/1"));
+    if (!One(20)) {
+      m.emplace_back("format", One(20) ? Str("edgestay.changes/2") : One(30) ? "1" : Str("edgestay.changes/1"));
+    }
     auto cursor = [&] {
       return Pick(std::vector<std::string>{Str("41"), "57", "null", "-3", "1.5", "{}", Str(std::string(129, 'c')),
                                            Str(std::string(128, 'c')), Str("a\\u0000b")});
     };
     if (One(3)) m.emplace_back("since", cursor());
     if (One(2)) m.emplace_back("cursor", cursor());
-    if (One(2)) m.emplace_back("syncedAt", Pick(std::vector<std::string>{"1764120000000", "-1", "null", "0", "1.5", Str("1")}));
+    if (One(2)) {
+      m.emplace_back("syncedAt", Pick(std::vector<std::string>{"1764120000000", "-1", "null", "0", "1.5", Str("1")}));
+    }
     std::string changes = "[" + Ws();
     const int n = Int(5);
     for (int i = 0; i < n; ++i) changes += (i ? "," + Ws() : "") + Change();
@@ -239,7 +246,8 @@ class Gen {
 
   // One to three byte-level edits.
   std::string Mutate(std::string s) {
-    static const std::string kBytes = std::string("\"\\{}[],:0123456789-+.eEutfnalsr \n\t") + '\0' + "\xff\xc3\xa9\xed\xa0\x80";
+    static const std::string kBytes =
+        std::string("\"\\{}[],:0123456789-+.eEutfnalsr \n\t") + '\0' + "\xff\xc3\xa9\xed\xa0\x80";
     const int edits = 1 + Int(3);
     for (int k = 0; k < edits && !s.empty(); ++k) {
       const size_t at = static_cast<size_t>(Int(static_cast<int>(s.size())));

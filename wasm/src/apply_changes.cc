@@ -266,48 +266,50 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
 
   const std::pair<const void*, uint64_t> stmt_key{&table, mask};
   if (last_write_key != stmt_key || !last_write) {
-  auto& slot = write_stmts[stmt_key];
-  if (!slot) {
-    std::string sql, where;
-    for (int k : table.key) {
-      where += where.empty() ? " WHERE " : " AND ";
-      where += std::string(table.columns[k].name) + " = ?";
-    }
-    if (change.op == Op::kDelete) {
-      sql = std::string("DELETE FROM ") + table.name + where;
-    } else if (has_all_required) {
-      std::string cols, params, updates, differs, key;
-      for (size_t c = 0; c < ncols; ++c) {
-        if (!(mask >> c & 1)) continue;
-        cols += (cols.empty() ? "" : ", ") + std::string(table.columns[c].name);
-        params += params.empty() ? "?" : ", ?";
-        if (!IsKey(table, c)) {
-          updates += (updates.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = excluded." +
-                     table.columns[c].name;
-          differs += (differs.empty() ? "" : " OR ") + std::string(table.columns[c].name) + " IS NOT excluded." +
-                     table.columns[c].name;
+    auto& slot = write_stmts[stmt_key];
+    if (!slot) {
+      std::string sql, where;
+      for (int k : table.key) {
+        where += where.empty() ? " WHERE " : " AND ";
+        where += std::string(table.columns[k].name) + " = ?";
+      }
+      if (change.op == Op::kDelete) {
+        sql = std::string("DELETE FROM ") + table.name + where;
+      } else if (has_all_required) {
+        std::string cols, params, updates, differs, key;
+        for (size_t c = 0; c < ncols; ++c) {
+          if (!(mask >> c & 1)) continue;
+          cols += (cols.empty() ? "" : ", ") + std::string(table.columns[c].name);
+          params += params.empty() ? "?" : ", ?";
+          if (!IsKey(table, c)) {
+            updates += (updates.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = excluded." +
+                       table.columns[c].name;
+            differs += (differs.empty() ? "" : " OR ") + std::string(table.columns[c].name) + " IS NOT excluded." +
+                       table.columns[c].name;
+          }
         }
+        for (int k : table.key) key += (key.empty() ? "" : ", ") + std::string(table.columns[k].name);
+        // The WHERE makes a re-sent identical row a no-op (changes() = 0), so it raises no
+        // event and evicts nothing from the cache.
+        sql = std::string("INSERT INTO ") + table.name + " (" + cols + ") VALUES (" + params + ") ON CONFLICT (" + key +
+              ") DO " + (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates + " WHERE " + differs);
+      } else {
+        std::string sets;
+        for (size_t c = 0; c < ncols; ++c) {
+          if (!(mask >> c & 1) || IsKey(table, c)) continue;
+          sets += (sets.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = ?";
+        }
+        if (!has_non_key) {
+          sets = std::string(table.columns[table.key[0]].name) + " = " + table.columns[table.key[0]].name;
+        }
+        sql = std::string("UPDATE ") + table.name + " SET " + sets + where;
       }
-      for (int k : table.key) key += (key.empty() ? "" : ", ") + std::string(table.columns[k].name);
-      // The WHERE makes a re-sent identical row a no-op (changes() = 0), so it raises no
-      // event and evicts nothing from the cache.
-      sql = std::string("INSERT INTO ") + table.name + " (" + cols + ") VALUES (" + params + ") ON CONFLICT (" + key +
-            ") DO " + (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates + " WHERE " + differs);
-    } else {
-      std::string sets;
-      for (size_t c = 0; c < ncols; ++c) {
-        if (!(mask >> c & 1) || IsKey(table, c)) continue;
-        sets += (sets.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = ?";
-      }
-      if (!has_non_key) sets = std::string(table.columns[table.key[0]].name) + " = " + table.columns[table.key[0]].name;
-      sql = std::string("UPDATE ") + table.name + " SET " + sets + where;
+      auto prepared = std::make_unique<Stmt>();
+      ES_RETURN_IF_ERROR(prepared->Prepare(db, sql));
+      slot = std::move(prepared);
     }
-    auto prepared = std::make_unique<Stmt>();
-    ES_RETURN_IF_ERROR(prepared->Prepare(db, sql));
-    slot = std::move(prepared);
-  }
-  last_write_key = stmt_key;
-  last_write = slot.get();
+    last_write_key = stmt_key;
+    last_write = slot.get();
   }
   Stmt& st = *last_write;
   int param = 1;
