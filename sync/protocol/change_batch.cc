@@ -796,7 +796,6 @@ Status Decoder::ObjectRow(const TableSpec& table, const uchar* p, const RowPosit
   for (auto& v : values_) v = Value{};
   if (*p != '{') return RowError("INVALID_BATCH", pos, key_only ? "key" : "row", "must be an object");
   struct Member {
-    size_t order;
     std::string key;
     Token value;
   };
@@ -806,7 +805,6 @@ Status Decoder::ObjectRow(const TableSpec& table, const uchar* p, const RowPosit
     for (;;) {
       p = Ws(p);
       Member m;
-      m.order = members.size();
       bool escaped = false;
       const uchar* kb = p;
       p = ScanString(p, e_, &escaped);
@@ -816,8 +814,8 @@ Status Decoder::ObjectRow(const TableSpec& table, const uchar* p, const RowPosit
       if (*p++ != ',') break;
     }
   }
-  std::sort(members.begin(), members.end(),
-            [](const Member& a, const Member& b) { return a.key != b.key ? a.key < b.key : a.order < b.order; });
+  // Stable: equal keys keep their text order, so the last of a run is the one that wins.
+  std::stable_sort(members.begin(), members.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
   for (size_t m = 0; m < members.size(); ++m) {
     if (m + 1 < members.size() && members[m + 1].key == members[m].key) continue;  // a later one wins
     const std::string& key = members[m].key;
