@@ -1,6 +1,28 @@
-// Change batch decoding: structure and per-row validation (sync/FORMAT.md §1).
+// Change batch decoding: structure and per-row validation (sync/FORMAT.md §1), streamed
+// from the text without building a document of the batch.
+//
+// Two sweeps over the text, neither of which allocates per row:
+//  1. Scan() checks that the whole text is JSON exactly as the project's JSON parser
+//     (nlohmann::json 3.11, strict, no comments) accepts it, and notes what JSON's free key
+//     order hides from a reader that goes front to back: where the header's fields and the
+//     last "changes" begin (a header field may follow "changes", a later duplicate key wins),
+//     how many changes there are, and which changes name op/table/columns/row/rows again
+//     after their "rows". Invalid JSON is refused here, before any header or row.
+//  2. Decoder reads the header and walks the changes once, turning each row straight from
+//     the text into Values (strings are views into the text unless they hold escapes) and
+//     handing it to the sink. A columnar change is decoded where its "rows" stands unless the
+//     scan saw a later key that could change it; such a change is decoded from the noted
+//     positions when its object ends.
+// The accepted language and every error (code, position, message, details) are those of the
+// DOM decoder this replaced; that decoder lives on in tests/cpp as the oracle of a property
+// test over random and mutated batches.
 #include "edgestay/protocol/change_batch.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -9,174 +31,827 @@
 namespace edgestay::protocol {
 namespace {
 
-using json = nlohmann::json;
+using uchar = unsigned char;
 
 Status BatchError(std::string message) { return Status::Error("INVALID_BATCH", std::move(message)); }
 
-// Reads a JSON value as the column's kind of value (the type checks), then applies the
-// column's checks, which are the same ones the server runs on every row it commits.
-Status ValidateValue(const ColumnSpec& col, const json& v, const RowPosition& pos, Value* out) {
-  auto bad = [&](std::string problem) { return RowError("INVALID_ROW", pos, col.name, problem); };
-  if (v.is_null()) {
+// ---------------------------------------------------------------------------------------
+// Lexical pieces, each accepting exactly what nlohmann's lexer accepts.
+// ---------------------------------------------------------------------------------------
+
+inline bool IsWs(uchar c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+inline const uchar* SkipWs(const uchar* p, const uchar* e) {
+  while (p < e && IsWs(*p)) ++p;
+  return p;
+}
+
+inline int HexDigit(uchar c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The four hex digits at p as a code unit, or -1.
+inline int Hex4(const uchar* p, const uchar* e) {
+  if (e - p < 4) return -1;
+  int v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int d = HexDigit(p[i]);
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+// Length of the well-formed UTF-8 sequence (2..4 bytes, RFC 3629) starting at p, or 0.
+inline int Utf8Length(const uchar* p, const uchar* e) {
+  auto cont = [&](int i, uchar lo, uchar hi) { return p + i < e && p[i] >= lo && p[i] <= hi; };
+  const uchar c = *p;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1, 0x80, 0xBF) ? 2 : 0;
+  if (c == 0xE0) return cont(1, 0xA0, 0xBF) && cont(2, 0x80, 0xBF) ? 3 : 0;
+  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1, 0x80, 0xBF) && cont(2, 0x80, 0xBF) ? 3 : 0;
+  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2, 0x80, 0xBF) ? 3 : 0;
+  if (c == 0xF0) return cont(1, 0x90, 0xBF) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return cont(1, 0x80, 0xBF) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
+  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
+  return 0;
+}
+
+// A string token; p at its opening quote. Returns the position after the closing quote, or
+// nullptr when nlohmann would refuse it (control character, bad escape, lone surrogate,
+// malformed UTF-8, end of text). *escaped is set when it holds a backslash.
+const uchar* ScanString(const uchar* p, const uchar* e, bool* escaped) {
+  ++p;
+  for (;;) {
+    while (p < e && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') ++p;
+    if (p >= e) return nullptr;
+    const uchar c = *p;
+    if (c == '"') return p + 1;
+    if (c < 0x20) return nullptr;
+    if (c == '\\') {
+      *escaped = true;
+      if (++p >= e) return nullptr;
+      switch (*p) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          ++p;
+          break;
+        case 'u': {
+          const int unit = Hex4(p + 1, e);
+          if (unit < 0) return nullptr;
+          p += 5;
+          if (unit >= 0xD800 && unit <= 0xDBFF) {
+            if (e - p < 2 || p[0] != '\\' || p[1] != 'u') return nullptr;
+            const int low = Hex4(p + 2, e);
+            if (low < 0xDC00 || low > 0xDFFF) return nullptr;
+            p += 6;
+          } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
+            return nullptr;
+          }
+          break;
+        }
+        default:
+          return nullptr;
+      }
+      continue;
+    }
+    const int n = Utf8Length(p, e);
+    if (n == 0) return nullptr;
+    p += n;
+  }
+}
+
+void AppendUtf8(std::string* out, uint32_t cp) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// The value of a scanned string's contents [b, e) (between the quotes), escapes resolved.
+void Unescape(const uchar* b, const uchar* e, std::string* out) {
+  out->clear();
+  while (b < e) {
+    if (*b != '\\') {
+      out->push_back(static_cast<char>(*b++));
+      continue;
+    }
+    const uchar c = b[1];
+    b += 2;
+    switch (c) {
+      case 'b': out->push_back('\b'); break;
+      case 'f': out->push_back('\f'); break;
+      case 'n': out->push_back('\n'); break;
+      case 'r': out->push_back('\r'); break;
+      case 't': out->push_back('\t'); break;
+      case 'u': {
+        uint32_t cp = static_cast<uint32_t>(Hex4(b, e));
+        b += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (static_cast<uint32_t>(Hex4(b + 2, e)) - 0xDC00);
+          b += 6;
+        }
+        AppendUtf8(out, cp);
+        break;
+      }
+      default: out->push_back(static_cast<char>(c)); break;  // " \ /
+    }
+  }
+}
+
+// A number token; p at '-' or a digit. Returns the position after it, or nullptr when
+// nlohmann refuses it (bad syntax, or a value that overflows a double). *is_int is set for
+// what ReadInt accepts: no fraction or exponent, and within int64.
+const uchar* ScanNumber(const uchar* p, const uchar* e, bool* is_int, int64_t* value) {
+  const uchar* b = p;
+  const bool negative = *p == '-';
+  if (negative) ++p;
+  if (p >= e || *p < '0' || *p > '9') return nullptr;
+  const uchar* digits = p;
+  if (*p == '0') {
+    ++p;
+  } else {
+    while (p < e && *p >= '0' && *p <= '9') ++p;
+  }
+  const size_t ndigits = static_cast<size_t>(p - digits);
+  bool integral = true;
+  if (p < e && *p == '.') {
+    integral = false;
+    ++p;
+    if (p >= e || *p < '0' || *p > '9') return nullptr;
+    while (p < e && *p >= '0' && *p <= '9') ++p;
+  }
+  if (p < e && (*p == 'e' || *p == 'E')) {
+    integral = false;
+    ++p;
+    if (p < e && (*p == '+' || *p == '-')) ++p;
+    if (p >= e || *p < '0' || *p > '9') return nullptr;
+    while (p < e && *p >= '0' && *p <= '9') ++p;
+  }
+  if (integral && ndigits <= 18) {  // the common case: fits int64 whatever the digits
+    int64_t v = 0;
+    for (const uchar* d = digits; d < p; ++d) v = v * 10 + (*d - '0');
+    *is_int = true;
+    *value = negative ? -v : v;
+    return p;
+  }
+  // nlohmann's own route: strtoull / strtoll, falling back to strtod on overflow; a
+  // non-finite double is a parse error.
+  std::string token(reinterpret_cast<const char*>(b), static_cast<size_t>(p - b));
+  *is_int = false;
+  if (integral) {
+    errno = 0;
+    if (negative) {
+      const long long x = std::strtoll(token.c_str(), nullptr, 10);
+      if (errno == 0) {
+        *is_int = true;
+        *value = x;
+        return p;
+      }
+    } else {
+      const unsigned long long x = std::strtoull(token.c_str(), nullptr, 10);
+      if (errno == 0) {
+        *is_int = x <= static_cast<unsigned long long>(INT64_MAX);
+        *value = static_cast<int64_t>(x);
+        return p;
+      }
+    }
+  }
+  return std::isfinite(std::strtod(token.c_str(), nullptr)) ? p : nullptr;
+}
+
+// The literal whose first letter is at p (true, false, null): its end, or nullptr.
+inline const uchar* ScanLiteral(const uchar* p, const uchar* e) {
+  const char* word = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
+  const size_t n = std::strlen(word);
+  if (static_cast<size_t>(e - p) < n || std::memcmp(p, word, n) != 0) return nullptr;
+  return p + n;
+}
+
+// The keys the decoder cares about, at the top level and in a change.
+enum class Key { kOther, kFormat, kSince, kCursor, kSyncedAt, kChanges, kOp, kTable, kKey, kRow, kColumns, kRows };
+
+Key TopKey(std::string_view k) {
+  if (k == "format") return Key::kFormat;
+  if (k == "since") return Key::kSince;
+  if (k == "cursor") return Key::kCursor;
+  if (k == "syncedAt") return Key::kSyncedAt;
+  if (k == "changes") return Key::kChanges;
+  return Key::kOther;
+}
+
+Key ChangeKey(std::string_view k) {
+  if (k == "rows") return Key::kRows;
+  if (k == "op") return Key::kOp;
+  if (k == "table") return Key::kTable;
+  if (k == "columns") return Key::kColumns;
+  if (k == "row") return Key::kRow;
+  if (k == "key") return Key::kKey;
+  return Key::kOther;
+}
+
+// A scanned string token's value as a view: into the text, or into *buf when it has escapes.
+inline std::string_view StringValue(const uchar* b, const uchar* e, bool escaped, std::string* buf) {
+  if (!escaped) return std::string_view(reinterpret_cast<const char*>(b), static_cast<size_t>(e - b));
+  Unescape(b, e, buf);
+  return *buf;
+}
+
+// ---------------------------------------------------------------------------------------
+// Sweep 1: validity and layout.
+// ---------------------------------------------------------------------------------------
+
+struct Layout {
+  bool top_is_object = false;
+  // Where the value of the last occurrence of each header key begins (nullptr: absent).
+  const uchar* format = nullptr;
+  const uchar* since = nullptr;
+  const uchar* cursor = nullptr;
+  const uchar* synced_at = nullptr;
+  const uchar* changes = nullptr;
+  int64_t change_count = 0;
+  // Changes (by index, ascending) that name op/table/columns/row/rows after their "rows".
+  std::vector<int64_t> reopened;
+};
+
+// false when nlohmann::json::parse would refuse the text.
+bool Scan(const uchar* p, const uchar* e, Layout* out) {
+  // nlohmann skips a UTF-8 byte order mark, and only a whole one.
+  if (p < e && *p == 0xEF) {
+    if (e - p < 3 || p[1] != 0xBB || p[2] != 0xBF) return false;
+    p += 3;
+  }
+  enum Role : uint8_t { kOther, kTop, kChangeList, kChange };
+  struct Frame {
+    bool object;
+    Role role;
+    bool rows_seen;
+    bool reopened;
+  };
+  std::vector<Frame> stack;
+  stack.reserve(16);
+  Key top_key = Key::kOther;
+  std::string key_buf;
+  bool escaped;
+  uchar c;
+
+value:
+  p = SkipWs(p, e);
+  if (p >= e) return false;
+  c = *p;
+  {
+    Role role = kOther;
+    if (stack.empty()) {
+      role = kTop;
+      out->top_is_object = c == '{';
+    } else if (stack.back().role == kTop) {
+      const uchar** slot = top_key == Key::kFormat     ? &out->format
+                           : top_key == Key::kSince    ? &out->since
+                           : top_key == Key::kCursor   ? &out->cursor
+                           : top_key == Key::kSyncedAt ? &out->synced_at
+                           : top_key == Key::kChanges  ? &out->changes
+                                                       : nullptr;
+      if (slot) *slot = p;
+      if (top_key == Key::kChanges && c == '[') role = kChangeList;
+    } else if (stack.back().role == kChangeList && c == '{') {
+      role = kChange;
+    }
+    switch (c) {
+      case '{':
+        p = SkipWs(p + 1, e);
+        if (p < e && *p == '}') {
+          ++p;
+          goto after_value;
+        }
+        stack.push_back({true, role, false, false});
+        goto key;
+      case '[':
+        p = SkipWs(p + 1, e);
+        if (p < e && *p == ']') {
+          ++p;
+          goto after_value;
+        }
+        stack.push_back({false, role, false, false});
+        goto value;
+      case '"':
+        escaped = false;
+        p = ScanString(p, e, &escaped);
+        break;
+      case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9': {
+        bool is_int;
+        int64_t v;
+        p = ScanNumber(p, e, &is_int, &v);
+        break;
+      }
+      case 't': case 'f': case 'n':
+        p = ScanLiteral(p, e);
+        break;
+      default:
+        return false;
+    }
+    if (!p) return false;
+    goto after_value;
+  }
+
+key:
+  p = SkipWs(p, e);
+  if (p >= e || *p != '"') return false;
+  {
+    const uchar* b = p;
+    escaped = false;
+    p = ScanString(p, e, &escaped);
+    if (!p) return false;
+    Frame& f = stack.back();
+    if (f.role == kTop || f.role == kChange) {
+      const std::string_view k = StringValue(b + 1, p - 1, escaped, &key_buf);
+      if (f.role == kTop) {
+        top_key = TopKey(k);
+        if (top_key == Key::kChanges) {
+          out->change_count = 0;
+          out->reopened.clear();
+        }
+      } else {
+        const Key ck = ChangeKey(k);
+        const bool shapes = ck == Key::kRows || ck == Key::kOp || ck == Key::kTable || ck == Key::kColumns ||
+                            ck == Key::kRow;
+        if (shapes && f.rows_seen && !f.reopened) {
+          f.reopened = true;
+          out->reopened.push_back(out->change_count);
+        }
+        if (ck == Key::kRows) f.rows_seen = true;
+      }
+    }
+  }
+  p = SkipWs(p, e);
+  if (p >= e || *p != ':') return false;
+  ++p;
+  goto value;
+
+after_value:
+  if (stack.empty()) {
+    // Strict: nothing but whitespace may follow, and nlohmann reads a NUL byte as the end.
+    p = SkipWs(p, e);
+    return p == e || *p == 0;
+  }
+  if (stack.back().role == kChangeList) ++out->change_count;
+  p = SkipWs(p, e);
+  if (p >= e) return false;
+  c = *p++;
+  if (stack.back().object) {
+    if (c == ',') goto key;
+    if (c != '}') return false;
+  } else {
+    if (c == ',') goto value;
+    if (c != ']') return false;
+  }
+  stack.pop_back();
+  goto after_value;
+}
+
+// ---------------------------------------------------------------------------------------
+// Sweep 2: decoding, over text sweep 1 found valid.
+// ---------------------------------------------------------------------------------------
+
+// One JSON value as read by the decoder. Strings: [b, e) is the contents between the
+// quotes; everything else: the whole value's text.
+struct Token {
+  enum Kind : uint8_t { kNull, kTrue, kFalse, kInt, kNumber, kString, kArray, kObject } kind = kNull;
+  bool escaped = false;
+  int64_t i = 0;
+  const uchar* b = nullptr;
+  const uchar* e = nullptr;
+};
+
+// The end of the array or object starting at p (valid JSON).
+const uchar* SkipContainer(const uchar* p, const uchar* e) {
+  int depth = 0;
+  while (p < e) {
+    const uchar c = *p++;
+    if (c == '"') {
+      while (p < e && *p != '"') p += *p == '\\' ? 2 : 1;
+      ++p;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+    } else if (c == ']' || c == '}') {
+      if (--depth == 0) return p;
+    }
+  }
+  return e;
+}
+
+// Reads the value at p (whitespace skipped); returns its end.
+const uchar* ReadToken(const uchar* p, const uchar* e, Token* t) {
+  t->escaped = false;
+  t->b = p;
+  switch (*p) {
+    case '"': {
+      const uchar* end = ScanString(p, e, &t->escaped);
+      t->kind = Token::kString;
+      t->b = p + 1;
+      t->e = end - 1;
+      return end;
+    }
+    case '[':
+    case '{':
+      t->kind = *p == '[' ? Token::kArray : Token::kObject;
+      t->e = SkipContainer(p, e);
+      return t->e;
+    case 't': t->kind = Token::kTrue; t->e = p + 4; return t->e;
+    case 'f': t->kind = Token::kFalse; t->e = p + 5; return t->e;
+    case 'n': t->kind = Token::kNull; t->e = p + 4; return t->e;
+    default: {
+      bool is_int = false;
+      t->e = ScanNumber(p, e, &is_int, &t->i);
+      t->kind = is_int ? Token::kInt : Token::kNumber;
+      return t->e;
+    }
+  }
+}
+
+// A value's text as nlohmann::json::dump() writes it (error messages quote bad values so).
+std::string Dump(const Token& t) {
+  const uchar* b = t.kind == Token::kString ? t.b - 1 : t.b;
+  const uchar* e = t.kind == Token::kString ? t.e + 1 : t.e;
+  // Parsed from a string_view like the core's call arguments (api.cc), so the wasm holds
+  // one instantiation of nlohmann's parser, not a second one for unsigned char pointers.
+  const std::string_view text(reinterpret_cast<const char*>(b), static_cast<size_t>(e - b));
+  return nlohmann::json::parse(text.begin(), text.end(), nullptr, false).dump();
+}
+
+class Decoder {
+ public:
+  Decoder(const uchar* end, const RowSink& sink, int change_offset, int row_offset)
+      : e_(end), sink_(sink), change_offset_(change_offset), row_offset_(row_offset) {}
+
+  Status Header(const Layout& layout, BatchHeader* header);
+  Status Changes(const Layout& layout);
+
+ private:
+  struct ChangeAt {  // where the value of each key of a change begins (last occurrence)
+    const uchar* op = nullptr;
+    const uchar* table = nullptr;
+    const uchar* key = nullptr;
+    const uchar* row = nullptr;
+    const uchar* columns = nullptr;
+    const uchar* rows = nullptr;
+  };
+
+  const uchar* Ws(const uchar* p) const { return SkipWs(p, e_); }
+  Token Read(const uchar* p) const {
+    Token t;
+    ReadToken(p, e_, &t);
+    return t;
+  }
+  std::string_view Str(const Token& t, std::string* buf) const { return StringValue(t.b, t.e, t.escaped, buf); }
+
+  Status ChangeObject(const uchar** p, int index, bool reopened);
+  Status Change(const ChangeAt& at, int index, const uchar** rows_end);
+  Status ObjectRow(const TableSpec& table, const uchar* p, const RowPosition& pos, bool key_only);
+  Status Rows(const TableSpec& table, const uchar** p, RowPosition pos, int first_row);
+  Status ToValue(const ColumnSpec& col, const Token& t, const RowPosition& pos, std::string* scratch, Value* out);
+
+  const uchar* e_;
+  const RowSink& sink_;
+  const int change_offset_;
+  const int row_offset_;
+  std::vector<Value> values_;
+  std::vector<std::string> scratch_;  // per column: unescaped text the row's views point into
+  std::vector<int> col_index_;
+  std::vector<Token> tokens_;
+  std::string buf_, buf2_;
+};
+
+bool ReadCursor(const Token& t, std::string* out) {
+  if (t.kind == Token::kString) {
+    std::string buf;
+    *out = std::string(StringValue(t.b, t.e, t.escaped, &buf));
+    return out->size() <= 128;
+  }
+  if (t.kind == Token::kInt) {
+    *out = std::to_string(t.i);
+    return true;
+  }
+  return false;
+}
+
+Status Decoder::Header(const Layout& layout, BatchHeader* header) {
+  if (!layout.top_is_object) return BatchError("a change batch must be a JSON object");
+  bool format_ok = false;
+  if (layout.format) {
+    const Token t = Read(layout.format);
+    format_ok = t.kind == Token::kString && Str(t, &buf_) == kChangeFormat;
+  }
+  if (!format_ok) return BatchError("format: must be \"" + std::string(kChangeFormat) + "\"");
+  if (layout.since) {
+    const Token t = Read(layout.since);
+    std::string s;
+    if (t.kind == Token::kNull) {
+      header->since_is_null = true;
+    } else if (ReadCursor(t, &s)) {
+      header->since = s;
+    } else {
+      return BatchError("since: must be a cursor string, integer or null");
+    }
+  }
+  if (layout.cursor) {
+    const Token t = Read(layout.cursor);
+    if (t.kind != Token::kNull) {
+      std::string s;
+      if (!ReadCursor(t, &s)) return BatchError("cursor: must be a string of at most 128 characters or an integer");
+      header->cursor = s;
+    }
+  }
+  if (layout.synced_at) {
+    const Token t = Read(layout.synced_at);
+    if (t.kind != Token::kNull) {
+      if (t.kind != Token::kInt || t.i < 0) return BatchError("syncedAt: must be ms since the epoch");
+      header->synced_at = t.i;
+    }
+  }
+  if (!layout.changes || *layout.changes != '[') return BatchError("changes: must be an array");
+  header->change_count = layout.change_count;
+  return Status::Ok();
+}
+
+Status Decoder::Changes(const Layout& layout) {
+  const uchar* p = Ws(layout.changes + 1);
+  if (*p == ']') return Status::Ok();
+  size_t next_reopened = 0;
+  for (int64_t i = 0;; ++i) {
+    const int index = change_offset_ + static_cast<int>(i);
+    p = Ws(p);
+    if (*p != '{') return BatchError("changes[" + std::to_string(index) + "]: must be an object");
+    bool reopened = false;
+    if (next_reopened < layout.reopened.size() && layout.reopened[next_reopened] == i) {
+      reopened = true;
+      ++next_reopened;
+    }
+    ES_RETURN_IF_ERROR(ChangeObject(&p, static_cast<int>(i), reopened));
+    p = Ws(p);
+    if (*p++ != ',') return Status::Ok();  // ']'
+  }
+}
+
+// Walks one change object from its '{' to past its '}', decoding it where its rows stand
+// (or, when it has no rows, or the rows may still be reopened, or it is a delete, at its end).
+Status Decoder::ChangeObject(const uchar** pp, int i, bool reopened) {
+  const uchar* p = Ws(*pp + 1);
+  ChangeAt at;
+  bool decoded = false;
+  if (*p != '}') {
+    for (;;) {
+      p = Ws(p);
+      bool escaped = false;
+      const uchar* kb = p;
+      p = ScanString(p, e_, &escaped);
+      const Key k = ChangeKey(StringValue(kb + 1, p - 1, escaped, &buf_));
+      p = Ws(Ws(p) + 1);  // ':'
+      const uchar* v = p;
+      bool now = false;
+      switch (k) {
+        case Key::kOp: at.op = v; break;
+        case Key::kTable: at.table = v; break;
+        case Key::kKey: at.key = v; break;
+        case Key::kRow: at.row = v; break;
+        case Key::kColumns: at.columns = v; break;
+        case Key::kRows: {
+          at.rows = v;
+          // Nothing that shapes this change can follow (the scan says so): decode it now,
+          // unless it is a delete, whose key may still come.
+          if (!reopened && !decoded) {
+            now = true;
+            if (at.op) {
+              const Token op = Read(at.op);
+              now = !(op.kind == Token::kString && Str(op, &buf_) == "delete");
+            }
+          }
+          break;
+        }
+        default: break;
+      }
+      const uchar* end = nullptr;
+      if (now) {
+        ES_RETURN_IF_ERROR(Change(at, i, &end));
+        decoded = true;
+      }
+      if (!end) {
+        Token skipped;
+        end = ReadToken(v, e_, &skipped);
+      }
+      p = end;
+      p = Ws(p);
+      if (*p++ != ',') break;  // '}'
+    }
+  } else {
+    ++p;
+  }
+  *pp = p;
+  if (decoded) return Status::Ok();
+  return Change(at, i, nullptr);
+}
+
+// The checks and rows of one change, in the DOM decoder's order. `rows_end` (when given)
+// receives the end of the rows array once its rows are decoded.
+Status Decoder::Change(const ChangeAt& at, int i, const uchar** rows_end) {
+  const int index = change_offset_ + i;
+  auto where = [index] { return "changes[" + std::to_string(index) + "]"; };
+  Token op, table_name;
+  if (at.op) op = Read(at.op);
+  if (at.table) table_name = Read(at.table);
+  if (!at.op || op.kind != Token::kString) return BatchError(where() + ".op: must be \"upsert\" or \"delete\"");
+  if (!at.table || table_name.kind != Token::kString) return BatchError(where() + ".table: must be a table name");
+  const std::string_view name = Str(table_name, &buf2_);
+  const TableSpec* table = FindTable(name);
+  if (!table) return BatchError(where() + ".table: unknown table '" + std::string(name.substr(0, 40)) + "'");
+  const std::string_view op_name = Str(op, &buf_);
+  values_.assign(table->columns.size(), Value{});
+  if (scratch_.size() < table->columns.size()) scratch_.resize(table->columns.size());
+  RowPosition pos{index, -1};
+
+  if (op_name == "delete") {
+    if (!at.key) return BatchError(where() + ".key: required for delete");
+    ES_RETURN_IF_ERROR(ObjectRow(*table, at.key, pos, /*key_only=*/true));
+    return sink_(RowChange{Op::kDelete, table, values_.data(), pos});
+  }
+  if (op_name != "upsert") return BatchError(where() + ".op: must be \"upsert\" or \"delete\"");
+  if ((at.row != nullptr) == (at.rows != nullptr)) return BatchError(where() + ": an upsert has either row or rows");
+  if (at.row) {
+    ES_RETURN_IF_ERROR(ObjectRow(*table, at.row, pos, false));
+    return sink_(RowChange{Op::kUpsert, table, values_.data(), pos});
+  }
+
+  if (!at.columns || *at.columns != '[' || *Ws(at.columns + 1) == ']') {
+    return BatchError(where() + ".columns: must be a non-empty array of column names");
+  }
+  if (*at.rows != '[') return BatchError(where() + ".rows: must be an array");
+  col_index_.clear();
+  const uchar* p = at.columns + 1;
+  for (;;) {
+    Token c;
+    p = Ws(ReadToken(Ws(p), e_, &c));
+    const int idx = c.kind == Token::kString ? table->ColumnIndex(Str(c, &buf_)) : -1;
+    if (idx < 0) {
+      return BatchError(where() + ".columns: unknown column " + Dump(c).substr(0, 40) + " of " + table->name);
+    }
+    for (int seen : col_index_) {
+      if (seen == idx) return BatchError(where() + ".columns: duplicate column " + Dump(c));
+    }
+    col_index_.push_back(idx);
+    if (*p++ != ',') break;
+  }
+  const uchar* rows = at.rows;
+  ES_RETURN_IF_ERROR(Rows(*table, &rows, pos, i == 0 ? row_offset_ : 0));
+  if (rows_end) *rows_end = rows;
+  return Status::Ok();
+}
+
+// Reads a token as the column's kind of value (the type checks), then applies the column's
+// checks, which are the same ones the server runs on every row it commits.
+Status Decoder::ToValue(const ColumnSpec& col, const Token& t, const RowPosition& pos, std::string* scratch,
+                        Value* out) {
+  auto bad = [&](const char* problem) { return RowError("INVALID_ROW", pos, col.name, problem); };
+  *out = Value{};
+  if (t.kind == Token::kNull) {
     out->kind = Value::kNull;
   } else if (col.type == ColType::kBool) {
-    if (v.is_boolean()) {
-      out->i = v.get<bool>() ? 1 : 0;
-    } else if (!ReadInt(v, &out->i) || (out->i != 0 && out->i != 1)) {
+    if (t.kind == Token::kTrue || t.kind == Token::kFalse) {
+      out->i = t.kind == Token::kTrue ? 1 : 0;
+    } else if (t.kind != Token::kInt || (t.i != 0 && t.i != 1)) {
       return bad("must be 0, 1, true or false");
+    } else {
+      out->i = t.i;
     }
     out->kind = Value::kInt;
   } else if (col.IsInteger()) {
-    if (!ReadInt(v, &out->i)) return bad("must be an integer");
+    if (t.kind != Token::kInt) return bad("must be an integer");
     out->kind = Value::kInt;
+    out->i = t.i;
   } else {
-    if (!v.is_string()) return bad("must be a string");
+    if (t.kind != Token::kString) return bad("must be a string");
     out->kind = Value::kText;
-    out->s = v.get_ref<const std::string&>();
+    out->s = StringValue(t.b, t.e, t.escaped, scratch);
   }
   return CheckValue(col, *out, pos);
 }
 
-Status DecodeObjectRow(const TableSpec& table, const json& row, const RowPosition& pos, bool key_only,
-                       std::vector<Value>* values) {
-  for (auto& v : *values) v = Value{};
-  if (!row.is_object()) return RowError("INVALID_BATCH", pos, key_only ? "key" : "row", "must be an object");
-  for (auto it = row.begin(); it != row.end(); ++it) {
-    const int idx = table.ColumnIndex(it.key());
-    if (idx < 0) return RowError("INVALID_BATCH", pos, it.key(), std::string("unknown column of ") + table.name);
+// The columnar rows from the '[' at *pp; leaves *pp past the closing ']'.
+Status Decoder::Rows(const TableSpec& table, const uchar** pp, RowPosition pos, int first_row) {
+  const uchar* p = Ws(*pp + 1);
+  const size_t n = col_index_.size();
+  if (tokens_.size() < n) tokens_.resize(n);
+  if (*p == ']') {
+    *pp = p + 1;
+    return Status::Ok();
+  }
+  for (int r = 0;; ++r) {
+    pos.row = first_row + r;
+    p = Ws(p);
+    size_t count = 0;
+    if (*p == '[') {
+      p = Ws(p + 1);
+      if (*p == ']') {
+        ++p;
+      } else {
+        for (;;) {
+          if (count == n) {  // one value too many: the row's length is wrong, whatever follows
+            count = n + 1;
+            break;
+          }
+          p = Ws(ReadToken(Ws(p), e_, &tokens_[count++]));
+          if (*p++ != ',') break;
+        }
+      }
+    }
+    if (count != n) {
+      return RowError("INVALID_BATCH", pos, "", "must be an array of " + std::to_string(n) + " values");
+    }
+    for (size_t c = 0; c < n; ++c) {
+      const int idx = col_index_[c];
+      ES_RETURN_IF_ERROR(ToValue(table.columns[idx], tokens_[c], pos, &scratch_[idx], &values_[idx]));
+    }
+    ES_RETURN_IF_ERROR(CheckRow(table, values_.data(), pos));
+    ES_RETURN_IF_ERROR(sink_(RowChange{Op::kUpsert, &table, values_.data(), pos}));
+    p = Ws(p);
+    if (*p++ != ',') break;  // ']'
+  }
+  *pp = p;
+  return Status::Ok();
+}
+
+// A row (or a delete's key) in object form. Its members are checked in key order, a later
+// duplicate key replacing an earlier one, as a JSON object (std::map) holds them.
+Status Decoder::ObjectRow(const TableSpec& table, const uchar* p, const RowPosition& pos, bool key_only) {
+  for (auto& v : values_) v = Value{};
+  if (*p != '{') return RowError("INVALID_BATCH", pos, key_only ? "key" : "row", "must be an object");
+  struct Member {
+    std::string key;
+    Token value;
+  };
+  std::vector<Member> members;
+  p = Ws(p + 1);
+  if (*p != '}') {
+    for (;;) {
+      p = Ws(p);
+      Member m;
+      bool escaped = false;
+      const uchar* kb = p;
+      p = ScanString(p, e_, &escaped);
+      m.key = std::string(StringValue(kb + 1, p - 1, escaped, &buf_));
+      p = Ws(ReadToken(Ws(Ws(p) + 1), e_, &m.value));
+      members.push_back(std::move(m));
+      if (*p++ != ',') break;
+    }
+  }
+  // Stable: equal keys keep their text order, so the last of a run is the one that wins.
+  std::stable_sort(members.begin(), members.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
+  for (size_t m = 0; m < members.size(); ++m) {
+    if (m + 1 < members.size() && members[m + 1].key == members[m].key) continue;  // a later one wins
+    const std::string& key = members[m].key;
+    const int idx = table.ColumnIndex(key);
+    if (idx < 0) return RowError("INVALID_BATCH", pos, key, std::string("unknown column of ") + table.name);
     if (key_only) {
       bool is_key = false;
       for (int k : table.key) is_key = is_key || k == idx;
-      if (!is_key) return RowError("INVALID_BATCH", pos, it.key(), "not a key column");
+      if (!is_key) return RowError("INVALID_BATCH", pos, key, "not a key column");
     }
-    ES_RETURN_IF_ERROR(ValidateValue(table.columns[idx], it.value(), pos, &(*values)[idx]));
+    ES_RETURN_IF_ERROR(ToValue(table.columns[idx], members[m].value, pos, &scratch_[idx], &values_[idx]));
   }
   if (key_only) {
     for (int k : table.key) {
-      if ((*values)[k].kind == Value::kAbsent) {
+      if (values_[k].kind == Value::kAbsent) {
         return RowError("INVALID_ROW", pos, table.columns[k].name, "key column is missing");
       }
     }
     return Status::Ok();
   }
-  return CheckRow(table, values->data(), pos);
-}
-
-Status DecodeChange(const json& change, int index, int row_offset, const RowSink& sink, std::vector<Value>* values) {
-  const std::string where = "changes[" + std::to_string(index) + "]";
-  if (!change.is_object()) return BatchError(where + ": must be an object");
-  auto op_it = change.find("op");
-  auto table_it = change.find("table");
-  if (op_it == change.end() || !op_it->is_string()) return BatchError(where + ".op: must be \"upsert\" or \"delete\"");
-  if (table_it == change.end() || !table_it->is_string()) return BatchError(where + ".table: must be a table name");
-  const std::string& op_name = op_it->get_ref<const std::string&>();
-  const TableSpec* table = FindTable(table_it->get_ref<const std::string&>());
-  if (!table) return BatchError(where + ".table: unknown table '" + table_it->get<std::string>().substr(0, 40) + "'");
-  values->assign(table->columns.size(), Value{});
-  RowPosition pos{index, -1};
-
-  if (op_name == "delete") {
-    auto key = change.find("key");
-    if (key == change.end()) return BatchError(where + ".key: required for delete");
-    ES_RETURN_IF_ERROR(DecodeObjectRow(*table, *key, pos, /*key_only=*/true, values));
-    return sink(RowChange{Op::kDelete, table, values->data(), pos});
-  }
-  if (op_name != "upsert") return BatchError(where + ".op: must be \"upsert\" or \"delete\"");
-
-  auto row = change.find("row");
-  auto rows = change.find("rows");
-  if ((row != change.end()) == (rows != change.end())) return BatchError(where + ": an upsert has either row or rows");
-  if (row != change.end()) {
-    ES_RETURN_IF_ERROR(DecodeObjectRow(*table, *row, pos, false, values));
-    return sink(RowChange{Op::kUpsert, table, values->data(), pos});
-  }
-
-  auto columns = change.find("columns");
-  if (columns == change.end() || !columns->is_array() || columns->empty()) {
-    return BatchError(where + ".columns: must be a non-empty array of column names");
-  }
-  if (!rows->is_array()) return BatchError(where + ".rows: must be an array");
-  std::vector<int> col_index;
-  for (const json& c : *columns) {
-    const int idx = c.is_string() ? table->ColumnIndex(c.get_ref<const std::string&>()) : -1;
-    if (idx < 0) return BatchError(where + ".columns: unknown column " + c.dump().substr(0, 40) + " of " + table->name);
-    for (int seen : col_index) {
-      if (seen == idx) return BatchError(where + ".columns: duplicate column " + c.dump());
-    }
-    col_index.push_back(idx);
-  }
-  int r = 0;
-  for (const json& rv : *rows) {
-    pos.row = row_offset + r++;
-    if (!rv.is_array() || rv.size() != col_index.size()) {
-      return RowError("INVALID_BATCH", pos, "", "must be an array of " + std::to_string(col_index.size()) + " values");
-    }
-    for (auto& v : *values) v = Value{};
-    for (size_t c = 0; c < col_index.size(); ++c) {
-      ES_RETURN_IF_ERROR(ValidateValue(table->columns[col_index[c]], rv[c], pos, &(*values)[col_index[c]]));
-    }
-    ES_RETURN_IF_ERROR(CheckRow(*table, values->data(), pos));
-    ES_RETURN_IF_ERROR(sink(RowChange{Op::kUpsert, table, values->data(), pos}));
-  }
-  return Status::Ok();
-}
-
-bool ReadCursor(const json& v, std::string* out) {
-  if (v.is_string()) {
-    *out = v.get<std::string>();
-    return out->size() <= 128;
-  }
-  int64_t i;
-  if (ReadInt(v, &i)) {
-    *out = std::to_string(i);
-    return true;
-  }
-  return false;
+  return CheckRow(table, values_.data(), pos);
 }
 
 }  // namespace
 
 Status DecodeChangeBatch(std::string_view text, const std::function<Status(const BatchHeader&)>& on_header,
                          const RowSink& sink, int change_offset, int row_offset) {
-  json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return Status::Error("INVALID_JSON", "the change batch is not valid JSON");
-  if (!doc.is_object()) return BatchError("a change batch must be a JSON object");
-  auto format = doc.find("format");
-  if (format == doc.end() || !format->is_string() || format->get_ref<const std::string&>() != kChangeFormat) {
-    return BatchError("format: must be \"" + std::string(kChangeFormat) + "\"");
-  }
+  const uchar* b = reinterpret_cast<const uchar*>(text.data());
+  const uchar* e = b + text.size();
+  Layout layout;
+  if (!Scan(b, e, &layout)) return Status::Error("INVALID_JSON", "the change batch is not valid JSON");
+  Decoder decoder(e, sink, change_offset, row_offset);
   BatchHeader header;
-  if (auto it = doc.find("since"); it != doc.end()) {
-    std::string s;
-    if (it->is_null()) {
-      header.since_is_null = true;
-    } else if (ReadCursor(*it, &s)) {
-      header.since = s;
-    } else {
-      return BatchError("since: must be a cursor string, integer or null");
-    }
-  }
-  if (auto it = doc.find("cursor"); it != doc.end() && !it->is_null()) {
-    std::string s;
-    if (!ReadCursor(*it, &s)) return BatchError("cursor: must be a string of at most 128 characters or an integer");
-    header.cursor = s;
-  }
-  if (auto it = doc.find("syncedAt"); it != doc.end() && !it->is_null()) {
-    int64_t ms;
-    if (!ReadInt(*it, &ms) || ms < 0) return BatchError("syncedAt: must be ms since the epoch");
-    header.synced_at = ms;
-  }
-  auto changes = doc.find("changes");
-  if (changes == doc.end() || !changes->is_array()) return BatchError("changes: must be an array");
-  header.change_count = static_cast<int64_t>(changes->size());
+  ES_RETURN_IF_ERROR(decoder.Header(layout, &header));
   ES_RETURN_IF_ERROR(on_header(header));
-  std::vector<Value> values;
-  int index = 0;
-  for (const json& change : *changes) {
-    ES_RETURN_IF_ERROR(DecodeChange(change, change_offset + index, index == 0 ? row_offset : 0, sink, &values));
-    ++index;
-  }
-  return Status::Ok();
+  return decoder.Changes(layout);
 }
 
 }  // namespace edgestay::protocol

@@ -37,6 +37,32 @@ void Bind(Stmt& st, int index, const Value& v) {
   }
 }
 
+// The same for the row's write statement: its text points into the batch (or a decoder
+// buffer), which outlives the step, so SQLite need not copy it (Stmt::Reset clears it).
+void BindRow(Stmt& st, int index, const Value& v) {
+  if (v.kind == Value::kText) {
+    st.BindTextNoCopy(index, v.s);
+  } else {
+    Bind(st, index, v);
+  }
+}
+
+// The table each column refers to (protocol::TableId), or -1: per table, in column order.
+const std::vector<std::vector<int>>& RefTables() {
+  static const std::vector<std::vector<int>> refs = [] {
+    std::vector<std::vector<int>> r;
+    for (const TableSpec& t : protocol::Tables()) {
+      std::vector<int> cols;
+      for (const ColumnSpec& c : t.columns) {
+        cols.push_back(c.ref_table ? static_cast<int>(protocol::FindTable(c.ref_table)->id) : -1);
+      }
+      r.push_back(std::move(cols));
+    }
+    return r;
+  }();
+  return refs;
+}
+
 void Widen(std::map<int64_t, std::pair<Day, Day>>* ranges, int64_t key, Day first, Day last) {
   auto [it, inserted] = ranges->try_emplace(key, first, last);
   if (!inserted) {
@@ -75,11 +101,13 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   const TableSpec& table = *change.table;
   const std::string_view name = table.name;
   const size_t ncols = table.columns.size();
-  std::vector<Value> values(change.values, change.values + ncols);
-  auto& known = known_ids;
+  std::vector<Value>& values = row_values;
+  values.assign(change.values, change.values + ncols);
+  if (known_ids.size() < protocol::Tables().size()) known_ids.resize(protocol::Tables().size());
+  const std::vector<int>& refs = RefTables()[static_cast<size_t>(table.id)];
 
-  auto exists = [&](const char* ref_table, int64_t id) -> Status {
-    auto& memo = known[ref_table];
+  auto exists = [&](int ref, const char* ref_table, int64_t id) -> Status {
+    auto& memo = known_ids[static_cast<size_t>(ref)];
     if (memo.count(id)) return Status::Ok();
     std::string sql = std::string("SELECT 1 FROM ") + ref_table + " WHERE id = ?";
     Stmt* st;
@@ -96,7 +124,8 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     for (size_t c = 0; c < ncols; ++c) {
       const ColumnSpec& col = table.columns[c];
       if (!col.ref_table || values[c].kind != Value::kInt) continue;
-      if (std::string_view(col.ref_table) == "bookings" && !exists(col.ref_table, values[c].i).ok()) {
+      const int ref = refs[c];
+      if (ref == static_cast<int>(protocol::TableId::kBookings) && !exists(ref, col.ref_table, values[c].i).ok()) {
         // A central row about a booking this engine made refers to it by its central id;
         // locally that booking keeps its local id and records the central one.
         Stmt* st;
@@ -105,7 +134,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
         s->BindInt(1, values[c].i);
         if (s->Step() == SQLITE_ROW) values[c].i = s->Int(0);
       }
-      if (!exists(col.ref_table, values[c].i).ok()) {
+      if (!exists(ref, col.ref_table, values[c].i).ok()) {
         std::string what = std::string(col.ref_table);
         if (!what.empty() && what.back() == 's') what.pop_back();
         return protocol::RowError("FOREIGN_KEY", change.pos, col.name,
@@ -235,57 +264,65 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   }
   if (change.op == Op::kDelete) mask |= uint64_t{1} << 63;
 
-  auto& slot = write_stmts[{&table, mask}];
-  if (!slot) {
-    std::string sql, where;
-    for (int k : table.key) {
-      where += where.empty() ? " WHERE " : " AND ";
-      where += std::string(table.columns[k].name) + " = ?";
-    }
-    if (change.op == Op::kDelete) {
-      sql = std::string("DELETE FROM ") + table.name + where;
-    } else if (has_all_required) {
-      std::string cols, params, updates, differs, key;
-      for (size_t c = 0; c < ncols; ++c) {
-        if (!(mask >> c & 1)) continue;
-        cols += (cols.empty() ? "" : ", ") + std::string(table.columns[c].name);
-        params += params.empty() ? "?" : ", ?";
-        if (!IsKey(table, c)) {
-          updates += (updates.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = excluded." +
-                     table.columns[c].name;
-          differs += (differs.empty() ? "" : " OR ") + std::string(table.columns[c].name) + " IS NOT excluded." +
-                     table.columns[c].name;
+  const std::pair<const void*, uint64_t> stmt_key{&table, mask};
+  if (last_write_key != stmt_key || !last_write) {
+    auto& slot = write_stmts[stmt_key];
+    if (!slot) {
+      std::string sql, where;
+      for (int k : table.key) {
+        where += where.empty() ? " WHERE " : " AND ";
+        where += std::string(table.columns[k].name) + " = ?";
+      }
+      if (change.op == Op::kDelete) {
+        sql = std::string("DELETE FROM ") + table.name + where;
+      } else if (has_all_required) {
+        std::string cols, params, updates, differs, key;
+        for (size_t c = 0; c < ncols; ++c) {
+          if (!(mask >> c & 1)) continue;
+          cols += (cols.empty() ? "" : ", ") + std::string(table.columns[c].name);
+          params += params.empty() ? "?" : ", ?";
+          if (!IsKey(table, c)) {
+            updates += (updates.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = excluded." +
+                       table.columns[c].name;
+            differs += (differs.empty() ? "" : " OR ") + std::string(table.columns[c].name) + " IS NOT excluded." +
+                       table.columns[c].name;
+          }
         }
+        for (int k : table.key) key += (key.empty() ? "" : ", ") + std::string(table.columns[k].name);
+        // The WHERE makes a re-sent identical row a no-op (changes() = 0), so it raises no
+        // event and evicts nothing from the cache.
+        sql = std::string("INSERT INTO ") + table.name + " (" + cols + ") VALUES (" + params + ") ON CONFLICT (" + key +
+              ") DO " + (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates + " WHERE " + differs);
+      } else {
+        std::string sets;
+        for (size_t c = 0; c < ncols; ++c) {
+          if (!(mask >> c & 1) || IsKey(table, c)) continue;
+          sets += (sets.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = ?";
+        }
+        if (!has_non_key) {
+          sets = std::string(table.columns[table.key[0]].name) + " = " + table.columns[table.key[0]].name;
+        }
+        sql = std::string("UPDATE ") + table.name + " SET " + sets + where;
       }
-      for (int k : table.key) key += (key.empty() ? "" : ", ") + std::string(table.columns[k].name);
-      // The WHERE makes a re-sent identical row a no-op (changes() = 0), so it raises no
-      // event and evicts nothing from the cache.
-      sql = std::string("INSERT INTO ") + table.name + " (" + cols + ") VALUES (" + params + ") ON CONFLICT (" + key +
-            ") DO " + (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates + " WHERE " + differs);
-    } else {
-      std::string sets;
-      for (size_t c = 0; c < ncols; ++c) {
-        if (!(mask >> c & 1) || IsKey(table, c)) continue;
-        sets += (sets.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = ?";
-      }
-      if (!has_non_key) sets = std::string(table.columns[table.key[0]].name) + " = " + table.columns[table.key[0]].name;
-      sql = std::string("UPDATE ") + table.name + " SET " + sets + where;
+      auto prepared = std::make_unique<Stmt>();
+      ES_RETURN_IF_ERROR(prepared->Prepare(db, sql));
+      slot = std::move(prepared);
     }
-    slot = std::make_unique<Stmt>();
-    ES_RETURN_IF_ERROR(slot->Prepare(db, sql));
+    last_write_key = stmt_key;
+    last_write = slot.get();
   }
-  Stmt& st = *slot;
+  Stmt& st = *last_write;
   int param = 1;
   if (change.op == Op::kDelete || !has_all_required) {
     if (change.op == Op::kUpsert) {
       for (size_t c = 0; c < ncols; ++c) {
-        if ((mask >> c & 1) && !IsKey(table, c)) Bind(st, param++, values[c]);
+        if ((mask >> c & 1) && !IsKey(table, c)) BindRow(st, param++, values[c]);
       }
     }
-    for (int k : table.key) Bind(st, param++, values[k]);
+    for (int k : table.key) BindRow(st, param++, values[k]);
   } else {
     for (size_t c = 0; c < ncols; ++c) {
-      if (mask >> c & 1) Bind(st, param++, values[c]);
+      if (mask >> c & 1) BindRow(st, param++, values[c]);
     }
   }
 
@@ -322,7 +359,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
                                     std::string("still referenced by ") + ref.table);
         }
       }
-      known[std::string(name)].erase(values[0].i);
+      known_ids[static_cast<size_t>(table.id)].erase(values[0].i);
     }
   }
 
@@ -370,10 +407,23 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     const Day d = DayOf(values[1]);
     Widen(&batch_events.special_days, values[0].i, d, d);
   } else if (name == "bookings" && change.op == Op::kUpsert) {
-    ES_RETURN_IF_ERROR(note_booking(values[0].i, &batch_events));
+    // The row as stored now: the written values themselves when the upsert named all five
+    // columns (it set them), else read back.
+    const int user = table.ColumnIndex("user_id"), rt = table.ColumnIndex("room_type_id"),
+              start = table.ColumnIndex("start_date"), end = table.ColumnIndex("end_date"),
+              hotel = table.ColumnIndex("hotel_id");
+    if (values[user].kind == Value::kInt && values[rt].kind == Value::kInt && values[start].kind == Value::kText &&
+        values[end].kind == Value::kText && values[hotel].kind == Value::kInt) {
+      const Day a = DayOf(values[start]), b = DayOf(values[end]);
+      batch_events.booking_users.insert(values[user].i);
+      Widen(&batch_events.booking_ranges, values[rt].i, a, b - 1);
+      Widen(&batch_events.booking_hotels, values[hotel].i, a, b - 1);
+    } else {
+      ES_RETURN_IF_ERROR(note_booking(values[0].i, &batch_events));
+    }
   }
   if (change.op == Op::kUpsert && table.columns[0].type == ColType::kId && table.key.size() == 1) {
-    known[std::string(name)].insert(values[0].i);
+    known_ids[static_cast<size_t>(table.id)].insert(values[0].i);
   }
   return Status::Ok();
 }
@@ -388,7 +438,7 @@ Status Engine::Impl::Commit(std::string* out) {
     return s;
   }
   in_batch = false;
-  known_ids.clear();
+  for (auto& ids : known_ids) ids.clear();
   if (facts_dirty) {
     Status f = LoadFacts();
     if (!f.ok()) return f;
@@ -410,7 +460,7 @@ Status Engine::Impl::Commit(std::string* out) {
 void Engine::Impl::Abort() {
   if (in_batch) Exec(db, "ROLLBACK");
   in_batch = false;
-  known_ids.clear();
+  for (auto& ids : known_ids) ids.clear();
   batch_events = ChangeEvents{};
   nights.Clear();
   // Facts may have been read mid-batch; the sync state is re-read from the rolled-back db.

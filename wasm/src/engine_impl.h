@@ -134,10 +134,15 @@ struct Engine::Impl {
   std::optional<int64_t> batch_synced_at;
   ChangeEvents batch_events;
   int part_count = 0;
-  // Ids known to exist during this batch, so a million inventory rows check their room
-  // type once. Cleared when the batch ends.
-  std::unordered_map<std::string, std::unordered_set<int64_t>> known_ids;
+  // Ids known to exist during this batch, per table (protocol::TableId), so a million
+  // inventory rows check their room type once. Cleared when the batch ends.
+  std::vector<std::unordered_set<int64_t>> known_ids;
   std::map<std::pair<const void*, uint64_t>, std::unique_ptr<Stmt>> write_stmts;
+  // ApplyRow's working copy of a row (reused: no allocation per row), and the write
+  // statement it used last, which the next row of the same change reuses without a lookup.
+  std::vector<protocol::Value> row_values;
+  std::pair<const void*, uint64_t> last_write_key{nullptr, 0};
+  Stmt* last_write = nullptr;
   Status Begin();  // opens a batch (Engine::BeginChanges, range repair)
   Status ApplyPart(std::string_view text, int change_offset, int row_offset, bool first_part);
   Status ApplyRow(const protocol::RowChange& change);

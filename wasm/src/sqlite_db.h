@@ -29,6 +29,11 @@ class Stmt {
   void BindText(int i, std::string_view v) {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
+  // Text that stays valid until the statement is stepped and Reset (which clears
+  // bindings): SQLite keeps the pointer instead of copying the bytes.
+  void BindTextNoCopy(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
   void BindNull(int i) { sqlite3_bind_null(stmt_, i); }
 
   // SQLITE_ROW, SQLITE_DONE or an error code.
