@@ -49,9 +49,9 @@ export const SQL = {
   rules: 'SELECT hotel_id, key, value FROM booking_rules',
   roomTypeFacts: 'SELECT id, hotel_id, name, capacity_adults, capacity_children FROM room_types ORDER BY id',
   syncState: "SELECT key, value FROM sync_state WHERE key IN ('cursor', 'synced_at')",
-  inventorySingle: `SELECT ${INV_COLS} FROM room_inventory INDEXED BY room_inventory_roomTypeId_date_available_idx` +
+  inventorySingle: `SELECT ${INV_COLS} FROM room_inventory` +
     ' WHERE room_type_id = ? AND date >= ? AND date <= ?',
-  inventoryMulti: `SELECT room_type_id, ${INV_COLS} FROM room_inventory INDEXED BY room_inventory_roomTypeId_date_available_idx` +
+  inventoryMulti: `SELECT room_type_id, ${INV_COLS} FROM room_inventory` +
     ' WHERE room_type_id IN (SELECT id FROM room_types WHERE hotel_id = ?) AND date >= ? AND date <= ?',
   specialDays: 'SELECT date, kind, price_multiplier_pct, min_stay FROM special_days WHERE hotel_id = ? AND date >= ? AND date <= ?',
   // Two generations of the pending-local statements: the runner uses whichever the
@@ -74,7 +74,7 @@ export const SQL = {
     ' WHERE hotel_id = ? AND start_date >= ? AND start_date < ? GROUP BY status',
   occupancy: 'SELECT ri.room_type_id, SUM(ri.total), SUM(ri.total - ri.available),' +
     ' SUM((ri.total - ri.available) * ((ri.price_cents * COALESCE(sd.price_multiplier_pct, 100) + 50) / 100))' +
-    ' FROM room_inventory ri INDEXED BY room_inventory_roomTypeId_date_available_idx' +
+    ' FROM room_inventory ri' +
     ' LEFT JOIN special_days sd ON sd.hotel_id = ?1 AND sd.date = ri.date' +
     ' WHERE ri.room_type_id IN (SELECT id FROM room_types WHERE hotel_id = ?1) AND ri.date >= ?2 AND ri.date < ?3' +
     ' GROUP BY ri.room_type_id',

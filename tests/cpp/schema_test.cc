@@ -275,7 +275,7 @@ TEST(SchemaMigrationTest, AVersionThreeImageGetsTheBookingIndexesOfVersionFourAn
   ASSERT_TRUE(engine);
   EXPECT_EQ(MustCall(*engine, "getUserBookingsWithRoomType", {{"userId", 7}}), before);
   ImageDb db(Export(*engine));
-  EXPECT_EQ(db.Column("SELECT version FROM schema_version"), std::vector<std::string>{"4"});
+  EXPECT_EQ(db.Column("SELECT version FROM schema_version"), std::vector<std::string>{std::to_string(kSchemaVersion)});
   EXPECT_EQ(db.Column("SELECT name FROM schema_migrations WHERE version = 4"),
             std::vector<std::string>{"bookings_indexes"});
   EXPECT_EQ(db.Column("SELECT name FROM sqlite_master WHERE name = 'bookings_roomTypeId_idx'"),
@@ -289,12 +289,152 @@ TEST(SchemaMigrationTest, AVersionThreeImageGetsTheBookingIndexesOfVersionFourAn
   EXPECT_EQ(columns, table);
   EXPECT_EQ(db.Column("SELECT count(*) FROM bookings"), std::vector<std::string>{"3"});
   EXPECT_EQ(db.Column("PRAGMA integrity_check"), std::vector<std::string>{"ok"});
-  // Reopening the migrated image keeps it at version 4 with the same indexes.
+  // Reopening the migrated image keeps it at its version with the same indexes.
   auto again = OpenEngine(Export(*engine));
   ASSERT_TRUE(again);
   ImageDb db2(Export(*again));
   EXPECT_EQ(db2.Column("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'bookings' ORDER BY name"),
             db.Column("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'bookings' ORDER BY name"));
+}
+
+// The whole schema of an image (every table and index with its DDL), in one comparable form.
+std::vector<std::string> SchemaOf(ImageDb& db) {
+  return db.Column("SELECT type || ' ' || name || ' ' || tbl_name || ' ' || COALESCE(sql, '-') FROM sqlite_master"
+                   " ORDER BY type, name");
+}
+
+// A hotel with inventory, special days and bookings, and the answers that read inventory.
+struct InventoryAnswers {
+  std::string image;
+  std::vector<json> answers;
+};
+const json kStay{{"roomTypeId", 10}, {"checkIn", "2026-06-10"}, {"checkOut", "2026-06-14"}, {"rooms", 2}};
+std::vector<json> AskInventory(Engine& e) {
+  return {MustCall(e, "checkRoomAvailability", kStay),
+          MustCall(e, "getAllRoomAvailability", {{"hotelId", 1}, {"checkIn", "2026-06-28"}, {"checkOut", "2026-07-03"}}),
+          MustCall(e, "getCalendar", {{"hotelId", 1}, {"from", "2026-05-25"}, {"days", 60}}),
+          MustCall(e, "getOccupancyRate", {{"hotelId", 1}, {"from", "2026-06-01"}, {"to", "2026-08-01"}}),
+          MustCall(e, "rangeChecksums", {{"hotelId", 1}, {"from", "2026-06-01"}, {"to", "2026-09-01"}})};
+}
+InventoryAnswers InventoryHotel() {
+  auto engine = OpenEngine();
+  json odd = json::array();
+  for (int i = 0; i < 40; i += 3) odd.push_back(json{11, Plus("2026-06-01", i), 4, i % 5, 20000 + i, i % 4 + 1, i % 2 ? 0 : 7, i % 2, i % 3 == 0, i % 7 == 0});
+  MustApply(*engine, Batch({Hotel(1, "Harbour"), RoomType(10, 1, "Double"), RoomType(11, 1, "Suite", 4),
+                            Inventory(10, "2026-06-01", 61, 8, 5, 12900),
+                            UpsertRows("room_inventory", {"room_type_id", "date", "total", "available", "price_cents",
+                                                          "min_stay", "max_stay", "closed_to_arrival",
+                                                          "closed_to_departure", "stop_sell"}, odd),
+                            Upsert("special_days", {{"hotel_id", 1}, {"date", "2026-06-12"}, {"kind", "event"},
+                                                    {"price_multiplier_pct", 150}}),
+                            Booking(1, 1, 7, 10, "CONFIRMED", "2026-06-10", "2026-06-12")},
+                           {{"cursor", "c-9"}, {"syncedAt", 1764120000000LL}}));
+  return {Export(*engine), AskInventory(*engine)};
+}
+
+// What an engine of schema 4 exported: room_inventory a rowid table (its DDL of schema 1)
+// with the covering contract index of ten columns.
+std::string VersionFourImage(const std::string& image, const std::string& extra_sql = "") {
+  ImageDb db(image);
+  db.Exec("DELETE FROM schema_migrations WHERE version >= 5; UPDATE schema_version SET version = 4;"
+          "DROP INDEX room_inventory_roomTypeId_date_available_idx;"
+          "ALTER TABLE room_inventory RENAME TO ri5;"
+          "CREATE TABLE room_inventory (\n"
+          "  room_type_id INTEGER NOT NULL REFERENCES room_types(id),\n"
+          "  date TEXT NOT NULL,\n"
+          "  total INTEGER NOT NULL,\n"
+          "  available INTEGER NOT NULL,\n"
+          "  price_cents INTEGER NOT NULL,\n"
+          "  min_stay INTEGER NOT NULL DEFAULT 1,\n"
+          "  max_stay INTEGER NOT NULL DEFAULT 0,\n"
+          "  closed_to_arrival INTEGER NOT NULL DEFAULT 0,\n"
+          "  closed_to_departure INTEGER NOT NULL DEFAULT 0,\n"
+          "  stop_sell INTEGER NOT NULL DEFAULT 0,\n"
+          "  PRIMARY KEY (room_type_id, date),\n"
+          "  CHECK (available >= 0 AND available <= total)\n"
+          ");"
+          "INSERT INTO room_inventory SELECT * FROM ri5 ORDER BY date DESC;"  // rowids not in key order
+          "DROP TABLE ri5;"
+          "CREATE INDEX room_inventory_roomTypeId_date_available_idx ON room_inventory(room_type_id, date, available,"
+          " total, price_cents, min_stay, max_stay, closed_to_arrival, closed_to_departure, stop_sell);" +
+          extra_sql);
+  EXPECT_EQ(db.Column("SELECT count(*) FROM pragma_index_info('room_inventory_roomTypeId_date_available_idx')"),
+            std::vector<std::string>{"10"});
+  return db.Serialize();
+}
+
+TEST(SchemaMigrationTest, AVersionFourImageGetsRoomInventoryWithoutRowidAndAnswersTheSame) {
+  const InventoryAnswers hotel = InventoryHotel();
+  const std::string old_image = VersionFourImage(hotel.image);
+  ImageDb old_db(old_image);
+  const std::vector<std::string> rows = old_db.Column(
+      "SELECT room_type_id || '|' || date || '|' || total || '|' || available || '|' || price_cents || '|' || min_stay"
+      " || '|' || max_stay || '|' || closed_to_arrival || '|' || closed_to_departure || '|' || stop_sell"
+      " FROM room_inventory ORDER BY room_type_id, date");
+  ASSERT_EQ(rows.size(), 61u + 14u);
+
+  auto engine = OpenEngine(old_image);
+  ASSERT_TRUE(engine);
+  EXPECT_EQ(AskInventory(*engine), hotel.answers);
+  ImageDb db(Export(*engine));
+  EXPECT_EQ(db.Column("SELECT version FROM schema_version"), std::vector<std::string>{std::to_string(kSchemaVersion)});
+  EXPECT_EQ(db.Column("SELECT name FROM schema_migrations WHERE version = 5"),
+            std::vector<std::string>{"room_inventory_without_rowid"});
+  // Every row kept, column for column.
+  EXPECT_EQ(db.Column("SELECT room_type_id || '|' || date || '|' || total || '|' || available || '|' || price_cents"
+                      " || '|' || min_stay || '|' || max_stay || '|' || closed_to_arrival || '|' || closed_to_departure"
+                      " || '|' || stop_sell FROM room_inventory ORDER BY room_type_id, date"),
+            rows);
+  // Stored once: no rowid, and the contract index holds its contract columns only.
+  EXPECT_EQ(db.Column("SELECT wr FROM pragma_table_list WHERE name = 'room_inventory'"), std::vector<std::string>{"1"});
+  EXPECT_EQ(db.Column("SELECT name FROM pragma_index_info('room_inventory_roomTypeId_date_available_idx') ORDER BY seqno"),
+            (std::vector<std::string>{"room_type_id", "date", "available"}));
+  EXPECT_EQ(db.Column("SELECT count(*) FROM sqlite_master WHERE name LIKE 'room_inventory_v%'"), std::vector<std::string>{"0"});
+  EXPECT_EQ(db.Column("PRAGMA integrity_check"), std::vector<std::string>{"ok"});
+  // The CHECK came along.
+  EXPECT_EQ(sqlite3_exec(db.Handle(), "UPDATE room_inventory SET available = total + 1 WHERE room_type_id = 10",
+                         nullptr, nullptr, nullptr),
+            SQLITE_CONSTRAINT);
+
+  // The same schema as a new engine's, DDL text and all (kSchemaSql plus every migration).
+  auto fresh = OpenEngine();
+  ImageDb fresh_db(Export(*fresh));
+  EXPECT_EQ(SchemaOf(db), SchemaOf(fresh_db));
+
+  // And the migrated engine keeps working: a change to the inventory and the answers follow.
+  MustApply(*engine, Batch({Upsert("room_inventory", {{"room_type_id", 10}, {"date", "2026-06-11"}, {"available", 1}})}));
+  EXPECT_FALSE(MustCall(*engine, "checkRoomAvailability", kStay)["available"].get<bool>());
+}
+
+TEST(SchemaMigrationTest, ANewEngineHasRoomInventoryWithoutRowidAndTheSlimContractIndex) {
+  auto engine = OpenEngine();
+  ImageDb db(Export(*engine));
+  EXPECT_EQ(db.Column("SELECT wr FROM pragma_table_list WHERE name = 'room_inventory'"), std::vector<std::string>{"1"});
+  EXPECT_EQ(db.Column("SELECT name FROM pragma_index_info('room_inventory_roomTypeId_date_available_idx') ORDER BY seqno"),
+            (std::vector<std::string>{"room_type_id", "date", "available"}));
+  // Reopening changes nothing (kSchemaSql runs on every open).
+  auto again = OpenEngine(Export(*engine));
+  ASSERT_TRUE(again);
+  ImageDb db2(Export(*again));
+  EXPECT_EQ(SchemaOf(db2), SchemaOf(db));
+}
+
+// Another tool's table in the way of the rebuild: the whole migration rolls back, and the
+// image stays a usable version-4 image with its rowid inventory.
+TEST(SchemaMigrationTest, AFailedInventoryRebuildLeavesTheVersionFourImageAsItWas) {
+  const InventoryAnswers hotel = InventoryHotel();
+  const std::string image = VersionFourImage(hotel.image, "CREATE TABLE room_inventory_v4 (note TEXT);");
+  ImageDb db(image);
+  Status s = EnsureSchema(db.Handle());
+  EXPECT_EQ(s.code(), "MIGRATION_FAILED") << s.ToJson();
+  EXPECT_NE(s.message().find("migration 5 (room_inventory_without_rowid)"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("unchanged at schema version 4"), std::string::npos) << s.message();
+  EXPECT_EQ(db.Serialize(), image) << "byte for byte the image it was before";
+  EXPECT_EQ(db.Column("SELECT count(*) FROM room_inventory"), std::vector<std::string>{"75"});
+  db.Exec("DROP TABLE room_inventory_v4");
+  auto engine = OpenEngine(db.Serialize());
+  ASSERT_TRUE(engine);
+  EXPECT_EQ(AskInventory(*engine), hotel.answers);
 }
 
 }  // namespace

@@ -32,9 +32,10 @@ void FillNight(const Stmt& s, int first_col, Night* n) {
 Status Engine::Impl::EnsureRoomTypeNights(int64_t room_type_id, NightIndex::RoomTypeNights** out) {
   auto it = nights.room_types.find(room_type_id);
   if (it == nights.room_types.end()) {
+    // room_inventory is keyed (room_type_id, date) WITHOUT ROWID (schema 5): one range
+    // of the table itself, in date order, every column at hand.
     static const std::string sql = std::string("SELECT ") + kInventoryCols +
-        " FROM room_inventory INDEXED BY room_inventory_roomTypeId_date_available_idx"
-        " WHERE room_type_id = ? ORDER BY date";
+        " FROM room_inventory WHERE room_type_id = ? ORDER BY date";
     Stmt* st;
     ES_RETURN_IF_ERROR(Prepared(sql.c_str(), &st));
     NightIndex::RoomTypeNights loaded;

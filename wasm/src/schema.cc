@@ -44,11 +44,9 @@ CREATE TABLE IF NOT EXISTS room_inventory (
   PRIMARY KEY (room_type_id, date),
   CHECK (available >= 0 AND available <= total)
 );
--- Leading columns as the contract name says; the rest make it covering, so an
--- availability or calendar read is one index range scan with no table lookups.
-CREATE INDEX IF NOT EXISTS room_inventory_roomTypeId_date_available_idx
-  ON room_inventory(room_type_id, date, available, total, price_cents, min_stay, max_stay,
-                    closed_to_arrival, closed_to_departure, stop_sell);
+-- Schema 5 (migration 5) rebuilds room_inventory WITHOUT ROWID and gives it its slim
+-- room_inventory_roomTypeId_date_available_idx; neither the old covering index nor the
+-- contract index may be created here, since this DDL runs on every open.
 CREATE TABLE IF NOT EXISTS booking_rules (
   hotel_id INTEGER NOT NULL REFERENCES hotels(id),
   key TEXT NOT NULL,
@@ -175,6 +173,37 @@ const Migration kMigrations[] = {
      "CREATE INDEX bookings_userId_status_createdAt_idx ON bookings(user_id, status, created_at, hotel_id,"
      " room_type_id, start_date, end_date, rooms, guests, total_cents, updated_at, hold_expires_at,"
      " idempotency_key, origin, server_id)"},
+    // room_inventory stored once (docs/PERFORMANCE.md, "Indexes"): the table was a rowid
+    // table plus its primary-key index plus a covering copy of every column, three copies
+    // of each night in the image and in every load's index upkeep. Keyed by
+    // (room_type_id, date) WITHOUT ROWID, the table itself is the clustered key every read
+    // of a room type's nights ranges over; the contract index keeps its name and its
+    // contract columns only. The old table is renamed away first so that the new one's
+    // DDL is stored as written here (a rename of the new table would store a quoted
+    // name); rows are copied in key order. Same columns, defaults and CHECK as schema 1.
+    {5, "room_inventory_without_rowid",
+     "DROP INDEX IF EXISTS room_inventory_roomTypeId_date_available_idx;"
+     "ALTER TABLE room_inventory RENAME TO room_inventory_v4;"
+     "CREATE TABLE room_inventory (\n"
+     "  room_type_id INTEGER NOT NULL REFERENCES room_types(id),\n"
+     "  date TEXT NOT NULL,\n"
+     "  total INTEGER NOT NULL,\n"
+     "  available INTEGER NOT NULL,\n"
+     "  price_cents INTEGER NOT NULL,\n"
+     "  min_stay INTEGER NOT NULL DEFAULT 1,\n"
+     "  max_stay INTEGER NOT NULL DEFAULT 0,\n"
+     "  closed_to_arrival INTEGER NOT NULL DEFAULT 0,\n"
+     "  closed_to_departure INTEGER NOT NULL DEFAULT 0,\n"
+     "  stop_sell INTEGER NOT NULL DEFAULT 0,\n"
+     "  PRIMARY KEY (room_type_id, date),\n"
+     "  CHECK (available >= 0 AND available <= total)\n"
+     ") WITHOUT ROWID;"
+     "INSERT INTO room_inventory (room_type_id, date, total, available, price_cents, min_stay, max_stay,"
+     " closed_to_arrival, closed_to_departure, stop_sell)"
+     " SELECT room_type_id, date, total, available, price_cents, min_stay, max_stay, closed_to_arrival,"
+     " closed_to_departure, stop_sell FROM room_inventory_v4 ORDER BY room_type_id, date;"
+     "DROP TABLE room_inventory_v4;"
+     "CREATE INDEX room_inventory_roomTypeId_date_available_idx ON room_inventory(room_type_id, date, available)"},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion - 1,
               "kSchemaVersion is the version of the last migration");

@@ -12,7 +12,7 @@ namespace edgestay {
 
 // The local schema's version. An image of an older version is migrated on open (schema.cc
 // kMigrations); a newer one is refused.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Creates every missing table and index, then migrates an older image to kSchemaVersion
 // in one transaction; if a migration fails, the transaction is rolled back and the error
