@@ -147,7 +147,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
       Stmt* st;
       ES_RETURN_IF_ERROR(Prepared(
           "DELETE FROM waitlist WHERE id < 0 AND id IN (SELECT waitlist_id FROM outbox"
-          " WHERE type = 'joinWaitlist' AND status = 'APPLIED' AND json_extract(result, '$.waitlist.id') = ?)", &st));
+          " WHERE type = 'joinWaitlist' AND status = 'APPLIED' AND edgestay_waitlist_id(result) = ?)", &st));
       StmtScope s(*st);
       s->BindInt(1, values[0].i);
       if (s->Step() != SQLITE_DONE) return SqliteError(db, "merge waitlist entry");

@@ -17,6 +17,23 @@ constexpr char kSqliteMagic[] = "SQLite format 3";
 
 Status Corrupt(const std::string& why) { return Status::Error("CORRUPT_SNAPSHOT", why); }
 
+// SQL function edgestay_waitlist_id(result): the central waitlist id a settled joinWaitlist
+// push result names (outbox.result holds the result as ApplyPushResults stored it), or NULL.
+// The core's only JSON read inside SQL: with it in C++, SQLite's JSON functions are not
+// needed and the wasm module is built without them (SQLITE_OMIT_JSON, see CMakeLists.txt).
+void WaitlistIdOfResult(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const unsigned char* text = sqlite3_value_text(argv[0]);
+  if (!text) return;  // NULL result: NULL
+  const nlohmann::json r = nlohmann::json::parse(reinterpret_cast<const char*>(text), nullptr, false);
+  if (!r.is_object()) return;
+  const auto w = r.find("waitlist");
+  if (w == r.end() || !w->is_object()) return;
+  const auto id = w->find("id");
+  if (id == w->end()) return;
+  if (id->is_number_integer()) sqlite3_result_int64(ctx, id->get<int64_t>());
+  else if (id->is_number_float()) sqlite3_result_double(ctx, id->get<double>());
+}
+
 Status ValidateImage(sqlite3* db);
 
 Status LoadImage(sqlite3* db, std::string_view snapshot) {
@@ -136,6 +153,10 @@ Status Engine::OpenFile(std::string_view snapshot, const std::string& path, cons
 }
 
 Status Engine::Finish(std::unique_ptr<Impl> impl, std::unique_ptr<Engine>* out) {
+  if (sqlite3_create_function_v2(impl->db, "edgestay_waitlist_id", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                 WaitlistIdOfResult, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return SqliteError(impl->db, "register edgestay_waitlist_id");
+  }
   ES_RETURN_IF_ERROR(EnsureSchema(impl->db));
   // An image with our table names but other columns (some other app's "hotels") is
   // refused here, not at the first query.

@@ -69,6 +69,10 @@ void WriteBookingCompact(const Stmt& s, std::string* out) {
 
 }  // namespace
 
+// A user's bookings with the wanted statuses (?1 the user, ?2 the statuses as ",A,B,", or
+// "," for all), for the list and for its payments.
+#define ES_USER_BOOKINGS_WHERE "b.user_id = ?1 AND (?2 = ',' OR instr(?2, ',' || b.status || ',') > 0)"
+
 Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string>& statuses, bool include_payments,
                                   std::string* out, bool binary) {
   if (binary && include_payments) {  // payments are not in the compact layout: JSON in a frame
@@ -86,7 +90,7 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
       " b.rooms, b.guests, b.total_cents, b.created_at, b.updated_at, b.hold_expires_at, b.idempotency_key,"
       " b.origin, b.server_id"
       " FROM bookings b INDEXED BY bookings_userId_status_createdAt_idx JOIN room_types rt ON rt.id = b.room_type_id"
-      " WHERE b.user_id = ? AND (?2 = ',' OR instr(?2, ',' || b.status || ',') > 0)"
+      " WHERE " ES_USER_BOOKINGS_WHERE
       " ORDER BY b.created_at DESC, b.id DESC", &st));
   StmtScope s(*st);
   s->BindInt(1, user_id);
@@ -120,15 +124,17 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
   if (rc != SQLITE_DONE) return SqliteError(db, "read bookings");
   if (!include_payments || ids.empty()) return Status::Ok();
 
-  // One statement for all the payments of these bookings (a user's own, never cached).
-  std::string id_list;
-  for (int64_t id : ids) id_list += (id_list.empty() ? "" : ",") + std::to_string(id);
+  // One statement for all the payments of these bookings (a user's own, never cached): the
+  // bookings picked again by the same filter (payments of a booking the list skipped, one
+  // without its room type, are read but never spliced).
   Stmt* pst;
   ES_RETURN_IF_ERROR(Prepared("SELECT p.booking_id, p.id, p.status, p.amount_cents, p.created_at FROM payments p"
-                              " WHERE p.booking_id IN (SELECT value FROM json_each('[' || ? || ']'))"
+                              " WHERE p.booking_id IN (SELECT b.id FROM bookings b INDEXED BY"
+                              " bookings_userId_status_createdAt_idx WHERE " ES_USER_BOOKINGS_WHERE ")"
                               " ORDER BY p.booking_id, p.id", &pst));
   StmtScope ps(*pst);
-  ps->BindText(1, id_list);
+  ps->BindInt(1, user_id);
+  ps->BindText(2, wanted);
   std::unordered_map<int64_t, std::string> by_booking;
   while (ps->Step() == SQLITE_ROW) {
     std::string& list = by_booking[ps->Int(0)];
@@ -152,7 +158,7 @@ Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::
     // The hotel's bookings once (sorted by start date by the index), then walked per range.
     Stmt* st;
     ES_RETURN_IF_ERROR(Prepared(
-        "SELECT start_date, status, rooms, julianday(end_date) - julianday(start_date), total_cents"
+        "SELECT start_date, status, rooms, end_date, total_cents"
         " FROM bookings INDEXED BY bookings_hotelId_startDate_idx WHERE hotel_id = ? ORDER BY start_date", &st));
     std::vector<BookingStart> rows;
     StmtScope s(*st);
@@ -166,7 +172,8 @@ Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::
       for (int i = 0; i < 6; ++i) if (status == kStatuses[i]) b.status = i;
       if (b.status < 0) continue;
       b.rooms = s->Int(2);
-      b.nights = static_cast<int32_t>(s->Int(3));
+      Day end = 0;  // day arithmetic, not julianday(): the core's reads need no SQL date functions
+      b.nights = ParseDate(s->Text(3), &end) ? static_cast<int32_t>(end - b.start) : 0;
       b.total_cents = s->Int(4);
       rows.push_back(b);
     }
