@@ -178,12 +178,14 @@ const Migration kMigrations[] = {
     // of each night in the image and in every load's index upkeep. Keyed by
     // (room_type_id, date) WITHOUT ROWID, the table itself is the clustered key every read
     // of a room type's nights ranges over; the contract index keeps its name and its
-    // contract columns only. The old table is renamed away first so that the new one's
-    // DDL is stored as written here (a rename of the new table would store a quoted
-    // name); rows are copied in key order. Same columns, defaults and CHECK as schema 1.
+    // contract columns only. The rows wait in a temp table while the old table is
+    // dropped and the new one created under its name (no ALTER TABLE: the wasm build
+    // omits it, and its rename re-checks the whole schema), then come back in key order.
+    // Same columns, defaults and CHECK as schema 1; the DDL is stored as written here.
     {5, "room_inventory_without_rowid",
      "DROP INDEX IF EXISTS room_inventory_roomTypeId_date_available_idx;"
-     "ALTER TABLE room_inventory RENAME TO room_inventory_v4;"
+     "CREATE TEMP TABLE room_inventory_v4 AS SELECT * FROM room_inventory;"
+     "DROP TABLE room_inventory;"
      "CREATE TABLE room_inventory (\n"
      "  room_type_id INTEGER NOT NULL REFERENCES room_types(id),\n"
      "  date TEXT NOT NULL,\n"
@@ -201,8 +203,8 @@ const Migration kMigrations[] = {
      "INSERT INTO room_inventory (room_type_id, date, total, available, price_cents, min_stay, max_stay,"
      " closed_to_arrival, closed_to_departure, stop_sell)"
      " SELECT room_type_id, date, total, available, price_cents, min_stay, max_stay, closed_to_arrival,"
-     " closed_to_departure, stop_sell FROM room_inventory_v4 ORDER BY room_type_id, date;"
-     "DROP TABLE room_inventory_v4;"
+     " closed_to_departure, stop_sell FROM temp.room_inventory_v4 ORDER BY room_type_id, date;"
+     "DROP TABLE temp.room_inventory_v4;"
      "CREATE INDEX room_inventory_roomTypeId_date_available_idx ON room_inventory(room_type_id, date, available)"},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion - 1,
