@@ -77,11 +77,8 @@ Status Engine::Open(std::string_view snapshot, std::unique_ptr<Engine>* out) {
     return Status::Error("INTERNAL", "cannot open an in-memory database");
   }
   if (!snapshot.empty()) ES_RETURN_IF_ERROR(LoadImage(impl->db, snapshot));
-  // EXCLUSIVE: the engine is the image's only user, so every statement outside a
-  // transaction need not take and drop the image's lock and re-check its change counter
-  // (a deserialized image is a file to the pager).
-  ES_RETURN_IF_ERROR(Exec(impl->db, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;"
-                                    " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"));
+  ES_RETURN_IF_ERROR(Exec(impl->db, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
+                                    "PRAGMA cache_size=-65536;"));
   return Finish(std::move(impl), out);
 }
 
