@@ -40,7 +40,7 @@ const INV_COLS = 'date, total, available, price_cents, min_stay, max_stay, close
 // ------------------------------------------------------------------ the engine's SQL
 
 const PENDING_SQL = "SELECT room_type_id, start_date, end_date, rooms FROM bookings INDEXED BY bookings_localHolding_idx" +
-  " WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND hotel_id = ?3" +
+  " WHERE origin = 'local' AND (status = 'HELD' OR status = 'PENDING_SYNC' OR status = 'CONFIRMED') AND hotel_id = ?3" +
   " AND start_date <= ?1 AND end_date > ?2 AND (?4 = 0 OR room_type_id = ?4)" +
   " AND (status <> 'HELD' OR hold_expires_at > ?5)";
 

@@ -93,5 +93,46 @@ TEST_F(BookingsTest, ANulInTheKeyAndATotalAbove2To53AreRefusedAndWriteNothing) {
   EXPECT_EQ(ok.body["totalCents"], int64_t{4000000000000000});
 }
 
+// createBooking answers from the values it has just written instead of reading the row
+// back: on random bookings (holds, keys with quotes and non-ASCII, both room types, the
+// engine's own keys) the answer is the row as getUserBookingsWithRoomType and an
+// idempotent replay read it from the database.
+TEST_F(BookingsTest, TheAnswerOfCreateBookingIsTheStoredRow) {
+  uint64_t seed = 12345;
+  auto next = [&seed](uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33) % n;
+  };
+  int booked = 0;
+  for (int i = 0; i < 80; ++i) {
+    const int room_type = next(2) ? 10 : 11;
+    const int rooms = 1 + static_cast<int>(next(2));
+    const std::string check_in = Plus("2026-06-02", static_cast<int>(next(25)));
+    json extra{{"roomTypeId", room_type}, {"userId", 7 + static_cast<int>(next(3))}, {"checkIn", check_in},
+               {"checkOut", Plus(check_in, 1 + static_cast<int>(next(3)))}, {"rooms", rooms},
+               {"guests", 1 + static_cast<int>(next(static_cast<uint64_t>(rooms) * 2))}, {"hold", next(3) == 0}};
+    const uint64_t key = next(3);
+    if (key == 1) extra["idempotencyKey"] = "k-" + std::to_string(i);
+    if (key == 2) extra["idempotencyKey"] = "k \"q\" \\ \u00fc\u20ac/" + std::to_string(i);
+    Result r = Book(extra);
+    if (!r.ok()) {
+      EXPECT_EQ(r.code(), "NOT_AVAILABLE") << r.status.ToJson();
+      continue;
+    }
+    ++booked;
+    json stored;
+    for (const json& b : MustCall(engine(), "getUserBookingsWithRoomType", json{{"userId", extra["userId"]}})) {
+      if (b["id"] == r.body["id"]) stored = b;
+    }
+    EXPECT_EQ(r.body, stored) << extra.dump();
+    if (key != 0) {
+      Result again = Book(extra);
+      ASSERT_TRUE(again.ok()) << again.status.ToJson();
+      EXPECT_EQ(again.body, r.body) << extra.dump();
+    }
+  }
+  EXPECT_GT(booked, 20);
+}
+
 }  // namespace
 }  // namespace edgestay::test

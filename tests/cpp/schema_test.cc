@@ -444,4 +444,89 @@ TEST(SchemaMigrationTest, AFailedInventoryRebuildLeavesTheVersionFourImageAsItWa
 }
 
 }  // namespace
+// ---- Migration 6: the local-write conditions without IN lists ---------------------------
+
+// Every table and index of an image with its DDL.
+std::vector<std::string> DdlOf(ImageDb& db) {
+  return db.Column("SELECT type || ' ' || name || ' ' || COALESCE(sql, '-') FROM sqlite_master ORDER BY type, name");
+}
+
+// The opcodes SQLite compiles `sql` to.
+std::vector<std::string> OpcodesOf(ImageDb& db, const std::string& sql) {
+  std::vector<std::string> ops;
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db.Handle(), ("EXPLAIN " + sql).c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
+  while (st && sqlite3_step(st) == SQLITE_ROW) ops.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+  sqlite3_finalize(st);
+  return ops;
+}
+
+const char* const kBookingInsert =
+    "INSERT INTO bookings(id, hotel_id, user_id, room_type_id, status, start_date, end_date, rooms, guests,"
+    " total_cents, created_at, updated_at, hold_expires_at, idempotency_key, origin)"
+    " VALUES (-99, 1, 7, 10, 'PENDING_SYNC', '2026-06-20', '2026-06-21', 1, 1, 100, 0, 0, NULL, 'x', 'local')";
+const char* const kOutboxInsert =
+    "INSERT INTO outbox(seq, type, idempotency_key, args, created_at) VALUES (99, 'createBooking', 'x', '{}', 0)";
+
+TEST(SchemaMigrationTest, AnImageBeforeMigration6KeepsItsLocalBookingsAndOutboxAndLosesTheInLists) {
+  auto engine = OpenEngine();
+  MustApply(*engine, Batch({Hotel(1, "Harbour"), RoomType(10, 1, "Double"), Inventory(10, "2026-06-01", 30, 8, 3, 10000)}));
+  for (const char* ci : {"2026-06-10", "2026-06-11"}) {
+    MustCall(*engine, "createBooking", {{"hotelId", 1}, {"roomTypeId", 10}, {"userId", 7}, {"checkIn", ci},
+                                        {"checkOut", "2026-06-12"}});
+  }
+  MustCall(*engine, "createBooking", {{"hotelId", 1}, {"roomTypeId", 10}, {"userId", 8}, {"checkIn", "2026-06-11"},
+                                      {"checkOut", "2026-06-13"}, {"hold", true}});
+  const json stay{{"hotelId", 1}, {"roomTypeId", 10}, {"checkIn", "2026-06-09"}, {"checkOut", "2026-06-14"}};
+  const json available = MustCall(*engine, "checkRoomAvailability", stay);
+  const json pending = MustCall(*engine, "pendingMutations");
+  ASSERT_EQ(pending["mutations"].size(), 3u);
+
+  // What an engine before migration 6 exported: both conditions as IN lists.
+  ImageDb old_db(Export(*engine));
+  old_db.Exec("DELETE FROM schema_migrations WHERE version = 6; UPDATE schema_version SET version = " +
+              std::to_string(kSchemaVersion - 1) + ";"
+              "DROP INDEX bookings_localHolding_idx;"
+              "CREATE INDEX bookings_localHolding_idx ON bookings(hotel_id, start_date)"
+              " WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED');"
+              "DROP INDEX outbox_status_seq_idx; ALTER TABLE outbox RENAME TO ob;"
+              "CREATE TABLE outbox (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, idempotency_key TEXT NOT NULL,"
+              " args TEXT NOT NULL, booking_id INTEGER, waitlist_id INTEGER, created_at INTEGER NOT NULL,"
+              " status TEXT NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING', 'APPLIED', 'REJECTED')), result TEXT);"
+              "INSERT INTO outbox SELECT * FROM ob; DROP TABLE ob;"
+              "CREATE INDEX outbox_status_seq_idx ON outbox(status, seq);");
+  // The cost migration 6 removes: a temporary b-tree per booking insert and per outbox insert.
+  for (const char* sql : {kBookingInsert, kOutboxInsert}) {
+    const std::vector<std::string> ops = OpcodesOf(old_db, sql);
+    EXPECT_NE(std::find(ops.begin(), ops.end(), "OpenEphemeral"), ops.end()) << sql;
+  }
+
+  auto migrated = OpenEngine(old_db.Serialize());
+  ASSERT_TRUE(migrated);
+  EXPECT_EQ(MustCall(*migrated, "checkRoomAvailability", stay), available);
+  EXPECT_EQ(MustCall(*migrated, "pendingMutations"), pending);
+  ImageDb db(Export(*migrated));
+  EXPECT_EQ(db.Column("SELECT version FROM schema_version"), std::vector<std::string>{std::to_string(kSchemaVersion)});
+  EXPECT_EQ(db.Column("SELECT name FROM schema_migrations WHERE version = 6"),
+            std::vector<std::string>{"local_write_conditions"});
+  EXPECT_EQ(db.Column("PRAGMA integrity_check"), std::vector<std::string>{"ok"});
+  for (const char* sql : {kBookingInsert, kOutboxInsert}) {
+    const std::vector<std::string> ops = OpcodesOf(db, sql);
+    EXPECT_EQ(std::find(ops.begin(), ops.end(), "OpenEphemeral"), ops.end()) << sql;
+  }
+  // The same rules: the CHECK still refuses another status; the holding index still
+  // holds exactly the local HELD / PENDING_SYNC / CONFIRMED bookings.
+  EXPECT_EQ(sqlite3_exec(db.Handle(), "UPDATE outbox SET status = 'SENT' WHERE seq = 1", nullptr, nullptr, nullptr),
+            SQLITE_CONSTRAINT);
+  EXPECT_EQ(db.Column("SELECT count(*) FROM bookings INDEXED BY bookings_localHolding_idx WHERE " EDGESTAY_LOCAL_HOLDING_WHERE
+                      " AND hotel_id = 1"),
+            std::vector<std::string>{"3"});
+  // The same schema as a new engine's, DDL text and all; and the engine keeps working.
+  auto fresh = OpenEngine();
+  ImageDb fresh_db(Export(*fresh));
+  EXPECT_EQ(DdlOf(db), DdlOf(fresh_db));
+  MustCall(*migrated, "cancelBooking", {{"bookingId", -1}});
+  EXPECT_EQ(MustCall(*migrated, "pendingMutations")["mutations"].size(), 4u);
+}
+
 }  // namespace edgestay::test

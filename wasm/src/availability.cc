@@ -8,6 +8,7 @@
 
 #include "engine_impl.h"
 #include "json_writer.h"
+#include "schema.h"
 
 namespace edgestay {
 namespace {
@@ -89,7 +90,7 @@ Status Engine::Impl::EnsureHolding(int64_t hotel_id, const HotelHolding** out) {
     ES_RETURN_IF_ERROR(Prepared(
         "SELECT room_type_id, start_date, end_date, rooms, status = 'HELD', COALESCE(hold_expires_at, 0)"
         " FROM bookings INDEXED BY bookings_localHolding_idx"
-        " WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED') AND hotel_id = ?"
+        " WHERE " EDGESTAY_LOCAL_HOLDING_WHERE " AND hotel_id = ?"
         " AND NOT EXISTS (SELECT 1 FROM lease_uses u WHERE u.booking_id = bookings.id)", &st));
     HotelHolding loaded;
     StmtScope s(*st);

@@ -99,9 +99,16 @@ class ComputeFn {
 };
 
 class JsonWriter;
+namespace compact {
+struct BookingFacts;
+}
 // Writes a booking row (the columns of getUserBookingsWithRoomType's statement, in order)
 // as an open JSON object: callers may add fields, then EndObject().
 void WriteBookingFields(const Stmt& s, JsonWriter& w);
+// The same object from a booking's values (a write that has just stored them answers
+// from them instead of reading the row back), and such a row as those values.
+void WriteBookingFields(const compact::BookingFacts& b, JsonWriter& w);
+compact::BookingFacts BookingFactsOf(const Stmt& s);
 
 // The calendar's per-night columns, in answer order; getCalendar({ columns }) names them.
 inline constexpr const char* kCalendarColumns[] = {"available", "priceCents", "minStay", "maxStay",

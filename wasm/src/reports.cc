@@ -32,29 +32,7 @@ Status Engine::Impl::RoomTypes(int64_t hotel_id, std::string* out) {
   return Status::Ok();
 }
 
-void WriteBookingFields(const Stmt& s, JsonWriter& w) {
-  Day a = 0, b = 0;
-  ParseDate(s.Text(6), &a);
-  ParseDate(s.Text(7), &b);
-  w.BeginObject().Key("id").Int(s.Int(0)).Key("hotelId").Int(s.Int(1)).Key("userId").Int(s.Int(2));
-  w.Key("roomTypeId").Int(s.Int(3)).Key("roomTypeName").String(s.Text(4)).Key("status").String(s.Text(5));
-  w.Key("checkIn").String(s.Text(6)).Key("checkOut").String(s.Text(7)).Key("nights").Int(b - a);
-  w.Key("rooms").Int(s.Int(8)).Key("guests").Int(s.Int(9)).Key("totalCents").Int(s.Int(10));
-  w.Key("createdAt").Int(s.Int(11)).Key("updatedAt").Int(s.Int(12)).Key("holdExpiresAt");
-  if (s.IsNull(13)) w.Null();
-  else w.Int(s.Int(13));
-  w.Key("idempotencyKey");
-  if (s.IsNull(14)) w.Null();
-  else w.String(s.Text(14));
-  w.Key("origin").String(s.Text(15)).Key("serverId");
-  if (s.IsNull(16)) w.Null();
-  else w.Int(s.Int(16));
-}
-
-namespace {
-
-// The same row as WriteBookingFields, as a compact booking record.
-void WriteBookingCompact(const Stmt& s, std::string* out) {
+compact::BookingFacts BookingFactsOf(const Stmt& s) {
   Day a = 0, b = 0;
   ParseDate(s.Text(6), &a);
   ParseDate(s.Text(7), &b);
@@ -64,8 +42,31 @@ void WriteBookingCompact(const Stmt& s, std::string* out) {
   if (!s.IsNull(13)) f.hold_expires_at = s.Int(13);
   if (!s.IsNull(16)) f.server_id = s.Int(16);
   if (!s.IsNull(14)) f.idempotency_key = s.Text(14);
-  compact::WriteBooking(f, out);
+  return f;
 }
+
+void WriteBookingFields(const compact::BookingFacts& f, JsonWriter& w) {
+  w.BeginObject().Key("id").Int(f.id).Key("hotelId").Int(f.hotel_id).Key("userId").Int(f.user_id);
+  w.Key("roomTypeId").Int(f.room_type_id).Key("roomTypeName").String(f.room_type_name).Key("status").String(f.status);
+  w.Key("checkIn").String(f.check_in).Key("checkOut").String(f.check_out).Key("nights").Int(f.nights);
+  w.Key("rooms").Int(f.rooms).Key("guests").Int(f.guests).Key("totalCents").Int(f.total_cents);
+  w.Key("createdAt").Int(f.created_at).Key("updatedAt").Int(f.updated_at).Key("holdExpiresAt");
+  if (f.hold_expires_at) w.Int(*f.hold_expires_at);
+  else w.Null();
+  w.Key("idempotencyKey");
+  if (f.idempotency_key) w.String(*f.idempotency_key);
+  else w.Null();
+  w.Key("origin").String(f.origin).Key("serverId");
+  if (f.server_id) w.Int(*f.server_id);
+  else w.Null();
+}
+
+void WriteBookingFields(const Stmt& s, JsonWriter& w) { WriteBookingFields(BookingFactsOf(s), w); }
+
+namespace {
+
+// The same row as WriteBookingFields, as a compact booking record.
+void WriteBookingCompact(const Stmt& s, std::string* out) { compact::WriteBooking(BookingFactsOf(s), out); }
 
 }  // namespace
 

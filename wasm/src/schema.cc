@@ -87,6 +87,7 @@ CREATE INDEX IF NOT EXISTS bookings_status_startDate_endDate_idx ON bookings(sta
 CREATE INDEX IF NOT EXISTS bookings_hotelId_startDate_idx ON bookings(hotel_id, start_date);
 -- The few local bookings that still hold rooms (pendingLocal): availability reads them on
 -- every answer, so they get a small index of their own instead of a range of all bookings.
+-- Migration 6 recreates it with EDGESTAY_LOCAL_HOLDING_WHERE (the same rows).
 CREATE INDEX IF NOT EXISTS bookings_localHolding_idx ON bookings(hotel_id, start_date)
   WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED');
 CREATE INDEX IF NOT EXISTS bookings_serverId_idx ON bookings(server_id) WHERE server_id IS NOT NULL;
@@ -125,6 +126,7 @@ CREATE TABLE IF NOT EXISTS notifications (
 );
 CREATE INDEX IF NOT EXISTS notifications_status_scheduledAt_idx ON notifications(status, scheduled_at);
 CREATE INDEX IF NOT EXISTS notifications_bookingId_idx ON notifications(booking_id);
+-- Migration 6 rebuilds outbox with its status CHECK as an OR chain (the same rule).
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY,
   type TEXT NOT NULL,
@@ -147,7 +149,7 @@ struct Migration {
   const char* name;
   const char* sql;
 };
-const Migration kMigrations[] = {
+constexpr Migration kMigrations[] = {
     // When each migration ran, like the central store's table. IF NOT EXISTS: a database
     // written by another tool with the engine's full DDL but no version row already has it.
     {2, "migration_log",
@@ -206,9 +208,47 @@ const Migration kMigrations[] = {
      " closed_to_departure, stop_sell FROM temp.room_inventory_v4 ORDER BY room_type_id, date;"
      "DROP TABLE temp.room_inventory_v4;"
      "CREATE INDEX room_inventory_roomTypeId_date_available_idx ON room_inventory(room_type_id, date, available)"},
+    // Local writes without temporary b-trees (docs/PERFORMANCE.md, createBooking). SQLite
+    // evaluates a constant `IN` list of three or more values by building a temporary
+    // b-tree on every execution: every booking insert built one for the holding index's
+    // WHERE and every outbox insert one for the status CHECK (a b-tree opened, a page
+    // zeroed and freed, ~12% of a booking). The same conditions as OR chains compile to
+    // comparisons. SQLite cannot alter a CHECK, so outbox is rebuilt as migration 5 rebuilt
+    // room_inventory (rows through a temp table, no ALTER TABLE); same columns, defaults,
+    // rows, and the DDL stored as written here.
+    {6, "local_write_conditions",
+     "DROP INDEX IF EXISTS bookings_localHolding_idx;"
+     "CREATE INDEX bookings_localHolding_idx ON bookings(hotel_id, start_date) WHERE "
+     EDGESTAY_LOCAL_HOLDING_WHERE ";"
+     "DROP INDEX IF EXISTS outbox_status_seq_idx;"
+     "CREATE TEMP TABLE outbox_v5 AS SELECT * FROM outbox;"
+     "DROP TABLE outbox;"
+     "CREATE TABLE outbox (\n"
+     "  seq INTEGER PRIMARY KEY,\n"
+     "  type TEXT NOT NULL,\n"
+     "  idempotency_key TEXT NOT NULL,\n"
+     "  args TEXT NOT NULL,\n"
+     "  booking_id INTEGER,\n"
+     "  waitlist_id INTEGER,\n"
+     "  created_at INTEGER NOT NULL,\n"
+     "  status TEXT NOT NULL DEFAULT 'PENDING' CHECK (status = 'PENDING' OR status = 'APPLIED' OR status = 'REJECTED'),\n"
+     "  result TEXT\n"
+     ");"
+     "INSERT INTO outbox (seq, type, idempotency_key, args, booking_id, waitlist_id, created_at, status, result)"
+     " SELECT seq, type, idempotency_key, args, booking_id, waitlist_id, created_at, status, result FROM temp.outbox_v5;"
+     "DROP TABLE temp.outbox_v5;"
+     "CREATE INDEX outbox_status_seq_idx ON outbox(status, seq)"},
 };
-static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion - 1,
-              "kSchemaVersion is the version of the last migration");
+// Versions 2, 3, … kSchemaVersion, each once, in order.
+constexpr bool MigrationsAscend() {
+  int last = 1;
+  for (const Migration& m : kMigrations) {
+    if (m.version != last + 1) return false;
+    last = m.version;
+  }
+  return last == kSchemaVersion;
+}
+static_assert(MigrationsAscend(), "migrations are versions 2..kSchemaVersion in order");
 
 Status RunMigrations(sqlite3* db, int from) {
   for (const Migration& m : kMigrations) {
