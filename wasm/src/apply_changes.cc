@@ -71,6 +71,26 @@ void Widen(std::map<int64_t, std::pair<Day, Day>>* ranges, int64_t key, Day firs
   }
 }
 
+// A booking's user, room type, stay and hotel go to the change events (cache invalidation).
+void NoteBooking(int64_t user, int64_t room_type, int64_t hotel, Day check_in, Day check_out, ChangeEvents* into) {
+  into->booking_users.insert(user);
+  Widen(&into->booking_ranges, room_type, check_in, check_out - 1);
+  Widen(&into->booking_hotels, hotel, check_in, check_out - 1);
+}
+
+// Where NoteBooking's facts sit in a bookings row, found once.
+struct BookingFactColumns {
+  int user, room_type, start, end, hotel;
+};
+const BookingFactColumns& BookingFactsAt() {
+  static const BookingFactColumns at = [] {
+    const TableSpec& t = protocol::Table(protocol::TableId::kBookings);
+    return BookingFactColumns{t.ColumnIndex("user_id"), t.ColumnIndex("room_type_id"), t.ColumnIndex("start_date"),
+                              t.ColumnIndex("end_date"), t.ColumnIndex("hotel_id")};
+  }();
+  return at;
+}
+
 Day DayOf(const Value& v) {
   Day d = 0;
   ParseDate(v.s, &d);
@@ -103,7 +123,6 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   const size_t ncols = table.columns.size();
   std::vector<Value>& values = row_values;
   values.assign(change.values, change.values + ncols);
-  if (known_ids.size() < protocol::Tables().size()) known_ids.resize(protocol::Tables().size());
   const std::vector<int>& refs = RefTables()[static_cast<size_t>(table.id)];
 
   auto exists = [&](int ref, const char* ref_table, int64_t id) -> Status {
@@ -244,9 +263,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
       Day a = 0, b = 0;
       ParseDate(s->Text(2), &a);
       ParseDate(s->Text(3), &b);
-      into->booking_users.insert(s->Int(0));
-      Widen(&into->booking_ranges, s->Int(1), a, b - 1);
-      Widen(&into->booking_hotels, s->Int(4), a, b - 1);
+      NoteBooking(s->Int(0), s->Int(1), s->Int(4), a, b, into);
     }
     return Status::Ok();
   };
@@ -409,15 +426,12 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   } else if (name == "bookings" && change.op == Op::kUpsert) {
     // The row as stored now: the written values themselves when the upsert named all five
     // columns (it set them), else read back.
-    const int user = table.ColumnIndex("user_id"), rt = table.ColumnIndex("room_type_id"),
-              start = table.ColumnIndex("start_date"), end = table.ColumnIndex("end_date"),
-              hotel = table.ColumnIndex("hotel_id");
-    if (values[user].kind == Value::kInt && values[rt].kind == Value::kInt && values[start].kind == Value::kText &&
-        values[end].kind == Value::kText && values[hotel].kind == Value::kInt) {
-      const Day a = DayOf(values[start]), b = DayOf(values[end]);
-      batch_events.booking_users.insert(values[user].i);
-      Widen(&batch_events.booking_ranges, values[rt].i, a, b - 1);
-      Widen(&batch_events.booking_hotels, values[hotel].i, a, b - 1);
+    const BookingFactColumns& at = BookingFactsAt();
+    if (values[at.user].kind == Value::kInt && values[at.room_type].kind == Value::kInt &&
+        values[at.start].kind == Value::kText && values[at.end].kind == Value::kText &&
+        values[at.hotel].kind == Value::kInt) {
+      NoteBooking(values[at.user].i, values[at.room_type].i, values[at.hotel].i, DayOf(values[at.start]),
+                  DayOf(values[at.end]), &batch_events);
     } else {
       ES_RETURN_IF_ERROR(note_booking(values[0].i, &batch_events));
     }

@@ -143,7 +143,8 @@ struct Engine::Impl {
   int part_count = 0;
   // Ids known to exist during this batch, per table (protocol::TableId), so a million
   // inventory rows check their room type once. Cleared when the batch ends.
-  std::vector<std::unordered_set<int64_t>> known_ids;
+  std::vector<std::unordered_set<int64_t>> known_ids =
+      std::vector<std::unordered_set<int64_t>>(protocol::Tables().size());
   std::map<std::pair<const void*, uint64_t>, std::unique_ptr<Stmt>> write_stmts;
   // ApplyRow's working copy of a row (reused: no allocation per row), and the write
   // statement it used last, which the next row of the same change reuses without a lookup.
