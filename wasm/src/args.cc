@@ -44,6 +44,33 @@ bool PlainInt(const char*& p, const char* e, int64_t* v) {
   return true;
 }
 
+// Inside a just-opened object or list: true (p past `close`) when it is empty.
+bool Empty(const char*& p, const char* e, char close) {
+  Space(p, e);
+  if (p < e && *p == close) {
+    ++p;
+    return true;
+  }
+  return false;
+}
+
+// After a member of an object or list: another follows (p at it), `close` ended the
+// container (p past it), or neither (not the flat form).
+enum class Next { kMore, kEnd, kBad };
+Next AfterMember(const char*& p, const char* e, char close) {
+  Space(p, e);
+  if (p < e && *p == ',') {
+    ++p;
+    Space(p, e);
+    return Next::kMore;
+  }
+  if (p < e && *p == close) {
+    ++p;
+    return Next::kEnd;
+  }
+  return Next::kBad;
+}
+
 bool Word(const char*& p, const char* e, std::string_view w) {
   if (static_cast<size_t>(e - p) < w.size() || std::string_view(p, w.size()) != w) return false;
   p += w.size();
@@ -130,11 +157,8 @@ bool Args::FlatObject(const char*& p, const char* e, bool top, uint32_t* index) 
   const size_t begin = into.size();
   if (p >= e || *p != '{') return false;
   ++p;
-  Space(p, e);
-  if (p < e && *p == '}') {
-    ++p;
-  } else {
-    for (;;) {
+  if (!Empty(p, e, '}')) {
+    for (Next next = Next::kMore; next == Next::kMore;) {
       Field f;
       if (!PlainString(p, e, &f.key)) return false;
       for (size_t i = begin; i < into.size(); ++i) {
@@ -164,42 +188,21 @@ bool Args::FlatObject(const char*& p, const char* e, bool top, uint32_t* index) 
         v.kind = Val::kList;
         v.flat = this;
         v.first = static_cast<uint32_t>(objects_.size());
-        Space(p, e);
-        if (p < e && *p == ']') {
-          ++p;
-        } else {
-          for (;;) {
+        if (!Empty(p, e, ']')) {
+          for (Next item_next = Next::kMore; item_next == Next::kMore;) {
             uint32_t item;
             if (!FlatObject(p, e, false, &item)) return false;
             ++v.count;
-            Space(p, e);
-            if (p < e && *p == ',') {
-              ++p;
-              Space(p, e);
-              continue;
-            }
-            if (p < e && *p == ']') {
-              ++p;
-              break;
-            }
-            return false;
+            item_next = AfterMember(p, e, ']');
+            if (item_next == Next::kBad) return false;
           }
         }
       } else {
         return false;
       }
       into.push_back(f);
-      Space(p, e);
-      if (p < e && *p == ',') {
-        ++p;
-        Space(p, e);
-        continue;
-      }
-      if (p < e && *p == '}') {
-        ++p;
-        break;
-      }
-      return false;
+      next = AfterMember(p, e, '}');
+      if (next == Next::kBad) return false;
     }
   }
   if (!top) {
