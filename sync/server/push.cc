@@ -246,6 +246,11 @@ Status SqlStore::ExpireHolds(int64_t now, int64_t* expired) {
 }
 
 // One client's push while it waits in (or leads) its hotel's group.
+struct SqlStore::StayPrefetch {
+  Stay stay;
+  Result inventory;
+};
+
 struct SqlStore::PushJob {
   const PushBatch* batch = nullptr;
   PushOutcome* out = nullptr;
@@ -410,26 +415,25 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
   // the stay has none). Read here it is what the booking would read next anyway: the hotel
   // lock is held and nothing is written in between. Not for a stay in a lease, whose
   // check may give units back before the inventory is read.
-  Result stay_inventory;
+  StayPrefetch pre;
   bool prefetched = false;
   if (pg) {
     std::string type;
-    Stay pre;
     auto args = m.find("args");
     prefetched = StrField(m, "type", 1, 64, &type) == Field::kOk && type == "createBooking" &&
                  args != m.end() && args->is_object() &&
-                 ParseStay(*args, b.hotel_id, true, &pre).empty() && !pre.lease_id;
+                 ParseStay(*args, b.hotel_id, true, &pre.stay).empty() && !pre.stay.lease_id;
     if (prefetched) {
       static const std::string kLedgerAndStay = std::string("SELECT l.*, i.* FROM (SELECT ") +
                                                 kLedgerColumns + ") l LEFT JOIN (" +
                                                 StayInventorySql("$4", "$5", "$6", "$1") + ") i ON true";
       st = c.Query(kLedgerAndStay,
-                   {b.hotel_id, b.client_id, key, pre.room_type_id, FormatDate(pre.check_in),
-                    FormatDate(pre.check_out)},
+                   {b.hotel_id, b.client_id, key, pre.stay.room_type_id, FormatDate(pre.stay.check_in),
+                    FormatDate(pre.stay.check_out)},
                    &r);
       if (!st.ok()) return st;
       for (const auto& row : r.rows)
-        if (!row[kLedgerWidth].null) stay_inventory.rows.emplace_back(row.begin() + kLedgerWidth, row.end());
+        if (!row[kLedgerWidth].null) pre.inventory.rows.emplace_back(row.begin() + kLedgerWidth, row.end());
     }
   }
   if (!prefetched) {
@@ -476,7 +480,7 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
     mo->result = Rejected(seq, "invalid", refused.message());
   } else {
     mo->idempotency_key = key;
-    st = ApplyMutation(c, b, m, now, rules, prefetched ? &stay_inventory : nullptr, &log, mo);
+    st = ApplyMutation(c, b, m, now, rules, prefetched ? &pre : nullptr, &log, mo);
     if (!st.ok()) return st;
   }
   // The rows go to the group's log (flushed once, at the end of the group) only when
@@ -528,7 +532,7 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
 }
 
 Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64_t now,
-                               RuleCache* rules, const Result* stay_inventory, LogWriter* log,
+                               RuleCache* rules, const StayPrefetch* prefetched, LogWriter* log,
                                MutationOutcome* out) {
   const int64_t seq = m["seq"].get<int64_t>();
   const std::string& key = out->idempotency_key;
@@ -544,7 +548,7 @@ Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64
   }
   const json& args = *args_it;
   if (type == "createBooking")
-    return CreateBookingTx(c, b, seq, key, args, now, rules, stay_inventory, log, out);
+    return CreateBookingTx(c, b, seq, key, args, now, rules, prefetched, log, out);
   if (type == "cancelBooking") return CancelBookingTx(c, b, seq, args, now, log, out);
   if (type == "confirmHold") return ConfirmHoldTx(c, b, seq, args, now, log, out);
   if (type == "joinWaitlist") return JoinWaitlistTx(c, b, seq, args, now, log, out);
@@ -554,11 +558,12 @@ Status SqlStore::ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64
 
 Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
                                  const std::string& key, const json& args, int64_t now,
-                                 RuleCache* rules_cache, const Result* stay_inventory,
+                                 RuleCache* rules_cache, const StayPrefetch* prefetched,
                                  LogWriter* log, MutationOutcome* out) {
   Stay st;
-  std::string bad = ParseStay(args, b.hotel_id, true, &st);
-  if (!bad.empty()) {
+  if (prefetched) {
+    st = prefetched->stay;  // parsed (and valid) when it was read with the ledger
+  } else if (std::string bad = ParseStay(args, b.hotel_id, true, &st); !bad.empty()) {
     out->result = Rejected(seq, "invalid", bad);
     return Status::Ok();
   }
@@ -623,7 +628,8 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
 
   // The stay's inventory rows (and the check-out date's, for closed_to_departure) with
   // their special days, in one query, as the shared stay rules see them.
-  // (On PostgreSQL they usually came with the ledger read: `stay_inventory`.)
+  // (On PostgreSQL they usually came with the ledger read: `prefetched`.)
+  const Result* stay_inventory = prefetched ? &prefetched->inventory : nullptr;
   if (!stay_inventory || from_lease) {
     static const std::string kStayInventory = StayInventorySql("$1", "$2", "$3", "$4");
     s = c.Query(kStayInventory, {st.room_type_id, in_text, out_text, b.hotel_id}, &r);
