@@ -83,8 +83,10 @@ function leanClient(url) {
   const connect = () => {
     const s = net.createConnection({ host: hostname, port: Number(port), noDelay: true });
     buf = Buffer.alloc(0);
-    s.on('error', (err) => settle(err));
-    s.on('close', () => { if (socket === s) socket = null; settle(new Error('connection closed')); });
+    // An old socket's late events (its close after the server's "Connection: close")
+    // must not fail the request already in flight on its successor.
+    s.on('error', (err) => { if (socket === s) { socket = null; settle(err); } });
+    s.on('close', () => { if (socket === s) { socket = null; settle(new Error('connection closed')); } });
     s.on('data', (chunk) => {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
       const head = buf.indexOf('\r\n\r\n');

@@ -64,6 +64,7 @@ options:
   --header-timeout SEC  a request's headers must arrive within SEC (default 5)
   --body-timeout SEC    a whole request must arrive within SEC (default 10)
   --keep-alive SEC      idle connections between requests are closed after SEC (default 5)
+  --keep-alive-requests N  a connection is closed after its Nth request (default 1000)
   --max-wait SECONDS    long-poll cap (default 60)
   --max-long-polls N    concurrent waiting pulls (default threads/2; more answer at once)
   --cors-origin ORIGIN  Access-Control-Allow-Origin (default *; '' disables CORS)
@@ -99,6 +100,7 @@ const std::map<std::string, bool> kOptions = {
     {"max-wait", true},       {"max-long-polls", true}, {"cors-origin", true},
     {"hold-sweep", true},     {"sqlite-sync", true},   {"max-connections", true},
     {"header-timeout", true}, {"body-timeout", true},  {"keep-alive", true},
+    {"keep-alive-requests", true},
     {"hotel", true},          {"hotels", true},        {"scope", true},
     {"user", true},           {"label", true},         {"id", true},
     {"days", true},           {"name", true},          {"status", false},
@@ -454,6 +456,7 @@ int CmdServe(const Args& args) {
       {"header-timeout", 1, 3600, "", 1000, to_int(&cfg.header_timeout_ms)},
       {"body-timeout", 1, 3600, "", 1000, to_int(&cfg.body_timeout_ms)},
       {"keep-alive", 1, 3600, "", 1, to_int(&cfg.keep_alive_seconds)},
+      {"keep-alive-requests", 1, 1000000, "", 1, to_int(&cfg.keep_alive_max_requests)},
       {"hold-sweep", 1, 3600, "", 1, to_int(&cfg.hold_sweep_seconds)},
       {"snapshot-interval", 1, 86400, " seconds", 1, to_int(&cfg.snapshot_interval_seconds)},
   };
