@@ -147,3 +147,81 @@ static TriggerStep *sqlite3TriggerDeleteStep(Parse *pParse, Token *pTableName, E
   return 0;
 }
 #endif
+
+#if SQLITE_OS_OTHER
+/* The default VFS of the wasm module (SQLITE_OS_OTHER: no os_unix.c). The engine's
+** databases never reach a file through it: an engine without a store is ":memory:"
+** (with memdb for snapshots), temporary storage is memory (SQLITE_TEMP_STORE=3), and a
+** store has its own VFS (bindings/embind/edgestay_vfs.cc). What SQLite still asks the
+** default VFS for is randomness (the core replaces it, sqlite_db.cc), the time
+** (CURRENT_TIMESTAMP and its kin) and a full path name. Opening a file fails. */
+#include <time.h>
+#include <unistd.h>
+
+static int edgestayOsOpen(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFile, int flags, int *pOutFlags){
+  (void)pVfs; (void)zName; (void)flags; (void)pOutFlags;
+  pFile->pMethods = 0;
+  return SQLITE_CANTOPEN;
+}
+static int edgestayOsDelete(sqlite3_vfs *pVfs, const char *zName, int syncDir){
+  (void)pVfs; (void)zName; (void)syncDir;
+  return SQLITE_IOERR_DELETE;
+}
+static int edgestayOsAccess(sqlite3_vfs *pVfs, const char *zName, int flags, int *pResOut){
+  (void)pVfs; (void)zName; (void)flags;
+  *pResOut = 0;
+  return SQLITE_OK;
+}
+static int edgestayOsFullPathname(sqlite3_vfs *pVfs, const char *zName, int nOut, char *zOut){
+  (void)pVfs;
+  sqlite3_snprintf(nOut, zOut, "%s", zName);
+  return SQLITE_OK;
+}
+static int edgestayOsRandomness(sqlite3_vfs *pVfs, int nBuf, char *zBuf){
+  int done = 0;
+  (void)pVfs;
+  memset(zBuf, 0, (size_t)nBuf);
+  while( done<nBuf ){
+    int chunk = nBuf-done<256 ? nBuf-done : 256;  /* getentropy's limit per call */
+    if( getentropy(zBuf+done, (size_t)chunk)!=0 ) break;
+    done += chunk;
+  }
+  return nBuf;
+}
+static int edgestayOsSleep(sqlite3_vfs *pVfs, int microseconds){
+  (void)pVfs;
+  return microseconds;  /* nothing waits for a lock here */
+}
+static int edgestayOsCurrentTimeInt64(sqlite3_vfs *pVfs, sqlite3_int64 *piNow){
+  struct timespec t;
+  (void)pVfs;
+  clock_gettime(CLOCK_REALTIME, &t);
+  /* Julian day number in ms, as os_unix.c computes it */
+  *piNow = (sqlite3_int64)210866760000000 + (sqlite3_int64)t.tv_sec*1000 + t.tv_nsec/1000000;
+  return SQLITE_OK;
+}
+static int edgestayOsCurrentTime(sqlite3_vfs *pVfs, double *prNow){
+  sqlite3_int64 i = 0;
+  int rc = edgestayOsCurrentTimeInt64(pVfs, &i);
+  *prNow = i/86400000.0;
+  return rc;
+}
+static int edgestayOsGetLastError(sqlite3_vfs *pVfs, int nBuf, char *zBuf){
+  (void)pVfs; (void)nBuf; (void)zBuf;
+  return 0;
+}
+
+SQLITE_API int sqlite3_os_init(void){
+  static sqlite3_vfs vfs = {
+    2, (int)sizeof(sqlite3_file), 512, 0, "edgestay-memory", 0,
+    edgestayOsOpen, edgestayOsDelete, edgestayOsAccess, edgestayOsFullPathname,
+    0, 0, 0, 0,  /* no loadable extensions */
+    edgestayOsRandomness, edgestayOsSleep, edgestayOsCurrentTime, edgestayOsGetLastError,
+    edgestayOsCurrentTimeInt64, 0, 0, 0
+  };
+  return sqlite3_vfs_register(&vfs, 1);
+}
+SQLITE_API int sqlite3_os_end(void){
+  return SQLITE_OK;
+}
+#endif
