@@ -34,6 +34,60 @@ static TriggerStep *sqlite3TriggerUpdateStep(Parse*, Token*, SrcList*, ExprList*
 static TriggerStep *sqlite3TriggerDeleteStep(Parse*, Token*, Expr*, const char*, const char*);
 #endif
 
+#if SQLITE_OS_OTHER && defined(SQLITE_OMIT_DATETIME_FUNCS)
+/* Without the date functions, SQLite's CURRENT_TIMESTAMP / CURRENT_DATE / CURRENT_TIME
+** format the statement time with libc's gmtime() and strftime(), which Emscripten
+** implements in the JS glue (+6 KB of it, with time-zone code). The three formats are
+** all they ever get, so these two replace them here (UTC, years 0000-9999). */
+#include <time.h>
+static struct tm *edgestayGmtime(const time_t *pT){
+  static struct tm tm;
+  long long t = (long long)*pT;
+  long long days = t/86400, secs = t%86400;
+  long long era, doe, yoe, doy, mp, y;
+  if( secs<0 ){ secs += 86400; days--; }
+  /* civil_from_days (H. Hinnant): the proleptic Gregorian date of a day number */
+  days += 719468;
+  era = (days>=0 ? days : days-146096)/146097;
+  doe = days - era*146097;
+  yoe = (doe - doe/1460 + doe/36524 - doe/146096)/365;
+  y = yoe + era*400;
+  doy = doe - (365*yoe + yoe/4 - yoe/100);
+  mp = (5*doy + 2)/153;
+  memset(&tm, 0, sizeof(tm));
+  tm.tm_mday = (int)(doy - (153*mp + 2)/5 + 1);
+  tm.tm_mon = (int)(mp<10 ? mp+2 : mp-10);
+  tm.tm_year = (int)(y + (tm.tm_mon<=1) - 1900);
+  tm.tm_hour = (int)(secs/3600);
+  tm.tm_min = (int)(secs/60%60);
+  tm.tm_sec = (int)(secs%60);
+  return &tm;
+}
+static size_t edgestayStrftime(char *zBuf, size_t n, const char *zFormat, const struct tm *pTm){
+  size_t i = 0;
+  for(; *zFormat && i+1<n; zFormat++){
+    int v, w = 2;
+    if( zFormat[0]!='%' || zFormat[1]==0 ){ zBuf[i++] = *zFormat; continue; }
+    switch( *++zFormat ){
+      case 'Y': v = pTm->tm_year + 1900; w = 4; break;
+      case 'm': v = pTm->tm_mon + 1; break;
+      case 'd': v = pTm->tm_mday; break;
+      case 'H': v = pTm->tm_hour; break;
+      case 'M': v = pTm->tm_min; break;
+      case 'S': v = pTm->tm_sec; break;
+      default: zBuf[i++] = *zFormat; continue;
+    }
+    if( i+w+1>n ) break;
+    for(int k = w-1; k>=0; k--){ zBuf[i+k] = (char)('0' + v%10); v /= 10; }
+    i += w;
+  }
+  zBuf[i] = 0;
+  return i;
+}
+#define gmtime edgestayGmtime
+#define strftime edgestayStrftime
+#endif
+
 #include "sqlite3.c"
 
 static void edgestayNotAvailable(Parse *pParse, const char *zWhat){
