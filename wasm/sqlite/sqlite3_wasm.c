@@ -8,6 +8,9 @@
 ** would regenerate the parser without those rules. Here they are stubs that fail the
 ** statement ("... is not available in this build") and free what the grammar handed
 ** them, so such a statement is an error, as it is for a parser built without the rule.
+**
+** Also here: the default VFS of SQLITE_OS_OTHER (no os_unix.c, at the end) and the
+** formatting of CURRENT_TIMESTAMP and its kin without libc's gmtime/strftime.
 */
 #ifdef SQLITE_OMIT_TRIGGER
 /* sqlite3.c declares the trigger entry points only with triggers in; the parser calls
