@@ -2,7 +2,9 @@
 // row checks every producer and consumer of rows shares.
 #include "edgestay/protocol/tables.h"
 
+#include <array>
 #include <cstdlib>
+#include <iterator>
 
 #include "edgestay/date.h"
 #include "edgestay/protocol/json_text.h"
@@ -13,101 +15,135 @@ namespace {
 
 constexpr int64_t kBig = kMaxId;
 
-ColumnSpec Id(const char* name, const char* ref = nullptr) {
-  return {name, ColType::kId, false, false, 1, kBig, {}, ref};
+// The list is constant data, turned into TableSpecs by one loop at first use (built
+// inline, column by column, it was 14 KB of wasm code).
+struct ColumnDef {
+  const char* name;
+  ColType type;
+  bool nullable, has_default;
+  int64_t min, max;
+  const char* const* enum_values;  // kEnum: nullptr-terminated
+  const char* ref_table;
+};
+
+constexpr ColumnDef Id(const char* name, const char* ref = nullptr) {
+  return {name, ColType::kId, false, false, 1, kBig, nullptr, ref};
 }
-ColumnSpec OptId(const char* name) { return {name, ColType::kId, true, true, 1, kBig, {}, nullptr}; }
-ColumnSpec Count(const char* name, bool has_default = false, int64_t min = 0, int64_t max = kBig) {
-  return {name, ColType::kInt, false, has_default, min, max, {}, nullptr};
+constexpr ColumnDef OptId(const char* name) { return {name, ColType::kId, true, true, 1, kBig, nullptr, nullptr}; }
+constexpr ColumnDef Int(const char* name, bool nullable, bool has_default, int64_t min, int64_t max) {
+  return {name, ColType::kInt, nullable, has_default, min, max, nullptr, nullptr};
 }
-ColumnSpec Text(const char* name, bool has_default = false, int64_t max_len = 200) {
-  return {name, ColType::kText, false, has_default, 1, max_len, {}, nullptr};
+constexpr ColumnDef Count(const char* name, bool has_default = false, int64_t min = 0, int64_t max = kBig) {
+  return Int(name, false, has_default, min, max);
 }
-ColumnSpec OptText(const char* name) { return {name, ColType::kText, true, true, 0, 1000, {}, nullptr}; }
-ColumnSpec Date(const char* name) { return {name, ColType::kDate, false, false, 0, 0, {}, nullptr}; }
-ColumnSpec Bool(const char* name) { return {name, ColType::kBool, false, true, 0, 1, {}, nullptr}; }
-ColumnSpec Millis(const char* name, bool has_default = false) {
-  return {name, ColType::kMillis, false, has_default, 0, kBig, {}, nullptr};
+constexpr ColumnDef Text(const char* name, bool has_default = false, int64_t max_len = 200,
+                         bool nullable = false, int64_t min_len = 1) {
+  return {name, ColType::kText, nullable, has_default, min_len, max_len, nullptr, nullptr};
 }
-ColumnSpec OptMillis(const char* name) { return {name, ColType::kMillis, true, true, 0, kBig, {}, nullptr}; }
-ColumnSpec Enum(const char* name, std::vector<const char*> values, bool has_default = false) {
-  return {name, ColType::kEnum, false, has_default, 0, 0, std::move(values), nullptr};
+constexpr ColumnDef OptText(const char* name, int64_t min_len = 0, int64_t max_len = 1000) {
+  return Text(name, true, max_len, true, min_len);
+}
+constexpr ColumnDef Date(const char* name) { return {name, ColType::kDate, false, false, 0, 0, nullptr, nullptr}; }
+constexpr ColumnDef Bool(const char* name) { return {name, ColType::kBool, false, true, 0, 1, nullptr, nullptr}; }
+constexpr ColumnDef Millis(const char* name, bool has_default = false) {
+  return {name, ColType::kMillis, false, has_default, 0, kBig, nullptr, nullptr};
+}
+constexpr ColumnDef OptMillis(const char* name) { return {name, ColType::kMillis, true, true, 0, kBig, nullptr, nullptr}; }
+constexpr ColumnDef Enum(const char* name, const char* const* values, bool has_default = false) {
+  return {name, ColType::kEnum, false, has_default, 0, 0, values, nullptr};
 }
 
-std::vector<const char*> RuleKeys() {
-  std::vector<const char*> keys;
-  for (const RuleSpec& r : kRuleSpecs) keys.push_back(r.key);
+// booking_rules.key: the keys of kRuleSpecs, in their order.
+constexpr auto kRuleKeys = [] {
+  std::array<const char*, std::size(kRuleSpecs) + 1> keys{};
+  for (size_t i = 0; i < std::size(kRuleSpecs); ++i) keys[i] = kRuleSpecs[i].key;
   return keys;
-}
+}();
+constexpr const char* kBookingStatuses[] = {"HELD",      "PENDING_SYNC", "CONFIRMED", "REJECTED",
+                                            "CANCELLED", "EXPIRED",      nullptr};
+constexpr const char* kSpecialDayKinds[] = {"holiday", "event", "blackout", nullptr};
+constexpr const char* kOrigins[] = {"central", "local", nullptr};
+constexpr const char* kWaitlistStatuses[] = {"WAITING", "OFFERED", "BOOKED", "CANCELLED", nullptr};
+constexpr const char* kPaymentStatuses[] = {"PENDING", "CAPTURED", "REFUNDED", "FAILED", nullptr};
+constexpr const char* kChannels[] = {"email", "sms", "push", nullptr};
+constexpr const char* kNotificationStatuses[] = {"QUEUED", "SENT", "FAILED", "CANCELLED", nullptr};
+constexpr const char* kNotificationKinds[] = {"update",       "confirmation", "hold",      "reminder", "cancellation",
+                                              "expiry",       "rejection",    "waitlist_offer", nullptr};
 
-TableSpec Make(TableId id, const char* name, std::vector<ColumnSpec> columns, std::vector<int> key,
-               Audience audience = Audience::kPublic) {
-  TableSpec t{id, name, std::move(columns), std::move(key), audience, -1, "", "["};
-  for (size_t i = 0; i < t.columns.size(); ++i) {
-    if (i) {
-      t.column_list += ", ";
-      t.columns_json += ",";
-    }
-    t.column_list += t.columns[i].name;
-    AppendJsonString(&t.columns_json, t.columns[i].name);
-  }
-  t.columns_json += "]";
-  if (audience == Audience::kGuest) t.user_column = t.ColumnIndex("user_id");
-  return t;
-}
+constexpr ColumnDef kHotels[] = {Id("id"), Text("name"), Text("time_zone", true, 64), Text("currency", true, 3),
+                                 Int("utc_offset_minutes", false, true, -840, 840)};
+constexpr ColumnDef kRoomTypes[] = {Id("id"), Id("hotel_id", "hotels"), Text("name"),
+                                    Count("capacity_adults", true, 1, 100), Count("capacity_children", true, 0, 100),
+                                    Count("base_price_cents"), Count("total_rooms", false, 0, 100000)};
+constexpr ColumnDef kRoomInventory[] = {
+    Id("room_type_id", "room_types"), Date("date"), Count("total", false, 0, 100000),
+    Count("available", false, 0, 100000), Count("price_cents"), Count("min_stay", true, 1, 365),
+    Count("max_stay", true, 0, 365), Bool("closed_to_arrival"), Bool("closed_to_departure"), Bool("stop_sell")};
+constexpr ColumnDef kBookingRules[] = {Id("hotel_id", "hotels"), Enum("key", kRuleKeys.data()),
+                                       Count("value", false, 0, 100000000)};
+constexpr ColumnDef kSpecialDays[] = {Id("hotel_id", "hotels"), Date("date"), Enum("kind", kSpecialDayKinds),
+                                      Count("price_multiplier_pct", true, 1, 1000),
+                                      Int("min_stay", true, true, 1, 365), OptText("note")};
+constexpr ColumnDef kBookings[] = {
+    Id("id"), Id("hotel_id", "hotels"), Id("user_id"), Id("room_type_id", "room_types"),
+    Enum("status", kBookingStatuses), Date("start_date"), Date("end_date"), Count("rooms", false, 1, 1000),
+    Count("guests", false, 1, 10000), Count("total_cents"), Millis("created_at"), Millis("updated_at", true),
+    OptMillis("hold_expires_at"), OptText("idempotency_key", 1, 128), Enum("origin", kOrigins, true),
+    OptId("server_id")};
+constexpr ColumnDef kWaitlist[] = {Id("id"), Id("hotel_id", "hotels"), Id("user_id"), Id("room_type_id", "room_types"),
+                                   Date("start_date"), Date("end_date"), Count("rooms", false, 1, 1000),
+                                   Enum("status", kWaitlistStatuses, true), Millis("created_at")};
+constexpr ColumnDef kPayments[] = {Id("id"), Id("booking_id", "bookings"), Enum("status", kPaymentStatuses),
+                                   Count("amount_cents"), Millis("created_at")};
+constexpr ColumnDef kNotifications[] = {Id("id"), Id("booking_id", "bookings"), Id("user_id"),
+                                        Enum("channel", kChannels), Enum("status", kNotificationStatuses, true),
+                                        Millis("scheduled_at"), Enum("kind", kNotificationKinds, true)};
+
+struct TableDef {
+  const char* name;
+  const ColumnDef* columns;
+  size_t column_count;
+  int key_count;  // the key: the first key_count columns
+  Audience audience;
+};
+#define ES_COLUMNS(a) a, std::size(a)
+// In TableId order.
+constexpr TableDef kTables[] = {
+    {"hotels", ES_COLUMNS(kHotels), 1, Audience::kPublic},
+    {"room_types", ES_COLUMNS(kRoomTypes), 1, Audience::kPublic},
+    {"room_inventory", ES_COLUMNS(kRoomInventory), 2, Audience::kPublic},
+    {"booking_rules", ES_COLUMNS(kBookingRules), 2, Audience::kPublic},
+    {"special_days", ES_COLUMNS(kSpecialDays), 2, Audience::kPublic},
+    {"bookings", ES_COLUMNS(kBookings), 1, Audience::kGuest},
+    {"waitlist", ES_COLUMNS(kWaitlist), 1, Audience::kGuest},
+    {"payments", ES_COLUMNS(kPayments), 1, Audience::kPayment},
+    {"notifications", ES_COLUMNS(kNotifications), 1, Audience::kAdmin},
+};
+#undef ES_COLUMNS
 
 std::vector<TableSpec> MakeTables() {
-  const std::vector<const char*> kBookingStatuses = {"HELD",     "PENDING_SYNC", "CONFIRMED",
-                                                     "REJECTED", "CANCELLED",    "EXPIRED"};
-  std::vector<TableSpec> t;
-  t.push_back(Make(TableId::kHotels, "hotels",
-               {Id("id"), Text("name"), Text("time_zone", true, 64), Text("currency", true, 3),
-                {"utc_offset_minutes", ColType::kInt, false, true, -840, 840, {}, nullptr}},
-               {0}));
-  t.push_back(Make(TableId::kRoomTypes, "room_types",
-               {Id("id"), Id("hotel_id", "hotels"), Text("name"), Count("capacity_adults", true, 1, 100),
-                Count("capacity_children", true, 0, 100), Count("base_price_cents"),
-                Count("total_rooms", false, 0, 100000)},
-               {0}));
-  t.push_back(Make(TableId::kRoomInventory, "room_inventory",
-               {Id("room_type_id", "room_types"), Date("date"), Count("total", false, 0, 100000),
-                Count("available", false, 0, 100000), Count("price_cents"), Count("min_stay", true, 1, 365),
-                Count("max_stay", true, 0, 365), Bool("closed_to_arrival"), Bool("closed_to_departure"),
-                Bool("stop_sell")},
-               {0, 1}));
-  t.push_back(Make(TableId::kBookingRules, "booking_rules",
-               {Id("hotel_id", "hotels"),
-                Enum("key", RuleKeys()), Count("value", false, 0, 100000000)},
-               {0, 1}));
-  t.push_back(Make(TableId::kSpecialDays, "special_days",
-               {Id("hotel_id", "hotels"), Date("date"), Enum("kind", {"holiday", "event", "blackout"}),
-                Count("price_multiplier_pct", true, 1, 1000),
-                {"min_stay", ColType::kInt, true, true, 1, 365, {}, nullptr}, OptText("note")},
-               {0, 1}));
-  t.push_back(Make(TableId::kBookings, "bookings",
-               {Id("id"), Id("hotel_id", "hotels"), Id("user_id"), Id("room_type_id", "room_types"),
-                Enum("status", kBookingStatuses), Date("start_date"), Date("end_date"), Count("rooms", false, 1, 1000),
-                Count("guests", false, 1, 10000), Count("total_cents"), Millis("created_at"),
-                Millis("updated_at", true), OptMillis("hold_expires_at"),
-                {"idempotency_key", ColType::kText, true, true, 1, 128, {}, nullptr},
-                Enum("origin", {"central", "local"}, true), OptId("server_id")},
-               {0}, Audience::kGuest));
-  t.push_back(Make(TableId::kWaitlist, "waitlist",
-               {Id("id"), Id("hotel_id", "hotels"), Id("user_id"), Id("room_type_id", "room_types"),
-                Date("start_date"), Date("end_date"), Count("rooms", false, 1, 1000),
-                Enum("status", {"WAITING", "OFFERED", "BOOKED", "CANCELLED"}, true), Millis("created_at")},
-               {0}, Audience::kGuest));
-  t.push_back(Make(TableId::kPayments, "payments",
-               {Id("id"), Id("booking_id", "bookings"), Enum("status", {"PENDING", "CAPTURED", "REFUNDED", "FAILED"}),
-                Count("amount_cents"), Millis("created_at")},
-               {0}, Audience::kPayment));
-  t.push_back(Make(TableId::kNotifications, "notifications",
-               {Id("id"), Id("booking_id", "bookings"), Id("user_id"), Enum("channel", {"email", "sms", "push"}),
-                Enum("status", {"QUEUED", "SENT", "FAILED", "CANCELLED"}, true), Millis("scheduled_at"),
-                Enum("kind", {"update", "confirmation", "hold", "reminder", "cancellation", "expiry", "rejection",
-                              "waitlist_offer"}, true)},
-               {0}, Audience::kAdmin));
-  return t;
+  std::vector<TableSpec> tables;
+  tables.reserve(std::size(kTables));
+  for (const TableDef& d : kTables) {
+    TableSpec t{static_cast<TableId>(tables.size()), d.name, {}, {}, d.audience, -1, "", "["};
+    for (size_t i = 0; i < d.column_count; ++i) {
+      const ColumnDef& c = d.columns[i];
+      std::vector<const char*> values;
+      for (const char* const* v = c.enum_values; v && *v; ++v) values.push_back(*v);
+      t.columns.push_back({c.name, c.type, c.nullable, c.has_default, c.min, c.max, std::move(values), c.ref_table});
+      if (i) {
+        t.column_list += ", ";
+        t.columns_json += ",";
+      }
+      t.column_list += c.name;
+      AppendJsonString(&t.columns_json, c.name);
+    }
+    t.columns_json += "]";
+    for (int k = 0; k < d.key_count; ++k) t.key.push_back(k);
+    if (d.audience == Audience::kGuest) t.user_column = t.ColumnIndex("user_id");
+    tables.push_back(std::move(t));
+  }
+  return tables;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <set>
 #include <string>
@@ -227,6 +228,16 @@ TEST(SchemaMigrationTest, AVersionOneImageMigratesAndKeepsItsData) {
   EXPECT_EQ(db.Column("SELECT version || ' ' || name FROM schema_migrations WHERE version = 2"),
             std::vector<std::string>{"2 migration_log"});
   EXPECT_EQ(db.Column("SELECT name FROM hotels"), std::vector<std::string>{"Harbour"});
+  // applied_at: the wall clock at the migration, ms in whole seconds (bound by the core,
+  // which links no SQL date functions).
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+  for (const std::string& at : db.Column("SELECT applied_at FROM schema_migrations")) {
+    const int64_t ms = std::stoll(at);
+    EXPECT_EQ(ms % 1000, 0) << at;
+    EXPECT_LE(ms, now_ms);
+    EXPECT_GT(ms, now_ms - 600000) << at;
+  }
 }
 
 // A migration that cannot complete (here: another tool's table of the name migration 2

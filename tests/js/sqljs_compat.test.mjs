@@ -213,6 +213,30 @@ test('(c) a foreign SQLite image (conflicting hotels table) -> CORRUPT_SNAPSHOT'
   });
 });
 
+// The wasm module's SQLite is built without triggers and views (CMakeLists.txt: the engine
+// never makes one): an image that holds one cannot have its schema read, and is refused
+// like any unreadable snapshot; the engine's own images keep opening.
+test('(d) an image holding a trigger or a view -> CORRUPT_SNAPSHOT, the engine\'s images still open', async () => {
+  const extras = [
+    "CREATE TRIGGER hotels_touch AFTER UPDATE ON hotels BEGIN UPDATE hotels SET name = name WHERE id = -1; END",
+    'CREATE VIEW hotel_names AS SELECT id, name FROM hotels',
+  ];
+  for (const sql of extras) {
+    const db = new SQL.Database(image);
+    db.run(sql);
+    const bytes = db.export();
+    db.close();
+    await assert.rejects(openEngine({ snapshot: bytes, now: () => ds.now }), (e) => {
+      assert.ok(e instanceof EdgestayError, `not an EdgestayError: ${e}`);
+      assert.equal(e.code, 'CORRUPT_SNAPSHOT', `${sql}: ${e.code} ${e.message}`);
+      return true;
+    });
+  }
+  const again = await openEngine({ snapshot: image, now: () => ds.now });
+  assert.ok(again.getRoomTypes(ds.hotelIds[0]).length > 0);
+  again.close();
+});
+
 test('teardown', () => {
   engine.close();
 });

@@ -4,11 +4,93 @@
 **
 ** The amalgamation's parser is generated with every feature in, so its grammar actions
 ** still call the entry points of the SQLITE_OMIT_ANALYZE / _REINDEX / _VIRTUALTABLE
-** (and the ALTER TABLE it implies) features; SQLite's canonical sources
+** (and the ALTER TABLE it implies) / _TRIGGER / _VIEW features; SQLite's canonical sources
 ** would regenerate the parser without those rules. Here they are stubs that fail the
 ** statement ("... is not available in this build") and free what the grammar handed
 ** them, so such a statement is an error, as it is for a parser built without the rule.
+**
+** Also here: the default VFS of SQLITE_OS_OTHER (no os_unix.c, at the end) and the
+** formatting of CURRENT_TIMESTAMP and its kin without libc's gmtime/strftime.
 */
+#ifdef SQLITE_OMIT_TRIGGER
+/* sqlite3.c declares the trigger entry points only with triggers in; the parser calls
+** them either way, so declare the stubs below before it does. */
+typedef struct Parse Parse;
+typedef struct Token Token;
+typedef struct IdList IdList;
+typedef struct SrcList SrcList;
+typedef struct Expr Expr;
+typedef struct ExprList ExprList;
+typedef struct Select Select;
+typedef struct Upsert Upsert;
+typedef struct TriggerStep TriggerStep;
+typedef struct sqlite3 sqlite3;
+static void sqlite3BeginTrigger(Parse*, Token*, Token*, int, int, IdList*, SrcList*, Expr*, int, int);
+static void sqlite3FinishTrigger(Parse*, TriggerStep*, Token*);
+static void sqlite3DropTrigger(Parse*, SrcList*, int);
+static void sqlite3DeleteTriggerStep(sqlite3*, TriggerStep*);
+static TriggerStep *sqlite3TriggerSelectStep(sqlite3*, Select*, const char*, const char*);
+static TriggerStep *sqlite3TriggerInsertStep(Parse*, Token*, IdList*, Select*, unsigned char, Upsert*,
+                                             const char*, const char*);
+static TriggerStep *sqlite3TriggerUpdateStep(Parse*, Token*, SrcList*, ExprList*, Expr*, unsigned char,
+                                             const char*, const char*);
+static TriggerStep *sqlite3TriggerDeleteStep(Parse*, Token*, Expr*, const char*, const char*);
+#endif
+
+#if SQLITE_OS_OTHER && defined(SQLITE_OMIT_DATETIME_FUNCS)
+/* Without the date functions, SQLite's CURRENT_TIMESTAMP / CURRENT_DATE / CURRENT_TIME
+** format the statement time with libc's gmtime() and strftime(), which Emscripten
+** implements in the JS glue (+6 KB of it, with time-zone code). The three formats are
+** all they ever get, so these two replace them here (UTC, years 0000-9999). */
+#include <time.h>
+static struct tm *edgestayGmtime(const time_t *pT){
+  static struct tm tm;
+  long long t = (long long)*pT;
+  long long days = t/86400, secs = t%86400;
+  long long era, doe, yoe, doy, mp, y;
+  if( secs<0 ){ secs += 86400; days--; }
+  /* civil_from_days (H. Hinnant): the proleptic Gregorian date of a day number */
+  days += 719468;
+  era = (days>=0 ? days : days-146096)/146097;
+  doe = days - era*146097;
+  yoe = (doe - doe/1460 + doe/36524 - doe/146096)/365;
+  y = yoe + era*400;
+  doy = doe - (365*yoe + yoe/4 - yoe/100);
+  mp = (5*doy + 2)/153;
+  memset(&tm, 0, sizeof(tm));
+  tm.tm_mday = (int)(doy - (153*mp + 2)/5 + 1);
+  tm.tm_mon = (int)(mp<10 ? mp+2 : mp-10);
+  tm.tm_year = (int)(y + (tm.tm_mon<=1) - 1900);
+  tm.tm_hour = (int)(secs/3600);
+  tm.tm_min = (int)(secs/60%60);
+  tm.tm_sec = (int)(secs%60);
+  return &tm;
+}
+static size_t edgestayStrftime(char *zBuf, size_t n, const char *zFormat, const struct tm *pTm){
+  size_t i = 0;
+  for(; *zFormat && i+1<n; zFormat++){
+    int v, w = 2;
+    if( zFormat[0]!='%' || zFormat[1]==0 ){ zBuf[i++] = *zFormat; continue; }
+    switch( *++zFormat ){
+      case 'Y': v = pTm->tm_year + 1900; w = 4; break;
+      case 'm': v = pTm->tm_mon + 1; break;
+      case 'd': v = pTm->tm_mday; break;
+      case 'H': v = pTm->tm_hour; break;
+      case 'M': v = pTm->tm_min; break;
+      case 'S': v = pTm->tm_sec; break;
+      default: zBuf[i++] = *zFormat; continue;
+    }
+    if( i+w+1>n ) break;
+    for(int k = w-1; k>=0; k--){ zBuf[i+k] = (char)('0' + v%10); v /= 10; }
+    i += w;
+  }
+  zBuf[i] = 0;
+  return i;
+}
+#define gmtime edgestayGmtime
+#define strftime edgestayStrftime
+#endif
+
 #include "sqlite3.c"
 
 static void edgestayNotAvailable(Parse *pParse, const char *zWhat){
@@ -39,6 +121,16 @@ static void sqlite3VtabArgInit(Parse *pParse){ (void)pParse; }
 static void sqlite3VtabArgExtend(Parse *pParse, Token *p){ (void)pParse; (void)p; }
 #endif
 
+#ifdef SQLITE_OMIT_VIEW
+static void sqlite3CreateView(Parse *pParse, Token *pBegin, Token *pName1, Token *pName2, ExprList *pCNames,
+                              Select *pSelect, int isTemp, int noErr){
+  (void)pBegin; (void)pName1; (void)pName2; (void)isTemp; (void)noErr;
+  sqlite3ExprListDelete(pParse->db, pCNames);
+  sqlite3SelectDelete(pParse->db, pSelect);
+  edgestayNotAvailable(pParse, "CREATE VIEW");
+}
+#endif
+
 #ifdef SQLITE_OMIT_ALTERTABLE
 static void sqlite3AlterRenameTable(Parse *pParse, SrcList *pSrc, Token *pName){
   (void)pName;
@@ -59,5 +151,134 @@ static void sqlite3AlterRenameColumn(Parse *pParse, SrcList *pSrc, Token *pOld, 
   (void)pOld; (void)pNew;
   sqlite3SrcListDelete(pParse->db, pSrc);
   edgestayNotAvailable(pParse, "ALTER TABLE");
+}
+#endif
+
+#ifdef SQLITE_OMIT_TRIGGER
+/* CREATE TRIGGER fails (so does opening an image that holds a trigger: its schema cannot
+** be read); the step builders free what the grammar handed them and build nothing. */
+static void sqlite3BeginTrigger(Parse *pParse, Token *pName1, Token *pName2, int tr_tm, int op, IdList *pColumns,
+                                SrcList *pTableName, Expr *pWhen, int isTemp, int noErr){
+  (void)pName1; (void)pName2; (void)tr_tm; (void)op; (void)isTemp; (void)noErr;
+  sqlite3IdListDelete(pParse->db, pColumns);
+  sqlite3SrcListDelete(pParse->db, pTableName);
+  sqlite3ExprDelete(pParse->db, pWhen);
+  edgestayNotAvailable(pParse, "CREATE TRIGGER");
+}
+static void sqlite3FinishTrigger(Parse *pParse, TriggerStep *pStepList, Token *pAll){
+  (void)pParse; (void)pStepList; (void)pAll;
+}
+static void sqlite3DropTrigger(Parse *pParse, SrcList *pName, int noErr){
+  (void)noErr;
+  sqlite3SrcListDelete(pParse->db, pName);
+  edgestayNotAvailable(pParse, "DROP TRIGGER");
+}
+static void sqlite3DeleteTriggerStep(sqlite3 *db, TriggerStep *pStep){ (void)db; (void)pStep; }
+static TriggerStep *sqlite3TriggerSelectStep(sqlite3 *db, Select *pSelect, const char *zStart, const char *zEnd){
+  (void)zStart; (void)zEnd;
+  sqlite3SelectDelete(db, pSelect);
+  return 0;
+}
+static TriggerStep *sqlite3TriggerInsertStep(Parse *pParse, Token *pTableName, IdList *pColumn, Select *pSelect,
+                                             unsigned char orconf, Upsert *pUpsert, const char *zStart,
+                                             const char *zEnd){
+  (void)pTableName; (void)orconf; (void)zStart; (void)zEnd;
+  sqlite3IdListDelete(pParse->db, pColumn);
+  sqlite3SelectDelete(pParse->db, pSelect);
+  sqlite3UpsertDelete(pParse->db, pUpsert);
+  return 0;
+}
+static TriggerStep *sqlite3TriggerUpdateStep(Parse *pParse, Token *pTableName, SrcList *pFrom, ExprList *pEList,
+                                             Expr *pWhere, unsigned char orconf, const char *zStart,
+                                             const char *zEnd){
+  (void)pTableName; (void)orconf; (void)zStart; (void)zEnd;
+  sqlite3SrcListDelete(pParse->db, pFrom);
+  sqlite3ExprListDelete(pParse->db, pEList);
+  sqlite3ExprDelete(pParse->db, pWhere);
+  return 0;
+}
+static TriggerStep *sqlite3TriggerDeleteStep(Parse *pParse, Token *pTableName, Expr *pWhere, const char *zStart,
+                                             const char *zEnd){
+  (void)pTableName; (void)zStart; (void)zEnd;
+  sqlite3ExprDelete(pParse->db, pWhere);
+  return 0;
+}
+#endif
+
+#if SQLITE_OS_OTHER
+/* The default VFS of the wasm module (SQLITE_OS_OTHER: no os_unix.c). The engine's
+** databases never reach a file through it: an engine without a store is ":memory:"
+** (with memdb for snapshots), temporary storage is memory (SQLITE_TEMP_STORE=3), and a
+** store has its own VFS (bindings/embind/edgestay_vfs.cc). What SQLite still asks the
+** default VFS for is randomness (the core replaces it, sqlite_db.cc), the time
+** (CURRENT_TIMESTAMP and its kin) and a full path name. Opening a file fails. */
+#include <time.h>
+#include <unistd.h>
+
+static int edgestayOsOpen(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFile, int flags, int *pOutFlags){
+  (void)pVfs; (void)zName; (void)flags; (void)pOutFlags;
+  pFile->pMethods = 0;
+  return SQLITE_CANTOPEN;
+}
+static int edgestayOsDelete(sqlite3_vfs *pVfs, const char *zName, int syncDir){
+  (void)pVfs; (void)zName; (void)syncDir;
+  return SQLITE_IOERR_DELETE;
+}
+static int edgestayOsAccess(sqlite3_vfs *pVfs, const char *zName, int flags, int *pResOut){
+  (void)pVfs; (void)zName; (void)flags;
+  *pResOut = 0;
+  return SQLITE_OK;
+}
+static int edgestayOsFullPathname(sqlite3_vfs *pVfs, const char *zName, int nOut, char *zOut){
+  (void)pVfs;
+  sqlite3_snprintf(nOut, zOut, "%s", zName);
+  return SQLITE_OK;
+}
+static int edgestayOsRandomness(sqlite3_vfs *pVfs, int nBuf, char *zBuf){
+  int done = 0;
+  (void)pVfs;
+  memset(zBuf, 0, (size_t)nBuf);
+  while( done<nBuf ){
+    int chunk = nBuf-done<256 ? nBuf-done : 256;  /* getentropy's limit per call */
+    if( getentropy(zBuf+done, (size_t)chunk)!=0 ) break;
+    done += chunk;
+  }
+  return nBuf;
+}
+static int edgestayOsSleep(sqlite3_vfs *pVfs, int microseconds){
+  (void)pVfs;
+  return microseconds;  /* nothing waits for a lock here */
+}
+static int edgestayOsCurrentTimeInt64(sqlite3_vfs *pVfs, sqlite3_int64 *piNow){
+  struct timespec t;
+  (void)pVfs;
+  clock_gettime(CLOCK_REALTIME, &t);
+  /* Julian day number in ms, as os_unix.c computes it */
+  *piNow = (sqlite3_int64)210866760000000 + (sqlite3_int64)t.tv_sec*1000 + t.tv_nsec/1000000;
+  return SQLITE_OK;
+}
+static int edgestayOsCurrentTime(sqlite3_vfs *pVfs, double *prNow){
+  sqlite3_int64 i = 0;
+  int rc = edgestayOsCurrentTimeInt64(pVfs, &i);
+  *prNow = i/86400000.0;
+  return rc;
+}
+static int edgestayOsGetLastError(sqlite3_vfs *pVfs, int nBuf, char *zBuf){
+  (void)pVfs; (void)nBuf; (void)zBuf;
+  return 0;
+}
+
+SQLITE_API int sqlite3_os_init(void){
+  static sqlite3_vfs vfs = {
+    2, (int)sizeof(sqlite3_file), 512, 0, "edgestay-memory", 0,
+    edgestayOsOpen, edgestayOsDelete, edgestayOsAccess, edgestayOsFullPathname,
+    0, 0, 0, 0,  /* no loadable extensions */
+    edgestayOsRandomness, edgestayOsSleep, edgestayOsCurrentTime, edgestayOsGetLastError,
+    edgestayOsCurrentTimeInt64, 0, 0, 0
+  };
+  return sqlite3_vfs_register(&vfs, 1);
+}
+SQLITE_API int sqlite3_os_end(void){
+  return SQLITE_OK;
 }
 #endif

@@ -3,6 +3,7 @@
 #include "schema.h"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "sqlite_db.h"
@@ -257,11 +258,15 @@ Status RunMigrations(sqlite3* db, int from) {
     if (s.ok()) {
       Stmt record;
       s = record.Prepare(db,
-                         "INSERT OR REPLACE INTO schema_migrations (version, name, applied_at) "
-                         "VALUES (?, ?, CAST(strftime('%s', 'now') AS INTEGER) * 1000)");
+                         "INSERT OR REPLACE INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
       if (s.ok()) {
         record.BindInt(1, m.version);
         record.BindText(2, m.name);
+        // The wall clock in whole seconds, as ms (what strftime('%s', 'now') * 1000 gave):
+        // bound from here so that SQLite's date functions need not be linked
+        // (SQLITE_OMIT_DATETIME_FUNCS, CMakeLists.txt).
+        const auto now = std::chrono::system_clock::now().time_since_epoch();
+        record.BindInt(3, std::chrono::duration_cast<std::chrono::seconds>(now).count() * 1000);
         if (record.Step() != SQLITE_DONE) s = Status::Error("INTERNAL", sqlite3_errmsg(db));
       }
     }
