@@ -101,14 +101,16 @@ class Core {
         emscripten::typed_memory_view(events_.size(), reinterpret_cast<const uint8_t*>(events_.data())));
   }
 
-  // A view of the image in wasm memory; JS copies it before the next call.
+  // A view of the image in wasm memory (SQLite's own buffer, not a copy of it); JS copies
+  // it before the next call.
   emscripten::val exportDatabase() {
-    Status s = engine_->ExportDatabase(&image_);
+    size_t size = 0;
+    Status s = engine_->ExportImage(&image_, &size);
     failed_ = !s.ok();
     if (failed_) return emscripten::val(s.ToJson());
-    return emscripten::val(emscripten::typed_memory_view(image_.size(), reinterpret_cast<const uint8_t*>(image_.data())));
+    return emscripten::val(emscripten::typed_memory_view(size, image_.get()));
   }
-  void releaseExport() { std::string().swap(image_); }
+  void releaseExport() { image_.reset(); }
 
  private:
   // The status words of a call's result (see Invoke); result_ holds the answer.
@@ -131,7 +133,7 @@ class Core {
   std::string events_;
   std::unique_ptr<Engine> engine_;
   bool failed_ = false;
-  std::string image_;
+  Engine::ImageBuffer image_{nullptr, nullptr};
 };
 
 }  // namespace

@@ -188,13 +188,21 @@ bool Engine::ProbeCache(uint64_t entry_id) {
 }
 int64_t Engine::now() const { return impl_->now_ms; }
 
-Status Engine::ExportDatabase(std::string* image) {
+Status Engine::ExportImage(ImageBuffer* image, size_t* size) {
   if (impl_->in_batch) return Status::Error("INVALID_ARGUMENT", "cannot export while a change batch is open");
-  sqlite3_int64 size = 0;
-  unsigned char* data = sqlite3_serialize(impl_->db, "main", &size, 0);
+  sqlite3_int64 n = 0;
+  unsigned char* data = sqlite3_serialize(impl_->db, "main", &n, 0);
   if (!data) return SqliteError(impl_->db, "serialize");
-  image->assign(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
-  sqlite3_free(data);
+  *image = ImageBuffer(data, sqlite3_free);
+  *size = static_cast<size_t>(n);
+  return Status::Ok();
+}
+
+Status Engine::ExportDatabase(std::string* image) {
+  ImageBuffer data(nullptr, sqlite3_free);
+  size_t size = 0;
+  ES_RETURN_IF_ERROR(ExportImage(&data, &size));
+  image->assign(reinterpret_cast<const char*>(data.get()), size);
   return Status::Ok();
 }
 

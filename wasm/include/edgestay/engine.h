@@ -70,6 +70,10 @@ class Engine {
 
   // A plain SQLite image of the whole database.
   Status ExportDatabase(std::string* image);
+  // The same image in the buffer SQLite serialized it into, owned by the caller (its
+  // deleter frees it): no second copy of a database that may be most of the memory.
+  using ImageBuffer = std::unique_ptr<unsigned char, void (*)(void*)>;
+  Status ExportImage(ImageBuffer* image, size_t* size);
 
   // Events raised since the last call, as a JSON array (then cleared).
   std::string TakeEvents();
