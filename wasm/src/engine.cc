@@ -82,6 +82,7 @@ bool ChangeEvents::Empty() const {
 Engine::Impl::~Impl() {
   stmts.clear();
   write_stmts.clear();
+  table_probes.clear();
   if (db) sqlite3_close(db);
 }
 
