@@ -143,7 +143,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   // began writing to it: no stored row has that id, so there is no old row to read.
   const bool id_keyed = table.columns[0].type == ColType::kId && table.key.size() == 1;
   bool fresh_id = load->state == TableLoad::kFresh && id_keyed && change.op == Op::kUpsert &&
-                        values[0].kind == Value::kInt && values[0].i > load->max_id;
+                  values[0].kind == Value::kInt && values[0].i > load->max_id;
 
   auto exists = [&](int ref, const char* ref_table, int64_t id) -> Status {
     auto& memo = known_ids[static_cast<size_t>(ref)];
@@ -207,7 +207,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
         // the push result (a lost response), by the business key the booking was made with.
         const int key = at.key, hotel = at.hotel;
         Stmt* st;
-        ES_RETURN_IF_ERROR(PreparedOnce(kBookingMatchStmt, 
+        ES_RETURN_IF_ERROR(PreparedOnce(kBookingMatchStmt,
             "SELECT id FROM bookings WHERE (server_id = ?1 AND id <> ?1)"
             " OR (?3 IS NOT NULL AND hotel_id = ?2 AND idempotency_key = ?3 AND server_id IS NULL AND id <> ?1"
             "     AND origin = 'local')", &st));
