@@ -30,6 +30,18 @@ class Core {
     Status s = Engine::Open(snapshot, &engine_);
     return s.ok() ? std::string() : s.ToJson();
   }
+  // The same over a snapshot JS has copied into imageBuffer(size): SQLite keeps that
+  // buffer, so the snapshot is in wasm memory once while it opens (not an embind
+  // std::string and SQLite's copy of it). imageBuffer is 0 when out of memory.
+  double imageBuffer(double size) {
+    image_size_ = static_cast<size_t>(size);
+    pending_image_ = Engine::NewImageBuffer(image_size_);
+    return static_cast<double>(reinterpret_cast<uintptr_t>(pending_image_.get()));
+  }
+  std::string openImage() {
+    Status s = Engine::OpenImage(std::move(pending_image_), image_size_, &engine_);
+    return s.ok() ? std::string() : s.ToJson();
+  }
   // The same over the JS page store registered as Module.edgestayStores.get(store_id):
   // the database lives in that store, page-level and durable at each commit.
   std::string openStore(const std::string& snapshot, int store_id) {
@@ -134,6 +146,8 @@ class Core {
   std::unique_ptr<Engine> engine_;
   bool failed_ = false;
   Engine::ImageBuffer image_{nullptr, nullptr};
+  Engine::ImageBuffer pending_image_{nullptr, nullptr};
+  size_t image_size_ = 0;
 };
 
 }  // namespace
@@ -154,6 +168,8 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .constructor<>()
       .function("open", &Core::open)
       .function("openStore", &Core::openStore)
+      .function("imageBuffer", &Core::imageBuffer)
+      .function("openImage", &Core::openImage)
       .function("setNow", &Core::setNow)
       .function("failed", &Core::failed)
       .function("setEntropy", &Core::setEntropy)

@@ -74,6 +74,11 @@ class Engine {
   // deleter frees it): no second copy of a database that may be most of the memory.
   using ImageBuffer = std::unique_ptr<unsigned char, void (*)(void*)>;
   Status ExportImage(ImageBuffer* image, size_t* size);
+  // Opening the other way round: a buffer of `size` bytes for a snapshot (null when out
+  // of memory), then an engine over it (as Open) that hands the buffer to SQLite instead
+  // of copying it, so a snapshot is in memory once while it opens, not twice.
+  static ImageBuffer NewImageBuffer(size_t size);
+  static Status OpenImage(ImageBuffer image, size_t size, std::unique_ptr<Engine>* out);
 
   // Events raised since the last call, as a JSON array (then cleared).
   std::string TakeEvents();
