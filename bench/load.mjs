@@ -11,7 +11,8 @@
 //
 // Per load: CPU time of applyChanges (process.cpuUsage: steadier than wall time on a
 // shared machine) and its wall time; the wasm heap before and after the load (growth),
-// after exportDatabase; the image's bytes; the process's peak RSS (which includes the
+// after exportDatabase, after opening a second engine from that image (the first one
+// closed); the image's bytes; the process's peak RSS (which includes the
 // dataset's JS objects). Reported as medians over the rounds.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -42,8 +43,12 @@ if (process.env.BENCH_LOAD_CHILD) {
   const image = engine.exportDatabase();
   const heapExport = module.HEAPU8.buffer.byteLength;
   engine.close();
+  // An engine opened from that image in the same instance (what a restart at the edge does).
+  const reopened = await pkg.openEngine({ now: () => ds.now, snapshot: image });
+  const heapOpen = module.HEAPU8.buffer.byteLength;
+  reopened.close();
   process.stdout.write(JSON.stringify({
-    cpuMs: (cpu.user + cpu.system) / 1000, wallMs, heapGrowth: heapLoad - heap0, heapLoad, heapExport,
+    cpuMs: (cpu.user + cpu.system) / 1000, wallMs, heapGrowth: heapLoad - heap0, heapLoad, heapExport, heapOpen,
     image: image.length, maxRss: process.resourceUsage().maxRSS * 1024,
   }));
   process.exit(0);
@@ -73,7 +78,7 @@ for (const kind of kinds) {
       samples[impl.name].push(s);
       console.log(`${kind} ${impl.name} round ${r + 1}: cpu ${s.cpuMs.toFixed(0)} ms, wall ${s.wallMs.toFixed(0)} ms,` +
         ` heap +${(s.heapGrowth / MiB).toFixed(1)} MiB (after load ${(s.heapLoad / MiB).toFixed(0)}, after export` +
-        ` ${(s.heapExport / MiB).toFixed(0)} MiB), image ${(s.image / 1e6).toFixed(1)} MB, peak RSS ${(s.maxRss / MiB).toFixed(0)} MiB`);
+        ` ${(s.heapExport / MiB).toFixed(0)}, after a snapshot open ${(s.heapOpen / MiB).toFixed(0)} MiB), image ${(s.image / 1e6).toFixed(1)} MB, peak RSS ${(s.maxRss / MiB).toFixed(0)} MiB`);
     }
   }
   const med = Object.fromEntries(Object.entries(samples).map(([name, ss]) => [name,
@@ -83,7 +88,8 @@ for (const kind of kinds) {
   console.log('|---|' + impls.map(() => '---:|').join('') + (impls.length > 1 ? '---:|' : ''));
   const rows = [['applyChanges CPU ms', 'cpuMs', 1, 0], ['applyChanges wall ms', 'wallMs', 1, 0],
     ['wasm heap growth by the load, MiB', 'heapGrowth', MiB, 1], ['wasm heap after load, MiB', 'heapLoad', MiB, 1],
-    ['wasm heap after load + export, MiB', 'heapExport', MiB, 1], ['image, MB', 'image', 1e6, 1],
+    ['wasm heap after load + export, MiB', 'heapExport', MiB, 1],
+    ['wasm heap after load + export + snapshot open, MiB', 'heapOpen', MiB, 1], ['image, MB', 'image', 1e6, 1],
     ['peak RSS, MiB', 'maxRss', MiB, 0]];
   for (const [label, key, unit, digits] of rows) {
     const vals = impls.map((i) => med[i.name][key]);
