@@ -30,6 +30,18 @@ class Core {
     Status s = Engine::Open(snapshot, &engine_);
     return s.ok() ? std::string() : s.ToJson();
   }
+  // The same over a snapshot JS has copied into imageBuffer(size): SQLite keeps that
+  // buffer, so the snapshot is in wasm memory once while it opens (not an embind
+  // std::string and SQLite's copy of it). imageBuffer is 0 when out of memory.
+  double imageBuffer(double size) {
+    image_size_ = static_cast<size_t>(size);
+    pending_image_ = Engine::NewImageBuffer(image_size_);
+    return static_cast<double>(reinterpret_cast<uintptr_t>(pending_image_.get()));
+  }
+  std::string openImage() {
+    Status s = Engine::OpenImage(std::move(pending_image_), image_size_, &engine_);
+    return s.ok() ? std::string() : s.ToJson();
+  }
   // The same over the JS page store registered as Module.edgestayStores.get(store_id):
   // the database lives in that store, page-level and durable at each commit.
   std::string openStore(const std::string& snapshot, int store_id) {
@@ -101,14 +113,16 @@ class Core {
         emscripten::typed_memory_view(events_.size(), reinterpret_cast<const uint8_t*>(events_.data())));
   }
 
-  // A view of the image in wasm memory; JS copies it before the next call.
+  // A view of the image in wasm memory (SQLite's own buffer, not a copy of it); JS copies
+  // it before the next call.
   emscripten::val exportDatabase() {
-    Status s = engine_->ExportDatabase(&image_);
+    size_t size = 0;
+    Status s = engine_->ExportImage(&image_, &size);
     failed_ = !s.ok();
     if (failed_) return emscripten::val(s.ToJson());
-    return emscripten::val(emscripten::typed_memory_view(image_.size(), reinterpret_cast<const uint8_t*>(image_.data())));
+    return emscripten::val(emscripten::typed_memory_view(size, image_.get()));
   }
-  void releaseExport() { std::string().swap(image_); }
+  void releaseExport() { image_.reset(); }
 
  private:
   // The status words of a call's result (see Invoke); result_ holds the answer.
@@ -131,7 +145,9 @@ class Core {
   std::string events_;
   std::unique_ptr<Engine> engine_;
   bool failed_ = false;
-  std::string image_;
+  Engine::ImageBuffer image_{nullptr, nullptr};
+  Engine::ImageBuffer pending_image_{nullptr, nullptr};
+  size_t image_size_ = 0;
 };
 
 }  // namespace
@@ -152,6 +168,8 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .constructor<>()
       .function("open", &Core::open)
       .function("openStore", &Core::openStore)
+      .function("imageBuffer", &Core::imageBuffer)
+      .function("openImage", &Core::openImage)
       .function("setNow", &Core::setNow)
       .function("failed", &Core::failed)
       .function("setEntropy", &Core::setEntropy)

@@ -81,7 +81,7 @@ export async function openEngine(options = {}) {
   const module = await loadCore(coreOptions ?? {});
   const store = options.store == null ? null : await attachStore(module, options.store, persistence);
   const core = new module.Core();
-  const error = store ? core.openStore(toBytes(snapshot), store.id) : core.open(toBytes(snapshot));
+  const error = store ? core.openStore(toBytes(snapshot), store.id) : openInMemory(module, core, toBytes(snapshot));
   if (error) {
     core.delete();
     store?.detach();
@@ -91,6 +91,15 @@ export async function openEngine(options = {}) {
   const engine = new Engine(core, { now, persistence, maxStalenessSeconds, store, calls: coreCaller(module, core) });
   if (options.cache !== undefined) engine.configureCache(options.cache);
   return engine;
+}
+
+// A snapshot goes straight into the buffer SQLite keeps (one copy of it in wasm memory
+// while it opens, where an embind string and SQLite's copy of it were two).
+function openInMemory(module, core, bytes) {
+  if (!bytes.length) return core.open(bytes);
+  const at = core.imageBuffer(bytes.length);
+  if (at) module.HEAPU8.set(bytes, at);
+  return core.openImage();
 }
 
 // Opens a page store (bindings/js/stores.mjs) and registers it with the module under a new

@@ -4,6 +4,7 @@
 // needs the database: foreign keys, "still referenced" on delete, upsert versus partial
 // update, mapping a central booking onto the local row it confirms, and collecting the
 // change events that drive cache invalidation and JS listeners.
+#include <algorithm>
 #include <unordered_set>
 
 #include "edgestay/protocol/tables.h"
@@ -71,25 +72,37 @@ void Widen(std::map<int64_t, std::pair<Day, Day>>* ranges, int64_t key, Day firs
   }
 }
 
-// A booking's user, room type, stay and hotel go to the change events (cache invalidation).
-void NoteBooking(int64_t user, int64_t room_type, int64_t hotel, Day check_in, Day check_out, ChangeEvents* into) {
-  into->booking_users.insert(user);
+// A booking's user, room type, stay and hotel go to the change events (cache invalidation);
+// its user to `users`, merged into the events' set at commit.
+void NoteBooking(int64_t user, int64_t room_type, int64_t hotel, Day check_in, Day check_out, ChangeEvents* into,
+                 std::vector<int64_t>* users) {
+  users->push_back(user);
   Widen(&into->booking_ranges, room_type, check_in, check_out - 1);
   Widen(&into->booking_hotels, hotel, check_in, check_out - 1);
 }
 
-// Where NoteBooking's facts sit in a bookings row, found once.
-struct BookingFactColumns {
-  int user, room_type, start, end, hotel;
+// Where ApplyRow's columns sit in a bookings row, found once (a name lookup per row and
+// column cost ~3% of a load).
+struct BookingColumns {
+  int user, room_type, start, end, hotel, origin, key, server, created, updated;
 };
-const BookingFactColumns& BookingFactsAt() {
-  static const BookingFactColumns at = [] {
+const BookingColumns& BookingAt() {
+  static const BookingColumns at = [] {
     const TableSpec& t = protocol::Table(protocol::TableId::kBookings);
-    return BookingFactColumns{t.ColumnIndex("user_id"), t.ColumnIndex("room_type_id"), t.ColumnIndex("start_date"),
-                              t.ColumnIndex("end_date"), t.ColumnIndex("hotel_id")};
+    return BookingColumns{t.ColumnIndex("user_id"),     t.ColumnIndex("room_type_id"),
+                          t.ColumnIndex("start_date"),  t.ColumnIndex("end_date"),
+                          t.ColumnIndex("hotel_id"),    t.ColumnIndex("origin"),
+                          t.ColumnIndex("idempotency_key"), t.ColumnIndex("server_id"),
+                          t.ColumnIndex("created_at"),  t.ColumnIndex("updated_at")};
   }();
   return at;
 }
+
+// A table that received this many rows while fresh (empty when the batch first wrote to it)
+// has its plain secondary indexes dropped and built again at commit: one sorted build
+// instead of a b-tree descent per row and index, and packed pages. Below it, the DDL and the
+// statements it makes SQLite re-prepare would cost more than they save.
+constexpr int64_t kBulkRows = 4096;
 
 Day DayOf(const Value& v) {
   Day d = 0;
@@ -124,6 +137,13 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   std::vector<Value>& values = row_values;
   values.assign(change.values, change.values + ncols);
   const std::vector<int>& refs = RefTables()[static_cast<size_t>(table.id)];
+  TableLoad* load;
+  ES_RETURN_IF_ERROR(TouchTable(table, &load));
+  // An upsert of an id no row of this batch had, into a table that was empty when the batch
+  // began writing to it: no stored row has that id, so there is no old row to read.
+  const bool id_keyed = table.columns[0].type == ColType::kId && table.key.size() == 1;
+  bool fresh_id = load->state == TableLoad::kFresh && id_keyed && change.op == Op::kUpsert &&
+                  values[0].kind == Value::kInt && values[0].i > load->max_id;
 
   auto exists = [&](int ref, const char* ref_table, int64_t id) -> Status {
     auto& memo = known_ids[static_cast<size_t>(ref)];
@@ -173,14 +193,21 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     }
     if (name == "bookings") {
       // A central booking that confirms a local one updates the local row.
-      const int origin = table.ColumnIndex("origin");
+      const BookingColumns& at = BookingAt();
+      const int origin = at.origin;
       const bool local = values[origin].kind == Value::kText && values[origin].s == "local";
-      if (!local) {
+      // A fresh table holds only this batch's rows: no match when none of them named a
+      // server id and (for the key's half) none was local or this row has no key.
+      const int key_col = at.key;
+      const bool no_match = fresh_id && !load->server_ids &&
+                            (!load->local || values[key_col].kind == Value::kAbsent ||
+                             values[key_col].kind == Value::kNull);
+      if (!local && !no_match) {
         // Matched by the central id it was given, or, when the centre's row arrives before
         // the push result (a lost response), by the business key the booking was made with.
-        const int key = table.ColumnIndex("idempotency_key"), hotel = table.ColumnIndex("hotel_id");
+        const int key = at.key, hotel = at.hotel;
         Stmt* st;
-        ES_RETURN_IF_ERROR(Prepared(
+        ES_RETURN_IF_ERROR(PreparedOnce(kBookingMatchStmt,
             "SELECT id FROM bookings WHERE (server_id = ?1 AND id <> ?1)"
             " OR (?3 IS NOT NULL AND hotel_id = ?2 AND idempotency_key = ?3 AND server_id IS NULL AND id <> ?1"
             "     AND origin = 'local')", &st));
@@ -189,15 +216,16 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
         Bind(*s, 2, values[hotel]);
         Bind(*s, 3, values[key]);
         if (s->Step() == SQLITE_ROW) {
-          values[table.ColumnIndex("server_id")] = Value{Value::kInt, values[0].i, {}};
+          values[at.server] = Value{Value::kInt, values[0].i, {}};
           values[0].i = s->Int(0);
           // The centre's row has arrived, and with it (same change log) the inventory it
           // decremented: from now on the booking is the centre's, no longer held locally.
           values[origin] = Value{Value::kText, 0, "central"};
+          fresh_id = false;  // the row is now that stored local booking
         }
       }
       // The room type must belong to the booking's hotel.
-      const int hotel = table.ColumnIndex("hotel_id"), rt = table.ColumnIndex("room_type_id");
+      const int hotel = at.hotel, rt = at.room_type;
       bool have_hotel = values[hotel].kind == Value::kInt, have_rt = values[rt].kind == Value::kInt;
       int64_t hotel_id = values[hotel].i, rt_id = values[rt].i;
       if (have_hotel != have_rt) {
@@ -214,7 +242,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
       }
       if (have_hotel && have_rt) {
         Stmt* st;
-        ES_RETURN_IF_ERROR(Prepared("SELECT hotel_id FROM room_types WHERE id = ?", &st));
+        ES_RETURN_IF_ERROR(PreparedOnce(kRoomTypeHotelStmt, "SELECT hotel_id FROM room_types WHERE id = ?", &st));
         StmtScope s(*st);
         s->BindInt(1, rt_id);
         if (s->Step() == SQLITE_ROW && s->Int(0) != hotel_id) {
@@ -228,14 +256,18 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   }
 
   if (name == "bookings" && change.op == Op::kUpsert) {
-    const int created = table.ColumnIndex("created_at"), updated = table.ColumnIndex("updated_at");
+    const int created = BookingAt().created, updated = BookingAt().updated;
     if (values[updated].kind == Value::kAbsent && values[created].kind == Value::kInt) {
       // The default (= created_at) applies on insert only; an update keeps the stored value.
-      Stmt* st;
-      ES_RETURN_IF_ERROR(Prepared("SELECT 1 FROM bookings WHERE id = ?", &st));
-      StmtScope s(*st);
-      s->BindInt(1, values[0].i);
-      if (s->Step() != SQLITE_ROW) values[updated] = values[created];
+      if (fresh_id) {
+        values[updated] = values[created];
+      } else {
+        Stmt* st;
+        ES_RETURN_IF_ERROR(Prepared("SELECT 1 FROM bookings WHERE id = ?", &st));
+        StmtScope s(*st);
+        s->BindInt(1, values[0].i);
+        if (s->Step() != SQLITE_ROW) values[updated] = values[created];
+      }
     }
   }
 
@@ -243,7 +275,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   // searches: note the old hotel as changed too (the new one is found from the room type).
   if (name == "room_types" && change.op == Op::kUpsert) {
     const Value& hotel = values[table.ColumnIndex("hotel_id")];
-    if (hotel.kind == Value::kInt) {
+    if (hotel.kind == Value::kInt && !fresh_id) {
       Stmt* st;
       ES_RETURN_IF_ERROR(Prepared("SELECT hotel_id FROM room_types WHERE id = ?", &st));
       StmtScope s(*st);
@@ -253,22 +285,23 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   }
 
   // Bookings: note the old row's user and range too, for invalidation.
-  auto note_booking = [&](int64_t id, ChangeEvents* into) -> Status {
+  auto note_booking = [&](int64_t id, ChangeEvents* into, std::vector<int64_t>* users) -> Status {
     Stmt* st;
-    ES_RETURN_IF_ERROR(
-        Prepared("SELECT user_id, room_type_id, start_date, end_date, hotel_id FROM bookings WHERE id = ?", &st));
+    ES_RETURN_IF_ERROR(PreparedOnce(
+        kBookingFactsStmt, "SELECT user_id, room_type_id, start_date, end_date, hotel_id FROM bookings WHERE id = ?", &st));
     StmtScope s(*st);
     s->BindInt(1, id);
     if (s->Step() == SQLITE_ROW) {
       Day a = 0, b = 0;
       ParseDate(s->Text(2), &a);
       ParseDate(s->Text(3), &b);
-      NoteBooking(s->Int(0), s->Int(1), s->Int(4), a, b, into);
+      NoteBooking(s->Int(0), s->Int(1), s->Int(4), a, b, into, users);
     }
     return Status::Ok();
   };
   ChangeEvents before;
-  if (name == "bookings") ES_RETURN_IF_ERROR(note_booking(values[0].i, &before));
+  std::vector<int64_t> before_users;
+  if (name == "bookings" && !fresh_id) ES_RETURN_IF_ERROR(note_booking(values[0].i, &before, &before_users));
 
   // Build (or reuse) the statement for this table and this set of columns.
   uint64_t mask = 0;
@@ -399,10 +432,21 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     }
   }
   ++batch_rows;
+  if (load->state == TableLoad::kFresh) {
+    // What the fast paths above need to know of the rows this batch stored (conservative:
+    // a row counts even when it changed nothing).
+    if (id_keyed && change.op == Op::kUpsert) load->max_id = std::max(load->max_id, values[0].i);
+    if (name == "bookings" && change.op == Op::kUpsert) {
+      const int origin = BookingAt().origin, server = BookingAt().server;
+      if (values[server].kind == Value::kInt) load->server_ids = true;
+      if (values[origin].kind == Value::kText && values[origin].s == "local") load->local = true;
+    }
+    if (++load->rows == kBulkRows) ES_RETURN_IF_ERROR(SetIndexesAside(table, load));
+  }
   if (changed == 0) return Status::Ok();  // identical to what is stored, or nothing to delete
 
   // Events.
-  for (int64_t u : before.booking_users) batch_events.booking_users.insert(u);
+  batch_users.insert(batch_users.end(), before_users.begin(), before_users.end());
   for (const auto& [rt, r] : before.booking_ranges) Widen(&batch_events.booking_ranges, rt, r.first, r.second);
   for (const auto& [h, r] : before.booking_hotels) Widen(&batch_events.booking_hotels, h, r.first, r.second);
   if (name == "room_inventory") nights.ForgetRoomType(values[0].i);
@@ -426,14 +470,14 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   } else if (name == "bookings" && change.op == Op::kUpsert) {
     // The row as stored now: the written values themselves when the upsert named all five
     // columns (it set them), else read back.
-    const BookingFactColumns& at = BookingFactsAt();
+    const BookingColumns& at = BookingAt();
     if (values[at.user].kind == Value::kInt && values[at.room_type].kind == Value::kInt &&
         values[at.start].kind == Value::kText && values[at.end].kind == Value::kText &&
         values[at.hotel].kind == Value::kInt) {
       NoteBooking(values[at.user].i, values[at.room_type].i, values[at.hotel].i, DayOf(values[at.start]),
-                  DayOf(values[at.end]), &batch_events);
+                  DayOf(values[at.end]), &batch_events, &batch_users);
     } else {
-      ES_RETURN_IF_ERROR(note_booking(values[0].i, &batch_events));
+      ES_RETURN_IF_ERROR(note_booking(values[0].i, &batch_events, &batch_users));
     }
   }
   if (change.op == Op::kUpsert && table.columns[0].type == ColType::kId && table.key.size() == 1) {
@@ -442,10 +486,67 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   return Status::Ok();
 }
 
+Status Engine::Impl::TouchTable(const TableSpec& table, TableLoad** out) {
+  TableLoad& load = table_load[static_cast<size_t>(table.id)];
+  *out = &load;
+  if (load.state != TableLoad::kUnknown) return Status::Ok();
+  // The largest key (its first column, NOT NULL): one b-tree edge read, NULL when empty.
+  // Kept with the write statements, out of explainQueries: it is the load's, not a query's.
+  std::unique_ptr<Stmt>& probe = table_probes[static_cast<size_t>(table.id)];
+  if (!probe) {
+    auto prepared = std::make_unique<Stmt>();
+    ES_RETURN_IF_ERROR(
+        prepared->Prepare(db, std::string("SELECT max(") + table.columns[table.key[0]].name + ") FROM " + table.name));
+    probe = std::move(prepared);
+  }
+  StmtScope s(*probe);
+  if (s->Step() != SQLITE_ROW) return SqliteError(db, std::string("read ") + table.name);
+  load.state = s->IsNull(0) ? TableLoad::kFresh : TableLoad::kStocked;
+  return Status::Ok();
+}
+
+// The table's plain indexes (not unique: a duplicate must stay the error of its row; not
+// partial: they hold few rows) are dropped inside the batch's transaction and created again
+// by RestoreIndexes from the very statements schema.cc stored, so a rollback brings them
+// back and the definitions live in one place. Statements that read through them mid-batch
+// (a delete's "still referenced" checks) scan instead; nothing else reads during a batch.
+Status Engine::Impl::SetIndexesAside(const TableSpec& table, TableLoad* load) {
+  std::vector<std::pair<std::string, std::string>> found;
+  {
+    Stmt* st;
+    ES_RETURN_IF_ERROR(Prepared("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1"
+                                " AND sql LIKE 'CREATE INDEX %' AND sql NOT LIKE '%WHERE%' ORDER BY rowid", &st));
+    StmtScope s(*st);
+    s->BindText(1, table.name);
+    int rc;
+    while ((rc = s->Step()) == SQLITE_ROW) found.emplace_back(s->Text(0), s->Text(1));
+    if (rc != SQLITE_DONE) return SqliteError(db, "list indexes");
+  }
+  for (auto& [name, sql] : found) {
+    ES_RETURN_IF_ERROR(Exec(db, ("DROP INDEX \"" + name + "\"").c_str()));
+    load->set_aside.push_back(std::move(sql));
+  }
+  // The write statements were prepared against the old schema; SQLite re-prepares them.
+  return Status::Ok();
+}
+
+Status Engine::Impl::RestoreIndexes() {
+  for (TableLoad& load : table_load) {
+    for (const std::string& sql : load.set_aside) ES_RETURN_IF_ERROR(Exec(db, sql.c_str()));
+    load.set_aside.clear();
+  }
+  return Status::Ok();
+}
+
 Status Engine::Impl::Commit(std::string* out) {
+  Status s = RestoreIndexes();
+  if (!s.ok()) {
+    Abort();
+    return s;
+  }
   if (batch_cursor) cursor = batch_cursor;
   synced_at = batch_synced_at ? *batch_synced_at : now_ms;
-  Status s = SaveSyncState();
+  s = SaveSyncState();
   if (s.ok()) s = Exec(db, "COMMIT");
   if (!s.ok()) {
     Abort();
@@ -453,6 +554,11 @@ Status Engine::Impl::Commit(std::string* out) {
   }
   in_batch = false;
   for (auto& ids : known_ids) ids.clear();
+  table_load.assign(table_load.size(), TableLoad{});
+  std::sort(batch_users.begin(), batch_users.end());
+  batch_users.erase(std::unique(batch_users.begin(), batch_users.end()), batch_users.end());
+  batch_events.booking_users.insert(batch_users.begin(), batch_users.end());
+  batch_users.clear();
   if (facts_dirty) {
     Status f = LoadFacts();
     if (!f.ok()) return f;
@@ -475,6 +581,8 @@ void Engine::Impl::Abort() {
   if (in_batch) Exec(db, "ROLLBACK");
   in_batch = false;
   for (auto& ids : known_ids) ids.clear();
+  table_load.assign(table_load.size(), TableLoad{});
+  batch_users.clear();
   batch_events = ChangeEvents{};
   nights.Clear();
   // Facts may have been read mid-batch; the sync state is re-read from the rolled-back db.
@@ -497,6 +605,8 @@ Status Engine::Impl::Begin() {
   batch_cursor.reset();
   batch_synced_at.reset();
   batch_events = ChangeEvents{};
+  table_load.assign(table_load.size(), TableLoad{});
+  batch_users.clear();
   part_count = 0;
   return Status::Ok();
 }

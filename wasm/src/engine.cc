@@ -36,14 +36,13 @@ void WaitlistIdOfResult(sqlite3_context* ctx, int, sqlite3_value** argv) {
 
 Status ValidateImage(sqlite3* db);
 
-Status LoadImage(sqlite3* db, std::string_view snapshot) {
-  if (snapshot.size() < 512 || std::memcmp(snapshot.data(), kSqliteMagic, 16) != 0) {
-    return Corrupt("the snapshot is not an SQLite database image");
-  }
-  const sqlite3_int64 size = static_cast<sqlite3_int64>(snapshot.size());
-  auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(static_cast<sqlite3_uint64>(size)));
-  if (!buf) return Status::Error("INTERNAL", "out of memory loading the snapshot");
-  std::memcpy(buf, snapshot.data(), snapshot.size());
+bool LooksLikeImage(const unsigned char* data, size_t size) {
+  return size >= 512 && std::memcmp(data, kSqliteMagic, 16) == 0;
+}
+
+// Opens the image in `buf` (from sqlite3_malloc, `size` bytes) as the database; SQLite
+// owns the buffer from here on, and frees it even when this fails.
+Status DeserializeImage(sqlite3* db, unsigned char* buf, sqlite3_int64 size) {
   // Images of WAL-mode files (e.g. a server's store) say so in bytes 18-19; an image in
   // memory has no WAL, so read it as a rollback-journal database.
   if (buf[18] == 2) buf[18] = 1;
@@ -52,6 +51,17 @@ Status LoadImage(sqlite3* db, std::string_view snapshot) {
                                      SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
   if (rc != SQLITE_OK) return Corrupt(std::string("the snapshot cannot be opened: ") + sqlite3_errmsg(db));
   return ValidateImage(db);
+}
+
+Status LoadImage(sqlite3* db, std::string_view snapshot) {
+  if (!LooksLikeImage(reinterpret_cast<const unsigned char*>(snapshot.data()), snapshot.size())) {
+    return Corrupt("the snapshot is not an SQLite database image");
+  }
+  const sqlite3_int64 size = static_cast<sqlite3_int64>(snapshot.size());
+  auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(static_cast<sqlite3_uint64>(size)));
+  if (!buf) return Status::Error("INTERNAL", "out of memory loading the snapshot");
+  std::memcpy(buf, snapshot.data(), snapshot.size());
+  return DeserializeImage(db, buf, size);
 }
 
 // An opened image (deserialized or on a file) is readable and is an edgestay database.
@@ -82,21 +92,46 @@ bool ChangeEvents::Empty() const {
 Engine::Impl::~Impl() {
   stmts.clear();
   write_stmts.clear();
+  table_probes.clear();
   if (db) sqlite3_close(db);
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 
-Status Engine::Open(std::string_view snapshot, std::unique_ptr<Engine>* out) {
-  auto impl = std::make_unique<Impl>();
+// The in-memory database of Open and OpenImage, before and after its image is loaded.
+static Status NewMemoryDb(std::unique_ptr<Engine::Impl>* impl) {
+  *impl = std::make_unique<Engine::Impl>();
   InstallSqliteRandomness();
-  if (sqlite3_open_v2(":memory:", &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(":memory:", &(*impl)->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     return Status::Error("INTERNAL", "cannot open an in-memory database");
   }
+  return Status::Ok();
+}
+static Status MemoryDbSettings(sqlite3* db) {
+  return Exec(db, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
+                  "PRAGMA cache_size=-65536;");
+}
+
+Status Engine::Open(std::string_view snapshot, std::unique_ptr<Engine>* out) {
+  std::unique_ptr<Impl> impl;
+  ES_RETURN_IF_ERROR(NewMemoryDb(&impl));
   if (!snapshot.empty()) ES_RETURN_IF_ERROR(LoadImage(impl->db, snapshot));
-  ES_RETURN_IF_ERROR(Exec(impl->db, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
-                                    "PRAGMA cache_size=-65536;"));
+  ES_RETURN_IF_ERROR(MemoryDbSettings(impl->db));
+  return Finish(std::move(impl), out);
+}
+
+Engine::ImageBuffer Engine::NewImageBuffer(size_t size) {
+  return ImageBuffer(static_cast<unsigned char*>(sqlite3_malloc64(size)), sqlite3_free);
+}
+
+Status Engine::OpenImage(ImageBuffer image, size_t size, std::unique_ptr<Engine>* out) {
+  if (!image) return Status::Error("INTERNAL", "out of memory loading the snapshot");
+  if (!LooksLikeImage(image.get(), size)) return Corrupt("the snapshot is not an SQLite database image");
+  std::unique_ptr<Impl> impl;
+  ES_RETURN_IF_ERROR(NewMemoryDb(&impl));
+  ES_RETURN_IF_ERROR(DeserializeImage(impl->db, image.release(), static_cast<sqlite3_int64>(size)));
+  ES_RETURN_IF_ERROR(MemoryDbSettings(impl->db));
   return Finish(std::move(impl), out);
 }
 
@@ -188,13 +223,21 @@ bool Engine::ProbeCache(uint64_t entry_id) {
 }
 int64_t Engine::now() const { return impl_->now_ms; }
 
-Status Engine::ExportDatabase(std::string* image) {
+Status Engine::ExportImage(ImageBuffer* image, size_t* size) {
   if (impl_->in_batch) return Status::Error("INVALID_ARGUMENT", "cannot export while a change batch is open");
-  sqlite3_int64 size = 0;
-  unsigned char* data = sqlite3_serialize(impl_->db, "main", &size, 0);
+  sqlite3_int64 n = 0;
+  unsigned char* data = sqlite3_serialize(impl_->db, "main", &n, 0);
   if (!data) return SqliteError(impl_->db, "serialize");
-  image->assign(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
-  sqlite3_free(data);
+  *image = ImageBuffer(data, sqlite3_free);
+  *size = static_cast<size_t>(n);
+  return Status::Ok();
+}
+
+Status Engine::ExportDatabase(std::string* image) {
+  ImageBuffer data(nullptr, sqlite3_free);
+  size_t size = 0;
+  ES_RETURN_IF_ERROR(ExportImage(&data, &size));
+  image->assign(reinterpret_cast<const char*>(data.get()), size);
   return Status::Ok();
 }
 

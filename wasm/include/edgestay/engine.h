@@ -70,6 +70,15 @@ class Engine {
 
   // A plain SQLite image of the whole database.
   Status ExportDatabase(std::string* image);
+  // The same image in the buffer SQLite serialized it into, owned by the caller (its
+  // deleter frees it): no second copy of a database that may be most of the memory.
+  using ImageBuffer = std::unique_ptr<unsigned char, void (*)(void*)>;
+  Status ExportImage(ImageBuffer* image, size_t* size);
+  // Opening the other way round: a buffer of `size` bytes for a snapshot (null when out
+  // of memory), then an engine over it (as Open) that hands the buffer to SQLite instead
+  // of copying it, so a snapshot is in memory once while it opens, not twice.
+  static ImageBuffer NewImageBuffer(size_t size);
+  static Status OpenImage(ImageBuffer image, size_t size, std::unique_ptr<Engine>* out);
 
   // Events raised since the last call, as a JSON array (then cleared).
   std::string TakeEvents();

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Loading a dataset through applyChanges: time, wasm heap and image, one load per fresh
+// process (the wasm heap never shrinks, so its growth is only readable in a new instance).
+//
+//   node bench/load.mjs                          this checkout, hotel dataset
+//   BENCH_BEFORE=DIR node bench/load.mjs         also DIR (another checkout with its own
+//                       build, e.g. main's), loads of the two interleaved, with ratios
+//   BENCH_DATASETS=hotel,chain                   datasets (default hotel)
+//   BENCH_ROUNDS=n      loads per build and dataset (default 5; the chain: 2)
+//   BENCH_JSON=file     write the samples and medians as JSON
+//
+// Per load: CPU time of applyChanges (process.cpuUsage: steadier than wall time on a
+// shared machine) and its wall time; the wasm heap before and after the load (growth),
+// after exportDatabase, after opening a second engine from that image (the first one
+// closed); the image's bytes; the process's peak RSS (which includes the
+// dataset's JS objects). Reported as medians over the rounds.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+
+import { buildDataset } from './datasets.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MiB = 1048576;
+
+// ---- child: one load of one build
+if (process.env.BENCH_LOAD_CHILD) {
+  const { root, kind } = JSON.parse(process.env.BENCH_LOAD_CHILD);
+  const pkg = await import(pathToFileURL(path.join(root, 'bindings/js/index.mjs')).href);
+  const { loadCore } = await import(pathToFileURL(path.join(root, 'bindings/js/loader.mjs')).href);
+  const module = await loadCore();
+  const ds = buildDataset(kind);
+  const engine = await pkg.openEngine({ now: () => ds.now });
+  globalThis.gc?.();
+  const heap0 = module.HEAPU8.buffer.byteLength;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  engine.applyChanges(ds.batch);
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const heapLoad = module.HEAPU8.buffer.byteLength;
+  const image = engine.exportDatabase();
+  const heapExport = module.HEAPU8.buffer.byteLength;
+  engine.close();
+  // An engine opened from that image in the same instance (what a restart at the edge does).
+  const reopened = await pkg.openEngine({ now: () => ds.now, snapshot: image });
+  const heapOpen = module.HEAPU8.buffer.byteLength;
+  reopened.close();
+  process.stdout.write(JSON.stringify({
+    cpuMs: (cpu.user + cpu.system) / 1000, wallMs, heapGrowth: heapLoad - heap0, heapLoad, heapExport, heapOpen,
+    image: image.length, maxRss: process.resourceUsage().maxRSS * 1024,
+  }));
+  process.exit(0);
+}
+
+// ---- parent: interleaved fresh processes
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const impls = [{ name: 'this', root: ROOT }];
+if (process.env.BENCH_BEFORE) impls.unshift({ name: 'before', root: path.resolve(process.env.BENCH_BEFORE) });
+const kinds = (process.env.BENCH_DATASETS ?? 'hotel').split(',').map((s) => s.trim()).filter(Boolean);
+const out = {};
+for (const kind of kinds) {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? (kind === 'chain' ? 2 : 5));
+  const samples = Object.fromEntries(impls.map((i) => [i.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 ? [...impls].reverse() : impls;
+    for (const impl of order) {
+      const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', fileURLToPath(import.meta.url)], {
+        env: { ...process.env, BENCH_LOAD_CHILD: JSON.stringify({ root: impl.root, kind }) },
+        encoding: 'utf8', maxBuffer: 1 << 20,
+      });
+      if (child.status !== 0) throw new Error(`${impl.name} ${kind}: ${child.stderr}`);
+      const s = JSON.parse(child.stdout);
+      samples[impl.name].push(s);
+      console.log(`${kind} ${impl.name} round ${r + 1}: cpu ${s.cpuMs.toFixed(0)} ms, wall ${s.wallMs.toFixed(0)} ms,` +
+        ` heap +${(s.heapGrowth / MiB).toFixed(1)} MiB (after load ${(s.heapLoad / MiB).toFixed(0)}, after export` +
+        ` ${(s.heapExport / MiB).toFixed(0)}, after a snapshot open ${(s.heapOpen / MiB).toFixed(0)} MiB), image ${(s.image / 1e6).toFixed(1)} MB, peak RSS ${(s.maxRss / MiB).toFixed(0)} MiB`);
+    }
+  }
+  const med = Object.fromEntries(Object.entries(samples).map(([name, ss]) => [name,
+    Object.fromEntries(Object.keys(ss[0]).map((k) => [k, median(ss.map((s) => s[k]))]))]));
+  console.log(`\n${kind}: medians of ${rounds} (fresh process per load)`);
+  console.log('| | ' + impls.map((i) => i.name).join(' | ') + (impls.length > 1 ? ' | this/before |' : ' |'));
+  console.log('|---|' + impls.map(() => '---:|').join('') + (impls.length > 1 ? '---:|' : ''));
+  const rows = [['applyChanges CPU ms', 'cpuMs', 1, 0], ['applyChanges wall ms', 'wallMs', 1, 0],
+    ['wasm heap growth by the load, MiB', 'heapGrowth', MiB, 1], ['wasm heap after load, MiB', 'heapLoad', MiB, 1],
+    ['wasm heap after load + export, MiB', 'heapExport', MiB, 1],
+    ['wasm heap after load + export + snapshot open, MiB', 'heapOpen', MiB, 1], ['image, MB', 'image', 1e6, 1],
+    ['peak RSS, MiB', 'maxRss', MiB, 0]];
+  for (const [label, key, unit, digits] of rows) {
+    const vals = impls.map((i) => med[i.name][key]);
+    console.log(`| ${label} | ${vals.map((v) => (v / unit).toFixed(digits)).join(' | ')} |` +
+      (impls.length > 1 ? ` ${(vals[1] / vals[0]).toFixed(2)} |` : ''));
+  }
+  out[kind] = { samples, medians: med };
+}
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(out, null, 2));

@@ -1,0 +1,286 @@
+// applyChanges into empty tables (a first bootstrap) against the general path.
+//
+// A table that is empty when a batch first writes to it takes shortcuts (apply_changes.cc):
+// no old-row reads for ids the batch has not written yet, and its plain secondary indexes
+// dropped after kBulkRows rows and built again at commit. Property: random batches applied
+// to an empty engine (shortcuts) and to one whose tables each hold a sentinel row (general
+// path) give the same outcome (the same error, or the same answer and events) and, once
+// the sentinels are deleted, the same rows; the indexes built at commit match their tables.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "sqlite3.h"
+#include "test_support.h"
+
+namespace edgestay::test {
+namespace {
+
+constexpr int64_t kSentinel = 9000000;  // ids of the general-path engine's sentinel rows
+
+// Every replicated table's rows, ordered by their key, one line per row.
+std::string Dump(Engine& engine, std::string* integrity) {
+  std::string image;
+  EXPECT_TRUE(engine.ExportDatabase(&image).ok());
+  sqlite3* db = nullptr;
+  sqlite3_open(":memory:", &db);
+  auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
+  memcpy(buf, image.data(), image.size());
+  sqlite3_deserialize(db, "main", buf, image.size(), image.size(), SQLITE_DESERIALIZE_FREEONCLOSE);
+  std::string out;
+  auto each = [&](const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      for (int c = 0; c < sqlite3_column_count(st); ++c) {
+        const unsigned char* t = sqlite3_column_text(st, c);
+        out += t ? reinterpret_cast<const char*>(t) : "NULL";
+        out += '|';
+      }
+      out += '\n';
+    }
+    sqlite3_finalize(st);
+  };
+  for (const char* t : {"hotels", "room_types", "booking_rules", "special_days", "waitlist", "notifications"}) {
+    out += std::string("# ") + t + "\n";
+    each(std::string("SELECT * FROM ") + t + " ORDER BY 1, 2");
+  }
+  out += "# room_inventory\n";
+  each("SELECT * FROM room_inventory ORDER BY room_type_id, date");
+  out += "# bookings\n";
+  each("SELECT * FROM bookings ORDER BY id");
+  out += "# payments\n";
+  each("SELECT * FROM payments ORDER BY id");
+  out += "# indexes\n";
+  each("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name");
+  integrity->clear();
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr);
+  while (sqlite3_step(st) == SQLITE_ROW) *integrity += reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+std::unique_ptr<Engine> NewEngine() {
+  std::unique_ptr<Engine> e;
+  EXPECT_TRUE(Engine::Open("", &e).ok());
+  e->SetNow(kNow);
+  return e;
+}
+
+// A random batch over hotels, room types, inventory, bookings and payments: mostly new ids
+// in ascending order, with re-sent and updated rows, ids below the highest so far, partial
+// updates, local bookings and the central rows that confirm them (by server id or by key),
+// rows that name a server id, room types moving hotel, deletes, and now and then a row
+// that fails (a foreign key, a duplicate key, a still-referenced delete).
+json RandomBatch(std::mt19937_64& rng, int bookings, int nights, bool with_errors) {
+  auto pick = [&](int64_t n) { return static_cast<int64_t>(rng() % static_cast<uint64_t>(n)); };
+  auto chance = [&](double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; };
+  std::vector<json> changes;
+  const int hotels = 3, room_types = 6;
+  for (int h = 1; h <= hotels; ++h) changes.push_back(Hotel(h, "H" + std::to_string(h)));
+  for (int r = 1; r <= room_types; ++r) changes.push_back(RoomType(r, 1 + (r - 1) % hotels, "R" + std::to_string(r)));
+  // Inventory in key order, then some nights again out of order.
+  json inv = json::array();
+  for (int r = 1; r <= room_types; ++r) {
+    for (int d = 0; d < nights; ++d) inv.push_back(json{r, Plus("2026-06-01", d), 10, pick(11), 10000 + pick(5000)});
+  }
+  for (int i = 0; i < nights / 10; ++i) inv.push_back(json{1 + pick(room_types), Plus("2026-06-01", pick(nights)), 10, pick(11), 9000});
+  changes.push_back(UpsertRows("room_inventory", {"room_type_id", "date", "total", "available", "price_cents"}, inv));
+
+  std::vector<int64_t> written;                 // booking ids stored so far
+  std::map<int64_t, int64_t> hotel_of;          // booking id -> hotel
+  std::vector<std::pair<int64_t, std::string>> open_local;  // (hotel, key) of unconfirmed local bookings
+  std::set<int64_t> paid;                       // bookings with a payment
+  std::map<int64_t, int64_t> servers;          // server id -> the booking that names it
+  int64_t next_id = 1, next_local = 700000, next_payment = 1, next_key = 1, next_server = 5000000;
+  for (int i = 0; i < bookings; ++i) {
+    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    const int64_t rt = 1 + pick(room_types);
+    const int64_t hotel = 1 + (rt - 1) % hotels;
+    const std::string start = Plus("2026-06-01", static_cast<int>(pick(nights - 5)));
+    const std::string end = Plus(start, 1 + static_cast<int>(pick(4)));
+    json extra = json::object();
+    if (chance(0.5)) extra["updated_at"] = kNow - 1000 * pick(1000);
+    extra["user_id"] = 1 + pick(200);
+    if (u < 0.05 && !written.empty()) {
+      // A partial update of a stored booking (no updated_at: it keeps the stored one).
+      const int64_t id = written[pick(static_cast<int64_t>(written.size()))];
+      json row{{"id", id}, {"status", chance(0.5) ? "CANCELLED" : "CONFIRMED"}};
+      if (chance(0.3)) row["room_type_id"] = hotel_of[id];  // checked against the stored hotel (its room type)
+      if (chance(0.2)) row["created_at"] = kNow - 5000;
+      changes.push_back(Upsert("bookings", row));
+      continue;
+    }
+    if (u < 0.10 && !written.empty()) {
+      // A full row again for a stored id (the same hotel, or the room type check fails).
+      const int64_t id = written[pick(static_cast<int64_t>(written.size()))];
+      const int64_t h = hotel_of[id];
+      const int64_t same_rt = h;  // room type h belongs to hotel h
+      changes.push_back(Booking(id, h, extra["user_id"].get<int64_t>(), same_rt, "CONFIRMED", start, end, extra));
+      continue;
+    }
+    if (u < 0.13) {
+      // A local booking this engine made, with its key.
+      const int64_t id = next_local++;
+      const std::string key = "K" + std::to_string(next_key++);
+      extra["origin"] = "local";
+      extra["idempotency_key"] = key;
+      changes.push_back(Booking(id, hotel, extra["user_id"].get<int64_t>(), rt, "PENDING_SYNC", start, end, extra));
+      written.push_back(id);
+      hotel_of[id] = hotel;
+      open_local.emplace_back(hotel, key);
+      continue;
+    }
+    int64_t id = next_id++;
+    if (u < 0.18) id = next_id + 50 + pick(100);  // ahead of the ascending ids (later met again)
+    else if (u < 0.20 && next_id > 10) id = 1 + pick(next_id - 1);  // below the highest: maybe stored
+    int64_t h = hotel;
+    if (u >= 0.20 && u < 0.24 && !open_local.empty()) {
+      // The centre's row of a local booking, matched by its key (a lost push response).
+      const size_t k = static_cast<size_t>(pick(static_cast<int64_t>(open_local.size())));
+      h = open_local[k].first;
+      extra["idempotency_key"] = open_local[k].second;
+      open_local.erase(open_local.begin() + static_cast<long>(k));
+      changes.push_back(Booking(id, h, extra["user_id"].get<int64_t>(), h, "CONFIRMED", start, end, extra));
+      continue;  // stored under the local id
+    }
+    if (u >= 0.24 && u < 0.25 && !servers.empty()) {
+      // The centre's row under the id another row names as its server id: it updates that row.
+      auto it = servers.begin();
+      std::advance(it, pick(static_cast<int64_t>(servers.size())));
+      const int64_t into = it->second;
+      if (hotel_of.count(into)) {
+        changes.push_back(Booking(it->first, hotel_of[into], extra["user_id"].get<int64_t>(), hotel_of[into], "CONFIRMED",
+                                  start, end, extra));
+      }
+      continue;
+    }
+    if (u >= 0.25 && u < 0.27) {
+      extra["server_id"] = next_server;
+      servers[next_server++] = id;
+    }
+    if (u >= 0.26 && u < 0.28) extra["idempotency_key"] = "C" + std::to_string(next_key++);
+    changes.push_back(Booking(id, h, extra["user_id"].get<int64_t>(), rt, "CONFIRMED", start, end, extra));
+    if (!hotel_of.count(id)) written.push_back(id);
+    hotel_of[id] = h;
+    if (chance(0.08)) {
+      changes.push_back(Upsert("payments", {{"id", next_payment++}, {"booking_id", id}, {"status", "CAPTURED"},
+                                            {"amount_cents", 100}, {"created_at", kNow}}));
+      paid.insert(id);
+    }
+    if (chance(0.01) && !written.empty()) {
+      const int64_t victim = written[pick(static_cast<int64_t>(written.size()))];
+      if (!paid.count(victim) && victim < 700000) {
+        changes.push_back(Delete("bookings", {{"id", victim}}));
+        written.erase(std::find(written.begin(), written.end(), victim));
+        hotel_of.erase(victim);
+      }
+    }
+    if (chance(0.005)) {
+      // A room type moves to another hotel (and back, so later rows stay valid).
+      const int64_t r = 1 + pick(room_types);
+      changes.push_back(Upsert("room_types", {{"id", r}, {"hotel_id", 1 + r % hotels}}));
+      changes.push_back(Upsert("room_types", {{"id", r}, {"hotel_id", 1 + (r - 1) % hotels}}));
+    }
+  }
+  if (with_errors) {
+    const size_t at = static_cast<size_t>(pick(static_cast<int64_t>(changes.size())));
+    switch (pick(4)) {
+      case 0: changes.insert(changes.begin() + static_cast<long>(at), Booking(next_id++, 1, 1, 99, "CONFIRMED", "2026-06-02", "2026-06-03")); break;
+      case 1: changes.insert(changes.begin() + static_cast<long>(at), Booking(next_id++, 2, 1, 1, "CONFIRMED", "2026-06-02", "2026-06-03")); break;
+      case 2: changes.push_back(Booking(next_id++, 1, 1, 1, "CONFIRMED", "2026-06-02", "2026-06-03",
+                                        {{"idempotency_key", "K1"}, {"origin", "local"}})); break;
+      default:
+        if (!paid.empty()) changes.push_back(Delete("bookings", {{"id", *paid.begin()}}));
+        changes.push_back(Upsert("bookings", {{"id", 999999}, {"status", "CANCELLED"}}));
+        break;
+    }
+  }
+  return Batch(changes, {{"cursor", "c1"}, {"syncedAt", kNow}});
+}
+
+// Each table written by RandomBatch holds one row the batch never names: the general path.
+void Seed(Engine& e) {
+  MustApply(e, Batch({Hotel(kSentinel, "S"), RoomType(kSentinel, kSentinel, "S"), Inventory(kSentinel, "2026-06-01", 1, 1, 1, 1),
+                      Booking(kSentinel, kSentinel, 1, kSentinel, "CONFIRMED", "2026-06-01", "2026-06-02"),
+                      Upsert("payments", {{"id", kSentinel}, {"booking_id", kSentinel}, {"status", "CAPTURED"},
+                                          {"amount_cents", 1}, {"created_at", kNow}})}));
+  e.TakeEvents();
+}
+void Unseed(Engine& e) {
+  MustApply(e, Batch({Delete("payments", {{"id", kSentinel}}), Delete("bookings", {{"id", kSentinel}}),
+                      Delete("room_inventory", {{"room_type_id", kSentinel}, {"date", "2026-06-01"}}),
+                      Delete("room_types", {{"id", kSentinel}}), Delete("hotels", {{"id", kSentinel}})}));
+  e.TakeEvents();
+}
+
+TEST(ApplyBulkTest, EmptyTablesLoadLikeTheGeneralPath) {
+  std::mt19937_64 rng(20261201);
+  int succeeded = 0, failed = 0;
+  for (int round = 0; round < 16; ++round) {
+    // Half the rounds large enough for the index rebuild (> 4096 rows of a table), the
+    // rest small; one round in three with a failing row.
+    const bool large = round % 2 == 0;
+    const json batch = RandomBatch(rng, large ? 5000 : 300, large ? 720 : 40, round % 3 == 2);
+    const std::string text = batch.dump();
+    auto fast = NewEngine(), general = NewEngine();
+    Seed(*general);
+    std::string out_fast, out_general;
+    const Status s_fast = fast->ApplyChanges(text, &out_fast);
+    const Status s_general = general->ApplyChanges(text, &out_general);
+    ASSERT_EQ(s_fast.ToJson(), s_general.ToJson()) << "round " << round;
+    if (!s_fast.ok() && round % 3 != 2) ADD_FAILURE() << "round " << round << ": " << s_fast.ToJson();
+    ASSERT_EQ(out_fast, out_general) << "round " << round;
+    ASSERT_EQ(fast->TakeEvents(), general->TakeEvents()) << "round " << round;
+    if (s_fast.ok()) {
+      ++succeeded;
+      Unseed(*general);
+    } else {
+      ++failed;
+    }
+    std::string integrity_fast, integrity_general;
+    const std::string rows_fast = Dump(*fast, &integrity_fast);
+    const std::string rows_general = Dump(*general, &integrity_general);
+    EXPECT_EQ(integrity_fast, "ok") << "round " << round;
+    EXPECT_EQ(integrity_general, "ok") << "round " << round;
+    if (s_fast.ok()) {
+      ASSERT_EQ(rows_fast, rows_general) << "round " << round;
+    }
+    // Both engines keep working: a second batch over the loaded tables (general path).
+    const json more = Batch({Booking(8000000, 1, 5, 1, "CONFIRMED", "2026-06-03", "2026-06-05")});
+    if (s_fast.ok()) {
+      MustApply(*fast, more);
+      MustApply(*general, more);
+      EXPECT_EQ(fast->TakeEvents(), general->TakeEvents());
+      EXPECT_EQ(Dump(*fast, &integrity_fast), Dump(*general, &integrity_general));
+    }
+  }
+  EXPECT_GT(succeeded, 4);
+  EXPECT_GT(failed, 2);
+}
+
+// A batch that fails after a table's indexes were set aside leaves the engine with its
+// indexes (the rollback restores them) and usable.
+TEST(ApplyBulkTest, AFailedBulkLoadKeepsTheIndexes) {
+  std::mt19937_64 rng(7);
+  json batch = RandomBatch(rng, 5000, 720, false);
+  batch["changes"].push_back(Booking(1, 1, 1, 99, "CONFIRMED", "2026-06-02", "2026-06-03"));  // no room type 99
+  auto e = NewEngine();
+  std::string out;
+  EXPECT_EQ(e->ApplyChanges(batch.dump(), &out).code(), "FOREIGN_KEY");
+  auto empty = NewEngine();
+  std::string ia, ib;
+  EXPECT_EQ(Dump(*e, &ia), Dump(*empty, &ib));
+  EXPECT_EQ(ia, "ok");
+  batch["changes"].erase(batch["changes"].end() - 1);
+  MustApply(*e, batch);
+  Dump(*e, &ia);
+  EXPECT_EQ(ia, "ok");
+}
+
+}  // namespace
+}  // namespace edgestay::test

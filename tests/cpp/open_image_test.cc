@@ -1,0 +1,59 @@
+// Engine::OpenImage: an engine over a snapshot already in a buffer SQLite takes over (the
+// wasm boundary's way of opening one: no second copy of the image in memory) opens and
+// answers as Engine::Open of the same bytes does, and refuses what Open refuses.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "test_support.h"
+
+namespace edgestay::test {
+namespace {
+
+class OpenImageTest : public EngineTest {
+ protected:
+  std::string Image() {
+    Load({Inventory(10, "2026-07-01", 30, 8, 5, 12900),
+          Booking(1, 1, 7, 10, "CONFIRMED", "2026-07-02", "2026-07-04")});
+    std::string image;
+    EXPECT_TRUE(engine().ExportDatabase(&image).ok());
+    return image;
+  }
+  static Status OpenCopy(std::string_view bytes, std::unique_ptr<Engine>* out) {
+    Engine::ImageBuffer buf = Engine::NewImageBuffer(bytes.size());
+    EXPECT_TRUE(buf);
+    std::memcpy(buf.get(), bytes.data(), bytes.size());
+    return Engine::OpenImage(std::move(buf), bytes.size(), out);
+  }
+};
+
+TEST_F(OpenImageTest, OpensAndAnswersLikeOpen) {
+  const std::string image = Image();
+  std::unique_ptr<Engine> by_open, by_image;
+  ASSERT_TRUE(Engine::Open(image, &by_open).ok());
+  ASSERT_TRUE(OpenCopy(image, &by_image).ok());
+  for (Engine* e : {by_open.get(), by_image.get()}) e->SetNow(kNow);
+  const json stay{{"roomTypeId", 10}, {"checkIn", "2026-07-01"}, {"checkOut", "2026-07-05"}};
+  EXPECT_EQ(MustCall(*by_image, "checkRoomAvailability", stay), MustCall(*by_open, "checkRoomAvailability", stay));
+  EXPECT_EQ(MustCall(*by_image, "getUserBookingsWithRoomType", {{"userId", 7}}),
+            MustCall(*by_open, "getUserBookingsWithRoomType", {{"userId", 7}}));
+  // Its database is its own: a write there is not in the engine it was exported from.
+  MustApply(*by_image, Batch({Booking(2, 1, 7, 10, "CONFIRMED", "2026-07-10", "2026-07-11")}));
+  EXPECT_EQ(MustCall(*by_image, "getUserBookingsWithRoomType", {{"userId", 7}}).size(), 2u);
+  EXPECT_EQ(MustCall(engine(), "getUserBookingsWithRoomType", {{"userId", 7}}).size(), 1u);
+}
+
+TEST_F(OpenImageTest, RefusesWhatOpenRefuses) {
+  std::string image = Image();
+  std::unique_ptr<Engine> e;
+  EXPECT_EQ(OpenCopy("not a database", &e).code(), "CORRUPT_SNAPSHOT");
+  EXPECT_EQ(OpenCopy(std::string(4096, '\0'), &e).code(), "CORRUPT_SNAPSHOT");
+  std::string truncated = image.substr(0, image.size() / 2);
+  std::unique_ptr<Engine> by_open;
+  const Status open_status = Engine::Open(truncated, &by_open);
+  EXPECT_EQ(OpenCopy(truncated, &e).ToJson(), open_status.ToJson());
+  EXPECT_EQ(Engine::OpenImage(Engine::ImageBuffer(nullptr, nullptr), 0, &e).code(), "INTERNAL");
+}
+
+}  // namespace
+}  // namespace edgestay::test
