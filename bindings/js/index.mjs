@@ -152,7 +152,7 @@ export class Engine {
   #asOf;
   #maxStalenessMs;
   #methods = new Map();  // name -> { id, memo, asOf, writes, compact }
-  #decodeCompact = null;  // the hot stay answers come back binary (compact.mjs)
+  #decodeAt = null;       // the hot answers come back binary (compact.mjs)
   #calls;                 // the per-call boundary (loader.mjs coreCaller): invoke, probe, status words
 
   constructor(core, { now, persistence, maxStalenessSeconds = null, store = null, calls }) {
@@ -161,7 +161,7 @@ export class Engine {
     JSON.parse(core.methods()).forEach((m, id) => {
       this.#methods.set(m.name, { id, memo: m.namespace !== null, asOf: m.asOf, writes: m.writes, compact: m.compact === true });
     });
-    if ([...this.#methods.values()].some((m) => m.compact)) this.#decodeCompact = compactDecoder(core.compactLayout());
+    if ([...this.#methods.values()].some((m) => m.compact)) this.#decodeAt = compactDecoder(core.compactLayout()).decodeAt;
     this.#calls = calls;
     this.#now = now;
     this.#persistence = persistence;
@@ -208,17 +208,17 @@ export class Engine {
         this.#memo.delete(memoKey);
       }
     }
-    const compact = spec.compact && this.#decodeCompact !== null;
-    // A view into wasm memory: decoded before any other call into the core.
+    const compact = spec.compact && this.#decodeAt !== null;
+    // The answer lies in wasm memory: decoded before any other call into the core.
     const calls = this.#calls;
-    const view = calls.invoke(spec.id, text, this.#now(), compact);
+    calls.call(spec.id, text, this.#now(), compact);
     const failed = calls.failed();
     const events = calls.events();
     const entry = calls.entryId();
     let out = null;
     let value;
-    if (compact && !failed) value = this.#decodeCompact(view);
-    else out = utf8.decode(view);
+    if (compact && !failed) value = this.#decodeAt(calls.heapU8(), calls.heapF64(), calls.answerAt());
+    else out = utf8.decode(calls.answer());
     // Any call may have expired holds; writes always raise events.
     if (events > 0) this.#afterWrite();
     if (failed) throw this.#failure(out);

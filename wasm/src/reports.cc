@@ -16,10 +16,19 @@ double Ratio(int64_t a, int64_t b) { return b == 0 ? 0.0 : static_cast<double>(a
 
 }  // namespace
 
-Status Engine::Impl::RoomTypes(int64_t hotel_id, std::string* out) {
+Status Engine::Impl::RoomTypes(int64_t hotel_id, std::string* out, bool binary) {
   // Served from the in-memory facts (reloaded whenever a batch touches room types).
   const HotelInfo* h = nullptr;
   ES_RETURN_IF_ERROR(FindHotel(hotel_id, &h));
+  if (binary) {
+    compact::WriteFrame(compact::Kind::kRoomTypes, static_cast<int64_t>(h->room_type_ids.size()), 0, 0, 0, 0, out);
+    for (int64_t id : h->room_type_ids) {
+      const RoomTypeInfo& rt = room_types[id];
+      compact::WriteRoomType({id, rt.hotel_id, rt.capacity_adults, rt.capacity_children, rt.base_price_cents,
+                              rt.total_rooms, rt.name}, out);
+    }
+    return Status::Ok();
+  }
   JsonWriter w(out);
   w.BeginArray();
   for (int64_t id : h->room_type_ids) {
@@ -273,10 +282,16 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
   return Status::Ok();
 }
 
-Status Engine::Impl::GetBookingRules(int64_t hotel_id, std::string* out) {
+Status Engine::Impl::GetBookingRules(int64_t hotel_id, std::string* out, bool binary) {
   const HotelInfo* found = nullptr;
   ES_RETURN_IF_ERROR(FindHotel(hotel_id, &found));
   const HotelInfo& h = *found;
+  if (binary) {
+    compact::WriteFrame(compact::Kind::kRules, 1, 0, 0, 0, 0, out);
+    compact::WriteRules({hotel_id, h.utc_offset_minutes, h.max_advance_days, h.min_lead_days, h.max_rooms_per_booking,
+                         h.hold_ttl_seconds, h.max_nights, h.currency}, out);
+    return Status::Ok();
+  }
   JsonWriter w(out);
   w.BeginObject().Key("hotelId").Int(hotel_id).Key("currency").String(h.currency);
   w.Key("utcOffsetMinutes").Int(h.utc_offset_minutes).Key("maxAdvanceDays").Int(h.max_advance_days);
@@ -285,7 +300,7 @@ Status Engine::Impl::GetBookingRules(int64_t hotel_id, std::string* out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::GetSpecialDays(int64_t hotel_id, Day from, Day to, std::string* out) {
+Status Engine::Impl::GetSpecialDays(int64_t hotel_id, Day from, Day to, std::string* out, bool binary) {
   const HotelInfo* hotel = nullptr;
   ES_RETURN_IF_ERROR(FindHotel(hotel_id, &hotel));
   Stmt* st;
@@ -295,6 +310,20 @@ Status Engine::Impl::GetSpecialDays(int64_t hotel_id, Day from, Day to, std::str
   s->BindInt(1, hotel_id);
   s->BindText(2, FormatDate(from));
   s->BindText(3, FormatDate(to));
+  if (binary) {
+    const size_t frame_at = out->size();
+    compact::WriteFrame(compact::Kind::kSpecialDays, 0, 0, 0, 0, 0, out);
+    int64_t count = 0;
+    while (s->Step() == SQLITE_ROW) {
+      compact::SpecialDayFacts d{s->Text(0), s->Text(1), s->Int(2), std::nullopt, std::nullopt};
+      if (!s->IsNull(3)) d.min_stay = s->Int(3);
+      if (!s->IsNull(4)) d.note = s->Text(4);
+      compact::WriteSpecialDay(d, out);
+      ++count;
+    }
+    compact::SetFrameCount(out, count, frame_at);
+    return Status::Ok();
+  }
   JsonWriter w(out);
   w.BeginArray();
   while (s->Step() == SQLITE_ROW) {
