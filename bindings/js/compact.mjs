@@ -73,6 +73,66 @@ export function compactDecoder(layoutJson) {
   const T = slotsOf(layout, 'roomType', ['id', 'hotelId', 'name', 'capacityAdults', 'capacityChildren',
     'basePriceCents', 'totalRooms', 'strBytes']);
   const D = slotsOf(layout, 'specialDay', ['date', 'kind', 'priceMultiplierPct', 'minStay', 'note', 'strBytes']);
+  const KPIS = ['roomsAvailable', 'roomsSold', 'revenueCents', 'occupancy', 'adrCents', 'revparCents'];
+  const O = slotsOf(layout, 'occupancy', ['hotelId', 'from', 'to', ...KPIS]);
+  const OT = slotsOf(layout, 'occupancyRoomType', ['roomTypeId', ...KPIS]);
+  const STATUSES = ['HELD', 'PENDING_SYNC', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'EXPIRED'];
+  const ST = slotsOf(layout, 'statistics', ['hotelId', 'from', 'to', 'total', ...STATUSES.map((s) => `byStatus.${s}`),
+    'active', 'roomNights', 'revenueCents', ...STATUSES.map((s) => `revenueByStatus.${s}`), 'cancelledValueCents',
+    'averageNights', 'cancellationRate']);
+
+  // getOccupancyRate's records from slot p: the hotel's, then `count` room types'.
+  function occupancy(f, p, count) {
+    const q = p + O.size;
+    const roomTypes = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const r = q + i * OT.size;
+      roomTypes[i] = {
+        roomTypeId: f[r + OT.roomTypeId],
+        roomsAvailable: f[r + OT.roomsAvailable],
+        roomsSold: f[r + OT.roomsSold],
+        revenueCents: f[r + OT.revenueCents],
+        occupancy: f[r + OT.occupancy],
+        adrCents: f[r + OT.adrCents],
+        revparCents: f[r + OT.revparCents],
+      };
+    }
+    return {
+      hotelId: f[p + O.hotelId],
+      from: dayText(f[p + O.from]),
+      to: dayText(f[p + O.to]),
+      roomsAvailable: f[p + O.roomsAvailable],
+      roomsSold: f[p + O.roomsSold],
+      revenueCents: f[p + O.revenueCents],
+      occupancy: f[p + O.occupancy],
+      adrCents: f[p + O.adrCents],
+      revparCents: f[p + O.revparCents],
+      roomTypes,
+    };
+  }
+
+  // getBookingStatistics' record at slot p.
+  const statusCounts = (f, p, prefix) => {
+    const o = {};
+    for (const s of STATUSES) o[s] = f[p + ST[`${prefix}.${s}`]];
+    return o;
+  };
+  function statistics(f, p) {
+    return {
+      hotelId: f[p + ST.hotelId],
+      from: dayText(f[p + ST.from]),
+      to: dayText(f[p + ST.to]),
+      total: f[p + ST.total],
+      byStatus: statusCounts(f, p, 'byStatus'),
+      active: f[p + ST.active],
+      roomNights: f[p + ST.roomNights],
+      revenueCents: f[p + ST.revenueCents],
+      revenueByStatus: statusCounts(f, p, 'revenueByStatus'),
+      cancelledValueCents: f[p + ST.cancelledValueCents],
+      averageNights: f[p + ST.averageNights],
+      cancellationRate: f[p + ST.cancellationRate],
+    };
+  }
 
   // getBookingRules' record at slot p (its JSON's key order).
   function rules(f, u8, p) {
@@ -212,6 +272,8 @@ export function compactDecoder(layoutJson) {
     const frameBytes = f[p0 + F.strBytes];
     const strings = at + F.size * 8;
     if (kind === 5) return rules(f, u8, (strings + frameBytes + 7) >> 3);
+    if (kind === 8) return occupancy(f, (strings + frameBytes + 7) >> 3, count);
+    if (kind === 9) return statistics(f, (strings + frameBytes + 7) >> 3);
     if (kind === 4) return JSON.parse(utf8.decode(u8.subarray(strings, strings + frameBytes)));
     const next = [(strings + frameBytes + 7) >> 3];
     if (kind === 3 || kind === 6 || kind === 7) {

@@ -1,7 +1,7 @@
 // The compact (binary) answers against the core's JSON answers to the same calls: on
 // seeded random datasets, checkRoomAvailability, getAllRoomAvailability,
-// batchCheckAvailability, getUserBookingsWithRoomType, getBookingRules, getRoomTypes and
-// getSpecialDays through the public API (which decodes the compact form) must equal the
+// batchCheckAvailability, getUserBookingsWithRoomType, getBookingRules, getRoomTypes,
+// getSpecialDays, getOccupancyRate and getBookingStatistics through the public API (which decodes the compact form) must equal the
 // JSON form of the same core, key order included, with the cache on and off, nightly and
 // summary forms, status filters and payments, unknown ids, stays without inventory rows,
 // and names, currencies and notes outside ASCII (UTF-16 surrogate pairs) or longer than
@@ -103,6 +103,8 @@ for (const seed of SEEDS) {
           same('getBookingRules', hotelId, json('getBookingRules', { hotelId }), api(() => engine.getBookingRules(hotelId)));
           same('getRoomTypes', hotelId, json('getRoomTypes', { hotelId }), api(() => engine.getRoomTypes(hotelId)));
           same('getSpecialDays', sd, json('getSpecialDays', sd), api(() => engine.getSpecialDays(sd)));
+          same('getOccupancyRate', sd, json('getOccupancyRate', sd), api(() => engine.getOccupancyRate(sd)));
+          same('getBookingStatistics', sd, json('getBookingStatistics', sd), api(() => engine.getBookingStatistics(sd)));
         }
       }
     }

@@ -438,7 +438,7 @@ Status GetUserBookingsWithRoomTypeCompact(Impl& im, const Args& args, std::strin
   return GetUserBookingsWithRoomTypeAs(im, args, out, true);
 }
 
-Status Report(Impl& im, const Args& args, bool occupancy, std::string* out) {
+Status Report(Impl& im, const Args& args, bool occupancy, std::string* out, bool binary) {
   int64_t hotel_id;
   Day from, to;
   const HotelInfo* hotel;
@@ -450,13 +450,22 @@ Status Report(Impl& im, const Args& args, bool occupancy, std::string* out) {
   T tags{occupancy ? T::kInventory | T::kPendingBookings | T::kSpecialDays | T::kRoomTypes | T::kHotel
                    : T::kBookingsByStart | T::kHotel,
          hotel_id, 0, from, to - 1, 0};
-  std::string key = Key(occupancy ? "occ" : "stats", {hotel_id, from, to});
+  std::string key = Key(occupancy ? (binary ? "occc" : "occ") : (binary ? "statsc" : "stats"), {hotel_id, from, to});
   return im.Cached(CacheNs::kReports, std::move(key), tags, out, [&](std::string* o) {
-    return occupancy ? im.OccupancyRate(hotel_id, from, to, o) : im.BookingStatistics(hotel_id, from, to, o);
+    return occupancy ? im.OccupancyRate(hotel_id, from, to, o, binary)
+                     : im.BookingStatistics(hotel_id, from, to, o, binary);
   });
 }
-Status GetBookingStatistics(Impl& im, const Args& args, std::string* out) { return Report(im, args, false, out); }
-Status GetOccupancyRate(Impl& im, const Args& args, std::string* out) { return Report(im, args, true, out); }
+Status GetBookingStatistics(Impl& im, const Args& args, std::string* out) {
+  return Report(im, args, false, out, false);
+}
+Status GetBookingStatisticsCompact(Impl& im, const Args& args, std::string* out) {
+  return Report(im, args, false, out, true);
+}
+Status GetOccupancyRate(Impl& im, const Args& args, std::string* out) { return Report(im, args, true, out, false); }
+Status GetOccupancyRateCompact(Impl& im, const Args& args, std::string* out) {
+  return Report(im, args, true, out, true);
+}
 
 Status CacheStatsOf(Impl& im, const Args&, std::string* out) {
   *out = im.cache.StatsJson();
@@ -575,8 +584,8 @@ constexpr Method kMethods[] = {
     {"getSpecialDays", CacheNs::kSpecialDays, false, false, GetSpecialDays, GetSpecialDaysCompact},
     {"getUserBookingsWithRoomType", CacheNs::kUserBookings, false, false, GetUserBookingsWithRoomType,
      GetUserBookingsWithRoomTypeCompact},
-    {"getBookingStatistics", CacheNs::kReports, false, false, GetBookingStatistics},
-    {"getOccupancyRate", CacheNs::kReports, false, false, GetOccupancyRate},
+    {"getBookingStatistics", CacheNs::kReports, false, false, GetBookingStatistics, GetBookingStatisticsCompact},
+    {"getOccupancyRate", CacheNs::kReports, false, false, GetOccupancyRate, GetOccupancyRateCompact},
     {"cacheStats", kNotCached, false, false, CacheStatsOf},
     {"clearCache", kNotCached, false, false, ClearCache},
     {"configureCache", kNotCached, false, false, ConfigureCacheOf},

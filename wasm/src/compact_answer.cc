@@ -79,6 +79,9 @@ std::string LayoutJson() {
   list("rules", kRulesSlots);
   list("roomType", kRoomTypeSlots);
   list("specialDay", kSpecialDaySlots);
+  list("occupancy", kOccupancySlots);
+  list("occupancyRoomType", kOccupancyRoomTypeSlots);
+  list("statistics", kStatisticsSlots);
   w.EndObject();
   return out;
 }
@@ -218,6 +221,10 @@ void WriteSpecialDay(const SpecialDayFacts& d, std::string* out) {
   Slot(out, static_cast<double>(d.date.size() + d.kind.size() + note.size()));
   out->append(d.date).append(d.kind).append(note);
   Pad(out);
+}
+
+void WriteNumbers(std::initializer_list<double> slots, std::string* out) {
+  for (double v : slots) Slot(out, v);
 }
 
 void SetFrameCount(std::string* out, int64_t count, size_t at) {

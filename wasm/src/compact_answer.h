@@ -1,8 +1,8 @@
 // The compact answer: a binary form of the hot answers (the stay questions
 // checkRoomAvailability, batchCheckAvailability, getAllRoomAvailability, a user's
-// bookings, and the small answers getBookingRules, getRoomTypes, getSpecialDays) that the
-// JS wrapper decodes into the same plain objects as their JSON, without JSON text on
-// either side of the boundary.
+// bookings, the small answers getBookingRules, getRoomTypes, getSpecialDays, and the
+// reports getOccupancyRate, getBookingStatistics) that the JS wrapper decodes into the
+// same plain objects as their JSON, without JSON text on either side of the boundary.
 //
 // Layout (every number a little-endian f64 "slot", so the JS side reads one Float64Array;
 // null = NaN; every part starts 8-byte aligned):
@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,9 +38,11 @@ inline constexpr const char* kFrameSlots[] = {"kind", "count", "hotelId", "night
 // array of `count` booking records (no trailer). kJson: the frame's strings are the
 // answer's JSON (a form the compact layout does not cover, e.g. bookings with payments).
 // kRules: one rules record (getBookingRules); kRoomTypes / kSpecialDays: arrays of
-// `count` such records (no trailer: these answers carry no asOf).
+// `count` such records; kOccupancy: the hotel's occupancy record then `count` room type
+// records; kStatistics: one statistics record (no trailer: these answers carry no asOf).
 enum class Kind {
-  kStay = 0, kList = 1, kHotel = 2, kBookings = 3, kJson = 4, kRules = 5, kRoomTypes = 6, kSpecialDays = 7
+  kStay = 0, kList = 1, kHotel = 2, kBookings = 3, kJson = 4, kRules = 5, kRoomTypes = 6, kSpecialDays = 7,
+  kOccupancy = 8, kStatistics = 9
 };
 // A booking of getUserBookingsWithRoomType: kBookingSlots, then its strings
 // (roomTypeName, status, checkIn, checkOut, idempotencyKey, origin), zero-padded.
@@ -63,9 +66,24 @@ inline constexpr const char* kRoomTypeSlots[] = {"id", "hotelId", "name", "capac
 // zero-padded.
 inline constexpr const char* kSpecialDaySlots[] = {"date", "kind", "priceMultiplierPct", "minStay", "note",
                                                    "strBytes"};
+// getOccupancyRate: kOccupancySlots (from and to as day numbers), then `count` x
+// kOccupancyRoomTypeSlots; no strings. The KPIs are the doubles the JSON writes with
+// %.17g (which round-trips), so both faces give JS the same numbers.
+inline constexpr const char* kOccupancySlots[] = {"hotelId", "from", "to", "roomsAvailable", "roomsSold",
+                                                  "revenueCents", "occupancy", "adrCents", "revparCents"};
+inline constexpr const char* kOccupancyRoomTypeSlots[] = {"roomTypeId", "roomsAvailable", "roomsSold", "revenueCents",
+                                                          "occupancy", "adrCents", "revparCents"};
+// getBookingStatistics: kStatisticsSlots (from and to as day numbers); no strings.
+inline constexpr const char* kStatisticsSlots[] = {
+    "hotelId", "from", "to", "total", "byStatus.HELD", "byStatus.PENDING_SYNC", "byStatus.CONFIRMED",
+    "byStatus.REJECTED", "byStatus.CANCELLED", "byStatus.EXPIRED", "active", "roomNights", "revenueCents",
+    "revenueByStatus.HELD", "revenueByStatus.PENDING_SYNC", "revenueByStatus.CONFIRMED", "revenueByStatus.REJECTED",
+    "revenueByStatus.CANCELLED", "revenueByStatus.EXPIRED", "cancelledValueCents", "averageNights",
+    "cancellationRate"};
 
 // {"version":2,"frame":[...],"stay":[...],"night":[...],"asOf":[...],"booking":[...],
-// "rules":[...],"roomType":[...],"specialDay":[...]}: the slot names above, in order.
+// "rules":[...],"roomType":[...],"specialDay":[...],"occupancy":[...],"occupancyRoomType":[...],
+// "statistics":[...]}: the slot names above, in order.
 // Version 2: the stay's dates became day numbers.
 std::string LayoutJson();
 
@@ -114,6 +132,8 @@ struct SpecialDayFacts {
   std::optional<std::string_view> note;
 };
 void WriteSpecialDay(const SpecialDayFacts& d, std::string* out);
+// Numbers in the order of a slot table (a record of numbers only: occupancy, statistics).
+void WriteNumbers(std::initializer_list<double> slots, std::string* out);
 // A kJson frame carrying `json` (the whole answer).
 void WriteJsonFrame(std::string_view json, std::string* out);
 

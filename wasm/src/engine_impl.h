@@ -203,8 +203,8 @@ struct Engine::Impl {
   // `binary`: the compact form (compact_answer.h).
   Status UserBookings(int64_t user_id, const std::vector<std::string>& statuses, bool include_payments,
                       std::string* out, bool binary = false);
-  Status BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out);
-  Status OccupancyRate(int64_t hotel_id, Day from, Day to, std::string* out);
+  Status BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out, bool binary = false);
+  Status OccupancyRate(int64_t hotel_id, Day from, Day to, std::string* out, bool binary = false);
 
   // EXPLAIN QUERY PLAN of every read statement prepared so far:
   // [{"sql":..., "plan":["SEARCH ...", ...]}], for perf tools and the index tests.

@@ -160,7 +160,7 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
   return Status::Ok();
 }
 
-Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out) {
+Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out, bool binary) {
   const HotelInfo* hotel = nullptr;
   ES_RETURN_IF_ERROR(FindHotel(hotel_id, &hotel));
   auto loaded = nights.starts.find(hotel_id);
@@ -208,6 +208,17 @@ Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::
       nights_sum += it->nights;
     }
   }
+  if (binary) {
+    static_assert(sizeof(compact::kStatisticsSlots) / sizeof(*compact::kStatisticsSlots) == 22,
+                  "the statistics record below follows kStatisticsSlots");
+    auto d = [](int64_t v) { return static_cast<double>(v); };
+    compact::WriteFrame(compact::Kind::kStatistics, 1, 0, 0, 0, 0, out);
+    compact::WriteNumbers({d(hotel_id), d(from), d(to), d(total), d(counts[0]), d(counts[1]), d(counts[2]),
+                           d(counts[3]), d(counts[4]), d(counts[5]), d(active), d(room_nights), d(revenue),
+                           d(cents[0]), d(cents[1]), d(cents[2]), d(cents[3]), d(cents[4]), d(cents[5]), d(cents[4]),
+                           Ratio(nights_sum, active), Ratio(counts[4], total)}, out);
+    return Status::Ok();
+  }
   JsonWriter w(out);
   w.BeginObject().Key("hotelId").Int(hotel_id).Key("from").String(FormatDate(from)).Key("to").String(FormatDate(to));
   w.Key("total").Int(total).Key("byStatus").BeginObject();
@@ -221,7 +232,7 @@ Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::
   return Status::Ok();
 }
 
-Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::string* out) {
+Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::string* out, bool binary) {
   const HotelInfo* hotel = nullptr;
   ES_RETURN_IF_ERROR(FindHotel(hotel_id, &hotel));
   // From the night index (the same rows SQLite holds): sold = total - available per night,
@@ -263,6 +274,23 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
     all.sold += k.sold;
     all.revenue += k.revenue;
     per_type.push_back(k);
+  }
+  if (binary) {
+    static_assert(sizeof(compact::kOccupancySlots) / sizeof(*compact::kOccupancySlots) == 9 &&
+                      sizeof(compact::kOccupancyRoomTypeSlots) / sizeof(*compact::kOccupancyRoomTypeSlots) == 7,
+                  "the occupancy records below follow kOccupancySlots and kOccupancyRoomTypeSlots");
+    auto d = [](int64_t v) { return static_cast<double>(v); };
+    compact::WriteFrame(compact::Kind::kOccupancy, static_cast<int64_t>(per_type.size()), 0, 0, 0, 0, out);
+    compact::WriteNumbers({d(hotel_id), d(from), d(to), d(all.available), d(all.sold), d(all.revenue),
+                           Ratio(all.sold, all.available), Ratio(all.revenue, all.sold),
+                           Ratio(all.revenue, all.available)}, out);
+    for (size_t i = 0; i < per_type.size(); ++i) {
+      const Kpi& k = per_type[i];
+      compact::WriteNumbers({d(hotel->room_type_ids[i]), d(k.available), d(k.sold), d(k.revenue),
+                             Ratio(k.sold, k.available), Ratio(k.revenue, k.sold), Ratio(k.revenue, k.available)},
+                            out);
+    }
+    return Status::Ok();
   }
   JsonWriter w(out);
   auto kpis = [&](const Kpi& k) {
