@@ -74,6 +74,7 @@ async function main() {
   const stay = ds.workloads.checkRoomAvailability[0];
   const batch = ds.workloads.batchCheckAvailability[0];
   const all = ds.workloads.getAllRoomAvailability[0];
+  const [user] = ds.workloads.getUserBookingsWithRoomType[0];
   // [label, args, the API call, the one id of a one-id method]
   const cases = [
     ['getBookingRules', { hotelId: hotel }, (e) => e.getBookingRules(hotel), ['hotelId', hotel]],
@@ -85,6 +86,7 @@ async function main() {
     ['checkRoomAvailability', stay, (e) => e.checkRoomAvailability(stay)],
     ['batchCheckAvailability', { queries: batch }, (e) => e.batchCheckAvailability(batch)],
     ['getAllRoomAvailability', all, (e) => e.getAllRoomAvailability(all)],
+    ['getUserBookingsWithRoomType', { userId: user }, (e) => e.getUserBookingsWithRoomType(user)],
   ];
   const heads = ['API call', 'stringify', 'invoke', 'to objects'];
   console.log(`p50 µs of each part, cache off (parts timed alone; they do not add up exactly)${impls.length > 1 ? '; before / after (ratio)' : ''}`);
