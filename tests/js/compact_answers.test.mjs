@@ -148,3 +148,28 @@ test('the stay decoder\'s date texts are the calendar\'s, years 0000-9999', () =
   for (const d of days) assert.equal(dayText(d), civil(d), `day ${d}`);
   for (const d of days.slice(0, 2000)) assert.equal(dayText(d), civil(d), `day ${d}, again`);
 });
+
+// getUserBookingsWithRoomType takes the room type's name from the engine's in-memory
+// facts: a batch that renames the room type must show in the next answer, both faces.
+test('a user\'s bookings show a room type\'s new name after the batch that renames it', async () => {
+  const ds = generateDataset(44);
+  const engine = await openEngine({ now: () => ds.now, cache: { admission: 'always' } });
+  for (const batch of ds.batches) engine.applyChanges(batch);
+  let checked = 0;
+  for (const userId of ds.userIds.slice(0, 12)) {
+    const before = engine.getUserBookingsWithRoomType(userId);
+    if (before.length === 0) continue;
+    const { roomTypeId } = before[0];
+    const name = `Renamed ${roomTypeId} ${checked} 🌊`;
+    engine.applyChanges({ format: 'edgestay.changes/1', cursor: `rename-${checked}`, syncedAt: ds.now,
+      changes: [{ op: 'upsert', table: 'room_types', row: { id: roomTypeId, name } }] });
+    for (const options of [{}, { includePayments: true }]) {
+      const after = engine.getUserBookingsWithRoomType(userId, options);
+      assert.equal(after.length, before.length);
+      for (const b of after) if (b.roomTypeId === roomTypeId) assert.equal(b.roomTypeName, name);
+    }
+    checked++;
+  }
+  assert.ok(checked > 0);
+  engine.close();
+});

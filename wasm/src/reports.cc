@@ -72,12 +72,6 @@ void WriteBookingFields(const compact::BookingFacts& f, JsonWriter& w) {
 
 void WriteBookingFields(const Stmt& s, JsonWriter& w) { WriteBookingFields(BookingFactsOf(s), w); }
 
-namespace {
-
-// The same row as WriteBookingFields, as a compact booking record.
-void WriteBookingCompact(const Stmt& s, std::string* out) { compact::WriteBooking(BookingFactsOf(s), out); }
-
-}  // namespace
 
 // A user's bookings with the wanted statuses (?1 the user, ?2 the statuses as ",A,B,", or
 // "," for all), for the list and for its payments.
@@ -91,26 +85,39 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
     compact::WriteJsonFrame(answer, out);
     return Status::Ok();
   }
+  ES_RETURN_IF_ERROR(EnsureFacts());
   // Statuses are bound as one comma-joined list so the statement stays prepared once.
   std::string wanted = ",";
   for (const std::string& s : statuses) wanted += s + ",";
+  // The room type's name comes from the facts (the room_types rows, in memory), not from
+  // a join per booking; a booking whose room type is gone is skipped, as the join did.
+  // Column 4 stays the name's place in BookingFactsOf's row.
   Stmt* st;
   ES_RETURN_IF_ERROR(Prepared(
-      "SELECT b.id, b.hotel_id, b.user_id, b.room_type_id, rt.name, b.status, b.start_date, b.end_date,"
+      "SELECT b.id, b.hotel_id, b.user_id, b.room_type_id, NULL, b.status, b.start_date, b.end_date,"
       " b.rooms, b.guests, b.total_cents, b.created_at, b.updated_at, b.hold_expires_at, b.idempotency_key,"
       " b.origin, b.server_id"
-      " FROM bookings b INDEXED BY bookings_userId_status_createdAt_idx JOIN room_types rt ON rt.id = b.room_type_id"
+      " FROM bookings b INDEXED BY bookings_userId_status_createdAt_idx"
       " WHERE " ES_USER_BOOKINGS_WHERE
       " ORDER BY b.created_at DESC, b.id DESC", &st));
   StmtScope s(*st);
   s->BindInt(1, user_id);
   s->BindText(2, wanted);
+  auto facts = [&](compact::BookingFacts* f) {
+    auto rt = room_types.find(s->Int(3));
+    if (rt == room_types.end()) return false;
+    *f = BookingFactsOf(*s);
+    f->room_type_name = rt->second.name;
+    return true;
+  };
+  compact::BookingFacts f;
   if (binary) {
     compact::WriteFrame(compact::Kind::kBookings, 0, 0, 0, 0, 0, out);
     int64_t count = 0;
     int rc;
     while ((rc = s->Step()) == SQLITE_ROW) {
-      WriteBookingCompact(*s, out);
+      if (!facts(&f)) continue;
+      compact::WriteBooking(f, out);
       ++count;
     }
     if (rc != SQLITE_DONE) return SqliteError(db, "read bookings");
@@ -123,7 +130,8 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
   w.BeginArray();
   int rc;
   while ((rc = s->Step()) == SQLITE_ROW) {
-    WriteBookingFields(*s, w);
+    if (!facts(&f)) continue;
+    WriteBookingFields(f, w);
     if (include_payments) {
       ids.push_back(s->Int(0));
       insert_at.push_back(out->size());
