@@ -155,6 +155,7 @@ export function loadCore(options = {}) {
 //   probe(entryId, nowMs) -> whether the cache entry is still valid
 //   failed(), events(), entryId(): the status words of the last call
 // The status words (f64): [failed, pending events, cache entry id, answer address, answer length].
+const SHORT_TEXT = 24;
 export function coreCaller(module, core) {
   const handle = core.handle();
   const status = core.statusAddress() / 8;
@@ -169,6 +170,21 @@ export function coreCaller(module, core) {
   if (typeof invokeRaw !== 'function' || typeof probeRaw !== 'function') {
     throw loadError('the wasm module lacks edgestay_invoke / edgestay_probe');
   }
+  // The text's UTF-8 into the scratch buffer; its byte length. A short ASCII text (an id's
+  // arguments) is copied unit by unit: an encodeInto call costs more than that.
+  function write(text) {
+    const n = text.length;
+    if (n <= SHORT_TEXT) {
+      let i = 0;
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) break;
+        scratch[i] = c;
+      }
+      if (i === n) return n;
+    }
+    return encoder.encodeInto(text, scratch).written;
+  }
   function call(methodId, text, nowMs, compact) {
     // UTF-8 takes at most 3 bytes per UTF-16 unit. A view of old memory is empty once
     // the memory grew.
@@ -180,8 +196,7 @@ export function coreCaller(module, core) {
       }
       scratch = module.HEAPU8.subarray(at, at + capacity);
     }
-    const length = text.length === 0 ? 0 : encoder.encodeInto(text, scratch).written;
-    invokeRaw(handle, methodId, length, nowMs, compact ? 1 : 0);
+    invokeRaw(handle, methodId, write(text), nowMs, compact ? 1 : 0);
   }
   function answer() {
     const words = module.HEAPF64;
