@@ -4,6 +4,7 @@
 // results into EdgestayError, and fans the core's change events out to listeners. It
 // holds no booking logic: every rule lives in the C++ core (wasm/).
 import { EdgestayError } from './errors.mjs';
+import { argsText, idText } from './args.mjs';
 import { compactDecoder } from './compact.mjs';
 import { coreCaller, loadCore } from './loader.mjs';
 
@@ -21,14 +22,6 @@ function toBytes(snapshot) {
   if (snapshot instanceof ArrayBuffer) return new Uint8Array(snapshot);
   if (ArrayBuffer.isView(snapshot)) return new Uint8Array(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength);
   throw new EdgestayError('INVALID_ARGUMENT', 'snapshot must be a Uint8Array or ArrayBuffer');
-}
-
-// JSON.stringify would turn NaN/Infinity into null and let them pass as "absent".
-function strictNumbers(key, value) {
-  if (typeof value === 'number' && !Number.isFinite(value)) {
-    throw new EdgestayError('INVALID_ARGUMENT', `${key || 'argument'}: ${value} is not a finite number`, { field: key });
-  }
-  return value;
 }
 
 function randomHex(bytes) {
@@ -161,7 +154,7 @@ export class Engine {
   #asOf;
   #maxStalenessMs;
   #methods = new Map();  // name -> { id, memo, asOf, writes, compact }
-  #decodeCompact = null;  // the hot stay answers come back binary (compact.mjs)
+  #decodeAt = null;       // the hot answers come back binary (compact.mjs)
   #calls;                 // the per-call boundary (loader.mjs coreCaller): invoke, probe, status words
 
   constructor(core, { now, persistence, maxStalenessSeconds = null, store = null, calls }) {
@@ -170,7 +163,7 @@ export class Engine {
     JSON.parse(core.methods()).forEach((m, id) => {
       this.#methods.set(m.name, { id, memo: m.namespace !== null, asOf: m.asOf, writes: m.writes, compact: m.compact === true });
     });
-    if ([...this.#methods.values()].some((m) => m.compact)) this.#decodeCompact = compactDecoder(core.compactLayout());
+    if ([...this.#methods.values()].some((m) => m.compact)) this.#decodeAt = compactDecoder(core.compactLayout()).decodeAt;
     this.#calls = calls;
     this.#now = now;
     this.#persistence = persistence;
@@ -185,17 +178,18 @@ export class Engine {
   }
 
   #call(method, args) {
-    const core = this.#core;
-    if (!core) throw new EdgestayError('ENGINE_CLOSED', 'the engine is closed');
-    let text;
-    try {
-      text = JSON.stringify(args ?? {});
-      // NaN and Infinity serialize as null; only then look closer (the replacer is slow).
-      if (text.includes('null')) JSON.stringify(args, strictNumbers);
-    } catch (e) {
-      if (e instanceof EdgestayError) throw e;
-      throw new EdgestayError('INVALID_ARGUMENT', `arguments cannot be serialized: ${e.message}`);
-    }
+    if (!this.#core) throw new EdgestayError('ENGINE_CLOSED', 'the engine is closed');
+    return this.#run(method, argsText(args));
+  }
+
+  // A method of one id argument ({ [key]: id }), its text written without JSON.stringify.
+  #callId(method, key, id) {
+    if (!this.#core) throw new EdgestayError('ENGINE_CLOSED', 'the engine is closed');
+    return this.#run(method, idText(key, id));
+  }
+
+  // The call of `method` with the argument text `text` (args.mjs).
+  #run(method, text) {
     const spec = this.#methods.get(method);
     // Built only when there is something to look up or keep (hashing it costs ~0.1 us).
     let memoKey = spec.memo && this.#memo.size > 0 ? `${method}\u0000${text}` : null;
@@ -217,17 +211,17 @@ export class Engine {
         this.#memo.delete(memoKey);
       }
     }
-    const compact = spec.compact && this.#decodeCompact !== null;
-    // A view into wasm memory: decoded before any other call into the core.
+    const compact = spec.compact && this.#decodeAt !== null;
+    // The answer lies in wasm memory: decoded before any other call into the core.
     const calls = this.#calls;
-    const view = calls.invoke(spec.id, text, this.#now(), compact);
+    calls.call(spec.id, text, this.#now(), compact);
     const failed = calls.failed();
     const events = calls.events();
     const entry = calls.entryId();
     let out = null;
     let value;
-    if (compact && !failed) value = this.#decodeCompact(view);
-    else out = utf8.decode(view);
+    if (compact && !failed) value = this.#decodeAt(calls.heapU8(), calls.heapF64(), calls.answerAt());
+    else out = utf8.decode(calls.answer());
     // Any call may have expired holds; writes always raise events.
     if (events > 0) this.#afterWrite();
     if (failed) throw this.#failure(out);
@@ -279,7 +273,7 @@ export class Engine {
   }
 
   // ---- queries -------------------------------------------------------------------
-  getRoomTypes(hotelId) { return this.#call('getRoomTypes', { hotelId }); }
+  getRoomTypes(hotelId) { return this.#callId('getRoomTypes', 'hotelId', hotelId); }
   checkRoomAvailability(query) { return this.#flagStale(this.#call('checkRoomAvailability', query)); }
   getAllRoomAvailability(query) { return this.#flagStale(this.#call('getAllRoomAvailability', query)); }
   batchCheckAvailability(queries, options = {}) {
@@ -297,7 +291,7 @@ export class Engine {
   }
   getBookingStatistics(query) { return this.#call('getBookingStatistics', query); }
   getOccupancyRate(query) { return this.#call('getOccupancyRate', query); }
-  getBookingRules(hotelId) { return this.#call('getBookingRules', { hotelId }); }
+  getBookingRules(hotelId) { return this.#callId('getBookingRules', 'hotelId', hotelId); }
   getSpecialDays(query) { return this.#call('getSpecialDays', query); }
 
   // The sync position every answer's asOf reports: { cursor, syncedAt }.
@@ -325,8 +319,8 @@ export class Engine {
     const made = this.#call('createBooking', booking);
     return made.status === 'CONFIRMED' ? made : this.#flagStale(made);
   }
-  cancelBooking(bookingId) { return this.#call('cancelBooking', { bookingId }); }
-  confirmHold(bookingId) { return this.#call('confirmHold', { bookingId }); }
+  cancelBooking(bookingId) { return this.#callId('cancelBooking', 'bookingId', bookingId); }
+  confirmHold(bookingId) { return this.#callId('confirmHold', 'bookingId', bookingId); }
   joinWaitlist(entry) { return this.#call('joinWaitlist', entry); }
   pendingMutations() { return this.#call('pendingMutations', {}); }
   applyPushResults(results) {
@@ -343,7 +337,7 @@ export class Engine {
     return this.#call('setLeases', { hotelId, leases, skewSeconds });
   }
   // The node's leases with the units its own bookings left per night.
-  leases(hotelId) { return this.#call('leases', { hotelId }); }
+  leases(hotelId) { return this.#callId('leases', 'hotelId', hotelId); }
 
   // ---- integrity (sync/FORMAT.md §6) ------------------------------------------------
   // Checksums per (room type, month) of the replicated rows, as the centre computes them.

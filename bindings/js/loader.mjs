@@ -149,9 +149,13 @@ export function loadCore(options = {}) {
 // located by the Core's status words. The wrapper, the tests and the benchmarks all call
 // the core through this one function.
 //   invoke(methodId, argsText, nowMs, compact) -> Uint8Array view (decode before the next call)
+//   call(methodId, argsText, nowMs, compact): the same without the view (the wrapper's
+//     path: a view is an object per call); the answer is then answerAt() bytes into the
+//     memory that heapU8() / heapF64() view, answerLength() long, or answer() as a view
 //   probe(entryId, nowMs) -> whether the cache entry is still valid
 //   failed(), events(), entryId(): the status words of the last call
 // The status words (f64): [failed, pending events, cache entry id, answer address, answer length].
+const SHORT_TEXT = 24;
 export function coreCaller(module, core) {
   const handle = core.handle();
   const status = core.statusAddress() / 8;
@@ -166,24 +170,50 @@ export function coreCaller(module, core) {
   if (typeof invokeRaw !== 'function' || typeof probeRaw !== 'function') {
     throw loadError('the wasm module lacks edgestay_invoke / edgestay_probe');
   }
+  // The text's UTF-8 into the scratch buffer; its byte length. A short ASCII text (an id's
+  // arguments) is copied unit by unit: an encodeInto call costs more than that.
+  function write(text) {
+    const n = text.length;
+    if (n <= SHORT_TEXT) {
+      let i = 0;
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) break;
+        scratch[i] = c;
+      }
+      if (i === n) return n;
+    }
+    return encoder.encodeInto(text, scratch).written;
+  }
+  function call(methodId, text, nowMs, compact) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit. A view of old memory is empty once
+    // the memory grew.
+    const need = text.length * 3;
+    if (need > capacity || scratch.length === 0) {
+      if (need > capacity) {
+        capacity = Math.max(256, need * 2);
+        at = core.scratch(capacity);
+      }
+      scratch = module.HEAPU8.subarray(at, at + capacity);
+    }
+    invokeRaw(handle, methodId, write(text), nowMs, compact ? 1 : 0);
+  }
+  function answer() {
+    const words = module.HEAPF64;
+    const from = words[status + 3];
+    return module.HEAPU8.subarray(from, from + words[status + 4]);
+  }
   return {
     invoke(methodId, text, nowMs, compact) {
-      // UTF-8 takes at most 3 bytes per UTF-16 unit. A view of old memory is empty once
-      // the memory grew.
-      const need = text.length * 3;
-      if (need > capacity || scratch.length === 0) {
-        if (need > capacity) {
-          capacity = Math.max(256, need * 2);
-          at = core.scratch(capacity);
-        }
-        scratch = module.HEAPU8.subarray(at, at + capacity);
-      }
-      const length = text.length === 0 ? 0 : encoder.encodeInto(text, scratch).written;
-      invokeRaw(handle, methodId, length, nowMs, compact ? 1 : 0);
-      const words = module.HEAPF64;
-      const answer = words[status + 3];
-      return module.HEAPU8.subarray(answer, answer + words[status + 4]);
+      call(methodId, text, nowMs, compact);
+      return answer();
     },
+    call,
+    answer,
+    answerAt() { return module.HEAPF64[status + 3]; },
+    answerLength() { return module.HEAPF64[status + 4]; },
+    heapU8() { return module.HEAPU8; },
+    heapF64() { return module.HEAPF64; },
     probe(entryId, nowMs) {
       return probeRaw(handle, entryId, nowMs) !== 0;
     },

@@ -1,17 +1,19 @@
-// The compact (binary) answers of the hot questions against the core's JSON answers to
-// the same calls: on seeded random datasets, checkRoomAvailability,
-// getAllRoomAvailability, batchCheckAvailability and getUserBookingsWithRoomType through
-// the public API (which decodes the compact form) must equal the JSON form of the same
-// core, key order included, with the cache on and off, nightly and summary forms, status
-// filters and payments, unknown ids, stays without inventory rows, and names outside
-// ASCII (UTF-16 surrogate pairs).
+// The compact (binary) answers against the core's JSON answers to the same calls: on
+// seeded random datasets, checkRoomAvailability, getAllRoomAvailability,
+// batchCheckAvailability, getUserBookingsWithRoomType, getBookingRules, getRoomTypes,
+// getSpecialDays, getOccupancyRate and getBookingStatistics through the public API (which decodes the compact form) must equal the
+// JSON form of the same core, key order included, with the cache on and off, nightly and
+// summary forms, status filters and payments, unknown ids, stays without inventory rows,
+// and names, currencies and notes outside ASCII (UTF-16 surrogate pairs) or longer than
+// the decoder's short-string path. The stay records carry day numbers: the decoder's date
+// texts are checked against the calendar's arithmetic over years 0000-9999.
 //
 // Run: node --test tests/js/compact_answers.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEngine } from '../../bindings/js/index.mjs';
 import { coreCaller, loadCore } from '../../bindings/js/loader.mjs';
-import { compactDecoder } from '../../bindings/js/compact.mjs';
+import { compactDecoder, _dayText as dayText } from '../../bindings/js/compact.mjs';
 import { generateDataset, randomStay, Rng } from './support/gen.mjs';
 
 const SEEDS = [11, 22, 33];
@@ -33,6 +35,11 @@ function jsonCore(module, image, now) {
   };
 }
 
+// A date of the dataset's horizon (a special day's date).
+function q0(ds, i) {
+  return new Date((Math.floor(ds.now / 86400000) + 3 + 7 * i) * 86400000).toISOString().slice(0, 10);
+}
+
 function api(fn) {
   try {
     return fn();
@@ -48,8 +55,15 @@ for (const seed of SEEDS) {
     const setup = await openEngine({ now: () => ds.now, cache: false });
     for (const batch of ds.batches) setup.applyChanges(batch);
     const renamed = ds.data.room_types.slice(0, NAMES.length).map((r, i) => ({ ...r, name: NAMES[i] }));
+    // A currency and special-day notes outside ASCII, with quotes, or long.
+    const hotelRow = { id: ds.hotelIds[0], name: 'Hôtel', currency: '€' };
+    const notes = ['Fête "nationale" \\ 🎆', 'x'.repeat(40), '', 'tab\there'];
+    const specials = notes.map((note, i) => ({ hotel_id: ds.hotelIds[i % ds.hotelIds.length],
+      date: q0(ds, i), kind: 'event', price_multiplier_pct: 120, min_stay: i % 2 ? null : 2, note }));
     setup.applyChanges({ format: 'edgestay.changes/1', since: ds.lastCursor, cursor: 'é-cursor-🌊', syncedAt: null,
-      changes: renamed.map((row) => ({ op: 'upsert', table: 'room_types', row })) });
+      changes: [...renamed.map((row) => ({ op: 'upsert', table: 'room_types', row })),
+        { op: 'upsert', table: 'hotels', row: hotelRow },
+        ...specials.map((row) => ({ op: 'upsert', table: 'special_days', row }))] });
     const image = setup.exportDatabase();
     setup.close();
 
@@ -67,6 +81,10 @@ for (const seed of SEEDS) {
       const all = { hotelId: rng.chance(0.03) ? 999999 : rng.pick(ds.hotelIds), checkIn: q.checkIn, checkOut: q.checkOut,
         rooms: q.rooms, ...(nightly === undefined ? {} : { nightly }) };
       const batch = stays();
+      const hotelId = rng.chance(0.03) ? 999999 : rng.pick(ds.hotelIds);
+      // Special days of the stay, or of a wide range around it.
+      const wide = rng.chance(0.3);
+      const sd = { hotelId, from: wide ? '2026-01-01' : q.checkIn, to: wide ? '2028-06-01' : q.checkOut };
       const STATUSES = ['HELD', 'PENDING_SYNC', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'EXPIRED'];
       const userId = rng.chance(0.05) ? 999999 : rng.pick(ds.userIds);
       const opts = {};
@@ -82,6 +100,11 @@ for (const seed of SEEDS) {
             api(() => engine.batchCheckAvailability(batch, { nightly })));
           same('getUserBookingsWithRoomType', { userId, ...opts }, json('getUserBookingsWithRoomType', { ...opts, userId }),
             api(() => engine.getUserBookingsWithRoomType(userId, opts)));
+          same('getBookingRules', hotelId, json('getBookingRules', { hotelId }), api(() => engine.getBookingRules(hotelId)));
+          same('getRoomTypes', hotelId, json('getRoomTypes', { hotelId }), api(() => engine.getRoomTypes(hotelId)));
+          same('getSpecialDays', sd, json('getSpecialDays', sd), api(() => engine.getSpecialDays(sd)));
+          same('getOccupancyRate', sd, json('getOccupancyRate', sd), api(() => engine.getOccupancyRate(sd)));
+          same('getBookingStatistics', sd, json('getBookingStatistics', sd), api(() => engine.getBookingStatistics(sd)));
         }
       }
     }
@@ -90,8 +113,63 @@ for (const seed of SEEDS) {
 }
 
 test('the decoder refuses a layout that lacks a slot it reads', () => {
-  const layout = { version: 1, frame: ['kind', 'count', 'hotelId', 'nights', 'rooms', 'strBytes'],
+  const layout = { version: 2, frame: ['kind', 'count', 'hotelId', 'nights', 'rooms', 'strBytes'],
     stay: ['roomTypeId'], night: ['available', 'priceCents'], asOf: ['syncedAt', 'cursor', 'strBytes'] };
   assert.throws(() => compactDecoder(JSON.stringify(layout)), /stay has no slot 'hotelId'/);
-  assert.throws(() => compactDecoder(JSON.stringify({ ...layout, version: 2 })), /version 2/);
+  assert.throws(() => compactDecoder(JSON.stringify({ ...layout, version: 1 })), /version 1/);
+  assert.throws(() => compactDecoder(JSON.stringify({ ...layout, version: 3 })), /version 3/);
+});
+
+// The proleptic Gregorian date of a day number, by the civil-from-days arithmetic the
+// core's FormatDate uses (sync/protocol/date.cc), written here independently.
+function civil(day) {
+  const z = day + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const pad = (v, n) => String(v).padStart(n, '0');
+  return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
+}
+
+test('the stay decoder\'s date texts are the calendar\'s, years 0000-9999', () => {
+  const first = -719528;  // 0000-01-01
+  const last = 2932896;   // 9999-12-31
+  assert.equal(civil(first), '0000-01-01');
+  assert.equal(civil(last), '9999-12-31');
+  const rng = new Rng(5);
+  const days = [first, last, 0, -1, 59, 60, 11016, 11017, 20513, 20514];  // epoch, leap days, 2000-02-29, 2026
+  for (let d = 20400; d < 20400 + 9000; d++) days.push(d);  // the cached window and past its ends
+  for (let i = 0; i < 20000; i++) days.push(rng.int(first, last));
+  for (const d of days) assert.equal(dayText(d), civil(d), `day ${d}`);
+  for (const d of days.slice(0, 2000)) assert.equal(dayText(d), civil(d), `day ${d}, again`);
+});
+
+// getUserBookingsWithRoomType takes the room type's name from the engine's in-memory
+// facts: a batch that renames the room type must show in the next answer, both faces.
+test('a user\'s bookings show a room type\'s new name after the batch that renames it', async () => {
+  const ds = generateDataset(44);
+  const engine = await openEngine({ now: () => ds.now, cache: { admission: 'always' } });
+  for (const batch of ds.batches) engine.applyChanges(batch);
+  let checked = 0;
+  for (const userId of ds.userIds.slice(0, 12)) {
+    const before = engine.getUserBookingsWithRoomType(userId);
+    if (before.length === 0) continue;
+    const { roomTypeId } = before[0];
+    const name = `Renamed ${roomTypeId} ${checked} 🌊`;
+    engine.applyChanges({ format: 'edgestay.changes/1', cursor: `rename-${checked}`, syncedAt: ds.now,
+      changes: [{ op: 'upsert', table: 'room_types', row: { id: roomTypeId, name } }] });
+    for (const options of [{}, { includePayments: true }]) {
+      const after = engine.getUserBookingsWithRoomType(userId, options);
+      assert.equal(after.length, before.length);
+      for (const b of after) if (b.roomTypeId === roomTypeId) assert.equal(b.roomTypeName, name);
+    }
+    checked++;
+  }
+  assert.ok(checked > 0);
+  engine.close();
 });

@@ -22,7 +22,7 @@ const SKIP = BUILT ? {} : { skip: 'wasm core not built (bindings/js/dist): run s
 const EXPECTED_FILES = [
   'LICENSE', 'README.md', 'package.json',
   'bindings/js/dist/edgestay_core.mjs', 'bindings/js/dist/edgestay_core.wasm',
-  'bindings/js/compact.mjs', 'bindings/js/errors.mjs', 'bindings/js/index.d.ts', 'bindings/js/index.mjs',
+  'bindings/js/args.mjs', 'bindings/js/compact.mjs', 'bindings/js/errors.mjs', 'bindings/js/index.d.ts', 'bindings/js/index.mjs',
   'bindings/js/loader.mjs', 'bindings/js/stores.mjs',
   'sync/client/index.d.ts', 'sync/client/index.mjs',
 ].sort();

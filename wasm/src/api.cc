@@ -94,7 +94,8 @@ Status CompactStay(Impl& im, const StayQuery& q, const RoomTypeInfo& rt, const H
 }
 
 // `binary`: the compact record (cached apart from the JSON; never with asOf: the frame's
-// trailer carries it).
+// trailer carries it), appended to `answer` (written in place after the frame's header or
+// the records before it: no copy of the record per stay).
 Status StayAnswer(Impl& im, const StayQuery& q, std::string* answer, bool with_as_of, bool nightly = true,
                   bool binary = false) {
   const RoomTypeInfo* rt;
@@ -103,10 +104,11 @@ Status StayAnswer(Impl& im, const StayQuery& q, std::string* answer, bool with_a
   T tags{kAvailabilityDeps, rt->hotel_id, q.room_type_id, q.check_in, q.check_out, 0};
   im.TodayBound(*hotel, &tags);
   std::string key = Key(binary ? "stayc" : "stay", {q.room_type_id, q.check_in, q.check_out, q.rooms});
+  const size_t at = answer->size();
   ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, answer, [&](std::string* o) {
     return binary ? CompactStay(im, q, *rt, *hotel, o) : im.CheckAvailability(q, o);
   }));
-  if (!nightly) binary ? compact::StripNightly(answer) : StripNightly(answer);
+  if (!nightly) binary ? compact::StripNightly(answer, at) : StripNightly(answer);
   if (with_as_of && !binary) im.AppendAsOf(answer);
   return Status::Ok();
 }
@@ -118,10 +120,8 @@ Status CheckStay(Impl& im, const Args& args, std::string* out, bool binary) {
   StayQuery q;
   ES_RETURN_IF_ERROR(ReadStay(args, &q));
   if (!binary) return StayAnswer(im, q, out, true);
-  std::string record;
-  ES_RETURN_IF_ERROR(StayAnswer(im, q, &record, false, true, true));
   compact::WriteFrame(compact::Kind::kStay, 1, 0, 0, 0, 0, out);
-  out->append(record);
+  ES_RETURN_IF_ERROR(StayAnswer(im, q, out, false, true, true));
   CompactAsOf(im, out);
   return Status::Ok();
 }
@@ -154,11 +154,8 @@ Status GetAllRoomAvailabilityAs(Impl& im, const Args& args, std::string* out, bo
     if (binary) {
       compact::WriteFrame(compact::Kind::kHotel, static_cast<int64_t>(hotel->room_type_ids.size()), hotel_id, ci, co,
                           rooms, o);
-      std::string record;
       for (int64_t id : hotel->room_type_ids) {
-        record.clear();
-        ES_RETURN_IF_ERROR(StayAnswer(im, StayQuery{id, ci, co, rooms}, &record, false, nightly, true));
-        o->append(record);
+        ES_RETURN_IF_ERROR(StayAnswer(im, StayQuery{id, ci, co, rooms}, o, false, nightly, true));
       }
       return Status::Ok();
     }
@@ -240,12 +237,7 @@ Status BatchStays(Impl& im, const StayArgs& a, std::string* out, bool binary) {
   if (binary) {
     ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, out, [&](std::string* o) {
       compact::WriteFrame(compact::Kind::kList, static_cast<int64_t>(qs.size()), 0, 0, 0, 0, o);
-      std::string record;
-      for (const StayQuery& q : qs) {
-        record.clear();
-        ES_RETURN_IF_ERROR(StayAnswer(im, q, &record, false, nightly, true));
-        o->append(record);
-      }
+      for (const StayQuery& q : qs) ES_RETURN_IF_ERROR(StayAnswer(im, q, o, false, nightly, true));
       return Status::Ok();
     }));
     CompactAsOf(im, out);
@@ -354,27 +346,38 @@ Status GetCalendar(Impl& im, const Args& args, std::string* out) {
   return Status::Ok();
 }
 
-Status GetRoomTypes(Impl& im, const Args& args, std::string* out) {
+// The small answers below have a compact form too (`binary`: cached apart from the JSON).
+Status GetRoomTypesAs(Impl& im, const Args& args, std::string* out, bool binary) {
   int64_t hotel_id;
   const HotelInfo* hotel;
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{T::kRoomTypes | T::kHotel, hotel_id, 0, 0, -1, 0};
-  return im.Cached(CacheNs::kRoomTypes, Key("rt", {hotel_id}), tags, out,
-                   [&](std::string* o) { return im.RoomTypes(hotel_id, o); });
+  return im.Cached(CacheNs::kRoomTypes, Key(binary ? "rtc" : "rt", {hotel_id}), tags, out,
+                   [&](std::string* o) { return im.RoomTypes(hotel_id, o, binary); });
+}
+Status GetRoomTypes(Impl& im, const Args& args, std::string* out) { return GetRoomTypesAs(im, args, out, false); }
+Status GetRoomTypesCompact(Impl& im, const Args& args, std::string* out) {
+  return GetRoomTypesAs(im, args, out, true);
 }
 
-Status GetBookingRules(Impl& im, const Args& args, std::string* out) {
+Status GetBookingRulesAs(Impl& im, const Args& args, std::string* out, bool binary) {
   int64_t hotel_id;
   const HotelInfo* hotel;
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{T::kHotel, hotel_id, 0, 0, -1, 0};
-  return im.Cached(CacheNs::kBookingRules, Key("rules", {hotel_id}), tags, out,
-                   [&](std::string* o) { return im.GetBookingRules(hotel_id, o); });
+  return im.Cached(CacheNs::kBookingRules, Key(binary ? "rulesc" : "rules", {hotel_id}), tags, out,
+                   [&](std::string* o) { return im.GetBookingRules(hotel_id, o, binary); });
+}
+Status GetBookingRules(Impl& im, const Args& args, std::string* out) {
+  return GetBookingRulesAs(im, args, out, false);
+}
+Status GetBookingRulesCompact(Impl& im, const Args& args, std::string* out) {
+  return GetBookingRulesAs(im, args, out, true);
 }
 
-Status GetSpecialDays(Impl& im, const Args& args, std::string* out) {
+Status GetSpecialDaysAs(Impl& im, const Args& args, std::string* out, bool binary) {
   int64_t hotel_id;
   Day from, to;
   const HotelInfo* hotel;
@@ -382,9 +385,15 @@ Status GetSpecialDays(Impl& im, const Args& args, std::string* out) {
   ES_RETURN_IF_ERROR(ReadRange(args, "from", "to", 1096, &from, &to));
   ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{T::kSpecialDays | T::kHotel, hotel_id, 0, from, to - 1, 0};
-  std::string key = Key("sd", {hotel_id, from, to});
+  std::string key = Key(binary ? "sdc" : "sd", {hotel_id, from, to});
   return im.Cached(CacheNs::kSpecialDays, std::move(key), tags, out,
-                   [&](std::string* o) { return im.GetSpecialDays(hotel_id, from, to, o); });
+                   [&](std::string* o) { return im.GetSpecialDays(hotel_id, from, to, o, binary); });
+}
+Status GetSpecialDays(Impl& im, const Args& args, std::string* out) {
+  return GetSpecialDaysAs(im, args, out, false);
+}
+Status GetSpecialDaysCompact(Impl& im, const Args& args, std::string* out) {
+  return GetSpecialDaysAs(im, args, out, true);
 }
 
 Status GetUserBookingsWithRoomTypeAs(Impl& im, const Args& args, std::string* out, bool binary) {
@@ -429,7 +438,7 @@ Status GetUserBookingsWithRoomTypeCompact(Impl& im, const Args& args, std::strin
   return GetUserBookingsWithRoomTypeAs(im, args, out, true);
 }
 
-Status Report(Impl& im, const Args& args, bool occupancy, std::string* out) {
+Status Report(Impl& im, const Args& args, bool occupancy, std::string* out, bool binary) {
   int64_t hotel_id;
   Day from, to;
   const HotelInfo* hotel;
@@ -441,13 +450,22 @@ Status Report(Impl& im, const Args& args, bool occupancy, std::string* out) {
   T tags{occupancy ? T::kInventory | T::kPendingBookings | T::kSpecialDays | T::kRoomTypes | T::kHotel
                    : T::kBookingsByStart | T::kHotel,
          hotel_id, 0, from, to - 1, 0};
-  std::string key = Key(occupancy ? "occ" : "stats", {hotel_id, from, to});
+  std::string key = Key(occupancy ? (binary ? "occc" : "occ") : (binary ? "statsc" : "stats"), {hotel_id, from, to});
   return im.Cached(CacheNs::kReports, std::move(key), tags, out, [&](std::string* o) {
-    return occupancy ? im.OccupancyRate(hotel_id, from, to, o) : im.BookingStatistics(hotel_id, from, to, o);
+    return occupancy ? im.OccupancyRate(hotel_id, from, to, o, binary)
+                     : im.BookingStatistics(hotel_id, from, to, o, binary);
   });
 }
-Status GetBookingStatistics(Impl& im, const Args& args, std::string* out) { return Report(im, args, false, out); }
-Status GetOccupancyRate(Impl& im, const Args& args, std::string* out) { return Report(im, args, true, out); }
+Status GetBookingStatistics(Impl& im, const Args& args, std::string* out) {
+  return Report(im, args, false, out, false);
+}
+Status GetBookingStatisticsCompact(Impl& im, const Args& args, std::string* out) {
+  return Report(im, args, false, out, true);
+}
+Status GetOccupancyRate(Impl& im, const Args& args, std::string* out) { return Report(im, args, true, out, false); }
+Status GetOccupancyRateCompact(Impl& im, const Args& args, std::string* out) {
+  return Report(im, args, true, out, true);
+}
 
 Status CacheStatsOf(Impl& im, const Args&, std::string* out) {
   *out = im.cache.StatsJson();
@@ -561,13 +579,13 @@ constexpr Method kMethods[] = {
     {"getAllRoomAvailability", CacheNs::kAvailability, false, true, GetAllRoomAvailability, GetAllRoomAvailabilityCompact},
     {"batchCheckAvailability", CacheNs::kAvailability, false, true, BatchCheckAvailability, BatchCheckAvailabilityCompact},
     {"getCalendar", CacheNs::kAvailability, false, true, GetCalendar},
-    {"getRoomTypes", CacheNs::kRoomTypes, false, false, GetRoomTypes},
-    {"getBookingRules", CacheNs::kBookingRules, false, false, GetBookingRules},
-    {"getSpecialDays", CacheNs::kSpecialDays, false, false, GetSpecialDays},
+    {"getRoomTypes", CacheNs::kRoomTypes, false, false, GetRoomTypes, GetRoomTypesCompact},
+    {"getBookingRules", CacheNs::kBookingRules, false, false, GetBookingRules, GetBookingRulesCompact},
+    {"getSpecialDays", CacheNs::kSpecialDays, false, false, GetSpecialDays, GetSpecialDaysCompact},
     {"getUserBookingsWithRoomType", CacheNs::kUserBookings, false, false, GetUserBookingsWithRoomType,
      GetUserBookingsWithRoomTypeCompact},
-    {"getBookingStatistics", CacheNs::kReports, false, false, GetBookingStatistics},
-    {"getOccupancyRate", CacheNs::kReports, false, false, GetOccupancyRate},
+    {"getBookingStatistics", CacheNs::kReports, false, false, GetBookingStatistics, GetBookingStatisticsCompact},
+    {"getOccupancyRate", CacheNs::kReports, false, false, GetOccupancyRate, GetOccupancyRateCompact},
     {"cacheStats", kNotCached, false, false, CacheStatsOf},
     {"clearCache", kNotCached, false, false, ClearCache},
     {"configureCache", kNotCached, false, false, ConfigureCacheOf},

@@ -45,6 +45,14 @@ constexpr size_t kNightSlotCount = sizeof(kNightSlots) / sizeof(kNightSlots[0]);
 static_assert(IndexOf(kFrameSlots, "strBytes") == 5 && IndexOf(kFrameSlots, "kind") == 0,
               "WriteJsonFrame writes the frame slots in this order");
 static_assert(kStayNightly < kStaySlotCount && kStayStrBytes < kStaySlotCount, "slot table");
+template <size_t N>
+constexpr size_t CountOf(const char* const (&)[N]) {
+  return N;
+}
+static_assert(CountOf(kRulesSlots) == 9 && CountOf(kRoomTypeSlots) == 8 && CountOf(kSpecialDaySlots) == 6,
+              "WriteRules, WriteRoomType and WriteSpecialDay write their slots in the tables' order");
+static_assert(kStaySlotCount == 12 && IndexOf(kStaySlots, "checkIn") == 2 && kStayStrBytes == 11,
+              "WriteStay writes the stay slots in this order");
 
 double ReadSlot(const std::string& s, size_t i) {
   double v;
@@ -62,12 +70,18 @@ std::string LayoutJson() {
     for (const char* n : names) w.String(n);
     w.EndArray();
   };
-  w.BeginObject().Key("version").Int(1);
+  w.BeginObject().Key("version").Int(2);
   list("frame", kFrameSlots);
   list("stay", kStaySlots);
   list("night", kNightSlots);
   list("asOf", kAsOfSlots);
   list("booking", kBookingSlots);
+  list("rules", kRulesSlots);
+  list("roomType", kRoomTypeSlots);
+  list("specialDay", kSpecialDaySlots);
+  list("occupancy", kOccupancySlots);
+  list("occupancyRoomType", kOccupancyRoomTypeSlots);
+  list("statistics", kStatisticsSlots);
   w.EndObject();
   return out;
 }
@@ -82,56 +96,47 @@ void WriteStay(const StayFacts& s, std::string* out) {
     else priced = false;
   }
   const std::string_view reason = s.reason ? std::string_view(s.reason) : std::string_view();
+  const size_t begin = out->size();
+  const size_t strings_at = (kStaySlotCount + static_cast<size_t>(n) * kNightSlotCount) * 8;
+  const size_t str_bytes = s.room_type_name.size() + s.currency.size() + reason.size();
+  // Sized once and filled in place (appending slot by slot grew the string per night).
+  out->resize(begin + strings_at + ((str_bytes + 7) & ~size_t{7}), '\0');
+  char* p = out->data() + begin;
+  auto put = [&p](double v) {
+    std::memcpy(p, &v, 8);
+    p += 8;
+  };
   // In the order of kStaySlots.
-  Slot(out, static_cast<double>(s.room_type_id));
-  Slot(out, static_cast<double>(s.hotel_id));
-  Slot(out, static_cast<double>(n));
-  Slot(out, static_cast<double>(s.rooms));
-  Slot(out, s.reason ? 0 : 1);
-  Slot(out, priced ? static_cast<double>(total * s.rooms) : kNull);
-  Slot(out, static_cast<double>(n));
-  Slot(out, Utf16Length(s.room_type_name));
-  Slot(out, Utf16Length(s.currency));
-  Slot(out, s.reason ? Utf16Length(reason) : -1);
-  const size_t str_bytes_at = out->size();
-  Slot(out, 0);
+  put(static_cast<double>(s.room_type_id));
+  put(static_cast<double>(s.hotel_id));
+  put(static_cast<double>(s.check_in));
+  put(static_cast<double>(n));
+  put(static_cast<double>(s.rooms));
+  put(s.reason ? 0 : 1);
+  put(priced ? static_cast<double>(total * s.rooms) : kNull);
+  put(static_cast<double>(n));
+  put(Utf16Length(s.room_type_name));
+  put(Utf16Length(s.currency));
+  put(s.reason ? Utf16Length(reason) : -1);
+  put(static_cast<double>(str_bytes));
   for (int64_t i = 0; i < n; ++i) {
     const Night& night = (*s.nights)[static_cast<size_t>(i)];
-    Slot(out, night.has_row ? static_cast<double>(night.available) : kNull);
-    Slot(out, night.has_row ? static_cast<double>(night.price_cents) : kNull);
+    put(night.has_row ? static_cast<double>(night.available) : kNull);
+    put(night.has_row ? static_cast<double>(night.price_cents) : kNull);
   }
-  const size_t strings = out->size();
-  out->append(s.room_type_name).append(s.currency).append(reason);
-  char date[10];
-  for (Day d : {s.check_in, s.check_out}) {
-    FormatDateTo(d, date);
-    out->append(date, 10);
+  for (std::string_view part : {s.room_type_name, s.currency, reason}) {
+    std::memcpy(p, part.data(), part.size());
+    p += part.size();
   }
-  for (int64_t i = 0; i < n; ++i) {
-    FormatDateTo(s.check_in + static_cast<Day>(i), date);
-    out->append(date, 10);
-  }
-  SlotAt(out, str_bytes_at, static_cast<double>(out->size() - strings));
-  Pad(out);
 }
 
-void StripNightly(std::string* record) {
-  const double n = ReadSlot(*record, kStayNightly);
-  if (!(n > 0)) {
-    if (n == 0) SlotAt(record, kStayNightly * 8, -1);
-    return;
+void StripNightly(std::string* out, size_t at) {
+  const double n = ReadSlot(*out, at / 8 + kStayNightly);
+  if (n > 0) {
+    const size_t night_begin = at + kStaySlotCount * 8;
+    out->erase(night_begin, static_cast<size_t>(n) * kNightSlotCount * 8);
   }
-  const size_t nights = static_cast<size_t>(n);
-  const size_t str_bytes = static_cast<size_t>(ReadSlot(*record, kStayStrBytes));
-  const size_t night_begin = kStaySlotCount * 8;
-  const size_t strings = night_begin + nights * kNightSlotCount * 8;
-  // Keep the strings up to the nightly dates (the last 10 bytes per night).
-  std::string kept = record->substr(strings, str_bytes - nights * 10);
-  record->resize(night_begin);
-  SlotAt(record, kStayNightly * 8, -1);
-  SlotAt(record, kStayStrBytes * 8, static_cast<double>(kept.size()));
-  record->append(kept);
-  Pad(record);
+  if (n >= 0) SlotAt(out, at + kStayNightly * 8, -1);
 }
 
 void WriteFrame(Kind kind, int64_t count, int64_t hotel_id, Day check_in, Day check_out, int64_t rooms,
@@ -179,8 +184,51 @@ void WriteBooking(const BookingFacts& b, std::string* out) {
   Pad(out);
 }
 
-void SetFrameCount(std::string* frame, int64_t count) {
-  SlotAt(frame, IndexOf(kFrameSlots, "count") * 8, static_cast<double>(count));
+void WriteRules(const RulesFacts& r, std::string* out) {
+  // In the order of kRulesSlots.
+  Slot(out, static_cast<double>(r.hotel_id));
+  Slot(out, Utf16Length(r.currency));
+  for (int64_t v : {r.utc_offset_minutes, r.max_advance_days, r.min_lead_days, r.max_rooms_per_booking,
+                    r.hold_ttl_seconds, r.max_nights}) {
+    Slot(out, static_cast<double>(v));
+  }
+  Slot(out, static_cast<double>(r.currency.size()));
+  out->append(r.currency);
+  Pad(out);
+}
+
+void WriteRoomType(const RoomTypeFacts& r, std::string* out) {
+  // In the order of kRoomTypeSlots.
+  Slot(out, static_cast<double>(r.id));
+  Slot(out, static_cast<double>(r.hotel_id));
+  Slot(out, Utf16Length(r.name));
+  for (int64_t v : {r.capacity_adults, r.capacity_children, r.base_price_cents, r.total_rooms}) {
+    Slot(out, static_cast<double>(v));
+  }
+  Slot(out, static_cast<double>(r.name.size()));
+  out->append(r.name);
+  Pad(out);
+}
+
+void WriteSpecialDay(const SpecialDayFacts& d, std::string* out) {
+  // In the order of kSpecialDaySlots.
+  Slot(out, Utf16Length(d.date));
+  Slot(out, Utf16Length(d.kind));
+  Slot(out, static_cast<double>(d.price_multiplier_pct));
+  Slot(out, d.min_stay ? static_cast<double>(*d.min_stay) : kNull);
+  Slot(out, d.note ? Utf16Length(*d.note) : -1);
+  const std::string_view note = d.note ? *d.note : std::string_view();
+  Slot(out, static_cast<double>(d.date.size() + d.kind.size() + note.size()));
+  out->append(d.date).append(d.kind).append(note);
+  Pad(out);
+}
+
+void WriteNumbers(std::initializer_list<double> slots, std::string* out) {
+  for (double v : slots) Slot(out, v);
+}
+
+void SetFrameCount(std::string* out, int64_t count, size_t at) {
+  SlotAt(out, at + IndexOf(kFrameSlots, "count") * 8, static_cast<double>(count));
 }
 
 void WriteJsonFrame(std::string_view json, std::string* out) {

@@ -1,5 +1,7 @@
-// The compact answer: a binary form of the stay answers (checkRoomAvailability,
-// batchCheckAvailability, getAllRoomAvailability) that the JS wrapper decodes into the
+// The compact answer: a binary form of the hot answers (the stay questions
+// checkRoomAvailability, batchCheckAvailability, getAllRoomAvailability, a user's
+// bookings, the small answers getBookingRules, getRoomTypes, getSpecialDays, and the
+// reports getOccupancyRate, getBookingStatistics) that the JS wrapper decodes into the
 // same plain objects as their JSON, without JSON text on either side of the boundary.
 //
 // Layout (every number a little-endian f64 "slot", so the JS side reads one Float64Array;
@@ -8,8 +10,10 @@
 //           10 bytes each; else none), zero-padded to 8 bytes, then `count` stay records,
 //           then the asOf trailer: kAsOfSlots and the cursor, zero-padded to 8 bytes.
 //   stay:   kStaySlots, then `nightly` x kNightSlots (absent when nightly = -1: the
-//           summary form), then its strings (roomTypeName, currency, reason, checkIn,
-//           checkOut, one 10-byte date per night), zero-padded to 8 bytes.
+//           summary form), then its strings (roomTypeName, currency, reason), zero-padded
+//           to 8 bytes. Its dates are day numbers (days since 1970-01-01): checkIn, then
+//           checkIn + nights for checkOut and checkIn + i for night i (the decoder makes
+//           the date text; formatting every night's date was an eighth of a cold stay).
 // A string slot holds the string's length in UTF-16 units (what JS slices by; -1 =
 // null); a `strBytes` slot the UTF-8 byte count of the record's strings before padding.
 // The slot names are the JS keys they fill; the wrapper reads them from LayoutJson(), so
@@ -17,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,20 +37,54 @@ inline constexpr const char* kFrameSlots[] = {"kind", "count", "hotelId", "night
 // of them, getAllRoomAvailability's object (each with the asOf trailer). kBookings: an
 // array of `count` booking records (no trailer). kJson: the frame's strings are the
 // answer's JSON (a form the compact layout does not cover, e.g. bookings with payments).
-enum class Kind { kStay = 0, kList = 1, kHotel = 2, kBookings = 3, kJson = 4 };
+// kRules: one rules record (getBookingRules); kRoomTypes / kSpecialDays: arrays of
+// `count` such records; kOccupancy: the hotel's occupancy record then `count` room type
+// records; kStatistics: one statistics record (no trailer: these answers carry no asOf).
+enum class Kind {
+  kStay = 0, kList = 1, kHotel = 2, kBookings = 3, kJson = 4, kRules = 5, kRoomTypes = 6, kSpecialDays = 7,
+  kOccupancy = 8, kStatistics = 9
+};
 // A booking of getUserBookingsWithRoomType: kBookingSlots, then its strings
 // (roomTypeName, status, checkIn, checkOut, idempotencyKey, origin), zero-padded.
 inline constexpr const char* kBookingSlots[] = {
     "id", "hotelId", "userId", "roomTypeId", "nights", "rooms", "guests", "totalCents", "createdAt", "updatedAt",
     "holdExpiresAt", "serverId", "roomTypeName", "status", "checkIn", "checkOut", "idempotencyKey", "origin",
     "strBytes"};
-inline constexpr const char* kStaySlots[] = {"roomTypeId", "hotelId", "nights", "rooms", "available", "totalCents",
-                                             "nightly", "roomTypeName", "currency", "reason", "strBytes"};
+inline constexpr const char* kStaySlots[] = {"roomTypeId", "hotelId", "checkIn", "nights", "rooms", "available",
+                                             "totalCents", "nightly", "roomTypeName", "currency", "reason",
+                                             "strBytes"};
 inline constexpr const char* kNightSlots[] = {"available", "priceCents"};
 inline constexpr const char* kAsOfSlots[] = {"syncedAt", "cursor", "strBytes"};
+// getBookingRules: kRulesSlots, then its string (currency), zero-padded.
+inline constexpr const char* kRulesSlots[] = {"hotelId", "currency", "utcOffsetMinutes", "maxAdvanceDays",
+                                              "minLeadDays", "maxRoomsPerBooking", "holdTtlSeconds", "maxNights",
+                                              "strBytes"};
+// A room type of getRoomTypes: kRoomTypeSlots, then its string (name), zero-padded.
+inline constexpr const char* kRoomTypeSlots[] = {"id", "hotelId", "name", "capacityAdults", "capacityChildren",
+                                                 "basePriceCents", "totalRooms", "strBytes"};
+// A special day of getSpecialDays: kSpecialDaySlots, then its strings (date, kind, note),
+// zero-padded.
+inline constexpr const char* kSpecialDaySlots[] = {"date", "kind", "priceMultiplierPct", "minStay", "note",
+                                                   "strBytes"};
+// getOccupancyRate: kOccupancySlots (from and to as day numbers), then `count` x
+// kOccupancyRoomTypeSlots; no strings. The KPIs are the doubles the JSON writes with
+// %.17g (which round-trips), so both faces give JS the same numbers.
+inline constexpr const char* kOccupancySlots[] = {"hotelId", "from", "to", "roomsAvailable", "roomsSold",
+                                                  "revenueCents", "occupancy", "adrCents", "revparCents"};
+inline constexpr const char* kOccupancyRoomTypeSlots[] = {"roomTypeId", "roomsAvailable", "roomsSold", "revenueCents",
+                                                          "occupancy", "adrCents", "revparCents"};
+// getBookingStatistics: kStatisticsSlots (from and to as day numbers); no strings.
+inline constexpr const char* kStatisticsSlots[] = {
+    "hotelId", "from", "to", "total", "byStatus.HELD", "byStatus.PENDING_SYNC", "byStatus.CONFIRMED",
+    "byStatus.REJECTED", "byStatus.CANCELLED", "byStatus.EXPIRED", "active", "roomNights", "revenueCents",
+    "revenueByStatus.HELD", "revenueByStatus.PENDING_SYNC", "revenueByStatus.CONFIRMED", "revenueByStatus.REJECTED",
+    "revenueByStatus.CANCELLED", "revenueByStatus.EXPIRED", "cancelledValueCents", "averageNights",
+    "cancellationRate"};
 
-// {"version":1,"frame":[...],"stay":[...],"night":[...],"asOf":[...],"booking":[...]}:
-// the slot names above, in order.
+// {"version":2,"frame":[...],"stay":[...],"night":[...],"asOf":[...],"booking":[...],
+// "rules":[...],"roomType":[...],"specialDay":[...],"occupancy":[...],"occupancyRoomType":[...],
+// "statistics":[...]}: the slot names above, in order.
+// Version 2: the stay's dates became day numbers.
 std::string LayoutJson();
 
 // One stay record (the stay's answer without asOf). `reason` null = available.
@@ -57,8 +96,9 @@ struct StayFacts {
   const std::vector<Night>* nights;  // check_out - check_in of them
 };
 void WriteStay(const StayFacts& s, std::string* out);
-// The same record without its nightly slots and dates (the summary form), in place.
-void StripNightly(std::string* record);
+// The record that starts at byte `at` of `out` (its last record) without its nightly
+// slots (the summary form), in place.
+void StripNightly(std::string* out, size_t at);
 
 // The frame's header and strings; `count` stay records follow it. A kHotel frame
 // carries hotelId, nights, rooms, checkIn and checkOut; the others leave them null.
@@ -71,8 +111,29 @@ struct BookingFacts {
   std::optional<std::string_view> idempotency_key;
 };
 void WriteBooking(const BookingFacts& b, std::string* out);
-// Sets the frame's count (a frame written before its records were counted).
-void SetFrameCount(std::string* frame, int64_t count);
+// Sets the count of the frame at byte `at` of `out` (a frame written before its records
+// were counted).
+void SetFrameCount(std::string* out, int64_t count, size_t at = 0);
+struct RulesFacts {
+  int64_t hotel_id, utc_offset_minutes, max_advance_days, min_lead_days, max_rooms_per_booking, hold_ttl_seconds,
+      max_nights;
+  std::string_view currency;
+};
+void WriteRules(const RulesFacts& r, std::string* out);
+struct RoomTypeFacts {
+  int64_t id, hotel_id, capacity_adults, capacity_children, base_price_cents, total_rooms;
+  std::string_view name;
+};
+void WriteRoomType(const RoomTypeFacts& r, std::string* out);
+struct SpecialDayFacts {
+  std::string_view date, kind;
+  int64_t price_multiplier_pct;
+  std::optional<int64_t> min_stay;
+  std::optional<std::string_view> note;
+};
+void WriteSpecialDay(const SpecialDayFacts& d, std::string* out);
+// Numbers in the order of a slot table (a record of numbers only: occupancy, statistics).
+void WriteNumbers(std::initializer_list<double> slots, std::string* out);
 // A kJson frame carrying `json` (the whole answer).
 void WriteJsonFrame(std::string_view json, std::string* out);
 

@@ -471,12 +471,13 @@ Status Engine::Impl::Cached(CacheNs ns, std::string key, const CacheTags& tags, 
                             ComputeFn compute) {
   uint64_t id = 0;
   if (const std::string* hit = cache.Get(ns, key, now_ms, &id)) {
-    *out = *hit;
+    out->append(*hit);
     last_entry_id = id;
     return Status::Ok();
   }
+  const size_t at = out->size();
   ES_RETURN_IF_ERROR(compute(out));
-  last_entry_id = cache.Put(ns, std::move(key), *out, tags, now_ms);
+  last_entry_id = cache.Put(ns, std::move(key), std::string_view(*out).substr(at), tags, now_ms);
   return Status::Ok();
 }
 

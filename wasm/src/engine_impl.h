@@ -206,23 +206,26 @@ struct Engine::Impl {
   // listeners get, so local writes and sync batches evict alike.
   QueryCache cache;
   uint64_t last_entry_id = 0;  // cache entry of the last answer (0: not cached)
+  // The answer appended to `out`: the cached one, or compute(out) (which appends), of which
+  // only the appended part is the entry (a compact frame's header can come first).
   Status Cached(CacheNs ns, std::string key, const CacheTags& tags, std::string* out,
                 ComputeFn compute);
   // Tags for answers that depend on "today" at the hotel: valid until local midnight.
   void TodayBound(const HotelInfo& hotel, CacheTags* tags) const;
-  Status GetBookingRules(int64_t hotel_id, std::string* out);
-  Status GetSpecialDays(int64_t hotel_id, Day from, Day to, std::string* out);
+  // `binary`: the compact answer (compact_answer.h) instead of the JSON.
+  Status GetBookingRules(int64_t hotel_id, std::string* out, bool binary = false);
+  Status GetSpecialDays(int64_t hotel_id, Day from, Day to, std::string* out, bool binary = false);
 
   Status CheckAvailability(const StayQuery& q, std::string* out);
   // One room type's columns of the calendar grid ({"id","name","available":[…],…}): the
   // columns whose bit (index in kCalendarColumns) is set in `columns`.
   Status CalendarBlock(int64_t room_type_id, Day from, int64_t days, uint32_t columns, std::string* out);
-  Status RoomTypes(int64_t hotel_id, std::string* out);
+  Status RoomTypes(int64_t hotel_id, std::string* out, bool binary = false);
   // `binary`: the compact form (compact_answer.h).
   Status UserBookings(int64_t user_id, const std::vector<std::string>& statuses, bool include_payments,
                       std::string* out, bool binary = false);
-  Status BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out);
-  Status OccupancyRate(int64_t hotel_id, Day from, Day to, std::string* out);
+  Status BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out, bool binary = false);
+  Status OccupancyRate(int64_t hotel_id, Day from, Day to, std::string* out, bool binary = false);
 
   // EXPLAIN QUERY PLAN of every read statement prepared so far:
   // [{"sql":..., "plan":["SEARCH ...", ...]}], for perf tools and the index tests.

@@ -16,10 +16,19 @@ double Ratio(int64_t a, int64_t b) { return b == 0 ? 0.0 : static_cast<double>(a
 
 }  // namespace
 
-Status Engine::Impl::RoomTypes(int64_t hotel_id, std::string* out) {
+Status Engine::Impl::RoomTypes(int64_t hotel_id, std::string* out, bool binary) {
   // Served from the in-memory facts (reloaded whenever a batch touches room types).
   const HotelInfo* h = nullptr;
   ES_RETURN_IF_ERROR(FindHotel(hotel_id, &h));
+  if (binary) {
+    compact::WriteFrame(compact::Kind::kRoomTypes, static_cast<int64_t>(h->room_type_ids.size()), 0, 0, 0, 0, out);
+    for (int64_t id : h->room_type_ids) {
+      const RoomTypeInfo& rt = room_types[id];
+      compact::WriteRoomType({id, rt.hotel_id, rt.capacity_adults, rt.capacity_children, rt.base_price_cents,
+                              rt.total_rooms, rt.name}, out);
+    }
+    return Status::Ok();
+  }
   JsonWriter w(out);
   w.BeginArray();
   for (int64_t id : h->room_type_ids) {
@@ -63,12 +72,6 @@ void WriteBookingFields(const compact::BookingFacts& f, JsonWriter& w) {
 
 void WriteBookingFields(const Stmt& s, JsonWriter& w) { WriteBookingFields(BookingFactsOf(s), w); }
 
-namespace {
-
-// The same row as WriteBookingFields, as a compact booking record.
-void WriteBookingCompact(const Stmt& s, std::string* out) { compact::WriteBooking(BookingFactsOf(s), out); }
-
-}  // namespace
 
 // A user's bookings with the wanted statuses (?1 the user, ?2 the statuses as ",A,B,", or
 // "," for all), for the list and for its payments.
@@ -82,26 +85,39 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
     compact::WriteJsonFrame(answer, out);
     return Status::Ok();
   }
+  ES_RETURN_IF_ERROR(EnsureFacts());
   // Statuses are bound as one comma-joined list so the statement stays prepared once.
   std::string wanted = ",";
   for (const std::string& s : statuses) wanted += s + ",";
+  // The room type's name comes from the facts (the room_types rows, in memory), not from
+  // a join per booking; a booking whose room type is gone is skipped, as the join did.
+  // Column 4 stays the name's place in BookingFactsOf's row.
   Stmt* st;
   ES_RETURN_IF_ERROR(Prepared(
-      "SELECT b.id, b.hotel_id, b.user_id, b.room_type_id, rt.name, b.status, b.start_date, b.end_date,"
+      "SELECT b.id, b.hotel_id, b.user_id, b.room_type_id, NULL, b.status, b.start_date, b.end_date,"
       " b.rooms, b.guests, b.total_cents, b.created_at, b.updated_at, b.hold_expires_at, b.idempotency_key,"
       " b.origin, b.server_id"
-      " FROM bookings b INDEXED BY bookings_userId_status_createdAt_idx JOIN room_types rt ON rt.id = b.room_type_id"
+      " FROM bookings b INDEXED BY bookings_userId_status_createdAt_idx"
       " WHERE " ES_USER_BOOKINGS_WHERE
       " ORDER BY b.created_at DESC, b.id DESC", &st));
   StmtScope s(*st);
   s->BindInt(1, user_id);
   s->BindText(2, wanted);
+  auto facts = [&](compact::BookingFacts* f) {
+    auto rt = room_types.find(s->Int(3));
+    if (rt == room_types.end()) return false;
+    *f = BookingFactsOf(*s);
+    f->room_type_name = rt->second.name;
+    return true;
+  };
+  compact::BookingFacts f;
   if (binary) {
     compact::WriteFrame(compact::Kind::kBookings, 0, 0, 0, 0, 0, out);
     int64_t count = 0;
     int rc;
     while ((rc = s->Step()) == SQLITE_ROW) {
-      WriteBookingCompact(*s, out);
+      if (!facts(&f)) continue;
+      compact::WriteBooking(f, out);
       ++count;
     }
     if (rc != SQLITE_DONE) return SqliteError(db, "read bookings");
@@ -114,7 +130,8 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
   w.BeginArray();
   int rc;
   while ((rc = s->Step()) == SQLITE_ROW) {
-    WriteBookingFields(*s, w);
+    if (!facts(&f)) continue;
+    WriteBookingFields(f, w);
     if (include_payments) {
       ids.push_back(s->Int(0));
       insert_at.push_back(out->size());
@@ -151,7 +168,7 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
   return Status::Ok();
 }
 
-Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out) {
+Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::string* out, bool binary) {
   const HotelInfo* hotel = nullptr;
   ES_RETURN_IF_ERROR(FindHotel(hotel_id, &hotel));
   auto loaded = nights.starts.find(hotel_id);
@@ -199,6 +216,17 @@ Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::
       nights_sum += it->nights;
     }
   }
+  if (binary) {
+    static_assert(sizeof(compact::kStatisticsSlots) / sizeof(*compact::kStatisticsSlots) == 22,
+                  "the statistics record below follows kStatisticsSlots");
+    auto d = [](int64_t v) { return static_cast<double>(v); };
+    compact::WriteFrame(compact::Kind::kStatistics, 1, 0, 0, 0, 0, out);
+    compact::WriteNumbers({d(hotel_id), d(from), d(to), d(total), d(counts[0]), d(counts[1]), d(counts[2]),
+                           d(counts[3]), d(counts[4]), d(counts[5]), d(active), d(room_nights), d(revenue),
+                           d(cents[0]), d(cents[1]), d(cents[2]), d(cents[3]), d(cents[4]), d(cents[5]), d(cents[4]),
+                           Ratio(nights_sum, active), Ratio(counts[4], total)}, out);
+    return Status::Ok();
+  }
   JsonWriter w(out);
   w.BeginObject().Key("hotelId").Int(hotel_id).Key("from").String(FormatDate(from)).Key("to").String(FormatDate(to));
   w.Key("total").Int(total).Key("byStatus").BeginObject();
@@ -212,7 +240,7 @@ Status Engine::Impl::BookingStatistics(int64_t hotel_id, Day from, Day to, std::
   return Status::Ok();
 }
 
-Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::string* out) {
+Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::string* out, bool binary) {
   const HotelInfo* hotel = nullptr;
   ES_RETURN_IF_ERROR(FindHotel(hotel_id, &hotel));
   // From the night index (the same rows SQLite holds): sold = total - available per night,
@@ -255,6 +283,23 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
     all.revenue += k.revenue;
     per_type.push_back(k);
   }
+  if (binary) {
+    static_assert(sizeof(compact::kOccupancySlots) / sizeof(*compact::kOccupancySlots) == 9 &&
+                      sizeof(compact::kOccupancyRoomTypeSlots) / sizeof(*compact::kOccupancyRoomTypeSlots) == 7,
+                  "the occupancy records below follow kOccupancySlots and kOccupancyRoomTypeSlots");
+    auto d = [](int64_t v) { return static_cast<double>(v); };
+    compact::WriteFrame(compact::Kind::kOccupancy, static_cast<int64_t>(per_type.size()), 0, 0, 0, 0, out);
+    compact::WriteNumbers({d(hotel_id), d(from), d(to), d(all.available), d(all.sold), d(all.revenue),
+                           Ratio(all.sold, all.available), Ratio(all.revenue, all.sold),
+                           Ratio(all.revenue, all.available)}, out);
+    for (size_t i = 0; i < per_type.size(); ++i) {
+      const Kpi& k = per_type[i];
+      compact::WriteNumbers({d(hotel->room_type_ids[i]), d(k.available), d(k.sold), d(k.revenue),
+                             Ratio(k.sold, k.available), Ratio(k.revenue, k.sold), Ratio(k.revenue, k.available)},
+                            out);
+    }
+    return Status::Ok();
+  }
   JsonWriter w(out);
   auto kpis = [&](const Kpi& k) {
     w.Key("roomsAvailable").Int(k.available).Key("roomsSold").Int(k.sold).Key("revenueCents").Int(k.revenue);
@@ -273,10 +318,16 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
   return Status::Ok();
 }
 
-Status Engine::Impl::GetBookingRules(int64_t hotel_id, std::string* out) {
+Status Engine::Impl::GetBookingRules(int64_t hotel_id, std::string* out, bool binary) {
   const HotelInfo* found = nullptr;
   ES_RETURN_IF_ERROR(FindHotel(hotel_id, &found));
   const HotelInfo& h = *found;
+  if (binary) {
+    compact::WriteFrame(compact::Kind::kRules, 1, 0, 0, 0, 0, out);
+    compact::WriteRules({hotel_id, h.utc_offset_minutes, h.max_advance_days, h.min_lead_days, h.max_rooms_per_booking,
+                         h.hold_ttl_seconds, h.max_nights, h.currency}, out);
+    return Status::Ok();
+  }
   JsonWriter w(out);
   w.BeginObject().Key("hotelId").Int(hotel_id).Key("currency").String(h.currency);
   w.Key("utcOffsetMinutes").Int(h.utc_offset_minutes).Key("maxAdvanceDays").Int(h.max_advance_days);
@@ -285,7 +336,7 @@ Status Engine::Impl::GetBookingRules(int64_t hotel_id, std::string* out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::GetSpecialDays(int64_t hotel_id, Day from, Day to, std::string* out) {
+Status Engine::Impl::GetSpecialDays(int64_t hotel_id, Day from, Day to, std::string* out, bool binary) {
   const HotelInfo* hotel = nullptr;
   ES_RETURN_IF_ERROR(FindHotel(hotel_id, &hotel));
   Stmt* st;
@@ -295,6 +346,20 @@ Status Engine::Impl::GetSpecialDays(int64_t hotel_id, Day from, Day to, std::str
   s->BindInt(1, hotel_id);
   s->BindText(2, FormatDate(from));
   s->BindText(3, FormatDate(to));
+  if (binary) {
+    const size_t frame_at = out->size();
+    compact::WriteFrame(compact::Kind::kSpecialDays, 0, 0, 0, 0, 0, out);
+    int64_t count = 0;
+    while (s->Step() == SQLITE_ROW) {
+      compact::SpecialDayFacts d{s->Text(0), s->Text(1), s->Int(2), std::nullopt, std::nullopt};
+      if (!s->IsNull(3)) d.min_stay = s->Int(3);
+      if (!s->IsNull(4)) d.note = s->Text(4);
+      compact::WriteSpecialDay(d, out);
+      ++count;
+    }
+    compact::SetFrameCount(out, count, frame_at);
+    return Status::Ok();
+  }
   JsonWriter w(out);
   w.BeginArray();
   while (s->Step() == SQLITE_ROW) {
