@@ -12,8 +12,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { argsText, idText } from '../../bindings/js/args.mjs';
 import { openEngine } from '../../bindings/js/index.mjs';
-import { coreCaller, loadCore } from '../../bindings/js/loader.mjs';
-import { generateDataset, Rng } from './support/gen.mjs';
+import { coreOnDataset } from './support/core_on_dataset.mjs';
+import { Rng } from './support/gen.mjs';
 
 const KEYS = ['hotelId', 'bookingId'];
 
@@ -82,16 +82,7 @@ test('argsText refuses non-finite numbers and what JSON cannot write', () => {
 });
 
 test('one-id methods through the API answer as the core answers JSON.stringify\'s text', async () => {
-  const ds = generateDataset(7);
-  const setup = await openEngine({ now: () => ds.now, cache: false });
-  for (const batch of ds.batches) setup.applyChanges(batch);
-  const image = setup.exportDatabase();
-  setup.close();
-  const module = await loadCore();
-  const core = new module.Core();
-  assert.equal(core.open(image), '');
-  const ids = new Map(JSON.parse(core.methods()).map((m, i) => [m.name, i]));
-  const calls = coreCaller(module, core);
+  const { ds, image, core, ids, calls } = await coreOnDataset(7);
   const utf8 = new TextDecoder();
   const json = (method, args) => {
     const out = utf8.decode(calls.invoke(ids.get(method), JSON.stringify(args), ds.now, false));

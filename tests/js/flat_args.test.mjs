@@ -9,9 +9,8 @@
 // Run: node --test tests/js/flat_args.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openEngine } from '../../bindings/js/index.mjs';
-import { coreCaller, loadCore } from '../../bindings/js/loader.mjs';
-import { generateDataset, randomStay, Rng } from './support/gen.mjs';
+import { coreOnDataset } from './support/core_on_dataset.mjs';
+import { randomStay, Rng } from './support/gen.mjs';
 
 const CASES = 2000;
 
@@ -44,18 +43,8 @@ const stayFields = (q) => ({ roomTypeId: String(q.roomTypeId), checkIn: JSON.str
 const escapedKey = (text) => text.replace(/}\s*$/, text.trim() === '{}' ? '"\\u005f":0}' : ',"\\u005f":0}');
 
 test('the flat argument reader answers exactly as the tree form', async () => {
-  const ds = generateDataset(7);
+  const { ds, core, methods, ids, calls } = await coreOnDataset(7);
   const rng = new Rng(4242);
-  const setup = await openEngine({ now: () => ds.now, cache: false });
-  for (const batch of ds.batches) setup.applyChanges(batch);
-  const image = setup.exportDatabase();
-  setup.close();
-  const module = await loadCore();
-  const core = new module.Core();
-  assert.equal(core.open(image), '');
-  const methods = JSON.parse(core.methods());
-  const ids = new Map(methods.map((m, i) => [m.name, i]));
-  const calls = coreCaller(module, core);
   calls.invoke(ids.get('configureCache'), '{"enabled":false}', ds.now, false);
   const utf8 = new TextDecoder();
   const call = (method, text, compact) => {
