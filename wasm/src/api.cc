@@ -116,7 +116,7 @@ Status StayAnswer(Impl& im, const StayQuery& q, std::string* answer, bool with_a
 // Ends a compact frame with its asOf trailer; the cache entry id stays the frame's.
 void CompactAsOf(Impl& im, std::string* out) { compact::WriteAsOf(im.cursor, im.synced_at, out); }
 
-Status CheckStay(Impl& im, const Args& args, std::string* out, bool binary) {
+Status CheckRoomAvailabilityAs(Impl& im, const Args& args, std::string* out, bool binary) {
   StayQuery q;
   ES_RETURN_IF_ERROR(ReadStay(args, &q));
   if (!binary) return StayAnswer(im, q, out, true);
@@ -124,10 +124,6 @@ Status CheckStay(Impl& im, const Args& args, std::string* out, bool binary) {
   ES_RETURN_IF_ERROR(StayAnswer(im, q, out, false, true, true));
   CompactAsOf(im, out);
   return Status::Ok();
-}
-Status CheckRoomAvailability(Impl& im, const Args& args, std::string* out) { return CheckStay(im, args, out, false); }
-Status CheckRoomAvailabilityCompact(Impl& im, const Args& args, std::string* out) {
-  return CheckStay(im, args, out, true);
 }
 
 Status GetAllRoomAvailabilityAs(Impl& im, const Args& args, std::string* out, bool binary) {
@@ -175,12 +171,6 @@ Status GetAllRoomAvailabilityAs(Impl& im, const Args& args, std::string* out, bo
   if (binary) CompactAsOf(im, out);
   else im.AppendAsOf(out);
   return Status::Ok();
-}
-Status GetAllRoomAvailability(Impl& im, const Args& args, std::string* out) {
-  return GetAllRoomAvailabilityAs(im, args, out, false);
-}
-Status GetAllRoomAvailabilityCompact(Impl& im, const Args& args, std::string* out) {
-  return GetAllRoomAvailabilityAs(im, args, out, true);
 }
 
 // A batch's queries, read and checked in order: the first bad one is the error, with its
@@ -281,12 +271,6 @@ Status BatchStays(Impl& im, const StayArgs& a, std::string* out, bool binary) {
   im.last_entry_id = entry;
   return Status::Ok();
 }
-Status BatchCheckAvailability(Impl& im, const Args& args, std::string* out) {
-  return BatchCheckAvailabilityAs(im, args, out, false);
-}
-Status BatchCheckAvailabilityCompact(Impl& im, const Args& args, std::string* out) {
-  return BatchCheckAvailabilityAs(im, args, out, true);
-}
 
 Status GetCalendar(Impl& im, const Args& args, std::string* out) {
   int64_t hotel_id, days;
@@ -356,10 +340,6 @@ Status GetRoomTypesAs(Impl& im, const Args& args, std::string* out, bool binary)
   return im.Cached(CacheNs::kRoomTypes, Key(binary ? "rtc" : "rt", {hotel_id}), tags, out,
                    [&](std::string* o) { return im.RoomTypes(hotel_id, o, binary); });
 }
-Status GetRoomTypes(Impl& im, const Args& args, std::string* out) { return GetRoomTypesAs(im, args, out, false); }
-Status GetRoomTypesCompact(Impl& im, const Args& args, std::string* out) {
-  return GetRoomTypesAs(im, args, out, true);
-}
 
 Status GetBookingRulesAs(Impl& im, const Args& args, std::string* out, bool binary) {
   int64_t hotel_id;
@@ -369,12 +349,6 @@ Status GetBookingRulesAs(Impl& im, const Args& args, std::string* out, bool bina
   T tags{T::kHotel, hotel_id, 0, 0, -1, 0};
   return im.Cached(CacheNs::kBookingRules, Key(binary ? "rulesc" : "rules", {hotel_id}), tags, out,
                    [&](std::string* o) { return im.GetBookingRules(hotel_id, o, binary); });
-}
-Status GetBookingRules(Impl& im, const Args& args, std::string* out) {
-  return GetBookingRulesAs(im, args, out, false);
-}
-Status GetBookingRulesCompact(Impl& im, const Args& args, std::string* out) {
-  return GetBookingRulesAs(im, args, out, true);
 }
 
 Status GetSpecialDaysAs(Impl& im, const Args& args, std::string* out, bool binary) {
@@ -388,12 +362,6 @@ Status GetSpecialDaysAs(Impl& im, const Args& args, std::string* out, bool binar
   std::string key = Key(binary ? "sdc" : "sd", {hotel_id, from, to});
   return im.Cached(CacheNs::kSpecialDays, std::move(key), tags, out,
                    [&](std::string* o) { return im.GetSpecialDays(hotel_id, from, to, o, binary); });
-}
-Status GetSpecialDays(Impl& im, const Args& args, std::string* out) {
-  return GetSpecialDaysAs(im, args, out, false);
-}
-Status GetSpecialDaysCompact(Impl& im, const Args& args, std::string* out) {
-  return GetSpecialDaysAs(im, args, out, true);
 }
 
 Status GetUserBookingsWithRoomTypeAs(Impl& im, const Args& args, std::string* out, bool binary) {
@@ -431,12 +399,6 @@ Status GetUserBookingsWithRoomTypeAs(Impl& im, const Args& args, std::string* ou
   return im.Cached(CacheNs::kUserBookings, std::move(key), tags, out,
                    [&](std::string* o) { return im.UserBookings(user_id, statuses, false, o, binary); });
 }
-Status GetUserBookingsWithRoomType(Impl& im, const Args& args, std::string* out) {
-  return GetUserBookingsWithRoomTypeAs(im, args, out, false);
-}
-Status GetUserBookingsWithRoomTypeCompact(Impl& im, const Args& args, std::string* out) {
-  return GetUserBookingsWithRoomTypeAs(im, args, out, true);
-}
 
 Status Report(Impl& im, const Args& args, bool occupancy, std::string* out, bool binary) {
   int64_t hotel_id;
@@ -456,15 +418,11 @@ Status Report(Impl& im, const Args& args, bool occupancy, std::string* out, bool
                      : im.BookingStatistics(hotel_id, from, to, o, binary);
   });
 }
-Status GetBookingStatistics(Impl& im, const Args& args, std::string* out) {
-  return Report(im, args, false, out, false);
+Status BookingStatisticsAs(Impl& im, const Args& args, std::string* out, bool binary) {
+  return Report(im, args, false, out, binary);
 }
-Status GetBookingStatisticsCompact(Impl& im, const Args& args, std::string* out) {
-  return Report(im, args, false, out, true);
-}
-Status GetOccupancyRate(Impl& im, const Args& args, std::string* out) { return Report(im, args, true, out, false); }
-Status GetOccupancyRateCompact(Impl& im, const Args& args, std::string* out) {
-  return Report(im, args, true, out, true);
+Status OccupancyRateAs(Impl& im, const Args& args, std::string* out, bool binary) {
+  return Report(im, args, true, out, binary);
 }
 
 Status CacheStatsOf(Impl& im, const Args&, std::string* out) {
@@ -561,6 +519,14 @@ Status WithJson(Impl& im, const Args& args, std::string* out) {
   return Run(im, args.Json(), out);
 }
 
+// A method with a JSON and a compact face: its handler `Run` taking `binary`, bound to one
+// face for the method table.
+template <Status (*Run)(Impl&, const Args&, std::string*, bool), bool kBinary>
+Status Face(Impl& im, const Args& args, std::string* out) {
+  return Run(im, args, out, kBinary);
+}
+#define ES_FACES(run) Face<run, false>, Face<run, true>
+
 // The methods of Engine::Call, in the order of their ids. The JS wrapper reads this table
 // (Engine::MethodsJson) to know which answers it may keep (a cache namespace), which carry
 // asOf, and which write (persistence saves after them): one list, here.
@@ -575,17 +541,16 @@ struct Method {
 };
 constexpr CacheNs kNotCached = CacheNs::kCount;
 constexpr Method kMethods[] = {
-    {"checkRoomAvailability", CacheNs::kAvailability, false, true, CheckRoomAvailability, CheckRoomAvailabilityCompact},
-    {"getAllRoomAvailability", CacheNs::kAvailability, false, true, GetAllRoomAvailability, GetAllRoomAvailabilityCompact},
-    {"batchCheckAvailability", CacheNs::kAvailability, false, true, BatchCheckAvailability, BatchCheckAvailabilityCompact},
+    {"checkRoomAvailability", CacheNs::kAvailability, false, true, ES_FACES(CheckRoomAvailabilityAs)},
+    {"getAllRoomAvailability", CacheNs::kAvailability, false, true, ES_FACES(GetAllRoomAvailabilityAs)},
+    {"batchCheckAvailability", CacheNs::kAvailability, false, true, ES_FACES(BatchCheckAvailabilityAs)},
     {"getCalendar", CacheNs::kAvailability, false, true, GetCalendar},
-    {"getRoomTypes", CacheNs::kRoomTypes, false, false, GetRoomTypes, GetRoomTypesCompact},
-    {"getBookingRules", CacheNs::kBookingRules, false, false, GetBookingRules, GetBookingRulesCompact},
-    {"getSpecialDays", CacheNs::kSpecialDays, false, false, GetSpecialDays, GetSpecialDaysCompact},
-    {"getUserBookingsWithRoomType", CacheNs::kUserBookings, false, false, GetUserBookingsWithRoomType,
-     GetUserBookingsWithRoomTypeCompact},
-    {"getBookingStatistics", CacheNs::kReports, false, false, GetBookingStatistics, GetBookingStatisticsCompact},
-    {"getOccupancyRate", CacheNs::kReports, false, false, GetOccupancyRate, GetOccupancyRateCompact},
+    {"getRoomTypes", CacheNs::kRoomTypes, false, false, ES_FACES(GetRoomTypesAs)},
+    {"getBookingRules", CacheNs::kBookingRules, false, false, ES_FACES(GetBookingRulesAs)},
+    {"getSpecialDays", CacheNs::kSpecialDays, false, false, ES_FACES(GetSpecialDaysAs)},
+    {"getUserBookingsWithRoomType", CacheNs::kUserBookings, false, false, ES_FACES(GetUserBookingsWithRoomTypeAs)},
+    {"getBookingStatistics", CacheNs::kReports, false, false, ES_FACES(BookingStatisticsAs)},
+    {"getOccupancyRate", CacheNs::kReports, false, false, ES_FACES(OccupancyRateAs)},
     {"cacheStats", kNotCached, false, false, CacheStatsOf},
     {"clearCache", kNotCached, false, false, ClearCache},
     {"configureCache", kNotCached, false, false, ConfigureCacheOf},
@@ -605,6 +570,7 @@ constexpr Method kMethods[] = {
     {"setLeases", kNotCached, true, false, WithJson<SetLeases>},
     {"leases", kNotCached, false, false, WithJson<Leases>},
 };
+#undef ES_FACES
 constexpr int kMethodCount = static_cast<int>(sizeof(kMethods) / sizeof(kMethods[0]));
 
 }  // namespace
