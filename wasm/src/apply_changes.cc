@@ -480,7 +480,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
       ES_RETURN_IF_ERROR(note_booking(values[0].i, &batch_events, &batch_users));
     }
   }
-  if (change.op == Op::kUpsert && table.columns[0].type == ColType::kId && table.key.size() == 1) {
+  if (change.op == Op::kUpsert && id_keyed) {
     known_ids[static_cast<size_t>(table.id)].insert(values[0].i);
   }
   return Status::Ok();
@@ -538,6 +538,14 @@ Status Engine::Impl::RestoreIndexes() {
   return Status::Ok();
 }
 
+// What a batch keeps about itself while it runs (known ids, the tables' load state, its
+// bookings' users): emptied when a batch begins, commits or aborts.
+void Engine::Impl::ClearBatchScratch() {
+  for (auto& ids : known_ids) ids.clear();
+  table_load.assign(table_load.size(), TableLoad{});
+  batch_users.clear();
+}
+
 Status Engine::Impl::Commit(std::string* out) {
   Status s = RestoreIndexes();
   if (!s.ok()) {
@@ -553,12 +561,10 @@ Status Engine::Impl::Commit(std::string* out) {
     return s;
   }
   in_batch = false;
-  for (auto& ids : known_ids) ids.clear();
-  table_load.assign(table_load.size(), TableLoad{});
   std::sort(batch_users.begin(), batch_users.end());
   batch_users.erase(std::unique(batch_users.begin(), batch_users.end()), batch_users.end());
   batch_events.booking_users.insert(batch_users.begin(), batch_users.end());
-  batch_users.clear();
+  ClearBatchScratch();
   if (facts_dirty) {
     Status f = LoadFacts();
     if (!f.ok()) return f;
@@ -580,9 +586,7 @@ Status Engine::Impl::Commit(std::string* out) {
 void Engine::Impl::Abort() {
   if (in_batch) Exec(db, "ROLLBACK");
   in_batch = false;
-  for (auto& ids : known_ids) ids.clear();
-  table_load.assign(table_load.size(), TableLoad{});
-  batch_users.clear();
+  ClearBatchScratch();
   batch_events = ChangeEvents{};
   nights.Clear();
   // Facts may have been read mid-batch; the sync state is re-read from the rolled-back db.
@@ -605,8 +609,7 @@ Status Engine::Impl::Begin() {
   batch_cursor.reset();
   batch_synced_at.reset();
   batch_events = ChangeEvents{};
-  table_load.assign(table_load.size(), TableLoad{});
-  batch_users.clear();
+  ClearBatchScratch();
   part_count = 0;
   return Status::Ok();
 }

@@ -172,6 +172,7 @@ struct Engine::Impl {
   // The users of the batch's bookings, collected unsorted and merged into
   // batch_events.booking_users once at commit (a set insert per row cost ~7% of a load).
   std::vector<int64_t> batch_users;
+  void ClearBatchScratch();  // known_ids, table_load, batch_users: per batch
   Status Begin();  // opens a batch (Engine::BeginChanges, range repair)
   Status ApplyPart(std::string_view text, int change_offset, int row_offset, bool first_part);
   Status ApplyRow(const protocol::RowChange& change);
