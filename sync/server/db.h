@@ -111,6 +111,15 @@ class Conn {
   // per-hotel change counter row; see store.cc "Cursors"). Sets *exists = false when the
   // hotel has no counter row (unknown hotel).
   virtual Status LockHotel(int64_t hotel_id, bool* exists) = 0;
+  // LockHotel, then `then_sql` right behind it (PostgreSQL: one round trip); then_sql is a
+  // later statement, so it sees everything committed before the lock was granted. As
+  // QueryThen: returns the lock's outcome, *then_status then_sql's.
+  virtual Status LockHotelThen(int64_t hotel_id, bool* exists, std::string_view then_sql,
+                               const Params& then_params, Result* then_out, Status* then_status) {
+    Status s = LockHotel(hotel_id, exists);
+    *then_status = s.ok() ? Query(then_sql, then_params, then_out) : s;
+    return s;
+  }
   // Inside a migration transaction: serialises concurrent `migrate` runs.
   virtual Status LockMigrations() = 0;
   // False once the connection is unusable (the pool replaces it).

@@ -68,6 +68,9 @@ Status Connect(const std::string& conninfo, PGconn** out) {
   return Status::Ok();
 }
 
+// A write transaction's first statement: the hotel's counter row, locked until commit.
+constexpr const char* kLockHotel = "SELECT last_seq FROM change_seq WHERE hotel_id = $1 FOR UPDATE";
+
 class PgConn final : public Conn {
  public:
   explicit PgConn(PGconn* c) : c_(c) {}
@@ -155,8 +158,14 @@ class PgConn final : public Conn {
 
   Status LockHotel(int64_t hotel_id, bool* exists) override {
     Result r;
-    Status s = Query("SELECT last_seq FROM change_seq WHERE hotel_id = $1 FOR UPDATE",
-                     {hotel_id}, &r);
+    Status s = Query(kLockHotel, {hotel_id}, &r);
+    *exists = s.ok() && !r.empty();
+    return s;
+  }
+  Status LockHotelThen(int64_t hotel_id, bool* exists, std::string_view then_sql, const Params& then_params,
+                       Result* then_out, Status* then_status) override {
+    Result r;
+    Status s = QueryThen(kLockHotel, {hotel_id}, &r, then_sql, then_params, then_out, then_status);
     *exists = s.ok() && !r.empty();
     return s;
   }

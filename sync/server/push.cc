@@ -365,8 +365,30 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
     // each client's last seq in later statements: on PostgreSQL a statement that waited
     // for a row lock re-reads only the locked row, so reads joined into the locking
     // statement could be stale.
+    //
+    // PostgreSQL without savepoints: a push's last booking write carries the next push's
+    // ledger read (one wait per booking instead of two; the read sees the write), and the
+    // lock carries the group's first. Not when the next push is the same client's or names
+    // the same idempotency key: the read would miss this mutation's outcome record, which
+    // is sent only after the write's answer.
+    const bool chain = !savepoints && dialect() == Dialect::kPostgres;
+    LedgerRead read, next;
+    const json* next_for = nullptr;  // the mutation `next` was planned for
+    for (size_t k = 0; chain && k < jobs.size() && !next_for; ++k) {
+      if (jobs[k]->batch->mutations.empty()) continue;
+      next_for = &jobs[k]->batch->mutations[0];
+      PlanLedgerRead(*jobs[k]->batch, *next_for, &next);
+    }
     bool exists = false;
-    Status st = c.LockHotel(hotel_id, &exists);
+    Status st;
+    if (next_for) {
+      Status first_read;
+      st = c.LockHotelThen(hotel_id, &exists, *next.sql, next.params, &next.answer, &first_read);
+      if (st.ok() && !first_read.ok()) return first_read;
+      next.answered = st.ok();
+    } else {
+      st = c.LockHotel(hotel_id, &exists);
+    }
     if (!st.ok()) return st;
     if (!exists) return Status::Error("UNKNOWN_HOTEL", "no such hotel");
     // With savepoints, each mutation runs inside savepoint m: a failed attempt rolls back
@@ -378,13 +400,6 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
     }
     RuleCache rules;
     LogWriter log;  // the change-log rows of the group's applied mutations
-    // PostgreSQL without savepoints: a push's last booking write carries the next push's
-    // ledger read (one wait per booking instead of two; the read sees the write). Not when
-    // the next push is the same client's or names the same idempotency key: the read would
-    // miss this mutation's outcome record, which is sent only after the write's answer.
-    const bool chain = !savepoints && dialect() == Dialect::kPostgres;
-    LedgerRead read, next;
-    const json* next_for = nullptr;  // the mutation `next` was planned for
     for (size_t ji = 0; ji < jobs.size(); ++ji) {
       PushJob* j = jobs[ji];
       const std::vector<json>& mutations = j->batch->mutations;
