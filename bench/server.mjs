@@ -173,7 +173,9 @@ function postmasterPid(cluster) {
   catch { return null; }
 }
 
-async function benchPushes(url, admin, pids = {}) {
+// groupsOf(hotel), when given, answers how many transactions wrote the hotel's push
+// records (PostgreSQL: distinct xmin): pushes / that = the mean push group.
+async function benchPushes(url, admin, pids = {}, groupsOf = null) {
   const today = new Date().toISOString().slice(0, 10);
   const hotel = (await call(url, { method: 'POST', path: '/v1/hotels', token: admin, body: { name: 'Bench' } })).hotel.id;
   const rt = (await call(url, { method: 'POST', path: `/v1/hotels/${hotel}/room-types`, token: admin,
@@ -223,7 +225,9 @@ async function benchPushes(url, admin, pids = {}) {
     if (cs !== null && cs0[k] !== null) switchesPerPush[k] = (cs - cs0[k]) / latencies.length;
   }
   cpuMsPerPush.client = (client.user + client.system) / 1000 / latencies.length;
-  return { pushes: latencies.length, perSecond: latencies.length / wall, p50: pct(latencies, 50), p99: pct(latencies, 99), errors, rejected, cpuMsPerPush, switchesPerPush };
+  const groups = groupsOf ? await groupsOf(hotel) : null;
+  return { pushes: latencies.length, perSecond: latencies.length / wall, p50: pct(latencies, 50), p99: pct(latencies, 99), errors, rejected, cpuMsPerPush, switchesPerPush,
+    meanGroup: groups ? latencies.length / groups : undefined };
 }
 
 async function benchBootstrap(url, token, hotel) {
@@ -275,7 +279,11 @@ async function run(kind) {
   try {
     const pids = { server: server.proc.pid };
     if (cluster && postmasterPid(cluster)) pids.postgres = postmasterPid(cluster);
-    const push = await benchPushes(server.url, admin, pids);
+    // Every push record of a group is written by its one transaction (no savepoints on
+    // the normal path), so their distinct xmin count the groups.
+    const groupsOf = cluster && (async (hotel) => Number((await cluster.query('bench',
+      `SELECT count(DISTINCT xmin::text) AS n FROM push_results WHERE hotel_id = ${hotel}`))[0].n));
+    const push = await benchPushes(server.url, admin, pids, groupsOf);
     if (values['push-only'] || values.ab) return { kind, push };
     const read = await createToken(store, { hotel: demo.hotel.id, scope: 'read' });
     const demoPull = await benchBootstrap(server.url, read, demo.hotel.id);
@@ -295,7 +303,8 @@ const f = (x) => x.toFixed(1);
 const pushLine = (label, p) => `${label} push: ${f(p.perSecond)} pushes/s, p50 ${f(p.p50)} ms, p99 ${f(p.p99)} ms` +
   (p.pushes === undefined ? '' : ` (${p.pushes} pushes, ${p.rejected} rejected, ${p.errors} errors)`) +
   Object.entries(p.cpuMsPerPush).map(([k, ms]) => `; ${k} CPU ${ms.toFixed(3)} ms/push`).join('') +
-  Object.entries(p.switchesPerPush).map(([k, n]) => `; ${k} ${n.toFixed(1)} switches/push`).join('');
+  Object.entries(p.switchesPerPush).map(([k, n]) => `; ${k} ${n.toFixed(1)} switches/push`).join('') +
+  (p.meanGroup ? `; ${p.meanGroup.toFixed(1)} pushes/group` : '');
 if (values.ab) {
   const binaries = values.ab.split(',').filter(Boolean);
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -314,6 +323,7 @@ if (values.ab) {
       console.log(pushLine(`median of ${rs.length} ${kind} ${bin}`, {
         perSecond: median(rs.map((r) => r.perSecond)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)),
         cpuMsPerPush: per('cpuMsPerPush'), switchesPerPush: per('switchesPerPush'),
+        meanGroup: rs[0].meanGroup === undefined ? undefined : median(rs.map((r) => r.meanGroup)),
       }));
     }
   }
