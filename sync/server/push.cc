@@ -384,7 +384,8 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
     if (next_for) {
       Status first_read;
       st = c.LockHotelThen(hotel_id, &exists, *next.sql, next.params, &next.answer, &first_read);
-      if (st.ok() && !first_read.ok()) return first_read;
+      // As a failed read of PushMutation's own: run the group again, with savepoints.
+      if (st.ok() && !first_read.ok()) return Status::Error(kNeedSavepoints, first_read.message());
       next.answered = st.ok();
     } else {
       st = c.LockHotel(hotel_id, &exists);
