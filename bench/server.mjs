@@ -173,8 +173,10 @@ function postmasterPid(cluster) {
   catch { return null; }
 }
 
-// groupsOf(hotel), when given, answers how many transactions wrote the hotel's push
-// records (PostgreSQL: distinct xmin): pushes / that = the mean push group.
+// groupsOf(hotel), when given, answers { groups, span, steps } from the hotel's push
+// records grouped by the transaction that wrote them (PostgreSQL: xmin): pushes / groups =
+// the mean push group; span / steps = ms from one mutation of a group to the next (their
+// records' created_at), the serial chain inside the hotel's lock.
 async function benchPushes(url, admin, pids = {}, groupsOf = null) {
   const today = new Date().toISOString().slice(0, 10);
   const hotel = (await call(url, { method: 'POST', path: '/v1/hotels', token: admin, body: { name: 'Bench' } })).hotel.id;
@@ -225,9 +227,9 @@ async function benchPushes(url, admin, pids = {}, groupsOf = null) {
     if (cs !== null && cs0[k] !== null) switchesPerPush[k] = (cs - cs0[k]) / latencies.length;
   }
   cpuMsPerPush.client = (client.user + client.system) / 1000 / latencies.length;
-  const groups = groupsOf ? await groupsOf(hotel) : null;
+  const g = groupsOf ? await groupsOf(hotel) : null;
   return { pushes: latencies.length, perSecond: latencies.length / wall, p50: pct(latencies, 50), p99: pct(latencies, 99), errors, rejected, cpuMsPerPush, switchesPerPush,
-    meanGroup: groups ? latencies.length / groups : undefined };
+    meanGroup: g ? latencies.length / g.groups : undefined, stepMs: g && g.steps > 0 ? g.span / g.steps : undefined };
 }
 
 async function benchBootstrap(url, token, hotel) {
@@ -281,8 +283,12 @@ async function run(kind) {
     if (cluster && postmasterPid(cluster)) pids.postgres = postmasterPid(cluster);
     // Every push record of a group is written by its one transaction (no savepoints on
     // the normal path), so their distinct xmin count the groups.
-    const groupsOf = cluster && (async (hotel) => Number((await cluster.query('bench',
-      `SELECT count(DISTINCT xmin::text) AS n FROM push_results WHERE hotel_id = ${hotel}`))[0].n));
+    const groupsOf = cluster && (async (hotel) => {
+      const [r] = await cluster.query('bench', 'SELECT count(*) AS groups, sum(span) AS span, sum(n - 1) AS steps FROM'
+        + ' (SELECT max(created_at) - min(created_at) AS span, count(*) AS n FROM push_results'
+        + ` WHERE hotel_id = ${hotel} GROUP BY xmin::text) g`);
+      return { groups: Number(r.groups), span: Number(r.span), steps: Number(r.steps) };
+    });
     const push = await benchPushes(server.url, admin, pids, groupsOf);
     if (values['push-only'] || values.ab) return { kind, push };
     const read = await createToken(store, { hotel: demo.hotel.id, scope: 'read' });
@@ -304,7 +310,8 @@ const pushLine = (label, p) => `${label} push: ${f(p.perSecond)} pushes/s, p50 $
   (p.pushes === undefined ? '' : ` (${p.pushes} pushes, ${p.rejected} rejected, ${p.errors} errors)`) +
   Object.entries(p.cpuMsPerPush).map(([k, ms]) => `; ${k} CPU ${ms.toFixed(3)} ms/push`).join('') +
   Object.entries(p.switchesPerPush).map(([k, n]) => `; ${k} ${n.toFixed(1)} switches/push`).join('') +
-  (p.meanGroup ? `; ${p.meanGroup.toFixed(1)} pushes/group` : '');
+  (p.meanGroup ? `; ${p.meanGroup.toFixed(1)} pushes/group` : '') +
+  (p.stepMs ? `; ${p.stepMs.toFixed(3)} ms/mutation in a group` : '');
 if (values.ab) {
   const binaries = values.ab.split(',').filter(Boolean);
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -324,6 +331,7 @@ if (values.ab) {
         perSecond: median(rs.map((r) => r.perSecond)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)),
         cpuMsPerPush: per('cpuMsPerPush'), switchesPerPush: per('switchesPerPush'),
         meanGroup: rs[0].meanGroup === undefined ? undefined : median(rs.map((r) => r.meanGroup)),
+        stepMs: rs[0].stepMs === undefined ? undefined : median(rs.map((r) => r.stepMs)),
       }));
     }
   }

@@ -4,7 +4,9 @@
 // process (a second server, the CLI) commits changes.
 //
 // Statements whose answers are not needed (Conn::Send: a push's outcome record) go out in
-// libpq's pipeline mode and travel with the next statement (one round trip for both).
+// libpq's pipeline mode and travel with the next statement (one round trip for both); so
+// do two statements whose answers are both needed (Conn::QueryThen: a booking's write and
+// the next push's read).
 //
 // Writers run at READ COMMITTED. Every write transaction first locks its hotel's row in
 // change_seq (SELECT … FOR UPDATE), so writers of one hotel are serialised: the change
