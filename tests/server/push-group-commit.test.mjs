@@ -175,7 +175,7 @@ for (const kind of STORES) {
         for (let t = 0; t < 200 && Number((await env.query(sql))[0].n) < 1; t++) await sleep(25);
       };
       const hold = kind === 'postgresql'
-        ? env.exec(`BEGIN; SELECT last_seq FROM change_seq WHERE hotel_id = ${h.hotelId} FOR UPDATE; SELECT pg_sleep(2); COMMIT;`)
+        ? env.exec(`BEGIN; SELECT last_seq FROM change_seq WHERE hotel_id = ${h.hotelId} FOR UPDATE; SELECT pg_sleep(3); COMMIT;`)
         : Promise.resolve();
       if (kind === 'postgresql') await until(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep'`);
       const lead = api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody('lead', [booking(1, 'lead-1', night(0))]));
@@ -193,7 +193,7 @@ for (const kind of STORES) {
       const pending = [];
       for (const [client, muts] of order) {
         pending.push(api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody(`serial-${client}`, muts)));
-        await sleep(40);
+        await sleep(100);  // arrival order = sending order, also on a loaded machine
       }
       const [leadR, ...rs] = await Promise.all([lead, ...pending]);
       await hold;
