@@ -115,6 +115,7 @@ class SqlStore final : public Store {
   // leader) applies a group of them in one write transaction, each mutation inside its own
   // savepoint, so the group shares one hotel lock and one fsync.
   struct PushJob;
+  // m's ledger read, planned but not sent: its statement and parameters (and its stay).
   void PlanLedgerRead(const PushBatch& b, const json& m, LedgerRead* out) const;
   struct PushQueue {
     std::vector<PushJob*> pending;
