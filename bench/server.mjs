@@ -173,7 +173,11 @@ function postmasterPid(cluster) {
   catch { return null; }
 }
 
-async function benchPushes(url, admin, pids = {}) {
+// groupsOf(hotel), when given, answers { groups, span, steps } from the hotel's push
+// records grouped by the transaction that wrote them (PostgreSQL: xmin): pushes / groups =
+// the mean push group; span / steps = ms from one mutation of a group to the next (their
+// records' created_at), the serial chain inside the hotel's lock.
+async function benchPushes(url, admin, pids = {}, groupsOf = null) {
   const today = new Date().toISOString().slice(0, 10);
   const hotel = (await call(url, { method: 'POST', path: '/v1/hotels', token: admin, body: { name: 'Bench' } })).hotel.id;
   const rt = (await call(url, { method: 'POST', path: `/v1/hotels/${hotel}/room-types`, token: admin,
@@ -223,7 +227,9 @@ async function benchPushes(url, admin, pids = {}) {
     if (cs !== null && cs0[k] !== null) switchesPerPush[k] = (cs - cs0[k]) / latencies.length;
   }
   cpuMsPerPush.client = (client.user + client.system) / 1000 / latencies.length;
-  return { pushes: latencies.length, perSecond: latencies.length / wall, p50: pct(latencies, 50), p99: pct(latencies, 99), errors, rejected, cpuMsPerPush, switchesPerPush };
+  const g = groupsOf ? await groupsOf(hotel) : null;
+  return { pushes: latencies.length, perSecond: latencies.length / wall, p50: pct(latencies, 50), p99: pct(latencies, 99), errors, rejected, cpuMsPerPush, switchesPerPush,
+    meanGroup: g ? latencies.length / g.groups : undefined, stepMs: g && g.steps > 0 ? g.span / g.steps : undefined };
 }
 
 async function benchBootstrap(url, token, hotel) {
@@ -275,7 +281,15 @@ async function run(kind) {
   try {
     const pids = { server: server.proc.pid };
     if (cluster && postmasterPid(cluster)) pids.postgres = postmasterPid(cluster);
-    const push = await benchPushes(server.url, admin, pids);
+    // Every push record of a group is written by its one transaction (no savepoints on
+    // the normal path), so their distinct xmin count the groups.
+    const groupsOf = cluster && (async (hotel) => {
+      const [r] = await cluster.query('bench', 'SELECT count(*) AS groups, sum(span) AS span, sum(n - 1) AS steps FROM'
+        + ' (SELECT max(created_at) - min(created_at) AS span, count(*) AS n FROM push_results'
+        + ` WHERE hotel_id = ${hotel} GROUP BY xmin::text) g`);
+      return { groups: Number(r.groups), span: Number(r.span), steps: Number(r.steps) };
+    });
+    const push = await benchPushes(server.url, admin, pids, groupsOf);
     if (values['push-only'] || values.ab) return { kind, push };
     const read = await createToken(store, { hotel: demo.hotel.id, scope: 'read' });
     const demoPull = await benchBootstrap(server.url, read, demo.hotel.id);
@@ -295,7 +309,9 @@ const f = (x) => x.toFixed(1);
 const pushLine = (label, p) => `${label} push: ${f(p.perSecond)} pushes/s, p50 ${f(p.p50)} ms, p99 ${f(p.p99)} ms` +
   (p.pushes === undefined ? '' : ` (${p.pushes} pushes, ${p.rejected} rejected, ${p.errors} errors)`) +
   Object.entries(p.cpuMsPerPush).map(([k, ms]) => `; ${k} CPU ${ms.toFixed(3)} ms/push`).join('') +
-  Object.entries(p.switchesPerPush).map(([k, n]) => `; ${k} ${n.toFixed(1)} switches/push`).join('');
+  Object.entries(p.switchesPerPush).map(([k, n]) => `; ${k} ${n.toFixed(1)} switches/push`).join('') +
+  (p.meanGroup ? `; ${p.meanGroup.toFixed(1)} pushes/group` : '') +
+  (p.stepMs ? `; ${p.stepMs.toFixed(3)} ms/mutation in a group` : '');
 if (values.ab) {
   const binaries = values.ab.split(',').filter(Boolean);
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -314,6 +330,8 @@ if (values.ab) {
       console.log(pushLine(`median of ${rs.length} ${kind} ${bin}`, {
         perSecond: median(rs.map((r) => r.perSecond)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)),
         cpuMsPerPush: per('cpuMsPerPush'), switchesPerPush: per('switchesPerPush'),
+        meanGroup: rs[0].meanGroup === undefined ? undefined : median(rs.map((r) => r.meanGroup)),
+        stepMs: rs[0].stepMs === undefined ? undefined : median(rs.map((r) => r.stepMs)),
       }));
     }
   }

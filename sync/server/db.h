@@ -91,6 +91,17 @@ class Conn {
   virtual Status Send(std::string_view sql, const Params& params) { return Exec(sql, params); }
   // Waits for the statements Send left unanswered: the first error among them.
   virtual Status Sync() { return Status::Ok(); }
+  // Runs `sql`, then `then_sql` right behind it; then_sql sees sql's effects. A store may
+  // send both together (PostgreSQL: one round trip, so a push group's next read rides with
+  // this write). Returns sql's outcome; *then_status is then_sql's (sql's error when sql
+  // failed: then_sql is then not run).
+  virtual Status QueryThen(std::string_view sql, const Params& params, Result* out,
+                           std::string_view then_sql, const Params& then_params, Result* then_out,
+                           Status* then_status) {
+    Status s = Query(sql, params, out);
+    *then_status = s.ok() ? Query(then_sql, then_params, then_out) : s;
+    return s;
+  }
   // Runs several statements without parameters (migrations).
   virtual Status ExecScript(const std::string& sql) = 0;
   virtual Status Begin(TxKind kind) = 0;
@@ -100,6 +111,15 @@ class Conn {
   // per-hotel change counter row; see store.cc "Cursors"). Sets *exists = false when the
   // hotel has no counter row (unknown hotel).
   virtual Status LockHotel(int64_t hotel_id, bool* exists) = 0;
+  // LockHotel, then `then_sql` right behind it (PostgreSQL: one round trip); then_sql is a
+  // later statement, so it sees everything committed before the lock was granted. As
+  // QueryThen: returns the lock's outcome, *then_status then_sql's.
+  virtual Status LockHotelThen(int64_t hotel_id, bool* exists, std::string_view then_sql,
+                               const Params& then_params, Result* then_out, Status* then_status) {
+    Status s = LockHotel(hotel_id, exists);
+    *then_status = s.ok() ? Query(then_sql, then_params, then_out) : s;
+    return s;
+  }
   // Inside a migration transaction: serialises concurrent `migrate` runs.
   virtual Status LockMigrations() = 0;
   // False once the connection is unusable (the pool replaces it).

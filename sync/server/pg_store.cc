@@ -4,7 +4,9 @@
 // process (a second server, the CLI) commits changes.
 //
 // Statements whose answers are not needed (Conn::Send: a push's outcome record) go out in
-// libpq's pipeline mode and travel with the next statement (one round trip for both).
+// libpq's pipeline mode and travel with the next statement (one round trip for both); so
+// do two statements whose answers are both needed (Conn::QueryThen: a booking's write and
+// the next push's read).
 //
 // Writers run at READ COMMITTED. Every write transaction first locks its hotel's row in
 // change_seq (SELECT … FOR UPDATE), so writers of one hotel are serialised: the change
@@ -68,6 +70,9 @@ Status Connect(const std::string& conninfo, PGconn** out) {
   return Status::Ok();
 }
 
+// A write transaction's first statement: the hotel's counter row, locked until commit.
+constexpr const char* kLockHotel = "SELECT last_seq FROM change_seq WHERE hotel_id = $1 FOR UPDATE";
+
 class PgConn final : public Conn {
  public:
   explicit PgConn(PGconn* c) : c_(c) {}
@@ -115,6 +120,21 @@ class PgConn final : public Conn {
   Status ExecScript(const std::string& sql) override { return Simple(sql.c_str()); }
   Status Sync() override { return Drain(); }
 
+  // Both statements (behind any Send left unanswered) in one round trip.
+  Status QueryThen(std::string_view sql, const Params& params, Result* out, std::string_view then_sql,
+                   const Params& then_params, Result* then_out, Status* then_status) override {
+    if (PQpipelineStatus(c_) == PQ_PIPELINE_OFF && !PQenterPipelineMode(c_))
+      return Conn::QueryThen(sql, params, out, then_sql, then_params, then_out, then_status);
+    out->rows.clear();
+    out->changes = 0;
+    then_out->rows.clear();
+    then_out->changes = 0;
+    Stmt both[2] = {{sql, &params, out, Status::Ok()}, {then_sql, &then_params, then_out, Status::Ok()}};
+    RunPipelined(both, 2, false);
+    *then_status = both[1].status;
+    return both[0].status;
+  }
+
   // A write transaction's BEGIN is sent without waiting (it travels with the first
   // statement), and its COMMIT with the statements still unanswered: one round trip each
   // fewer. A COMMIT behind a failed statement is not run; that statement's error is
@@ -140,8 +160,14 @@ class PgConn final : public Conn {
 
   Status LockHotel(int64_t hotel_id, bool* exists) override {
     Result r;
-    Status s = Query("SELECT last_seq FROM change_seq WHERE hotel_id = $1 FOR UPDATE",
-                     {hotel_id}, &r);
+    Status s = Query(kLockHotel, {hotel_id}, &r);
+    *exists = s.ok() && !r.empty();
+    return s;
+  }
+  Status LockHotelThen(int64_t hotel_id, bool* exists, std::string_view then_sql, const Params& then_params,
+                       Result* then_out, Status* then_status) override {
+    Result r;
+    Status s = QueryThen(kLockHotel, {hotel_id}, &r, then_sql, then_params, then_out, then_status);
     *exists = s.ok() && !r.empty();
     return s;
   }
@@ -260,39 +286,62 @@ class PgConn final : public Conn {
     PQexitPipelineMode(c_);
   }
 
+  // One statement of a pipelined round trip: its text, parameters, answer and outcome.
+  struct Stmt {
+    std::string_view sql;
+    const Params* params;
+    Result* out;
+    Status status;
+  };
+
   // Query while statements sent with Send are unread: this one joins them, then one sync
   // point, then every answer in order.
   // (`unnamed`: sent as text, not prepared: transaction control.)
   Status QueryInPipeline(std::string_view sql, const Params& params, Result* out, bool unnamed = false) {
-    const size_t queued = unread_.size();
-    const std::string text = unnamed ? std::string(sql) : std::string();
-    const std::string* name = unnamed ? &text : QueuePrepared(sql);
-    const bool own_prepare = unread_.size() > queued;
-    ParamValues v(params);
-    const bool sent =
-        name &&
-        (unnamed ? PQsendQueryParams(c_, text.c_str(), v.count(), nullptr, v.values(), nullptr, nullptr, 0)
-                 : PQsendQueryPrepared(c_, name->c_str(), v.count(), v.values(), nullptr, nullptr, 0)) &&
-        PQpipelineSync(c_);
-    if (!sent) return Broken();
-    // The earlier statements' answers (and this one's PREPARE, read last of them).
-    std::vector<Unread> own;
-    if (own_prepare) {
-      own.push_back(std::move(unread_.back()));
-      unread_.pop_back();
+    Stmt one{sql, &params, out, Status::Ok()};
+    RunPipelined(&one, 1, unnamed);
+    return one.status;
+  }
+
+  // In pipeline mode: `stmts` join the statements Send queued, then one sync point, then
+  // every answer in order. PostgreSQL skips what follows a failed statement until the
+  // sync point, so from the first error on every statement's status is that error.
+  void RunPipelined(Stmt* stmts, size_t n, bool unnamed) {
+    // A statement's own PREPARE (when new) is read right before its answer.
+    std::vector<std::vector<Unread>> prepares(n);
+    bool sent = true;
+    for (size_t k = 0; k < n && sent; ++k) {
+      const size_t queued = unread_.size();
+      const std::string text = unnamed ? std::string(stmts[k].sql) : std::string();
+      const std::string* name = unnamed ? &text : QueuePrepared(stmts[k].sql);
+      if (unread_.size() > queued) {
+        prepares[k].push_back(std::move(unread_.back()));
+        unread_.pop_back();
+      }
+      ParamValues v(*stmts[k].params);
+      sent = name &&
+             (unnamed ? PQsendQueryParams(c_, text.c_str(), v.count(), nullptr, v.values(), nullptr, nullptr, 0)
+                      : PQsendQueryPrepared(c_, name->c_str(), v.count(), v.values(), nullptr, nullptr, 0));
     }
-    Status s = ReadUnread();
-    unread_ = std::move(own);
-    Status p = ReadUnread();
-    if (s.ok()) s = p;
-    PGresult* r = s.code() == kDbUnavailable ? nullptr : PQgetResult(c_);
-    if (r) {
-      if (s.ok()) s = TakeResult(r, out);
-      else PQclear(r);
-      while (PGresult* more = PQgetResult(c_)) PQclear(more);  // the statement's end
+    if (!sent || !PQpipelineSync(c_)) {
+      const Status broken = Broken();
+      for (size_t k = 0; k < n; ++k) stmts[k].status = broken;
+      return;
+    }
+    Status s = ReadUnread();  // the answers of the statements Send queued
+    for (size_t k = 0; k < n; ++k) {
+      unread_ = std::move(prepares[k]);
+      Status p = ReadUnread();
+      if (s.ok()) s = p;
+      PGresult* r = s.code() == kDbUnavailable ? nullptr : PQgetResult(c_);
+      if (r) {
+        if (s.ok()) s = TakeResult(r, stmts[k].out);
+        else PQclear(r);
+        while (PGresult* more = PQgetResult(c_)) PQclear(more);  // the statement's end
+      }
+      stmts[k].status = s;
     }
     EndPipeline();
-    return s;
   }
 
   // A pipeline that could not be sent leaves the connection in an unknown state: it is

@@ -43,6 +43,29 @@ struct Stay {
   int64_t nights() const { return check_out - check_in; }
 };
 
+}  // namespace
+
+struct StayPrefetch {
+  Stay stay;
+  Result inventory;
+  // The next mutation's ledger read, sent right behind this booking's write (it then sees
+  // the write) and answered with it; null when there is none to send.
+  LedgerRead* next_read = nullptr;
+};
+
+struct LedgerRead {
+  std::string key;      // the mutation's idempotencyKey ("" when not a valid one)
+  bool key_ok = false;
+  bool with_stay = false;  // a createBooking's stay inventory comes with the ledger
+  StayPrefetch pre;        // that stay, parsed, and (once answered) its inventory rows
+  const std::string* sql = nullptr;
+  Params params;
+  Result answer;
+  bool answered = false;  // `answer` holds the read (it rode with the previous write)
+};
+
+namespace {
+
 // Empty string = args are well formed; otherwise the rejection message (reason invalid).
 std::string ParseStay(const json& args, int64_t hotel_id, bool with_guests, Stay* st) {
   int64_t v = 0;
@@ -182,7 +205,8 @@ std::string NotificationInsert(RowSource src, const std::string& booking_id, con
 // statements (the caller rolls the partial decrement back).
 Status BookStayPg(Conn& c, const PushBatch& b, const Stay& st, const std::string& in_text,
                   const std::string& out_text, int64_t total, int64_t now, const std::string& key,
-                  const Param& hold_until, LogWriter* log, std::vector<Cell>* booking_row) {
+                  const Param& hold_until, LedgerRead* next_read, LogWriter* log,
+                  std::vector<Cell>* booking_row) {
   // Parameters are cast: an INSERT ... SELECT does not type them from its target columns.
   static const std::string kBook =
       std::string("WITH u AS (UPDATE room_inventory SET available = available - $1::int"
@@ -201,11 +225,18 @@ Status BookStayPg(Conn& c, const PushBatch& b, const Stay& st, const std::string
   const size_t kBk = Table(TableId::kBookings).columns.size();
   const size_t kPay = Table(TableId::kPayments).columns.size();
   Result r;
-  Status s = c.Query(kBook,
-                     {st.rooms, st.room_type_id, in_text, out_text, st.nights(), b.hotel_id,
-                      st.user_id, st.guests, total, now, key, b.client_id, Param(st.local_id),
-                      st.hold ? "HELD" : "CONFIRMED", hold_until},
-                     &r);
+  const Params params = {st.rooms, st.room_type_id, in_text, out_text, st.nights(), b.hotel_id,
+                         st.user_id, st.guests, total, now, key, b.client_id, Param(st.local_id),
+                         st.hold ? "HELD" : "CONFIRMED", hold_until};
+  Status s;
+  if (next_read) {  // the group's next ledger read rides with this write
+    Status read;
+    s = c.QueryThen(kBook, params, &r, *next_read->sql, next_read->params, &next_read->answer, &read);
+    if (s.ok() && !read.ok()) return read;  // the transaction is aborted: the group fails
+    next_read->answered = s.ok();
+  } else {
+    s = c.Query(kBook, params, &r);
+  }
   if (!s.ok()) return s.code() == kDbConstraint ? Status::Error(kDbRetry, s.message()) : s;
   if (static_cast<int64_t>(r.size()) != st.nights() || r.at(0, kInv).null)
     return Status::Error(kDbRetry, "partial decrement of " + in_text + ".." + out_text + ": rolled back");
@@ -246,11 +277,6 @@ Status SqlStore::ExpireHolds(int64_t now, int64_t* expired) {
 }
 
 // One client's push while it waits in (or leads) its hotel's group.
-struct SqlStore::StayPrefetch {
-  Stay stay;
-  Result inventory;
-};
-
 struct SqlStore::PushJob {
   const PushBatch* batch = nullptr;
   PushOutcome* out = nullptr;
@@ -339,8 +365,31 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
     // each client's last seq in later statements: on PostgreSQL a statement that waited
     // for a row lock re-reads only the locked row, so reads joined into the locking
     // statement could be stale.
+    //
+    // PostgreSQL without savepoints: a push's last booking write carries the next push's
+    // ledger read (one wait per booking instead of two; the read sees the write), and the
+    // lock carries the group's first. Not when the next push is the same client's or names
+    // the same idempotency key: the read would miss this mutation's outcome record, which
+    // is sent only after the write's answer.
+    const bool chain = !savepoints && dialect() == Dialect::kPostgres;
+    LedgerRead read, next;
+    const json* next_for = nullptr;  // the mutation `next` was planned for
+    for (size_t k = 0; chain && k < jobs.size() && !next_for; ++k) {
+      if (jobs[k]->batch->mutations.empty()) continue;
+      next_for = &jobs[k]->batch->mutations[0];
+      PlanLedgerRead(*jobs[k]->batch, *next_for, &next);
+    }
     bool exists = false;
-    Status st = c.LockHotel(hotel_id, &exists);
+    Status st;
+    if (next_for) {
+      Status first_read;
+      st = c.LockHotelThen(hotel_id, &exists, *next.sql, next.params, &next.answer, &first_read);
+      // As a failed read of PushMutation's own: run the group again, with savepoints.
+      if (st.ok() && !first_read.ok()) return Status::Error(kNeedSavepoints, first_read.message());
+      next.answered = st.ok();
+    } else {
+      st = c.LockHotel(hotel_id, &exists);
+    }
     if (!st.ok()) return st;
     if (!exists) return Status::Error("UNKNOWN_HOTEL", "no such hotel");
     // With savepoints, each mutation runs inside savepoint m: a failed attempt rolls back
@@ -352,8 +401,25 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
     }
     RuleCache rules;
     LogWriter log;  // the change-log rows of the group's applied mutations
-    for (PushJob* j : jobs) {
-      for (const json& m : j->batch->mutations) {
+    for (size_t ji = 0; ji < jobs.size(); ++ji) {
+      PushJob* j = jobs[ji];
+      const std::vector<json>& mutations = j->batch->mutations;
+      for (size_t mi = 0; mi < mutations.size(); ++mi) {
+        const json& m = mutations[mi];
+        if (next_for == &m) std::swap(read, next);  // planned, maybe answered, already
+        else PlanLedgerRead(*j->batch, m, &read);
+        next_for = nullptr;
+        LedgerRead* send_next = nullptr;
+        if (chain && mi + 1 == mutations.size()) {
+          for (size_t k = ji + 1; k < jobs.size() && !next_for; ++k) {
+            const PushBatch& nb = *jobs[k]->batch;
+            if (nb.mutations.empty()) continue;
+            next_for = &nb.mutations[0];
+            PlanLedgerRead(nb, nb.mutations[0], &next);
+            if (nb.client_id != j->batch->client_id && !(next.key_ok && read.key_ok && next.key == read.key))
+              send_next = &next;
+          }
+        }
         MutationOutcome mo;
         bool gap = false, wrote = false;
         int64_t server_next = 1;
@@ -362,7 +428,8 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
         Status refused;
         Status s;
         for (int attempt = 0; attempt < 8; ++attempt) {
-          s = PushMutation(c, *j, m, refused, !savepoints, &rules, &log, &gap, &wrote, &server_next, &mo);
+          s = PushMutation(c, *j, m, refused, !savepoints, &rules, &log, read, send_next, &gap, &wrote,
+                           &server_next, &mo);
           if (s.ok()) break;
           if (!savepoints) return Status::Error(kNeedSavepoints, s.message());
           st = c.ExecScript("ROLLBACK TO SAVEPOINT m");
@@ -395,52 +462,63 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
   });
 }
 
+void SqlStore::PlanLedgerRead(const PushBatch& b, const json& m, LedgerRead* out) const {
+  *out = LedgerRead{};
+  out->key_ok = StrField(m, "idempotencyKey", 1, 128, &out->key) == Field::kOk;
+  if (!out->key_ok) out->key.clear();
+  // PostgreSQL: a booking's stay inventory comes in the same round trip as the ledger (one
+  // statement, the ledger's columns beside each inventory row, or alone with NULLs when
+  // the stay has none). Read there it is what the booking would read next anyway: the hotel
+  // lock is held and nothing is written in between. Not for a stay in a lease, whose
+  // check may give units back before the inventory is read.
+  if (dialect() == Dialect::kPostgres) {
+    std::string type;
+    auto args = m.find("args");
+    out->with_stay = StrField(m, "type", 1, 64, &type) == Field::kOk && type == "createBooking" &&
+                     args != m.end() && args->is_object() &&
+                     ParseStay(*args, b.hotel_id, true, &out->pre.stay).empty() && !out->pre.stay.lease_id;
+  }
+  if (out->with_stay) {
+    static const std::string kLedgerAndStay = std::string("SELECT l.*, i.* FROM (SELECT ") + kLedgerColumns +
+                                              ") l LEFT JOIN (" + StayInventorySql("$4", "$5", "$6", "$1") +
+                                              ") i ON true";
+    const Stay& st = out->pre.stay;
+    out->sql = &kLedgerAndStay;
+    out->params = {b.hotel_id, b.client_id, out->key, st.room_type_id, FormatDate(st.check_in),
+                   FormatDate(st.check_out)};
+  } else {
+    static const std::string kLedger = std::string("SELECT ") + kLedgerColumns;
+    out->sql = &kLedger;
+    out->params = {b.hotel_id, b.client_id, out->key};
+  }
+}
+
 // One mutation inside the group's transaction (the hotel lock is held): reads the
 // client's last seq, then answers a replay, stops at a gap, or applies and records it.
 Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status& refused,
-                              bool send_record, RuleCache* rules, LogWriter* group_log, bool* gap,
-                              bool* wrote, int64_t* server_next, MutationOutcome* mo) {
+                              bool send_record, RuleCache* rules, LogWriter* group_log, LedgerRead& read,
+                              LedgerRead* next, bool* gap, bool* wrote, int64_t* server_next,
+                              MutationOutcome* mo) {
   const PushBatch& b = *job.batch;
   const bool pg = dialect() == Dialect::kPostgres;
   const int64_t seq = m["seq"].get<int64_t>();
-  std::string key;
-  const bool key_ok = StrField(m, "idempotencyKey", 1, 128, &key) == Field::kOk;
-  if (!key_ok) key.clear();
+  const std::string& key = read.key;
+  const bool key_ok = read.key_ok;
   *mo = MutationOutcome{};
   *gap = *wrote = false;
-  Result r;
   Status st;
-  // PostgreSQL: a booking's stay inventory comes in the same round trip as the ledger (one
-  // statement, the ledger's columns beside each inventory row, or alone with NULLs when
-  // the stay has none). Read here it is what the booking would read next anyway: the hotel
-  // lock is held and nothing is written in between. Not for a stay in a lease, whose
-  // check may give units back before the inventory is read.
-  StayPrefetch pre;
-  bool prefetched = false;
-  if (pg) {
-    std::string type;
-    auto args = m.find("args");
-    prefetched = StrField(m, "type", 1, 64, &type) == Field::kOk && type == "createBooking" &&
-                 args != m.end() && args->is_object() &&
-                 ParseStay(*args, b.hotel_id, true, &pre.stay).empty() && !pre.stay.lease_id;
-    if (prefetched) {
-      static const std::string kLedgerAndStay = std::string("SELECT l.*, i.* FROM (SELECT ") +
-                                                kLedgerColumns + ") l LEFT JOIN (" +
-                                                StayInventorySql("$4", "$5", "$6", "$1") + ") i ON true";
-      st = c.Query(kLedgerAndStay,
-                   {b.hotel_id, b.client_id, key, pre.stay.room_type_id, FormatDate(pre.stay.check_in),
-                    FormatDate(pre.stay.check_out)},
-                   &r);
-      if (!st.ok()) return st;
-      for (const auto& row : r.rows)
-        if (!row[kLedgerWidth].null) pre.inventory.rows.emplace_back(row.begin() + kLedgerWidth, row.end());
-    }
-  }
-  if (!prefetched) {
-    static const std::string kLedger = std::string("SELECT ") + kLedgerColumns;
-    st = c.Query(kLedger, {b.hotel_id, b.client_id, key}, &r);
+  if (!read.answered) {
+    st = c.Query(*read.sql, read.params, &read.answer);
     if (!st.ok()) return st;
   }
+  read.answered = false;  // an attempt run again reads again
+  Result& r = read.answer;
+  if (read.with_stay) {
+    read.pre.inventory.rows.clear();
+    for (const auto& row : r.rows)
+      if (!row[kLedgerWidth].null) read.pre.inventory.rows.emplace_back(row.begin() + kLedgerWidth, row.end());
+  }
+  read.pre.next_read = next;
   const int64_t last = r.at(0, 0).Int();  // 0 for a new client
   const std::optional<std::string> earlier =
       r.at(0, 1).null ? std::nullopt : std::optional<std::string>(r.at(0, 1).text);
@@ -480,7 +558,7 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
     mo->result = Rejected(seq, "invalid", refused.message());
   } else {
     mo->idempotency_key = key;
-    st = ApplyMutation(c, b, m, now, rules, prefetched ? &pre : nullptr, &log, mo);
+    st = ApplyMutation(c, b, m, now, rules, read.with_stay ? &read.pre : nullptr, &log, mo);
     if (!st.ok()) return st;
   }
   // The rows go to the group's log (flushed once, at the end of the group) only when
@@ -706,7 +784,8 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
   const Param hold_param = st.hold ? Param(hold_until) : Param();
   std::vector<Cell> booking_row;
   if (!from_lease && dialect() == Dialect::kPostgres) {
-    s = BookStayPg(c, b, st, in_text, out_text, total, now, key, hold_param, log, &booking_row);
+    s = BookStayPg(c, b, st, in_text, out_text, total, now, key, hold_param, prefetched ? prefetched->next_read : nullptr, log,
+                   &booking_row);
     if (!s.ok()) return s;
   } else {
     if (from_lease) {  // the lease took these rooms from inventory when it was granted

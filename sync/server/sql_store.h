@@ -48,6 +48,14 @@ class LogWriter {
   Status error_;
 };
 
+// push.cc: a createBooking's stay, parsed, and its inventory rows, read with the client's
+// ledger (PostgreSQL: one round trip fewer).
+struct StayPrefetch;
+// push.cc: a mutation's exactly-once ledger read (with a createBooking's stay on
+// PostgreSQL), planned before it is sent: a group sends the next mutation's read behind a
+// booking's write (one round trip for both).
+struct LedgerRead;
+
 // A mutation's outcome while it is being applied.
 struct MutationOutcome {
   json result;                 // FORMAT.md §3 result object
@@ -107,9 +115,8 @@ class SqlStore final : public Store {
   // leader) applies a group of them in one write transaction, each mutation inside its own
   // savepoint, so the group shares one hotel lock and one fsync.
   struct PushJob;
-  // A createBooking's stay, parsed, and its inventory rows, read with the client's ledger
-  // (PostgreSQL: one round trip fewer); push.cc.
-  struct StayPrefetch;
+  // m's ledger read, planned but not sent: its statement and parameters (and its stay).
+  void PlanLedgerRead(const PushBatch& b, const json& m, LedgerRead* out) const;
   struct PushQueue {
     std::vector<PushJob*> pending;
     bool leading = false;  // a leader is applying a group of this hotel now
@@ -120,8 +127,11 @@ class SqlStore final : public Store {
   Status PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs, bool savepoints);
   // send_record: record the outcome with Conn::Send (its failure shows later and fails
   // the group), else wait for it (a conflict is then retried here).
+  // read: m's ledger read, planned (and answered when it rode with the previous write);
+  // next: the next mutation's, to send behind this one's booking write (or null).
   Status PushMutation(Conn& c, PushJob& job, const json& m, const Status& refused,
-                      bool send_record, RuleCache* rules, LogWriter* group_log, bool* gap,
+                      bool send_record, RuleCache* rules, LogWriter* group_log, LedgerRead& read,
+                      LedgerRead* next, bool* gap,
                       bool* wrote, int64_t* server_next, MutationOutcome* mo);
   // prefetched: a createBooking's stay and inventory when already read, else null.
   Status ApplyMutation(Conn& c, const PushBatch& b, const json& m, int64_t now,

@@ -160,6 +160,60 @@ for (const kind of STORES) {
       for (const [c, r] of again.entries()) assert.deepEqual(r.json.results, responses[c].json.results);
     });
 
+    it('one group in arrival order answers as if serial: a client\'s next push, a shared key, a night another push just took', async () => {
+      // On PostgreSQL a booking's write carries the next push's ledger-and-stay read; that
+      // read must still see everything before it: the same client's previous seq, the same
+      // key's record, the nights just taken. The hotel's lock is held from outside (so
+      // every push below queues behind one leader and they form one group in the order
+      // sent); on SQLite they simply run in that order.
+      const h = await env.hotel({ rooms: 2, nights: 6 });
+      const api = env.client(await env.token(h.hotelId, 'book'));
+      const night = (k, n = 1) => ({ roomTypeId: h.roomTypeId, checkIn: h.dates[k], checkOut: addDays(h.dates[k], n) });
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      // Polls PostgreSQL until `sql` (a count) answers at least 1.
+      const until = async (sql) => {
+        for (let t = 0; t < 200 && Number((await env.query(sql))[0].n) < 1; t++) await sleep(25);
+      };
+      const hold = kind === 'postgresql'
+        ? env.exec(`BEGIN; SELECT last_seq FROM change_seq WHERE hotel_id = ${h.hotelId} FOR UPDATE; SELECT pg_sleep(3); COMMIT;`)
+        : Promise.resolve();
+      if (kind === 'postgresql') await until(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep'`);
+      const lead = api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody('lead', [booking(1, 'lead-1', night(0))]));
+      if (kind === 'postgresql') await until(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`);
+      const order = [
+        ['A', [booking(1, 'a1', night(1))]],
+        ['A', [booking(2, 'a2', night(2))]],           // the same client's next seq
+        ['B', [booking(1, 'shared', night(3))]],
+        ['C', [booking(1, 'shared', night(3))]],       // the same key: B's booking
+        ['D', [booking(1, 'd1', night(4))]],
+        ['E', [booking(1, 'e1', night(4))]],           // night 4's last room
+        ['F', [booking(1, 'f1', night(4, 2))]],        // sold out: E took it just before
+        ['G', [booking(1, 'g1', night(5))]],           // after a rejection
+      ];
+      const pending = [];
+      for (const [client, muts] of order) {
+        pending.push(api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody(`serial-${client}`, muts)));
+        await sleep(100);  // arrival order = sending order, also on a loaded machine
+      }
+      const [leadR, ...rs] = await Promise.all([lead, ...pending]);
+      await hold;
+      assert.equal(leadR.json.results[0].status, 'applied', leadR.text);
+      const result = (i) => rs[i].json.results[0];
+      for (const [i, r] of rs.entries()) assert.equal(r.status, 200, r.text);
+      for (const i of [0, 1, 2, 3, 4, 5, 7]) assert.equal(result(i).status, 'applied', `push ${i}: ${rs[i].text}`);
+      assert.equal(rs[1].json.nextSeq, 3, 'A\'s second push follows its first');
+      assert.equal(result(3).booking.id, result(2).booking.id, 'one booking for the shared key');
+      assert.equal(result(6).status, 'rejected', rs[6].text);
+      assert.equal(result(6).reason, 'sold_out');
+      assert.equal(Number((await env.query(`SELECT count(*) AS n FROM bookings WHERE hotel_id = ${h.hotelId}`))[0].n), 7);
+      const inv = await env.query(`SELECT available FROM room_inventory WHERE room_type_id = ${h.roomTypeId} ORDER BY date`);
+      assert.deepEqual(inv.map((row) => Number(row.available)), [1, 1, 1, 1, 0, 1]);
+      if (kind === 'postgresql') {  // one transaction, no savepoint rerun, wrote every record
+        const tx = await env.query(`SELECT count(DISTINCT xmin::text) AS n FROM push_results WHERE hotel_id = ${h.hotelId} AND client_id <> 'lead'`);
+        assert.equal(Number(tx[0].n), 1, 'one group, run once: no rerun with savepoints (a stale chained read reruns it)');
+      }
+    });
+
     it('random concurrent batches (bookings, sold-out, invalid, cancels, gaps, replays) match a serial model', async () => {
       const ROOMS = 4, NIGHTS = 8, CLIENTS = 24, ROUNDS = 4;
       const h = await env.hotel({ rooms: ROOMS, nights: NIGHTS });
