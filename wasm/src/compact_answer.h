@@ -1,7 +1,8 @@
 // The compact answer: a binary form of the hot answers (the stay questions
 // checkRoomAvailability, batchCheckAvailability, getAllRoomAvailability, a user's
-// bookings, the small answers getBookingRules, getRoomTypes, getSpecialDays, and the
-// reports getOccupancyRate, getBookingStatistics) that the JS wrapper decodes into the
+// bookings, the small answers getBookingRules, getRoomTypes, getSpecialDays, the
+// reports getOccupancyRate, getBookingStatistics, and getCalendar's grid) that the JS
+// wrapper decodes into the
 // same plain objects as their JSON, without JSON text on either side of the boundary.
 //
 // Layout (every number a little-endian f64 "slot", so the JS side reads one Float64Array;
