@@ -2,8 +2,8 @@
 // checkRoomAvailability, batchCheckAvailability, getAllRoomAvailability, a user's
 // bookings, the small answers getBookingRules, getRoomTypes, getSpecialDays, the
 // reports getOccupancyRate, getBookingStatistics, and getCalendar's grid) that the JS
-// wrapper decodes into the
-// same plain objects as their JSON, without JSON text on either side of the boundary.
+// wrapper decodes into the same plain objects as their JSON, without JSON text on either
+// side of the boundary.
 //
 // Layout (every number a little-endian f64 "slot", so the JS side reads one Float64Array;
 // null = NaN; every part starts 8-byte aligned):
