@@ -1,5 +1,5 @@
-// A change batch's text reaches the core intact (the wrapper writes its UTF-8 into the
-// core's text buffer with TextEncoder.encodeInto, sized for ASCII first): on seeded random
+// A change batch's text reaches the core intact, whether the caller gives an object (the
+// wrapper writes its JSON) or the JSON text itself: on seeded random
 // room type names of 1-, 2-, 3- and 4-byte UTF-8 characters, quotes, backslashes and
 // controls, a batch given as an object and the same batch given as its JSON text store
 // exactly those names; a name with U+0000 is refused alike in both forms, and the engine
