@@ -26,11 +26,17 @@ export function argsText(args) {
   }
 }
 
+/** Whether idText writes `id` itself (a finite number: the same ToString as JSON's). */
+export function plainId(id) {
+  return typeof id === 'number' && Number.isFinite(id);
+}
+
 /**
- * argsText({ [key]: id }) for a key that needs no escaping: a finite number is written as
- * JSON writes it (the same ToString), anything else goes through argsText.
+ * argsText({ [key]: id }) for a key that needs no escaping: a plain id (plainId) is
+ * written as JSON writes it, anything else goes through argsText. coreCaller's callId
+ * (loader.mjs) writes the same text's bytes for a plain id.
  */
 export function idText(key, id) {
-  if (typeof id === 'number' && Number.isFinite(id)) return `{"${key}":${id}}`;
+  if (plainId(id)) return `{"${key}":${id}}`;
   return argsText({ [key]: id });
 }

@@ -81,6 +81,45 @@ export function compactDecoder(layoutJson) {
     'active', 'roomNights', 'revenueCents', ...STATUSES.map((s) => `revenueByStatus.${s}`), 'cancelledValueCents',
     'averageNights', 'cancellationRate']);
 
+  const C = slotsOf(layout, 'calendar', ['hotelId', 'from', 'days', 'columns']);
+  const CR = slotsOf(layout, 'calendarRoomType', ['id', 'name', 'strBytes']);
+  const CAL_COLUMNS = Array.isArray(layout.calendarColumns) ? layout.calendarColumns : [];
+
+  // getCalendar's answer from slot p (its header), `count` room types, then the asOf
+  // trailer; in the JSON's key order.
+  function calendar(f, u8, p, count) {
+    const from = f[p + C.from];
+    const days = f[p + C.days];
+    const columns = f[p + C.columns];
+    const dates = new Array(days);
+    for (let i = 0; i < days; i++) dates[i] = dayText(from + i);
+    const names = CAL_COLUMNS.filter((name, i) => columns & (1 << i));
+    const roomTypes = new Array(count);
+    let q = p + C.size;
+    for (let k = 0; k < count; k++) {
+      const strBytes = f[q + CR.strBytes];
+      const rt = { id: f[q + CR.id], name: '' };
+      let v = q + CR.size;
+      for (const name of names) {
+        const a = new Array(days);
+        for (let i = 0; i < days; i++) a[i] = nullable(f[v + i]);
+        rt[name] = a;
+        v += days;
+      }
+      rt.name = textAt(u8, v * 8, strBytes, f[q + CR.name]);
+      roomTypes[k] = rt;
+      q = (v * 8 + strBytes + 7) >> 3;
+    }
+    return { hotelId: f[p + C.hotelId], from: dayText(from), days, dates, roomTypes, asOf: asOfAt(f, u8, q) };
+  }
+
+  // The asOf trailer at slot t.
+  function asOfAt(f, u8, t) {
+    const cursorLen = f[t + A.cursor];
+    const cursor = cursorLen < 0 ? null : textAt(u8, (t + A.size) * 8, f[t + A.strBytes], cursorLen);
+    return { cursor, syncedAt: nullable(f[t + A.syncedAt]) };
+  }
+
   // getOccupancyRate's records from slot p: the hotel's, then `count` room types'.
   function occupancy(f, p, count) {
     const q = p + O.size;
@@ -274,6 +313,7 @@ export function compactDecoder(layoutJson) {
     if (kind === 5) return rules(f, u8, (strings + frameBytes + 7) >> 3);
     if (kind === 8) return occupancy(f, (strings + frameBytes + 7) >> 3, count);
     if (kind === 9) return statistics(f, (strings + frameBytes + 7) >> 3);
+    if (kind === 10) return calendar(f, u8, (strings + frameBytes + 7) >> 3, count);
     if (kind === 4) return JSON.parse(utf8.decode(u8.subarray(strings, strings + frameBytes)));
     const next = [(strings + frameBytes + 7) >> 3];
     if (kind === 3 || kind === 6 || kind === 7) {
@@ -284,13 +324,10 @@ export function compactDecoder(layoutJson) {
     }
     const stays = new Array(count);
     for (let i = 0; i < count; i++) stays[i] = stay(f, u8, next[0], next);
-    const t = next[0];
-    const cursorLen = f[t + A.cursor];
-    const cursorAt = (t + A.size) * 8;
-    const cursor = cursorLen < 0 ? null : textAt(u8, cursorAt, f[t + A.strBytes], cursorLen);
-    const syncedAt = nullable(f[t + A.syncedAt]);
+    const asOf = asOfAt(f, u8, next[0]);
+    const { cursor, syncedAt } = asOf;
     if (kind === 0) {
-      stays[0].asOf = { cursor, syncedAt };
+      stays[0].asOf = asOf;
       return stays[0];
     }
     if (kind === 1) {
@@ -305,7 +342,7 @@ export function compactDecoder(layoutJson) {
       nights: f[p0 + F.nights],
       rooms: f[p0 + F.rooms],
       results: stays,
-      asOf: { cursor, syncedAt },
+      asOf,
     };
   }
 

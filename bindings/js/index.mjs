@@ -4,7 +4,7 @@
 // results into EdgestayError, and fans the core's change events out to listeners. It
 // holds no booking logic: every rule lives in the C++ core (wasm/).
 import { EdgestayError } from './errors.mjs';
-import { argsText, idText } from './args.mjs';
+import { argsText, idText, plainId } from './args.mjs';
 import { compactDecoder } from './compact.mjs';
 import { coreCaller, loadCore } from './loader.mjs';
 
@@ -182,16 +182,19 @@ export class Engine {
     return this.#run(method, argsText(args));
   }
 
-  // A method of one id argument ({ [key]: id }), its text written without JSON.stringify.
+  // A method of one id argument ({ [key]: id }): a plain id's text is written by the
+  // boundary itself (coreCaller's callId), and made as a string only for the memo.
   #callId(method, key, id) {
     if (!this.#core) throw new EdgestayError('ENGINE_CLOSED', 'the engine is closed');
-    return this.#run(method, idText(key, id));
+    return plainId(id) ? this.#run(method, null, key, id) : this.#run(method, idText(key, id));
   }
 
-  // The call of `method` with the argument text `text` (args.mjs).
-  #run(method, text) {
+  // The call of `method` with the argument text `text` (args.mjs), or when it is null
+  // with the text idText(key, id).
+  #run(method, text, key, id) {
     const spec = this.#methods.get(method);
     // Built only when there is something to look up or keep (hashing it costs ~0.1 us).
+    if (text === null && spec.memo && this.#memo.size > 0) text = idText(key, id);
     let memoKey = spec.memo && this.#memo.size > 0 ? `${method}\u0000${text}` : null;
     if (memoKey !== null) {
       const hit = this.#memo.get(memoKey);
@@ -214,7 +217,8 @@ export class Engine {
     const compact = spec.compact && this.#decodeAt !== null;
     // The answer lies in wasm memory: decoded before any other call into the core.
     const calls = this.#calls;
-    calls.call(spec.id, text, this.#now(), compact);
+    if (text === null) calls.callId(spec.id, key, id, this.#now(), compact);
+    else calls.call(spec.id, text, this.#now(), compact);
     const failed = calls.failed();
     const events = calls.events();
     const entry = calls.entryId();
@@ -228,7 +232,7 @@ export class Engine {
     if (spec.writes) this.#scheduleSave();
     if (out !== null) value = JSON.parse(out);
     if (spec.memo && entry > 0) {
-      memoKey ??= `${method}\u0000${text}`;
+      memoKey ??= `${method}\u0000${text ?? idText(key, id)}`;
       if (this.#memo.size >= MEMO_LIMIT) this.#memo.delete(this.#memo.keys().next().value);
       const asOf = spec.asOf;
       // Equal content; the wrapper's own object, so a hit can compare by identity.

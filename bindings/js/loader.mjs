@@ -152,6 +152,8 @@ export function loadCore(options = {}) {
 //   call(methodId, argsText, nowMs, compact): the same without the view (the wrapper's
 //     path: a view is an object per call); the answer is then answerAt() bytes into the
 //     memory that heapU8() / heapF64() view, answerLength() long, or answer() as a view
+//   callId(methodId, key, id, nowMs, compact): call() with the text {"key":id} (args.mjs
+//     idText) of an ASCII key and a plain number id (args.mjs plainId)
 //   probe(entryId, nowMs) -> whether the cache entry is still valid
 //   failed(), events(), entryId(): the status words of the last call
 // The status words (f64): [failed, pending events, cache entry id, answer address, answer length].
@@ -163,6 +165,19 @@ export function coreCaller(module, core) {
   let capacity = 0;
   let at = 0;
   let scratch = new Uint8Array(0);
+  // The memory's views, kept here: a property read of the (large) module object costs more
+  // than the status word it reaches, and a call reads six. A view of memory that grew
+  // since (in any call into the module) is detached, its length 0: each read checks and
+  // then takes the module's new views.
+  let u8 = module.HEAPU8;
+  let f64 = module.HEAPF64;
+  function words() {
+    if (f64.length === 0) {
+      u8 = module.HEAPU8;
+      f64 = module.HEAPF64;
+    }
+    return f64;
+  }
   // Module._edgestay_invoke is the glue's forwarder; call the wasm export itself.
   const exports = module.asm ?? {};
   const invokeRaw = exports.edgestay_invoke ?? module._edgestay_invoke;
@@ -185,10 +200,9 @@ export function coreCaller(module, core) {
     }
     return encoder.encodeInto(text, scratch).written;
   }
-  function call(methodId, text, nowMs, compact) {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit. A view of old memory is empty once
-    // the memory grew.
-    const need = text.length * 3;
+  // The scratch buffer made at least `need` bytes long. A view of old memory is empty once
+  // the memory grew.
+  function room(need) {
     if (need > capacity || scratch.length === 0) {
       if (need > capacity) {
         capacity = Math.max(256, need * 2);
@@ -196,12 +210,32 @@ export function coreCaller(module, core) {
       }
       scratch = module.HEAPU8.subarray(at, at + capacity);
     }
+  }
+  function call(methodId, text, nowMs, compact) {
+    room(text.length * 3);  // UTF-8 takes at most 3 bytes per UTF-16 unit
     invokeRaw(handle, methodId, write(text), nowMs, compact ? 1 : 0);
   }
+  // call(methodId, `{"${key}":${id}}`, ...) for an ASCII key and a number id, the bytes
+  // written straight into the buffer: such a 13-character template string is a rope in V8,
+  // flattened (allocated and copied) at its first charCodeAt, which cost more than the
+  // rest of writing it.
+  function callId(methodId, key, id, nowMs, compact) {
+    const digits = String(id);
+    room(key.length + digits.length + 6);
+    let n = 0;
+    scratch[n++] = 0x7b;  // {"
+    scratch[n++] = 0x22;
+    for (let i = 0; i < key.length; i++) scratch[n++] = key.charCodeAt(i);
+    scratch[n++] = 0x22;  // ":
+    scratch[n++] = 0x3a;
+    for (let i = 0; i < digits.length; i++) scratch[n++] = digits.charCodeAt(i);
+    scratch[n++] = 0x7d;  // }
+    invokeRaw(handle, methodId, n, nowMs, compact ? 1 : 0);
+  }
   function answer() {
-    const words = module.HEAPF64;
-    const from = words[status + 3];
-    return module.HEAPU8.subarray(from, from + words[status + 4]);
+    const w = words();
+    const from = w[status + 3];
+    return u8.subarray(from, from + w[status + 4]);
   }
   return {
     invoke(methodId, text, nowMs, compact) {
@@ -209,16 +243,17 @@ export function coreCaller(module, core) {
       return answer();
     },
     call,
+    callId,
     answer,
-    answerAt() { return module.HEAPF64[status + 3]; },
-    answerLength() { return module.HEAPF64[status + 4]; },
-    heapU8() { return module.HEAPU8; },
-    heapF64() { return module.HEAPF64; },
+    answerAt() { return words()[status + 3]; },
+    answerLength() { return words()[status + 4]; },
+    heapU8() { words(); return u8; },
+    heapF64() { return words(); },
     probe(entryId, nowMs) {
       return probeRaw(handle, entryId, nowMs) !== 0;
     },
-    failed() { return module.HEAPF64[status] !== 0; },
-    events() { return module.HEAPF64[status + 1]; },
-    entryId() { return module.HEAPF64[status + 2]; },
+    failed() { return words()[status] !== 0; },
+    events() { return words()[status + 1]; },
+    entryId() { return words()[status + 2]; },
   };
 }

@@ -10,7 +10,7 @@
 // Run: node --test tests/js/args_text.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argsText, idText } from '../../bindings/js/args.mjs';
+import { argsText, idText, plainId } from '../../bindings/js/args.mjs';
 import { openEngine } from '../../bindings/js/index.mjs';
 import { coreOnDataset } from './support/core_on_dataset.mjs';
 import { Rng } from './support/gen.mjs';
@@ -69,6 +69,29 @@ test('idText writes what argsText writes, on 20,000 random ids', () => {
     }
   }
   assert.ok(fast > 5000, `the fast path was taken ${fast} times`);
+});
+
+test('coreCaller.callId sends the bytes of idText\'s text: the same answers, byte for byte', async () => {
+  const { ds, core, ids, calls } = await coreOnDataset(11);
+  const rng = new Rng(515);
+  let plain = 0;
+  for (let i = 0; i < 4000; i++) {
+    const id = rng.chance(0.4) ? rng.pick(ds.hotelIds) : randomId(rng);
+    if (!plainId(id)) continue;
+    plain++;
+    for (const method of ['getBookingRules', 'getRoomTypes', 'getSpecialDays']) {
+      for (const compact of [false, true]) {
+        const key = method === 'getSpecialDays' ? 'hotelId' : rng.pick(KEYS);
+        const want = calls.invoke(ids.get(method), idText(key, id), ds.now, compact).slice();
+        const wantFailed = calls.failed();
+        calls.callId(ids.get(method), key, id, ds.now, compact);
+        assert.deepEqual(calls.answer().slice(), want, `${method}({ ${key}: ${id} }) compact ${compact}`);
+        assert.equal(calls.failed(), wantFailed);
+      }
+    }
+  }
+  assert.ok(plain > 1500, `plain ids: ${plain}`);
+  core.delete();
 });
 
 test('argsText refuses non-finite numbers and what JSON cannot write', () => {

@@ -1,7 +1,8 @@
 // The compact (binary) answers against the core's JSON answers to the same calls: on
 // seeded random datasets, checkRoomAvailability, getAllRoomAvailability,
 // batchCheckAvailability, getUserBookingsWithRoomType, getBookingRules, getRoomTypes,
-// getSpecialDays, getOccupancyRate and getBookingStatistics through the public API (which decodes the compact form) must equal the
+// getSpecialDays, getOccupancyRate, getBookingStatistics and getCalendar (random column
+// sets and lengths) through the public API (which decodes the compact form) must equal the
 // JSON form of the same core, key order included, with the cache on and off, nightly and
 // summary forms, status filters and payments, unknown ids, stays without inventory rows,
 // and names, currencies and notes outside ASCII (UTF-16 surrogate pairs) or longer than
@@ -90,6 +91,10 @@ for (const seed of SEEDS) {
       const opts = {};
       if (rng.chance(0.3)) opts.status = rng.chance(0.5) ? rng.pick(STATUSES) : [rng.pick(STATUSES), rng.pick(STATUSES)];
       if (rng.chance(0.2)) opts.includePayments = true;
+      const COLUMNS = ['available', 'priceCents', 'minStay', 'maxStay', 'closedToArrival', 'closedToDeparture', 'stopSell'];
+      const cal = { hotelId, from: q.checkIn, days: rng.pick([1, 2, 7, 30, rng.int(1, 120)]) };
+      if (rng.chance(0.4)) cal.columns = COLUMNS.filter(() => rng.chance(0.4));
+      if (cal.columns?.length === 0) delete cal.columns;
       for (const engine of engines) {
         // Twice each: with the cache on, the second is a hit (the wrapper's kept answer).
         for (let k = 0; k < 2; k++) {
@@ -105,6 +110,7 @@ for (const seed of SEEDS) {
           same('getSpecialDays', sd, json('getSpecialDays', sd), api(() => engine.getSpecialDays(sd)));
           same('getOccupancyRate', sd, json('getOccupancyRate', sd), api(() => engine.getOccupancyRate(sd)));
           same('getBookingStatistics', sd, json('getBookingStatistics', sd), api(() => engine.getBookingStatistics(sd)));
+          same('getCalendar', cal, json('getCalendar', cal), api(() => engine.getCalendar(cal)));
         }
       }
     }

@@ -272,7 +272,7 @@ Status BatchStays(Impl& im, const StayArgs& a, std::string* out, bool binary) {
   return Status::Ok();
 }
 
-Status GetCalendar(Impl& im, const Args& args, std::string* out) {
+Status GetCalendarAs(Impl& im, const Args& args, std::string* out, bool binary) {
   int64_t hotel_id, days;
   Day from;
   const HotelInfo* hotel;
@@ -305,9 +305,20 @@ Status GetCalendar(Impl& im, const Args& args, std::string* out) {
   // The grid has no "today"-dependent field, so it lives until a change or its TTL.
   T tags{kAvailabilityDeps, hotel_id, 0, from, from + static_cast<Day>(days) - 1, 0};
   const std::string cols_key = columns == kAllCalendarColumns ? "" : "|c" + std::to_string(columns);
-  std::string key = "cal|" + std::to_string(hotel_id) + "|" + std::to_string(from) + "|" + std::to_string(days) + cols_key;
+  std::string key = Key(binary ? "calc" : "cal", {hotel_id, from, days}) + cols_key;
   ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, out, [&](std::string* o) {
     // Composed of per-room-type blocks, each its own entry (as getAllRoomAvailability).
+    if (binary) {
+      compact::WriteFrame(compact::Kind::kCalendar, static_cast<int64_t>(hotel->room_type_ids.size()), 0, 0, 0, 0, o);
+      compact::WriteCalendar(hotel_id, from, days, columns, o);
+    }
+    for (size_t i = 0; binary && i < hotel->room_type_ids.size(); ++i) {
+      const int64_t id = hotel->room_type_ids[i];
+      T block_tags{kAvailabilityDeps, hotel_id, id, from, from + static_cast<Day>(days) - 1, 0};
+      ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, Key("calrtc", {id, from, days}) + cols_key, block_tags, o,
+                                   [&](std::string* b) { return im.CalendarBlock(id, from, days, columns, b, true); }));
+    }
+    if (binary) return Status::Ok();
     JsonWriter w(o);
     w.BeginObject().Key("hotelId").Int(hotel_id).Key("from").String(FormatDate(from)).Key("days").Int(days);
     w.Key("dates").BeginArray();
@@ -317,8 +328,7 @@ Status GetCalendar(Impl& im, const Args& args, std::string* out) {
     for (int64_t id : hotel->room_type_ids) {
       block.clear();
       T block_tags{kAvailabilityDeps, hotel_id, id, from, from + static_cast<Day>(days) - 1, 0};
-      std::string block_key =
-          "calrt|" + std::to_string(id) + "|" + std::to_string(from) + "|" + std::to_string(days) + cols_key;
+      std::string block_key = Key("calrt", {id, from, days}) + cols_key;
       ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(block_key), block_tags, &block,
                                    [&](std::string* b) { return im.CalendarBlock(id, from, days, columns, b); }));
       w.Raw(block);
@@ -326,7 +336,8 @@ Status GetCalendar(Impl& im, const Args& args, std::string* out) {
     w.EndArray().EndObject();
     return Status::Ok();
   }));
-  im.AppendAsOf(out);
+  if (binary) CompactAsOf(im, out);
+  else im.AppendAsOf(out);
   return Status::Ok();
 }
 
@@ -348,7 +359,7 @@ Status GetBookingRulesAs(Impl& im, const Args& args, std::string* out, bool bina
   ES_RETURN_IF_ERROR(im.FindHotel(hotel_id, &hotel));
   T tags{T::kHotel, hotel_id, 0, 0, -1, 0};
   return im.Cached(CacheNs::kBookingRules, Key(binary ? "rulesc" : "rules", {hotel_id}), tags, out,
-                   [&](std::string* o) { return im.GetBookingRules(hotel_id, o, binary); });
+                   [&](std::string* o) { return im.GetBookingRules(hotel_id, *hotel, o, binary); });
 }
 
 Status GetSpecialDaysAs(Impl& im, const Args& args, std::string* out, bool binary) {
@@ -544,7 +555,7 @@ constexpr Method kMethods[] = {
     {"checkRoomAvailability", CacheNs::kAvailability, false, true, ES_FACES(CheckRoomAvailabilityAs)},
     {"getAllRoomAvailability", CacheNs::kAvailability, false, true, ES_FACES(GetAllRoomAvailabilityAs)},
     {"batchCheckAvailability", CacheNs::kAvailability, false, true, ES_FACES(BatchCheckAvailabilityAs)},
-    {"getCalendar", CacheNs::kAvailability, false, true, GetCalendar},
+    {"getCalendar", CacheNs::kAvailability, false, true, ES_FACES(GetCalendarAs)},
     {"getRoomTypes", CacheNs::kRoomTypes, false, false, ES_FACES(GetRoomTypesAs)},
     {"getBookingRules", CacheNs::kBookingRules, false, false, ES_FACES(GetBookingRulesAs)},
     {"getSpecialDays", CacheNs::kSpecialDays, false, false, ES_FACES(GetSpecialDaysAs)},

@@ -6,6 +6,7 @@
 // per room type.
 #include <algorithm>
 
+#include "compact_answer.h"
 #include "engine_impl.h"
 #include "json_writer.h"
 #include "schema.h"
@@ -232,32 +233,28 @@ Status Engine::Impl::CheckAvailability(const StayQuery& q, std::string* out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::CalendarBlock(int64_t room_type_id, Day from, int64_t days, uint32_t columns, std::string* out) {
+Status Engine::Impl::CalendarBlock(int64_t room_type_id, Day from, int64_t days, uint32_t columns, std::string* out,
+                                   bool binary) {
   ES_RETURN_IF_ERROR(EnsureFacts());
   auto rt = room_types.find(room_type_id);
   if (rt == room_types.end()) return Status::Error("UNKNOWN_ROOM_TYPE", "no room type " + std::to_string(room_type_id));
   std::vector<Night> ns;
   ES_RETURN_IF_ERROR(LoadNights(rt->second.hotel_id, room_type_id, from, from + static_cast<Day>(days) - 1, &ns));
+  if (binary) {
+    compact::WriteCalendarRoomType(room_type_id, rt->second.name, ns, columns, out);
+    return Status::Ok();
+  }
   JsonWriter w(out);
   w.BeginObject().Key("id").Int(room_type_id).Key("name").String(rt->second.name);
-  int bit = 0;
-  auto column = [&](const char* key, auto get) {
-    if (!(columns & (1u << bit++))) return;
-    w.Key(key).BeginArray();
+  for (int c = 0; c < kCalendarColumnCount; ++c) {
+    if (!(columns & (1u << c))) continue;
+    w.Key(kCalendarColumns[c]).BeginArray();
     for (const Night& n : ns) {
-      if (n.has_row) w.Int(get(n));
+      if (n.has_row) w.Int(CalendarValue(n, c));
       else w.Null();
     }
     w.EndArray();
-  };
-  // In the order of kCalendarColumns (bit i of `columns` = column i).
-  column(kCalendarColumns[0], [](const Night& n) { return n.available; });
-  column(kCalendarColumns[1], [](const Night& n) { return n.price_cents; });
-  column(kCalendarColumns[2], [](const Night& n) { return n.min_stay; });
-  column(kCalendarColumns[3], [](const Night& n) { return n.max_stay; });
-  column(kCalendarColumns[4], [](const Night& n) { return int64_t{n.closed_to_arrival}; });
-  column(kCalendarColumns[5], [](const Night& n) { return int64_t{n.closed_to_departure}; });
-  column(kCalendarColumns[6], [](const Night& n) { return int64_t{n.stop_sell}; });
+  }
   w.EndObject();
   return Status::Ok();
 }

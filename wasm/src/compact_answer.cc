@@ -3,9 +3,11 @@
 
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 
+#include "calendar_columns.h"
 #include "json_writer.h"
 
 namespace edgestay::compact {
@@ -13,10 +15,9 @@ namespace {
 
 constexpr double kNull = std::numeric_limits<double>::quiet_NaN();
 
-void Slot(std::string* out, double v) {
-  char b[8];
-  std::memcpy(b, &v, 8);
-  out->append(b, 8);
+// A record's slots in one append (an append per slot was most of a small answer's writing).
+void Slots(std::string* out, std::initializer_list<double> slots) {
+  out->append(reinterpret_cast<const char*>(slots.begin()), slots.size() * sizeof(double));
 }
 void SlotAt(std::string* out, size_t at, double v) { std::memcpy(&(*out)[at], &v, 8); }
 void Pad(std::string* out) { out->append((8 - out->size() % 8) % 8, '\0'); }
@@ -82,6 +83,9 @@ std::string LayoutJson() {
   list("occupancy", kOccupancySlots);
   list("occupancyRoomType", kOccupancyRoomTypeSlots);
   list("statistics", kStatisticsSlots);
+  list("calendar", kCalendarSlots);
+  list("calendarRoomType", kCalendarRoomTypeSlots);
+  list("calendarColumns", kCalendarColumns);
   w.EndObject();
   return out;
 }
@@ -143,12 +147,9 @@ void WriteFrame(Kind kind, int64_t count, int64_t hotel_id, Day check_in, Day ch
                 std::string* out) {
   const bool dates = kind == Kind::kHotel;
   // In the order of kFrameSlots.
-  Slot(out, static_cast<double>(kind));
-  Slot(out, static_cast<double>(count));
-  Slot(out, dates ? static_cast<double>(hotel_id) : kNull);
-  Slot(out, dates ? static_cast<double>(check_out - check_in) : kNull);
-  Slot(out, dates ? static_cast<double>(rooms) : kNull);
-  Slot(out, dates ? 20 : 0);
+  Slots(out, {static_cast<double>(kind), static_cast<double>(count), dates ? static_cast<double>(hotel_id) : kNull,
+              dates ? static_cast<double>(check_out - check_in) : kNull, dates ? static_cast<double>(rooms) : kNull,
+              dates ? 20.0 : 0.0});
   if (dates) {
     char date[10];
     FormatDateTo(check_in, date);
@@ -160,22 +161,15 @@ void WriteFrame(Kind kind, int64_t count, int64_t hotel_id, Day check_in, Day ch
 }
 
 void WriteBooking(const BookingFacts& b, std::string* out) {
-  auto opt = [&](const std::optional<int64_t>& v) { Slot(out, v ? static_cast<double>(*v) : kNull); };
-  // In the order of kBookingSlots.
-  for (int64_t v : {b.id, b.hotel_id, b.user_id, b.room_type_id, b.nights, b.rooms, b.guests, b.total_cents,
-                    b.created_at, b.updated_at}) {
-    Slot(out, static_cast<double>(v));
-  }
-  opt(b.hold_expires_at);
-  opt(b.server_id);
-  Slot(out, Utf16Length(b.room_type_name));
-  Slot(out, Utf16Length(b.status));
-  Slot(out, Utf16Length(b.check_in));
-  Slot(out, Utf16Length(b.check_out));
-  Slot(out, b.idempotency_key ? Utf16Length(*b.idempotency_key) : -1);
-  Slot(out, Utf16Length(b.origin));
-  const size_t str_bytes_at = out->size();
-  Slot(out, 0);
+  auto opt = [](const std::optional<int64_t>& v) { return v ? static_cast<double>(*v) : kNull; };
+  auto num = [](int64_t v) { return static_cast<double>(v); };
+  // In the order of kBookingSlots; the strings' byte count is set once they are written.
+  const size_t str_bytes_at = out->size() + IndexOf(kBookingSlots, "strBytes") * 8;
+  Slots(out, {num(b.id), num(b.hotel_id), num(b.user_id), num(b.room_type_id), num(b.nights), num(b.rooms),
+              num(b.guests), num(b.total_cents), num(b.created_at), num(b.updated_at), opt(b.hold_expires_at),
+              opt(b.server_id), Utf16Length(b.room_type_name), Utf16Length(b.status), Utf16Length(b.check_in),
+              Utf16Length(b.check_out), b.idempotency_key ? Utf16Length(*b.idempotency_key) : -1,
+              Utf16Length(b.origin), 0});
   const size_t strings = out->size();
   out->append(b.room_type_name).append(b.status).append(b.check_in).append(b.check_out);
   if (b.idempotency_key) out->append(*b.idempotency_key);
@@ -186,46 +180,35 @@ void WriteBooking(const BookingFacts& b, std::string* out) {
 
 void WriteRules(const RulesFacts& r, std::string* out) {
   // In the order of kRulesSlots.
-  Slot(out, static_cast<double>(r.hotel_id));
-  Slot(out, Utf16Length(r.currency));
-  for (int64_t v : {r.utc_offset_minutes, r.max_advance_days, r.min_lead_days, r.max_rooms_per_booking,
-                    r.hold_ttl_seconds, r.max_nights}) {
-    Slot(out, static_cast<double>(v));
-  }
-  Slot(out, static_cast<double>(r.currency.size()));
+  Slots(out, {static_cast<double>(r.hotel_id), Utf16Length(r.currency), static_cast<double>(r.utc_offset_minutes),
+              static_cast<double>(r.max_advance_days), static_cast<double>(r.min_lead_days),
+              static_cast<double>(r.max_rooms_per_booking), static_cast<double>(r.hold_ttl_seconds),
+              static_cast<double>(r.max_nights), static_cast<double>(r.currency.size())});
   out->append(r.currency);
   Pad(out);
 }
 
 void WriteRoomType(const RoomTypeFacts& r, std::string* out) {
   // In the order of kRoomTypeSlots.
-  Slot(out, static_cast<double>(r.id));
-  Slot(out, static_cast<double>(r.hotel_id));
-  Slot(out, Utf16Length(r.name));
-  for (int64_t v : {r.capacity_adults, r.capacity_children, r.base_price_cents, r.total_rooms}) {
-    Slot(out, static_cast<double>(v));
-  }
-  Slot(out, static_cast<double>(r.name.size()));
+  Slots(out, {static_cast<double>(r.id), static_cast<double>(r.hotel_id), Utf16Length(r.name),
+              static_cast<double>(r.capacity_adults), static_cast<double>(r.capacity_children),
+              static_cast<double>(r.base_price_cents), static_cast<double>(r.total_rooms),
+              static_cast<double>(r.name.size())});
   out->append(r.name);
   Pad(out);
 }
 
 void WriteSpecialDay(const SpecialDayFacts& d, std::string* out) {
   // In the order of kSpecialDaySlots.
-  Slot(out, Utf16Length(d.date));
-  Slot(out, Utf16Length(d.kind));
-  Slot(out, static_cast<double>(d.price_multiplier_pct));
-  Slot(out, d.min_stay ? static_cast<double>(*d.min_stay) : kNull);
-  Slot(out, d.note ? Utf16Length(*d.note) : -1);
   const std::string_view note = d.note ? *d.note : std::string_view();
-  Slot(out, static_cast<double>(d.date.size() + d.kind.size() + note.size()));
+  Slots(out, {Utf16Length(d.date), Utf16Length(d.kind), static_cast<double>(d.price_multiplier_pct),
+              d.min_stay ? static_cast<double>(*d.min_stay) : kNull, d.note ? Utf16Length(*d.note) : -1,
+              static_cast<double>(d.date.size() + d.kind.size() + note.size())});
   out->append(d.date).append(d.kind).append(note);
   Pad(out);
 }
 
-void WriteNumbers(std::initializer_list<double> slots, std::string* out) {
-  for (double v : slots) Slot(out, v);
-}
+void WriteNumbers(std::initializer_list<double> slots, std::string* out) { Slots(out, slots); }
 
 void SetFrameCount(std::string* out, int64_t count, size_t at) {
   SlotAt(out, at + IndexOf(kFrameSlots, "count") * 8, static_cast<double>(count));
@@ -233,19 +216,42 @@ void SetFrameCount(std::string* out, int64_t count, size_t at) {
 
 void WriteJsonFrame(std::string_view json, std::string* out) {
   // In the order of kFrameSlots; the JSON is the frame's strings.
-  Slot(out, static_cast<double>(Kind::kJson));
-  for (int i = 0; i < 4; ++i) Slot(out, kNull);  // count, hotelId, nights, rooms
-  Slot(out, static_cast<double>(json.size()));
+  Slots(out, {static_cast<double>(Kind::kJson), kNull, kNull, kNull, kNull,  // count, hotelId, nights, rooms
+              static_cast<double>(json.size())});
   out->append(json);
   Pad(out);
 }
 
 void WriteAsOf(const std::optional<std::string>& cursor, const std::optional<int64_t>& synced_at, std::string* out) {
   // In the order of kAsOfSlots.
-  Slot(out, synced_at ? static_cast<double>(*synced_at) : kNull);
-  Slot(out, cursor ? Utf16Length(*cursor) : -1);
-  Slot(out, cursor ? static_cast<double>(cursor->size()) : 0);
+  Slots(out, {synced_at ? static_cast<double>(*synced_at) : kNull, cursor ? Utf16Length(*cursor) : -1,
+              cursor ? static_cast<double>(cursor->size()) : 0});
   if (cursor) out->append(*cursor);
+  Pad(out);
+}
+
+void WriteCalendar(int64_t hotel_id, Day from, int64_t days, uint32_t columns, std::string* out) {
+  // In the order of kCalendarSlots.
+  Slots(out, {static_cast<double>(hotel_id), static_cast<double>(from), static_cast<double>(days),
+              static_cast<double>(columns)});
+}
+
+void WriteCalendarRoomType(int64_t id, std::string_view name, const std::vector<Night>& nights, uint32_t columns,
+                           std::string* out) {
+  // In the order of kCalendarRoomTypeSlots, then the columns' nights in place.
+  Slots(out, {static_cast<double>(id), Utf16Length(name), static_cast<double>(name.size())});
+  int answered = 0;
+  for (int c = 0; c < kCalendarColumnCount; ++c) answered += (columns >> c) & 1;
+  size_t at = out->size();
+  out->resize(at + static_cast<size_t>(answered) * nights.size() * 8);
+  for (int c = 0; c < kCalendarColumnCount; ++c) {
+    if (!(columns & (1u << c))) continue;
+    for (const Night& n : nights) {
+      SlotAt(out, at, n.has_row ? static_cast<double>(CalendarValue(n, c)) : kNull);
+      at += 8;
+    }
+  }
+  out->append(name);
   Pad(out);
 }
 

@@ -1,8 +1,9 @@
 // The compact answer: a binary form of the hot answers (the stay questions
 // checkRoomAvailability, batchCheckAvailability, getAllRoomAvailability, a user's
-// bookings, the small answers getBookingRules, getRoomTypes, getSpecialDays, and the
-// reports getOccupancyRate, getBookingStatistics) that the JS wrapper decodes into the
-// same plain objects as their JSON, without JSON text on either side of the boundary.
+// bookings, the small answers getBookingRules, getRoomTypes, getSpecialDays, the
+// reports getOccupancyRate, getBookingStatistics, and getCalendar's grid) that the JS
+// wrapper decodes into the same plain objects as their JSON, without JSON text on either
+// side of the boundary.
 //
 // Layout (every number a little-endian f64 "slot", so the JS side reads one Float64Array;
 // null = NaN; every part starts 8-byte aligned):
@@ -42,7 +43,7 @@ inline constexpr const char* kFrameSlots[] = {"kind", "count", "hotelId", "night
 // records; kStatistics: one statistics record (no trailer: these answers carry no asOf).
 enum class Kind {
   kStay = 0, kList = 1, kHotel = 2, kBookings = 3, kJson = 4, kRules = 5, kRoomTypes = 6, kSpecialDays = 7,
-  kOccupancy = 8, kStatistics = 9
+  kOccupancy = 8, kStatistics = 9, kCalendar = 10
 };
 // A booking of getUserBookingsWithRoomType: kBookingSlots, then its strings
 // (roomTypeName, status, checkIn, checkOut, idempotencyKey, origin), zero-padded.
@@ -81,9 +82,17 @@ inline constexpr const char* kStatisticsSlots[] = {
     "revenueByStatus.CANCELLED", "revenueByStatus.EXPIRED", "cancelledValueCents", "averageNights",
     "cancellationRate"};
 
+// getCalendar: kCalendarSlots (from as a day number; columns: the bit set of
+// kCalendarColumns answered), then `count` room types: kCalendarRoomTypeSlots, then for
+// each answered column in kCalendarColumns' order `days` slots (null: a night without an
+// inventory row), then the name, zero-padded; then the asOf trailer.
+inline constexpr const char* kCalendarSlots[] = {"hotelId", "from", "days", "columns"};
+inline constexpr const char* kCalendarRoomTypeSlots[] = {"id", "name", "strBytes"};
+
 // {"version":2,"frame":[...],"stay":[...],"night":[...],"asOf":[...],"booking":[...],
 // "rules":[...],"roomType":[...],"specialDay":[...],"occupancy":[...],"occupancyRoomType":[...],
-// "statistics":[...]}: the slot names above, in order.
+// "statistics":[...],"calendar":[...],"calendarRoomType":[...],"calendarColumns":[...]}: the
+// slot names above, in order, and the calendar's column names (calendar_columns.h).
 // Version 2: the stay's dates became day numbers.
 std::string LayoutJson();
 
@@ -139,5 +148,9 @@ void WriteJsonFrame(std::string_view json, std::string* out);
 
 // The asOf trailer that ends every frame (added when the answer is returned, as asOf is).
 void WriteAsOf(const std::optional<std::string>& cursor, const std::optional<int64_t>& synced_at, std::string* out);
+// getCalendar's header record (after the frame) and one room type's record.
+void WriteCalendar(int64_t hotel_id, Day from, int64_t days, uint32_t columns, std::string* out);
+void WriteCalendarRoomType(int64_t id, std::string_view name, const std::vector<Night>& nights, uint32_t columns,
+                           std::string* out);
 
 }  // namespace edgestay::compact

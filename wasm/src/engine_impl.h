@@ -24,6 +24,7 @@
 #include "edgestay/stay_rules.h"
 #include <nlohmann/json.hpp>
 
+#include "calendar_columns.h"
 #include "night_index.h"
 #include "sqlite_db.h"
 
@@ -110,10 +111,6 @@ void WriteBookingFields(const Stmt& s, JsonWriter& w);
 void WriteBookingFields(const compact::BookingFacts& b, JsonWriter& w);
 compact::BookingFacts BookingFactsOf(const Stmt& s);
 
-// The calendar's per-night columns, in answer order; getCalendar({ columns }) names them.
-inline constexpr const char* kCalendarColumns[] = {"available", "priceCents", "minStay", "maxStay",
-                                                   "closedToArrival", "closedToDeparture", "stopSell"};
-inline constexpr uint32_t kAllCalendarColumns = (1u << 7) - 1;
 
 struct Engine::Impl {
   ~Impl();
@@ -214,13 +211,15 @@ struct Engine::Impl {
   // Tags for answers that depend on "today" at the hotel: valid until local midnight.
   void TodayBound(const HotelInfo& hotel, CacheTags* tags) const;
   // `binary`: the compact answer (compact_answer.h) instead of the JSON.
-  Status GetBookingRules(int64_t hotel_id, std::string* out, bool binary = false);
+  // The rules of the hotel the caller found (FindHotel) with id `hotel_id`.
+  Status GetBookingRules(int64_t hotel_id, const HotelInfo& h, std::string* out, bool binary = false);
   Status GetSpecialDays(int64_t hotel_id, Day from, Day to, std::string* out, bool binary = false);
 
   Status CheckAvailability(const StayQuery& q, std::string* out);
   // One room type's columns of the calendar grid ({"id","name","available":[…],…}): the
   // columns whose bit (index in kCalendarColumns) is set in `columns`.
-  Status CalendarBlock(int64_t room_type_id, Day from, int64_t days, uint32_t columns, std::string* out);
+  Status CalendarBlock(int64_t room_type_id, Day from, int64_t days, uint32_t columns, std::string* out,
+                       bool binary = false);
   Status RoomTypes(int64_t hotel_id, std::string* out, bool binary = false);
   // `binary`: the compact form (compact_answer.h).
   Status UserBookings(int64_t user_id, const std::vector<std::string>& statuses, bool include_payments,

@@ -318,10 +318,7 @@ Status Engine::Impl::OccupancyRate(int64_t hotel_id, Day from, Day to, std::stri
   return Status::Ok();
 }
 
-Status Engine::Impl::GetBookingRules(int64_t hotel_id, std::string* out, bool binary) {
-  const HotelInfo* found = nullptr;
-  ES_RETURN_IF_ERROR(FindHotel(hotel_id, &found));
-  const HotelInfo& h = *found;
+Status Engine::Impl::GetBookingRules(int64_t hotel_id, const HotelInfo& h, std::string* out, bool binary) {
   if (binary) {
     compact::WriteFrame(compact::Kind::kRules, 1, 0, 0, 0, 0, out);
     compact::WriteRules({hotel_id, h.utc_offset_minutes, h.max_advance_days, h.min_lead_days, h.max_rooms_per_booking,
