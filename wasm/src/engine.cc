@@ -108,15 +108,32 @@ static Status NewMemoryDb(std::unique_ptr<Engine::Impl>* impl) {
   }
   return Status::Ok();
 }
+// The rollback journal of an in-memory engine: the image is a memdb file, and memdb keeps
+// a journal file as one growable buffer of its own. With TRUNCATE the buffer is emptied,
+// not freed, at each commit, and EXCLUSIVE keeps the journal open between transactions
+// (otherwise the pager closes it when it drops its lock): a journaled page is one copy
+// into memory that is already there. journal_mode=MEMORY journaled each page as five
+// 1 KiB chunks, each malloc'd, copied and freed at the commit: ~18% of a createBooking
+// (docs/PERFORMANCE.md). EXCLUSIVE also spares every statement outside a transaction the
+// lock and change-counter check; the engine is the image's only connection. memdb has
+// no xDelete, so the journal mode must never be DELETE (nor change later: leaving
+// TRUNCATE outside EXCLUSIVE deletes the journal).
 static Status MemoryDbSettings(sqlite3* db) {
-  return Exec(db, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
-                  "PRAGMA cache_size=-65536;");
+  return Exec(db, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=OFF;"
+                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;");
 }
 
 Status Engine::Open(std::string_view snapshot, std::unique_ptr<Engine>* out) {
   std::unique_ptr<Impl> impl;
   ES_RETURN_IF_ERROR(NewMemoryDb(&impl));
-  if (!snapshot.empty()) ES_RETURN_IF_ERROR(LoadImage(impl->db, snapshot));
+  if (!snapshot.empty()) {
+    ES_RETURN_IF_ERROR(LoadImage(impl->db, snapshot));
+  } else if (sqlite3_deserialize(impl->db, "main", nullptr, 0, 0,
+                                 SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE) != SQLITE_OK) {
+    // A new database is an empty memdb image too, so every in-memory engine has the
+    // journal above (a plain ":memory:" database allows only journal_mode=MEMORY).
+    return Status::Error("INTERNAL", std::string("cannot open an in-memory database: ") + sqlite3_errmsg(impl->db));
+  }
   ES_RETURN_IF_ERROR(MemoryDbSettings(impl->db));
   return Finish(std::move(impl), out);
 }
