@@ -7,6 +7,7 @@
 #include "edgestay/protocol/tables.h"
 #include "engine_impl.h"
 #include "json_writer.h"
+#include "page_cache.h"
 #include "schema.h"
 
 namespace edgestay {
@@ -102,6 +103,7 @@ Engine::~Engine() = default;
 // The in-memory database of Open and OpenImage, before and after its image is loaded.
 static Status NewMemoryDb(std::unique_ptr<Engine::Impl>* impl) {
   *impl = std::make_unique<Engine::Impl>();
+  InstallPageCache();  // before SQLite initializes (page_cache.h)
   InstallSqliteRandomness();
   if (sqlite3_open_v2(":memory:", &(*impl)->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     return Status::Error("INTERNAL", "cannot open an in-memory database");
@@ -155,6 +157,7 @@ Status Engine::OpenImage(ImageBuffer image, size_t size, std::unique_ptr<Engine>
 Status Engine::OpenFile(std::string_view snapshot, const std::string& path, const char* vfs,
                         std::unique_ptr<Engine>* out) {
   auto impl = std::make_unique<Impl>();
+  InstallPageCache();  // before SQLite initializes (page_cache.h)
   InstallSqliteRandomness();
   if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs) != SQLITE_OK) {
     return Status::Error("STORAGE", std::string("cannot open the database file: ") +
