@@ -72,7 +72,7 @@ Status Engine::Impl::BookingJson(int64_t id, std::string* out) {
 Status Engine::Impl::Enqueue(const char* type, const std::string& key, const std::string& args_json,
                              int64_t booking_id, int64_t waitlist_id) {
   Stmt* st;
-  ES_RETURN_IF_ERROR(Prepared(
+  ES_RETURN_IF_ERROR(PreparedOnce(kEnqueueStmt,
       "INSERT INTO outbox(seq, type, idempotency_key, args, booking_id, waitlist_id, created_at)"
       " VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), ?, ?, ?, ?, ?, ?)", &st));
   StmtScope s(*st);
@@ -87,7 +87,7 @@ Status Engine::Impl::Enqueue(const char* type, const std::string& key, const std
 
 Status Engine::Impl::Notify(int64_t booking_id, int64_t user_id, const char* kind, int64_t at_ms) {
   Stmt* st;
-  ES_RETURN_IF_ERROR(Prepared(
+  ES_RETURN_IF_ERROR(PreparedOnce(kNotifyStmt,
       "INSERT INTO notifications(id, booking_id, user_id, channel, status, scheduled_at, kind)"
       " VALUES (MIN(0, (SELECT COALESCE(MIN(id), 0) FROM notifications)) - 1, ?, ?, 'email', 'QUEUED', ?, ?)", &st));
   StmtScope s(*st);
@@ -123,7 +123,7 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
   // even if the stay has sold out since.
   if (!r.idempotency_key.empty()) {
     Stmt* st;
-    ES_RETURN_IF_ERROR(Prepared("SELECT id FROM bookings WHERE hotel_id = ? AND idempotency_key = ?", &st));
+    ES_RETURN_IF_ERROR(PreparedOnce(kBookingByKeyStmt, "SELECT id FROM bookings WHERE hotel_id = ? AND idempotency_key = ?", &st));
     StmtScope s(*st);
     s->BindInt(1, r.hotel_id);
     s->BindText(2, r.idempotency_key);
@@ -173,7 +173,7 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
   int64_t id = -1;
   {
     Stmt* st;
-    ES_RETURN_IF_ERROR(Prepared("SELECT MIN(0, COALESCE(MIN(id), 0)) - 1 FROM bookings", &st));
+    ES_RETURN_IF_ERROR(PreparedOnce(kNextBookingIdStmt, "SELECT MIN(0, COALESCE(MIN(id), 0)) - 1 FROM bookings", &st));
     StmtScope s(*st);
     if (s->Step() == SQLITE_ROW) id = s->Int(0);
   }
@@ -188,7 +188,7 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
   const std::string check_in = FormatDate(r.check_in), check_out = FormatDate(r.check_out);
   {
     Stmt* st;
-    ES_RETURN_IF_ERROR(Prepared(
+    ES_RETURN_IF_ERROR(PreparedOnce(kInsertBookingStmt,
         "INSERT INTO bookings(id, hotel_id, user_id, room_type_id, status, start_date, end_date, rooms, guests,"
         " total_cents, created_at, updated_at, hold_expires_at, idempotency_key, origin)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local')", &st));

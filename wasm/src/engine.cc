@@ -7,6 +7,7 @@
 #include "edgestay/protocol/tables.h"
 #include "engine_impl.h"
 #include "json_writer.h"
+#include "page_cache.h"
 #include "schema.h"
 
 namespace edgestay {
@@ -102,21 +103,39 @@ Engine::~Engine() = default;
 // The in-memory database of Open and OpenImage, before and after its image is loaded.
 static Status NewMemoryDb(std::unique_ptr<Engine::Impl>* impl) {
   *impl = std::make_unique<Engine::Impl>();
+  InstallPageCache();  // before SQLite initializes (page_cache.h)
   InstallSqliteRandomness();
   if (sqlite3_open_v2(":memory:", &(*impl)->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     return Status::Error("INTERNAL", "cannot open an in-memory database");
   }
   return Status::Ok();
 }
+// The rollback journal of an in-memory engine: the image is a memdb file, and memdb keeps
+// a journal file as one growable buffer of its own. With TRUNCATE the buffer is emptied,
+// not freed, at each commit, and EXCLUSIVE keeps the journal open between transactions
+// (otherwise the pager closes it when it drops its lock): a journaled page is one copy
+// into memory that is already there. journal_mode=MEMORY journaled each page as five
+// 1 KiB chunks, each malloc'd, copied and freed at the commit: ~18% of a createBooking
+// (docs/PERFORMANCE.md). EXCLUSIVE also spares every statement outside a transaction the
+// lock and change-counter check; the engine is the image's only connection. memdb has
+// no xDelete, so the journal mode must never be DELETE (nor change later: leaving
+// TRUNCATE outside EXCLUSIVE deletes the journal).
 static Status MemoryDbSettings(sqlite3* db) {
-  return Exec(db, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
-                  "PRAGMA cache_size=-65536;");
+  return Exec(db, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=OFF;"
+                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;");
 }
 
 Status Engine::Open(std::string_view snapshot, std::unique_ptr<Engine>* out) {
   std::unique_ptr<Impl> impl;
   ES_RETURN_IF_ERROR(NewMemoryDb(&impl));
-  if (!snapshot.empty()) ES_RETURN_IF_ERROR(LoadImage(impl->db, snapshot));
+  if (!snapshot.empty()) {
+    ES_RETURN_IF_ERROR(LoadImage(impl->db, snapshot));
+  } else if (sqlite3_deserialize(impl->db, "main", nullptr, 0, 0,
+                                 SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE) != SQLITE_OK) {
+    // A new database is an empty memdb image too, so every in-memory engine has the
+    // journal above (a plain ":memory:" database allows only journal_mode=MEMORY).
+    return Status::Error("INTERNAL", std::string("cannot open an in-memory database: ") + sqlite3_errmsg(impl->db));
+  }
   ES_RETURN_IF_ERROR(MemoryDbSettings(impl->db));
   return Finish(std::move(impl), out);
 }
@@ -138,6 +157,7 @@ Status Engine::OpenImage(ImageBuffer image, size_t size, std::unique_ptr<Engine>
 Status Engine::OpenFile(std::string_view snapshot, const std::string& path, const char* vfs,
                         std::unique_ptr<Engine>* out) {
   auto impl = std::make_unique<Impl>();
+  InstallPageCache();  // before SQLite initializes (page_cache.h)
   InstallSqliteRandomness();
   if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs) != SQLITE_OK) {
     return Status::Error("STORAGE", std::string("cannot open the database file: ") +

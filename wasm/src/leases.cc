@@ -30,7 +30,7 @@ Status SkewMs(Engine::Impl& im, int64_t* ms) {
 Status LoadLeases(Engine::Impl& im, int64_t hotel_id, int64_t room_type_id, std::vector<LocalLease>* leases,
                   std::vector<LeaseUse>* uses, Day check_in = 0, Day check_out = 0) {
   Stmt* st;
-  ES_RETURN_IF_ERROR(im.Prepared(
+  ES_RETURN_IF_ERROR(im.PreparedOnce(Engine::Impl::kHotelLeasesStmt,
       "SELECT id, room_type_id, start_date, end_date, rooms, expires_at FROM leases"
       " WHERE hotel_id = ? AND (? = 0 OR room_type_id = ?)", &st));
   {

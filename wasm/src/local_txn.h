@@ -13,7 +13,7 @@ namespace edgestay {
 class Txn {
  public:
   explicit Txn(Engine::Impl& im) : im_(im), outer_(sqlite3_get_autocommit(im.db) != 0) {
-    ok_ = Run(outer_ ? "BEGIN" : "SAVEPOINT local_write").ok();
+    ok_ = (outer_ ? Run(Engine::Impl::kBeginStmt, "BEGIN") : Run("SAVEPOINT local_write")).ok();
   }
   ~Txn() {
     if (ok_ && !done_) {
@@ -29,7 +29,7 @@ class Txn {
   }
   Status Commit() {
     done_ = true;
-    Status s = Run(outer_ ? "COMMIT" : "RELEASE local_write");
+    Status s = outer_ ? Run(Engine::Impl::kCommitStmt, "COMMIT") : Run("RELEASE local_write");
     // A failed COMMIT leaves the transaction open: undo it so the engine stays usable.
     if (!s.ok() && outer_ && !sqlite3_get_autocommit(im_.db)) {
       Run("ROLLBACK");
@@ -43,6 +43,15 @@ class Txn {
   Status Run(const char* sql) {
     Stmt* st;
     ES_RETURN_IF_ERROR(im_.Prepared(sql, &st));
+    return Run(st, sql);
+  }
+  // BEGIN and COMMIT, on every local write, from their slots.
+  Status Run(Engine::Impl::StmtSlot slot, const char* sql) {
+    Stmt* st;
+    ES_RETURN_IF_ERROR(im_.PreparedOnce(slot, sql, &st));
+    return Run(st, sql);
+  }
+  Status Run(Stmt* st, const char* sql) {
     StmtScope s(*st);
     return s->Step() == SQLITE_DONE ? Status::Ok() : SqliteError(im_.db, sql);
   }

@@ -1,0 +1,83 @@
+// A native driver for profiling the core's local writes (docs/PERFORMANCE.md, "Local
+// writes"): opens an engine over an SQLite image and calls one method once per line of an
+// argument file, so callgrind / perf see the same SQLite and core code as the wasm module.
+//
+//   write_driver IMAGE ARGS.jsonl NOW_MS WARM TIMED [METHOD]
+//
+// Makes WARM calls, then TIMED calls that are reported (µs per call; under callgrind run
+// with --collect-atstart=no: only the TIMED calls are collected, i.e. the marginal cost).
+// bench/native/README.md says how to make the image and the argument lines.
+#include <chrono>
+#include <ctime>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "edgestay/engine.h"
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_TOGGLE_COLLECT
+#endif
+
+int main(int argc, char** argv) {
+  if (argc < 6) {
+    std::fprintf(stderr, "usage: %s IMAGE ARGS.jsonl NOW_MS WARM TIMED [METHOD]\n", argv[0]);
+    return 2;
+  }
+  std::ifstream image_file(argv[1], std::ios::binary);
+  std::stringstream image;
+  image << image_file.rdbuf();
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(argv[2]);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) lines.push_back(line);
+    }
+  }
+  const long warm = std::atol(argv[4]), timed = std::atol(argv[5]);
+  const std::string method = argc > 6 ? argv[6] : "createBooking";
+  if (lines.empty() || warm + timed > static_cast<long>(lines.size())) {
+    std::fprintf(stderr, "need %ld argument lines, have %zu\n", warm + timed, lines.size());
+    return 2;
+  }
+  std::unique_ptr<edgestay::Engine> engine;
+  edgestay::Status opened = edgestay::Engine::Open(image.str(), &engine);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "open: %s\n", opened.message().c_str());
+    return 1;
+  }
+  engine->SetNow(std::atoll(argv[3]));
+  engine->SetEntropy("0123456789abcdef0123456789abcdef");
+  const int id = edgestay::Engine::MethodId(method);
+  if (id < 0) {
+    std::fprintf(stderr, "unknown method %s\n", method.c_str());
+    return 2;
+  }
+  std::string out;
+  long failed = 0;
+  // Failed calls count (a workload may ask for sold-out stays); the first few say why.
+  auto call = [&](long i) {
+    const edgestay::Status s = engine->CallById(id, lines[i], &out);
+    if (!s.ok() && failed++ < 3) std::fprintf(stderr, "call %ld: %s\n", i, s.message().c_str());
+  };
+  for (long i = 0; i < warm; ++i) call(i);
+  CALLGRIND_TOGGLE_COLLECT;
+  // CPU time too: on a loaded machine it is steadier than the wall clock.
+  timespec cpu0, cpu1;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
+  const auto start = std::chrono::steady_clock::now();
+  for (long i = warm; i < warm + timed; ++i) call(i);
+  const auto end = std::chrono::steady_clock::now();
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);
+  CALLGRIND_TOGGLE_COLLECT;
+  const double us = std::chrono::duration<double, std::micro>(end - start).count();
+  const double cpu_us = (cpu1.tv_sec - cpu0.tv_sec) * 1e6 + (cpu1.tv_nsec - cpu0.tv_nsec) / 1e3;
+  std::printf("%s: %ld timed calls, %.2f us per call (CPU %.2f us), %ld failed in all\n", method.c_str(), timed,
+              timed ? us / timed : 0.0, timed ? cpu_us / timed : 0.0, failed);
+  return 0;
+}
