@@ -3,7 +3,7 @@
 // plainly or with one mutation (bad or boundary values, other types, nested lists and
 // objects, escapes, non-ASCII, whitespace, key order, duplicate keys), the core's answer
 // or error to the text must equal its answer to the same text with an extra key written
-// with an escape ("\u005f") — which the flat scanner leaves to nlohmann's parser, and
+// with an escape ("\u005f") — which the flat scanner leaves to the tree reader, and
 // every method ignores — in the JSON and the compact form alike.
 //
 // Run: node --test tests/js/flat_args.test.mjs
