@@ -280,7 +280,7 @@ const uchar* ReadToken(const uchar* p, const uchar* e, Token* t) {
 }
 
 // A value's text as nlohmann::json::dump() writes it (error messages quote bad values so).
-std::string Dump(const Token& t) {
+ES_MINSIZE std::string Dump(const Token& t) {
   const uchar* b = t.kind == Token::kString ? t.b - 1 : t.b;
   const uchar* e = t.kind == Token::kString ? t.e + 1 : t.e;
   const std::string_view text(reinterpret_cast<const char*>(b), static_cast<size_t>(e - b));

@@ -8,57 +8,6 @@
 namespace edgestay::protocol::json {
 namespace {
 
-inline int HexDigit(uchar c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// The four hex digits at p as a code unit, or -1.
-inline int Hex4(const uchar* p, const uchar* e) {
-  if (e - p < 4) return -1;
-  int v = 0;
-  for (int i = 0; i < 4; ++i) {
-    const int d = HexDigit(p[i]);
-    if (d < 0) return -1;
-    v = v * 16 + d;
-  }
-  return v;
-}
-
-// Length of the well-formed UTF-8 sequence (2..4 bytes, RFC 3629) starting at p, or 0.
-inline int Utf8Length(const uchar* p, const uchar* e) {
-  auto cont = [&](int i, uchar lo, uchar hi) { return p + i < e && p[i] >= lo && p[i] <= hi; };
-  const uchar c = *p;
-  if (c >= 0xC2 && c <= 0xDF) return cont(1, 0x80, 0xBF) ? 2 : 0;
-  if (c == 0xE0) return cont(1, 0xA0, 0xBF) && cont(2, 0x80, 0xBF) ? 3 : 0;
-  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1, 0x80, 0xBF) && cont(2, 0x80, 0xBF) ? 3 : 0;
-  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2, 0x80, 0xBF) ? 3 : 0;
-  if (c == 0xF0) return cont(1, 0x90, 0xBF) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
-  if (c >= 0xF1 && c <= 0xF3) return cont(1, 0x80, 0xBF) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
-  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
-  return 0;
-}
-
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // A number token's decimal value as 0.D × 10^n: D its significant digits without leading
 // or trailing zeros (empty for zero). The syntax is ScanNumber's, already checked.
 struct Decimal {
@@ -68,7 +17,7 @@ struct Decimal {
   int64_t n = 0;
 };
 
-Decimal ReadDecimal(const uchar* p, const uchar* e) {
+ES_MINSIZE Decimal ReadDecimal(const uchar* p, const uchar* e) {
   Decimal d;
   d.negative = *p == '-';
   if (d.negative) ++p;
@@ -116,7 +65,7 @@ constexpr char kOverflow[] =
     "3028641669288791094655554785194040263065748867150582068190890200070838367627385484581771153176447573027"
     "0069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
 
-bool Finite(const Decimal& d) {
+ES_MINSIZE bool Finite(const Decimal& d) {
   if (d.digits.empty() || d.n <= 308) return true;
   if (d.n > 309) return false;
   const size_t t = sizeof(kOverflow) - 1;
@@ -141,112 +90,10 @@ void AppendDigits(std::string* out, int64_t v) {
 
 }  // namespace
 
-const uchar* ScanString(const uchar* p, const uchar* e, bool* escaped) {
-  ++p;
-  for (;;) {
-    while (p < e && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') ++p;
-    if (p >= e) return nullptr;
-    const uchar c = *p;
-    if (c == '"') return p + 1;
-    if (c < 0x20) return nullptr;
-    if (c == '\\') {
-      *escaped = true;
-      if (++p >= e) return nullptr;
-      switch (*p) {
-        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-          ++p;
-          break;
-        case 'u': {
-          const int unit = Hex4(p + 1, e);
-          if (unit < 0) return nullptr;
-          p += 5;
-          if (unit >= 0xD800 && unit <= 0xDBFF) {
-            if (e - p < 2 || p[0] != '\\' || p[1] != 'u') return nullptr;
-            const int low = Hex4(p + 2, e);
-            if (low < 0xDC00 || low > 0xDFFF) return nullptr;
-            p += 6;
-          } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
-            return nullptr;
-          }
-          break;
-        }
-        default:
-          return nullptr;
-      }
-      continue;
-    }
-    const int n = Utf8Length(p, e);
-    if (n == 0) return nullptr;
-    p += n;
-  }
-}
-
-void Unescape(const uchar* b, const uchar* e, std::string* out) {
-  out->clear();
-  while (b < e) {
-    if (*b != '\\') {
-      const uchar* run = b;
-      while (b < e && *b != '\\') ++b;
-      out->append(reinterpret_cast<const char*>(run), static_cast<size_t>(b - run));
-      continue;
-    }
-    const uchar c = b[1];
-    b += 2;
-    switch (c) {
-      case 'b': out->push_back('\b'); break;
-      case 'f': out->push_back('\f'); break;
-      case 'n': out->push_back('\n'); break;
-      case 'r': out->push_back('\r'); break;
-      case 't': out->push_back('\t'); break;
-      case 'u': {
-        uint32_t cp = static_cast<uint32_t>(Hex4(b, e));
-        b += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (static_cast<uint32_t>(Hex4(b + 2, e)) - 0xDC00);
-          b += 6;
-        }
-        AppendUtf8(out, cp);
-        break;
-      }
-      default: out->push_back(static_cast<char>(c)); break;  // " \ /
-    }
-  }
-}
-
-const uchar* ScanNumber(const uchar* p, const uchar* e, bool* is_int, int64_t* value) {
-  const uchar* b = p;
-  const bool negative = *p == '-';
-  if (negative) ++p;
-  if (p >= e || *p < '0' || *p > '9') return nullptr;
-  const uchar* digits = p;
-  if (*p == '0') {
-    ++p;
-  } else {
-    while (p < e && *p >= '0' && *p <= '9') ++p;
-  }
+ES_MINSIZE const uchar* ScanNumberRest(const uchar* b, const uchar* p, const uchar* digits, bool integral, bool* is_int,
+                            int64_t* value) {
+  const bool negative = *b == '-';
   const size_t ndigits = static_cast<size_t>(p - digits);
-  bool integral = true;
-  if (p < e && *p == '.') {
-    integral = false;
-    ++p;
-    if (p >= e || *p < '0' || *p > '9') return nullptr;
-    while (p < e && *p >= '0' && *p <= '9') ++p;
-  }
-  if (p < e && (*p == 'e' || *p == 'E')) {
-    integral = false;
-    ++p;
-    if (p < e && (*p == '+' || *p == '-')) ++p;
-    if (p >= e || *p < '0' || *p > '9') return nullptr;
-    while (p < e && *p >= '0' && *p <= '9') ++p;
-  }
-  *is_int = false;
-  if (integral && ndigits <= 18) {  // the common case: fits int64 whatever the digits
-    int64_t v = 0;
-    for (const uchar* d = digits; d < p; ++d) v = v * 10 + (*d - '0');
-    *is_int = true;
-    *value = negative ? -v : v;
-    return p;
-  }
   if (integral && ndigits <= 20) {
     // nlohmann's route: an integer within int64 (negative) or uint64 (positive), else a
     // double. ReadInt takes the int64 range only.
@@ -268,14 +115,7 @@ const uchar* ScanNumber(const uchar* p, const uchar* e, bool* is_int, int64_t* v
   return Finite(ReadDecimal(b, p)) ? p : nullptr;
 }
 
-const uchar* ScanLiteral(const uchar* p, const uchar* e) {
-  const char* word = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
-  const size_t n = std::strlen(word);
-  if (static_cast<size_t>(e - p) < n || std::memcmp(p, word, n) != 0) return nullptr;
-  return p + n;
-}
-
-std::string NumberText(const uchar* b, const uchar* e) {
+ES_MINSIZE std::string NumberText(const uchar* b, const uchar* e) {
   bool is_int = false;
   int64_t v = 0;
   std::string out;
@@ -322,7 +162,7 @@ std::string NumberText(const uchar* b, const uchar* e) {
   return out;
 }
 
-void AppendQuoted(std::string* out, std::string_view s) {
+ES_MINSIZE void AppendQuoted(std::string* out, std::string_view s) {
   static const char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t run = 0;
@@ -364,7 +204,7 @@ std::string JsonValue::Dump() const {
   return out;
 }
 
-void JsonValue::DumpTo(std::string* out) const {
+ES_MINSIZE void JsonValue::DumpTo(std::string* out) const {
   switch (kind_) {
     case kNull: out->append("null"); break;
     case kBool: out->append(b_ ? "true" : "false"); break;
@@ -389,6 +229,25 @@ void JsonValue::DumpTo(std::string* out) const {
   }
 }
 
+// The members' indexes in key order, equal keys in text order: a bottom-up merge sort of
+// indexes (std::stable_sort of the members was 5 KB of wasm for this one use).
+ES_MINSIZE std::vector<uint32_t> SortedMembers(const std::vector<std::pair<std::string, JsonValue>>& members) {
+  const size_t n = members.size();
+  std::vector<uint32_t> a(n), b(n);
+  for (size_t i = 0; i < n; ++i) a[i] = static_cast<uint32_t>(i);
+  for (size_t width = 1; width < n; width *= 2) {
+    for (size_t lo = 0; lo < n; lo += 2 * width) {
+      const size_t mid = std::min(lo + width, n), hi = std::min(lo + 2 * width, n);
+      size_t i = lo, j = mid, k = lo;
+      while (i < mid && j < hi) b[k++] = members[a[j]].first < members[a[i]].first ? a[j++] : a[i++];
+      while (i < mid) b[k++] = a[i++];
+      while (j < hi) b[k++] = a[j++];
+    }
+    a.swap(b);
+  }
+  return a;
+}
+
 // Recursive descent over the lexical pieces; depth is bounded by kMaxDepth, so the
 // recursion (here, in Dump and in the tree's destructor) is too.
 class Parser {
@@ -400,7 +259,7 @@ class Parser {
   bool too_deep_ = false;
 };
 
-bool Parser::Value(JsonValue* v, int depth) {
+ES_MINSIZE bool Parser::Value(JsonValue* v, int depth) {
   p_ = SkipWs(p_, e_);
   if (p_ >= e_) return false;
   const uchar c = *p_;
@@ -450,12 +309,12 @@ bool Parser::Value(JsonValue* v, int depth) {
     if (object) {
       // nlohmann's object is a std::map and its parser assigns each member: keys in
       // bytewise order, a later duplicate replaces the earlier value.
-      std::stable_sort(members.begin(), members.end(),
-                       [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (size_t i = 0; i < members.size(); ++i) {
-        if (i + 1 < members.size() && members[i + 1].first == members[i].first) continue;
-        v->keys_.push_back(std::move(members[i].first));
-        v->items_.push_back(std::move(members[i].second));
+      const std::vector<uint32_t> order = SortedMembers(members);
+      for (size_t i = 0; i < order.size(); ++i) {
+        auto& m = members[order[i]];
+        if (i + 1 < order.size() && members[order[i + 1]].first == m.first) continue;
+        v->keys_.push_back(std::move(m.first));
+        v->items_.push_back(std::move(m.second));
       }
     }
     return true;
@@ -489,7 +348,7 @@ bool Parser::Value(JsonValue* v, int depth) {
   return false;
 }
 
-bool JsonValue::Parse(std::string_view text, bool* too_deep) {
+ES_MINSIZE bool JsonValue::Parse(std::string_view text, bool* too_deep) {
   *this = JsonValue();
   const uchar* p = reinterpret_cast<const uchar*>(text.data());
   const uchar* e = p + text.size();

@@ -84,7 +84,7 @@ Obj Val::Item(size_t i) const {
   return Obj((*dom)[i]);
 }
 
-std::string Val::Dump() const {
+ES_MINSIZE std::string Val::Dump() const {
   if (dom) return dom->Dump();
   switch (kind) {
     case kInt: return std::to_string(i);
@@ -224,7 +224,7 @@ bool Args::FlatObject(const char*& p, const char* e, bool top, uint32_t* index) 
 }
 
 // A flat value as JSON text (plain ASCII strings: nothing to escape).
-void Args::AppendText(const Val& v, std::string* out) const {
+ES_MINSIZE void Args::AppendText(const Val& v, std::string* out) const {
   switch (v.kind) {
     case Val::kInt: *out += std::to_string(v.i); break;
     case Val::kStr: *out += '"', *out += v.s, *out += '"'; break;
