@@ -612,7 +612,7 @@ Status Engine::CallById(int method_id, std::string_view args_json, std::string* 
   const Method& m = kMethods[method_id];
   if (!im.call_args) im.call_args = std::make_unique<Args>();
   Args& args = *im.call_args;
-  ES_RETURN_IF_ERROR(args.Parse(args_json));
+  if (!args.Parse(args_json)) return args.ParseError();
   out->clear();
   // Holds whose time is up become EXPIRED before anything reads or writes.
   ES_RETURN_IF_ERROR(im.ExpireHolds());

@@ -123,17 +123,19 @@ Val Obj::Get(const char* name) const {
   return v;
 }
 
-Status Args::Parse(std::string_view text) {
+bool Args::Parse(std::string_view text) {
   built_.reset();
   text_ = text;
   flat_ = Flat(text);
   if (flat_) {
     if (!dom_.is_null()) dom_ = JsonValue();
-    return Status::Ok();
+    return true;
   }
-  bool too_deep = false;
-  if (dom_.Parse(text, &too_deep)) return Status::Ok();
-  if (too_deep) {
+  return dom_.Parse(text, &too_deep_);
+}
+
+Status Args::ParseError() const {
+  if (too_deep_) {
     return Status::Error("INVALID_ARGUMENT", "the arguments nest arrays and objects deeper than " +
                                                  std::to_string(protocol::json::kMaxDepth) + " levels");
   }

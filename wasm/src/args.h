@@ -70,9 +70,11 @@ class Obj {
 
 class Args {
  public:
-  // Reads `text` (which must outlive the reads); an INVALID_ARGUMENT error when it is not
-  // JSON or nests deeper than the tree reads. Reusable: a second Parse replaces the first.
-  Status Parse(std::string_view text);
+  // Reads `text` (which must outlive the reads); false when it is not JSON or nests deeper
+  // than the tree reads (ParseError() says which). Reusable: a second Parse replaces the
+  // first. A bool, not a Status: the per-call floor pays for every constructed Status.
+  bool Parse(std::string_view text);
+  Status ParseError() const;
   operator Obj() const { return flat_ ? Obj(this, 0) : Obj(dom_); }  // NOLINT: the call's object
   // The arguments as a tree (from the flat form, built on first use): for the few reads
   // of nested values (lists of ids or statuses, cache TTLs, leases, results).
@@ -93,6 +95,7 @@ class Args {
   void AppendText(const Val& v, std::string* out) const;
 
   bool flat_ = false;
+  bool too_deep_ = false;
   std::vector<Field> fields_;
   std::vector<Object> objects_;
   std::vector<Field> pending_;  // fields of the objects being scanned (nested lists)
