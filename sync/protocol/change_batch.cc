@@ -19,14 +19,10 @@
 #include "edgestay/protocol/change_batch.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
 #include <cstring>
-#include <nlohmann/json.hpp>
 #include <vector>
 
-#include "edgestay/protocol/json_fields.h"
+#include "edgestay/protocol/json_value.h"
 
 namespace edgestay::protocol {
 namespace {
@@ -35,210 +31,13 @@ using uchar = unsigned char;
 
 Status BatchError(std::string message) { return Status::Error("INVALID_BATCH", std::move(message)); }
 
-// ---------------------------------------------------------------------------------------
-// Lexical pieces, each accepting exactly what nlohmann's lexer accepts.
-// ---------------------------------------------------------------------------------------
-
-inline bool IsWs(uchar c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-inline const uchar* SkipWs(const uchar* p, const uchar* e) {
-  while (p < e && IsWs(*p)) ++p;
-  return p;
-}
-
-inline int HexDigit(uchar c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// The four hex digits at p as a code unit, or -1.
-inline int Hex4(const uchar* p, const uchar* e) {
-  if (e - p < 4) return -1;
-  int v = 0;
-  for (int i = 0; i < 4; ++i) {
-    const int d = HexDigit(p[i]);
-    if (d < 0) return -1;
-    v = v * 16 + d;
-  }
-  return v;
-}
-
-// Length of the well-formed UTF-8 sequence (2..4 bytes, RFC 3629) starting at p, or 0.
-inline int Utf8Length(const uchar* p, const uchar* e) {
-  auto cont = [&](int i, uchar lo, uchar hi) { return p + i < e && p[i] >= lo && p[i] <= hi; };
-  const uchar c = *p;
-  if (c >= 0xC2 && c <= 0xDF) return cont(1, 0x80, 0xBF) ? 2 : 0;
-  if (c == 0xE0) return cont(1, 0xA0, 0xBF) && cont(2, 0x80, 0xBF) ? 3 : 0;
-  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1, 0x80, 0xBF) && cont(2, 0x80, 0xBF) ? 3 : 0;
-  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2, 0x80, 0xBF) ? 3 : 0;
-  if (c == 0xF0) return cont(1, 0x90, 0xBF) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
-  if (c >= 0xF1 && c <= 0xF3) return cont(1, 0x80, 0xBF) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
-  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2, 0x80, 0xBF) && cont(3, 0x80, 0xBF) ? 4 : 0;
-  return 0;
-}
-
-// A string token; p at its opening quote. Returns the position after the closing quote, or
-// nullptr when nlohmann would refuse it (control character, bad escape, lone surrogate,
-// malformed UTF-8, end of text). *escaped is set when it holds a backslash.
-const uchar* ScanString(const uchar* p, const uchar* e, bool* escaped) {
-  ++p;
-  for (;;) {
-    while (p < e && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') ++p;
-    if (p >= e) return nullptr;
-    const uchar c = *p;
-    if (c == '"') return p + 1;
-    if (c < 0x20) return nullptr;
-    if (c == '\\') {
-      *escaped = true;
-      if (++p >= e) return nullptr;
-      switch (*p) {
-        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-          ++p;
-          break;
-        case 'u': {
-          const int unit = Hex4(p + 1, e);
-          if (unit < 0) return nullptr;
-          p += 5;
-          if (unit >= 0xD800 && unit <= 0xDBFF) {
-            if (e - p < 2 || p[0] != '\\' || p[1] != 'u') return nullptr;
-            const int low = Hex4(p + 2, e);
-            if (low < 0xDC00 || low > 0xDFFF) return nullptr;
-            p += 6;
-          } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
-            return nullptr;
-          }
-          break;
-        }
-        default:
-          return nullptr;
-      }
-      continue;
-    }
-    const int n = Utf8Length(p, e);
-    if (n == 0) return nullptr;
-    p += n;
-  }
-}
-
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-// The value of a scanned string's contents [b, e) (between the quotes), escapes resolved.
-void Unescape(const uchar* b, const uchar* e, std::string* out) {
-  out->clear();
-  while (b < e) {
-    if (*b != '\\') {
-      out->push_back(static_cast<char>(*b++));
-      continue;
-    }
-    const uchar c = b[1];
-    b += 2;
-    switch (c) {
-      case 'b': out->push_back('\b'); break;
-      case 'f': out->push_back('\f'); break;
-      case 'n': out->push_back('\n'); break;
-      case 'r': out->push_back('\r'); break;
-      case 't': out->push_back('\t'); break;
-      case 'u': {
-        uint32_t cp = static_cast<uint32_t>(Hex4(b, e));
-        b += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (static_cast<uint32_t>(Hex4(b + 2, e)) - 0xDC00);
-          b += 6;
-        }
-        AppendUtf8(out, cp);
-        break;
-      }
-      default: out->push_back(static_cast<char>(c)); break;  // " \ /
-    }
-  }
-}
-
-// A number token; p at '-' or a digit. Returns the position after it, or nullptr when
-// nlohmann refuses it (bad syntax, or a value that overflows a double). *is_int is set for
-// what ReadInt accepts: no fraction or exponent, and within int64.
-const uchar* ScanNumber(const uchar* p, const uchar* e, bool* is_int, int64_t* value) {
-  const uchar* b = p;
-  const bool negative = *p == '-';
-  if (negative) ++p;
-  if (p >= e || *p < '0' || *p > '9') return nullptr;
-  const uchar* digits = p;
-  if (*p == '0') {
-    ++p;
-  } else {
-    while (p < e && *p >= '0' && *p <= '9') ++p;
-  }
-  const size_t ndigits = static_cast<size_t>(p - digits);
-  bool integral = true;
-  if (p < e && *p == '.') {
-    integral = false;
-    ++p;
-    if (p >= e || *p < '0' || *p > '9') return nullptr;
-    while (p < e && *p >= '0' && *p <= '9') ++p;
-  }
-  if (p < e && (*p == 'e' || *p == 'E')) {
-    integral = false;
-    ++p;
-    if (p < e && (*p == '+' || *p == '-')) ++p;
-    if (p >= e || *p < '0' || *p > '9') return nullptr;
-    while (p < e && *p >= '0' && *p <= '9') ++p;
-  }
-  if (integral && ndigits <= 18) {  // the common case: fits int64 whatever the digits
-    int64_t v = 0;
-    for (const uchar* d = digits; d < p; ++d) v = v * 10 + (*d - '0');
-    *is_int = true;
-    *value = negative ? -v : v;
-    return p;
-  }
-  // nlohmann's own route: strtoull / strtoll, falling back to strtod on overflow; a
-  // non-finite double is a parse error.
-  std::string token(reinterpret_cast<const char*>(b), static_cast<size_t>(p - b));
-  *is_int = false;
-  if (integral) {
-    errno = 0;
-    if (negative) {
-      const long long x = std::strtoll(token.c_str(), nullptr, 10);
-      if (errno == 0) {
-        *is_int = true;
-        *value = x;
-        return p;
-      }
-    } else {
-      const unsigned long long x = std::strtoull(token.c_str(), nullptr, 10);
-      if (errno == 0) {
-        *is_int = x <= static_cast<unsigned long long>(INT64_MAX);
-        *value = static_cast<int64_t>(x);
-        return p;
-      }
-    }
-  }
-  return std::isfinite(std::strtod(token.c_str(), nullptr)) ? p : nullptr;
-}
-
-// The literal whose first letter is at p (true, false, null): its end, or nullptr.
-inline const uchar* ScanLiteral(const uchar* p, const uchar* e) {
-  const char* word = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
-  const size_t n = std::strlen(word);
-  if (static_cast<size_t>(e - p) < n || std::memcmp(p, word, n) != 0) return nullptr;
-  return p + n;
-}
+// The lexical pieces (strings, numbers, literals) are the core's one JSON reader's
+// (json_value.h), each accepting exactly what nlohmann's lexer accepts.
+using json::ScanLiteral;
+using json::ScanNumber;
+using json::ScanString;
+using json::SkipWs;
+using json::Unescape;
 
 // The keys the decoder cares about, at the top level and in a change.
 enum class Key { kOther, kFormat, kSince, kCursor, kSyncedAt, kChanges, kOp, kTable, kKey, kRow, kColumns, kRows };
@@ -481,13 +280,13 @@ const uchar* ReadToken(const uchar* p, const uchar* e, Token* t) {
 }
 
 // A value's text as nlohmann::json::dump() writes it (error messages quote bad values so).
-std::string Dump(const Token& t) {
+ES_MINSIZE std::string Dump(const Token& t) {
   const uchar* b = t.kind == Token::kString ? t.b - 1 : t.b;
   const uchar* e = t.kind == Token::kString ? t.e + 1 : t.e;
-  // Parsed from a string_view like the core's call arguments (api.cc), so the wasm holds
-  // one instantiation of nlohmann's parser, not a second one for unsigned char pointers.
   const std::string_view text(reinterpret_cast<const char*>(b), static_cast<size_t>(e - b));
-  return nlohmann::json::parse(text.begin(), text.end(), nullptr, false).dump();
+  json::JsonValue v;
+  // Nested deeper than the tree reads: its own text (a message shows 40 bytes of it).
+  return v.Parse(text) ? v.Dump() : std::string(text);
 }
 
 class Decoder {

@@ -2,10 +2,13 @@
 // it replaced (change_batch_oracle.h), on random batches written as text (any key order,
 // duplicate keys, escapes, edge numbers, wrong types) and on byte-level mutations of them
 // (truncation, stray bytes, NUL, BOM, broken UTF-8): the same verdict, the same error (code,
-// message, details), the same header and the same rows, in the same order.
+// message, details), the same header and the same rows, in the same order. One allowed
+// difference: a message quoting a number of 16+ significant digits quotes it as written.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <random>
 #include <string>
@@ -268,9 +271,38 @@ class Gen {
   std::mt19937_64 rng_;
 };
 
+// An error message may quote a bad value; a number of more than 15 significant digits (or
+// outside 1e-300..1e308) the stream quotes as written (json_value.h: its shortest form
+// needs a correctly rounded binary conversion), the DOM decoder as nlohmann dumps it.
+// True when the two traces differ only so: at each difference, two number tokens of the
+// same double value, the stream's one of 16+ significant digits or far out of range.
+bool SameButVerbatimNumbers(const std::string& stream, const std::string& dom) {
+  auto number_char = [](char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'; };
+  size_t i = 0, j = 0;
+  while (i < stream.size() && j < dom.size()) {
+    if (stream[i] == dom[j]) {
+      ++i, ++j;
+      continue;
+    }
+    while (i > 0 && number_char(stream[i - 1])) --i, --j;  // back to the tokens' start
+    size_t ie = i, je = j;
+    while (ie < stream.size() && number_char(stream[ie])) ++ie;
+    while (je < dom.size() && number_char(dom[je])) ++je;
+    const std::string a = stream.substr(i, ie - i), b = dom.substr(j, je - j);
+    if (a.empty() || b.empty() || std::strtod(a.c_str(), nullptr) != std::strtod(b.c_str(), nullptr)) return false;
+    int digits = 0;
+    for (char c : a.substr(0, a.find_first_of("eE"))) digits += c >= '0' && c <= '9';
+    const double d = std::fabs(std::strtod(a.c_str(), nullptr));
+    if (digits <= 15 && d >= 1e-299 && d < 1e308) return false;
+    i = ie, j = je;
+  }
+  return i == stream.size() && j == dom.size();
+}
+
 void ExpectSame(const std::string& text, int change_offset, int row_offset, int refuse_row, int* ok_count) {
   const std::string dom = Trace(false, text, change_offset, row_offset, refuse_row);
   const std::string stream = Trace(true, text, change_offset, row_offset, refuse_row);
+  if (stream != dom && SameButVerbatimNumbers(stream, dom)) return;
   ASSERT_EQ(stream, dom) << "batch: " << text;
   if (dom.size() >= 5 && dom.compare(dom.size() - 5, 5, "=> ok") == 0) ++*ok_count;
 }

@@ -3,7 +3,7 @@
 // plainly or with one mutation (bad or boundary values, other types, nested lists and
 // objects, escapes, non-ASCII, whitespace, key order, duplicate keys), the core's answer
 // or error to the text must equal its answer to the same text with an extra key written
-// with an escape ("\u005f") — which the flat scanner leaves to nlohmann's parser, and
+// with an escape ("\u005f") — which the flat scanner leaves to the tree reader, and
 // every method ignores — in the JSON and the compact form alike.
 //
 // Run: node --test tests/js/flat_args.test.mjs
@@ -111,4 +111,41 @@ test('the flat argument reader answers exactly as the tree form', async () => {
   const total = CASES * (names.length + 3);
   assert.ok(answered > total * 0.2 && answered < total * 0.9, `answered ${answered} of ${total}`);
   core.delete();
+});
+
+// The tree form's limits, through the core's call path: nesting past 128 arrays/objects is
+// a clear INVALID_ARGUMENT (no stack overflow), 128 levels are read (the field is ignored),
+// invalid JSON keeps its message, and the engine answers as before after each.
+test('the tree reader: a depth limit with a clear error, then the engine answers as before', async () => {
+  const { ds, core, ids, calls } = await coreOnDataset(7);
+  const utf8 = new TextDecoder();
+  const call = (method, text) => {
+    const out = utf8.decode(calls.invoke(ids.get(method), text, ds.now, false).slice());
+    return { out, failed: calls.failed() };
+  };
+  const hotel = ds.hotelIds[0];
+  const plain = call('getBookingRules', `{"hotelId":${hotel}}`);
+  assert.equal(plain.failed, false);
+  const nested = (depth) => '['.repeat(depth) + ']'.repeat(depth);
+  for (const [depth, ok] of [[127, true], [128, false], [100000, false]]) {
+    // The top object is one level: a field nesting `depth` arrays makes depth + 1.
+    const r = call('getBookingRules', `{"hotelId":${hotel},"x":${nested(depth)}}`);
+    assert.equal(r.failed, !ok, `depth ${depth}: ${r.out.slice(0, 200)}`);
+    if (ok) assert.equal(r.out, plain.out);
+    else {
+      const e = JSON.parse(r.out);
+      assert.equal(e.code, 'INVALID_ARGUMENT');
+      assert.equal(e.message, 'the arguments nest arrays and objects deeper than 128 levels');
+    }
+    assert.deepEqual(call('getBookingRules', `{"hotelId":${hotel}}`), plain);
+  }
+  for (const text of [`{"hotelId":${hotel},"x":"\\ud800"}`, `{"hotelId":${hotel}} x`, `{"hotelId":${hotel},}`,
+    `{"hotelId":1e400}`]) {
+    const r = call('getBookingRules', text);
+    assert.equal(r.failed, true, text);
+    assert.deepEqual(JSON.parse(r.out), { code: 'INVALID_ARGUMENT', message: 'the arguments are not valid JSON', details: {} });
+  }
+  // A NUL byte ends the text after the value, as nlohmann read it.
+  assert.deepEqual(call('getBookingRules', `{"hotelId":${hotel}}\u0000junk`), plain);
+  void core;
 });

@@ -10,7 +10,7 @@
 
 namespace edgestay {
 
-using json = nlohmann::json;
+using json = protocol::json::JsonValue;
 using namespace args;  // NOLINT: the parsing vocabulary of this file
 
 namespace {
@@ -34,14 +34,15 @@ Status ConfigureCache(QueryCache& cache, const Args& args, std::string* out) {
   ES_RETURN_IF_ERROR(ReadCount(args, "maxBytes", config.max_bytes, 0, int64_t{1} << 40, &config.max_bytes));
   if (const json* ttl = Field(args, "ttlMs")) {
     if (!ttl->is_object()) return BadArg("cache.ttlMs", "must be an object of namespace: ms");
-    for (auto it = ttl->begin(); it != ttl->end(); ++it) {
+    for (size_t k = 0; k < ttl->size(); ++k) {
+      const std::string& name = ttl->key(k);
       int ns = -1;
       for (int i = 0; i < static_cast<int>(CacheNs::kCount); ++i) {
-        if (it.key() == CacheNsName(static_cast<CacheNs>(i))) ns = i;
+        if (name == CacheNsName(static_cast<CacheNs>(i))) ns = i;
       }
       int64_t ms;
-      if (ns < 0) return BadArg("cache.ttlMs." + it.key(), "unknown cache namespace");
-      if (!ReadInt(it.value(), &ms) || ms < 0) return BadArg("cache.ttlMs." + it.key(), "must be ms >= 0");
+      if (ns < 0) return BadArg("cache.ttlMs." + name, "unknown cache namespace");
+      if (!ReadInt((*ttl)[k], &ms) || ms < 0) return BadArg("cache.ttlMs." + name, "must be ms >= 0");
       config.ttl_ms[ns] = ms;
     }
   }
@@ -287,12 +288,12 @@ Status GetCalendarAs(Impl& im, const Args& args, std::string* out, bool binary) 
   // columns: the per-night columns wanted (default all), as a bit set of kCalendarColumns.
   uint32_t columns = kAllCalendarColumns;
   if (const json* cols = Field(args, "columns")) {
-    if (!cols->is_array() || cols->empty()) return BadArg("columns", "must be a non-empty array of column names");
+    if (!cols->is_array() || cols->size() == 0) return BadArg("columns", "must be a non-empty array of column names");
     columns = 0;
-    for (const json& c : *cols) {
+    for (const json& c : cols->items()) {
       int found = -1;
       for (int i = 0; i < 7 && c.is_string(); ++i) {
-        if (c.get_ref<const std::string&>() == kCalendarColumns[i]) found = i;
+        if (c.str() == kCalendarColumns[i]) found = i;
       }
       if (found < 0) {
         return BadArg("columns", "unknown column (available, priceCents, minStay, maxStay, closedToArrival, "
@@ -385,14 +386,14 @@ Status GetUserBookingsWithRoomTypeAs(Impl& im, const Args& args, std::string* ou
       bool ok = v.is_string();
       if (ok) {
         ok = false;
-        for (const char* k : kKnown) ok = ok || v.get_ref<const std::string&>() == k;
+        for (const char* k : kKnown) ok = ok || v.str() == k;
       }
       if (!ok) return BadArg("status", "must be a booking status or an array of them");
-      statuses.push_back(v.get<std::string>());
+      statuses.push_back(v.str());
       return Status::Ok();
     };
     if (st->is_array()) {
-      for (const json& v : *st) ES_RETURN_IF_ERROR(add(v));
+      for (const json& v : st->items()) ES_RETURN_IF_ERROR(add(v));
       if (statuses.empty()) return BadArg("status", "must not be an empty array");
     } else {
       ES_RETURN_IF_ERROR(add(*st));
@@ -496,7 +497,7 @@ Status PendingMutations(Impl& im, const Args&, std::string* out) { return im.Pen
 Status ApplyPushResults(Impl& im, const Args& args, std::string* out) {
   const json* r = Field(args, "results");
   if (!r) return BadArg("results", "is required");
-  return im.ApplyPushResults(r->dump(), out);
+  return im.ApplyPushResults(*r, out);
 }
 Status GetDueNotifications(Impl& im, const Args& args, std::string* out) {
   int64_t until = im.now_ms, limit;
@@ -509,7 +510,7 @@ Status MarkNotifications(Impl& im, const Args& args, std::string* out) {
   const json* ids = Field(args, "ids");
   if (!ids || !ids->is_array()) return BadArg("ids", "must be an array of notification ids");
   std::vector<int64_t> list;
-  for (const json& v : *ids) {
+  for (const json& v : ids->items()) {
     int64_t id;
     if (!ReadInt(v, &id)) return BadArg("ids", "must be an array of notification ids");
     list.push_back(id);
@@ -524,7 +525,7 @@ Status MarkNotifications(Impl& im, const Args& args, std::string* out) {
 Status ExplainQueries(Impl& im, const Args&, std::string* out) { return im.ExplainQueries(out); }
 
 // The handlers of integrity.cc, window.cc and leases.cc read their nested arguments as
-// a nlohmann value.
+// a tree (protocol/json_value.h).
 template <Status (*Run)(Impl&, const json&, std::string*)>
 Status WithJson(Impl& im, const Args& args, std::string* out) {
   return Run(im, args.Json(), out);
@@ -622,7 +623,7 @@ Status Engine::CallById(int method_id, std::string_view args_json, std::string* 
   const Method& m = kMethods[method_id];
   if (!im.call_args) im.call_args = std::make_unique<Args>();
   Args& args = *im.call_args;
-  if (!args.Parse(args_json)) return Status::Error("INVALID_ARGUMENT", "the arguments are not valid JSON");
+  if (!args.Parse(args_json)) return args.ParseError();
   out->clear();
   // Holds whose time is up become EXPIRED before anything reads or writes.
   ES_RETURN_IF_ERROR(im.ExpireHolds());

@@ -84,13 +84,20 @@ Obj Val::Item(size_t i) const {
   return Obj((*dom)[i]);
 }
 
-std::string Val::Dump() const {
-  if (dom) return dom->dump();
+ES_MINSIZE std::string Val::Dump() const {
+  if (dom) return dom->Dump();
   switch (kind) {
     case kInt: return std::to_string(i);
     case kStr: return "\"" + std::string(s) + "\"";  // plain ASCII: nothing to escape
     case kBool: return b ? "true" : "false";
-    case kList: return flat->ToJson(*this).dump();
+    case kList: {
+      // Through the tree, which writes an object's keys in order as the tree form does.
+      std::string text;
+      flat->AppendText(*this, &text);
+      JsonValue list;
+      list.Parse(text);
+      return list.Dump();
+    }
     default: return "null";
   }
 }
@@ -104,29 +111,35 @@ Val Obj::Get(const char* name) const {
     }
     return v;
   }
-  if (!dom_->is_object()) return v;
-  auto it = dom_->find(name);
-  if (it == dom_->end()) return v;
-  const json& j = *it;
-  v.dom = &j;
-  if (j.is_null()) v.kind = Val::kNull;
-  else if (ReadInt(j, &v.i)) v.kind = Val::kInt;
-  else if (j.is_string()) v.kind = Val::kStr, v.s = j.get_ref<const std::string&>();
-  else if (j.is_boolean()) v.kind = Val::kBool, v.b = j.get<bool>();
-  else if (j.is_array()) v.kind = Val::kList;
+  const JsonValue* j = dom_->Find(name);
+  if (!j) return v;
+  v.dom = j;
+  if (j->is_null()) v.kind = Val::kNull;
+  else if (ReadInt(*j, &v.i)) v.kind = Val::kInt;
+  else if (j->is_string()) v.kind = Val::kStr, v.s = j->str();
+  else if (j->is_bool()) v.kind = Val::kBool, v.b = j->b();
+  else if (j->is_array()) v.kind = Val::kList;
   else v.kind = Val::kOther;
   return v;
 }
 
 bool Args::Parse(std::string_view text) {
   built_.reset();
+  text_ = text;
   flat_ = Flat(text);
   if (flat_) {
-    if (!dom_.is_null()) dom_ = nullptr;
+    if (!dom_.is_null()) dom_ = JsonValue();
     return true;
   }
-  dom_ = json::parse(text.begin(), text.end(), nullptr, false);
-  return !dom_.is_discarded();
+  return dom_.Parse(text, &too_deep_);
+}
+
+Status Args::ParseError() const {
+  if (too_deep_) {
+    return Status::Error("INVALID_ARGUMENT", "the arguments nest arrays and objects deeper than " +
+                                                 std::to_string(protocol::json::kMaxDepth) + " levels");
+  }
+  return Status::Error("INVALID_ARGUMENT", "the arguments are not valid JSON");
 }
 
 // The whole text as one flat object (lists of flat objects as values at the top level
@@ -212,33 +225,38 @@ bool Args::FlatObject(const char*& p, const char* e, bool top, uint32_t* index) 
   return true;
 }
 
-json Args::ToJson(const Val& v) const {
+// A flat value as JSON text (plain ASCII strings: nothing to escape).
+ES_MINSIZE void Args::AppendText(const Val& v, std::string* out) const {
   switch (v.kind) {
-    case Val::kNull: return nullptr;
-    // The tree holds non-negative integers as unsigned numbers.
-    case Val::kInt: return v.i >= 0 ? json(static_cast<uint64_t>(v.i)) : json(v.i);
-    case Val::kStr: return json(std::string(v.s));
-    case Val::kBool: return json(v.b);
-    case Val::kList: {
-      json list = json::array();
-      for (uint32_t i = 0; i < v.count; ++i) list.push_back(ObjectJson(v.first + i));
-      return list;
-    }
-    default: return v.dom ? *v.dom : json();
+    case Val::kInt: *out += std::to_string(v.i); break;
+    case Val::kStr: *out += '"', *out += v.s, *out += '"'; break;
+    case Val::kBool: *out += v.b ? "true" : "false"; break;
+    case Val::kList:
+      *out += '[';
+      for (uint32_t i = 0; i < v.count; ++i) {
+        const Object& o = objects_[v.first + i];
+        *out += i ? ",{" : "{";
+        for (uint32_t f = o.begin; f < o.end; ++f) {
+          *out += f == o.begin ? "\"" : ",\"";
+          *out += fields_[f].key;
+          *out += "\":";
+          AppendText(fields_[f].value, out);
+        }
+        *out += '}';
+      }
+      *out += ']';
+      break;
+    default: *out += "null"; break;
   }
 }
 
-json Args::ObjectJson(uint32_t object) const {
-  json o = json::object();
-  for (uint32_t f = objects_[object].begin; f < objects_[object].end; ++f) {
-    o[std::string(fields_[f].key)] = ToJson(fields_[f].value);
-  }
-  return o;
-}
-
-const json& Args::Json() const {
+// The flat form's text is valid JSON of depth 2: the tree reads it on first use.
+const JsonValue& Args::Json() const {
   if (!flat_) return dom_;
-  if (!built_) built_ = ObjectJson(0);
+  if (!built_) {
+    built_.emplace();
+    built_->Parse(text_);
+  }
   return *built_;
 }
 

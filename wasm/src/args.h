@@ -7,20 +7,20 @@
 // non-ASCII bytes, true, false, null, or arrays of such flat objects — is scanned into a
 // flat list of fields without building a JSON tree (the general parse was ~40% of a
 // small question's core time). Any other text (escapes, non-ASCII, fractions, exponents,
-// nested objects, duplicate keys, invalid JSON) goes to nlohmann's parser. The scanner only
-// accepts text whose nlohmann tree would hold exactly the values it read, so the typed
+// nested objects, duplicate keys, invalid JSON) goes to the core's JSON reader
+// (protocol/json_value.h), which builds a tree. The scanner only accepts text whose tree
+// would hold exactly the values it read, so the typed
 // reads below — written once, over Obj and Val — answer and word their errors alike in
 // both forms (tests/js/flat_args.test.mjs checks that on random and mutated arguments).
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "edgestay/date.h"
-#include "edgestay/protocol/json_fields.h"
+#include "edgestay/protocol/json_value.h"
 #include "edgestay/protocol/tables.h"
 #include "edgestay/status.h"
 #include "engine_impl.h"
@@ -28,7 +28,7 @@
 
 namespace edgestay::args {
 
-using json = nlohmann::json;
+using JsonValue = protocol::json::JsonValue;
 
 inline constexpr int64_t kMaxRooms = 10000;    // rooms of one stay query
 inline constexpr int64_t kMaxDays = 100000;    // bounds a stay's arithmetic; max_nights is the hotel's rule
@@ -42,40 +42,43 @@ struct Val {
   bool b = false;            // kBool
   int64_t i = 0;             // kInt (an integer JSON number that fits int64)
   std::string_view s;        // kStr
-  const json* dom = nullptr;  // the nlohmann value (tree form)
+  const JsonValue* dom = nullptr;  // the tree's value (tree form)
   const Args* flat = nullptr;  // kList of the flat form: objects [first, first + count)
   uint32_t first = 0, count = 0;
 
   size_t Size() const { return flat ? count : dom->size(); }  // kList
   class Obj Item(size_t i) const;                              // kList
-  // The value as JSON text (error messages quote it), as nlohmann::json::dump writes it.
+  // The value as JSON text (error messages quote it), as JsonValue::Dump writes it.
   std::string Dump() const;
 };
 
 // An object of the arguments (the call's, or one of a list), in either form. Implicit
-// from a nlohmann value, so the typed reads also serve nested objects that callers hold
-// as JSON (leases, ranges).
+// from a tree value, so the typed reads also serve nested objects that callers hold as
+// JSON (leases, ranges).
 class Obj {
  public:
-  Obj(const json& j) : dom_(&j) {}  // NOLINT: implicit on purpose
+  Obj(const JsonValue& j) : dom_(&j) {}  // NOLINT: implicit on purpose
   Obj(const Args* flat, uint32_t object) : flat_(flat), object_(object) {}
   bool IsObject() const { return flat_ != nullptr || dom_->is_object(); }
   Val Get(const char* name) const;
 
  private:
-  const json* dom_ = nullptr;
+  const JsonValue* dom_ = nullptr;
   const Args* flat_ = nullptr;
   uint32_t object_ = 0;
 };
 
 class Args {
  public:
-  // Reads `text`; false when it is not JSON. Reusable: a second Parse replaces the first.
+  // Reads `text` (which must outlive the reads); false when it is not JSON or nests deeper
+  // than the tree reads (ParseError() says which). Reusable: a second Parse replaces the
+  // first. A bool, not a Status: the per-call floor pays for every constructed Status.
   bool Parse(std::string_view text);
+  Status ParseError() const;
   operator Obj() const { return flat_ ? Obj(this, 0) : Obj(dom_); }  // NOLINT: the call's object
-  // The arguments as a nlohmann value (from the flat form, built on first use): for the
-  // few reads of nested values (lists of ids or statuses, cache TTLs, leases, results).
-  const json& Json() const;
+  // The arguments as a tree (from the flat form, built on first use): for the few reads
+  // of nested values (lists of ids or statuses, cache TTLs, leases, results).
+  const JsonValue& Json() const;
 
  private:
   friend class Obj;
@@ -89,31 +92,40 @@ class Args {
   };
   bool Flat(std::string_view text);
   bool FlatObject(const char*& p, const char* e, bool top, uint32_t* index);
-  json ToJson(const Val& v) const;
-  json ObjectJson(uint32_t object) const;
+  void AppendText(const Val& v, std::string* out) const;
 
   bool flat_ = false;
+  bool too_deep_ = false;
   std::vector<Field> fields_;
   std::vector<Object> objects_;
   std::vector<Field> pending_;  // fields of the objects being scanned (nested lists)
-  json dom_;
-  mutable std::optional<json> built_;
+  std::string_view text_;
+  JsonValue dom_;
+  mutable std::optional<JsonValue> built_;
 };
 
 inline Status BadArg(const std::string& field, const std::string& problem) {
   return Status::Error("INVALID_ARGUMENT", field + ": " + problem, "{\"field\":" + JsonQuote(field) + "}");
 }
 
-// The JSON readers are the protocol layer's (one reader for the core and the server).
-using protocol::ReadInt;
+// An integer JSON number (no fraction) that fits int64 (protocol::ReadInt's rule, which
+// the reader applies to every number it reads).
+inline bool ReadInt(const JsonValue& v, int64_t* out) {
+  if (!v.is_int()) return false;
+  *out = v.i();
+  return true;
+}
 
-// o[name] of a nlohmann value, or nullptr when missing or null: for nested values (lists
-// of ids or statuses, cache TTLs, leases, results). Of the call's arguments in the flat
+// o[name] of a tree value, or nullptr when missing or null: for nested values (lists of
+// ids or statuses, cache TTLs, leases, results). Of the call's arguments in the flat
 // form, the tree is built only when the field is there.
-inline const json* Field(const json& o, const char* name) { return protocol::FieldOf(o, name); }
-inline const json* Field(const Args& a, const char* name) {
+inline const JsonValue* Field(const JsonValue& o, const char* name) {
+  const JsonValue* v = o.Find(name);
+  return v && !v->is_null() ? v : nullptr;
+}
+inline const JsonValue* Field(const Args& a, const char* name) {
   const Val v = Obj(a).Get(name);
-  return v.kind == Val::kMissing || v.kind == Val::kNull ? nullptr : protocol::FieldOf(a.Json(), name);
+  return v.kind == Val::kMissing || v.kind == Val::kNull ? nullptr : Field(a.Json(), name);
 }
 
 inline Status ReadId(const Obj& args, const char* name, int64_t* out) {

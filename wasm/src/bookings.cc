@@ -5,7 +5,6 @@
 // existing (availability subtracts HELD/PENDING_SYNC local bookings the centre has not
 // accepted yet), so a kiosk never resells a room and never has to merge its edits with
 // the centre's. Every write is one transaction that also appends to the outbox.
-#include <nlohmann/json.hpp>
 
 #include "compact_answer.h"
 #include "engine_impl.h"
@@ -346,14 +345,18 @@ Status Engine::Impl::ConfirmHold(int64_t booking_id, std::string* out) {
   }
   if (!s.ok()) return s;
   // A confirmed hold is a stay: remind the guest the day before.
-  nlohmann::json b = nlohmann::json::parse(*out, nullptr, false);
+  protocol::json::JsonValue b;
+  b.Parse(*out);
+  const protocol::json::JsonValue* check_in = b.Find("checkIn");
+  const protocol::json::JsonValue* hotel_id = b.Find("hotelId");
+  const protocol::json::JsonValue* user_id = b.Find("userId");
   Day ci = 0;
-  if (b.is_object() && b["checkIn"].is_string()) ParseDate(b["checkIn"].get<std::string>(), &ci);
-  auto h = hotels.find(b.is_object() && b["hotelId"].is_number_integer() ? b["hotelId"].get<int64_t>() : 0);
+  if (check_in && check_in->is_string()) ParseDate(check_in->str(), &ci);
+  auto h = hotels.find(hotel_id && hotel_id->is_int() ? hotel_id->i() : 0);
   const int64_t offset = h == hotels.end() ? 0 : h->second.utc_offset_minutes;
   const int64_t reminder = (int64_t{ci} - 1) * kMsPerDay + 9 * 3600000 - offset * 60000;
-  if (reminder > now_ms && b.is_object() && b["userId"].is_number_integer()) {
-    ES_RETURN_IF_ERROR(Notify(booking_id, b["userId"].get<int64_t>(), "reminder", reminder));
+  if (reminder > now_ms && user_id && user_id->is_int()) {
+    ES_RETURN_IF_ERROR(Notify(booking_id, user_id->i(), "reminder", reminder));
   }
   return RefreshNextHoldExpiry();
 }
@@ -524,20 +527,19 @@ Status Engine::Impl::PendingMutations(std::string* out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::string* out) {
-  using json = nlohmann::json;
-  json doc = json::parse(results_json, nullptr, false);
+Status Engine::Impl::ApplyPushResults(const protocol::json::JsonValue& doc, std::string* out) {
+  using json = protocol::json::JsonValue;
   const json* results = nullptr;
   if (doc.is_array()) results = &doc;
-  else if (doc.is_object() && doc.contains("results") && doc["results"].is_array()) results = &doc["results"];
+  else if (doc.Find("results") && doc.Find("results")->is_array()) results = doc.Find("results");
   if (!results) return Status::Error("INVALID_ARGUMENT", "push results must be an array or {results: [...]}");
   // Check the whole list before touching anything.
   for (size_t i = 0; i < results->size(); ++i) {
     const json& r = (*results)[i];
-    const bool ok = r.is_object() && r.contains("seq") && r["seq"].is_number_integer() && r.contains("status") &&
-                    r["status"].is_string() &&
-                    (r["status"].get_ref<const std::string&>() == "applied" ||
-                     r["status"].get_ref<const std::string&>() == "rejected");
+    const json* seq = r.Find("seq");
+    const json* status = r.Find("status");
+    const bool ok = seq && seq->is_int() && status && status->is_string() &&
+                    (status->str() == "applied" || status->str() == "rejected");
     if (!ok) {
       return Status::Error("INVALID_ARGUMENT",
                            "results[" + std::to_string(i) + "]: needs an integer seq and status applied|rejected",
@@ -549,9 +551,9 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
   int64_t applied = 0, rejected = 0, ignored = 0;
   ChangeEvents ev;
   std::vector<int64_t> touched;
-  for (const json& r : *results) {
-    const int64_t seq = r["seq"].get<int64_t>();
-    const bool ok = r["status"].get_ref<const std::string&>() == "applied";
+  for (const json& r : results->items()) {
+    const int64_t seq = r.Find("seq")->i();
+    const bool ok = r.Find("status")->str() == "applied";
     Stmt* st;
     ES_RETURN_IF_ERROR(Prepared("SELECT type, COALESCE(booking_id, 0), status FROM outbox WHERE seq = ?", &st));
     std::string type;
@@ -571,13 +573,14 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
     {
       StmtScope s(*mark);
       s->BindText(1, ok ? "APPLIED" : "REJECTED");
-      s->BindText(2, r.dump());
+      s->BindText(2, r.Dump());
       s->BindInt(3, seq);
       ES_RETURN_IF_ERROR(Step(db, *s, "settle outbox"));
     }
     ok ? ++applied : ++rejected;
-    if (type == "joinWaitlist" && ok && r.contains("waitlist") && r["waitlist"].is_object() &&
-        r["waitlist"].contains("id") && r["waitlist"]["id"].is_number_integer()) {
+    const json* waitlist = r.Find("waitlist");
+    const json* waitlist_id = waitlist ? waitlist->Find("id") : nullptr;
+    if (type == "joinWaitlist" && ok && waitlist_id && waitlist_id->is_int()) {
       // If the centre's row for this entry was pulled already, it replaces the local one.
       Stmt* dup;
       ES_RETURN_IF_ERROR(Prepared(
@@ -585,7 +588,7 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
           " AND EXISTS (SELECT 1 FROM waitlist WHERE id = ?2)", &dup));
       StmtScope s(*dup);
       s->BindInt(1, seq);
-      s->BindInt(2, r["waitlist"]["id"].get<int64_t>());
+      s->BindInt(2, waitlist_id->i());
       ES_RETURN_IF_ERROR(Step(db, *s, "merge waitlist entry"));
     }
     if (!booking_id) continue;
@@ -616,10 +619,9 @@ Status Engine::Impl::ApplyPushResults(const std::string& results_json, std::stri
                       (status == "CONFIRMED" && in_lease && type == "createBooking");
     const char* next = nullptr;
     int64_t server_id = 0;
-    const json* booking = r.contains("booking") && r["booking"].is_object() ? &r["booking"] : nullptr;
-    if (booking && booking->contains("id") && (*booking)["id"].is_number_integer()) {
-      server_id = (*booking)["id"].get<int64_t>();
-    }
+    const json* booking = r.Find("booking");
+    const json* booking_server_id = booking ? booking->Find("id") : nullptr;
+    if (booking_server_id && booking_server_id->is_int()) server_id = booking_server_id->i();
     // A row that is already the centre's copy (its central row arrived before this result,
     // origin = 'central') keeps the centre's status and updated_at: the result only names
     // the central id. Writing the engine's clock there made it differ from the centre.

@@ -25,14 +25,12 @@ Status Corrupt(const std::string& why) { return Status::Error("CORRUPT_SNAPSHOT"
 void WaitlistIdOfResult(sqlite3_context* ctx, int, sqlite3_value** argv) {
   const unsigned char* text = sqlite3_value_text(argv[0]);
   if (!text) return;  // NULL result: NULL
-  const nlohmann::json r = nlohmann::json::parse(reinterpret_cast<const char*>(text), nullptr, false);
-  if (!r.is_object()) return;
-  const auto w = r.find("waitlist");
-  if (w == r.end() || !w->is_object()) return;
-  const auto id = w->find("id");
-  if (id == w->end()) return;
-  if (id->is_number_integer()) sqlite3_result_int64(ctx, id->get<int64_t>());
-  else if (id->is_number_float()) sqlite3_result_double(ctx, id->get<double>());
+  protocol::json::JsonValue r;
+  r.Parse(reinterpret_cast<const char*>(text));
+  const protocol::json::JsonValue* w = r.Find("waitlist");
+  const protocol::json::JsonValue* id = w ? w->Find("id") : nullptr;
+  // Only an integer id can match a waitlist row (ApplyPushResults takes no other).
+  if (id && id->is_int()) sqlite3_result_int64(ctx, id->i());
 }
 
 Status ValidateImage(sqlite3* db);

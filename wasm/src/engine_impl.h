@@ -22,7 +22,7 @@
 #include "edgestay/protocol/change_batch.h"
 #include "edgestay/query_cache.h"
 #include "edgestay/stay_rules.h"
-#include <nlohmann/json.hpp>
+#include "edgestay/protocol/json_value.h"
 
 #include "calendar_columns.h"
 #include "night_index.h"
@@ -239,7 +239,7 @@ struct Engine::Impl {
   Status ConfirmHold(int64_t booking_id, std::string* out);
   Status JoinWaitlist(const BookingRequest& r, std::string* out);
   Status PendingMutations(std::string* out);
-  Status ApplyPushResults(const std::string& results_json, std::string* out);
+  Status ApplyPushResults(const protocol::json::JsonValue& results, std::string* out);
   Status DueNotifications(int64_t until_ms, int64_t limit, std::string* out);
   Status MarkNotifications(const std::vector<int64_t>& ids, const std::string& status, std::string* out);
   // Turns HELD bookings whose time is up into EXPIRED (with outbox entries); cheap when
@@ -285,14 +285,14 @@ struct Engine::Impl {
 };
 
 // integrity.cc: range checksums (sync/FORMAT.md §6) and the repair of one range.
-Status RangeChecksums(Engine::Impl& im, const nlohmann::json& args, std::string* out);
-Status RepairRange(Engine::Impl& im, const nlohmann::json& batch, std::string* out);
+Status RangeChecksums(Engine::Impl& im, const protocol::json::JsonValue& args, std::string* out);
+Status RepairRange(Engine::Impl& im, const protocol::json::JsonValue& batch, std::string* out);
 // window.cc: the rolling window's pruning (sync/FORMAT.md §8).
-Status PruneWindow(Engine::Impl& im, const nlohmann::json& args, std::string* out);
+Status PruneWindow(Engine::Impl& im, const protocol::json::JsonValue& args, std::string* out);
 
 // leases.cc: the node's allotment leases (sync/FORMAT.md §9).
-Status SetLeases(Engine::Impl& im, const nlohmann::json& args, std::string* out);
-Status Leases(Engine::Impl& im, const nlohmann::json& args, std::string* out);
+Status SetLeases(Engine::Impl& im, const protocol::json::JsonValue& args, std::string* out);
+Status Leases(Engine::Impl& im, const protocol::json::JsonValue& args, std::string* out);
 // *lease_id = the lease the stay fits in (lease_rule.h), or 0.
 Status FindLease(Engine::Impl& im, int64_t hotel_id, int64_t room_type_id, Day check_in, Day check_out,
                  int64_t rooms, int64_t* lease_id);

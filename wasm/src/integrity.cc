@@ -11,7 +11,7 @@ namespace edgestay {
 namespace {
 
 namespace pc = protocol;
-using json = nlohmann::json;
+using json = protocol::json::JsonValue;
 using namespace args;  // NOLINT: the parsing vocabulary
 
 using pc::MonthOfDate;
@@ -107,7 +107,7 @@ Status RepairRange(Engine::Impl& im, const json& batch, std::string* out) {
   ES_RETURN_IF_ERROR(ReadId(*range, "roomTypeId", &room_type_id));
   const json* month_text = Field(*range, "month");
   int64_t month = 0;
-  if (!month_text || !month_text->is_string() || !pc::ParseMonth(month_text->get_ref<const std::string&>(), &month)) {
+  if (!month_text || !month_text->is_string() || !pc::ParseMonth(month_text->str(), &month)) {
     return BadArg("range.month", "must be YYYY-MM");
   }
   if (!Field(batch, "since")) return BadArg("since", "a repair batch names the cursor it is valid at");
@@ -139,7 +139,7 @@ Status RepairRange(Engine::Impl& im, const json& batch, std::string* out) {
       it->second.second = std::max<Day>(it->second.second, hi - 1);
     }
   }
-  s = im.ApplyPart(batch.dump(), 0, 0, true);
+  s = im.ApplyPart(batch.Dump(), 0, 0, true);
   if (!s.ok()) {
     im.Abort();
     return s;

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -51,14 +50,14 @@ class JsonWriter {
     out_->append(p, static_cast<size_t>(end - p));
     return *this;
   }
+  // As printf's "%.17g", which round-trips exactly, so JS sees the same double the core
+  // computed (json_writer.cc writes it without libc's printf).
   JsonWriter& Double(double v) {
     Sep();
-    char buf[32];
-    // %.17g round-trips exactly, so JS sees the same double the core computed.
-    int n = std::snprintf(buf, sizeof buf, "%.17g", v);
-    out_->append(buf, static_cast<size_t>(n));
+    AppendDouble17(out_, v);
     return *this;
   }
+  static void AppendDouble17(std::string* out, double v);
   JsonWriter& Bool(bool v) { Sep(); out_->append(v ? "true" : "false"); return *this; }
   JsonWriter& Null() { Sep(); out_->append("null"); return *this; }
   JsonWriter& String(std::string_view s);

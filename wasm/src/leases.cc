@@ -9,7 +9,7 @@
 namespace edgestay {
 namespace {
 
-using json = nlohmann::json;
+using json = protocol::json::JsonValue;
 using namespace args;  // NOLINT: the parsing vocabulary
 
 constexpr int64_t kDefaultSkewSeconds = 60;
@@ -113,7 +113,7 @@ Status SetLeases(Engine::Impl& im, const json& args, std::string* out) {
     const std::string at = "leases[" + std::to_string(i) + "]";
     if (!l.is_object()) return BadArg(at, "must be an object");
     const json* status = Field(l, "status");
-    if (status && (!status->is_string() || *status != "ACTIVE")) continue;  // ended: not usable
+    if (status && (!status->is_string() || status->str() != "ACTIVE")) continue;  // ended: not usable
     LocalLease x;
     int64_t hotel = 0;
     ES_RETURN_IF_ERROR(ReadId(l, "id", &x.id));

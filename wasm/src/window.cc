@@ -11,7 +11,7 @@
 namespace edgestay {
 namespace {
 
-using json = nlohmann::json;
+using json = protocol::json::JsonValue;
 using namespace args;  // NOLINT: the parsing vocabulary
 
 Status PragmaInt(sqlite3* db, const char* sql, int64_t* value) {

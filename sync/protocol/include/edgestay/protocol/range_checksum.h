@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -60,10 +59,14 @@ inline int64_t MonthOfDay(Day day) {
 
 // "YYYY-MM", as the wire names a month.
 inline std::string MonthText(int64_t month) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld", static_cast<long long>(month / 12),
-                static_cast<long long>(month % 12 + 1));
-  return buf;
+  // printf's "%04lld-%02lld" (without printf: the wasm links none).
+  auto padded = [](int64_t v, size_t width) {
+    std::string digits = std::to_string(v < 0 ? -v : v);
+    const size_t room = width - (v < 0 ? 1 : 0);
+    if (digits.size() < room) digits.insert(0, room - digits.size(), '0');
+    return v < 0 ? "-" + digits : digits;
+  };
+  return padded(month / 12, 4) + "-" + padded(month % 12 + 1, 2);
 }
 
 // The month's first day, "YYYY-MM-01" (a range is [MonthStart(m), MonthStart(m + 1))).
