@@ -16,7 +16,7 @@ using namespace args;  // NOLINT: the parsing vocabulary of this file
 namespace {
 
 // openEngine({ cache: false | { maxEntries, maxBytes, ttlMs: { availability: ms, … } } })
-Status ConfigureCache(QueryCache& cache, const Args& args, std::string* out) {
+ES_MINSIZE Status ConfigureCache(QueryCache& cache, const Args& args, std::string* out) {
   CacheConfig config = cache.config();
   const Val e = Obj(args).Get("enabled");
   if (e.kind != Val::kMissing && e.kind != Val::kNull) {
@@ -437,16 +437,19 @@ Status OccupancyRateAs(Impl& im, const Args& args, std::string* out, bool binary
   return Report(im, args, true, out, binary);
 }
 
-Status CacheStatsOf(Impl& im, const Args&, std::string* out) {
+// ES_MINSIZE (json_value.h) marks the rare methods (cache administration, the waitlist,
+// holds, sync's push results, notifications, diagnostics, and the WithJson ones): built
+// for size, as the wasm ships to browsers; the hot questions and createBooking are not.
+ES_MINSIZE Status CacheStatsOf(Impl& im, const Args&, std::string* out) {
   *out = im.cache.StatsJson();
   return Status::Ok();
 }
-Status ClearCache(Impl& im, const Args&, std::string* out) {
+ES_MINSIZE Status ClearCache(Impl& im, const Args&, std::string* out) {
   im.cache.Clear();
   *out = "{}";
   return Status::Ok();
 }
-Status ConfigureCacheOf(Impl& im, const Args& args, std::string* out) { return ConfigureCache(im.cache, args, out); }
+ES_MINSIZE Status ConfigureCacheOf(Impl& im, const Args& args, std::string* out) { return ConfigureCache(im.cache, args, out); }
 Status AsOf(Impl& im, const Args&, std::string* out) {
   im.WriteAsOf(out);
   return Status::Ok();
@@ -469,7 +472,7 @@ Status CreateBooking(Impl& im, const Args& args, std::string* out) {
   ES_RETURN_IF_ERROR(ReadBool(args, "hold", false, &r.hold));
   return im.CreateBooking(r, out);
 }
-Status JoinWaitlist(Impl& im, const Args& args, std::string* out) {
+ES_MINSIZE Status JoinWaitlist(Impl& im, const Args& args, std::string* out) {
   BookingRequest r;
   ES_RETURN_IF_ERROR(ReadBookingRequest(args, &r));
   return im.JoinWaitlist(r, out);
@@ -488,25 +491,25 @@ Status CancelBooking(Impl& im, const Args& args, std::string* out) {
   ES_RETURN_IF_ERROR(ReadBookingId(args, &id));
   return im.CancelBooking(id, out);
 }
-Status ConfirmHold(Impl& im, const Args& args, std::string* out) {
+ES_MINSIZE Status ConfirmHold(Impl& im, const Args& args, std::string* out) {
   int64_t id = 0;
   ES_RETURN_IF_ERROR(ReadBookingId(args, &id));
   return im.ConfirmHold(id, out);
 }
-Status PendingMutations(Impl& im, const Args&, std::string* out) { return im.PendingMutations(out); }
-Status ApplyPushResults(Impl& im, const Args& args, std::string* out) {
+ES_MINSIZE Status PendingMutations(Impl& im, const Args&, std::string* out) { return im.PendingMutations(out); }
+ES_MINSIZE Status ApplyPushResults(Impl& im, const Args& args, std::string* out) {
   const json* r = Field(args, "results");
   if (!r) return BadArg("results", "is required");
   return im.ApplyPushResults(*r, out);
 }
-Status GetDueNotifications(Impl& im, const Args& args, std::string* out) {
+ES_MINSIZE Status GetDueNotifications(Impl& im, const Args& args, std::string* out) {
   int64_t until = im.now_ms, limit;
   bool has_until;
   ES_RETURN_IF_ERROR(ReadIntOf(args, "until", "must be ms since the epoch", &until, &has_until));
   ES_RETURN_IF_ERROR(ReadCount(args, "limit", 1000, 1, 100000, &limit));
   return im.DueNotifications(until, limit, out);
 }
-Status MarkNotifications(Impl& im, const Args& args, std::string* out) {
+ES_MINSIZE Status MarkNotifications(Impl& im, const Args& args, std::string* out) {
   const json* ids = Field(args, "ids");
   if (!ids || !ids->is_array()) return BadArg("ids", "must be an array of notification ids");
   std::vector<int64_t> list;
@@ -522,12 +525,12 @@ Status MarkNotifications(Impl& im, const Args& args, std::string* out) {
   }
   return im.MarkNotifications(list, status, out);
 }
-Status ExplainQueries(Impl& im, const Args&, std::string* out) { return im.ExplainQueries(out); }
+ES_MINSIZE Status ExplainQueries(Impl& im, const Args&, std::string* out) { return im.ExplainQueries(out); }
 
 // The handlers of integrity.cc, window.cc and leases.cc read their nested arguments as
 // a tree (protocol/json_value.h).
 template <Status (*Run)(Impl&, const json&, std::string*)>
-Status WithJson(Impl& im, const Args& args, std::string* out) {
+ES_MINSIZE Status WithJson(Impl& im, const Args& args, std::string* out) {
   return Run(im, args.Json(), out);
 }
 

@@ -444,7 +444,8 @@ Status Engine::Impl::OfferWaitlist(int64_t room_type_id, ChangeEvents* ev) {
   return Status::Ok();
 }
 
-Status Engine::Impl::JoinWaitlist(const BookingRequest& r, std::string* out) {
+// ES_MINSIZE: a rare path, built for size (api.cc says which methods are).
+ES_MINSIZE Status Engine::Impl::JoinWaitlist(const BookingRequest& r, std::string* out) {
   ES_RETURN_IF_ERROR(EnsureFacts());
   auto rt_it = room_types.find(r.room_type_id);
   if (rt_it == room_types.end() || rt_it->second.hotel_id != r.hotel_id) {
@@ -505,7 +506,7 @@ Status Engine::Impl::JoinWaitlist(const BookingRequest& r, std::string* out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::PendingMutations(std::string* out) {
+ES_MINSIZE Status Engine::Impl::PendingMutations(std::string* out) {
   std::string client_id;
   {
     Txn txn(*this);
@@ -527,7 +528,7 @@ Status Engine::Impl::PendingMutations(std::string* out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::ApplyPushResults(const protocol::json::JsonValue& doc, std::string* out) {
+ES_MINSIZE Status Engine::Impl::ApplyPushResults(const protocol::json::JsonValue& doc, std::string* out) {
   using json = protocol::json::JsonValue;
   const json* results = nullptr;
   if (doc.is_array()) results = &doc;
@@ -673,7 +674,7 @@ Status Engine::Impl::ApplyPushResults(const protocol::json::JsonValue& doc, std:
   return Status::Ok();
 }
 
-Status Engine::Impl::DueNotifications(int64_t until_ms, int64_t limit, std::string* out) {
+ES_MINSIZE Status Engine::Impl::DueNotifications(int64_t until_ms, int64_t limit, std::string* out) {
   Stmt* st;
   ES_RETURN_IF_ERROR(Prepared(
       "SELECT id, booking_id, user_id, channel, kind, scheduled_at FROM notifications"
@@ -692,7 +693,7 @@ Status Engine::Impl::DueNotifications(int64_t until_ms, int64_t limit, std::stri
   return Status::Ok();
 }
 
-Status Engine::Impl::MarkNotifications(const std::vector<int64_t>& ids, const std::string& status, std::string* out) {
+ES_MINSIZE Status Engine::Impl::MarkNotifications(const std::vector<int64_t>& ids, const std::string& status, std::string* out) {
   Txn txn(*this);
   Stmt* st;
   ES_RETURN_IF_ERROR(Prepared("UPDATE notifications SET status = ? WHERE id = ? AND status = 'QUEUED'", &st));

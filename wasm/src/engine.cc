@@ -64,7 +64,7 @@ Status LoadImage(sqlite3* db, std::string_view snapshot) {
 }
 
 // An opened image (deserialized or on a file) is readable and is an edgestay database.
-Status ValidateImage(sqlite3* db) {
+ES_MINSIZE Status ValidateImage(sqlite3* db) {
   Stmt check;
   if (!check.Prepare(db, "PRAGMA quick_check").ok()) return Corrupt("the snapshot is unreadable");
   int step = check.Step();
@@ -205,7 +205,7 @@ Status Engine::OpenFile(std::string_view snapshot, const std::string& path, cons
   return Finish(std::move(impl), out);
 }
 
-Status Engine::Finish(std::unique_ptr<Impl> impl, std::unique_ptr<Engine>* out) {
+ES_MINSIZE Status Engine::Finish(std::unique_ptr<Impl> impl, std::unique_ptr<Engine>* out) {
   if (sqlite3_create_function_v2(impl->db, "edgestay_waitlist_id", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                                  WaitlistIdOfResult, nullptr, nullptr, nullptr) != SQLITE_OK) {
     return SqliteError(impl->db, "register edgestay_waitlist_id");
@@ -281,7 +281,7 @@ Status Engine::Impl::Prepared(const char* sql, Stmt** out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::ExplainQueries(std::string* out) {
+ES_MINSIZE Status Engine::Impl::ExplainQueries(std::string* out) {
   std::vector<std::string> sqls;
   for (const auto& [sql, stmt] : stmts) {
     if (sql.rfind("SELECT", 0) == 0) sqls.push_back(sql);
