@@ -36,6 +36,8 @@ Status BatchError(std::string message) { return Status::Error("INVALID_BATCH", s
 using json::ScanLiteral;
 using json::ScanNumber;
 using json::ScanString;
+using json::EndsAfterValue;
+using json::SkipByteOrderMark;
 using json::SkipWs;
 using json::Unescape;
 
@@ -87,11 +89,7 @@ struct Layout {
 
 // false when nlohmann::json::parse would refuse the text.
 bool Scan(const uchar* p, const uchar* e, Layout* out) {
-  // nlohmann skips a UTF-8 byte order mark, and only a whole one.
-  if (p < e && *p == 0xEF) {
-    if (e - p < 3 || p[1] != 0xBB || p[2] != 0xBF) return false;
-    p += 3;
-  }
+  if (!SkipByteOrderMark(p, e)) return false;
   enum Role : uint8_t { kOther, kTop, kChangeList, kChange };
   struct Frame {
     bool object;
@@ -200,9 +198,7 @@ key:
 
 after_value:
   if (stack.empty()) {
-    // Strict: nothing but whitespace may follow, and nlohmann reads a NUL byte as the end.
-    p = SkipWs(p, e);
-    return p == e || *p == 0;
+    return EndsAfterValue(p, e);
   }
   if (stack.back().role == kChangeList) ++out->change_count;
   p = SkipWs(p, e);

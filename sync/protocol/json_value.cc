@@ -352,18 +352,9 @@ ES_MINSIZE bool JsonValue::Parse(std::string_view text, bool* too_deep) {
   *this = JsonValue();
   const uchar* p = reinterpret_cast<const uchar*>(text.data());
   const uchar* e = p + text.size();
-  // nlohmann skips a UTF-8 byte order mark, and only a whole one.
-  if (p < e && *p == 0xEF) {
-    if (e - p < 3 || p[1] != 0xBB || p[2] != 0xBF) return false;
-    p += 3;
-  }
+  if (!SkipByteOrderMark(p, e)) return false;
   Parser parser(p, e);
-  bool ok = parser.Value(this, 0);
-  if (ok) {
-    // Strict: nothing but whitespace may follow, and nlohmann reads a NUL byte as the end.
-    p = SkipWs(parser.p_, e);
-    ok = p == e || *p == 0;
-  }
+  const bool ok = parser.Value(this, 0) && EndsAfterValue(parser.p_, e);
   if (too_deep) *too_deep = parser.too_deep_;
   if (!ok) *this = JsonValue();
   return ok;

@@ -34,6 +34,22 @@ inline const uchar* SkipWs(const uchar* p, const uchar* e) {
   return p;
 }
 
+// A JSON text's start and end as nlohmann reads them, for both readers of the core (the
+// change-batch scanner and JsonValue): a UTF-8 byte order mark is skipped, and only a
+// whole one (false: a partial one, the text is refused); after the value only
+// whitespace may follow, and a NUL byte ends the text.
+inline bool SkipByteOrderMark(const uchar*& p, const uchar* e) {
+  if (p < e && *p == 0xEF) {
+    if (e - p < 3 || p[1] != 0xBB || p[2] != 0xBF) return false;
+    p += 3;
+  }
+  return true;
+}
+inline bool EndsAfterValue(const uchar* p, const uchar* e) {
+  p = SkipWs(p, e);
+  return p == e || *p == 0;
+}
+
 // Internal: the rare numbers' path of ScanNumber (20+ digits, fractions, exponents).
 const uchar* ScanNumberRest(const uchar* b, const uchar* p, const uchar* digits, bool integral, bool* is_int,
                             int64_t* value);
