@@ -307,19 +307,19 @@ Status GetCalendarAs(Impl& im, const Args& args, std::string* out, bool binary) 
   T tags{kAvailabilityDeps, hotel_id, 0, from, from + static_cast<Day>(days) - 1, 0};
   const std::string cols_key = columns == kAllCalendarColumns ? "" : "|c" + std::to_string(columns);
   std::string key = Key(binary ? "calc" : "cal", {hotel_id, from, days}) + cols_key;
+  // Composed of per-room-type blocks, each its own entry (as getAllRoomAvailability).
+  auto room_type_block = [&](int64_t id, std::string* dst) {
+    T block_tags{kAvailabilityDeps, hotel_id, id, from, from + static_cast<Day>(days) - 1, 0};
+    return im.Cached(CacheNs::kAvailability, Key(binary ? "calrtc" : "calrt", {id, from, days}) + cols_key, block_tags,
+                     dst, [&](std::string* b) { return im.CalendarBlock(id, from, days, columns, b, binary); });
+  };
   ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(key), tags, out, [&](std::string* o) {
-    // Composed of per-room-type blocks, each its own entry (as getAllRoomAvailability).
     if (binary) {
       compact::WriteFrame(compact::Kind::kCalendar, static_cast<int64_t>(hotel->room_type_ids.size()), 0, 0, 0, 0, o);
       compact::WriteCalendar(hotel_id, from, days, columns, o);
+      for (int64_t id : hotel->room_type_ids) ES_RETURN_IF_ERROR(room_type_block(id, o));
+      return Status::Ok();
     }
-    for (size_t i = 0; binary && i < hotel->room_type_ids.size(); ++i) {
-      const int64_t id = hotel->room_type_ids[i];
-      T block_tags{kAvailabilityDeps, hotel_id, id, from, from + static_cast<Day>(days) - 1, 0};
-      ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, Key("calrtc", {id, from, days}) + cols_key, block_tags, o,
-                                   [&](std::string* b) { return im.CalendarBlock(id, from, days, columns, b, true); }));
-    }
-    if (binary) return Status::Ok();
     JsonWriter w(o);
     w.BeginObject().Key("hotelId").Int(hotel_id).Key("from").String(FormatDate(from)).Key("days").Int(days);
     w.Key("dates").BeginArray();
@@ -328,10 +328,7 @@ Status GetCalendarAs(Impl& im, const Args& args, std::string* out, bool binary) 
     std::string block;
     for (int64_t id : hotel->room_type_ids) {
       block.clear();
-      T block_tags{kAvailabilityDeps, hotel_id, id, from, from + static_cast<Day>(days) - 1, 0};
-      std::string block_key = Key("calrt", {id, from, days}) + cols_key;
-      ES_RETURN_IF_ERROR(im.Cached(CacheNs::kAvailability, std::move(block_key), block_tags, &block,
-                                   [&](std::string* b) { return im.CalendarBlock(id, from, days, columns, b); }));
+      ES_RETURN_IF_ERROR(room_type_block(id, &block));
       w.Raw(block);
     }
     w.EndArray().EndObject();
