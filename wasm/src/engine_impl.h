@@ -152,7 +152,7 @@ struct Engine::Impl {
   // table that was empty when the batch first wrote to it (a first bootstrap): then every
   // row it holds came from this batch, so a row with an id above every id written so far
   // is new, and its secondary indexes can be built once at commit instead of kept up per
-  // row (apply_changes.cc, BulkLoad). Reset when the batch begins and ends.
+  // row (apply_changes.cc, RestoreIndexes). Reset when the batch begins and ends.
   struct TableLoad {
     enum State : uint8_t { kUnknown, kFresh, kStocked } state = kUnknown;
     int64_t rows = 0;                 // rows written while fresh
@@ -170,6 +170,7 @@ struct Engine::Impl {
   // batch_events.booking_users once at commit (a set insert per row cost ~7% of a load).
   std::vector<int64_t> batch_users;
   void ClearBatchScratch();  // known_ids, table_load, batch_users: per batch
+  void ReleaseKnownIds();
   Status Begin();  // opens a batch (Engine::BeginChanges, range repair)
   Status ApplyPart(std::string_view text, int change_offset, int row_offset, bool first_part);
   Status ApplyRow(const protocol::RowChange& change);
