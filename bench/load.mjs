@@ -7,13 +7,17 @@
 //                       build, e.g. main's), loads of the two interleaved, with ratios
 //   BENCH_DATASETS=hotel,chain                   datasets (default hotel)
 //   BENCH_ROUNDS=n      loads per build and dataset (default 5; the chain: 2)
+//   BENCH_PEER=1        also better-sqlite3 (native SQLite) loading the same rows into the
+//                       engine's schema in one transaction, in processes of its own
 //   BENCH_JSON=file     write the samples and medians as JSON
 //
 // Per load: CPU time of applyChanges (process.cpuUsage: steadier than wall time on a
 // shared machine) and its wall time; the wasm heap before and after the load (growth),
 // after exportDatabase, after opening a second engine from that image (the first one
-// closed); the image's bytes; the process's peak RSS (which includes the
-// dataset's JS objects). Reported as medians over the rounds.
+// closed); the image's bytes; the process's RSS growth by the load (after a GC, before
+// and after: the dataset's JS objects are built before, so this is the database's
+// memory, wasm heap or native) and its peak RSS (which includes the dataset's JS
+// objects, ~340 MiB for the chain, and the export). Reported as medians over the rounds.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,15 +28,43 @@ import { buildDataset } from './datasets.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1048576;
 
-// ---- child: one load of one build
+// ---- child: one load of one build (or of better-sqlite3)
+const rssAfterGc = () => {
+  globalThis.gc?.();
+  return process.memoryUsage().rss;
+};
 if (process.env.BENCH_LOAD_CHILD) {
-  const { root, kind } = JSON.parse(process.env.BENCH_LOAD_CHILD);
+  const { root, kind, peer } = JSON.parse(process.env.BENCH_LOAD_CHILD);
   const pkg = await import(pathToFileURL(path.join(root, 'bindings/js/index.mjs')).href);
+  const ds = buildDataset(kind);
+  if (peer) {
+    // The engine's own schema (from an empty engine's image), then one transaction of
+    // prepared inserts: bench/peers.mjs, as `npm run bench` loads it.
+    const { BetterSqlitePeer, schemaFromImage } = await import('./peers.mjs');
+    const { tableRows } = await import('./datasets.mjs');
+    const empty = await pkg.openEngine({ now: () => ds.now });
+    const schema = schemaFromImage(empty.exportDatabase());
+    empty.close();
+    const bs3 = new BetterSqlitePeer({ now: () => ds.now });
+    bs3.createSchema(schema);
+    const rss0 = rssAfterGc();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    bs3.load(ds.batch, tableRows);
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const rssGrowth = rssAfterGc() - rss0;
+    const image = bs3.db.serialize();
+    process.stdout.write(JSON.stringify({
+      cpuMs: (cpu.user + cpu.system) / 1000, wallMs, rssGrowth, image: image.length,
+      maxRss: process.resourceUsage().maxRSS * 1024,
+    }));
+    process.exit(0);
+  }
   const { loadCore } = await import(pathToFileURL(path.join(root, 'bindings/js/loader.mjs')).href);
   const module = await loadCore();
-  const ds = buildDataset(kind);
   const engine = await pkg.openEngine({ now: () => ds.now });
-  globalThis.gc?.();
+  const rss0 = rssAfterGc();
   const heap0 = module.HEAPU8.buffer.byteLength;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -40,6 +72,7 @@ if (process.env.BENCH_LOAD_CHILD) {
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const heapLoad = module.HEAPU8.buffer.byteLength;
+  const rssGrowth = rssAfterGc() - rss0;
   const image = engine.exportDatabase();
   const heapExport = module.HEAPU8.buffer.byteLength;
   engine.close();
@@ -49,7 +82,7 @@ if (process.env.BENCH_LOAD_CHILD) {
   reopened.close();
   process.stdout.write(JSON.stringify({
     cpuMs: (cpu.user + cpu.system) / 1000, wallMs, heapGrowth: heapLoad - heap0, heapLoad, heapExport, heapOpen,
-    image: image.length, maxRss: process.resourceUsage().maxRSS * 1024,
+    rssGrowth, image: image.length, maxRss: process.resourceUsage().maxRSS * 1024,
   }));
   process.exit(0);
 }
@@ -61,6 +94,8 @@ const median = (xs) => {
 };
 const impls = [{ name: 'this', root: ROOT }];
 if (process.env.BENCH_BEFORE) impls.unshift({ name: 'before', root: path.resolve(process.env.BENCH_BEFORE) });
+// The peer comes last, out of the this/before ratio.
+if (process.env.BENCH_PEER === '1') impls.push({ name: 'better-sqlite3', root: ROOT, peer: true });
 const kinds = (process.env.BENCH_DATASETS ?? 'hotel').split(',').map((s) => s.trim()).filter(Boolean);
 const out = {};
 for (const kind of kinds) {
@@ -70,31 +105,34 @@ for (const kind of kinds) {
     const order = r % 2 ? [...impls].reverse() : impls;
     for (const impl of order) {
       const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', fileURLToPath(import.meta.url)], {
-        env: { ...process.env, BENCH_LOAD_CHILD: JSON.stringify({ root: impl.root, kind }) },
+        env: { ...process.env, BENCH_LOAD_CHILD: JSON.stringify({ root: impl.root, kind, peer: impl.peer }) },
         encoding: 'utf8', maxBuffer: 1 << 20,
       });
       if (child.status !== 0) throw new Error(`${impl.name} ${kind}: ${child.stderr}`);
       const s = JSON.parse(child.stdout);
       samples[impl.name].push(s);
       console.log(`${kind} ${impl.name} round ${r + 1}: cpu ${s.cpuMs.toFixed(0)} ms, wall ${s.wallMs.toFixed(0)} ms,` +
-        ` heap +${(s.heapGrowth / MiB).toFixed(1)} MiB (after load ${(s.heapLoad / MiB).toFixed(0)}, after export` +
-        ` ${(s.heapExport / MiB).toFixed(0)}, after a snapshot open ${(s.heapOpen / MiB).toFixed(0)} MiB), image ${(s.image / 1e6).toFixed(1)} MB, peak RSS ${(s.maxRss / MiB).toFixed(0)} MiB`);
+        (impl.peer ? '' : ` heap +${(s.heapGrowth / MiB).toFixed(1)} MiB (after load ${(s.heapLoad / MiB).toFixed(0)}, after export` +
+          ` ${(s.heapExport / MiB).toFixed(0)}, after a snapshot open ${(s.heapOpen / MiB).toFixed(0)} MiB),`) +
+        ` RSS +${(s.rssGrowth / MiB).toFixed(1)} MiB, image ${(s.image / 1e6).toFixed(1)} MB, peak RSS ${(s.maxRss / MiB).toFixed(0)} MiB`);
     }
   }
   const med = Object.fromEntries(Object.entries(samples).map(([name, ss]) => [name,
     Object.fromEntries(Object.keys(ss[0]).map((k) => [k, median(ss.map((s) => s[k]))]))]));
   console.log(`\n${kind}: medians of ${rounds} (fresh process per load)`);
-  console.log('| | ' + impls.map((i) => i.name).join(' | ') + (impls.length > 1 ? ' | this/before |' : ' |'));
-  console.log('|---|' + impls.map(() => '---:|').join('') + (impls.length > 1 ? '---:|' : ''));
+  const ab = Boolean(med.before);
+  console.log('| | ' + impls.map((i) => i.name).join(' | ') + (ab ? ' | this/before |' : ' |'));
+  console.log('|---|' + impls.map(() => '---:|').join('') + (ab ? '---:|' : ''));
   const rows = [['applyChanges CPU ms', 'cpuMs', 1, 0], ['applyChanges wall ms', 'wallMs', 1, 0],
     ['wasm heap growth by the load, MiB', 'heapGrowth', MiB, 1], ['wasm heap after load, MiB', 'heapLoad', MiB, 1],
     ['wasm heap after load + export, MiB', 'heapExport', MiB, 1],
-    ['wasm heap after load + export + snapshot open, MiB', 'heapOpen', MiB, 1], ['image, MB', 'image', 1e6, 1],
+    ['wasm heap after load + export + snapshot open, MiB', 'heapOpen', MiB, 1],
+    ['RSS growth by the load, MiB', 'rssGrowth', MiB, 1], ['image, MB', 'image', 1e6, 1],
     ['peak RSS, MiB', 'maxRss', MiB, 0]];
   for (const [label, key, unit, digits] of rows) {
     const vals = impls.map((i) => med[i.name][key]);
-    console.log(`| ${label} | ${vals.map((v) => (v / unit).toFixed(digits)).join(' | ')} |` +
-      (impls.length > 1 ? ` ${(vals[1] / vals[0]).toFixed(2)} |` : ''));
+    console.log(`| ${label} | ${vals.map((v) => (v === undefined ? '—' : (v / unit).toFixed(digits))).join(' | ')} |` +
+      (ab ? ` ${(med.this[key] / med.before[key]).toFixed(2)} |` : ''));
   }
   out[kind] = { samples, medians: med };
 }
