@@ -10,6 +10,7 @@
 //   BENCH_PEER=1        also better-sqlite3 (native SQLite) loading the same rows into the
 //                       engine's schema in one transaction, in processes of its own
 //   BENCH_JSON=file     write the samples and medians as JSON
+//   BENCH_QUICK=1       the small datasets (a smoke run: tests/js/perf_smoke.test.mjs)
 //
 // Per load: CPU time of applyChanges (process.cpuUsage: steadier than wall time on a
 // shared machine) and its wall time; the wasm heap before and after the load (growth),
@@ -36,7 +37,7 @@ const rssAfterGc = () => {
 if (process.env.BENCH_LOAD_CHILD) {
   const { root, kind, peer } = JSON.parse(process.env.BENCH_LOAD_CHILD);
   const pkg = await import(pathToFileURL(path.join(root, 'bindings/js/index.mjs')).href);
-  const ds = buildDataset(kind);
+  const ds = buildDataset(kind, { quick: process.env.BENCH_QUICK === '1' });
   if (peer) {
     // The engine's own schema (from an empty engine's image), then one transaction of
     // prepared inserts: bench/peers.mjs, as `npm run bench` loads it.

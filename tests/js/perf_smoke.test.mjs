@@ -58,6 +58,29 @@ test('perf:check-indexes --quick finds the six contract indexes in use', async (
   for (const name of CONTRACT_INDEXES) assert.match(r.stdout, new RegExp(`^${name}\\s.*\\sok$`, 'm'), `${name}\n${show(r)}`);
 });
 
+test('bench/load.mjs with BENCH_QUICK=1 loads both datasets in fresh processes, better-sqlite3 beside', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgestay-load-'));
+  try {
+    const out = path.join(dir, 'load.json');
+    const r = await run(['bench/load.mjs'],
+      { BENCH_QUICK: '1', BENCH_ROUNDS: '1', BENCH_PEER: '1', BENCH_DATASETS: 'hotel,chain', BENCH_JSON: out }, 55000);
+    assert.equal(r.code, 0, show(r));
+    const result = JSON.parse(readFileSync(out, 'utf8'));
+    assert.deepEqual(Object.keys(result).sort(), ['chain', 'hotel']);
+    for (const [kind, { medians }] of Object.entries(result)) {
+      assert.deepEqual(Object.keys(medians), ['this', 'better-sqlite3'], kind);
+      for (const m of Object.values(medians)) {
+        assert.ok(m.cpuMs > 0 && m.image > 0 && m.maxRss > 0, `${kind}: ${JSON.stringify(m)}`);
+      }
+      // The same rows in the same schema: images of about the same size.
+      const { this: edge, 'better-sqlite3': peer } = medians;
+      assert.ok(Math.abs(edge.image / peer.image - 1) < 0.5, `${kind}: images ${edge.image} vs ${peer.image}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('bench/run.mjs with BENCH_QUICK=1 completes and writes every op for every impl', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgestay-bench-'));
   try {
