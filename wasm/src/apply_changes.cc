@@ -549,14 +549,23 @@ Status Engine::Impl::RestoreIndexes() {
   struct Pending {
     const std::string* sql;
     int64_t weight;
+    bool built;
   };
   std::vector<Pending> pending;
   for (const TableLoad& load : table_load) {
-    for (const std::string& sql : load.set_aside) pending.push_back({&sql, load.rows * (IndexColumnCount(sql) + 1)});
+    for (const std::string& sql : load.set_aside) {
+      pending.push_back({&sql, load.rows * (IndexColumnCount(sql) + 1), false});
+    }
   }
-  std::stable_sort(pending.begin(), pending.end(),
-                   [](const Pending& a, const Pending& b) { return a.weight > b.weight; });
-  for (const Pending& p : pending) ES_RETURN_IF_ERROR(Exec(db, p.sql->c_str()));
+  // A handful of indexes: the heaviest left each time (ties in the schema's order).
+  for (size_t i = 0; i < pending.size(); ++i) {
+    Pending* next = nullptr;
+    for (Pending& p : pending) {
+      if (!p.built && (!next || p.weight > next->weight)) next = &p;
+    }
+    ES_RETURN_IF_ERROR(Exec(db, next->sql->c_str()));
+    next->built = true;
+  }
   for (TableLoad& load : table_load) load.set_aside.clear();
   return Status::Ok();
 }
