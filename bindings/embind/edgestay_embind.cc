@@ -113,16 +113,24 @@ class Core {
         emscripten::typed_memory_view(events_.size(), reinterpret_cast<const uint8_t*>(events_.data())));
   }
 
-  // A view of the image in wasm memory (SQLite's own buffer, not a copy of it); JS copies
-  // it before the next call.
-  emscripten::val exportDatabase() {
+  // The image in pieces (Engine::BeginExport): its size, then views of each piece in wasm
+  // memory (empty after the last; JS copies each before the next call), then the end.
+  emscripten::val exportBegin() {
     size_t size = 0;
-    Status s = engine_->ExportImage(&image_, &size);
+    Status s = engine_->BeginExport(&size);
     failed_ = !s.ok();
     if (failed_) return emscripten::val(s.ToJson());
-    return emscripten::val(emscripten::typed_memory_view(size, image_.get()));
+    return emscripten::val(static_cast<double>(size));
   }
-  void releaseExport() { image_.reset(); }
+  emscripten::val exportChunk() {
+    const unsigned char* piece = nullptr;
+    size_t size = 0;
+    Status s = engine_->ExportChunk(&piece, &size);
+    failed_ = !s.ok();
+    if (failed_) return emscripten::val(s.ToJson());
+    return emscripten::val(emscripten::typed_memory_view(size, piece));
+  }
+  void exportEnd() { engine_->EndExport(); }
 
  private:
   // The status words of a call's result (see Invoke); result_ holds the answer.
@@ -145,7 +153,6 @@ class Core {
   std::string events_;
   std::unique_ptr<Engine> engine_;
   bool failed_ = false;
-  Engine::ImageBuffer image_{nullptr, nullptr};
   Engine::ImageBuffer pending_image_{nullptr, nullptr};
   size_t image_size_ = 0;
 };
@@ -184,6 +191,7 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .function("commitChanges", &Core::commitChanges)
       .function("abortChanges", &Core::abortChanges)
       .function("takeEvents", &Core::takeEvents)
-      .function("exportDatabase", &Core::exportDatabase)
-      .function("releaseExport", &Core::releaseExport);
+      .function("exportBegin", &Core::exportBegin)
+      .function("exportChunk", &Core::exportChunk)
+      .function("exportEnd", &Core::exportEnd);
 }

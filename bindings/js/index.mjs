@@ -424,13 +424,24 @@ export class Engine {
   }
 
   // ---- database image ------------------------------------------------------------
+  // In pieces of up to 1 MiB copied out of wasm memory: the wasm heap, which never
+  // shrinks, never holds a second copy of the database.
   exportDatabase() {
     const core = this.#live();
-    const view = core.exportDatabase();
-    if (core.failed()) throw EdgestayError.fromJson(view);
-    const copy = new Uint8Array(view);  // the view points into wasm memory
-    core.releaseExport();
-    return copy;
+    const size = core.exportBegin();
+    if (core.failed()) throw EdgestayError.fromJson(size);
+    try {
+      const image = new Uint8Array(size);
+      for (let at = 0; ;) {
+        const piece = core.exportChunk();  // a view into wasm memory, valid until the next call
+        if (core.failed()) throw EdgestayError.fromJson(piece);
+        if (piece.length === 0) return image;
+        image.set(piece, at);
+        at += piece.length;
+      }
+    } finally {
+      core.exportEnd();
+    }
   }
 
   async persist() {

@@ -1,6 +1,8 @@
 /*
-** The SQLite of the wasm module: the amalgamation, compiled without features the engine
-** never uses (CMakeLists.txt: EDGESTAY_SQLITE_WASM_OMITS), for size.
+** The SQLite of both builds: the amalgamation, plus the one helper the engine needs from
+** SQLite's internals (edgestay_copy_pages, at the end). The wasm module compiles it
+** without features the engine never uses (CMakeLists.txt: EDGESTAY_SQLITE_WASM_OMITS),
+** for size; what follows up to the helper only applies there.
 **
 ** The amalgamation's parser is generated with every feature in, so its grammar actions
 ** still call the entry points of the SQLITE_OMIT_ANALYZE / _REINDEX / _VIRTUALTABLE
@@ -282,3 +284,29 @@ SQLITE_API int sqlite3_os_end(void){
   return SQLITE_OK;
 }
 #endif
+
+/* The database's pages [first, first+n) (numbered from 1) copied into out, n times the
+** page size (*pPageSize) bytes: what sqlite3_serialize() does for a database that is not
+** a memdb image, a piece at a time, so that an export never holds a second copy of the
+** whole database (Engine::BeginExport; the wasm heap never shrinks). The caller holds a
+** read transaction on the database across the pieces. */
+int edgestay_copy_pages(sqlite3 *db, const char *zSchema, unsigned int first, unsigned int n,
+                        unsigned char *out, int *pPageSize){
+  int iDb = sqlite3FindDbName(db, zSchema);
+  Btree *pBt = iDb<0 ? 0 : db->aDb[iDb].pBt;
+  Pager *pPager;
+  int szPage;
+  unsigned int i;
+  if( pBt==0 ) return SQLITE_ERROR;
+  pPager = sqlite3BtreePager(pBt);
+  szPage = sqlite3BtreeGetPageSize(pBt);
+  if( pPageSize ) *pPageSize = szPage;
+  for(i=0; i<n; i++){
+    DbPage *pPage = 0;
+    int rc = sqlite3PagerGet(pPager, first+i, &pPage, 0);
+    if( rc!=SQLITE_OK ) return rc;
+    memcpy(out + (sqlite3_int64)szPage*i, sqlite3PagerGetData(pPage), szPage);
+    sqlite3PagerUnref(pPage);
+  }
+  return SQLITE_OK;
+}

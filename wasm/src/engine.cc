@@ -89,6 +89,7 @@ bool ChangeEvents::Empty() const {
 }
 
 Engine::Impl::~Impl() {
+  export_state.reset();
   stmts.clear();
   write_stmts.clear();
   table_probes.clear();
@@ -240,21 +241,75 @@ bool Engine::ProbeCache(uint64_t entry_id) {
 }
 int64_t Engine::now() const { return impl_->now_ms; }
 
-Status Engine::ExportImage(ImageBuffer* image, size_t* size) {
+namespace {
+constexpr size_t kExportPiece = size_t{1} << 20;
+}  // namespace
+
+Status Engine::BeginExport(size_t* size) {
+  EndExport();
   if (impl_->in_batch) return Status::Error("INVALID_ARGUMENT", "cannot export while a change batch is open");
+  auto ex = std::make_unique<Impl::Export>();
   sqlite3_int64 n = 0;
-  unsigned char* data = sqlite3_serialize(impl_->db, "main", &n, 0);
-  if (!data) return SqliteError(impl_->db, "serialize");
-  *image = ImageBuffer(data, sqlite3_free);
-  *size = static_cast<size_t>(n);
+  // An engine opened from a snapshot is a memdb image, one buffer already (NOCOPY hands
+  // it out); any other database answers null with its size.
+  ex->image = sqlite3_serialize(impl_->db, "main", &n, SQLITE_SERIALIZE_NOCOPY);
+  if (!ex->image) {
+    ex->read = std::make_unique<Stmt>();
+    ES_RETURN_IF_ERROR(ex->read->Prepare(impl_->db, "PRAGMA main.page_count"));
+    if (ex->read->Step() != SQLITE_ROW) return SqliteError(impl_->db, "export");
+    if (edgestay_copy_pages(impl_->db, "main", 1, 0, nullptr, &ex->page_size) != SQLITE_OK) {
+      return SqliteError(impl_->db, "export");
+    }
+    n = ex->read->Int(0) * ex->page_size;
+  }
+  if (n < 0) return SqliteError(impl_->db, "export");
+  ex->size = static_cast<size_t>(n);
+  *size = ex->size;
+  impl_->export_state = std::move(ex);
   return Status::Ok();
 }
 
+Status Engine::ExportChunk(const unsigned char** data, size_t* size) {
+  Impl::Export* ex = impl_->export_state.get();
+  if (!ex) return Status::Error("INVALID_ARGUMENT", "no export is open");
+  // Whole pages: the size is a number of pages, and a piece a multiple of any page size.
+  const size_t n = std::min(kExportPiece, ex->size - ex->done);
+  if (ex->image) {
+    *data = ex->image + ex->done;
+  } else {
+    const size_t page = static_cast<size_t>(ex->page_size);
+    ex->piece.resize(n);
+    const auto first = static_cast<unsigned>(ex->done / page + 1);
+    if (n && edgestay_copy_pages(impl_->db, "main", first, static_cast<unsigned>(n / page), ex->piece.data(),
+                                 nullptr) != SQLITE_OK) {
+      return SqliteError(impl_->db, "export");
+    }
+    *data = ex->piece.data();
+  }
+  ex->done += n;
+  *size = n;
+  return Status::Ok();
+}
+
+void Engine::EndExport() { impl_->export_state.reset(); }
+
 Status Engine::ExportDatabase(std::string* image) {
-  ImageBuffer data(nullptr, sqlite3_free);
   size_t size = 0;
-  ES_RETURN_IF_ERROR(ExportImage(&data, &size));
-  image->assign(reinterpret_cast<const char*>(data.get()), size);
+  ES_RETURN_IF_ERROR(BeginExport(&size));
+  image->clear();
+  image->reserve(size);
+  for (;;) {
+    const unsigned char* piece = nullptr;
+    size_t n = 0;
+    Status s = ExportChunk(&piece, &n);
+    if (!s.ok()) {
+      EndExport();
+      return s;
+    }
+    if (n == 0) break;
+    image->append(reinterpret_cast<const char*>(piece), n);
+  }
+  EndExport();
   return Status::Ok();
 }
 

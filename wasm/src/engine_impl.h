@@ -133,6 +133,16 @@ struct Engine::Impl {
 
   // Batch in progress (BeginChanges .. CommitChanges).
   bool in_batch = false;
+  // An export in pieces (Engine::BeginExport … EndExport).
+  struct Export {
+    const unsigned char* image = nullptr;  // a memdb image's own buffer: pieces are views of it
+    std::unique_ptr<Stmt> read;            // else PRAGMA page_count, stepped: the read transaction
+    size_t size = 0;
+    size_t done = 0;
+    int page_size = 0;
+    std::vector<unsigned char> piece;  // the current piece, copied from the page cache
+  };
+  std::unique_ptr<Export> export_state;
   int64_t batch_rows = 0;
   std::optional<std::string> batch_cursor;
   std::optional<int64_t> batch_synced_at;

@@ -70,10 +70,15 @@ class Engine {
 
   // A plain SQLite image of the whole database.
   Status ExportDatabase(std::string* image);
-  // The same image in the buffer SQLite serialized it into, owned by the caller (its
-  // deleter frees it): no second copy of a database that may be most of the memory.
+  // The same image in pieces of up to 1 MiB, so that exporting never holds a second
+  // copy of a database that may be most of the memory (the wasm heap never shrinks):
+  // BeginExport gives the image's size, each ExportChunk the next piece (valid until the
+  // next call; empty after the last), EndExport ends it. The engine must not be called
+  // otherwise between BeginExport and EndExport; a new BeginExport ends an open export.
+  Status BeginExport(size_t* size);
+  Status ExportChunk(const unsigned char** data, size_t* size);
+  void EndExport();
   using ImageBuffer = std::unique_ptr<unsigned char, void (*)(void*)>;
-  Status ExportImage(ImageBuffer* image, size_t* size);
   // Opening the other way round: a buffer of `size` bytes for a snapshot (null when out
   // of memory), then an engine over it (as Open) that hands the buffer to SQLite instead
   // of copying it, so a snapshot is in memory once while it opens, not twice.
