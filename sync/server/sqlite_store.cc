@@ -10,7 +10,9 @@
 #include <sqlite3.h>
 
 #include <cstring>
+#include <functional>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 
 #include "db.h"
@@ -51,11 +53,10 @@ class SqliteConn final : public Conn {
     out->rows.clear();
     out->changes = 0;
     CachedStmt* cs = nullptr;
-    std::string key(sql);
-    auto it = stmts_.find(key);
+    auto it = stmts_.find(sql);  // by the text itself: no copy of it per query
     if (it == stmts_.end()) {
       CachedStmt c;
-      int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
+      int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                   SQLITE_PREPARE_PERSISTENT, &c.stmt, nullptr);
       if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
       int n = sqlite3_bind_parameter_count(c.stmt);
@@ -65,7 +66,7 @@ class SqliteConn final : public Conn {
         if (name && name[0] == '$') idx = std::atoi(name + 1) - 1;
         c.param_of_slot.push_back(idx);
       }
-      it = stmts_.emplace(std::move(key), std::move(c)).first;
+      it = stmts_.emplace(std::string(sql), std::move(c)).first;
     }
     cs = &it->second;
     sqlite3_stmt* st = cs->stmt;
@@ -177,7 +178,12 @@ class SqliteConn final : public Conn {
   sqlite3* db_;
   std::mutex* writer_mutex_;
   std::unique_lock<std::mutex> writer_lock_;
-  std::unordered_map<std::string, CachedStmt> stmts_;
+  // Looked up with the caller's string_view (transparent hash and equality).
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, CachedStmt, TextHash, std::equal_to<>> stmts_;
 };
 
 class SqliteBackend final : public Backend {
