@@ -687,17 +687,18 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
     if (!s.ok()) return s;
     cached = rules_cache->emplace(st.room_type_id, std::move(rule_rows)).first;
   }
-  Result r = cached->second;
-  if (r.empty() || r.at(0, 0).Int() != b.hotel_id) {
+  const Result& rule_row = cached->second;
+  if (rule_row.empty() || rule_row.at(0, 0).Int() != b.hotel_id) {
     out->result = Rejected(seq, "invalid",
                            "unknown room type " + std::to_string(st.room_type_id) + " in this hotel");
     return Status::Ok();
   }
-  const int64_t capacity = r.at(0, 1).Int();
-  const int64_t offset = r.at(0, 2).Int();
+  const int64_t capacity = rule_row.at(0, 1).Int();
+  const int64_t offset = rule_row.at(0, 2).Int();
   BookingRules rules;  // the protocol's defaults, overridden by the hotel's rows
   for (size_t i = 0; i < std::size(kRuleSpecs); ++i)
-    if (!r.at(0, 3 + i).null) rules.*(kRuleSpecs[i].field) = r.at(0, 3 + i).Int();
+    if (!rule_row.at(0, 3 + i).null) rules.*(kRuleSpecs[i].field) = rule_row.at(0, 3 + i).Int();
+  Result r;
   const int64_t nights = st.nights();
   if (nights > rules.max_nights) {
     out->result = Rejected(seq, "invalid", "stay too long: " + std::to_string(nights) +
