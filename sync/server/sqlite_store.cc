@@ -196,17 +196,20 @@ class SqliteConn final : public Conn {
 // held the writer mutex, so every ~150 pushes the hotel's chain of groups stalled for the
 // copy of the changed pages into the database and its fsync.
 //
-// The WAL hook (after every commit) wakes this thread once 1,000 frames have been added
-// since its last pass; it copies them (PASSIVE: the writers go on meanwhile). A WAL the
-// writers never stop appending to would never start over, though (a writer restarts it
-// only when every frame was copied as its transaction began), so the commit that takes
-// the WAL to kSqliteWalBoundFrames checkpoints itself, as SQLite's automatic checkpoint
-// did, still holding the writer mutex: it copies what the thread has not yet, and the
-// next writer starts the WAL from its beginning. Durability is SQLite's: a checkpoint
-// syncs the WAL before and the database after copying.
+// The WAL hook (after every commit) wakes this thread once kFrames have been added since
+// its last pass; it copies them (PASSIVE: the writers go on meanwhile). 4,000 rather than
+// SQLite's 1,000: a push run rewrites the same few pages (the tables' and indexes' last
+// pages) in most of its frames, and each pass copies each page once, so rarer passes
+// copy less per push (server CPU per push -9 to -16 % in A/B runs). A WAL the writers
+// never stop appending to would never start over, though (a writer restarts it only when
+// every frame was copied as its transaction began), so the commit that takes the WAL to
+// kSqliteWalBoundFrames checkpoints itself, as SQLite's automatic checkpoint did, still
+// holding the writer mutex: it copies what the thread has not yet, and the next writer
+// starts the WAL from its beginning. Durability is SQLite's: a checkpoint syncs the WAL
+// before and the database after copying.
 class Checkpointer {
  public:
-  static constexpr int kFrames = 1000;  // SQLite's own automatic threshold
+  static constexpr int kFrames = 4000;  // 16 MiB of 4 KiB pages
 
   Checkpointer(std::string path, const char* vfs, bool durable)
       : path_(std::move(path)), vfs_(vfs), durable_(durable) {

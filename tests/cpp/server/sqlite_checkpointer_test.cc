@@ -41,7 +41,7 @@ TEST(SqliteCheckpointer, TheWalStartsOverUnderWritesThatNeverPause) {
                   return c.ExecScript("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)");
                 }).ok());
     // Two writers, back to back: ~7 pages per transaction, ~5 times the bound in all.
-    constexpr int kPerWriter = 1500, kRows = 24;
+    constexpr int kPerWriter = 6000, kRows = 24;
     std::atomic<int64_t> max_wal{0};
     std::vector<std::thread> writers;
     for (int w = 0; w < 2; ++w) {
