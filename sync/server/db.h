@@ -190,6 +190,10 @@ Status WithTx(Backend& backend, TxKind kind, const std::function<Status(Conn&)>&
 
 std::unique_ptr<Backend> MakeSqliteBackend(const std::string& path, size_t max_conns,
                                            bool durable, Status* status);
+// The SQLite store checkpoints on its own thread (sqlite_store.cc, Checkpointer); the
+// commit that takes the WAL to this many frames checkpoints itself, so that under writes
+// that never pause the WAL still starts over (64 MiB of 4 KiB pages at most).
+constexpr int kSqliteWalBoundFrames = 16000;
 std::unique_ptr<Backend> MakePgBackend(const std::string& conninfo, size_t max_conns,
                                        Status* status);
 

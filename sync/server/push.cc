@@ -282,11 +282,21 @@ struct SqlStore::PushJob {
   PushOutcome* out = nullptr;
   Status status;      // the push's own error (its earlier mutations stay applied)
   bool wrote = false; // some mutation appended to the change log
-  bool done = false;  // set under push_mu_ once the group's transaction has ended
-  bool lead = false;  // set under push_mu_ when this waiting push is to lead the next group
-  // Woken only for this push (its group ended, or the lead passed to it): one wake-up per
-  // push instead of every waiter of every hotel on each group's end.
+  // Signalled once, by a leader, under `mu`: `done` once the group's transaction has
+  // ended, or `lead` when this waiting push is to lead the next group. Its own mutex, not
+  // push_mu_: a woken push does not then queue on push_mu_ behind the leader that is still
+  // waking the rest of its group (a second sleep and wake-up per push). Woken only for this
+  // push: one wake-up per push instead of every waiter of every hotel on each group's end.
+  std::mutex mu;
   std::condition_variable cv;
+  bool done = false;
+  bool lead = false;
+  void Signal(bool to_lead) {
+    // Notified under `mu`: the waiter cannot return (and destroy this job) before it.
+    std::lock_guard<std::mutex> g(mu);
+    (to_lead ? lead : done) = true;
+    cv.notify_one();
+  }
 };
 
 namespace {
@@ -305,13 +315,23 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
   me.batch = &b;
   me.out = out;
   std::unique_lock<std::mutex> lock(push_mu_);
-  PushQueue& q = push_queues_[b.hotel_id];
-  q.pending.push_back(&me);
+  PushQueue* queue = &push_queues_[b.hotel_id];
+  queue->pending.push_back(&me);
   // With a leader active, wait until it has applied this push or handed the lead to it;
   // otherwise lead now. The lead passes to the oldest waiting push, which is then the
   // first of the queue, so the group a leader takes always holds the leader itself.
-  if (q.leading) me.cv.wait(lock, [&] { return me.done || me.lead; });
-  if (me.done) return me.status;
+  if (queue->leading) {
+    lock.unlock();
+    {
+      std::unique_lock<std::mutex> mine(me.mu);
+      me.cv.wait(mine, [&] { return me.done || me.lead; });
+      if (me.done) return me.status;  // written by the leader before it signalled
+    }
+    lock.lock();
+    // (The hotel's queue stays while it holds this push: only a leader erases it, empty.)
+    queue = &push_queues_[b.hotel_id];
+  }
+  PushQueue& q = *queue;
   q.leading = true;
   // Take the oldest pushes (this one among them) up to the cap; the pushes that arrive
   // meanwhile form the next group.
@@ -337,18 +357,17 @@ Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
     else wrote = wrote || j->wrote;
   }
   if (wrote) NotifyChange(b.hotel_id);
+  PushJob* next_leader = nullptr;
   lock.lock();
   // (References into push_queues_ stay valid while it grows: its nodes never move.)
-  for (PushJob* j : group) {
-    j->done = true;
-    if (j != &me) j->cv.notify_one();  // notified under the lock: the waiter's job outlives it
-  }
-  if (q.pending.empty()) {
-    push_queues_.erase(b.hotel_id);
-  } else {
-    q.pending.front()->lead = true;
-    q.pending.front()->cv.notify_one();
-  }
+  if (q.pending.empty()) push_queues_.erase(b.hotel_id);
+  else next_leader = q.pending.front();  // waits for the lead: it stays alive until then
+  lock.unlock();
+  // The next group first (the hotel's groups run one after another), then this one's
+  // pushes. After its signal a job may be gone: nothing of it is read after that.
+  if (next_leader) next_leader->Signal(true);
+  for (PushJob* j : group)
+    if (j != &me) j->Signal(false);
   return me.status;
 }
 
@@ -668,17 +687,18 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
     if (!s.ok()) return s;
     cached = rules_cache->emplace(st.room_type_id, std::move(rule_rows)).first;
   }
-  Result r = cached->second;
-  if (r.empty() || r.at(0, 0).Int() != b.hotel_id) {
+  const Result& rule_row = cached->second;
+  if (rule_row.empty() || rule_row.at(0, 0).Int() != b.hotel_id) {
     out->result = Rejected(seq, "invalid",
                            "unknown room type " + std::to_string(st.room_type_id) + " in this hotel");
     return Status::Ok();
   }
-  const int64_t capacity = r.at(0, 1).Int();
-  const int64_t offset = r.at(0, 2).Int();
+  const int64_t capacity = rule_row.at(0, 1).Int();
+  const int64_t offset = rule_row.at(0, 2).Int();
   BookingRules rules;  // the protocol's defaults, overridden by the hotel's rows
   for (size_t i = 0; i < std::size(kRuleSpecs); ++i)
-    if (!r.at(0, 3 + i).null) rules.*(kRuleSpecs[i].field) = r.at(0, 3 + i).Int();
+    if (!rule_row.at(0, 3 + i).null) rules.*(kRuleSpecs[i].field) = rule_row.at(0, 3 + i).Int();
+  Result r;
   const int64_t nights = st.nights();
   if (nights > rules.max_nights) {
     out->result = Rejected(seq, "invalid", "stay too long: " + std::to_string(nights) +
