@@ -78,10 +78,10 @@ class Engine {
   Status BeginExport(size_t* size);
   Status ExportChunk(const unsigned char** data, size_t* size);
   void EndExport();
+  // Opening from a buffer: one of `size` bytes for a snapshot (null when out of memory),
+  // then an engine over it (as Open) that hands the buffer to SQLite instead of copying
+  // it, so a snapshot is in memory once while it opens, not twice.
   using ImageBuffer = std::unique_ptr<unsigned char, void (*)(void*)>;
-  // Opening the other way round: a buffer of `size` bytes for a snapshot (null when out
-  // of memory), then an engine over it (as Open) that hands the buffer to SQLite instead
-  // of copying it, so a snapshot is in memory once while it opens, not twice.
   static ImageBuffer NewImageBuffer(size_t size);
   static Status OpenImage(ImageBuffer image, size_t size, std::unique_ptr<Engine>* out);
 
