@@ -17,8 +17,15 @@ namespace {
 constexpr size_t kPiece = size_t{1} << 20;
 
 void MustExec(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "") << "\n" << sql;
+  const Status s = Exec(db, sql.c_str());
+  ASSERT_TRUE(s.ok()) << s.message() << "\n" << sql;
+}
+
+int64_t MustInt(sqlite3* db, const char* sql) {
+  Stmt st;
+  EXPECT_TRUE(st.Prepare(db, sql).ok());
+  EXPECT_EQ(st.Step(), SQLITE_ROW) << sql;
+  return st.Int(0);
 }
 
 // Random rows, overflow pages (large blobs), an index and deleted rows (free pages).
@@ -26,17 +33,15 @@ void FillRandom(sqlite3* db, std::mt19937& rng) {
   MustExec(db, "PRAGMA page_size=" + std::to_string(1024 << (rng() % 4)));
   MustExec(db, "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c BLOB); CREATE INDEX t_b ON t(b)");
   MustExec(db, "BEGIN");
-  sqlite3_stmt* ins = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO t(b, c) VALUES (?, randomblob(?))", -1, &ins, nullptr), SQLITE_OK);
+  Stmt ins;
+  ASSERT_TRUE(ins.Prepare(db, "INSERT INTO t(b, c) VALUES (?, randomblob(?))").ok());
   const int rows = 2000 + static_cast<int>(rng() % 8000);
   for (int i = 0; i < rows; ++i) {
-    const std::string b = "k" + std::to_string(rng());
-    sqlite3_bind_text(ins, 1, b.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(ins, 2, rng() % 8 ? static_cast<int>(rng() % 200) : static_cast<int>(rng() % 6000));
-    ASSERT_EQ(sqlite3_step(ins), SQLITE_DONE);
-    sqlite3_reset(ins);
+    StmtScope st(ins);
+    st->BindText(1, "k" + std::to_string(rng()));
+    st->BindInt(2, rng() % 8 ? static_cast<int>(rng() % 200) : static_cast<int>(rng() % 6000));
+    ASSERT_EQ(st->Step(), SQLITE_DONE);
   }
-  sqlite3_finalize(ins);
   MustExec(db, "DELETE FROM t WHERE a % " + std::to_string(3 + rng() % 5) + " = 0");
   MustExec(db, "COMMIT");
 }
@@ -51,28 +56,26 @@ TEST(CopyPagesTest, PiecesEqualSqliteSerializeOnRandomDatabases) {
     sqlite3_int64 size = 0;
     unsigned char* reference = sqlite3_serialize(db, "main", &size, 0);
     ASSERT_NE(reference, nullptr);
+    const int64_t page_size = MustInt(db, "PRAGMA main.page_size");
     // Copied in pieces of random page counts, under one read transaction (as the engine does).
-    sqlite3_stmt* read = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA main.page_count", -1, &read, nullptr), SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(read), SQLITE_ROW);
-    const auto pages = static_cast<unsigned>(sqlite3_column_int64(read, 0));
-    int page_size = 0;
-    ASSERT_EQ(edgestay_copy_pages(db, "main", 1, 0, nullptr, &page_size), SQLITE_OK);
+    Stmt read;
+    ASSERT_TRUE(read.Prepare(db, "PRAGMA main.page_count").ok());
+    ASSERT_EQ(read.Step(), SQLITE_ROW);
+    const auto pages = static_cast<unsigned>(read.Int(0));
     ASSERT_EQ(static_cast<sqlite3_int64>(pages) * page_size, size);
     std::string copy;
     for (unsigned first = 1; first <= pages;) {
       const unsigned n = std::min(pages - first + 1, 1 + static_cast<unsigned>(rng() % 97));
       std::string piece(static_cast<size_t>(n) * page_size, '\0');
-      ASSERT_EQ(edgestay_copy_pages(db, "main", first, n, reinterpret_cast<unsigned char*>(piece.data()), nullptr),
-                SQLITE_OK);
+      ASSERT_EQ(edgestay_copy_pages(db, "main", first, n, reinterpret_cast<unsigned char*>(piece.data())), SQLITE_OK);
       copy += piece;
       first += n;
     }
-    sqlite3_finalize(read);
+    read.Reset();
     EXPECT_TRUE(copy == std::string(reinterpret_cast<const char*>(reference), static_cast<size_t>(size)));
-    EXPECT_NE(edgestay_copy_pages(db, "nosuch", 1, 1, reinterpret_cast<unsigned char*>(copy.data()), nullptr), SQLITE_OK);
+    EXPECT_NE(edgestay_copy_pages(db, "nosuch", 1, 1, reinterpret_cast<unsigned char*>(copy.data())), SQLITE_OK);
     sqlite3_free(reference);
-    sqlite3_close(db);
+    sqlite3_close_v2(db);  // closed once `read` is finalized, at the end of this pass
   }
 }
 

@@ -286,12 +286,12 @@ SQLITE_API int sqlite3_os_end(void){
 #endif
 
 /* The database's pages [first, first+n) (numbered from 1) copied into out, n times the
-** page size (*pPageSize) bytes: what sqlite3_serialize() does for a database that is not
+** page size bytes: what sqlite3_serialize() does for a database that is not
 ** a memdb image, a piece at a time, so that an export never holds a second copy of the
 ** whole database (Engine::BeginExport; the wasm heap never shrinks). The caller holds a
 ** read transaction on the database across the pieces. */
 int edgestay_copy_pages(sqlite3 *db, const char *zSchema, unsigned int first, unsigned int n,
-                        unsigned char *out, int *pPageSize){
+                        unsigned char *out){
   int iDb = sqlite3FindDbName(db, zSchema);
   Btree *pBt = iDb<0 ? 0 : db->aDb[iDb].pBt;
   Pager *pPager;
@@ -300,7 +300,6 @@ int edgestay_copy_pages(sqlite3 *db, const char *zSchema, unsigned int first, un
   if( pBt==0 ) return SQLITE_ERROR;
   pPager = sqlite3BtreePager(pBt);
   szPage = sqlite3BtreeGetPageSize(pBt);
-  if( pPageSize ) *pPageSize = szPage;
   for(i=0; i<n; i++){
     DbPage *pPage = 0;
     int rc = sqlite3PagerGet(pPager, first+i, &pPage, 0);

@@ -253,16 +253,14 @@ Status Engine::BeginExport(size_t* size) {
   // An engine opened from a snapshot is a memdb image, one buffer already (NOCOPY hands
   // it out); any other database answers null with its size.
   ex->image = sqlite3_serialize(impl_->db, "main", &n, SQLITE_SERIALIZE_NOCOPY);
+  if (n < 0) return SqliteError(impl_->db, "export");
   if (!ex->image) {
+    // The pages are copied under one read transaction: this statement, stepped, holds it.
     ex->read = std::make_unique<Stmt>();
     ES_RETURN_IF_ERROR(ex->read->Prepare(impl_->db, "PRAGMA main.page_count"));
-    if (ex->read->Step() != SQLITE_ROW) return SqliteError(impl_->db, "export");
-    if (edgestay_copy_pages(impl_->db, "main", 1, 0, nullptr, &ex->page_size) != SQLITE_OK) {
-      return SqliteError(impl_->db, "export");
-    }
-    n = ex->read->Int(0) * ex->page_size;
+    if (ex->read->Step() != SQLITE_ROW || ex->read->Int(0) <= 0) return SqliteError(impl_->db, "export");
+    ex->page_size = static_cast<size_t>(n / ex->read->Int(0));
   }
-  if (n < 0) return SqliteError(impl_->db, "export");
   ex->size = static_cast<size_t>(n);
   *size = ex->size;
   impl_->export_state = std::move(ex);
@@ -277,11 +275,11 @@ Status Engine::ExportChunk(const unsigned char** data, size_t* size) {
   if (ex->image) {
     *data = ex->image + ex->done;
   } else {
-    const size_t page = static_cast<size_t>(ex->page_size);
+    const size_t page = ex->page_size;
     ex->piece.resize(n);
     const auto first = static_cast<unsigned>(ex->done / page + 1);
-    if (n && edgestay_copy_pages(impl_->db, "main", first, static_cast<unsigned>(n / page), ex->piece.data(),
-                                 nullptr) != SQLITE_OK) {
+    if (n && edgestay_copy_pages(impl_->db, "main", first, static_cast<unsigned>(n / page), ex->piece.data()) !=
+                 SQLITE_OK) {
       return SqliteError(impl_->db, "export");
     }
     *data = ex->piece.data();

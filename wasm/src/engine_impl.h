@@ -139,7 +139,7 @@ struct Engine::Impl {
     std::unique_ptr<Stmt> read;            // else PRAGMA page_count, stepped: the read transaction
     size_t size = 0;
     size_t done = 0;
-    int page_size = 0;
+    size_t page_size = 0;  // the page cache's databases: the size over the page count
     std::vector<unsigned char> piece;  // the current piece, copied from the page cache
   };
   std::unique_ptr<Export> export_state;

@@ -12,10 +12,9 @@
 #include "edgestay/status.h"
 #include "sqlite3.h"
 
-// Pages [first, first + n) of a database copied into out (wasm/sqlite/sqlite3_wasm.c, the
-// one helper built from SQLite's internals); *page_size, when given, gets its page size.
-extern "C" int edgestay_copy_pages(sqlite3* db, const char* schema, unsigned first, unsigned n, unsigned char* out,
-                                   int* page_size);
+// Pages [first, first + n) of a database copied into out, n times its page size bytes
+// (wasm/sqlite/sqlite3_wasm.c, the one helper built from SQLite's internals).
+extern "C" int edgestay_copy_pages(sqlite3* db, const char* schema, unsigned first, unsigned n, unsigned char* out);
 
 namespace edgestay {
 
