@@ -495,8 +495,7 @@ TEST(SchemaMigrationTest, AnImageBeforeMigration6KeepsItsLocalBookingsAndOutboxA
 
   // What an engine before migration 6 exported: both conditions as IN lists.
   ImageDb old_db(Export(*engine));
-  old_db.Exec("DELETE FROM schema_migrations WHERE version = 6; UPDATE schema_version SET version = " +
-              std::to_string(kSchemaVersion - 1) + ";"
+  old_db.Exec("DELETE FROM schema_migrations WHERE version >= 6; UPDATE schema_version SET version = 5;"
               "DROP INDEX bookings_localHolding_idx;"
               "CREATE INDEX bookings_localHolding_idx ON bookings(hotel_id, start_date)"
               " WHERE origin = 'local' AND status IN ('HELD', 'PENDING_SYNC', 'CONFIRMED');"
@@ -538,6 +537,78 @@ TEST(SchemaMigrationTest, AnImageBeforeMigration6KeepsItsLocalBookingsAndOutboxA
   EXPECT_EQ(DdlOf(db), DdlOf(fresh_db));
   MustCall(*migrated, "cancelBooking", {{"bookingId", -1}});
   EXPECT_EQ(MustCall(*migrated, "pendingMutations")["mutations"].size(), 4u);
+}
+
+// Migration 7: notifications keyed id DESC WITHOUT ROWID, the booking index descending,
+// so that new local rows (ids and booking ids counting down) append at the right edge.
+TEST(SchemaMigrationTest, AVersionSixImageGetsNotificationsKeyedForAppendingWithTheSameRowsAndIds) {
+  auto engine = OpenEngine();
+  MustApply(*engine, Batch({Hotel(1, "Harbour"), RoomType(10, 1, "Double"), Inventory(10, "2026-06-01", 40, 8, 5, 10000),
+                            Booking(3, 1, 9, 10, "CONFIRMED", "2026-06-20", "2026-06-22"),
+                            UpsertRows("notifications",
+                                       {"id", "booking_id", "user_id", "channel", "status", "scheduled_at", "kind"},
+                                       json::array({json{5, 3, 9, "sms", "QUEUED", kNow - 60000, "confirmation"},
+                                                    json{6, 3, 9, "email", "SENT", kNow - 1000, "update"}}))}));
+  for (const char* ci : {"2026-06-10", "2026-06-11"}) {
+    MustCall(*engine, "createBooking", {{"hotelId", 1}, {"roomTypeId", 10}, {"userId", 7}, {"checkIn", ci},
+                                        {"checkOut", "2026-06-12"}});
+  }
+  MustCall(*engine, "createBooking", {{"hotelId", 1}, {"roomTypeId", 10}, {"userId", 8}, {"checkIn", "2026-06-11"},
+                                      {"checkOut", "2026-06-13"}, {"hold", true}});
+  MustCall(*engine, "cancelBooking", {{"bookingId", -1}});
+  const json until{{"until", kNow + 400LL * 86400000}};
+  const json due = MustCall(*engine, "getDueNotifications", until);
+  ASSERT_EQ(due.size(), 6u);  // the centre's QUEUED one, and -1 .. -6 but the cancelled reminder
+  const std::string all_rows =
+      "SELECT id || '|' || booking_id || '|' || user_id || '|' || channel || '|' || status || '|' || scheduled_at"
+      " || '|' || kind FROM notifications ORDER BY id";
+
+  // What an engine of schema 6 exported: notifications a rowid table, both indexes ascending.
+  ImageDb old_db(Export(*engine));
+  const std::vector<std::string> rows = old_db.Column(all_rows);
+  ASSERT_EQ(rows.size(), 8u);
+  old_db.Exec("DELETE FROM schema_migrations WHERE version >= 7; UPDATE schema_version SET version = 6;"
+              "DROP INDEX notifications_status_scheduledAt_idx; DROP INDEX notifications_bookingId_idx;"
+              "ALTER TABLE notifications RENAME TO n7;"
+              "CREATE TABLE notifications (id INTEGER PRIMARY KEY, booking_id INTEGER NOT NULL REFERENCES bookings(id),"
+              " user_id INTEGER NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'QUEUED',"
+              " scheduled_at INTEGER NOT NULL, kind TEXT NOT NULL DEFAULT 'update');"
+              "INSERT INTO notifications SELECT * FROM n7; DROP TABLE n7;"
+              "CREATE INDEX notifications_status_scheduledAt_idx ON notifications(status, scheduled_at);"
+              "CREATE INDEX notifications_bookingId_idx ON notifications(booking_id);");
+  ASSERT_EQ(old_db.Column("SELECT wr FROM pragma_table_list WHERE name = 'notifications'"), std::vector<std::string>{"0"});
+
+  auto migrated = OpenEngine(old_db.Serialize());
+  ASSERT_TRUE(migrated);
+  EXPECT_EQ(MustCall(*migrated, "getDueNotifications", until), due);
+  ImageDb db(Export(*migrated));
+  EXPECT_EQ(db.Column("SELECT version FROM schema_version"), std::vector<std::string>{std::to_string(kSchemaVersion)});
+  EXPECT_EQ(db.Column("SELECT name FROM schema_migrations WHERE version = 7"),
+            std::vector<std::string>{"notifications_local_append"});
+  EXPECT_EQ(db.Column(all_rows), rows);
+  EXPECT_EQ(db.Column("SELECT wr FROM pragma_table_list WHERE name = 'notifications'"), std::vector<std::string>{"1"});
+  EXPECT_EQ(db.Column("SELECT desc FROM pragma_index_xinfo('notifications_bookingId_idx') WHERE key ORDER BY seqno"),
+            (std::vector<std::string>{"1"}));
+  EXPECT_EQ(db.Column("SELECT count(*) FROM sqlite_master WHERE name LIKE 'notifications_v%'"),
+            std::vector<std::string>{"0"});
+  EXPECT_EQ(db.Column("PRAGMA integrity_check"), std::vector<std::string>{"ok"});
+  auto fresh = OpenEngine();
+  ImageDb fresh_db(Export(*fresh));
+  EXPECT_EQ(DdlOf(db), DdlOf(fresh_db));
+  // Local ids go on counting down from the smallest, and the cancel's lookup by booking
+  // still finds the reminder it must cancel.
+  const json b = MustCall(*migrated, "createBooking", {{"hotelId", 1}, {"roomTypeId", 10}, {"userId", 7},
+                                                       {"checkIn", "2026-06-15"}, {"checkOut", "2026-06-16"}});
+  MustCall(*migrated, "cancelBooking", {{"bookingId", b["id"]}});
+  ImageDb after(Export(*migrated));
+  EXPECT_EQ(after.Column("SELECT id || ' ' || kind || ' ' || status FROM notifications WHERE booking_id = " +
+                         b["id"].dump() + " ORDER BY id DESC"),
+            (std::vector<std::string>{"-7 confirmation QUEUED", "-8 reminder CANCELLED", "-9 cancellation QUEUED"}));
+  // A notification needs its id, as the rowid table's alias always had one.
+  EXPECT_EQ(sqlite3_exec(after.Handle(),
+                         "INSERT INTO notifications (booking_id, user_id, channel, scheduled_at) VALUES (-1, 7, 'email', 0)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_CONSTRAINT);
 }
 
 }  // namespace edgestay::test

@@ -127,6 +127,8 @@ CREATE TABLE IF NOT EXISTS notifications (
 );
 CREATE INDEX IF NOT EXISTS notifications_status_scheduledAt_idx ON notifications(status, scheduled_at);
 CREATE INDEX IF NOT EXISTS notifications_bookingId_idx ON notifications(booking_id);
+-- Migration 7 rebuilds notifications keyed by id DESC WITHOUT ROWID and this index
+-- descending (local ids count down); this DDL runs on every open, so it stays as v1 had it.
 -- Migration 6 rebuilds outbox with its status CHECK as an OR chain (the same rule).
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY,
@@ -239,6 +241,37 @@ constexpr Migration kMigrations[] = {
      " SELECT seq, type, idempotency_key, args, booking_id, waitlist_id, created_at, status, result FROM temp.outbox_v5;"
      "DROP TABLE temp.outbox_v5;"
      "CREATE INDEX outbox_status_seq_idx ON outbox(status, seq)"},
+    // Local notifications appended, not prepended (docs/PERFORMANCE.md, createBooking).
+    // Their ids count down (-1, -2, ...: docs/API.md), so in a rowid table, and in the
+    // booking index keyed by their bookings' ids (counting down too), every local
+    // notification went to the far left of its b-tree, where SQLite's rebalancing leaves
+    // the leftmost page nearly full: a three-page rebalance every few rows, two rows and
+    // two index entries per booking. Keyed by id DESC WITHOUT ROWID and with the booking
+    // index descending, the same ids sort last and each new one lands at the right edge.
+    // Centre rows (positive ids, mostly arriving in ascending order) now go to the left
+    // of the local ones; they are few (admin pulls only) and not on a guest's path. Rows
+    // through a temp table as in migrations 5 and 6; same columns, defaults, rows.
+    {7, "notifications_local_append",
+     "DROP INDEX IF EXISTS notifications_status_scheduledAt_idx;"
+     "DROP INDEX IF EXISTS notifications_bookingId_idx;"
+     "CREATE TEMP TABLE notifications_v6 AS SELECT * FROM notifications;"
+     "DROP TABLE notifications;"
+     "CREATE TABLE notifications (\n"
+     "  id INTEGER NOT NULL,\n"
+     "  booking_id INTEGER NOT NULL REFERENCES bookings(id),\n"
+     "  user_id INTEGER NOT NULL,\n"
+     "  channel TEXT NOT NULL,\n"
+     "  status TEXT NOT NULL DEFAULT 'QUEUED',\n"
+     "  scheduled_at INTEGER NOT NULL,\n"
+     "  kind TEXT NOT NULL DEFAULT 'update',\n"
+     "  PRIMARY KEY (id DESC)\n"
+     ") WITHOUT ROWID;"
+     "INSERT INTO notifications (id, booking_id, user_id, channel, status, scheduled_at, kind)"
+     " SELECT id, booking_id, user_id, channel, status, scheduled_at, kind FROM temp.notifications_v6"
+     " ORDER BY id DESC;"
+     "DROP TABLE temp.notifications_v6;"
+     "CREATE INDEX notifications_status_scheduledAt_idx ON notifications(status, scheduled_at);"
+     "CREATE INDEX notifications_bookingId_idx ON notifications(booking_id DESC)"},
 };
 // Versions 2, 3, … kSchemaVersion, each once, in order.
 constexpr bool MigrationsAscend() {

@@ -12,7 +12,7 @@ namespace edgestay {
 
 // The local schema's version. An image of an older version is migrated on open (schema.cc
 // kMigrations); a newer one is refused.
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // Which local bookings hold rooms: the condition of the partial index
 // bookings_localHolding_idx (migration 6), which a reader must repeat word for word for
