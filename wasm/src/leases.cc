@@ -74,11 +74,15 @@ Status LoadLeases(Engine::Impl& im, int64_t hotel_id, int64_t room_type_id, std:
 
 Status FindLease(Engine::Impl& im, int64_t hotel_id, int64_t room_type_id, Day check_in, Day check_out,
                  int64_t rooms, int64_t* lease_id) {
+  *lease_id = 0;
+  if (im.no_leases.count({hotel_id, room_type_id})) return Status::Ok();
   std::vector<LocalLease> leases;
   std::vector<LeaseUse> uses;
   ES_RETURN_IF_ERROR(LoadLeases(im, hotel_id, room_type_id, &leases, &uses, check_in, check_out));
-  *lease_id = 0;
-  if (leases.empty()) return Status::Ok();
+  if (leases.empty()) {
+    im.no_leases.insert({hotel_id, room_type_id});
+    return Status::Ok();
+  }
   int64_t skew = 0;
   ES_RETURN_IF_ERROR(SkewMs(im, &skew));
   *lease_id = FittingLease(leases, uses, room_type_id, check_in, check_out, rooms, im.now_ms, skew);
@@ -126,6 +130,7 @@ Status SetLeases(Engine::Impl& im, const json& args, std::string* out) {
     if (!exp || !ReadInt(*exp, &x.expires_at) || x.expires_at < 0) return BadArg(at + ".expiresAt", "must be ms");
     leases.push_back(x);
   }
+  im.no_leases.clear();
   Txn txn(im);
   if (!txn.started()) return SqliteError(im.db, "set leases");
   Stmt* st;
