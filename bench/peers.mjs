@@ -88,8 +88,11 @@ export const SQL = {
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local')",
   enqueue: 'INSERT INTO outbox(seq, type, idempotency_key, args, booking_id, waitlist_id, created_at)' +
     ' VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), ?, ?, ?, ?, ?, ?)',
+  nextNotificationId: 'SELECT MIN(0, COALESCE(MIN(id), 0)) - 1 FROM notifications',
   notify: 'INSERT INTO notifications(id, booking_id, user_id, channel, status, scheduled_at, kind)' +
-    " VALUES (MIN(0, (SELECT COALESCE(MIN(id), 0) FROM notifications)) - 1, ?, ?, 'email', 'QUEUED', ?, ?)",
+    " VALUES (?1, ?2, ?3, 'email', 'QUEUED', ?4, ?5)",
+  notifyTwo: 'INSERT INTO notifications(id, booking_id, user_id, channel, status, scheduled_at, kind)' +
+    " VALUES (?1, ?2, ?3, 'email', 'QUEUED', ?4, ?5), (?1 - 1, ?2, ?3, 'email', 'QUEUED', ?6, ?7)",
   bookingJson: 'SELECT b.id, b.hotel_id, b.user_id, b.room_type_id, rt.name, b.status, b.start_date, b.end_date,' +
     ' b.rooms, b.guests, b.total_cents, b.created_at, b.updated_at, b.hold_expires_at, b.idempotency_key,' +
     ' b.origin, b.server_id FROM bookings b JOIN room_types rt ON rt.id = b.room_type_id WHERE b.id = ?',
@@ -590,9 +593,13 @@ class Peer {
           rooms, guests, localId: id, totalCents: total, hold };
         if (hold) args.holdExpiresAt = expires;
         this.run(this.st('enqueue'), ['createBooking', bookingKey, JSON.stringify(args), id, null, now]);
-        this.run(this.st('notify'), [id, r.userId, now, hold ? 'hold' : 'confirmation']);
         const reminder = (ci - 1) * DAY_MS + 9 * 3600000 - hotel.offset * 60000;
-        if (!hold && reminder > now) this.run(this.st('notify'), [id, r.userId, reminder, 'reminder']);
+        const nid = this.all(this.st('nextNotificationId'), [])[0][0];
+        if (!hold && reminder > now) {
+          this.run(this.st('notifyTwo'), [nid, id, r.userId, now, 'confirmation', reminder, 'reminder']);
+        } else {
+          this.run(this.st('notify'), [nid, id, r.userId, now, hold ? 'hold' : 'confirmation']);
+        }
       }
       const out = this.bookingJson(id);
       this.exec('RELEASE local_write');

@@ -84,16 +84,39 @@ Status Engine::Impl::Enqueue(const char* type, const std::string& key, const std
   return Step(db, *s, "append to outbox");
 }
 
-Status Engine::Impl::Notify(int64_t booking_id, int64_t user_id, const char* kind, int64_t at_ms) {
-  Stmt* st;
-  ES_RETURN_IF_ERROR(PreparedOnce(kNotifyStmt,
-      "INSERT INTO notifications(id, booking_id, user_id, channel, status, scheduled_at, kind)"
-      " VALUES (MIN(0, (SELECT COALESCE(MIN(id), 0) FROM notifications)) - 1, ?, ?, 'email', 'QUEUED', ?, ?)", &st));
+// Local notification ids count down (docs/API.md): the first one is the next below every
+// id so far, a second one (`kind2`, at `at2_ms`: a booking's reminder) the one below that.
+// Both rows in one statement: one statement step and one descent per b-tree fewer than two
+// inserts (~3% of a createBooking).
+Status Engine::Impl::Notify(int64_t booking_id, int64_t user_id, const char* kind, int64_t at_ms, const char* kind2,
+                            int64_t at2_ms) {
+  int64_t id = -1;
+  Stmt* st = nullptr;
+  {
+    ES_RETURN_IF_ERROR(PreparedOnce(kNextNotificationIdStmt,
+                                    "SELECT MIN(0, COALESCE(MIN(id), 0)) - 1 FROM notifications", &st));
+    StmtScope s(*st);
+    if (s->Step() == SQLITE_ROW) id = s->Int(0);
+  }
+  if (kind2) {
+    ES_RETURN_IF_ERROR(PreparedOnce(kNotifyTwoStmt,
+        "INSERT INTO notifications(id, booking_id, user_id, channel, status, scheduled_at, kind)"
+        " VALUES (?1, ?2, ?3, 'email', 'QUEUED', ?4, ?5), (?1 - 1, ?2, ?3, 'email', 'QUEUED', ?6, ?7)", &st));
+  } else {
+    ES_RETURN_IF_ERROR(PreparedOnce(kNotifyStmt,
+        "INSERT INTO notifications(id, booking_id, user_id, channel, status, scheduled_at, kind)"
+        " VALUES (?1, ?2, ?3, 'email', 'QUEUED', ?4, ?5)", &st));
+  }
   StmtScope s(*st);
-  s->BindInt(1, booking_id);
-  s->BindInt(2, user_id);
-  s->BindInt(3, at_ms);
-  s->BindText(4, kind);
+  s->BindInt(1, id);
+  s->BindInt(2, booking_id);
+  s->BindInt(3, user_id);
+  s->BindInt(4, at_ms);
+  s->BindText(5, kind);
+  if (kind2) {
+    s->BindInt(6, at2_ms);
+    s->BindText(7, kind2);
+  }
   return Step(db, *s, "queue notification");
 }
 
@@ -223,11 +246,10 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
   if (lease_id) w.Key("leaseId").Int(lease_id);
   w.EndObject();
   ES_RETURN_IF_ERROR(Enqueue("createBooking", key, args, id, 0));
-  ES_RETURN_IF_ERROR(Notify(id, r.user_id, r.hold ? "hold" : "confirmation", now_ms));
-  if (!r.hold) {
-    const int64_t reminder = (int64_t{r.check_in} - 1) * kMsPerDay + 9 * 3600000 - hotel.utc_offset_minutes * 60000;
-    if (reminder > now_ms) ES_RETURN_IF_ERROR(Notify(id, r.user_id, "reminder", reminder));
-  }
+  const int64_t reminder = (int64_t{r.check_in} - 1) * kMsPerDay + 9 * 3600000 - hotel.utc_offset_minutes * 60000;
+  const bool remind = !r.hold && reminder > now_ms;
+  ES_RETURN_IF_ERROR(Notify(id, r.user_id, r.hold ? "hold" : "confirmation", now_ms, remind ? "reminder" : nullptr,
+                            reminder));
   // The answer from the values just stored (the row as getUserBookingsWithRoomType reads
   // it; tests/cpp/bookings_test.cc compares the two): reading it back cost ~7% of a booking.
   compact::BookingFacts f{id, r.hotel_id, r.user_id, r.room_type_id, r.check_out - r.check_in, r.rooms, r.guests,

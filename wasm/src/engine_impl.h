@@ -264,7 +264,9 @@ struct Engine::Impl {
   Status OfferWaitlist(int64_t room_type_id, ChangeEvents* ev);
   Status Enqueue(const char* type, const std::string& key, const std::string& args_json, int64_t booking_id,
                  int64_t waitlist_id);
-  Status Notify(int64_t booking_id, int64_t user_id, const char* kind, int64_t at_ms);
+  // Queues `kind` at `at_ms`, and with `kind2` a second notification at `at2_ms`.
+  Status Notify(int64_t booking_id, int64_t user_id, const char* kind, int64_t at_ms, const char* kind2 = nullptr,
+                int64_t at2_ms = 0);
   Status CancelReminders(int64_t booking_id);
   Status StayReason(const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel, const char** reason,
                     std::vector<Night>* nights);
@@ -280,7 +282,8 @@ struct Engine::Impl {
   // ~2.5% of a createBooking).
   enum StmtSlot {
     kBookingMatchStmt, kRoomTypeHotelStmt, kBookingFactsStmt,
-    kBookingByKeyStmt, kNextBookingIdStmt, kInsertBookingStmt, kEnqueueStmt, kNotifyStmt, kHotelLeasesStmt,
+    kBookingByKeyStmt, kNextBookingIdStmt, kInsertBookingStmt, kEnqueueStmt, kNextNotificationIdStmt, kNotifyStmt,
+    kNotifyTwoStmt, kHotelLeasesStmt,
     kBeginStmt, kCommitStmt,
     kStmtSlots
   };
