@@ -4,6 +4,8 @@
 //
 //   write_driver IMAGE ARGS.jsonl NOW_MS WARM TIMED [METHOD]
 //
+// IMAGE is an SQLite image (the engine opens it, as bench/hotpaths.mjs does), or a change
+// batch `*.json` that a new engine loads (a plain in-memory database, as `npm run bench`).
 // Makes WARM calls, then TIMED calls that are reported (µs per call; under callgrind run
 // with --collect-atstart=no: only the TIMED calls are collected, i.e. the marginal cost).
 // bench/native/README.md says how to make the image and the argument lines.
@@ -46,7 +48,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::unique_ptr<edgestay::Engine> engine;
-  edgestay::Status opened = edgestay::Engine::Open(image.str(), &engine);
+  // An IMAGE ending in .json is a change batch: a new engine loads it (a plain in-memory
+  // database, as `npm run bench` makes), else the engine opens the image (as hotpaths.mjs).
+  const std::string image_path = argv[1];
+  const bool batch = image_path.size() > 5 && image_path.compare(image_path.size() - 5, 5, ".json") == 0;
+  edgestay::Status opened = edgestay::Engine::Open(batch ? std::string() : image.str(), &engine);
+  if (opened.ok() && batch) {
+    std::string applied;
+    opened = engine->ApplyChanges(image.str(), &applied);
+  }
   if (!opened.ok()) {
     std::fprintf(stderr, "open: %s\n", opened.message().c_str());
     return 1;

@@ -1,6 +1,6 @@
-// Inputs of the native write driver (write_driver.cc): the hotel dataset's engine image
-// and createBooking argument lines as bench/hotpaths.mjs makes them, plus the dataset's
-// clock. Usage: node bench/native/write_inputs.mjs OUT_DIR [N=6000]
+// Inputs of the native write driver (write_driver.cc): the hotel dataset's engine image and
+// change batch, and createBooking argument lines as bench/hotpaths.mjs makes them, plus the
+// dataset's clock. Usage: node bench/native/write_inputs.mjs OUT_DIR [N=6000]
 // (uses this checkout's wasm build, bindings/js/dist).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +19,7 @@ const ds = buildDataset('hotel', { quick: false });
 const seed = await openEngine({ now: () => ds.now });
 seed.applyChanges(ds.batch);
 writeFileSync(path.join(out, 'hotel.img'), seed.exportDatabase());
+writeFileSync(path.join(out, 'hotel.json'), typeof ds.batch === 'string' ? ds.batch : JSON.stringify(ds.batch));
 seed.close();
 const lines = [];
 for (let i = 0; i < n; i++) {
@@ -26,4 +27,4 @@ for (let i = 0; i < n; i++) {
 }
 writeFileSync(path.join(out, 'create.jsonl'), `${lines.join('\n')}\n`);
 writeFileSync(path.join(out, 'now.txt'), `${ds.now}\n`);
-console.log(`${out}: hotel.img, create.jsonl (${n} lines), now.txt (${ds.now})`);
+console.log(`${out}: hotel.img, hotel.json, create.jsonl (${n} lines), now.txt (${ds.now})`);
