@@ -969,6 +969,27 @@ test('hold expiry runs before applyChanges too', async () => {
   assert.equal(expired.length, 1);
 });
 
+test('events: writes nobody listens to are dropped; a listener hears exactly the writes made while it listens', async () => {
+  const engine = await openEngine({ now: () => T0 });
+  engine.applyChanges(fixtureBatch());
+  const stay = (day) => ({ hotelId: 1, roomTypeId: 10, checkIn: `2026-06-${day}`, checkOut: `2026-06-${day + 1}` });
+  engine.createBooking({ ...stay(15), userId: 5 });  // unheard
+  const heard = [];
+  const off = engine.on('booking', (e) => heard.push(e));
+  const b = engine.createBooking({ ...stay(16), userId: 6 });
+  off();
+  engine.createBooking({ ...stay(17), userId: 7 });  // unheard again
+  const waitlist = [];
+  engine.on('waitlist', (e) => waitlist.push(e));  // a listener of another type
+  const d = engine.createBooking({ ...stay(18), userId: 8 });
+  engine.on('booking', (e) => heard.push(e));
+  engine.cancelBooking(d.id);
+  assert.deepEqual(heard.map((e) => e.bookings.map((x) => [x.id, x.status])), [[[b.id, 'PENDING_SYNC']], [[d.id, 'CANCELLED']]]);
+  assert.deepEqual(heard[0].userIds, [6]);
+  assert.deepEqual(waitlist, []);
+  engine.close();
+});
+
 // ------------------------------------------------------------------ notifications
 
 test('notifications: confirmation now, reminder at 09:00 hotel time the day before, holds, cancels, until and limit', async () => {
