@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "args.h"
+#include "chunk_pool.h"
 #include "edgestay/protocol/tables.h"
 #include "engine_impl.h"
 #include "json_writer.h"
@@ -103,6 +104,7 @@ Engine::~Engine() = default;
 static Status NewMemoryDb(std::unique_ptr<Engine::Impl>* impl) {
   *impl = std::make_unique<Engine::Impl>();
   InstallPageCache();  // before SQLite initializes (page_cache.h)
+  InstallChunkPool();  // the same (chunk_pool.h)
   InstallSqliteRandomness();
   if (sqlite3_open_v2(":memory:", &(*impl)->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     return Status::Error("INTERNAL", "cannot open an in-memory database");
@@ -156,6 +158,7 @@ Status Engine::OpenFile(std::string_view snapshot, const std::string& path, cons
                         std::unique_ptr<Engine>* out) {
   auto impl = std::make_unique<Impl>();
   InstallPageCache();  // before SQLite initializes (page_cache.h)
+  InstallChunkPool();  // the same (chunk_pool.h)
   InstallSqliteRandomness();
   if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs) != SQLITE_OK) {
     return Status::Error("STORAGE", std::string("cannot open the database file: ") +
