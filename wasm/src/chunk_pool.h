@@ -4,7 +4,7 @@
 // rollback journal is SQLite's memory journal (engine.cc, MemoryDbSettings). It keeps
 // each journaled page as five 1 KiB chunks (MEMJOURNAL_DFLT_FILECHUNKSIZE, compiled into
 // sqlite3.c), each malloc'd as the page is first written in a transaction and freed at
-// its commit: ~80 mallocs and frees a booking, ~16% of a createBooking's instructions
+// its commit: ~80 mallocs and frees a booking, 17% of a createBooking's instructions
 // (a 1 KiB block is past the allocators' small-size fast paths). SQLite's allocator is
 // wrapped so that freed blocks of exactly that size wait in a small free list for the
 // next transaction instead.
