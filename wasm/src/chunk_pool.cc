@@ -47,15 +47,17 @@ bool ChunkPoolInstalled() { return g_installed; }
 int PooledChunks() { return t_pool.pool.size(); }
 
 void InstallChunkPool() {
-  static bool installed = false;
-  if (installed) return;
-  installed = true;
-  sqlite3_mem_methods base{};
-  if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &base) != SQLITE_OK || !base.xMalloc) return;
-  g_base = base;
-  static const sqlite3_mem_methods layer = {Malloc, Free, Realloc, Size, Roundup, Init, Shutdown, nullptr};
-  // SQLITE_MISUSE when SQLite is already initialized: its allocator stays, without the pool.
-  g_installed = sqlite3_config(SQLITE_CONFIG_MALLOC, &layer) == SQLITE_OK;
+  // A function-local static: engines opened on several threads at once (native) install
+  // it once, and none of them goes on before it is in place.
+  static const bool installed = [] {
+    sqlite3_mem_methods base{};
+    if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &base) != SQLITE_OK || !base.xMalloc) return false;
+    g_base = base;
+    static const sqlite3_mem_methods layer = {Malloc, Free, Realloc, Size, Roundup, Init, Shutdown, nullptr};
+    // SQLITE_MISUSE when SQLite is already initialized: its allocator stays, without the pool.
+    return sqlite3_config(SQLITE_CONFIG_MALLOC, &layer) == SQLITE_OK;
+  }();
+  g_installed = installed;
 }
 
 }  // namespace edgestay

@@ -63,17 +63,19 @@ void Shrink(sqlite3_pcache* p) { g_base.xShrink(Of(p)->base); }
 }  // namespace
 
 void InstallPageCache() {
-  static bool installed = false;
-  if (installed) return;
-  installed = true;
-  sqlite3_pcache_methods2 base{};
-  if (sqlite3_config(SQLITE_CONFIG_GETPCACHE2, &base) != SQLITE_OK || !base.xCreate) return;
-  g_base = base;
-  static const sqlite3_pcache_methods2 layer = {1,     nullptr, Init,  Shutdown, Create,  Cachesize, Pagecount,
-                                                Fetch, Unpin,   Rekey, Truncate, Destroy, Shrink};
-  // SQLITE_MISUSE when SQLite is already initialized (a process that opened a database
-  // before its first engine): pcache1 stays, without the skip.
-  sqlite3_config(SQLITE_CONFIG_PCACHE2, &layer);
+  // A function-local static: engines opened on several threads at once (native) install
+  // it once, and none of them goes on before it is in place.
+  static const bool installed = [] {
+    sqlite3_pcache_methods2 base{};
+    if (sqlite3_config(SQLITE_CONFIG_GETPCACHE2, &base) != SQLITE_OK || !base.xCreate) return false;
+    g_base = base;
+    static const sqlite3_pcache_methods2 layer = {1,     nullptr, Init,  Shutdown, Create,  Cachesize, Pagecount,
+                                                  Fetch, Unpin,   Rekey, Truncate, Destroy, Shrink};
+    // SQLITE_MISUSE when SQLite is already initialized (a process that opened a database
+    // before its first engine): pcache1 stays, without the skip.
+    return sqlite3_config(SQLITE_CONFIG_PCACHE2, &layer) == SQLITE_OK;
+  }();
+  (void)installed;
 }
 
 }  // namespace edgestay
