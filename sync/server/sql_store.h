@@ -84,6 +84,7 @@ class SqlStore final : public Store {
 
   Status Pull(const PullQuery& q, PullPage* out) override;
   Status Push(const PushBatch& batch, PushOutcome* out) override;
+  void PushAsync(PushBatch batch, PushDone done) override;
 
   Status CreateHotel(const json& body, json* out) override;
   Status UpdateHotel(int64_t hotel_id, const json& body, json* out) override;
@@ -115,6 +116,10 @@ class SqlStore final : public Store {
   // leader) applies a group of them in one write transaction, each mutation inside its own
   // savepoint, so the group shares one hotel lock and one fsync.
   struct PushJob;
+  // Queues `job` for its hotel. With no group of that hotel in progress, this thread
+  // leads: it applies groups (answering each push through its `done`) until the hotel's
+  // queue is empty; otherwise the hotel's leader takes the job into a later group.
+  void EnqueuePush(std::unique_ptr<PushJob> job);
   // m's ledger read, planned but not sent: its statement and parameters (and its stay).
   void PlanLedgerRead(const PushBatch& b, const json& m, LedgerRead* out) const;
   struct PushQueue {
