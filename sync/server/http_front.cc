@@ -295,9 +295,14 @@ struct HttpFront::Impl {
   struct ConnResponder final : Responder {
     Impl* front;
     std::unique_ptr<Conn> conn;
-    ConnResponder(Impl* f, std::unique_ptr<Conn> c) : front(f), conn(std::move(c)) {}
+    ConnResponder(Impl* f, std::unique_ptr<Conn> c) : front(f), conn(std::move(c)) {
+      std::lock_guard<std::mutex> lock(front->mu);
+      ++front->deferred;
+    }
     ~ConnResponder() override {
       if (conn) front->CloseConn(std::move(conn));
+      std::lock_guard<std::mutex> lock(front->mu);
+      if (--front->deferred == 0) front->deferred_cv.notify_all();
     }
     void Send(std::string response, bool keep) override {
       front->SendDeferred(std::move(conn), std::move(response), keep);
@@ -323,6 +328,10 @@ struct HttpFront::Impl {
   std::condition_variable cv;
   std::deque<Job> jobs;
   std::vector<std::unique_ptr<Conn>> returned;  // keep-alive connections back from workers
+  // Deferred answers not finished yet (ConnResponders alive): a stop waits for them, as
+  // they are finished on threads the front does not own.
+  int deferred = 0;
+  std::condition_variable deferred_cv;
   std::vector<std::thread> workers;
 
   Impl(RoutedServer& s, const FrontLimits& l) : server(s), limits(l) {
@@ -637,6 +646,13 @@ struct HttpFront::Impl {
     ::close(listen_fd);
     while (!lru.empty()) CloseConn(Detach(lru.front()));
     cv.notify_all();
+    {
+      // Every deferred answer is sent (or its connection closed) before Serve returns:
+      // after that nothing may reach this front. Bounded, should one never be finished.
+      std::unique_lock<std::mutex> lock(mu);
+      if (!deferred_cv.wait_for(lock, std::chrono::seconds(30), [&] { return deferred == 0; }))
+        std::fprintf(stderr, "edgestay-server: stopping with %d answers unsent\n", deferred);
+    }
     for (auto& t : workers) t.join();
     for (auto& c : returned) CloseConn(std::move(c));
     returned.clear();

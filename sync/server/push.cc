@@ -19,6 +19,8 @@
 // retried (and then rejected sold_out by the fresh checks). The CHECK (available >= 0
 // AND available <= total) on room_inventory makes the database refuse any write that
 // would overbook regardless.
+#include <signal.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -282,7 +284,8 @@ struct SqlStore::PushJob {
   PushOutcome* out = nullptr;
   Status status;      // the push's own error (its earlier mutations stay applied)
   bool wrote = false; // some mutation appended to the change log
-  PushDone done;      // called once by the leader, after the group's transaction ended
+  PushDone done;      // called once, after the group's transaction ended
+  bool async = false; // PushAsync: answered by the answerer thread, else by the leader
   // PushAsync: the job owns its batch and outcome (batch and out point here).
   PushBatch own_batch;
   PushOutcome own_out;
@@ -330,7 +333,53 @@ void SqlStore::PushAsync(PushBatch b, PushDone done) {
   job->batch = &job->own_batch;
   job->out = &job->own_out;
   job->done = std::move(done);
+  job->async = true;
   EnqueuePush(std::move(job));
+}
+
+void SqlStore::AnswerLater(std::vector<PushJob*> jobs) {
+  std::call_once(answerer_started_, [this] {
+    // The thread takes no signals: the server waits for its stop signals on its own thread.
+    sigset_t all, before;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &before);
+    answerer_ = std::thread([this] {
+      for (;;) {
+        std::vector<PushJob*> batch;
+        {
+          std::unique_lock<std::mutex> lock(answer_mu_);
+          answer_cv_.wait(lock, [&] { return !answers_.empty() || answer_stop_; });
+          if (answers_.empty()) return;
+          batch.swap(answers_);
+        }
+        for (PushJob* j : batch) {
+          std::unique_ptr<PushJob> owned(j);
+          try {
+            owned->done(owned->status, std::move(*owned->out));
+          } catch (...) {
+            // An answer that failed to go out is its connection's loss only.
+          }
+        }
+      }
+    });
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  });
+  bool first;
+  {
+    std::lock_guard<std::mutex> g(answer_mu_);
+    first = answers_.empty();  // otherwise the answerer is awake and takes these too
+    answers_.insert(answers_.end(), jobs.begin(), jobs.end());
+  }
+  if (first) answer_cv_.notify_one();
+}
+
+void SqlStore::StopAnswerer() {
+  {
+    std::lock_guard<std::mutex> g(answer_mu_);
+    answer_stop_ = true;
+  }
+  answer_cv_.notify_one();
+  if (answerer_.joinable()) answerer_.join();
 }
 
 void SqlStore::EnqueuePush(std::unique_ptr<PushJob> job) {
@@ -377,7 +426,12 @@ void SqlStore::EnqueuePush(std::unique_ptr<PushJob> job) {
       else wrote = wrote || j->wrote;
     }
     if (wrote) NotifyChange(hotel_id);
+    std::vector<PushJob*> later;
     for (PushJob* j : group) {
+      if (j->async) {
+        later.push_back(j);
+        continue;
+      }
       std::unique_ptr<PushJob> owned(j);
       try {
         owned->done(owned->status, std::move(*owned->out));
@@ -386,6 +440,7 @@ void SqlStore::EnqueuePush(std::unique_ptr<PushJob> job) {
         // groups still run (the callers' own answers catch their errors).
       }
     }
+    if (!later.empty()) AnswerLater(std::move(later));
     lock.lock();
     if (q.pending.empty()) {
       push_queues_.erase(hotel_id);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -120,6 +121,10 @@ class SqlStore final : public Store {
   // leads: it applies groups (answering each push through its `done`) until the hotel's
   // queue is empty; otherwise the hotel's leader takes the job into a later group.
   void EnqueuePush(std::unique_ptr<PushJob> job);
+  // PushAsync's answers leave the leader's thread: the answerer (a thread of its own,
+  // started with the first) calls their `done` while the leader applies the next group.
+  void AnswerLater(std::vector<PushJob*> jobs);
+  void StopAnswerer();  // answers what is queued, then ends the thread
   // m's ledger read, planned but not sent: its statement and parameters (and its stay).
   void PlanLedgerRead(const PushBatch& b, const json& m, LedgerRead* out) const;
   struct PushQueue {
@@ -165,6 +170,12 @@ class SqlStore final : public Store {
   std::unique_ptr<Backend> backend_;
   std::mutex push_mu_;
   std::unordered_map<int64_t, PushQueue> push_queues_;  // hotels with pushes in flight
+  std::mutex answer_mu_;
+  std::condition_variable answer_cv_;
+  std::vector<PushJob*> answers_;  // committed (or failed), not yet answered
+  bool answer_stop_ = false;
+  std::once_flag answerer_started_;
+  std::thread answerer_;
 };
 
 // Shared helpers (store.cc).

@@ -4,13 +4,14 @@
 // stays in order for pipelined requests; a reader that does not read never blocks the
 // answering thread; a client gone meanwhile, an answer dropped unsent, the keep-alive
 // request limit and a stop with answers outstanding each end as the front promises
-// (answered once, or the connection closed).
+// (answered once, or the connection closed; the stop waits for them).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -66,9 +67,14 @@ class Fixture {
     std::string error;
     const int fd = BindListener("127.0.0.1", 0, &port_, &error);
     EXPECT_GE(fd, 0) << error;
-    serving_ = std::thread([this, fd] { front_->Serve(fd); });
+    serving_ = std::thread([this, fd] {
+      front_->Serve(fd);
+      served_ = true;
+    });
   }
   ~Fixture() { Stop(); }
+
+  bool served() const { return served_; }
 
   void Stop() {
     if (!serving_.joinable()) return;
@@ -109,6 +115,7 @@ class Fixture {
   std::unique_ptr<HttpFront> front_;
   int port_ = 0;
   std::thread serving_;
+  std::atomic<bool> served_{false};
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> pending_;
@@ -274,19 +281,31 @@ TEST(HttpFrontDefer, TheKeepAliveRequestLimitHolds) {
   ::close(fd);
 }
 
-TEST(HttpFrontDefer, AStopWithAnswersOutstandingAnswersOrClosesEach) {
+TEST(HttpFrontDefer, AStopWaitsForAnswersOutstandingAndEachIsAnsweredOrClosed) {
   Fixture f;
   const int fd = f.Connect();
   SendAllTo(fd, Request("POST", "/later?size=9"));
   Fixture::Pending p = f.Take();
-  f.Stop();
+  const int dropped = f.Connect();
+  SendAllTo(dropped, Request("POST", "/later?size=9"));
+  Fixture::Pending q = f.Take();
+  std::thread stopper([&] { f.Stop(); });
+  std::this_thread::sleep_for(200ms);
+  // The answers are finished on threads the front does not own: until each is finished
+  // or dropped, the front must stay (Serve has not returned).
+  EXPECT_FALSE(f.served());
   p.Finish();
+  q = {};
+  stopper.join();
+  EXPECT_TRUE(f.served());
   // Answered (then closed, as the server stops) or closed: never left open and silent.
   std::string carry;
   const std::string r = ReadResponse(fd, &carry);
   if (!r.empty()) EXPECT_NE(r.find(BodyOf(9)), std::string::npos);
   EXPECT_TRUE(ClosedWithoutAnswer(fd));
+  EXPECT_TRUE(ClosedWithoutAnswer(dropped));
   ::close(fd);
+  ::close(dropped);
 }
 
 }  // namespace
