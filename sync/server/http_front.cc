@@ -189,12 +189,14 @@ bool RoutedServer::Defer(const httplib::Request& req, httplib::Response& res,
   reply->req_.path = req.path;
   reply->req_.version = req.version;
   reply->req_.headers = req.headers;
+  reply->req_.ranges = req.ranges;
   reply->req_.remote_addr = req.remote_addr;
   reply->req_.remote_port = req.remote_port;
-  reply->res_ = res;
+  reply->res_ = std::move(res);  // (what httplib writes now is dropped)
   reply->started_ = DeferRequestLog();
   t_defer->reply = std::move(reply);
   t_defer->start = std::move(start);
+  res = httplib::Response();
   res.status = 202;  // the placeholder httplib writes now; dropped by Handle
   return true;
 }

@@ -389,9 +389,10 @@ void SqlStore::EnqueuePush(std::unique_ptr<PushJob> job) {
   // only the hotel's leader erases its queue, empty.)
   PushQueue& q = push_queues_[hotel_id];
   q.pending.push_back(job.release());
-  // No thread waits for a queued push: the leader answers it through its `done`. So a
-  // push costs its caller no sleep and wake-up, and a hotel's groups run back to back on
-  // one thread, with no hand-off between leaders.
+  // A queued push needs no thread waiting for it: it is answered through its `done`
+  // (PushAsync's by the answerer thread). So a push costs its caller no sleep and
+  // wake-up, and a hotel's groups run back to back on this thread, with no hand-off
+  // between leaders.
   if (q.leading) return;
   q.leading = true;
   for (;;) {
