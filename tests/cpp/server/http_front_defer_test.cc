@@ -228,7 +228,12 @@ TEST(HttpFrontDefer, PipelinedRequestsKeepTheirOrderAndTheConnectionStaysOpen) {
 }
 
 TEST(HttpFrontDefer, AReaderThatDoesNotReadNeverBlocksTheAnsweringThread) {
-  Fixture f;
+  // The connection is idle for the front once the answer is in the kernel's buffers; a
+  // reader slow enough (a sanitizer build on a loaded machine) may take longer than the
+  // default keep-alive timeout to drain them before its next request.
+  FrontLimits limits;
+  limits.keep_alive_timeout_ms = 120000;
+  Fixture f(limits);
   const int fd = f.Connect(16384);
   SendAllTo(fd, Request("POST", "/later?size=8000000"));
   Fixture::Pending p = f.Take();
