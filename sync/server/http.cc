@@ -487,15 +487,35 @@ class Api {
                          "mutations[" + std::to_string(i) + "].seq must be an integer >= 1");
       batch.mutations.push_back(std::move(m));
     }
+    // Through the connection front the push is answered by whoever commits its group
+    // (this worker goes back to the pool instead of sleeping until then); otherwise here.
+    auto shared = std::make_shared<PushBatch>(std::move(batch));
+    const bool deferred = RoutedServer::Defer(
+        c.req, c.res, [this, shared](std::shared_ptr<DeferredResponse> reply) {
+          std::string client_id = shared->client_id;
+          store_.PushAsync(std::move(*shared),
+                           [reply = std::move(reply), client_id = std::move(client_id)](
+                               const Status& s, PushOutcome&& out) {
+                             reply->Finish([&](httplib::Response& res) {
+                               AnswerPush(res, s, client_id, std::move(out));
+                             });
+                           });
+        });
+    if (deferred) return;
     PushOutcome out;
-    Status s = store_.Push(batch, &out);
-    if (!s.ok()) return SendStatus(c.res, s);
+    Status s = store_.Push(*shared, &out);
+    AnswerPush(c.res, s, shared->client_id, std::move(out));
+  }
+
+  static void AnswerPush(httplib::Response& res, const Status& s, const std::string& client_id,
+                         PushOutcome&& out) {
+    if (!s.ok()) return SendStatus(res, s);
     ObservePushResults(out.results);
     json resp = {{"format", "edgestay.pushResult/1"},
-                 {"clientId", batch.client_id},
+                 {"clientId", client_id},
                  {"results", std::move(out.results)},
                  {"nextSeq", out.next_seq}};
-    SendJson(c.res, 200, Dump(resp));
+    SendJson(res, 200, Dump(resp));
   }
 
   void CreateToken(Ctx& c) {

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "http_framing.h"
+#include "metrics.h"
 
 namespace edgestay::server {
 namespace {
@@ -67,6 +68,7 @@ class CanonicalStream : public httplib::Stream {
   }
   socket_t socket() const override { return INVALID_SOCKET; }
   const std::string& out() const { return out_; }
+  std::string take_out() { return std::move(out_); }
 
  private:
   std::string_view in_;
@@ -119,14 +121,100 @@ bool SendAll(int fd, const char* data, size_t size, int64_t deadline_ms) {
 
 }  // namespace
 
+// httplib::Server's writer of a routed request's response is private; a deferred answer
+// needs exactly it (the same headers, keep-alive, compression and logger as an answer
+// written before the handler returned), so its address is taken the one way C++ allows
+// for a private member: as the argument of an explicit template instantiation.
+using WriteResponseFn = bool (httplib::Server::*)(httplib::Stream&, bool, const httplib::Request&,
+                                                  httplib::Response&);
+struct WriteResponseTag {
+  friend WriteResponseFn PrivateWriteResponse(WriteResponseTag);
+};
+template <WriteResponseFn F>
+struct ExposeWriteResponse {
+  friend WriteResponseFn PrivateWriteResponse(WriteResponseTag) { return F; }
+};
+template struct ExposeWriteResponse<&httplib::Server::write_response_with_content>;
+
+namespace {
+// What Handle lends a handler that defers (RoutedServer::Defer), on this thread only.
+struct DeferSlot {
+  std::shared_ptr<DeferredResponse> reply;
+  std::function<void(std::shared_ptr<DeferredResponse>)> start;
+};
+thread_local DeferSlot* t_defer = nullptr;
+}  // namespace
+
+bool RoutedServer::WriteResponse(httplib::Stream& strm, bool close, const httplib::Request& req,
+                                 httplib::Response& res) {
+  return (this->*PrivateWriteResponse(WriteResponseTag{}))(strm, close, req, res);
+}
+
+RoutedServer::Handled RoutedServer::Handle(std::string_view request, bool close,
+                                           const std::string& remote_ip, int remote_port,
+                                           const std::function<bool(const char*, size_t)>& write,
+                                           const std::function<std::unique_ptr<Responder>()>& take) {
+  CanonicalStream strm(request, remote_ip, remote_port);
+  bool connection_closed = false;
+  DeferSlot slot;
+  t_defer = take ? &slot : nullptr;
+  const bool ok = process_request(strm, close, connection_closed, nullptr);
+  t_defer = nullptr;
+  if (slot.reply) {
+    // What httplib wrote was a placeholder (not counted by the logger): the answer is
+    // written by Finish, with the same `close` and connection rule.
+    slot.reply->server_ = this;
+    slot.reply->close_ = close;
+    slot.reply->keep_ = ok && !close && !connection_closed;
+    slot.reply->to_ = take();
+    slot.start(std::move(slot.reply));
+    return Handled::kDeferred;
+  }
+  const bool sent = strm.out().empty() || write(strm.out().data(), strm.out().size());
+  return ok && sent && !connection_closed ? Handled::kKeep : Handled::kClose;
+}
+
 bool RoutedServer::HandleOne(std::string_view request, bool close, const std::string& remote_ip,
                              int remote_port,
                              const std::function<bool(const char*, size_t)>& write) {
-  CanonicalStream strm(request, remote_ip, remote_port);
-  bool connection_closed = false;
-  const bool ok = process_request(strm, close, connection_closed, nullptr);
-  const bool sent = strm.out().empty() || write(strm.out().data(), strm.out().size());
-  return ok && sent && !connection_closed;
+  return Handle(request, close, remote_ip, remote_port, write, nullptr) == Handled::kKeep;
+}
+
+bool RoutedServer::Defer(const httplib::Request& req, httplib::Response& res,
+                         std::function<void(std::shared_ptr<DeferredResponse>)> start) {
+  if (!t_defer || t_defer->reply) return false;
+  auto reply = std::make_shared<DeferredResponse>();
+  // The request's parts httplib's writer and the logger read (not its body).
+  reply->req_.method = req.method;
+  reply->req_.path = req.path;
+  reply->req_.version = req.version;
+  reply->req_.headers = req.headers;
+  reply->req_.ranges = req.ranges;
+  reply->req_.remote_addr = req.remote_addr;
+  reply->req_.remote_port = req.remote_port;
+  reply->res_ = std::move(res);  // (what httplib writes now is dropped)
+  reply->started_ = DeferRequestLog();
+  t_defer->reply = std::move(reply);
+  t_defer->start = std::move(start);
+  res = httplib::Response();
+  res.status = 202;  // the placeholder httplib writes now; dropped by Handle
+  return true;
+}
+
+void DeferredResponse::Finish(const std::function<void(httplib::Response&)>& fill) {
+  if (!to_) return;  // answered already
+  try {
+    fill(res_);
+  } catch (...) {
+    res_.status = 500;
+    res_.set_content("{\"error\":{\"code\":\"INTERNAL\",\"message\":\"internal error\"}}",
+                     "application/json");
+  }
+  CanonicalStream strm({}, req_.remote_addr, req_.remote_port);
+  ResumeRequestLog(started_);
+  const bool ok = server_->WriteResponse(strm, close_, req_, res_);
+  std::unique_ptr<Responder> to = std::move(to_);
+  to->Send(std::move(strm.take_out()), ok && keep_);
 }
 
 int BindListener(const std::string& host, int port, int* bound_port, std::string* error) {
@@ -199,6 +287,28 @@ struct HttpFront::Impl {
   struct Job {
     std::unique_ptr<Conn> conn;
     std::string request;
+    // Or, with `request` empty: the rest of a deferred answer that did not fit the
+    // socket's buffer, sent here (a worker may wait for a slow reader; the thread that
+    // answered may not), then the connection kept or closed as `keep` says.
+    std::string unsent;
+    bool keep = false;
+  };
+  // A connection whose answer a handler deferred (RoutedServer::Defer).
+  struct ConnResponder final : Responder {
+    Impl* front;
+    std::unique_ptr<Conn> conn;
+    ConnResponder(Impl* f, std::unique_ptr<Conn> c) : front(f), conn(std::move(c)) {
+      std::lock_guard<std::mutex> lock(front->mu);
+      ++front->deferred;
+    }
+    ~ConnResponder() override {
+      if (conn) front->CloseConn(std::move(conn));
+      std::lock_guard<std::mutex> lock(front->mu);
+      if (--front->deferred == 0) front->deferred_cv.notify_all();
+    }
+    void Send(std::string response, bool keep) override {
+      front->SendDeferred(std::move(conn), std::move(response), keep);
+    }
   };
 
   RoutedServer& server;
@@ -220,6 +330,10 @@ struct HttpFront::Impl {
   std::condition_variable cv;
   std::deque<Job> jobs;
   std::vector<std::unique_ptr<Conn>> returned;  // keep-alive connections back from workers
+  // Deferred answers not finished yet (ConnResponders alive): a stop waits for them, as
+  // they are finished on threads the front does not own.
+  int deferred = 0;
+  std::condition_variable deferred_cv;
   std::vector<std::thread> workers;
 
   Impl(RoutedServer& s, const FrontLimits& l) : server(s), limits(l) {
@@ -311,7 +425,7 @@ struct HttpFront::Impl {
     owned->head_complete = false;
     {
       std::lock_guard<std::mutex> lock(mu);
-      jobs.push_back(Job{std::move(owned), std::move(f.request)});
+      jobs.push_back(Job{std::move(owned), std::move(f.request), std::string(), false});
     }
     cv.notify_one();
   }
@@ -409,6 +523,52 @@ struct HttpFront::Impl {
                               : "the request headers did not arrive in time");
   }
 
+  // A request's answer is out: the connection goes back to the event thread for its
+  // next request, or is closed.
+  void Served(std::unique_ptr<Conn> conn, bool keep) {
+    if (!keep || stopping.load()) return CloseConn(std::move(conn));
+    Conn* c = conn.get();
+    c->served++;
+    c->last_activity_ms = NowMonoMs();
+    c->request_start_ms = c->buf.empty() ? 0 : c->last_activity_ms;
+    // One wake-up per batch of returns: the event thread takes the whole list when it
+    // wakes, so only the return that finds the list empty needs to wake it (a syscall
+    // and an event-thread switch saved per request under load).
+    bool first;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      first = returned.empty();
+      returned.push_back(std::move(conn));
+    }
+    if (first) Wake();
+  }
+
+  // A deferred answer, from the thread that finished it (a push's group leader): sent
+  // without waiting; what the socket does not take now goes to a worker.
+  void SendDeferred(std::unique_ptr<Conn> conn, std::string response, bool keep) {
+    size_t sent = 0;
+    while (sent < response.size()) {
+      const ssize_t n = ::send(conn->fd, response.data() + sent, response.size() - sent,
+                               MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        sent += static_cast<size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        response.erase(0, sent);
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          jobs.push_back(Job{std::move(conn), std::string(), std::move(response), keep});
+        }
+        cv.notify_one();
+        return;
+      } else {
+        return CloseConn(std::move(conn));  // the client is gone
+      }
+    }
+    Served(std::move(conn), keep);
+  }
+
   void Worker() {
     for (;;) {
       Job job;
@@ -420,30 +580,25 @@ struct HttpFront::Impl {
         jobs.pop_front();
       }
       Conn* c = job.conn.get();
-      const bool last = c->served + 1 >= limits.keep_alive_max_requests || stopping.load();
       const int fd = c->fd;
-      const int64_t deadline = NowMonoMs() + limits.write_timeout_ms;
-      const bool keep = server.HandleOne(
-          job.request, last, c->ip, c->port,
-          [fd, deadline](const char* p, size_t n) { return SendAll(fd, p, n, deadline); });
-      job.request.clear();
-      if (!keep || last) {
-        CloseConn(std::move(job.conn));
+      if (job.request.empty()) {  // the rest of a deferred answer
+        const bool sent = SendAll(fd, job.unsent.data(), job.unsent.size(),
+                                  NowMonoMs() + limits.write_timeout_ms);
+        Served(std::move(job.conn), sent && job.keep);
         continue;
       }
-      c->served++;
-      c->last_activity_ms = NowMonoMs();
-      c->request_start_ms = c->buf.empty() ? 0 : c->last_activity_ms;
-      // One wake-up per batch of returns: the event thread takes the whole list when it
-      // wakes, so only the return that finds the list empty needs to wake it (a syscall
-      // and an event-thread switch saved per request under load).
-      bool first;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        first = returned.empty();
-        returned.push_back(std::move(job.conn));
-      }
-      if (first) Wake();
+      const bool last = c->served + 1 >= limits.keep_alive_max_requests || stopping.load();
+      const int64_t deadline = NowMonoMs() + limits.write_timeout_ms;
+      const RoutedServer::Handled h = server.Handle(
+          job.request, last, c->ip, c->port,
+          [fd, deadline](const char* p, size_t n) { return SendAll(fd, p, n, deadline); },
+          [this, &job]() -> std::unique_ptr<Responder> {
+            return std::make_unique<ConnResponder>(this, std::move(job.conn));
+          });
+      // Deferred: the answer owns the connection (and may have sent and returned it).
+      if (h == RoutedServer::Handled::kDeferred) continue;
+      job.request.clear();
+      Served(std::move(job.conn), h == RoutedServer::Handled::kKeep && !last);
     }
   }
 
@@ -493,6 +648,13 @@ struct HttpFront::Impl {
     ::close(listen_fd);
     while (!lru.empty()) CloseConn(Detach(lru.front()));
     cv.notify_all();
+    {
+      // Every deferred answer is sent (or its connection closed) before Serve returns:
+      // after that nothing may reach this front. Bounded, should one never be finished.
+      std::unique_lock<std::mutex> lock(mu);
+      if (!deferred_cv.wait_for(lock, std::chrono::seconds(30), [&] { return deferred == 0; }))
+        std::fprintf(stderr, "edgestay-server: stopping with %d answers unsent\n", deferred);
+    }
     for (auto& t : workers) t.join();
     for (auto& c : returned) CloseConn(std::move(c));
     returned.clear();

@@ -52,6 +52,7 @@ State& S() {
 }
 
 thread_local std::chrono::steady_clock::time_point t_request_start{};
+thread_local bool t_request_deferred = false;  // the logger skips this request once
 
 std::string Escape(const std::string& v) {
   std::string out;
@@ -245,9 +246,14 @@ void InstallObservability(httplib::Server& svr, Store& store, bool access_log,
   }
   svr.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
     t_request_start = std::chrono::steady_clock::now();
+    t_request_deferred = false;
     return httplib::Server::HandlerResponse::Unhandled;
   });
   svr.set_logger([access_log, json_log](const httplib::Request& req, const httplib::Response& res) {
+    if (t_request_deferred) {  // a placeholder: the answer is counted when it is written
+      t_request_deferred = false;
+      return;
+    }
     double seconds = 0;
     if (t_request_start.time_since_epoch().count() != 0) {
       seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_request_start).count();
@@ -261,6 +267,18 @@ void InstallObservability(httplib::Server& svr, Store& store, bool access_log,
     res.set_header("Cache-Control", "no-store");
     res.set_content(Render(store, long_polls_waiting), "text/plain; version=0.0.4; charset=utf-8");
   });
+}
+
+std::chrono::steady_clock::time_point DeferRequestLog() {
+  const auto start = t_request_start;
+  t_request_start = {};
+  t_request_deferred = true;
+  return start;
+}
+
+void ResumeRequestLog(std::chrono::steady_clock::time_point start) {
+  t_request_start = start;
+  t_request_deferred = false;
 }
 
 void ObservePushResults(const std::vector<json>& results) {

@@ -3,6 +3,7 @@
 // http.cc hooks these in; everything they count lives here.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -28,6 +29,13 @@ void ConfigureObservability(const ObservabilityOptions& options);
 // access_log, or --log-format was given). `long_polls_waiting` reads the waiting pulls.
 void InstallObservability(httplib::Server& svr, Store& store, bool access_log,
                           std::function<int()> long_polls_waiting);
+
+// A request answered later, on another thread (a deferred push): DeferRequestLog ends
+// the current request's timing on this thread without counting or logging it, and
+// returns its start; ResumeRequestLog(start) on the answering thread, right before
+// httplib writes the answer, makes that write count and log it with its whole time.
+std::chrono::steady_clock::time_point DeferRequestLog();
+void ResumeRequestLog(std::chrono::steady_clock::time_point start);
 
 // Counts a push's per-mutation results (FORMAT.md §3: status applied|rejected, reason).
 void ObservePushResults(const std::vector<nlohmann::json>& results);

@@ -19,6 +19,8 @@
 // retried (and then rejected sold_out by the fresh checks). The CHECK (available >= 0
 // AND available <= total) on room_inventory makes the database refuse any write that
 // would overbook regardless.
+#include <signal.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -276,27 +278,17 @@ Status SqlStore::ExpireHolds(int64_t now, int64_t* expired) {
       expired);
 }
 
-// One client's push while it waits in (or leads) its hotel's group.
+// One client's push while it is queued in (or applied by) its hotel's group.
 struct SqlStore::PushJob {
   const PushBatch* batch = nullptr;
   PushOutcome* out = nullptr;
   Status status;      // the push's own error (its earlier mutations stay applied)
   bool wrote = false; // some mutation appended to the change log
-  // Signalled once, by a leader, under `mu`: `done` once the group's transaction has
-  // ended, or `lead` when this waiting push is to lead the next group. Its own mutex, not
-  // push_mu_: a woken push does not then queue on push_mu_ behind the leader that is still
-  // waking the rest of its group (a second sleep and wake-up per push). Woken only for this
-  // push: one wake-up per push instead of every waiter of every hotel on each group's end.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  bool lead = false;
-  void Signal(bool to_lead) {
-    // Notified under `mu`: the waiter cannot return (and destroy this job) before it.
-    std::lock_guard<std::mutex> g(mu);
-    (to_lead ? lead : done) = true;
-    cv.notify_one();
-  }
+  PushDone done;      // called once, after the group's transaction ended
+  bool async = false; // PushAsync: answered by the answerer thread, else by the leader
+  // PushAsync: the job owns its batch and outcome (batch and out point here).
+  PushBatch own_batch;
+  PushOutcome own_out;
 };
 
 namespace {
@@ -311,64 +303,151 @@ constexpr const char* kNeedSavepoints = "PUSH_NEEDS_SAVEPOINTS";
 Status SqlStore::Push(const PushBatch& b, PushOutcome* out) {
   out->results.clear();
   out->next_seq = 1;
-  PushJob me;
-  me.batch = &b;
-  me.out = out;
+  // The caller waits for its answer: it may lead the group itself (and the groups queued
+  // behind it) or be answered by the hotel's leader.
+  struct Waiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Status status;
+  } w;
+  auto job = std::make_unique<PushJob>();
+  job->batch = &b;
+  job->out = out;
+  job->done = [&w](const Status& s, PushOutcome&&) {
+    // Notified under `mu`: the waiter cannot return (and destroy `w`) before it.
+    std::lock_guard<std::mutex> g(w.mu);
+    w.status = s;
+    w.done = true;
+    w.cv.notify_one();
+  };
+  EnqueuePush(std::move(job));
+  std::unique_lock<std::mutex> lock(w.mu);
+  w.cv.wait(lock, [&] { return w.done; });
+  return w.status;
+}
+
+void SqlStore::PushAsync(PushBatch b, PushDone done) {
+  auto job = std::make_unique<PushJob>();
+  job->own_batch = std::move(b);
+  job->batch = &job->own_batch;
+  job->out = &job->own_out;
+  job->done = std::move(done);
+  job->async = true;
+  EnqueuePush(std::move(job));
+}
+
+void SqlStore::AnswerLater(std::vector<PushJob*> jobs) {
+  std::call_once(answerer_started_, [this] {
+    // The thread takes no signals: the server waits for its stop signals on its own thread.
+    sigset_t all, before;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &before);
+    answerer_ = std::thread([this] {
+      for (;;) {
+        std::vector<PushJob*> batch;
+        {
+          std::unique_lock<std::mutex> lock(answer_mu_);
+          answer_cv_.wait(lock, [&] { return !answers_.empty() || answer_stop_; });
+          if (answers_.empty()) return;
+          batch.swap(answers_);
+        }
+        for (PushJob* j : batch) {
+          std::unique_ptr<PushJob> owned(j);
+          try {
+            owned->done(owned->status, std::move(*owned->out));
+          } catch (...) {
+            // An answer that failed to go out is its connection's loss only.
+          }
+        }
+      }
+    });
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  });
+  bool first;
+  {
+    std::lock_guard<std::mutex> g(answer_mu_);
+    first = answers_.empty();  // otherwise the answerer is awake and takes these too
+    answers_.insert(answers_.end(), jobs.begin(), jobs.end());
+  }
+  if (first) answer_cv_.notify_one();
+}
+
+void SqlStore::StopAnswerer() {
+  {
+    std::lock_guard<std::mutex> g(answer_mu_);
+    answer_stop_ = true;
+  }
+  answer_cv_.notify_one();
+  if (answerer_.joinable()) answerer_.join();
+}
+
+void SqlStore::EnqueuePush(std::unique_ptr<PushJob> job) {
+  const int64_t hotel_id = job->batch->hotel_id;
   std::unique_lock<std::mutex> lock(push_mu_);
-  PushQueue* queue = &push_queues_[b.hotel_id];
-  queue->pending.push_back(&me);
-  // With a leader active, wait until it has applied this push or handed the lead to it;
-  // otherwise lead now. The lead passes to the oldest waiting push, which is then the
-  // first of the queue, so the group a leader takes always holds the leader itself.
-  if (queue->leading) {
-    lock.unlock();
-    {
-      std::unique_lock<std::mutex> mine(me.mu);
-      me.cv.wait(mine, [&] { return me.done || me.lead; });
-      if (me.done) return me.status;  // written by the leader before it signalled
-    }
-    lock.lock();
-    // (The hotel's queue stays while it holds this push: only a leader erases it, empty.)
-    queue = &push_queues_[b.hotel_id];
-  }
-  PushQueue& q = *queue;
+  // (References into push_queues_ stay valid while it grows: its nodes never move, and
+  // only the hotel's leader erases its queue, empty.)
+  PushQueue& q = push_queues_[hotel_id];
+  q.pending.push_back(job.release());
+  // A queued push needs no thread waiting for it: it is answered through its `done`
+  // (PushAsync's by the answerer thread). So a push costs its caller no sleep and
+  // wake-up, and a hotel's groups run back to back on this thread, with no hand-off
+  // between leaders.
+  if (q.leading) return;
   q.leading = true;
-  // Take the oldest pushes (this one among them) up to the cap; the pushes that arrive
-  // meanwhile form the next group.
-  std::vector<PushJob*> group;
-  size_t mutations = 0;
-  auto it = q.pending.begin();
-  while (it != q.pending.end() &&
-         (group.empty() || mutations + (*it)->batch->mutations.size() <= kGroupMutations)) {
-    mutations += (*it)->batch->mutations.size();
-    group.push_back(*it);
-    ++it;
+  for (;;) {
+    // Take the oldest pushes up to the cap; the pushes that arrive meanwhile form the
+    // next group.
+    std::vector<PushJob*> group;
+    size_t mutations = 0;
+    auto it = q.pending.begin();
+    while (it != q.pending.end() &&
+           (group.empty() || mutations + (*it)->batch->mutations.size() <= kGroupMutations)) {
+      mutations += (*it)->batch->mutations.size();
+      group.push_back(*it);
+      ++it;
+    }
+    q.pending.erase(q.pending.begin(), it);
+    lock.unlock();
+    // Savepoints cost a round trip per mutation and are needed only when a mutation
+    // fails (rejections are results, not failures): the group runs without them first
+    // and, should an attempt fail, again from scratch with them.
+    Status s;
+    try {
+      s = PushGroup(hotel_id, group, false);
+      if (s.code() == kNeedSavepoints) s = PushGroup(hotel_id, group, true);
+    } catch (const std::exception& e) {
+      // A defect, not an outcome: still every push of the group is answered and the
+      // hotel's queue goes on (a leader that left would leave its hotel stuck).
+      s = Status::Error(kDbError, std::string("push group: ") + e.what());
+    }
+    bool wrote = false;
+    for (PushJob* j : group) {
+      if (!s.ok()) j->status = s;  // the transaction failed: nothing of it was committed
+      else wrote = wrote || j->wrote;
+    }
+    if (wrote) NotifyChange(hotel_id);
+    std::vector<PushJob*> later;
+    for (PushJob* j : group) {
+      if (j->async) {
+        later.push_back(j);
+        continue;
+      }
+      std::unique_ptr<PushJob> owned(j);
+      try {
+        owned->done(owned->status, std::move(*owned->out));
+      } catch (...) {
+        // An answer that failed to go out is its connection's loss only; the next
+        // groups still run (the callers' own answers catch their errors).
+      }
+    }
+    if (!later.empty()) AnswerLater(std::move(later));
+    lock.lock();
+    if (q.pending.empty()) {
+      push_queues_.erase(hotel_id);
+      return;
+    }
   }
-  q.pending.erase(q.pending.begin(), it);
-  lock.unlock();
-  // Savepoints cost a round trip per mutation and are needed only when a mutation
-  // fails (rejections are results, not failures): the group runs without them first
-  // and, should an attempt fail, again from scratch with them.
-  Status s = PushGroup(b.hotel_id, group, false);
-  if (s.code() == kNeedSavepoints) s = PushGroup(b.hotel_id, group, true);
-  bool wrote = false;
-  for (PushJob* j : group) {
-    if (!s.ok()) j->status = s;  // the transaction failed: nothing of it was committed
-    else wrote = wrote || j->wrote;
-  }
-  if (wrote) NotifyChange(b.hotel_id);
-  PushJob* next_leader = nullptr;
-  lock.lock();
-  // (References into push_queues_ stay valid while it grows: its nodes never move.)
-  if (q.pending.empty()) push_queues_.erase(b.hotel_id);
-  else next_leader = q.pending.front();  // waits for the lead: it stays alive until then
-  lock.unlock();
-  // The next group first (the hotel's groups run one after another), then this one's
-  // pushes. After its signal a job may be gone: nothing of it is read after that.
-  if (next_leader) next_leader->Signal(true);
-  for (PushJob* j : group)
-    if (j != &me) j->Signal(false);
-  return me.status;
 }
 
 Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -84,6 +85,7 @@ class SqlStore final : public Store {
 
   Status Pull(const PullQuery& q, PullPage* out) override;
   Status Push(const PushBatch& batch, PushOutcome* out) override;
+  void PushAsync(PushBatch batch, PushDone done) override;
 
   Status CreateHotel(const json& body, json* out) override;
   Status UpdateHotel(int64_t hotel_id, const json& body, json* out) override;
@@ -115,6 +117,14 @@ class SqlStore final : public Store {
   // leader) applies a group of them in one write transaction, each mutation inside its own
   // savepoint, so the group shares one hotel lock and one fsync.
   struct PushJob;
+  // Queues `job` for its hotel. With no group of that hotel in progress, this thread
+  // leads: it applies groups (answering each push through its `done`) until the hotel's
+  // queue is empty; otherwise the hotel's leader takes the job into a later group.
+  void EnqueuePush(std::unique_ptr<PushJob> job);
+  // PushAsync's answers leave the leader's thread: the answerer (a thread of its own,
+  // started with the first) calls their `done` while the leader applies the next group.
+  void AnswerLater(std::vector<PushJob*> jobs);
+  void StopAnswerer();  // answers what is queued, then ends the thread
   // m's ledger read, planned but not sent: its statement and parameters (and its stay).
   void PlanLedgerRead(const PushBatch& b, const json& m, LedgerRead* out) const;
   struct PushQueue {
@@ -160,6 +170,12 @@ class SqlStore final : public Store {
   std::unique_ptr<Backend> backend_;
   std::mutex push_mu_;
   std::unordered_map<int64_t, PushQueue> push_queues_;  // hotels with pushes in flight
+  std::mutex answer_mu_;
+  std::condition_variable answer_cv_;
+  std::vector<PushJob*> answers_;  // committed (or failed), not yet answered
+  bool answer_stop_ = false;
+  std::once_flag answerer_started_;
+  std::thread answerer_;
 };
 
 // Shared helpers (store.cc).

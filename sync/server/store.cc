@@ -69,7 +69,7 @@ std::unique_ptr<Store> OpenStore(const std::string& spec, const StoreOptions& op
   return std::make_unique<SqlStore>(std::move(backend));
 }
 
-SqlStore::~SqlStore() = default;
+SqlStore::~SqlStore() { StopAnswerer(); }
 
 // ---------------------------------------------------------------------------------------
 // Migrations

@@ -83,6 +83,11 @@ struct PushOutcome {
   int64_t next_seq = 1;       // the seq the server expects next from this client
 };
 
+// A push's answer: its status (the push's own error, or the store's) and its outcome
+// (results up to the error). Called exactly once, by the thread that ended the push's
+// transaction, after its commit (and its fsync) or its rollback.
+using PushDone = std::function<void(const Status& status, PushOutcome&& outcome)>;
+
 struct StoreOptions {
   size_t max_connections = 16;
   bool sqlite_durable = true;  // synchronous=FULL (fsync on every commit)
@@ -109,6 +114,14 @@ class Store {
   // Sync.
   virtual Status Pull(const PullQuery& q, PullPage* out) = 0;
   virtual Status Push(const PushBatch& batch, PushOutcome* out) = 0;
+  // Push without waiting: `done` gets the answer, maybe on another thread and maybe
+  // before this returns (the caller may itself commit the group its push joins, and
+  // the groups queued behind it). By default: Push, then done.
+  virtual void PushAsync(PushBatch batch, PushDone done) {
+    PushOutcome out;
+    const Status s = Push(batch, &out);
+    done(s, std::move(out));
+  }
 
   // Admin ARI (availability, rates, inventory). Bodies are the request JSON of
   // docs/SERVER.md; each call is one transaction that also writes the change log.

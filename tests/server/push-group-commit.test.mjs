@@ -214,6 +214,60 @@ for (const kind of STORES) {
       }
     });
 
+    it('one group over two room types: each booking is checked against its own room type\'s capacity and the hotel\'s rules', async () => {
+      // A group reads each room type's rule row once (the group's rule cache): a row
+      // cached under the wrong room type, or reused across room types, shows here. The
+      // lock is held from outside so the pushes below form one group in this order
+      // (SQLite: serial).
+      const h = await env.hotel({ rooms: 5, nights: 4 });  // "Double": 2 adults
+      const suite = await env.admin.post(`/v1/hotels/${h.hotelId}/room-types`,
+        { name: 'Suite', basePriceCents: 30000, totalRooms: 5, capacityAdults: 4 });
+      assert.equal(suite.status, 201, suite.text);
+      const suiteId = suite.json.roomType.id;
+      const inv = await env.admin.put(`/v1/hotels/${h.hotelId}/inventory`, { roomTypeId: suiteId, from: h.from, to: h.to, total: 5, priceCents: 30000 });
+      assert.equal(inv.status, 200, inv.text);
+      const rules = await env.admin.put(`/v1/hotels/${h.hotelId}/rules`, { max_nights: 2 });
+      assert.equal(rules.status, 200, rules.text);
+      const api = env.client(await env.token(h.hotelId, 'book'));
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      const until = async (sql) => {
+        for (let t = 0; t < 200 && Number((await env.query(sql))[0].n) < 1; t++) await sleep(25);
+      };
+      const hold = kind === 'postgresql'
+        ? env.exec(`BEGIN; SELECT last_seq FROM change_seq WHERE hotel_id = ${h.hotelId} FOR UPDATE; SELECT pg_sleep(2); COMMIT;`)
+        : Promise.resolve();
+      if (kind === 'postgresql') await until(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep'`);
+      const stay = (roomTypeId, guests, nights = 1) => ({ roomTypeId, guests, checkIn: h.dates[0], checkOut: addDays(h.dates[0], nights) });
+      // The first push waits for the lock alone (its group is taken before the rest come).
+      const lead = api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody('rt-lead', [booking(1, 'rt-lead', stay(h.roomTypeId, 1))]));
+      if (kind === 'postgresql') await until(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`);
+      const order = [
+        booking(1, 'rt-1', stay(suiteId, 4)),        // the group's first: the suite's row
+        booking(1, 'rt-2', stay(h.roomTypeId, 3)),   // over the double's 2
+        booking(1, 'rt-3', stay(suiteId, 5)),        // over the suite's 4
+        booking(1, 'rt-4', stay(h.roomTypeId, 2)),
+        booking(1, 'rt-5', stay(suiteId, 2, 3)),     // over the hotel's max of 2 nights
+      ];
+      const pending = [];
+      for (const [i, m] of order.entries()) {
+        pending.push(api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody(`rt-${i}`, [m])));
+        await sleep(100);
+      }
+      const [leadR, ...rs] = await Promise.all([lead, ...pending]);
+      await hold;
+      assert.equal(leadR.json.results[0].status, 'applied', leadR.text);
+      const got = rs.map((r) => { assert.equal(r.status, 200, r.text); return r.json.results[0]; });
+      assert.deepEqual(got.map((x) => x.status), ['applied', 'rejected', 'rejected', 'applied', 'rejected']);
+      assert.match(got[1].message, /capacity/);
+      assert.match(got[2].message, /capacity/);
+      assert.match(got[4].message, /max_nights/);
+      assert.equal(got[0].booking.roomTypeId, suiteId);
+      if (kind === 'postgresql') {
+        const tx = await env.query(`SELECT count(DISTINCT xmin::text) AS n FROM push_results WHERE hotel_id = ${h.hotelId} AND client_id <> 'rt-lead'`);
+        assert.equal(Number(tx[0].n), 1, 'one group, run once');
+      }
+    });
+
     it('random concurrent batches (bookings, sold-out, invalid, cancels, gaps, replays) match a serial model', async () => {
       const ROOMS = 4, NIGHTS = 8, CLIENTS = 24, ROUNDS = 4;
       const h = await env.hotel({ rooms: ROOMS, nights: NIGHTS });
