@@ -10,6 +10,34 @@ import { mulberry32 } from '../../scripts/lib/rng.mjs';
 after(stopPostgres);
 
 const pushBody = (clientId, mutations) => ({ format: 'edgestay.push/1', clientId, mutations });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Polls PostgreSQL until `sql` (a count) answers at least 1.
+async function until(env, sql) {
+  for (let t = 0; t < 200 && Number((await env.query(sql))[0].n) < 1; t++) await sleep(25);
+}
+
+// Posts `lead` and then each of `rest` (functions that post one push) so that they form one
+// group in that order, and returns their answers. On PostgreSQL the hotel's counter lock is
+// held from outside for `seconds`: `lead` waits for it alone (its group is taken before
+// the rest come) and the rest queue behind that one leader, 100 ms apart so that arrival
+// order is sending order also on a loaded machine. SQLite simply runs them in that order.
+async function oneGroupInOrder(env, kind, hotelId, seconds, lead, rest) {
+  const hold = kind === 'postgresql'
+    ? env.exec(`BEGIN; SELECT last_seq FROM change_seq WHERE hotel_id = ${hotelId} FOR UPDATE; SELECT pg_sleep(${seconds}); COMMIT;`)
+    : Promise.resolve();
+  if (kind === 'postgresql') await until(env, `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep'`);
+  const first = lead();
+  if (kind === 'postgresql') await until(env, `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`);
+  const pending = [];
+  for (const post of rest) {
+    pending.push(post());
+    await sleep(100);
+  }
+  const answers = await Promise.all([first, ...pending]);
+  await hold;
+  return answers;
+}
 
 // The last logged version of each booking row of a hotel: id -> status.
 async function loggedBookings(env, hotelId) {
@@ -169,17 +197,6 @@ for (const kind of STORES) {
       const h = await env.hotel({ rooms: 2, nights: 6 });
       const api = env.client(await env.token(h.hotelId, 'book'));
       const night = (k, n = 1) => ({ roomTypeId: h.roomTypeId, checkIn: h.dates[k], checkOut: addDays(h.dates[k], n) });
-      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-      // Polls PostgreSQL until `sql` (a count) answers at least 1.
-      const until = async (sql) => {
-        for (let t = 0; t < 200 && Number((await env.query(sql))[0].n) < 1; t++) await sleep(25);
-      };
-      const hold = kind === 'postgresql'
-        ? env.exec(`BEGIN; SELECT last_seq FROM change_seq WHERE hotel_id = ${h.hotelId} FOR UPDATE; SELECT pg_sleep(3); COMMIT;`)
-        : Promise.resolve();
-      if (kind === 'postgresql') await until(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep'`);
-      const lead = api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody('lead', [booking(1, 'lead-1', night(0))]));
-      if (kind === 'postgresql') await until(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`);
       const order = [
         ['A', [booking(1, 'a1', night(1))]],
         ['A', [booking(2, 'a2', night(2))]],           // the same client's next seq
@@ -190,13 +207,9 @@ for (const kind of STORES) {
         ['F', [booking(1, 'f1', night(4, 2))]],        // sold out: E took it just before
         ['G', [booking(1, 'g1', night(5))]],           // after a rejection
       ];
-      const pending = [];
-      for (const [client, muts] of order) {
-        pending.push(api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody(`serial-${client}`, muts)));
-        await sleep(100);  // arrival order = sending order, also on a loaded machine
-      }
-      const [leadR, ...rs] = await Promise.all([lead, ...pending]);
-      await hold;
+      const [leadR, ...rs] = await oneGroupInOrder(env, kind, h.hotelId, 3,
+        () => api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody('lead', [booking(1, 'lead-1', night(0))])),
+        order.map(([client, muts]) => () => api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody(`serial-${client}`, muts))));
       assert.equal(leadR.json.results[0].status, 'applied', leadR.text);
       const result = (i) => rs[i].json.results[0];
       for (const [i, r] of rs.entries()) assert.equal(r.status, 200, r.text);
@@ -229,18 +242,7 @@ for (const kind of STORES) {
       const rules = await env.admin.put(`/v1/hotels/${h.hotelId}/rules`, { max_nights: 2 });
       assert.equal(rules.status, 200, rules.text);
       const api = env.client(await env.token(h.hotelId, 'book'));
-      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-      const until = async (sql) => {
-        for (let t = 0; t < 200 && Number((await env.query(sql))[0].n) < 1; t++) await sleep(25);
-      };
-      const hold = kind === 'postgresql'
-        ? env.exec(`BEGIN; SELECT last_seq FROM change_seq WHERE hotel_id = ${h.hotelId} FOR UPDATE; SELECT pg_sleep(2); COMMIT;`)
-        : Promise.resolve();
-      if (kind === 'postgresql') await until(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep'`);
       const stay = (roomTypeId, guests, nights = 1) => ({ roomTypeId, guests, checkIn: h.dates[0], checkOut: addDays(h.dates[0], nights) });
-      // The first push waits for the lock alone (its group is taken before the rest come).
-      const lead = api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody('rt-lead', [booking(1, 'rt-lead', stay(h.roomTypeId, 1))]));
-      if (kind === 'postgresql') await until(`SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`);
       const order = [
         booking(1, 'rt-1', stay(suiteId, 4)),        // the group's first: the suite's row
         booking(1, 'rt-2', stay(h.roomTypeId, 3)),   // over the double's 2
@@ -248,13 +250,9 @@ for (const kind of STORES) {
         booking(1, 'rt-4', stay(h.roomTypeId, 2)),
         booking(1, 'rt-5', stay(suiteId, 2, 3)),     // over the hotel's max of 2 nights
       ];
-      const pending = [];
-      for (const [i, m] of order.entries()) {
-        pending.push(api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody(`rt-${i}`, [m])));
-        await sleep(100);
-      }
-      const [leadR, ...rs] = await Promise.all([lead, ...pending]);
-      await hold;
+      const [leadR, ...rs] = await oneGroupInOrder(env, kind, h.hotelId, 2,
+        () => api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody('rt-lead', [booking(1, 'rt-lead', stay(h.roomTypeId, 1))])),
+        order.map((m, i) => () => api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody(`rt-${i}`, [m]))));
       assert.equal(leadR.json.results[0].status, 'applied', leadR.text);
       const got = rs.map((r) => { assert.equal(r.status, 200, r.text); return r.json.results[0]; });
       assert.deepEqual(got.map((x) => x.status), ['applied', 'rejected', 'rejected', 'applied', 'rejected']);
