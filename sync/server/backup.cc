@@ -37,6 +37,7 @@
 
 #include "db.h"
 #include "protocol_names.h"
+#include "quiet_thread.h"
 #include "metrics.h"
 #include "sql_store.h"
 
@@ -1361,14 +1362,8 @@ bool ServeOps::Configure(const std::string& spec, const std::map<std::string, st
   sch->dir = obs.backup_dir;
   sch->every_ms = every * 1000;
   // The HTTP server handles SIGINT/SIGTERM on its own thread; this one must not take them.
-  sigset_t block, old;
-  sigemptyset(&block);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &block, &old);
   Scheduler* raw = sch.get();
-  sch->thread = std::thread([raw] { raw->Run(); });
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  sch->thread = StartQuietThread([raw] { raw->Run(); });
   scheduler_ = std::move(sch);
   return true;
 }

@@ -295,10 +295,13 @@ Frame ParseFrame(std::string_view in, const FrameLimits& limits, FrameProgress* 
   return Complete(&p, p.raw_pos, body);
 }
 
+std::string ErrorBody(const std::string& code, const std::string& message) {
+  return "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}}";
+}
+
 std::string ErrorResponse(int status, const std::string& code, const std::string& message,
                           const std::string& extra_headers) {
-  // Codes and messages come from this server only (no client bytes), so no escaping.
-  const std::string body = "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}}";
+  const std::string body = ErrorBody(code, message);
   const char* reason = "Error";
   switch (status) {
     case 400: reason = "Bad Request"; break;

@@ -59,6 +59,10 @@ struct FrameProgress {
 // Without `progress`, every call starts from scratch.
 Frame ParseFrame(std::string_view in, const FrameLimits& limits, FrameProgress* progress = nullptr);
 
+// The API's JSON error body. Codes and messages come from this server only (no client
+// bytes), so nothing is escaped.
+std::string ErrorBody(const std::string& code, const std::string& message);
+
 // A complete "HTTP/1.1 <status>" response with the JSON error body of the API and
 // "Connection: close"; `extra_headers` are "Name: value\r\n" lines.
 std::string ErrorResponse(int status, const std::string& code, const std::string& message,

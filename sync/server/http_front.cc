@@ -207,8 +207,7 @@ void DeferredResponse::Finish(const std::function<void(httplib::Response&)>& fil
     fill(res_);
   } catch (...) {
     res_.status = 500;
-    res_.set_content("{\"error\":{\"code\":\"INTERNAL\",\"message\":\"internal error\"}}",
-                     "application/json");
+    res_.set_content(ErrorBody("INTERNAL", "internal error"), "application/json");
   }
   CanonicalStream strm({}, req_.remote_addr, req_.remote_port);
   ResumeRequestLog(started_);

@@ -19,12 +19,11 @@
 // retried (and then rejected sold_out by the fresh checks). The CHECK (available >= 0
 // AND available <= total) on room_inventory makes the database refuse any write that
 // would overbook regardless.
-#include <signal.h>
-
 #include <algorithm>
 #include <cstring>
 #include <map>
 
+#include "quiet_thread.h"
 #include "sql_store.h"
 
 namespace edgestay::server {
@@ -337,13 +336,19 @@ void SqlStore::PushAsync(PushBatch b, PushDone done) {
   EnqueuePush(std::move(job));
 }
 
+// Calls the job's `done` and frees the job. An answer that failed to go out is its
+// connection's loss only: the thread goes on with the next answers and groups.
+void SqlStore::Answer(PushJob* job) {
+  std::unique_ptr<PushJob> owned(job);
+  try {
+    owned->done(owned->status, std::move(*owned->out));
+  } catch (...) {
+  }
+}
+
 void SqlStore::AnswerLater(std::vector<PushJob*> jobs) {
   std::call_once(answerer_started_, [this] {
-    // The thread takes no signals: the server waits for its stop signals on its own thread.
-    sigset_t all, before;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &before);
-    answerer_ = std::thread([this] {
+    answerer_ = StartQuietThread([this] {
       for (;;) {
         std::vector<PushJob*> batch;
         {
@@ -352,17 +357,9 @@ void SqlStore::AnswerLater(std::vector<PushJob*> jobs) {
           if (answers_.empty()) return;
           batch.swap(answers_);
         }
-        for (PushJob* j : batch) {
-          std::unique_ptr<PushJob> owned(j);
-          try {
-            owned->done(owned->status, std::move(*owned->out));
-          } catch (...) {
-            // An answer that failed to go out is its connection's loss only.
-          }
-        }
+        for (PushJob* j : batch) Answer(j);
       }
     });
-    pthread_sigmask(SIG_SETMASK, &before, nullptr);
   });
   bool first;
   {
@@ -429,17 +426,8 @@ void SqlStore::EnqueuePush(std::unique_ptr<PushJob> job) {
     if (wrote) NotifyChange(hotel_id);
     std::vector<PushJob*> later;
     for (PushJob* j : group) {
-      if (j->async) {
-        later.push_back(j);
-        continue;
-      }
-      std::unique_ptr<PushJob> owned(j);
-      try {
-        owned->done(owned->status, std::move(*owned->out));
-      } catch (...) {
-        // An answer that failed to go out is its connection's loss only; the next
-        // groups still run (the callers' own answers catch their errors).
-      }
+      if (j->async) later.push_back(j);
+      else Answer(j);
     }
     if (!later.empty()) AnswerLater(std::move(later));
     lock.lock();

@@ -124,6 +124,7 @@ class SqlStore final : public Store {
   // PushAsync's answers leave the leader's thread: the answerer (a thread of its own,
   // started with the first) calls their `done` while the leader applies the next group.
   void AnswerLater(std::vector<PushJob*> jobs);
+  static void Answer(PushJob* job);  // its `done`, then the job freed
   void StopAnswerer();  // answers what is queued, then ends the thread
   // m's ledger read, planned but not sent: its statement and parameters (and its stay).
   void PlanLedgerRead(const PushBatch& b, const json& m, LedgerRead* out) const;

@@ -7,8 +7,6 @@
 // inventory sees the latest committed row. Inside one process the writers also queue on
 // a mutex first (fair, no busy-sleep loop); busy_timeout covers other processes (the
 // CLI writing while a server runs).
-#include <pthread.h>
-#include <signal.h>
 #include <sqlite3.h>
 
 #include <atomic>
@@ -21,6 +19,7 @@
 #include <unordered_map>
 
 #include "db.h"
+#include "quiet_thread.h"
 #include "sqlite_wal_batch.h"
 
 namespace edgestay::server {
@@ -213,13 +212,8 @@ class Checkpointer {
 
   Checkpointer(std::string path, const char* vfs, bool durable)
       : path_(std::move(path)), vfs_(vfs), durable_(durable) {
-    // The thread takes no signals (it starts with all blocked): the server waits for its
-    // stop signals on a thread of its own, and this one may start before it blocks them.
-    sigset_t all, before;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &before);
-    thread_ = std::thread([this] { Run(); });
-    pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    // It may start before the server blocks its stop signals (quiet_thread.h).
+    thread_ = StartQuietThread([this] { Run(); });
   }
   ~Checkpointer() {
     {

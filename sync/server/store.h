@@ -84,8 +84,9 @@ struct PushOutcome {
 };
 
 // A push's answer: its status (the push's own error, or the store's) and its outcome
-// (results up to the error). Called exactly once, by the thread that ended the push's
-// transaction, after its commit (and its fsync) or its rollback.
+// (results up to the error). Called exactly once, after the push's transaction ended
+// (its commit and fsync, or its rollback), by the thread that ended it or, for
+// PushAsync, by the store's answer thread.
 using PushDone = std::function<void(const Status& status, PushOutcome&& outcome)>;
 
 struct StoreOptions {
