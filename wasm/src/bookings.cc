@@ -84,20 +84,35 @@ Status Engine::Impl::Enqueue(const char* type, const std::string& key, const std
   return Step(db, *s, "append to outbox");
 }
 
+Status Engine::Impl::NextLocalId(LocalIds table, int64_t* id) {
+  // MIN(0, ...): a table holding only the centre's positive ids starts at -1. The slot
+  // and the text go together; each table's statement is prepared once.
+#define ES_NEXT_LOCAL_ID_FROM(table) "SELECT MIN(0, COALESCE(MIN(id), 0)) - 1 FROM " table
+  struct Rule { StmtSlot slot; const char* sql; };
+  static constexpr Rule kRules[] = {
+      {kNextBookingIdStmt, ES_NEXT_LOCAL_ID_FROM("bookings")},
+      {kNextWaitlistIdStmt, ES_NEXT_LOCAL_ID_FROM("waitlist")},
+      {kNextNotificationIdStmt, ES_NEXT_LOCAL_ID_FROM("notifications")},
+  };
+#undef ES_NEXT_LOCAL_ID_FROM
+  const Rule& rule = kRules[static_cast<int>(table)];
+  Stmt* st;
+  ES_RETURN_IF_ERROR(PreparedOnce(rule.slot, rule.sql, &st));
+  StmtScope s(*st);
+  if (s->Step() != SQLITE_ROW) return SqliteError(db, "next local id");
+  *id = s->Int(0);
+  return Status::Ok();
+}
+
 // Local notification ids count down (docs/API.md): the first one is the next below every
 // id so far, a second one (`kind2`, at `at2_ms`: a booking's reminder) the one below that.
 // Both rows in one statement: one statement step and one descent per b-tree fewer than two
 // inserts (~3% of a createBooking).
 Status Engine::Impl::Notify(int64_t booking_id, int64_t user_id, const char* kind, int64_t at_ms, const char* kind2,
                             int64_t at2_ms) {
-  int64_t id = -1;
-  Stmt* st = nullptr;
-  {
-    ES_RETURN_IF_ERROR(PreparedOnce(kNextNotificationIdStmt,
-                                    "SELECT MIN(0, COALESCE(MIN(id), 0)) - 1 FROM notifications", &st));
-    StmtScope s(*st);
-    if (s->Step() == SQLITE_ROW) id = s->Int(0);
-  }
+  int64_t id;
+  ES_RETURN_IF_ERROR(NextLocalId(LocalIds::kNotifications, &id));
+  Stmt* st;
   if (kind2) {
     ES_RETURN_IF_ERROR(PreparedOnce(kNotifyTwoStmt,
         "INSERT INTO notifications(id, booking_id, user_id, channel, status, scheduled_at, kind)"
@@ -192,13 +207,8 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
 
   Txn txn(*this);
   if (!txn.started()) return SqliteError(db, "begin");
-  int64_t id = -1;
-  {
-    Stmt* st;
-    ES_RETURN_IF_ERROR(PreparedOnce(kNextBookingIdStmt, "SELECT MIN(0, COALESCE(MIN(id), 0)) - 1 FROM bookings", &st));
-    StmtScope s(*st);
-    if (s->Step() == SQLITE_ROW) id = s->Int(0);
-  }
+  int64_t id;
+  ES_RETURN_IF_ERROR(NextLocalId(LocalIds::kBookings, &id));
   std::string key = r.idempotency_key;
   if (key.empty()) {
     std::string client_id;
@@ -492,13 +502,8 @@ ES_MINSIZE Status Engine::Impl::JoinWaitlist(const BookingRequest& r, std::strin
   if (!txn.started()) return SqliteError(db, "begin");
   std::string client_id;
   ES_RETURN_IF_ERROR(ClientId(&client_id));
-  int64_t id = -1;
-  {
-    Stmt* st;
-    ES_RETURN_IF_ERROR(Prepared("SELECT MIN(0, COALESCE(MIN(id), 0)) - 1 FROM waitlist", &st));
-    StmtScope s(*st);
-    if (s->Step() == SQLITE_ROW) id = s->Int(0);
-  }
+  int64_t id;
+  ES_RETURN_IF_ERROR(NextLocalId(LocalIds::kWaitlist, &id));
   {
     Stmt* st;
     ES_RETURN_IF_ERROR(Prepared(

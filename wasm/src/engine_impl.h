@@ -283,7 +283,7 @@ struct Engine::Impl {
   enum StmtSlot {
     kBookingMatchStmt, kRoomTypeHotelStmt, kBookingFactsStmt,
     kBookingByKeyStmt, kNextBookingIdStmt, kInsertBookingStmt, kEnqueueStmt, kNextNotificationIdStmt, kNotifyStmt,
-    kNotifyTwoStmt, kHotelLeasesStmt,
+    kNotifyTwoStmt, kHotelLeasesStmt, kNextWaitlistIdStmt,
     kBeginStmt, kCommitStmt,
     kStmtSlots
   };
@@ -297,6 +297,13 @@ struct Engine::Impl {
     *out = stmt_slots[slot];
     return Status::Ok();
   }
+
+  // The tables whose rows made on this node take local ids.
+  enum class LocalIds { kBookings, kWaitlist, kNotifications };
+  // The next local id of `table`: one below every id it holds, and -1 in a table with
+  // none below zero. Local ids count down from -1 (docs/API.md) beside the centre's
+  // positive ones, so a row made here never takes an id the centre gives out.
+  Status NextLocalId(LocalIds table, int64_t* id);
 
   Status LoadSyncState();
   Status SaveSyncState();
