@@ -2,12 +2,14 @@
 // writes"): opens an engine over an SQLite image and calls one method once per line of an
 // argument file, so callgrind / perf see the same SQLite and core code as the wasm module.
 //
-//   write_driver IMAGE ARGS.jsonl NOW_MS WARM TIMED [METHOD]
+//   write_driver IMAGE ARGS.jsonl NOW_MS WARM TIMED [METHOD [events|quiet]]
 //
 // IMAGE is an SQLite image (the engine opens it, as bench/hotpaths.mjs does), or a change
 // batch `*.json` that a new engine loads (a plain in-memory database, as `npm run bench`).
 // Makes WARM calls, then TIMED calls that are reported (µs per call; under callgrind run
 // with --collect-atstart=no: only the TIMED calls are collected, i.e. the marginal cost).
+// Events are taken after each call, as the JS wrapper does: built ("events", the default:
+// a listener is registered) or only counted ("quiet": nobody listens).
 // bench/native/README.md says how to make the image and the argument lines.
 #include <chrono>
 #include <ctime>
@@ -28,7 +30,7 @@
 
 int main(int argc, char** argv) {
   if (argc < 6) {
-    std::fprintf(stderr, "usage: %s IMAGE ARGS.jsonl NOW_MS WARM TIMED [METHOD]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s IMAGE ARGS.jsonl NOW_MS WARM TIMED [METHOD [events|quiet]]\n", argv[0]);
     return 2;
   }
   std::ifstream image_file(argv[1], std::ios::binary);
@@ -63,6 +65,7 @@ int main(int argc, char** argv) {
   }
   engine->SetNow(std::atoll(argv[3]));
   engine->SetEntropy("0123456789abcdef0123456789abcdef");
+  engine->SetEventsWanted(!(argc > 7 && std::string(argv[7]) == "quiet"));
   const int id = edgestay::Engine::MethodId(method);
   if (id < 0) {
     std::fprintf(stderr, "unknown method %s\n", method.c_str());
@@ -74,6 +77,7 @@ int main(int argc, char** argv) {
   auto call = [&](long i) {
     const edgestay::Status s = engine->CallById(id, lines[i], &out);
     if (!s.ok() && failed++ < 3) std::fprintf(stderr, "call %ld: %s\n", i, s.message().c_str());
+    if (engine->PendingEventCount() > 0) engine->TakeEvents();
   };
   for (long i = 0; i < warm; ++i) call(i);
   CALLGRIND_TOGGLE_COLLECT;

@@ -147,6 +147,7 @@ export class Engine {
   #core;
   #now;
   #listeners = new Map();
+  #eventsWanted = true;   // the core's default; off from the constructor until a listener comes
   #persistence;
   #store;
   #saveTimer = null;
@@ -168,6 +169,7 @@ export class Engine {
     this.#now = now;
     this.#persistence = persistence;
     this.#maxStalenessMs = maxStalenessSeconds === null ? null : maxStalenessSeconds * 1000;
+    this.#listen();
     this.#asOf = this.#call('asOf', {});
   }
 
@@ -469,7 +471,22 @@ export class Engine {
     if (typeof listener !== 'function') throw new EdgestayError('INVALID_ARGUMENT', 'listener must be a function');
     if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
     this.#listeners.get(type).add(listener);
-    return () => this.#listeners.get(type)?.delete(listener);
+    this.#listen();
+    return () => {
+      this.#listeners.get(type)?.delete(listener);
+      this.#listen();
+    };
+  }
+
+  // The core builds its events only while someone listens ('sync' is the wrapper's own):
+  // a booking's event carries the booking again, ~3% of a createBooking nobody heard.
+  #listen() {
+    let wanted = false;
+    for (const [type, set] of this.#listeners) if (type !== 'sync' && set.size > 0) wanted = true;
+    if (wanted !== this.#eventsWanted && this.#core) {
+      this.#core.setEventsWanted(wanted);
+      this.#eventsWanted = wanted;
+    }
   }
 
   #emit(type, payload) {
@@ -485,19 +502,12 @@ export class Engine {
   }
 
   #afterWrite() {
-    const view = this.#core.takeEvents();  // taken even unheard: the core keeps them until then
-    // Decoded only for a listener: a booking's events carry the booking again, and parsing
-    // them cost ~5% of a createBooking that nobody listened to.
-    if (this.#hasListeners()) {
+    const view = this.#core.takeEvents();  // taken even unheard: the core counts them until then
+    if (this.#eventsWanted) {
       const events = JSON.parse(utf8.decode(view));  // a view: decode now
       for (const { type, ...payload } of events) this.#emit(type, payload);
     }
     this.#scheduleSave();
-  }
-
-  #hasListeners() {
-    for (const set of this.#listeners.values()) if (set.size > 0) return true;
-    return false;
   }
 
   // Debounced persistence.save after every write (events or not: joining a waitlist or

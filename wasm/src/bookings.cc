@@ -276,7 +276,7 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
   ev.booking_users.insert(r.user_id);
   ev.booking_ranges[r.room_type_id] = {r.check_in, r.check_out - 1};
   ev.booking_hotels[r.hotel_id] = {r.check_in, r.check_out - 1};
-  ev.bookings.push_back(*out);
+  if (events_wanted) ev.bookings.push_back(*out);
   Publish(ev);
   return Status::Ok();
 }
@@ -356,7 +356,7 @@ static Status Transition(Engine::Impl& im, int64_t id, const std::vector<const c
   std::string json;
   ES_RETURN_IF_ERROR(im.BookingJson(id, &json));
   ES_RETURN_IF_ERROR(txn.Commit());
-  ev.bookings.push_back(json);
+  if (im.events_wanted) ev.bookings.push_back(json);
   im.Publish(ev);
   if (out) *out = std::move(json);
   return Status::Ok();
@@ -688,9 +688,9 @@ ES_MINSIZE Status Engine::Impl::ApplyPushResults(const protocol::json::JsonValue
     }
     touched.push_back(booking_id);
   }
-  for (int64_t id : touched) {
+  for (size_t k = 0; events_wanted && k < touched.size(); ++k) {  // the event carries them
     std::string j;
-    ES_RETURN_IF_ERROR(BookingJson(id, &j));
+    ES_RETURN_IF_ERROR(BookingJson(touched[k], &j));
     ev.bookings.push_back(std::move(j));
   }
   ES_RETURN_IF_ERROR(txn.Commit());

@@ -89,6 +89,12 @@ bool ChangeEvents::Empty() const {
          booking_users.empty() && booking_ranges.empty() && booking_hotels.empty();
 }
 
+size_t ChangeEvents::Count() const {
+  const bool booking = !booking_users.empty() || !booking_ranges.empty();  // one event for all
+  return inventory.size() + room_types.size() + hotels.size() + special_days.size() + (booking ? 1 : 0) +
+         waitlist.size();
+}
+
 Engine::Impl::~Impl() {
   export_state.reset();
   stmts.clear();
@@ -236,7 +242,8 @@ ES_MINSIZE Status Engine::Finish(std::unique_ptr<Impl> impl, std::unique_ptr<Eng
 
 void Engine::SetNow(int64_t now_ms) { impl_->now_ms = now_ms; }
 void Engine::SetEntropy(std::string_view hex) { impl_->entropy = std::string(hex.substr(0, 32)); }
-size_t Engine::PendingEventCount() const { return impl_->events.size(); }
+size_t Engine::PendingEventCount() const { return impl_->events.size() + impl_->unbuilt_events; }
+void Engine::SetEventsWanted(bool wanted) { impl_->events_wanted = wanted; }
 uint64_t Engine::LastEntryId() const { return impl_->last_entry_id; }
 bool Engine::ProbeCache(uint64_t entry_id) {
   if (impl_->in_batch || !impl_->ExpireHolds().ok()) return false;
@@ -322,6 +329,7 @@ std::string Engine::TakeEvents() {
   }
   out += ']';
   impl_->events.clear();
+  impl_->unbuilt_events = 0;
   return out;
 }
 
@@ -570,6 +578,10 @@ void Engine::Impl::AppendAsOf(std::string* out) const {
 
 void Engine::Impl::Publish(const ChangeEvents& ev) {
   if (!ev.Empty()) cache.Invalidate(EventInvalidation(ev, room_types));
+  if (!events_wanted) {
+    unbuilt_events += ev.Count();
+    return;
+  }
   auto range = [](JsonWriter& w, const std::pair<Day, Day>& r) {
     w.Key("from").String(FormatDate(r.first)).Key("to").String(FormatDate(r.second + 1));
   };

@@ -82,6 +82,7 @@ struct ChangeEvents {
   std::vector<std::string> bookings;  // JSON of bookings written locally
   std::vector<std::string> waitlist;  // JSON of waitlist entries offered a room
   bool Empty() const;
+  size_t Count() const;  // the events Publish makes of these
 };
 
 
@@ -187,8 +188,11 @@ struct Engine::Impl {
   Status Commit(std::string* out);
   void Abort();
 
-  // Events waiting for TakeEvents, as JSON objects.
+  // Events waiting for TakeEvents, as JSON objects; when nobody reads them
+  // (events_wanted off) only counted. Publish also invalidates the cache: always.
   std::vector<std::string> events;
+  size_t unbuilt_events = 0;
+  bool events_wanted = true;
   void Publish(const ChangeEvents& ev);
 
   // In-memory nights, special days and holding bookings behind availability answers.
