@@ -578,10 +578,15 @@ void Engine::Impl::AppendAsOf(std::string* out) const {
 
 void Engine::Impl::Publish(const ChangeEvents& ev) {
   if (!ev.Empty()) cache.Invalidate(EventInvalidation(ev, room_types));
-  if (!events_wanted) {
+  if (events_wanted) {
+    BuildEvents(ev);
+  } else {
     unbuilt_events += ev.Count();
-    return;
   }
+}
+
+// Built for listeners only (a widget, a kiosk): small rather than fast.
+ES_MINSIZE void Engine::Impl::BuildEvents(const ChangeEvents& ev) {
   auto range = [](JsonWriter& w, const std::pair<Day, Day>& r) {
     w.Key("from").String(FormatDate(r.first)).Key("to").String(FormatDate(r.second + 1));
   };

@@ -194,6 +194,7 @@ struct Engine::Impl {
   size_t unbuilt_events = 0;
   bool events_wanted = true;
   void Publish(const ChangeEvents& ev);
+  void BuildEvents(const ChangeEvents& ev);
 
   // In-memory nights, special days and holding bookings behind availability answers.
   NightIndex nights;
