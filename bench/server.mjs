@@ -242,8 +242,12 @@ async function statementsPerPush(cluster, pushes) {
   const rows = await cluster.query('bench', 'SELECT calls, rows, total_exec_time AS ms, query FROM pg_stat_statements'
     + ` WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'bench') AND query NOT LIKE '%pg_stat_statements%'`
     + ' ORDER BY total_exec_time DESC');
-  return rows.map((r) => ({ calls: r.calls / pushes, rows: r.rows / pushes, ms: r.ms / pushes,
+  const [wal] = await cluster.query('bench', 'SELECT wal_records, wal_fpi, wal_bytes, wal_sync FROM pg_stat_wal');
+  const statements = rows.map((r) => ({ calls: r.calls / pushes, rows: r.rows / pushes, ms: r.ms / pushes,
     query: r.query.replace(/\s+/g, ' ') }));
+  statements.wal = { records: wal.wal_records / pushes, fpi: wal.wal_fpi / pushes, bytes: Number(wal.wal_bytes) / pushes,
+    syncs: wal.wal_sync / pushes };
+  return statements;
 }
 
 async function benchBootstrap(url, token, hotel) {
@@ -305,7 +309,7 @@ async function run(kind) {
         + ` WHERE hotel_id = ${hotel} GROUP BY xmin::text) g`);
       return { groups: Number(r.groups), span: Number(r.span), steps: Number(r.steps) };
     });
-    if (cluster && values['pg-stats']) await cluster.query('bench', 'SELECT pg_stat_statements_reset()');
+    if (cluster && values['pg-stats']) await cluster.query('bench', "SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
     const push = await benchPushes(server.url, admin, pids, groupsOf);
     if (cluster && values['pg-stats']) push.statements = await statementsPerPush(cluster, push.pushes);
     if (values['push-only'] || values.ab) return { kind, push };
@@ -333,7 +337,8 @@ const pushLine = (label, p) => `${label} push: ${f(p.perSecond)} pushes/s, p50 $
 function printStatements(stmts) {
   const sum = (k) => stmts.reduce((a, s) => a + s[k], 0);
   console.log(`  PostgreSQL per push: ${sum('calls').toFixed(2)} statements, ${sum('rows').toFixed(1)} rows,`
-    + ` ${(sum('ms') * 1000).toFixed(0)} us executing`);
+    + ` ${(sum('ms') * 1000).toFixed(0)} us executing; WAL ${stmts.wal.records.toFixed(1)} records`
+    + ` (${stmts.wal.fpi.toFixed(2)} full pages), ${Math.round(stmts.wal.bytes)} bytes, ${stmts.wal.syncs.toFixed(3)} syncs`);
   for (const s of stmts) {
     console.log(`  ${s.calls.toFixed(3).padStart(7)} calls ${s.rows.toFixed(2).padStart(6)} rows`
       + ` ${(s.ms * 1000).toFixed(1).padStart(6)} us  ${s.query.slice(0, 110)}`);
