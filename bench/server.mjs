@@ -7,12 +7,16 @@
 //
 //   node bench/server.mjs [--seconds 10] [--clients 32] [--stores sqlite,postgresql]
 //                         [--server-args='--db-connections 8'] [--push-only]
-//                         [--ab OLD_BINARY,NEW_BINARY [--rounds 3]]
+//                         [--ab OLD_BINARY,NEW_BINARY [--rounds 3]] [--pg-stats]
 //
 // --push-only skips the pull part: for A/B runs of two server binaries interleaved
 // (EDGESTAY_SERVER=old … ; EDGESTAY_SERVER=new … ; repeat), which a shared machine needs.
 // --ab does that in one process: push-only runs of each binary in turn, --rounds times
 // per store, then the medians per binary.
+//
+// --pg-stats loads pg_stat_statements into the private cluster and prints, after each
+// PostgreSQL push run, every statement the run executed with its calls, rows and execution
+// time per push (the extension costs CPU itself: count statements with it, time without).
 //
 // Besides the rate and latency, each push run reports the CPU time and the context
 // switches per push of the server and of the PostgreSQL cluster: on a shared machine the
@@ -39,6 +43,7 @@ const { values } = parseArgs({
     'push-only': { type: 'boolean', default: false },
     ab: { type: 'string', default: '' },
     rounds: { type: 'string', default: '3' },
+    'pg-stats': { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -232,6 +237,19 @@ async function benchPushes(url, admin, pids = {}, groupsOf = null) {
     meanGroup: g ? latencies.length / g.groups : undefined, stepMs: g && g.steps > 0 ? g.span / g.steps : undefined };
 }
 
+// pg_stat_statements since its reset, per push: what one booking push costs PostgreSQL.
+async function statementsPerPush(cluster, pushes) {
+  const rows = await cluster.query('bench', 'SELECT calls, rows, total_exec_time AS ms, query FROM pg_stat_statements'
+    + ` WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'bench') AND query NOT LIKE '%pg_stat_statements%'`
+    + ' ORDER BY total_exec_time DESC');
+  const [wal] = await cluster.query('bench', 'SELECT wal_records, wal_fpi, wal_bytes, wal_sync FROM pg_stat_wal');
+  const statements = rows.map((r) => ({ calls: r.calls / pushes, rows: r.rows / pushes, ms: r.ms / pushes,
+    query: r.query.replace(/\s+/g, ' ') }));
+  statements.wal = { records: wal.wal_records / pushes, fpi: wal.wal_fpi / pushes, bytes: Number(wal.wal_bytes) / pushes,
+    syncs: wal.wal_sync / pushes };
+  return statements;
+}
+
 async function benchBootstrap(url, token, hotel) {
   const runs = [];
   let changes = 0;
@@ -271,8 +289,10 @@ async function run(kind) {
     dir = mkdtempSync(path.join(os.tmpdir(), 'edgestay-bench-'));
     store = `sqlite:${path.join(dir, 'central.db')}`;
   } else {
-    cluster = await startPostgres({ durable: true });
+    cluster = await startPostgres({ durable: true, conf: values['pg-stats']
+      ? "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = 'all'" : '' });
     store = await cluster.createDatabase('bench');
+    if (values['pg-stats']) await cluster.exec('bench', 'CREATE EXTENSION pg_stat_statements');
   }
   await cli(store, ['migrate']);
   const admin = await createToken(store, { hotel: '*', scope: 'admin' });
@@ -289,7 +309,9 @@ async function run(kind) {
         + ` WHERE hotel_id = ${hotel} GROUP BY xmin::text) g`);
       return { groups: Number(r.groups), span: Number(r.span), steps: Number(r.steps) };
     });
+    if (cluster && values['pg-stats']) await cluster.query('bench', "SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
     const push = await benchPushes(server.url, admin, pids, groupsOf);
+    if (cluster && values['pg-stats']) push.statements = await statementsPerPush(cluster, push.pushes);
     if (values['push-only'] || values.ab) return { kind, push };
     const read = await createToken(store, { hotel: demo.hotel.id, scope: 'read' });
     const demoPull = await benchBootstrap(server.url, read, demo.hotel.id);
@@ -312,6 +334,16 @@ const pushLine = (label, p) => `${label} push: ${f(p.perSecond)} pushes/s, p50 $
   Object.entries(p.switchesPerPush).map(([k, n]) => `; ${k} ${n.toFixed(1)} switches/push`).join('') +
   (p.meanGroup ? `; ${p.meanGroup.toFixed(1)} pushes/group` : '') +
   (p.stepMs ? `; ${p.stepMs.toFixed(3)} ms/mutation in a group` : '');
+function printStatements(stmts) {
+  const sum = (k) => stmts.reduce((a, s) => a + s[k], 0);
+  console.log(`  PostgreSQL per push: ${sum('calls').toFixed(2)} statements, ${sum('rows').toFixed(1)} rows,`
+    + ` ${(sum('ms') * 1000).toFixed(0)} us executing; WAL ${stmts.wal.records.toFixed(1)} records`
+    + ` (${stmts.wal.fpi.toFixed(2)} full pages), ${Math.round(stmts.wal.bytes)} bytes, ${stmts.wal.syncs.toFixed(3)} syncs`);
+  for (const s of stmts) {
+    console.log(`  ${s.calls.toFixed(3).padStart(7)} calls ${s.rows.toFixed(2).padStart(6)} rows`
+      + ` ${(s.ms * 1000).toFixed(1).padStart(6)} us  ${s.query.slice(0, 110)}`);
+  }
+}
 if (values.ab) {
   const binaries = values.ab.split(',').filter(Boolean);
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -323,6 +355,7 @@ if (values.ab) {
         const { push } = await run(kind);
         runs.get(bin).push(push);
         console.log(pushLine(`round ${round} ${kind} ${bin}`, push));
+        if (push.statements) printStatements(push.statements);
       }
     }
     for (const [bin, rs] of runs) {
@@ -339,6 +372,7 @@ if (values.ab) {
 for (const kind of values.ab ? [] : kinds) {
   const r = await run(kind);
   console.log(pushLine(kind.padEnd(10), r.push));
+  if (r.push.statements) printStatements(r.push.statements);
   if (!r.demoPull) continue;
   console.log(`${kind.padEnd(10)} pull: seed-demo 1-year bootstrap ${r.demoPull.changes} changes in ${f(r.demoPull.ms)} ms = ${Math.round(r.demoPull.perSecond)} changes/s;` +
     ` 20 room types x 365 nights ${r.bigPull.changes} changes in ${f(r.bigPull.ms)} ms = ${Math.round(r.bigPull.perSecond)} changes/s`);

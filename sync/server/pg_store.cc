@@ -3,7 +3,7 @@
 // of the schema migrations, and a LISTEN connection that wakes long-polls when another
 // process (a second server, the CLI) commits changes.
 //
-// Statements whose answers are not needed (Conn::Send: a push's outcome record) go out in
+// Statements whose answers are not needed (Conn::Send: a push group's outcome records) go out in
 // libpq's pipeline mode and travel with the next statement (one round trip for both); so
 // do two statements whose answers are both needed (Conn::QueryThen: a booking's write and
 // the next push's read).

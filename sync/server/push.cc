@@ -8,7 +8,8 @@
 // together. Group commit: the pushes that reach one hotel while another group is being
 // applied form the next group, one transaction (one lock, one change-log append, one
 // fsync) in which each mutation is still applied or rejected on its own (a failed attempt
-// rolls back to its savepoint only). A response lost after
+// rolls back to its savepoint only); its outcome records are written together at its end
+// (OutcomeRecords). A response lost after
 // the commit is recovered by pushing the same seq again; the same business key from
 // another client returns the original outcome. Rejections are results too: they are
 // recorded, consume their seq, and never stop the batch.
@@ -63,6 +64,97 @@ struct LedgerRead {
   Params params;
   Result answer;
   bool answered = false;  // `answer` holds the read (it rode with the previous write)
+};
+
+// A group's outcome records not written yet. Without savepoints (a group's first attempt)
+// each mutation's record joins this list and the list is written once, at the group's end:
+// on PostgreSQL as one statement for the whole group instead of one per mutation. A
+// later mutation's ledger read must see the records of the same client and of the same
+// idempotency key: Touches names such a read, and the list is written before it is sent.
+// (Records are never resolved from memory: a replay reads push_results as before.)
+class OutcomeRecords {
+ public:
+  struct Record {
+    std::string client_id;
+    int64_t seq = 0;
+    std::string status;  // applied | rejected
+    std::string result;  // FORMAT.md §3 result object, as text
+    int64_t created_at = 0;
+    std::string key;     // the new business key to record under ("" for none)
+    std::optional<int64_t> booking_id, user_id;  // (recorded with the key)
+  };
+  void Add(Record r) { records_.push_back(std::move(r)); }
+  // True when a ledger read of (client, key) would miss a record still held here.
+  bool Touches(const std::string& client_id, const std::string& key) const {
+    for (const Record& r : records_)
+      if (r.client_id == client_id || (!key.empty() && r.key == key)) return true;
+    return false;
+  }
+  // Writes the records held and forgets them. wait = false: sent with Conn::Send (an
+  // error shows at the next call that waits for an answer).
+  Status Write(Conn& c, int64_t hotel_id, bool wait) {
+    if (records_.empty()) return Status::Ok();
+    Status st = c.dialect() == Dialect::kPostgres ? WritePg(c, hotel_id, wait) : WriteEach(c, hotel_id);
+    records_.clear();
+    return st;
+  }
+
+ private:
+  static constexpr const char* kResult =
+      "INSERT INTO push_results (hotel_id, client_id, seq, status, result, created_at)";
+  static constexpr const char* kClient =
+      "INSERT INTO push_clients (hotel_id, client_id, last_seq, updated_at)";
+  static constexpr const char* kClientConflict =
+      " ON CONFLICT (hotel_id, client_id) DO UPDATE SET last_seq = excluded.last_seq,"
+      " updated_at = excluded.updated_at";
+  static constexpr const char* kKey =
+      "INSERT INTO idempotency_keys (hotel_id, idem_key, client_id, seq, result, booking_id, created_at, user_id)";
+
+  // PostgreSQL: every record of the list in ONE statement, rows from a JSON array (one
+  // parameter, whatever the count: one prepared statement). A client appears once per list
+  // (its next read writes the list first), so the push_clients upsert touches a row once.
+  Status WritePg(Conn& c, int64_t hotel_id, bool wait) {
+    static const std::string kAll =
+        std::string("WITH v AS (SELECT * FROM json_to_recordset($2::json) AS v(c text, s bigint, st text,"
+                    " r text, t bigint, k text, b bigint, u bigint)), r AS (") +
+        kResult + " SELECT $1::bigint, c, s, st, r, t FROM v), pc AS (" + kClient +
+        " SELECT $1::bigint, c, s, t FROM v" + kClientConflict + ") " + kKey +
+        " SELECT $1::bigint, k, c, s, r, b, t, u FROM v WHERE k IS NOT NULL";
+    json rows = json::array();
+    for (const Record& r : records_) {
+      json row = {{"c", r.client_id}, {"s", r.seq}, {"st", r.status}, {"r", r.result}, {"t", r.created_at}};
+      if (!r.key.empty()) {
+        row["k"] = r.key;
+        if (r.booking_id) row["b"] = *r.booking_id;
+        if (r.user_id) row["u"] = *r.user_id;
+      }
+      rows.push_back(std::move(row));
+    }
+    const Params p = {hotel_id, Dump(rows)};
+    return wait ? c.Exec(kAll, p) : c.Send(kAll, p);
+  }
+
+  // SQLite (in-process: no round trips to save): each record's statements in turn.
+  Status WriteEach(Conn& c, int64_t hotel_id) {
+    static const std::string kResultRow = std::string(kResult) + " VALUES ($1, $2, $3, $4, $5, $6)";
+    static const std::string kClientRow = std::string(kClient) + " VALUES ($1, $2, $3, $6)" + kClientConflict;
+    static const std::string kKeyRow = std::string(kKey) + " VALUES ($1, $7, $2, $3, $5, $8, $6, $9)";
+    for (const Record& r : records_) {
+      Params p = {hotel_id, r.client_id, r.seq, r.status, r.result, r.created_at};
+      Status st = c.Exec(kResultRow, p);
+      if (st.ok()) st = c.Exec(kClientRow, p);
+      if (st.ok() && !r.key.empty()) {
+        p.emplace_back(r.key);
+        p.emplace_back(r.booking_id);
+        p.emplace_back(r.user_id);
+        st = c.Exec(kKeyRow, p);
+      }
+      if (!st.ok()) return st;
+    }
+    return Status::Ok();
+  }
+
+  std::vector<Record> records_;
 };
 
 namespace {
@@ -487,6 +579,7 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
     }
     RuleCache rules;
     LogWriter log;  // the change-log rows of the group's applied mutations
+    OutcomeRecords records;  // without savepoints: the outcome records, written at the end
     for (size_t ji = 0; ji < jobs.size(); ++ji) {
       PushJob* j = jobs[ji];
       const std::vector<json>& mutations = j->batch->mutations;
@@ -502,8 +595,14 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
             if (nb.mutations.empty()) continue;
             next_for = &nb.mutations[0];
             PlanLedgerRead(nb, nb.mutations[0], &next);
-            if (nb.client_id != j->batch->client_id && !(next.key_ok && read.key_ok && next.key == read.key))
+            if (nb.client_id != j->batch->client_id && !(next.key_ok && read.key_ok && next.key == read.key)) {
               send_next = &next;
+              // Earlier records the read must see go before it (in the same round trip).
+              if (records.Touches(nb.client_id, next.key)) {
+                st = records.Write(c, hotel_id, /*wait=*/false);
+                if (!st.ok()) return Status::Error(kNeedSavepoints, st.message());
+              }
+            }
           }
         }
         MutationOutcome mo;
@@ -514,7 +613,7 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
         Status refused;
         Status s;
         for (int attempt = 0; attempt < 8; ++attempt) {
-          s = PushMutation(c, *j, m, refused, !savepoints, &rules, &log, read, send_next, &gap, &wrote,
+          s = PushMutation(c, *j, m, refused, savepoints ? nullptr : &records, &rules, &log, read, send_next, &gap, &wrote,
                            &server_next, &mo);
           if (s.ok()) break;
           if (!savepoints) return Status::Error(kNeedSavepoints, s.message());
@@ -537,9 +636,11 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
         j->out->results.push_back(std::move(mo.result));
       }
     }
-    // One counter update and one log append for the whole group (COMMIT releases m).
+    // The group's outcome records, one counter update and one log append for the whole
+    // group (COMMIT releases m).
     int64_t cursor = 0;
-    st = log.size() > 0 ? log.Flush(c, hotel_id, NowMs(), &cursor) : c.Sync();
+    st = records.Write(c, hotel_id, /*wait=*/false);
+    if (st.ok()) st = log.size() > 0 ? log.Flush(c, hotel_id, NowMs(), &cursor) : c.Sync();
     // Without savepoints the outcome records were sent without waiting (Conn::Send): a
     // failed one shows here at the latest, and the group runs again with savepoints,
     // where each is awaited and a conflict retries its own mutation.
@@ -582,11 +683,10 @@ void SqlStore::PlanLedgerRead(const PushBatch& b, const json& m, LedgerRead* out
 // One mutation inside the group's transaction (the hotel lock is held): reads the
 // client's last seq, then answers a replay, stops at a gap, or applies and records it.
 Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status& refused,
-                              bool send_record, RuleCache* rules, LogWriter* group_log, LedgerRead& read,
+                              OutcomeRecords* records, RuleCache* rules, LogWriter* group_log, LedgerRead& read,
                               LedgerRead* next, bool* gap, bool* wrote, int64_t* server_next,
                               MutationOutcome* mo) {
   const PushBatch& b = *job.batch;
-  const bool pg = dialect() == Dialect::kPostgres;
   const int64_t seq = m["seq"].get<int64_t>();
   const std::string& key = read.key;
   const bool key_ok = read.key_ok;
@@ -594,6 +694,11 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
   *gap = *wrote = false;
   Status st;
   if (!read.answered) {
+    // The group's records of this client or key go first: the read must see them.
+    if (records && records->Touches(b.client_id, read.key)) {
+      st = records->Write(c, b.hotel_id, /*wait=*/false);
+      if (!st.ok()) return st;
+    }
     st = c.Query(*read.sql, read.params, &read.answer);
     if (!st.ok()) return st;
   }
@@ -652,41 +757,29 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
   // a mutation that fails after this point is rolled back, and its rows with it.
   if (!log.error().ok()) return log.error();
   // Record the outcome under (client, seq) and, for a new business key, under the key.
-  const std::string text = Dump(mo->result);
-  const std::string status = mo->result.value("status", "rejected");
-  const bool record_key = !mo->idempotency_key.empty();
-  Params p = {b.hotel_id, b.client_id, seq, status, text, now};
-  if (record_key) {  // PostgreSQL wants exactly the parameters a statement names
-    p.emplace_back(key);
-    p.emplace_back(mo->booking_id);
-    p.emplace_back(mo->user_id);
+  OutcomeRecords::Record rec;
+  rec.client_id = b.client_id;
+  rec.seq = seq;
+  rec.result = Dump(mo->result);
+  rec.status = mo->result.value("status", "rejected");
+  rec.created_at = now;
+  if (!mo->idempotency_key.empty()) {
+    rec.key = key;
+    rec.booking_id = mo->booking_id;
+    rec.user_id = mo->user_id;
   }
-  const char* kResult =
-      "INSERT INTO push_results (hotel_id, client_id, seq, status, result, created_at)"
-      " VALUES ($1, $2, $3, $4, $5, $6)";
-  const char* kClient =
-      "INSERT INTO push_clients (hotel_id, client_id, last_seq, updated_at)"
-      " VALUES ($1, $2, $3, $6) ON CONFLICT (hotel_id, client_id) DO UPDATE SET"
-      " last_seq = excluded.last_seq, updated_at = excluded.updated_at";
-  const char* kKey =
-      "INSERT INTO idempotency_keys (hotel_id, idem_key, client_id, seq, result, booking_id,"
-      " created_at, user_id) VALUES ($1, $7, $2, $3, $5, $8, $6, $9)";
-  if (pg) {  // one statement; without savepoints, sent without waiting for its answer
-    static const std::string kWithKey =
-        std::string("WITH r AS (") + kResult + "), pc AS (" + kClient + ") " + kKey;
-    static const std::string kWithoutKey = std::string("WITH r AS (") + kResult + ") " + kClient;
-    st = send_record ? c.Send(record_key ? kWithKey : kWithoutKey, p)
-                     : c.Exec(record_key ? kWithKey : kWithoutKey, p);
+  if (records) {
+    records->Add(std::move(rec));
   } else {
-    st = c.Exec(kResult, p);
-    if (st.ok()) st = c.Exec(kClient, p);
-    if (st.ok() && record_key) st = c.Exec(kKey, p);
+    OutcomeRecords one;
+    one.Add(std::move(rec));
+    st = one.Write(c, b.hotel_id, /*wait=*/true);
+    // A unique violation here means another transaction recorded this seq or key first
+    // (it cannot happen while the hotel lock is held; kept as a safety net): roll back
+    // the mutation and run it again, which then answers from the record.
+    if (st.code() == kDbUnique) return Status::Error(kDbRetry, st.message());
+    if (!st.ok()) return st;
   }
-  // A unique violation here means another transaction recorded this seq or key first
-  // (it cannot happen while the hotel lock is held; kept as a safety net): roll back
-  // the mutation and run it again, which then answers from the record.
-  if (st.code() == kDbUnique) return Status::Error(kDbRetry, st.message());
-  if (!st.ok()) return st;
   if (log.size() > 0) {
     group_log->Append(std::move(log));
     *wrote = true;

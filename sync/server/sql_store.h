@@ -57,6 +57,10 @@ struct StayPrefetch;
 // booking's write (one round trip for both).
 struct LedgerRead;
 
+// push.cc: the outcome records (push_results, push_clients, idempotency_keys) of a group's
+// mutations, written together at the group's end.
+class OutcomeRecords;
+
 // A mutation's outcome while it is being applied.
 struct MutationOutcome {
   json result;                 // FORMAT.md §3 result object
@@ -136,12 +140,13 @@ class SqlStore final : public Store {
   // room types, rules and the hotel unchanged until it commits.
   using RuleCache = std::unordered_map<int64_t, Result>;
   Status PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs, bool savepoints);
-  // send_record: record the outcome with Conn::Send (its failure shows later and fails
-  // the group), else wait for it (a conflict is then retried here).
+  // records: the group's outcome records, to which this one is added (written at the
+  // group's end: a failure shows then and fails the group); null: write it now and wait
+  // (a conflict is then retried here).
   // read: m's ledger read, planned (and answered when it rode with the previous write);
   // next: the next mutation's, to send behind this one's booking write (or null).
   Status PushMutation(Conn& c, PushJob& job, const json& m, const Status& refused,
-                      bool send_record, RuleCache* rules, LogWriter* group_log, LedgerRead& read,
+                      OutcomeRecords* records, RuleCache* rules, LogWriter* group_log, LedgerRead& read,
                       LedgerRead* next, bool* gap,
                       bool* wrote, int64_t* server_next, MutationOutcome* mo);
   // prefetched: a createBooking's stay and inventory when already read, else null.

@@ -227,6 +227,58 @@ for (const kind of STORES) {
       }
     });
 
+    it('one group reads its own outcome records: a replay, a reused key and a client\'s next push inside the group', async () => {
+      // A group writes its mutations' outcome records once, at its end; a later mutation
+      // of the same group that reads a record (its client's last seq, a replayed seq's
+      // result, a key's outcome) must still see the earlier one, in the same batch and
+      // across the group's pushes.
+      const h = await env.hotel({ rooms: 3, nights: 5 });
+      const api = env.client(await env.token(h.hotelId, 'book'));
+      const night = (k) => ({ roomTypeId: h.roomTypeId, checkIn: h.dates[k], checkOut: h.dates[k + 1] });
+      const replay = (seq) => ({ seq, type: 'createBooking', idempotencyKey: `replay-${seq}`, args: {} });
+      const order = [
+        ['A', [booking(1, 'rec-a1', night(1)), booking(2, 'rec-a1', night(2)), replay(1)]],  // key reused, then seq 1 again
+        ['A', [replay(2), booking(3, 'rec-a3', night(2))]],                                  // A's records of this group
+        ['B', [booking(1, 'rec-a3', night(3))]],                                             // A's key, one push earlier
+        ['B', [booking(2, 'rec-b2', night(3)), replay(1)]],
+      ];
+      const [leadR, ...rs] = await oneGroupInOrder(env, kind, h.hotelId, 3,
+        () => api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody('rec-lead', [booking(1, 'rec-lead', night(0))])),
+        order.map(([client, muts]) => () => api.post(`/v1/hotels/${h.hotelId}/mutations`, pushBody(`rec-${client}`, muts))));
+      assert.equal(leadR.json.results[0].status, 'applied', leadR.text);
+      for (const r of rs) assert.equal(r.status, 200, r.text);
+      const [a1, a2, b1, b2] = rs.map((r) => r.json);
+      assert.deepEqual(a1.results.map((x) => x.status), ['applied', 'applied', 'applied'], JSON.stringify(a1));
+      const bookingA1 = a1.results[0].booking.id;
+      assert.equal(a1.results[1].booking.id, bookingA1, 'seq 2 reuses seq 1\'s key: the same booking');
+      assert.equal(a1.results[1].seq, 2);
+      assert.deepEqual(a1.results[2], a1.results[0], 'seq 1 resent in the same batch: its recorded result');
+      assert.equal(a1.nextSeq, 3);
+      assert.deepEqual(a2.results[0], a1.results[1], 'seq 2 resent by the next push of the group');
+      assert.equal(a2.results[1].status, 'applied', JSON.stringify(a2));
+      assert.notEqual(a2.results[1].booking.id, bookingA1);
+      assert.equal(a2.nextSeq, 4);
+      assert.equal(b1.results[0].status, 'applied', JSON.stringify(b1));
+      assert.equal(b1.results[0].booking.id, a2.results[1].booking.id, 'B names A\'s key: A\'s booking');
+      assert.equal(b1.nextSeq, 2);
+      assert.equal(b2.results[0].status, 'applied', JSON.stringify(b2));
+      assert.deepEqual(b2.results[1], b1.results[0], 'B resends seq 1 in its next push');
+      assert.equal(b2.nextSeq, 3);
+      // Stored: one booking per new key (lead, rec-a1, rec-a3, rec-b2), one record per
+      // (client, seq), each key once, each client's last seq.
+      assert.equal(Number((await env.query(`SELECT count(*) AS n FROM bookings WHERE hotel_id = ${h.hotelId}`))[0].n), 4);
+      const records = await env.query(`SELECT client_id, seq FROM push_results WHERE hotel_id = ${h.hotelId} ORDER BY client_id, seq`);
+      assert.deepEqual(records.map((x) => `${x.client_id}:${x.seq}`), ['rec-A:1', 'rec-A:2', 'rec-A:3', 'rec-B:1', 'rec-B:2', 'rec-lead:1']);
+      const keys = await env.query(`SELECT idem_key, client_id, seq FROM idempotency_keys WHERE hotel_id = ${h.hotelId} ORDER BY idem_key`);
+      assert.deepEqual(keys.map((x) => `${x.idem_key}:${x.client_id}:${x.seq}`), ['rec-a1:rec-A:1', 'rec-a3:rec-A:3', 'rec-b2:rec-B:2', 'rec-lead:rec-lead:1']);
+      const clients = await env.query(`SELECT client_id, last_seq FROM push_clients WHERE hotel_id = ${h.hotelId} ORDER BY client_id`);
+      assert.deepEqual(clients.map((x) => `${x.client_id}:${x.last_seq}`), ['rec-A:3', 'rec-B:2', 'rec-lead:1']);
+      if (kind === 'postgresql') {
+        const tx = await env.query(`SELECT count(DISTINCT xmin::text) AS n FROM push_results WHERE hotel_id = ${h.hotelId} AND client_id <> 'rec-lead'`);
+        assert.equal(Number(tx[0].n), 1, 'one group, run once: no rerun with savepoints');
+      }
+    });
+
     it('one group over two room types: each booking is checked against its own room type\'s capacity and the hotel\'s rules', async () => {
       // A group reads each room type's rule row once (the group's rule cache): a row
       // cached under the wrong room type, or reused across room types, shows here. The
