@@ -502,9 +502,10 @@ export class Engine {
   }
 
   #afterWrite() {
-    const view = this.#core.takeEvents();  // taken even unheard: the core counts them until then
+    // Unheard, the core only counted the events, and the boundary forgot the count once
+    // the status words reported it: nothing to take.
     if (this.#eventsWanted) {
-      const events = JSON.parse(utf8.decode(view));  // a view: decode now
+      const events = JSON.parse(utf8.decode(this.#core.takeEvents()));  // a view: decode now
       for (const { type, ...payload } of events) this.#emit(type, payload);
     }
     this.#scheduleSave();
