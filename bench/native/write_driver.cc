@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
   }
   engine->SetNow(std::atoll(argv[3]));
   engine->SetEntropy("0123456789abcdef0123456789abcdef");
-  engine->SetEventsWanted(!(argc > 7 && std::string(argv[7]) == "quiet"));
+  const bool quiet = argc > 7 && std::string(argv[7]) == "quiet";
+  engine->SetEventsWanted(!quiet);
   const int id = edgestay::Engine::MethodId(method);
   if (id < 0) {
     std::fprintf(stderr, "unknown method %s\n", method.c_str());
@@ -77,7 +78,7 @@ int main(int argc, char** argv) {
   auto call = [&](long i) {
     const edgestay::Status s = engine->CallById(id, lines[i], &out);
     if (!s.ok() && failed++ < 3) std::fprintf(stderr, "call %ld: %s\n", i, s.message().c_str());
-    if (engine->PendingEventCount() > 0) engine->TakeEvents();
+    if (engine->TakeEventCount() > 0 && !quiet) engine->TakeEvents();
   };
   for (long i = 0; i < warm; ++i) call(i);
   CALLGRIND_TOGGLE_COLLECT;

@@ -85,7 +85,7 @@ class Core {
     engine_->SetNow(static_cast<int64_t>(now_ms));
     const bool valid = engine_->ProbeCache(static_cast<uint64_t>(entry_id));
     status_[0] = 0;
-    ReportEvents();
+    status_[1] = static_cast<double>(engine_->TakeEventCount());
     return valid;
   }
   double statusAddress() const { return static_cast<double>(reinterpret_cast<uintptr_t>(status_)); }
@@ -106,12 +106,9 @@ class Core {
     return View(engine_->CommitChanges(&result_));
   }
   void abortChanges() { engine_->AbortChanges(); }
-  // Unwanted, the events are only counted, and the count is forgotten once the status
-  // words have reported it: the wrapper then makes no takeEvents call after a write.
-  void setEventsWanted(bool wanted) {
-    engine_->SetEventsWanted(wanted);
-    events_wanted_ = wanted;
-  }
+  // Unwanted, the events are only counted, and the status words report the count once
+  // (Engine::TakeEventCount): the wrapper then makes no takeEvents call after a write.
+  void setEventsWanted(bool wanted) { engine_->SetEventsWanted(wanted); }
   // A view of the events' JSON, like answers (a booking's events carry the booking).
   emscripten::val takeEvents() {
     events_ = engine_->TakeEvents();
@@ -144,13 +141,9 @@ class Core {
     failed_ = !s.ok();
     if (failed_) result_ = s.ToJson();
     status_[0] = failed_ ? 1 : 0;
-    ReportEvents();
+    status_[1] = static_cast<double>(engine_->TakeEventCount());
     status_[3] = static_cast<double>(reinterpret_cast<uintptr_t>(result_.data()));
     status_[4] = static_cast<double>(result_.size());
-  }
-  void ReportEvents() {
-    status_[1] = static_cast<double>(engine_->PendingEventCount());
-    if (!events_wanted_ && status_[1] > 0) engine_->TakeEvents();  // only counted: nothing to take
   }
   emscripten::val View(const Status& s) {
     SetResult(s);
@@ -163,7 +156,6 @@ class Core {
   std::string events_;
   std::unique_ptr<Engine> engine_;
   bool failed_ = false;
-  bool events_wanted_ = true;  // as the engine opens
   Engine::ImageBuffer pending_image_{nullptr, nullptr};
   size_t image_size_ = 0;
 };

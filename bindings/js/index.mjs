@@ -502,8 +502,8 @@ export class Engine {
   }
 
   #afterWrite() {
-    // Unheard, the core only counted the events, and the boundary forgot the count once
-    // the status words reported it: nothing to take.
+    // Unheard, the core only counted the events and forgot them once the status words
+    // reported the count (Engine::TakeEventCount): nothing to take.
     if (this.#eventsWanted) {
       const events = JSON.parse(utf8.decode(this.#core.takeEvents()));  // a view: decode now
       for (const { type, ...payload } of events) this.#emit(type, payload);

@@ -243,6 +243,11 @@ ES_MINSIZE Status Engine::Finish(std::unique_ptr<Impl> impl, std::unique_ptr<Eng
 void Engine::SetNow(int64_t now_ms) { impl_->now_ms = now_ms; }
 void Engine::SetEntropy(std::string_view hex) { impl_->entropy = std::string(hex.substr(0, 32)); }
 size_t Engine::PendingEventCount() const { return impl_->events.size() + impl_->unbuilt_events; }
+size_t Engine::TakeEventCount() {
+  const size_t n = PendingEventCount();
+  impl_->unbuilt_events = 0;
+  return n;
+}
 void Engine::SetEventsWanted(bool wanted) { impl_->events_wanted = wanted; }
 uint64_t Engine::LastEntryId() const { return impl_->last_entry_id; }
 bool Engine::ProbeCache(uint64_t entry_id) {

@@ -89,6 +89,9 @@ class Engine {
   std::string TakeEvents();
   // Events raised since the last TakeEvents, built or not.
   size_t PendingEventCount() const;
+  // The same count, for a caller that reports it after each call: events only counted
+  // (unwanted) are forgotten once reported, as there is nothing for TakeEvents to hand out.
+  size_t TakeEventCount();
   // Whether the events are read (on at open). Off, a write still counts its events (a
   // caller saves after any change) but builds no JSON for them: a booking's event carries
   // the booking again, ~3% of a createBooking nobody listens to.
