@@ -171,6 +171,13 @@ std::string Render(Store& store, const std::function<int()>& long_polls) {
     out += "edgestay_db_pool_connections{state=\"in_use\"} " + std::to_string(pool.open - pool.idle) + "\n";
     out += "edgestay_db_pool_connections{state=\"idle\"} " + std::to_string(pool.idle) + "\n";
     out += "edgestay_db_pool_connections{state=\"max\"} " + std::to_string(pool.max) + "\n";
+    const SqlStore::GroupCounts groups = sql->PushGroupCounts();
+    Family(&out, "edgestay_push_groups_total", "counter",
+           "Push groups committed, by how they were applied: group_statement (PostgreSQL: read once, written in "
+           "one statement), per_mutation, savepoints (run again after a failed first attempt).");
+    out += "edgestay_push_groups_total{path=\"group_statement\"} " + std::to_string(groups.one_statement) + "\n";
+    out += "edgestay_push_groups_total{path=\"per_mutation\"} " + std::to_string(groups.per_mutation) + "\n";
+    out += "edgestay_push_groups_total{path=\"savepoints\"} " + std::to_string(groups.savepoints) + "\n";
     Result r;
     Status st = WithTx(sql->backend(), TxKind::kRead, [&](Conn& c) {
       return c.Query("SELECT hotel_id, last_seq FROM change_seq ORDER BY hotel_id", {}, &r);

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "quiet_thread.h"
 #include "sql_store.h"
@@ -83,6 +84,21 @@ class OutcomeRecords {
     std::string key;     // the new business key to record under ("" for none)
     std::optional<int64_t> booking_id, user_id;  // (recorded with the key)
   };
+  // A mutation's record: under (client, seq), and under its key when it has a new one.
+  static Record Of(const std::string& client_id, int64_t seq, const MutationOutcome& mo, int64_t now) {
+    Record r;
+    r.client_id = client_id;
+    r.seq = seq;
+    r.result = Dump(mo.result);
+    r.status = mo.result.value("status", "rejected");
+    r.created_at = now;
+    if (!mo.idempotency_key.empty()) {
+      r.key = mo.idempotency_key;
+      r.booking_id = mo.booking_id;
+      r.user_id = mo.user_id;
+    }
+    return r;
+  }
   void Add(Record r) { records_.push_back(std::move(r)); }
   // True when a ledger read of (client, key) would miss a record still held here.
   bool Touches(const std::string& client_id, const std::string& key) const {
@@ -111,14 +127,16 @@ class OutcomeRecords {
       "INSERT INTO idempotency_keys (hotel_id, idem_key, client_id, seq, result, booking_id, created_at, user_id)";
 
   // PostgreSQL: every record of the list in ONE statement, rows from a JSON array (one
-  // parameter, whatever the count: one prepared statement). A client appears once per list
-  // (its next read writes the list first), so the push_clients upsert touches a row once.
+  // parameter, whatever the count: one prepared statement). push_clients gets one row per
+  // client, its latest seq: an upsert may touch a row only once (a group applied in one
+  // statement holds several records of a client; one applied mutation by mutation never
+  // does, since the client's next read writes the list first).
   Status WritePg(Conn& c, int64_t hotel_id, bool wait) {
     static const std::string kAll =
         std::string("WITH v AS (SELECT * FROM json_to_recordset($2::json) AS v(c text, s bigint, st text,"
                     " r text, t bigint, k text, b bigint, u bigint)), r AS (") +
         kResult + " SELECT $1::bigint, c, s, st, r, t FROM v), pc AS (" + kClient +
-        " SELECT $1::bigint, c, s, t FROM v" + kClientConflict + ") " + kKey +
+        " SELECT DISTINCT ON (c) $1::bigint, c, s, t FROM v ORDER BY c, s DESC" + kClientConflict + ") " + kKey +
         " SELECT $1::bigint, k, c, s, r, b, t, u FROM v WHERE k IS NOT NULL";
     json rows = json::array();
     for (const Record& r : records_) {
@@ -204,6 +222,154 @@ std::string ParseStay(const json& args, int64_t hotel_id, bool with_guests, Stay
 }
 
 json Applied(int64_t seq) { return json{{"seq", seq}, {"status", "applied"}}; }
+
+// A createBooking's checks, in the order the edges apply them (docs/API.md), written once
+// for both ways a group applies its bookings: one mutation at a time (CreateBookingTx) and
+// a whole group in memory (ApplyGroupStatement). Each returns false when it rejects the
+// mutation; out->result then says why.
+
+// The token's user: a user-bound token books only for its own user.
+bool StayAllowedForToken(const PushBatch& b, int64_t seq, const Stay& st, MutationOutcome* out) {
+  if (b.principal.user_id && *b.principal.user_id != st.user_id) {
+    out->result = Rejected(seq, "forbidden", "this token may only book for user " +
+                                                 std::to_string(*b.principal.user_id));
+    out->idempotency_key.clear();  // not recorded under the key: it stays the rightful user's
+    return false;
+  }
+  out->user_id = st.user_id;
+  return true;
+}
+
+// Room type, hotel and booking rules (one column per rule of the protocol's list), for the
+// room types `where` selects (its placeholders are the caller's). The columns after
+// `lead` (the caller's leading columns, "" for none) are a rule row.
+std::string RuleQuery(const std::string& lead, const std::string& where) {
+  std::string q = "SELECT " + lead + "rt.hotel_id, rt.capacity_adults + rt.capacity_children, h.utc_offset_minutes";
+  for (const RuleSpec& rule : kRuleSpecs)
+    q += std::string(", (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = '") + rule.key + "')";
+  return q + " FROM room_types rt JOIN hotels h ON h.id = rt.hotel_id WHERE " + where;
+}
+constexpr size_t kRuleRowWidth = 3 + std::size(kRuleSpecs);
+
+// A room type's rules as the stay rules read them.
+struct StayRules {
+  int64_t capacity = 0;
+  int64_t utc_offset_minutes = 0;
+  BookingRules rules;  // the protocol's defaults, overridden by the hotel's rows
+};
+
+// The room type (rule_row: RuleQuery's answer for it, empty when there is none), the stay's
+// length and its guests; *sr is set when they pass.
+bool StayFitsRoomType(const PushBatch& b, int64_t seq, const Stay& st, const Result& rule_row, StayRules* sr,
+                      MutationOutcome* out) {
+  if (rule_row.empty() || rule_row.at(0, 0).Int() != b.hotel_id) {
+    out->result = Rejected(seq, "invalid",
+                           "unknown room type " + std::to_string(st.room_type_id) + " in this hotel");
+    return false;
+  }
+  sr->capacity = rule_row.at(0, 1).Int();
+  sr->utc_offset_minutes = rule_row.at(0, 2).Int();
+  for (size_t i = 0; i < std::size(kRuleSpecs); ++i)
+    if (!rule_row.at(0, 3 + i).null) sr->rules.*(kRuleSpecs[i].field) = rule_row.at(0, 3 + i).Int();
+  const int64_t nights = st.nights();
+  if (nights > sr->rules.max_nights) {
+    out->result = Rejected(seq, "invalid", "stay too long: " + std::to_string(nights) +
+                                               " nights > max_nights " +
+                                               std::to_string(sr->rules.max_nights));
+    return false;
+  }
+  if (st.guests > st.rooms * sr->capacity) {
+    out->result = Rejected(seq, "invalid", std::to_string(st.guests) + " guests exceed the capacity of " +
+                                               std::to_string(st.rooms) + " room(s)");
+    return false;
+  }
+  return true;
+}
+
+// The stay's nights (and its check-out date's, for closed_to_departure) from inventory
+// rows in StayInventorySql's columns; rows outside the stay are ignored.
+std::vector<Night> StayNights(const Stay& st, const std::vector<std::vector<Cell>>& rows) {
+  std::vector<Night> stay_nights(static_cast<size_t>(st.nights()) + 1);
+  for (const auto& row : rows) {
+    Day day = 0;
+    if (!ParseDate(row[0].text, &day) || day < st.check_in || day > st.check_out) continue;
+    Night& n = stay_nights[static_cast<size_t>(day - st.check_in)];
+    const bool special = !row[8].null && day != st.check_out;
+    n.has_row = true;
+    n.available = row[1].Int();
+    n.price_cents = EffectivePrice(row[2].Int(), special ? row[9].Int() : 100);
+    n.min_stay = special && !row[10].null ? row[10].Int() : row[3].Int();
+    n.max_stay = row[4].Int();
+    n.closed_to_arrival = row[5].Int() != 0;
+    n.closed_to_departure = row[6].Int() != 0;
+    n.stop_sell = row[7].Int() != 0 || (special && row[8].text == "blackout");
+  }
+  return stay_nights;
+}
+
+// The stay rules over the stay's nights (the first failing reason, in docs/API.md order),
+// then the total; a stay in a lease is never sold_out. *total is set when they pass.
+bool StayRulesAllow(int64_t seq, const Stay& st, int64_t lead, const BookingRules& rules,
+                    const std::vector<Night>& stay_nights, bool from_lease, int64_t* total, MutationOutcome* out) {
+  const std::string in_text = FormatDate(st.check_in), out_text = FormatDate(st.check_out);
+  size_t at = 0;
+  const char* reason = StayReason(st.rooms, lead, rules, stay_nights, &at);
+  if (from_lease && reason && std::string_view(reason) == "sold_out") reason = nullptr;
+  if (reason) {
+    const std::string reason_s = reason;
+    const std::string d = FormatDate(st.check_in + static_cast<Day>(at));
+    const Night& n = stay_nights[at];
+    std::string msg;
+    if (reason_s == "lead_time") {
+      msg = "check-in " + in_text + " is " + std::to_string(lead) + " day(s) away; min_lead_days is " +
+            std::to_string(rules.min_lead_days);
+    } else if (reason_s == "advance_window") {
+      msg = "check-in " + in_text + " is beyond max_advance_days " + std::to_string(rules.max_advance_days);
+    } else if (reason_s == "max_rooms") {
+      msg = std::to_string(st.rooms) + " rooms > max_rooms_per_booking " + std::to_string(rules.max_rooms_per_booking);
+    } else if (reason_s == "no_inventory") {
+      msg = d + " has no inventory";
+    } else if (reason_s == "stop_sell") {
+      msg = d + " is closed for sale";
+    } else if (reason_s == "closed_to_arrival") {
+      msg = in_text + " is closed to arrival";
+    } else if (reason_s == "closed_to_departure") {
+      msg = out_text + " is closed to departure";
+    } else if (reason_s == "min_stay") {
+      msg = "minimum stay from " + in_text + " is " + std::to_string(n.min_stay) + " nights";
+    } else if (reason_s == "max_stay") {
+      msg = "maximum stay from " + in_text + " is " + std::to_string(n.max_stay) + " nights";
+    } else {
+      msg = d + " has " + std::to_string(n.available) + " room" + (n.available == 1 ? "" : "s");
+    }
+    out->result = Rejected(seq, reason, std::move(msg));
+    return false;
+  }
+  if (!StayTotal(stay_nights, static_cast<size_t>(st.nights()), st.rooms, total)) {
+    out->result = Rejected(seq, "invalid", "the stay's total is above 2^53 - 1 cents, the most a booking can carry");
+    return false;
+  }
+  return true;
+}
+
+// A hold keeps its rooms until the hotel's hold_ttl_seconds (or the edge's own, earlier
+// expiry); the sweeper (ExpireHolds) gives them back if it is never confirmed.
+int64_t HoldUntil(const Stay& st, const BookingRules& rules, int64_t now) {
+  int64_t until = now + rules.hold_ttl_seconds * 1000;
+  if (st.hold_expires_at && *st.hold_expires_at > now) until = std::min(until, *st.hold_expires_at);
+  return until;
+}
+
+// An applied createBooking's result: the booking as stored, with the edge's local id and
+// the lease it came from.
+json BookedResult(int64_t seq, const Stay& st, const std::vector<Cell>& booking_row, bool from_lease) {
+  json booking = BookingJson(booking_row);
+  if (st.local_id) booking["localId"] = *st.local_id;
+  if (from_lease) booking["leaseId"] = *st.lease_id;
+  json result = Applied(seq);
+  result["booking"] = std::move(booking);
+  return result;
+}
 
 // A client's exactly-once ledger in one row: its last applied seq, and the recorded
 // outcome and user of the mutation's idempotency key ($1 hotel, $2 client, $3 key).
@@ -369,6 +535,73 @@ Status SqlStore::ExpireHolds(int64_t now, int64_t* expired) {
       expired);
 }
 
+// A PostgreSQL group in one statement. When every mutation of a group is a createBooking
+// the group can decide alone — well-formed, outside any lease, under a valid idempotency
+// key no other mutation of the group names — the group reads everything its stay rules
+// need ONCE, with the hotel lock (the clients' last seqs, whether any key is known, the
+// stays' inventory with their special days, the room types' rules), applies the mutations
+// in order to a copy of that inventory in memory (the same checks as CreateBookingTx:
+// StayAllowedForToken, StayFitsRoomType, StayRulesAllow), and writes every booking's
+// decrements, rows, payments and notifications in ONE statement. The lock keeps all of
+// it unchanged until the commit, and the statement still decrements only where
+// `available >= n`, so the database's own guard against overbooking stands: should it
+// disagree with the copy, the group runs again mutation by mutation. Anything the copy
+// does not model — a replayed seq, a known key — sends the group, before it has written
+// anything, down the mutation-by-mutation path. What goes to the change log differs
+// only in that a night booked twice in the group is logged once, with its final count.
+struct SqlStore::GroupStatement {
+  struct Item {
+    PushJob* job;
+    int64_t seq;
+    std::string key;
+    Stay stay;
+  };
+  std::vector<Item> items;  // the group's mutations, in order
+  Params read_params;
+  Result read;
+};
+
+namespace {
+// The group's read: rows of four kinds, every column text, padded to one width.
+//   c: client_id, last_seq             k: idem_key (a key already recorded)
+//   i: the inventory row (kInventoryColumns) then its special day's kind, multiplier, min_stay
+//   r: room type id, then its rule row (RuleQuery)
+constexpr size_t kGroupReadWidth = 14;
+const std::string& GroupReadSql() {
+  static const std::string sql = [] {
+    auto pad = [](size_t used) {
+      std::string p;
+      for (size_t i = used; i < kGroupReadWidth; ++i) p += ", NULL::text";
+      return p;
+    };
+    // The rule rows: RuleQuery behind the kind and the room type id, every column cast to
+    // text by a wrapping SELECT.
+    constexpr size_t kRuleColumns = 2 + kRuleRowWidth;
+    static_assert(kRuleColumns <= kGroupReadWidth);
+    std::string names, cast;
+    for (size_t i = 0; i < kRuleColumns; ++i) {
+      names += (i ? ", r" : "r") + std::to_string(i);
+      cast += (i ? ", r" : "r") + std::to_string(i) + "::text";
+    }
+    const std::string rules =
+        RuleQuery("'r', rt.id, ", "rt.id IN (SELECT json_array_elements_text($5::json)::bigint)");
+    // (Stays that overlap read a night more than once: the caller keeps one.)
+    return std::string("SELECT 'c'::text, client_id, last_seq::text") + pad(3) +
+           " FROM push_clients WHERE hotel_id = $1 AND client_id IN (SELECT json_array_elements_text($2::json))"
+           " UNION ALL SELECT 'k', idem_key" + pad(2) +
+           " FROM idempotency_keys WHERE hotel_id = $1 AND idem_key IN (SELECT json_array_elements_text($3::json))"
+           " UNION ALL SELECT 'i', i.room_type_id::text, i.date::text, i.total::text, i.available::text,"
+           " i.price_cents::text, i.min_stay::text, i.max_stay::text, i.closed_to_arrival::text,"
+           " i.closed_to_departure::text, i.stop_sell::text, sd.kind, sd.price_multiplier_pct::text, sd.min_stay::text"
+           " FROM json_to_recordset($4::json) AS s(t bigint, a date, b date)"
+           " JOIN room_inventory i ON i.room_type_id = s.t AND i.date >= s.a AND i.date <= s.b"
+           " LEFT JOIN special_days sd ON sd.hotel_id = $1 AND sd.date = i.date"
+           " UNION ALL SELECT " + cast + pad(kRuleColumns) + " FROM (" + rules + ") AS rr(" + names + ")";
+  }();
+  return sql;
+}
+}  // namespace
+
 // One client's push while it is queued in (or applied by) its hotel's group.
 struct SqlStore::PushJob {
   const PushBatch* batch = nullptr;
@@ -502,9 +735,11 @@ void SqlStore::EnqueuePush(std::unique_ptr<PushJob> job) {
     // fails (rejections are results, not failures): the group runs without them first
     // and, should an attempt fail, again from scratch with them.
     Status s;
+    GroupPath path = GroupPath::kPerMutation;
     try {
-      s = PushGroup(hotel_id, group, false);
-      if (s.code() == kNeedSavepoints) s = PushGroup(hotel_id, group, true);
+      s = PushGroup(hotel_id, group, false, &path);
+      if (s.code() == kNeedSavepoints) s = PushGroup(hotel_id, group, true, &path);
+      if (s.ok()) ++group_counts_[static_cast<size_t>(path)];
     } catch (const std::exception& e) {
       // A defect, not an outcome: still every push of the group is answered and the
       // hotel's queue goes on (a leader that left would leave its hotel stuck).
@@ -531,7 +766,7 @@ void SqlStore::EnqueuePush(std::unique_ptr<PushJob> job) {
 }
 
 Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
-                           bool savepoints) {
+                           bool savepoints, GroupPath* path) {
   return WithTx(*backend_, TxKind::kWrite, [&](Conn& c) -> Status {
     for (PushJob* j : jobs) {  // a retried transaction starts from scratch
       j->out->results.clear();
@@ -550,16 +785,24 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
     // the same idempotency key: the read would miss this mutation's outcome record, which
     // is sent only after the write's answer.
     const bool chain = !savepoints && dialect() == Dialect::kPostgres;
+    // A group of plain createBookings is read with the lock and written in one statement.
+    GroupStatement group;
+    const bool one_statement = chain && group_statement_ && PlanGroupStatement(hotel_id, jobs, &group);
+    *path = savepoints ? GroupPath::kSavepoints : GroupPath::kPerMutation;
     LedgerRead read, next;
     const json* next_for = nullptr;  // the mutation `next` was planned for
-    for (size_t k = 0; chain && k < jobs.size() && !next_for; ++k) {
+    for (size_t k = 0; chain && !one_statement && k < jobs.size() && !next_for; ++k) {
       if (jobs[k]->batch->mutations.empty()) continue;
       next_for = &jobs[k]->batch->mutations[0];
       PlanLedgerRead(*jobs[k]->batch, *next_for, &next);
     }
     bool exists = false;
     Status st;
-    if (next_for) {
+    if (one_statement) {
+      Status group_read;
+      st = c.LockHotelThen(hotel_id, &exists, GroupReadSql(), group.read_params, &group.read, &group_read);
+      if (st.ok() && !group_read.ok()) return Status::Error(kNeedSavepoints, group_read.message());
+    } else if (next_for) {
       Status first_read;
       st = c.LockHotelThen(hotel_id, &exists, *next.sql, next.params, &next.answer, &first_read);
       // As a failed read of PushMutation's own: run the group again, with savepoints.
@@ -580,7 +823,13 @@ Status SqlStore::PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs,
     RuleCache rules;
     LogWriter log;  // the change-log rows of the group's applied mutations
     OutcomeRecords records;  // without savepoints: the outcome records, written at the end
-    for (size_t ji = 0; ji < jobs.size(); ++ji) {
+    bool applied = false;
+    if (one_statement) {
+      st = ApplyGroupStatement(c, hotel_id, group, &records, &log, &applied);
+      if (!st.ok()) return Status::Error(kNeedSavepoints, st.message());
+      if (applied) *path = GroupPath::kOneStatement;
+    }
+    for (size_t ji = 0; ji < jobs.size() && !applied; ++ji) {
       PushJob* j = jobs[ji];
       const std::vector<json>& mutations = j->batch->mutations;
       for (size_t mi = 0; mi < mutations.size(); ++mi) {
@@ -680,6 +929,205 @@ void SqlStore::PlanLedgerRead(const PushBatch& b, const json& m, LedgerRead* out
   }
 }
 
+bool SqlStore::PlanGroupStatement(int64_t hotel_id, const std::vector<PushJob*>& jobs, GroupStatement* plan) const {
+  json clients = json::array(), keys = json::array(), stays = json::array(), types = json::array();
+  std::set<std::string> seen_clients, seen_keys;
+  std::set<int64_t> seen_types;
+  for (PushJob* j : jobs) {
+    for (const json& m : j->batch->mutations) {
+      GroupStatement::Item item{j, m["seq"].get<int64_t>(), "", {}};
+      std::string type;
+      auto args = m.find("args");
+      if (StrField(m, "type", 1, 64, &type) != Field::kOk || type != "createBooking" || args == m.end() ||
+          !args->is_object() || StrField(m, "idempotencyKey", 1, 128, &item.key) != Field::kOk ||
+          !seen_keys.insert(item.key).second || !ParseStay(*args, hotel_id, true, &item.stay).empty() ||
+          item.stay.lease_id)
+        return false;
+      if (seen_clients.insert(j->batch->client_id).second) clients.push_back(j->batch->client_id);
+      keys.push_back(item.key);
+      stays.push_back({{"t", item.stay.room_type_id}, {"a", FormatDate(item.stay.check_in)},
+                       {"b", FormatDate(item.stay.check_out)}});
+      if (seen_types.insert(item.stay.room_type_id).second) types.push_back(item.stay.room_type_id);
+      plan->items.push_back(std::move(item));
+    }
+  }
+  if (plan->items.empty()) return false;
+  plan->read_params = {hotel_id, Dump(clients), Dump(keys), Dump(stays), Dump(types)};
+  return true;
+}
+
+Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& plan, OutcomeRecords* records,
+                                     LogWriter* group_log, bool* applied) {
+  *applied = false;
+  // The copy: each client's last seq, the stays' nights (in StayInventorySql's columns,
+  // `available` kept current as the group books), the room types' rule rows.
+  struct NightCopy {
+    std::vector<Cell> row;  // kInventoryColumns
+    int64_t read_available = 0;
+  };
+  std::map<std::string, int64_t> last_seq;
+  std::map<std::pair<int64_t, Day>, NightCopy> nights;
+  std::map<int64_t, Result> rule_rows;
+  for (auto& row : plan.read.rows) {
+    const std::string& kind = row[0].text;
+    if (kind == "c") {
+      last_seq[row[1].text] = row[2].Int();
+    } else if (kind == "k") {
+      return Status::Ok();  // a known key: its mutation answers from the record (per mutation)
+    } else if (kind == "i") {
+      Day day = 0;
+      if (!ParseDate(row[2].text, &day)) return Status::Error(kDbError, "unreadable inventory date " + row[2].text);
+      NightCopy& n = nights[{row[1].Int(), day}];
+      n.row.assign(row.begin() + 1, row.end());  // 10 inventory columns, then the special day's 3
+      n.read_available = row[4].Int();
+    } else if (kind == "r") {
+      rule_rows[row[1].Int()].rows.emplace_back(row.begin() + 2, row.begin() + 2 + kRuleRowWidth);
+    }
+  }
+  // The mutations in order, on the copy. A booking's row is known only once written.
+  struct Decided {
+    const GroupStatement::Item* item;
+    MutationOutcome mo;
+    int64_t now = 0;
+    int64_t total = 0, hold_until = 0;
+    bool book = false;
+  };
+  std::vector<Decided> decided;
+  std::map<PushJob*, int64_t> next_seq;  // jobs stopped at a gap are not in `open`
+  std::set<PushJob*> stopped;
+  const Result no_rules;
+  for (const GroupStatement::Item& item : plan.items) {
+    PushJob* j = item.job;
+    if (stopped.count(j)) continue;
+    int64_t& last = last_seq[j->batch->client_id];
+    if (item.seq <= last) return Status::Ok();  // a replay: answered from its record (per mutation)
+    if (item.seq > last + 1) {                  // a gap: the push stops here
+      next_seq[j] = last + 1;
+      stopped.insert(j);
+      continue;
+    }
+    Decided d{&item, {}, NowMs()};
+    d.mo.idempotency_key = item.key;
+    const Stay& st = item.stay;
+    StayRules sr;
+    auto rules = rule_rows.find(st.room_type_id);
+    if (StayAllowedForToken(*j->batch, item.seq, st, &d.mo) &&
+        StayFitsRoomType(*j->batch, item.seq, st, rules == rule_rows.end() ? no_rules : rules->second, &sr, &d.mo)) {
+      std::vector<std::vector<Cell>> stay_rows;  // StayInventorySql's columns
+      for (Day day = st.check_in; day <= st.check_out; ++day) {
+        auto n = nights.find({st.room_type_id, day});
+        if (n == nights.end()) continue;
+        const std::vector<Cell>& r = n->second.row;
+        stay_rows.push_back({r[1], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12]});
+      }
+      const int64_t lead = st.check_in - HotelToday(d.now, sr.utc_offset_minutes);
+      if (StayRulesAllow(item.seq, st, lead, sr.rules, StayNights(st, stay_rows), false, &d.total, &d.mo)) {
+        d.book = true;
+        d.hold_until = HoldUntil(st, sr.rules, d.now);
+        for (Day day = st.check_in; day < st.check_out; ++day) {
+          Cell& available = nights[{st.room_type_id, day}].row[3];
+          available.text = std::to_string(available.Int() - st.rooms);
+        }
+      }
+    }
+    last = item.seq;
+    next_seq[j] = item.seq + 1;
+    decided.push_back(std::move(d));
+  }
+
+  // The writes: every booked night's decrement, then the bookings (in the group's order,
+  // so ids follow it) with their payments and notifications. The answer is one row per
+  // booking (its row, payment and notification), or one row of NULLs when the decrements
+  // did not all apply; each row leads with what the decrements changed (a count and the
+  // sum of the new counts), which must be what the copy says.
+  json decrements = json::array(), bookings = json::array();
+  int64_t touched = 0, sum_available = 0;
+  for (auto& [key, n] : nights) {
+    const int64_t left = n.row[3].Int();
+    if (left == n.read_available) continue;
+    decrements.push_back({{"t", key.first}, {"d", n.row[1].text}, {"n", n.read_available - left}});
+    ++touched;
+    sum_available += left;
+  }
+  std::map<std::string, size_t> by_key;  // idempotency key -> index in `decided`
+  for (size_t i = 0; i < decided.size(); ++i) {
+    const Decided& d = decided[i];
+    if (!d.book) continue;
+    const Stay& st = d.item->stay;
+    by_key[d.item->key] = i;
+    json b = {{"o", bookings.size()}, {"u", st.user_id}, {"t", st.room_type_id}, {"s", st.hold ? "HELD" : "CONFIRMED"},
+              {"a", FormatDate(st.check_in)}, {"b", FormatDate(st.check_out)}, {"r", st.rooms}, {"g", st.guests},
+              {"p", d.total}, {"w", d.now}, {"k", d.item->key}, {"c", d.item->job->batch->client_id}};
+    if (st.hold) b["h"] = d.hold_until;
+    if (st.local_id) b["l"] = *st.local_id;
+    bookings.push_back(std::move(b));
+  }
+  std::map<size_t, std::vector<Cell>> booking_rows;  // index in `decided` -> its row
+  if (!bookings.empty()) {
+    static const std::string kWrite =
+        std::string("WITH d AS (SELECT * FROM json_to_recordset($2::json) AS d(t bigint, d date, n int)),"
+                    " u AS (UPDATE room_inventory i SET available = i.available - d.n FROM d"
+                    " WHERE i.room_type_id = d.t AND i.date = d.d AND i.available >= d.n AND i.stop_sell = 0"
+                    " RETURNING i.available),"
+                    " c AS (SELECT count(*) AS n, coalesce(sum(available), 0) AS s FROM u),"
+                    " bk AS (") + kBookingInsert +
+        "SELECT $1::bigint, b.u, b.t, b.s, b.a, b.b, b.r, b.g, b.p, b.w, b.w, b.h, b.k, 'central', b.c, b.l"
+        " FROM json_to_recordset($3::json) AS b(o int, u bigint, t bigint, s text, a date, b date, r int, g int,"
+        " p bigint, w bigint, h bigint, k text, c text, l bigint)"
+        " WHERE (SELECT n FROM c) = $4::bigint AND (SELECT s FROM c) = $5::bigint ORDER BY b.o RETURNING " +
+        BookingColumns() + "), p AS (" + PaymentInsert(kFromBooking, "id", "total_cents", "created_at") +
+        "), n AS (" + NotificationInsert(kFromBooking, "id", "user_id", "created_at") +
+        ") SELECT c.n, bk.*, p.*, n.* FROM c LEFT JOIN (bk JOIN p ON p.booking_id = bk.id"
+        " JOIN n ON n.booking_id = bk.id) ON true";
+    Result r;
+    Status s = c.Query(kWrite, {hotel_id, Dump(decrements), Dump(bookings), touched, sum_available}, &r);
+    if (!s.ok()) return s;
+    const size_t kBk = Table(TableId::kBookings).columns.size();
+    const size_t kPay = Table(TableId::kPayments).columns.size();
+    const int key_col = Table(TableId::kBookings).ColumnIndex("idempotency_key");
+    if (r.size() != bookings.size() || r.at(0, 1).null)
+      return Status::Error(kDbRetry, "the group's decrements did not apply as read: rolled back");
+    std::sort(r.rows.begin(), r.rows.end(),  // by booking id: the group's order
+              [](const auto& a, const auto& b2) { return a[1].Int() < b2[1].Int(); });
+    // The change log: every booked night once (its final count), then each booking with
+    // its payment and notification, in the group's order.
+    for (auto& [key, n] : nights)
+      if (n.row[3].Int() != n.read_available)
+        group_log->Upsert(TableId::kRoomInventory, std::vector<Cell>(n.row.begin(), n.row.begin() + 10));
+    for (const auto& row : r.rows) {
+      std::vector<Cell> booking(row.begin() + 1, row.begin() + 1 + kBk);
+      auto d = by_key.find(booking[key_col].text);
+      if (d == by_key.end()) return Status::Error(kDbError, "a group booking came back under an unknown key");
+      const int64_t user = decided[d->second].item->stay.user_id;
+      const auto pay = row.begin() + 1 + kBk;
+      group_log->Upsert(TableId::kBookings, booking);
+      group_log->UpsertUser(TableId::kPayments, std::vector<Cell>(pay, pay + kPay), user);
+      group_log->UpsertUser(TableId::kNotifications, std::vector<Cell>(pay + kPay, row.end()), user);
+      booking_rows[d->second] = std::move(booking);
+    }
+    // A row the protocol refuses (the commit-point check): the group runs again mutation
+    // by mutation, where that mutation alone is rejected.
+    if (!group_log->error().ok()) return group_log->error();
+  }
+
+  // The answers and the outcome records, in the group's order.
+  for (Decided& d : decided) {
+    const size_t i = static_cast<size_t>(&d - decided.data());
+    PushJob* j = d.item->job;
+    if (d.book) {
+      const std::vector<Cell>& row = booking_rows.at(i);
+      d.mo.result = BookedResult(d.item->seq, d.item->stay, row, false);
+      d.mo.booking_id = row[0].Int();
+      j->wrote = true;
+    }
+    records->Add(OutcomeRecords::Of(j->batch->client_id, d.item->seq, d.mo, d.now));
+    j->out->results.push_back(std::move(d.mo.result));
+  }
+  for (auto& [j, n] : next_seq) j->out->next_seq = n;
+  *applied = true;
+  return Status::Ok();
+}
+
 // One mutation inside the group's transaction (the hotel lock is held): reads the
 // client's last seq, then answers a replay, stops at a gap, or applies and records it.
 Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status& refused,
@@ -757,17 +1205,7 @@ Status SqlStore::PushMutation(Conn& c, PushJob& job, const json& m, const Status
   // a mutation that fails after this point is rolled back, and its rows with it.
   if (!log.error().ok()) return log.error();
   // Record the outcome under (client, seq) and, for a new business key, under the key.
-  OutcomeRecords::Record rec;
-  rec.client_id = b.client_id;
-  rec.seq = seq;
-  rec.result = Dump(mo->result);
-  rec.status = mo->result.value("status", "rejected");
-  rec.created_at = now;
-  if (!mo->idempotency_key.empty()) {
-    rec.key = key;
-    rec.booking_id = mo->booking_id;
-    rec.user_id = mo->user_id;
-  }
+  OutcomeRecords::Record rec = OutcomeRecords::Of(b.client_id, seq, *mo, now);
   if (records) {
     records->Add(std::move(rec));
   } else {
@@ -824,21 +1262,8 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
     out->result = Rejected(seq, "invalid", bad);
     return Status::Ok();
   }
-  if (b.principal.user_id && *b.principal.user_id != st.user_id) {
-    out->result = Rejected(seq, "forbidden", "this token may only book for user " +
-                                                 std::to_string(*b.principal.user_id));
-    out->idempotency_key.clear();  // not recorded under the key: it stays the rightful user's
-    return Status::Ok();
-  }
-  out->user_id = st.user_id;
-  // Room type, hotel and booking rules (one column per rule of the protocol's list) in one
-  // query.
-  static const std::string kRuleQuery = [] {
-    std::string q = "SELECT rt.hotel_id, rt.capacity_adults + rt.capacity_children, h.utc_offset_minutes";
-    for (const RuleSpec& rule : kRuleSpecs)
-      q += std::string(", (SELECT value FROM booking_rules WHERE hotel_id = rt.hotel_id AND key = '") + rule.key + "')";
-    return q + " FROM room_types rt JOIN hotels h ON h.id = rt.hotel_id WHERE rt.id = $1";
-  }();
+  if (!StayAllowedForToken(b, seq, st, out)) return Status::Ok();
+  static const std::string kRuleQuery = RuleQuery("", "rt.id = $1");
   Status s;
   auto cached = rules_cache->find(st.room_type_id);
   if (cached == rules_cache->end()) {
@@ -847,31 +1272,12 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
     if (!s.ok()) return s;
     cached = rules_cache->emplace(st.room_type_id, std::move(rule_rows)).first;
   }
-  const Result& rule_row = cached->second;
-  if (rule_row.empty() || rule_row.at(0, 0).Int() != b.hotel_id) {
-    out->result = Rejected(seq, "invalid",
-                           "unknown room type " + std::to_string(st.room_type_id) + " in this hotel");
-    return Status::Ok();
-  }
-  const int64_t capacity = rule_row.at(0, 1).Int();
-  const int64_t offset = rule_row.at(0, 2).Int();
-  BookingRules rules;  // the protocol's defaults, overridden by the hotel's rows
-  for (size_t i = 0; i < std::size(kRuleSpecs); ++i)
-    if (!rule_row.at(0, 3 + i).null) rules.*(kRuleSpecs[i].field) = rule_row.at(0, 3 + i).Int();
+  StayRules sr;
+  if (!StayFitsRoomType(b, seq, st, cached->second, &sr, out)) return Status::Ok();
+  const BookingRules& rules = sr.rules;
   Result r;
   const int64_t nights = st.nights();
-  if (nights > rules.max_nights) {
-    out->result = Rejected(seq, "invalid", "stay too long: " + std::to_string(nights) +
-                                               " nights > max_nights " +
-                                               std::to_string(rules.max_nights));
-    return Status::Ok();
-  }
-  if (st.guests > st.rooms * capacity) {
-    out->result = Rejected(seq, "invalid", std::to_string(st.guests) + " guests exceed the capacity of " +
-                                               std::to_string(st.rooms) + " room(s)");
-    return Status::Ok();
-  }
-  const int64_t lead = st.check_in - HotelToday(now, offset);
+  const int64_t lead = st.check_in - HotelToday(now, sr.utc_offset_minutes);
   const std::string in_text = FormatDate(st.check_in), out_text = FormatDate(st.check_out);
 
   // A stay inside this token's active lease takes the lease's units: it is never refused
@@ -894,67 +1300,10 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
     if (!s.ok()) return s;
     stay_inventory = &r;
   }
-  std::vector<Night> stay_nights(static_cast<size_t>(nights) + 1);
-  for (const auto& row : stay_inventory->rows) {
-    Day day = 0;
-    if (!ParseDate(row[0].text, &day) || day < st.check_in || day > st.check_out) continue;
-    Night& n = stay_nights[static_cast<size_t>(day - st.check_in)];
-    const bool special = !row[8].null && day != st.check_out;
-    n.has_row = true;
-    n.available = row[1].Int();
-    n.price_cents = EffectivePrice(row[2].Int(), special ? row[9].Int() : 100);
-    n.min_stay = special && !row[10].null ? row[10].Int() : row[3].Int();
-    n.max_stay = row[4].Int();
-    n.closed_to_arrival = row[5].Int() != 0;
-    n.closed_to_departure = row[6].Int() != 0;
-    n.stop_sell = row[7].Int() != 0 || (special && row[8].text == "blackout");
-  }
-
-  // The first failing reason, in docs/API.md order (the same rules the edges answer with).
-  size_t at = 0;
-  const char* reason = StayReason(st.rooms, lead, rules, stay_nights, &at);
-  if (from_lease && reason && std::string_view(reason) == "sold_out") reason = nullptr;
-  if (reason) {
-    const std::string reason_s = reason;
-    const std::string d = FormatDate(st.check_in + static_cast<Day>(at));
-    const Night& n = stay_nights[at];
-    std::string msg;
-    if (reason_s == "lead_time") {
-      msg = "check-in " + in_text + " is " + std::to_string(lead) + " day(s) away; min_lead_days is " +
-            std::to_string(rules.min_lead_days);
-    } else if (reason_s == "advance_window") {
-      msg = "check-in " + in_text + " is beyond max_advance_days " + std::to_string(rules.max_advance_days);
-    } else if (reason_s == "max_rooms") {
-      msg = std::to_string(st.rooms) + " rooms > max_rooms_per_booking " + std::to_string(rules.max_rooms_per_booking);
-    } else if (reason_s == "no_inventory") {
-      msg = d + " has no inventory";
-    } else if (reason_s == "stop_sell") {
-      msg = d + " is closed for sale";
-    } else if (reason_s == "closed_to_arrival") {
-      msg = in_text + " is closed to arrival";
-    } else if (reason_s == "closed_to_departure") {
-      msg = out_text + " is closed to departure";
-    } else if (reason_s == "min_stay") {
-      msg = "minimum stay from " + in_text + " is " + std::to_string(n.min_stay) + " nights";
-    } else if (reason_s == "max_stay") {
-      msg = "maximum stay from " + in_text + " is " + std::to_string(n.max_stay) + " nights";
-    } else {
-      msg = d + " has " + std::to_string(n.available) + " room" + (n.available == 1 ? "" : "s");
-    }
-    out->result = Rejected(seq, reason, std::move(msg));
-    return Status::Ok();
-  }
-
   int64_t total = 0;
-  if (!StayTotal(stay_nights, static_cast<size_t>(nights), st.rooms, &total)) {
-    out->result = Rejected(seq, "invalid", "the stay's total is above 2^53 - 1 cents, the most a booking can carry");
+  if (!StayRulesAllow(seq, st, lead, rules, StayNights(st, stay_inventory->rows), from_lease, &total, out))
     return Status::Ok();
-  }
-
-  // A hold keeps its rooms until the hotel's hold_ttl_seconds (or the edge's own, earlier
-  // expiry); the sweeper (ExpireHolds) gives them back if it is never confirmed.
-  int64_t hold_until = now + rules.hold_ttl_seconds * 1000;
-  if (st.hold_expires_at && *st.hold_expires_at > now) hold_until = std::min(hold_until, *st.hold_expires_at);
+  const int64_t hold_until = HoldUntil(st, rules, now);
 
   // The database-enforced decrement: one conditional UPDATE over the whole stay. It must
   // return one row per night; otherwise (a night changed since the check above, which the
@@ -1019,11 +1368,7 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
     }
   }
 
-  json booking = BookingJson(booking_row);
-  if (st.local_id) booking["localId"] = *st.local_id;
-  if (from_lease) booking["leaseId"] = *st.lease_id;
-  out->result = Applied(seq);
-  out->result["booking"] = std::move(booking);
+  out->result = BookedResult(seq, st, booking_row, from_lease);
   out->booking_id = booking_row[0].Int();
   return Status::Ok();
 }

@@ -3,6 +3,7 @@
 // pg_store.cc): schema dialect, transaction start and the per-hotel lock.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -72,12 +73,20 @@ struct MutationOutcome {
 
 class SqlStore final : public Store {
  public:
-  explicit SqlStore(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
+  explicit SqlStore(std::unique_ptr<Backend> backend);
   ~SqlStore() override;
 
   std::string Describe() const override { return backend_->Describe(); }
   Dialect dialect() const override { return backend_->dialect(); }
   Backend& backend() { return *backend_; }
+  // Push groups applied so far, by path: in one statement, mutation by mutation (the first
+  // attempt), and again with savepoints (after a failed first attempt).
+  struct GroupCounts {
+    uint64_t one_statement = 0, per_mutation = 0, savepoints = 0;
+  };
+  GroupCounts PushGroupCounts() const {
+    return {group_counts_[0].load(), group_counts_[1].load(), group_counts_[2].load()};
+  }
 
   Status Migrate(std::vector<MigrationState>* applied_now, int up_to = INT_MAX) override;
   Status MigrationStatus(std::vector<MigrationState>* out) override;
@@ -139,7 +148,18 @@ class SqlStore final : public Store {
   // A room type's rule row, read once per group: the hotel lock the group holds keeps
   // room types, rules and the hotel unchanged until it commits.
   using RuleCache = std::unordered_map<int64_t, Result>;
-  Status PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs, bool savepoints);
+  // How a group was applied (counted for /metrics).
+  enum class GroupPath { kOneStatement, kPerMutation, kSavepoints };
+  Status PushGroup(int64_t hotel_id, const std::vector<PushJob*>& jobs, bool savepoints, GroupPath* path);
+  // PostgreSQL, a group of plain createBookings: read once with the lock, decided in
+  // memory, written in one statement (push.cc has the rules). Plan: false when some
+  // mutation is not one. Apply: *applied = false (nothing written) when the read shows a
+  // mutation the group cannot decide alone (a replay, a known key): the group then runs
+  // mutation by mutation.
+  struct GroupStatement;
+  bool PlanGroupStatement(int64_t hotel_id, const std::vector<PushJob*>& jobs, GroupStatement* plan) const;
+  Status ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& plan, OutcomeRecords* records,
+                             LogWriter* group_log, bool* applied);
   // records: the group's outcome records, to which this one is added (written at the
   // group's end: a failure shows then and fails the group); null: write it now and wait
   // (a conflict is then retried here).
@@ -174,6 +194,10 @@ class SqlStore final : public Store {
                      int64_t* expired);
 
   std::unique_ptr<Backend> backend_;
+  // EDGESTAY_PUSH_GROUP_STATEMENT=off: never apply a group in one statement (for
+  // comparing the two paths).
+  bool group_statement_ = true;
+  std::atomic<uint64_t> group_counts_[3] = {};  // by GroupPath
   std::mutex push_mu_;
   std::unordered_map<int64_t, PushQueue> push_queues_;  // hotels with pushes in flight
   std::mutex answer_mu_;

@@ -69,6 +69,11 @@ std::unique_ptr<Store> OpenStore(const std::string& spec, const StoreOptions& op
   return std::make_unique<SqlStore>(std::move(backend));
 }
 
+SqlStore::SqlStore(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {
+  const char* group_statement = std::getenv("EDGESTAY_PUSH_GROUP_STATEMENT");
+  group_statement_ = !(group_statement && std::string_view(group_statement) == "off");
+}
+
 SqlStore::~SqlStore() { StopAnswerer(); }
 
 // ---------------------------------------------------------------------------------------

@@ -197,7 +197,8 @@ for (const kind of STORES) {
       };
       const m0 = await scrape();
       for (const f of ['edgestay_http_requests_total', 'edgestay_http_request_duration_seconds', 'edgestay_push_mutations_total',
-        'edgestay_long_polls_waiting', 'edgestay_changelog_head', 'edgestay_db_pool_connections', 'edgestay_backup_last_timestamp_seconds']) {
+        'edgestay_long_polls_waiting', 'edgestay_changelog_head', 'edgestay_db_pool_connections', 'edgestay_backup_last_timestamp_seconds',
+        'edgestay_push_groups_total']) {
         assert.ok(m0.has(f), `${f} is exposed`);
       }
       const route = '/v1/hotels/:id/mutations';
@@ -207,6 +208,7 @@ for (const kind of STORES) {
         soldOut: sample(m0, 'edgestay_push_mutations_total', { result: 'rejected', reason: 'sold_out' }),
         pullCount: sample(m0, 'edgestay_http_request_duration_seconds_count', { route: '/v1/hotels/:id/changes' }),
         unauthorized: sample(m0, 'edgestay_http_requests_total', { method: 'GET', route: '/v1/hotels/:id/changes', status: '401' }),
+        groups: Object.fromEntries(['group_statement', 'per_mutation', 'savepoints'].map((path) => [path, sample(m0, 'edgestay_push_groups_total', { path })])),
       };
       const push = await request(env.url, {
         method: 'POST', path: `/v1/hotels/${h.hotelId}/mutations`, token: book,
@@ -230,6 +232,13 @@ for (const kind of STORES) {
       assert.equal(sample(m1, 'edgestay_http_request_duration_seconds_count', { route: '/v1/hotels/:id/changes' }), before.pullCount + pulls + 1);
       assert.equal(sample(m1, 'edgestay_http_requests_total', { method: 'GET', route: '/v1/hotels/:id/changes', status: '401' }), before.unauthorized + 1);
       assert.equal(String(sample(m1, 'edgestay_changelog_head', { hotel: String(h.hotelId) })), cursor, 'the change-log head is the pulled cursor');
+      // The push was one group of two plain bookings: on PostgreSQL read once and written in
+      // one statement (the second sold out by the first, inside the group), on SQLite
+      // mutation by mutation.
+      const groups = Object.fromEntries(Object.keys(before.groups).map((path) => [path, sample(m1, 'edgestay_push_groups_total', { path }) - before.groups[path]]));
+      assert.deepEqual(groups, kind === 'postgresql'
+        ? { group_statement: 1, per_mutation: 0, savepoints: 0 }
+        : { group_statement: 0, per_mutation: 1, savepoints: 0 });
       assert.ok(sample(m1, 'edgestay_db_pool_connections', { state: 'max' }) >= 1);
       assert.equal(sample(m1, 'edgestay_store_up'), 1);
       // Every request, /metrics included, is in the histogram's _sum with a real latency.
