@@ -237,6 +237,20 @@ async function benchPushes(url, admin, pids = {}, groupsOf = null) {
     meanGroup: g ? latencies.length / g.groups : undefined, stepMs: g && g.steps > 0 ? g.span / g.steps : undefined };
 }
 
+// How the server applied its push groups (GET /metrics; {} from a server without it).
+async function groupPaths(url, token) {
+  const text = await new Promise((resolve, reject) => {
+    http.get(new URL('/metrics', url), { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve(res.statusCode === 200 ? body : ''));
+    }).on('error', reject);
+  });
+  const paths = {};
+  for (const m of text.matchAll(/^edgestay_push_groups_total\{path="(\w+)"\} (\d+)$/gm)) paths[m[1]] = Number(m[2]);
+  return paths;
+}
+
 // pg_stat_statements since its reset, per push: what one booking push costs PostgreSQL.
 async function statementsPerPush(cluster, pushes) {
   const rows = await cluster.query('bench', 'SELECT calls, rows, total_exec_time AS ms, query FROM pg_stat_statements'
@@ -311,6 +325,7 @@ async function run(kind) {
     });
     if (cluster && values['pg-stats']) await cluster.query('bench', "SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
     const push = await benchPushes(server.url, admin, pids, groupsOf);
+    push.paths = await groupPaths(server.url, admin);
     if (cluster && values['pg-stats']) push.statements = await statementsPerPush(cluster, push.pushes);
     if (values['push-only'] || values.ab) return { kind, push };
     const read = await createToken(store, { hotel: demo.hotel.id, scope: 'read' });
@@ -333,7 +348,8 @@ const pushLine = (label, p) => `${label} push: ${f(p.perSecond)} pushes/s, p50 $
   Object.entries(p.cpuMsPerPush).map(([k, ms]) => `; ${k} CPU ${ms.toFixed(3)} ms/push`).join('') +
   Object.entries(p.switchesPerPush).map(([k, n]) => `; ${k} ${n.toFixed(1)} switches/push`).join('') +
   (p.meanGroup ? `; ${p.meanGroup.toFixed(1)} pushes/group` : '') +
-  (p.stepMs ? `; ${p.stepMs.toFixed(3)} ms/mutation in a group` : '');
+  (p.stepMs ? `; ${p.stepMs.toFixed(3)} ms/mutation in a group` : '') +
+  (p.paths && Object.keys(p.paths).length ? `; groups by path: ${Object.entries(p.paths).map(([k, n]) => `${k} ${n}`).join(', ')}` : '');
 function printStatements(stmts) {
   const sum = (k) => stmts.reduce((a, s) => a + s[k], 0);
   console.log(`  PostgreSQL per push: ${sum('calls').toFixed(2)} statements, ${sum('rows').toFixed(1)} rows,`
