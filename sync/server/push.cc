@@ -584,17 +584,24 @@ const std::string& GroupReadSql() {
       cast += (i ? ", r" : "r") + std::to_string(i) + "::text";
     }
     const std::string rules =
-        RuleQuery("'r', rt.id, ", "rt.id IN (SELECT json_array_elements_text($5::json)::bigint)");
-    // (Stays that overlap read a night more than once: the caller keeps one.)
-    return std::string("SELECT 'c'::text, client_id, last_seq::text") + pad(3) +
-           " FROM push_clients WHERE hotel_id = $1 AND client_id IN (SELECT json_array_elements_text($2::json))"
-           " UNION ALL SELECT 'k', idem_key" + pad(2) +
-           " FROM idempotency_keys WHERE hotel_id = $1 AND idem_key IN (SELECT json_array_elements_text($3::json))"
+        RuleQuery("'r', rt.id, ", "rt.id = ANY (ARRAY(SELECT json_array_elements_text($5::json)::bigint))");
+    // Every table is reached through its key, whatever the statistics say (a table
+    // analysed while it was small would otherwise be scanned whole: the hotel's every
+    // idempotency key, the whole inventory): each client, key and stay is a lookup or a
+    // range scan of its own (a LATERAL subquery kept apart by OFFSET 0), the room types an
+    // array the index takes. (Stays that overlap read a night more than once: the caller
+    // keeps one.)
+    return std::string("SELECT 'c'::text, pc.client_id, pc.last_seq::text") + pad(3) +
+           " FROM json_array_elements_text($2::json) AS q(client) CROSS JOIN LATERAL (SELECT client_id, last_seq"
+           " FROM push_clients WHERE hotel_id = $1 AND client_id = q.client OFFSET 0) pc"
+           " UNION ALL SELECT 'k', ik.idem_key" + pad(2) +
+           " FROM json_array_elements_text($3::json) AS q(key) CROSS JOIN LATERAL (SELECT idem_key"
+           " FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = q.key OFFSET 0) ik"
            " UNION ALL SELECT 'i', i.room_type_id::text, i.date::text, i.total::text, i.available::text,"
            " i.price_cents::text, i.min_stay::text, i.max_stay::text, i.closed_to_arrival::text,"
            " i.closed_to_departure::text, i.stop_sell::text, sd.kind, sd.price_multiplier_pct::text, sd.min_stay::text"
-           " FROM json_to_recordset($4::json) AS s(t bigint, a date, b date)"
-           " JOIN room_inventory i ON i.room_type_id = s.t AND i.date >= s.a AND i.date <= s.b"
+           " FROM json_to_recordset($4::json) AS s(t bigint, a date, b date) CROSS JOIN LATERAL"
+           " (SELECT * FROM room_inventory WHERE room_type_id = s.t AND date >= s.a AND date <= s.b OFFSET 0) i"
            " LEFT JOIN special_days sd ON sd.hotel_id = $1 AND sd.date = i.date"
            " UNION ALL SELECT " + cast + pad(kRuleColumns) + " FROM (" + rules + ") AS rr(" + names + ")";
   }();
@@ -1065,9 +1072,13 @@ Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& 
   std::map<size_t, std::vector<Cell>> booking_rows;  // index in `decided` -> its row
   if (!bookings.empty()) {
     static const std::string kWrite =
-        std::string("WITH d AS (SELECT * FROM json_to_recordset($2::json) AS d(t bigint, d date, n int)),"
+        // (Each night found by its key, then updated by its row address: index lookups
+        // whatever the statistics say, never a scan of the room type's inventory.)
+        std::string("WITH d AS (SELECT x.n, r.tid FROM json_to_recordset($2::json) AS x(t bigint, d date, n int)"
+                    " CROSS JOIN LATERAL (SELECT ctid AS tid FROM room_inventory WHERE room_type_id = x.t"
+                    " AND date = x.d OFFSET 0) r),"
                     " u AS (UPDATE room_inventory i SET available = i.available - d.n FROM d"
-                    " WHERE i.room_type_id = d.t AND i.date = d.d AND i.available >= d.n AND i.stop_sell = 0"
+                    " WHERE i.ctid = d.tid AND i.available >= d.n AND i.stop_sell = 0"
                     " RETURNING i.available),"
                     " c AS (SELECT count(*) AS n, coalesce(sum(available), 0) AS s FROM u),"
                     " bk AS (") + kBookingInsert +
