@@ -101,7 +101,8 @@ export class SyncClient {
   push(options?: { signal?: AbortSignal }): Promise<PushSummary>;
   /** Pulls until up to date; with waitSeconds the first request long-polls. */
   pull(options?: { signal?: AbortSignal; waitSeconds?: number }): Promise<PullSummary>;
-  /** Push, then pull until up to date. Concurrent calls share one run. */
+  /** Push, then pull until up to date. A call made while a run is in flight gets the next
+   *  run (shared by every call made meanwhile), so it always pushes the writes made before it. */
   syncOnce(options?: { signal?: AbortSignal }): Promise<SyncSummary>;
   /**
    * Rolling window (sync/FORMAT.md §8): sync, engine.pruneWindow, then verify the window,

@@ -157,6 +157,7 @@ export class SyncClient {
   #abort = null;
   #backoffMs;
   #busy = null;
+  #next = null;  // the run after #busy, shared by the calls made while #busy runs
 
   /**
    * @param engine   an Engine from openEngine()
@@ -281,10 +282,19 @@ export class SyncClient {
     return { batches, changes, cursor: this.#engine.asOf().cursor, waited };
   }
 
-  // Push, then pull until up to date. Concurrent calls share one run. A push the server
-  // refuses (4xx, e.g. a read-only token) still lets the pull run, then throws.
+  // Push, then pull until up to date. A push the server refuses (4xx, e.g. a read-only
+  // token) still lets the pull run, then throws. A call made while a run is in flight gets
+  // the next run, which starts when that one ends and is shared by every call made
+  // meanwhile: the run in flight may have read the outbox before the caller's last write,
+  // and a syncOnce() resolves only once the writes made before it were pushed.
   syncOnce({ signal } = {}) {
-    if (this.#busy) return this.#busy;
+    if (this.#busy) {
+      this.#next ??= this.#busy.catch(() => {}).then(() => {
+        this.#next = null;
+        return this.syncOnce({ signal });
+      });
+      return this.#next;
+    }
     this.#busy = (async () => {
       try {
         let pushed;

@@ -839,6 +839,47 @@ for (const kind of STORES) {
       }
     });
 
+    it('syncOnce() called while a run is in flight pushes the writes made before the call', LIMIT, async () => {
+      const h = await env.hotel({ rooms: 20, nights: 3 });
+      const book = await env.token(h.hotelId, 'book');
+      const engine = await openEngine({ cache: false });
+      // The first run's push answer is held until the second booking is written and its
+      // syncOnce() called: that run read the outbox before the second booking existed.
+      let pushSent, release;
+      const sent = new Promise((resolve) => { pushSent = resolve; });
+      const gate = new Promise((resolve) => { release = resolve; });
+      const held = async (url, init) => {
+        const res = await fetch(url, init);
+        if (init?.method === 'POST') {
+          pushSent();
+          await gate;
+        }
+        return res;
+      };
+      const sync = newClient(engine, h, book, { fetch: held });
+      try {
+        await sync.syncOnce();  // the hotel's rows (an empty outbox: no push to hold)
+        const args = (userId) => ({ hotelId: h.hotelId, roomTypeId: h.roomTypeId, userId, checkIn: h.dates[0], checkOut: h.dates[1] });
+        engine.createBooking(args(901));
+        const first = sync.syncOnce();
+        await sent;
+        engine.createBooking(args(902));
+        const second = sync.syncOnce();
+        release();
+        const [a, b] = await Promise.all([first, second]);
+        assert.equal(a.applied, 1);
+        assert.equal(b.applied, 1, 'the second call pushed the booking written before it');
+        assert.equal(engine.pendingMutations().mutations.length, 0, 'nothing left in the outbox');
+        for (const user of [901, 902]) {
+          const [mine] = engine.getUserBookingsWithRoomType(user);
+          assert.deepEqual([mine.status, mine.origin], ['CONFIRMED', 'central'], `user ${user}`);
+        }
+      } finally {
+        release();
+        engine.close();
+      }
+    });
+
     // -------------------------------------------------------------- known deviations (todo)
     // Exact repros of engine/server behaviour that breaks a guarantee; each turns green when fixed.
 
