@@ -19,7 +19,9 @@
 // it returns exactly one row per night the transaction is rolled back and the mutation is
 // retried (and then rejected sold_out by the fresh checks). The CHECK (available >= 0
 // AND available <= total) on room_inventory makes the database refuse any write that
-// would overbook regardless.
+// would overbook regardless. (On PostgreSQL a group of plain bookings is decided in
+// memory and written in one statement with the same conditional decrement per night:
+// GroupStatement below.)
 #include <algorithm>
 #include <cstring>
 #include <map>
