@@ -971,7 +971,7 @@ Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& 
   // The copy: each client's last seq, the stays' nights (in StayInventorySql's columns,
   // `available` kept current as the group books), the room types' rule rows.
   struct NightCopy {
-    std::vector<Cell> row;  // kInventoryColumns
+    std::vector<Cell> row;  // kInventoryColumns, then the special day's kind, multiplier, min_stay
     int64_t read_available = 0;
   };
   std::map<std::string, int64_t> last_seq;
@@ -1002,8 +1002,8 @@ Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& 
     bool book = false;
   };
   std::vector<Decided> decided;
-  std::map<PushJob*, int64_t> next_seq;  // jobs stopped at a gap are not in `open`
-  std::set<PushJob*> stopped;
+  std::map<PushJob*, int64_t> next_seq;  // each push's answer: the seq the centre expects next
+  std::set<PushJob*> stopped;            // pushes stopped at a gap
   const Result no_rules;
   for (const GroupStatement::Item& item : plan.items) {
     PushJob* j = item.job;
