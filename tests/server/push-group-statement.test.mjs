@@ -336,9 +336,9 @@ function generateRound(rng, H, round, clean, poison = false) {
     const kind = rng.int(0, 7);
     const m = createBooking(seq, clientId, userId);
     switch (kind) {
-      case 0: {  // an invalid argument
+      case 0: {  // an invalid argument (or a lease, which the one-statement path leaves alone)
         const bad = rng.pick([{ rooms: 0 }, { checkOut: m.args.checkIn }, { checkIn: '2026-02-30' },
-          { hotelId: H.id + 1000 }, { roomTypeId: 'x' }, { guests: 0 }, { hold: 'yes' }, { holdExpiresAt: -5 }, { userId: 0 }]);
+          { hotelId: H.id + 1000 }, { roomTypeId: 'x' }, { guests: 0 }, { hold: 'yes' }, { holdExpiresAt: -5 }, { userId: 0 }, { leaseId: 424242 }]);
         m.args = { ...m.args, ...bad };
         return m;
       }
