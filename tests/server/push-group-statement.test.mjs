@@ -24,8 +24,10 @@ import { Rng } from '../../scripts/lib/rng.mjs';
 
 after(stopPostgres);
 
-const SEED = Number(process.env.GROUP_STATEMENT_SEED || 20261202);
-const ROUNDS = Number(process.env.GROUP_STATEMENT_ROUNDS || 28);
+const DEFAULT_SEED = 20261202;
+const DEFAULT_ROUNDS = 28;
+const SEED = Number(process.env.GROUP_STATEMENT_SEED || DEFAULT_SEED);
+const ROUNDS = Number(process.env.GROUP_STATEMENT_ROUNDS || DEFAULT_ROUNDS);
 // Pushes of a round are sent this far apart so that arrival order is sending order also
 // on a loaded machine (both servers must see the same order).
 const SPACING_MS = 60;
@@ -287,7 +289,7 @@ async function seedSide(side) {
 // What the generator knows of a hotel (the same on both servers, from A's answers).
 function hotelModel(id, ttlSeconds, roomTypes, dates, targeted) {
   return {
-    id, ttlMs: ttlSeconds * 1000, roomTypes, dates, targeted,
+    id, ttlMs: ttlSeconds * 1000, roomTypes, dates, targeted, aimedNext: 0,
     ledger: new Map(),   // clientId -> last seq the server applied
     keys: [],            // idempotency keys sent so far
     bookings: [],        // central ids seen in answers
@@ -314,7 +316,10 @@ function generateRound(rng, H, round, clean, poison = false) {
     return args;
   };
   const stayArgs = (userId) => {
-    let args = rng.chance(0.35) && H.targeted.length ? rng.pick(H.targeted)(rng) : randomStay();
+    // Each aimed stay once, in turn, then at random: every rule is met early, whatever the seed.
+    const aimed = H.targeted.length && rng.chance(0.35)
+      ? (H.aimedNext < H.targeted.length ? H.targeted[H.aimedNext++] : rng.pick(H.targeted)) : null;
+    let args = aimed ? aimed(rng) : randomStay();
     args = { ...args, userId };
     if (rng.chance(0.2)) args.hotelId = H.id;
     if (rng.chance(0.4)) args.localId = -rng.int(1, 500);
@@ -678,12 +683,13 @@ describe('push group: the one-statement path answers and stores exactly as the p
         `sold_out on a night the same group took: ${soldOutByGroup}`);
       assert.ok(soldOutByGroup > 0, `seed ${SEED}: no booking was refused for a night an earlier booking of its group took`);
       // The generator reached every rule (a change to it, or to the seeded hotels, that
-      // stops covering one shows here).
-      for (const reason of ['applied booking', 'applied hold', 'applied waitlist', 'sold_out', 'lead_time', 'advance_window', 'max_rooms',
+      // stops covering one shows here; another seed or fewer rounds may miss a rare one).
+      const missed = ['applied booking', 'applied hold', 'applied waitlist', 'sold_out', 'lead_time', 'advance_window', 'max_rooms',
         'no_inventory', 'stop_sell', 'closed_to_arrival', 'closed_to_departure', 'min_stay', 'max_stay', 'invalid',
-        'invalid (total)', 'forbidden', 'unknown_booking']) {
-        assert.ok(outcomes.has(reason), `seed ${SEED}: no mutation of the ${ROUNDS} rounds ended ${reason}`);
-      }
+        'invalid (total)', 'forbidden', 'unknown_booking'].filter((reason) => !outcomes.has(reason));
+      if (SEED === DEFAULT_SEED && ROUNDS === DEFAULT_ROUNDS) {
+        assert.deepEqual(missed, [], `seed ${SEED}: no mutation of the ${ROUNDS} rounds ended so`);
+      } else if (missed.length) t.diagnostic(`seed ${SEED}: not covered: ${missed.join(', ')}`);
       assert.ok(Number((await A.store.query('SELECT count(*) AS n FROM bookings'))[0].n) > 20, 'the rounds made bookings');
       await compareStores(A, B, s, ttlOfHotel);  // ids included
     });
