@@ -263,7 +263,7 @@ async function seedSide(side) {
     { date: D[18], kind: 'holiday', priceMultiplierPct: 75 },
     { date: D[33], kind: 'event', priceMultiplierPct: 133, note: 'Regatta' },
   ] }));
-  // Dunes: default rules but its own hold TTL and offset; one small room type.
+  // Dunes: default rules but its own hold TTL; one small room type.
   const h2 = (await ok(admin.post('/v1/hotels', { name: 'Dunes', currency: 'USD', timeZone: 'UTC' }), 201)).hotel.id;
   const cabin = await rt(h2, { name: 'Cabin', basePriceCents: 8000, totalRooms: 2, capacityAdults: 3 });
   await ok(admin.put(`/v1/hotels/${h2}/inventory`, { roomTypeId: cabin, from, to: D[30], total: 2, priceCents: 8000 }));
