@@ -27,10 +27,12 @@ export async function createToken(store, { hotel, scope, user } = {}) {
 
 // Starts `edgestay-server serve --port 0` on the loopback and waits for its
 // "listening on http://127.0.0.1:PORT" line. Returns { url, port, proc, stderr(), stop() }.
-// { port } listens on that port instead (a restart at the same address).
-export async function startServer(store, extraArgs = [], { port = 0 } = {}) {
+// { port } listens on that port instead (a restart at the same address); { env } adds
+// environment variables to the server's (e.g. a switch read at start-up).
+export async function startServer(store, extraArgs = [], { port = 0, env = {} } = {}) {
   const proc = spawn(serverBinary(), ['serve', '--store', store, '--port', String(port), ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let stderr = '';
   proc.stderr.setEncoding('utf8');
