@@ -23,7 +23,6 @@
 // memory and written in one statement with the same conditional decrement per night:
 // GroupStatement below.)
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <set>
 
@@ -288,23 +287,41 @@ bool StayFitsRoomType(const PushBatch& b, int64_t seq, const Stay& st, const Res
   return true;
 }
 
-// The stay's nights (and its check-out date's, for closed_to_departure) from inventory
-// rows in StayInventorySql's columns; rows outside the stay are ignored.
+// What the stay rules read of a night (StayNights): these inventory columns, then the
+// special day's (NULL on an ordinary day), in StayColumn's order.
+enum StayColumn { kDate, kAvailable, kPrice, kMinStay, kMaxStay, kArrival, kDeparture, kStopSell,
+                  kSpecialKind, kSpecialPct, kSpecialMinStay };
+constexpr const char* kStayInventoryColumns[] = {"date", "available", "price_cents", "min_stay", "max_stay",
+                                                 "closed_to_arrival", "closed_to_departure", "stop_sell"};
+constexpr const char* kStaySpecialDayColumns[] = {"kind", "price_multiplier_pct", "min_stay"};
+static_assert(std::size(kStayInventoryColumns) == kSpecialKind &&
+              std::size(kStayInventoryColumns) + std::size(kStaySpecialDayColumns) == kSpecialMinStay + 1);
+// Those columns as a select list over `room_inventory i` and `special_days sd`, each
+// followed by `cast` ("::text" in a union of text rows, "" for none).
+std::string StayColumnList(const char* cast) {
+  std::string list;
+  for (const char* c : kStayInventoryColumns) list += std::string(list.empty() ? "" : ", ") + "i." + c + cast;
+  for (const char* c : kStaySpecialDayColumns) list += std::string(", sd.") + c + cast;
+  return list;
+}
+
+// The stay's nights (and its check-out date's, for closed_to_departure) from rows of
+// StayColumnList's columns; rows outside the stay are ignored.
 std::vector<Night> StayNights(const Stay& st, const std::vector<std::vector<Cell>>& rows) {
   std::vector<Night> stay_nights(static_cast<size_t>(st.nights()) + 1);
   for (const auto& row : rows) {
     Day day = 0;
-    if (!ParseDate(row[0].text, &day) || day < st.check_in || day > st.check_out) continue;
+    if (!ParseDate(row[kDate].text, &day) || day < st.check_in || day > st.check_out) continue;
     Night& n = stay_nights[static_cast<size_t>(day - st.check_in)];
-    const bool special = !row[8].null && day != st.check_out;
+    const bool special = !row[kSpecialKind].null && day != st.check_out;
     n.has_row = true;
-    n.available = row[1].Int();
-    n.price_cents = EffectivePrice(row[2].Int(), special ? row[9].Int() : 100);
-    n.min_stay = special && !row[10].null ? row[10].Int() : row[3].Int();
-    n.max_stay = row[4].Int();
-    n.closed_to_arrival = row[5].Int() != 0;
-    n.closed_to_departure = row[6].Int() != 0;
-    n.stop_sell = row[7].Int() != 0 || (special && row[8].text == "blackout");
+    n.available = row[kAvailable].Int();
+    n.price_cents = EffectivePrice(row[kPrice].Int(), special ? row[kSpecialPct].Int() : 100);
+    n.min_stay = special && !row[kSpecialMinStay].null ? row[kSpecialMinStay].Int() : row[kMinStay].Int();
+    n.max_stay = row[kMaxStay].Int();
+    n.closed_to_arrival = row[kArrival].Int() != 0;
+    n.closed_to_departure = row[kDeparture].Int() != 0;
+    n.stop_sell = row[kStopSell].Int() != 0 || (special && row[kSpecialKind].text == "blackout");
   }
   return stay_nights;
 }
@@ -385,17 +402,13 @@ constexpr size_t kLedgerWidth = 3;
 // special days, as the shared stay rules read them; the placeholders name the room type,
 // check-in and check-out dates and the hotel.
 std::string StayInventorySql(const char* room_type, const char* in, const char* out, const char* hotel) {
-  return std::string(
-             "SELECT i.date, i.available, i.price_cents, i.min_stay, i.max_stay, i.closed_to_arrival,"
-             " i.closed_to_departure, i.stop_sell, sd.kind, sd.price_multiplier_pct, sd.min_stay"
-             " FROM room_inventory i LEFT JOIN special_days sd ON sd.hotel_id = ") +
+  return "SELECT " + StayColumnList("") + " FROM room_inventory i LEFT JOIN special_days sd ON sd.hotel_id = " +
          hotel + " AND sd.date = i.date WHERE i.room_type_id = " + room_type + " AND i.date >= " + in +
          " AND i.date <= " + out;
 }
 
-const char* kInventoryColumns =
-    "room_type_id, date, total, available, price_cents, min_stay, max_stay, "
-    "closed_to_arrival, closed_to_departure, stop_sell";
+// room_inventory's columns in FORMAT order (the change log's rows): the protocol's list.
+const TableSpec& Inventory() { return Table(TableId::kRoomInventory); }
 
 // Finds a booking of this hotel by central id (> 0) or by this client's local id (< 0).
 Status FindBooking(Conn& c, const PushBatch& b, int64_t booking_id, Result* r) {
@@ -416,7 +429,7 @@ Status ReleaseBooking(Conn& c, const std::vector<Cell>& row, const char* to_stat
   Status s = c.Query(std::string("UPDATE room_inventory SET available = CASE WHEN available + $1 > total"
                                  " THEN total ELSE available + $1 END"
                                  " WHERE room_type_id = $2 AND date >= $3 AND date < $4 RETURNING ") +
-                         kInventoryColumns,
+                         Inventory().column_list,
                      {row[7].Int(), row[3].Int(), row[5].text, row[6].text}, &r);
   if (!s.ok()) return s;
   std::sort(r.rows.begin(), r.rows.end(),
@@ -472,7 +485,7 @@ Status BookStayPg(Conn& c, const PushBatch& b, const Stay& st, const std::string
   static const std::string kBook =
       std::string("WITH u AS (UPDATE room_inventory SET available = available - $1::int"
                   " WHERE room_type_id = $2::bigint AND date >= $3::date AND date < $4::date"
-                  " AND available >= $1::int AND stop_sell = 0 RETURNING ") + kInventoryColumns +
+                  " AND available >= $1::int AND stop_sell = 0 RETURNING ") + Inventory().column_list +
       "), bk AS (" + kBookingInsert +
       "SELECT $6::bigint, $7::bigint, $2::bigint, $14::text, $3::date, $4::date, $1::int,"
       " $8::int, $9::bigint, $10::bigint, $10::bigint, $15::bigint, $11::text, 'central',"
@@ -481,8 +494,7 @@ Status BookStayPg(Conn& c, const PushBatch& b, const Stay& st, const std::string
       "), p AS (" + PaymentInsert(kFromBooking, "id", "$9::bigint", "$10::bigint") +
       "), n AS (" + NotificationInsert(kFromBooking, "id", "$7::bigint", "$10::bigint") +
       ") SELECT u.*, bk.*, p.*, n.* FROM u LEFT JOIN (bk CROSS JOIN p CROSS JOIN n) ON true";
-  static const size_t kInv =
-      static_cast<size_t>(std::count(kInventoryColumns, kInventoryColumns + std::strlen(kInventoryColumns), ',')) + 1;
+  const size_t kInv = Inventory().columns.size();
   const size_t kBk = Table(TableId::kBookings).columns.size();
   const size_t kPay = Table(TableId::kPayments).columns.size();
   Result r;
@@ -566,20 +578,22 @@ struct SqlStore::GroupStatement {
 namespace {
 // The group's read: rows of four kinds, every column text, padded to one width.
 //   c: client_id, last_seq             k: idem_key (a key already recorded)
-//   i: the inventory row (kInventoryColumns) then its special day's kind, multiplier, min_stay
+//   i: the inventory row (the protocol's columns), then its special day's (kStaySpecialDayColumns)
 //   r: room type id, then its rule row (RuleQuery)
-constexpr size_t kGroupReadWidth = 14;
 const std::string& GroupReadSql() {
   static const std::string sql = [] {
-    auto pad = [](size_t used) {
+    constexpr size_t kRuleColumns = 2 + kRuleRowWidth;
+    const size_t width = std::max(1 + Inventory().columns.size() + std::size(kStaySpecialDayColumns), kRuleColumns);
+    auto pad = [width](size_t used) {
       std::string p;
-      for (size_t i = used; i < kGroupReadWidth; ++i) p += ", NULL::text";
+      for (size_t i = used; i < width; ++i) p += ", NULL::text";
       return p;
     };
+    std::string night = "'i'";
+    for (const protocol::ColumnSpec& c : Inventory().columns) night += ", i." + std::string(c.name) + "::text";
+    for (const char* c : kStaySpecialDayColumns) night += ", sd." + std::string(c) + "::text";
     // The rule rows: RuleQuery behind the kind and the room type id, every column cast to
     // text by a wrapping SELECT.
-    constexpr size_t kRuleColumns = 2 + kRuleRowWidth;
-    static_assert(kRuleColumns <= kGroupReadWidth);
     std::string names, cast;
     for (size_t i = 0; i < kRuleColumns; ++i) {
       names += (i ? ", r" : "r") + std::to_string(i);
@@ -599,9 +613,7 @@ const std::string& GroupReadSql() {
            " UNION ALL SELECT 'k', ik.idem_key" + pad(2) +
            " FROM json_array_elements_text($3::json) AS q(key) CROSS JOIN LATERAL (SELECT idem_key"
            " FROM idempotency_keys WHERE hotel_id = $1 AND idem_key = q.key OFFSET 0) ik"
-           " UNION ALL SELECT 'i', i.room_type_id::text, i.date::text, i.total::text, i.available::text,"
-           " i.price_cents::text, i.min_stay::text, i.max_stay::text, i.closed_to_arrival::text,"
-           " i.closed_to_departure::text, i.stop_sell::text, sd.kind, sd.price_multiplier_pct::text, sd.min_stay::text"
+           " UNION ALL SELECT " + night + pad(1 + Inventory().columns.size() + std::size(kStaySpecialDayColumns)) +
            " FROM json_to_recordset($4::json) AS s(t bigint, a date, b date) CROSS JOIN LATERAL"
            " (SELECT * FROM room_inventory WHERE room_type_id = s.t AND date >= s.a AND date <= s.b OFFSET 0) i"
            " LEFT JOIN special_days sd ON sd.hotel_id = $1 AND sd.date = i.date"
@@ -968,11 +980,27 @@ bool SqlStore::PlanGroupStatement(int64_t hotel_id, const std::vector<PushJob*>&
 Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& plan, OutcomeRecords* records,
                                      LogWriter* group_log, bool* applied) {
   *applied = false;
-  // The copy: each client's last seq, the stays' nights (in StayInventorySql's columns,
-  // `available` kept current as the group books), the room types' rule rows.
+  // The copy: each client's last seq, the stays' nights (their inventory rows, `available`
+  // kept current as the group books, and their special days), the room types' rule rows.
+  const TableSpec& inv = Inventory();
+  static const int kRoomType = inv.ColumnIndex("room_type_id"), kNightDate = inv.ColumnIndex("date"),
+                   kLeft = inv.ColumnIndex("available");
   struct NightCopy {
-    std::vector<Cell> row;  // kInventoryColumns, then the special day's kind, multiplier, min_stay
+    std::vector<Cell> row;      // the inventory row, in the protocol's columns
+    std::vector<Cell> special;  // its special day's kStaySpecialDayColumns (NULL: none)
     int64_t read_available = 0;
+    // StayNights' row (StayColumnList's columns).
+    std::vector<Cell> StayRow() const {
+      static const std::vector<int> from = [] {
+        std::vector<int> at;
+        for (const char* c : kStayInventoryColumns) at.push_back(Inventory().ColumnIndex(c));
+        return at;
+      }();
+      std::vector<Cell> out;
+      for (int i : from) out.push_back(row[i]);
+      out.insert(out.end(), special.begin(), special.end());
+      return out;
+    }
   };
   std::map<std::string, int64_t> last_seq;
   std::map<std::pair<int64_t, Day>, NightCopy> nights;
@@ -984,11 +1012,15 @@ Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& 
     } else if (kind == "k") {
       return Status::Ok();  // a known key: its mutation answers from the record (per mutation)
     } else if (kind == "i") {
+      const auto special = row.begin() + 1 + inv.columns.size();
+      std::vector<Cell> night(row.begin() + 1, special);
       Day day = 0;
-      if (!ParseDate(row[2].text, &day)) return Status::Error(kDbError, "unreadable inventory date " + row[2].text);
-      NightCopy& n = nights[{row[1].Int(), day}];
-      n.row.assign(row.begin() + 1, row.end());  // 10 inventory columns, then the special day's 3
-      n.read_available = row[4].Int();
+      if (!ParseDate(night[kNightDate].text, &day))
+        return Status::Error(kDbError, "unreadable inventory date " + night[kNightDate].text);
+      NightCopy& n = nights[{night[kRoomType].Int(), day}];
+      n.read_available = night[kLeft].Int();
+      n.row = std::move(night);
+      n.special.assign(special, special + std::size(kStaySpecialDayColumns));
     } else if (kind == "r") {
       rule_rows[row[1].Int()].rows.emplace_back(row.begin() + 2, row.begin() + 2 + kRuleRowWidth);
     }
@@ -1022,19 +1054,17 @@ Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& 
     auto rules = rule_rows.find(st.room_type_id);
     if (StayAllowedForToken(*j->batch, item.seq, st, &d.mo) &&
         StayFitsRoomType(*j->batch, item.seq, st, rules == rule_rows.end() ? no_rules : rules->second, &sr, &d.mo)) {
-      std::vector<std::vector<Cell>> stay_rows;  // StayInventorySql's columns
+      std::vector<std::vector<Cell>> stay_rows;
       for (Day day = st.check_in; day <= st.check_out; ++day) {
         auto n = nights.find({st.room_type_id, day});
-        if (n == nights.end()) continue;
-        const std::vector<Cell>& r = n->second.row;
-        stay_rows.push_back({r[1], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12]});
+        if (n != nights.end()) stay_rows.push_back(n->second.StayRow());
       }
       const int64_t lead = st.check_in - HotelToday(d.now, sr.utc_offset_minutes);
       if (StayRulesAllow(item.seq, st, lead, sr.rules, StayNights(st, stay_rows), false, &d.total, &d.mo)) {
         d.book = true;
         d.hold_until = HoldUntil(st, sr.rules, d.now);
         for (Day day = st.check_in; day < st.check_out; ++day) {
-          Cell& available = nights[{st.room_type_id, day}].row[3];
+          Cell& available = nights[{st.room_type_id, day}].row[kLeft];
           available.text = std::to_string(available.Int() - st.rooms);
         }
       }
@@ -1052,9 +1082,9 @@ Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& 
   json decrements = json::array(), bookings = json::array();
   int64_t touched = 0, sum_available = 0;
   for (auto& [key, n] : nights) {
-    const int64_t left = n.row[3].Int();
+    const int64_t left = n.row[kLeft].Int();
     if (left == n.read_available) continue;
-    decrements.push_back({{"t", key.first}, {"d", n.row[1].text}, {"n", n.read_available - left}});
+    decrements.push_back({{"t", key.first}, {"d", n.row[kNightDate].text}, {"n", n.read_available - left}});
     ++touched;
     sum_available += left;
   }
@@ -1105,8 +1135,7 @@ Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& 
     // The change log: every booked night once (its final count), then each booking with
     // its payment and notification, in the group's order.
     for (auto& [key, n] : nights)
-      if (n.row[3].Int() != n.read_available)
-        group_log->Upsert(TableId::kRoomInventory, std::vector<Cell>(n.row.begin(), n.row.begin() + 10));
+      if (n.row[kLeft].Int() != n.read_available) group_log->Upsert(TableId::kRoomInventory, n.row);
     for (const auto& row : r.rows) {
       std::vector<Cell> booking(row.begin() + 1, row.begin() + 1 + kBk);
       auto d = by_key.find(booking[key_col].text);
@@ -1337,7 +1366,7 @@ Status SqlStore::CreateBookingTx(Conn& c, const PushBatch& b, int64_t seq,
       s = c.Query(std::string("UPDATE room_inventory SET available = available - $1"
                               " WHERE room_type_id = $2 AND date >= $3 AND date < $4"
                               " AND available >= $1 AND stop_sell = 0 RETURNING ") +
-                      kInventoryColumns,
+                      Inventory().column_list,
                   {st.rooms, st.room_type_id, in_text, out_text}, &r);
       if (!s.ok()) return s.code() == kDbConstraint ? Status::Error(kDbRetry, s.message()) : s;
       if (static_cast<int64_t>(r.size()) != nights)
