@@ -31,7 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { cli, createToken, startServer } from '../tests/server/support/server.mjs';
+import { cli, createToken, pushGroupPaths, startServer } from '../tests/server/support/server.mjs';
 import { pgAvailable, startPostgres } from '../tests/server/support/pg.mjs';
 
 const { values } = parseArgs({
@@ -237,20 +237,6 @@ async function benchPushes(url, admin, pids = {}, groupsOf = null) {
     meanGroup: g ? latencies.length / g.groups : undefined, stepMs: g && g.steps > 0 ? g.span / g.steps : undefined };
 }
 
-// How the server applied its push groups (GET /metrics; {} from a server without it).
-async function groupPaths(url, token) {
-  const text = await new Promise((resolve, reject) => {
-    http.get(new URL('/metrics', url), { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      let body = '';
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => resolve(res.statusCode === 200 ? body : ''));
-    }).on('error', reject);
-  });
-  const paths = {};
-  for (const m of text.matchAll(/^edgestay_push_groups_total\{path="(\w+)"\} (\d+)$/gm)) paths[m[1]] = Number(m[2]);
-  return paths;
-}
-
 // pg_stat_statements since its reset, per push: what one booking push costs PostgreSQL.
 async function statementsPerPush(cluster, pushes) {
   const rows = await cluster.query('bench', 'SELECT calls, rows, total_exec_time AS ms, query FROM pg_stat_statements'
@@ -325,7 +311,7 @@ async function run(kind) {
     });
     if (cluster && values['pg-stats']) await cluster.query('bench', "SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
     const push = await benchPushes(server.url, admin, pids, groupsOf);
-    push.paths = await groupPaths(server.url, admin);
+    push.paths = await pushGroupPaths(server.url);
     if (cluster && values['pg-stats']) push.statements = await statementsPerPush(cluster, push.pushes);
     if (values['push-only'] || values.ab) return { kind, push };
     const read = await createToken(store, { hotel: demo.hotel.id, scope: 'read' });

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { STORES, storeOptions, createStore, stopPostgres, addDays, today } from './support/stores.mjs';
-import { createToken, startServer } from './support/server.mjs';
+import { createToken, pushGroupPaths, startServer } from './support/server.mjs';
 import { client, request } from './support/http.mjs';
 import { PG_BIN } from './support/pg.mjs';
 import { KEYS, COLUMNS } from './support/tables.mjs';
@@ -210,15 +210,6 @@ async function runRound(side, hotelId, lead, pushes) {
     await lock.release();
   }
   return answers;
-}
-
-// /metrics: groups applied by each path ({} when the server has no such counter).
-async function groupPaths(side) {
-  const r = await request(side.url, { path: '/metrics' });
-  assert.equal(r.status, 200, r.text);
-  const out = {};
-  for (const m of r.text.matchAll(/^edgestay_push_groups_total\{path="([^"]+)"\} (\d+)$/gm)) out[m[1]] = Number(m[2]);
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -535,9 +526,9 @@ const RUN = STORES.includes('postgresql');
 // idsA/idsB, or raw when null: then also the model's expectations); returns the answers.
 async function playRound(A, B, H, round, gen, label, stats = null) {
   const { lead, pushes } = gen;
-  const [pa, pb] = await Promise.all([groupPaths(A), groupPaths(B)]);
+  const [pa, pb] = await Promise.all([pushGroupPaths(A.url), pushGroupPaths(B.url)]);
   const [ra, rb] = await Promise.all([runRound(A, H.id, lead, pushes), runRound(B, H.id, lead, pushes)]);
-  const [qa, qb] = await Promise.all([groupPaths(A), groupPaths(B)]);
+  const [qa, qb] = await Promise.all([pushGroupPaths(A.url), pushGroupPaths(B.url)]);
   const delta = (q, p) => Object.fromEntries(Object.keys(q).map((k) => [k, q[k] - (p[k] ?? 0)]));
   const sent = [lead, ...pushes];
   // The harness itself: B (per mutation) numbers new bookings in the order it applies
@@ -743,7 +734,7 @@ describe('push group: the one-statement path answers and stores exactly as the p
     it('A took the one-statement path for at least a third of the rounds\' groups; B (EDGESTAY_PUSH_GROUP_STATEMENT=off) never did', async (t) => {
       assert.equal(roundsRun, ROUNDS, 'the rounds ran (see the tests before)');
       for (const p of paths) t.diagnostic(`round ${p.round} (${p.label}): A ${JSON.stringify(p.A)}, B ${JSON.stringify(p.B)}`);
-      const [a, b] = await Promise.all([groupPaths(A), groupPaths(B)]);
+      const [a, b] = await Promise.all([pushGroupPaths(A.url), pushGroupPaths(B.url)]);
       assert.ok('group_statement' in a && 'per_mutation' in a && 'savepoints' in a,
         'server A\'s /metrics has no edgestay_push_groups_total{path="group_statement"|"per_mutation"|"savepoints"}: ' +
         'this server has no one-statement path for push groups yet (expected to fail until the branch that adds it lands), ' +

@@ -3,6 +3,7 @@ import { spawn, execFile } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { serverBinary } from './paths.mjs';
+import { request } from './http.mjs';
 
 const execFileP = promisify(execFile);
 
@@ -79,4 +80,14 @@ export async function startServer(store, extraArgs = [], { port = 0, env = {} } 
       return r;
     },
   };
+}
+
+// How a server has applied its push groups so far, from GET /metrics: { group_statement,
+// per_mutation, savepoints } (edgestay_push_groups_total; {} from a server without it).
+export async function pushGroupPaths(url) {
+  const r = await request(url, { path: '/metrics' });
+  if (r.status !== 200) throw new Error(`GET /metrics: ${r.status} ${r.text.slice(0, 200)}`);
+  const paths = {};
+  for (const m of r.text.matchAll(/^edgestay_push_groups_total\{path="([^"]+)"\} (\d+)$/gm)) paths[m[1]] = Number(m[2]);
+  return paths;
 }
