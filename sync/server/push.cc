@@ -1027,11 +1027,12 @@ Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& 
   }
   // The mutations in order, on the copy. A booking's row is known only once written.
   struct Decided {
-    const GroupStatement::Item* item;
+    const GroupStatement::Item* item = nullptr;
     MutationOutcome mo;
     int64_t now = 0;
     int64_t total = 0, hold_until = 0;
     bool book = false;
+    std::vector<Cell> booking;  // a booked one's row, once written
   };
   std::vector<Decided> decided;
   std::map<PushJob*, int64_t> next_seq;  // each push's answer: the seq the centre expects next
@@ -1047,7 +1048,9 @@ Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& 
       stopped.insert(j);
       continue;
     }
-    Decided d{&item, {}, NowMs()};
+    Decided d;
+    d.item = &item;
+    d.now = NowMs();
     d.mo.idempotency_key = item.key;
     const Stay& st = item.stay;
     StayRules sr;
@@ -1101,7 +1104,6 @@ Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& 
     if (st.local_id) b["l"] = *st.local_id;
     bookings.push_back(std::move(b));
   }
-  std::map<size_t, std::vector<Cell>> booking_rows;  // index in `decided` -> its row
   if (!bookings.empty()) {
     static const std::string kWrite =
         // (Each night found by its key, then updated by its row address: index lookups
@@ -1145,7 +1147,7 @@ Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& 
       group_log->Upsert(TableId::kBookings, booking);
       group_log->UpsertUser(TableId::kPayments, std::vector<Cell>(pay, pay + kPay), user);
       group_log->UpsertUser(TableId::kNotifications, std::vector<Cell>(pay + kPay, row.end()), user);
-      booking_rows[d->second] = std::move(booking);
+      decided[d->second].booking = std::move(booking);
     }
     // A row the protocol refuses (the commit-point check): the group runs again mutation
     // by mutation, where that mutation alone is rejected.
@@ -1154,12 +1156,10 @@ Status SqlStore::ApplyGroupStatement(Conn& c, int64_t hotel_id, GroupStatement& 
 
   // The answers and the outcome records, in the group's order.
   for (Decided& d : decided) {
-    const size_t i = static_cast<size_t>(&d - decided.data());
     PushJob* j = d.item->job;
     if (d.book) {
-      const std::vector<Cell>& row = booking_rows.at(i);
-      d.mo.result = BookedResult(d.item->seq, d.item->stay, row, false);
-      d.mo.booking_id = row[0].Int();
+      d.mo.result = BookedResult(d.item->seq, d.item->stay, d.booking, false);
+      d.mo.booking_id = d.booking[0].Int();
       j->wrote = true;
     }
     records->Add(OutcomeRecords::Of(j->batch->client_id, d.item->seq, d.mo, d.now));
