@@ -11,6 +11,8 @@
 //                       engine's schema in one transaction, in processes of its own
 //   BENCH_JSON=file     write the samples and medians as JSON
 //   BENCH_QUICK=1       the small datasets (a smoke run: tests/js/perf_smoke.test.mjs)
+//   BENCH_NODE_FLAGS='--no-liftoff …'   V8 flags for the load processes (e.g. whether the
+//                       wasm's tier-up matters: it does not, docs/PERFORMANCE.md item 116)
 //
 // Per load: CPU time of applyChanges (process.cpuUsage: steadier than wall time on a
 // shared machine), the main thread's share of it (what the load itself runs: the rest is
@@ -114,6 +116,7 @@ const impls = [{ name: 'this', root: ROOT }];
 if (process.env.BENCH_BEFORE) impls.unshift({ name: 'before', root: path.resolve(process.env.BENCH_BEFORE) });
 // The peer comes last, out of the this/before ratio.
 if (process.env.BENCH_PEER === '1') impls.push({ name: 'better-sqlite3', root: ROOT, peer: true });
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const kinds = (process.env.BENCH_DATASETS ?? 'hotel').split(',').map((s) => s.trim()).filter(Boolean);
 const out = {};
 for (const kind of kinds) {
@@ -122,7 +125,7 @@ for (const kind of kinds) {
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? [...impls].reverse() : impls;
     for (const impl of order) {
-      const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', fileURLToPath(import.meta.url)], {
+      const child = spawnSync(process.execPath, [...NODE_FLAGS, '--expose-gc', '--max-old-space-size=8192', fileURLToPath(import.meta.url)], {
         env: { ...process.env, BENCH_LOAD_CHILD: JSON.stringify({ root: impl.root, kind, peer: impl.peer }) },
         encoding: 'utf8', maxBuffer: 1 << 20,
       });

@@ -10,6 +10,7 @@
 #include <emscripten/val.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -89,23 +90,49 @@ class Core {
     return valid;
   }
   double statusAddress() const { return static_cast<double>(reinterpret_cast<uintptr_t>(status_)); }
-  emscripten::val applyChanges(const std::string& batch) {
+  // A batch's (or a part's) text goes in through a buffer of its own: JS writes its UTF-8
+  // there with TextEncoder.encodeInto (native code) instead of passing an embind
+  // std::string, whose conversion measures and encodes the text in JS loops, slow until
+  // they are optimized (~10 % of a one-shot hotel load), and which the binding then copies
+  // once more. The buffer holds at least `size` bytes; it is kept from part to part of a
+  // load (the heap, which never shrinks, would otherwise be left with holes between the
+  // pages stored meanwhile, one part's text each) and freed when the batch ends, before
+  // its commit builds the indexes, the load's peak of memory. Its address, or 0 when the
+  // heap cannot give that much.
+  double textBuffer(int size) {
+    const size_t want = size > 0 ? static_cast<size_t>(size) : 1;
+    if (want > text_capacity_) {
+      FreeText();
+      text_.reset(static_cast<char*>(std::malloc(want)));
+      text_capacity_ = text_ ? want : 0;
+    }
+    return static_cast<double>(reinterpret_cast<uintptr_t>(text_.get()));
+  }
+  // The text in textBuffer, `length` bytes of it: a whole batch (the buffer is freed after)
+  // or one part of a batch begun with beginChanges.
+  emscripten::val applyChanges(int length) {
     result_.clear();
-    return View(engine_->ApplyChanges(batch, &result_));
+    Status s = engine_->ApplyChanges(TextOf(length), &result_);
+    FreeText();
+    return View(s);
   }
   emscripten::val beginChanges() {
     result_.clear();
     return View(engine_->BeginChanges());
   }
-  emscripten::val applyChangesPart(const std::string& part, int change_offset, int row_offset) {
+  emscripten::val applyChangesPart(int length, int change_offset, int row_offset) {
     result_.clear();
-    return View(engine_->ApplyChangesPart(part, change_offset, row_offset));
+    return View(engine_->ApplyChangesPart(TextOf(length), change_offset, row_offset));
   }
   emscripten::val commitChanges() {
+    FreeText();
     result_.clear();
     return View(engine_->CommitChanges(&result_));
   }
-  void abortChanges() { engine_->AbortChanges(); }
+  void abortChanges() {
+    FreeText();
+    engine_->AbortChanges();
+  }
   // Unwanted, the events are only counted, and the status words report the count once
   // (Engine::TakeEventCount): the wrapper then makes no takeEvents call after a write.
   void setEventsWanted(bool wanted) { engine_->SetEventsWanted(wanted); }
@@ -150,11 +177,23 @@ class Core {
     return emscripten::val(
         emscripten::typed_memory_view(result_.size(), reinterpret_cast<const uint8_t*>(result_.data())));
   }
+  struct FreeChars {
+    void operator()(char* p) const { std::free(p); }
+  };
+  std::string_view TextOf(int length) const {
+    return text_ && length > 0 ? std::string_view(text_.get(), static_cast<size_t>(length)) : std::string_view();
+  }
+  void FreeText() {
+    text_.reset();
+    text_capacity_ = 0;
+  }
   alignas(8) double status_[5] = {0, 0, 0, 0, 0};
   std::vector<char> scratch_;
   std::string result_;
   std::string events_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<char, FreeChars> text_;  // textBuffer
+  size_t text_capacity_ = 0;
   bool failed_ = false;
   Engine::ImageBuffer pending_image_{nullptr, nullptr};
   size_t image_size_ = 0;
@@ -188,6 +227,7 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .function("scratch", &Core::scratch)
       .function("handle", &Core::handle)
       .function("statusAddress", &Core::statusAddress)
+      .function("textBuffer", &Core::textBuffer)
       .function("applyChanges", &Core::applyChanges)
       .function("beginChanges", &Core::beginChanges)
       .function("applyChangesPart", &Core::applyChangesPart)

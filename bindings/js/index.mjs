@@ -367,12 +367,12 @@ export class Engine {
     const core = this.#live();
     let result;
     if (typeof batch === 'string') {
-      result = JSON.parse(this.#check(core.applyChanges(batch)));
+      result = JSON.parse(this.#check(core.applyChanges(this.#calls.putText(batch))));
     } else if (batch !== null && typeof batch === 'object' && !Array.isArray(batch)) {
       const changes = batch.changes;
       const total = Array.isArray(changes) ? changes.reduce((n, c) => n + rowCount(c), 0) : 0;
       if (total <= PART_ROWS) {
-        result = JSON.parse(this.#check(core.applyChanges(JSON.stringify(batch))));
+        result = JSON.parse(this.#check(core.applyChanges(this.#calls.putText(JSON.stringify(batch)))));
       } else {
         result = this.#applyInParts(core, batch);
       }
@@ -387,7 +387,7 @@ export class Engine {
 
   #applyInParts(core, batch) {
     const { changes, ...header } = batch;
-    const part = (list) => JSON.stringify({ ...header, changes: list });
+    const part = (list) => this.#calls.putText(JSON.stringify({ ...header, changes: list }));
     this.#check(core.beginChanges());
     try {
       let group = [];

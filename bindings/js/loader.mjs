@@ -20,6 +20,12 @@ const WASM_FILE = 'edgestay_core.wasm';
 let defaultCore = null;           // Promise of the module loaded from the package's own dist/
 const coreOfModule = new WeakMap();  // WebAssembly.Module -> Promise of its instance
 
+// A batch text larger than the wasm heap can take (it stays usable: nothing was written).
+function tooLarge(bytes) {
+  return new EdgestayError('INVALID_BATCH', `the batch's text (${bytes} bytes) does not fit in the engine's memory`,
+    { bytes });
+}
+
 function isNode() {
   return typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 }
@@ -232,6 +238,20 @@ export function coreCaller(module, core) {
     scratch[n++] = 0x7d;  // }
     invokeRaw(handle, methodId, n, nowMs, compact ? 1 : 0);
   }
+  // A batch's text (a load's part: megabytes) as UTF-8 in the Core's text buffer, sized
+  // to the text (ASCII: one byte a unit; otherwise encoded first to learn its length);
+  // its byte length, the argument of core.applyChanges / applyChangesPart, which free it.
+  function putText(text) {
+    let at = core.textBuffer(text.length);
+    if (at === 0) throw tooLarge(text.length);
+    const { read, written } = encoder.encodeInto(text, module.HEAPU8.subarray(at, at + text.length));
+    if (read === text.length) return written;
+    const bytes = encoder.encode(text);
+    at = core.textBuffer(bytes.length);
+    if (at === 0) throw tooLarge(bytes.length);
+    module.HEAPU8.set(bytes, at);
+    return bytes.length;
+  }
   function answer() {
     const w = words();
     const from = w[status + 3];
@@ -244,6 +264,7 @@ export function coreCaller(module, core) {
     },
     call,
     callId,
+    putText,
     answer,
     answerAt() { return words()[status + 3]; },
     answerLength() { return words()[status + 4]; },

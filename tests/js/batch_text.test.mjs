@@ -47,3 +47,54 @@ test('object and text batches store the same names, byte for byte', async () => 
   }
   for (const engine of engines) engine.close();
 });
+
+// A batch of more than 50,000 rows goes to the core in parts, each part's text through one
+// buffer that grows when a later part is longer (bindings/embind/edgestay_embind.cc
+// textBuffer): parts of growing length, with names of multi-byte characters in the first
+// and the last, store what the same batch given whole as its text stores, and a batch
+// refused in its last part leaves nothing of its first behind.
+test('a batch in parts of growing length stores what its text stores', async () => {
+  const rng = new Rng(4242);
+  const NIGHTS = 1000;
+  const day = (d) => new Date(Date.UTC(2026, 0, 1) + d * 86400000).toISOString().slice(0, 10);
+  // The nights of room types first..last, one change.
+  const inventory = (first, last) => ({
+    op: 'upsert', table: 'room_inventory', columns: ['room_type_id', 'date', 'total', 'available', 'price_cents'],
+    rows: Array.from({ length: (last - first + 1) * NIGHTS },
+      (_, i) => [first + Math.floor(i / NIGHTS), day(i % NIGHTS), 5, rng.int(0, 5), rng.int(5000, 20000)]),
+  });
+  const names = Array.from({ length: 100 }, () => randomName(rng));
+  const renamed = names.map((n) => `${n}部屋🌊`);
+  const roomTypes = (list) => list.map((name, i) => ({ op: 'upsert', table: 'room_types',
+    row: { id: 1 + i, hotel_id: 1, name, base_price_cents: 1000, total_rooms: 5 } }));
+  const batch = {
+    format: 'edgestay.changes/1',
+    changes: [
+      { op: 'upsert', table: 'hotels', row: { id: 1, name: randomName(rng), currency: 'EUR' } },
+      ...roomTypes(names),
+      inventory(1, 20),    // part 1: 20,101 rows
+      inventory(21, 56),   // part 2: 36,000 rows
+      inventory(57, 96),   // part 3: 40,000 rows and the renames below
+      ...roomTypes(renamed),
+    ],
+  };
+  const parts = await openEngine({ now: () => 0, cache: false });
+  const whole = await openEngine({ now: () => 0, cache: false });
+  parts.applyChanges(batch);
+  whole.applyChanges(JSON.stringify(batch));
+  for (const engine of [parts, whole]) assert.deepEqual(engine.getRoomTypes(1).map((r) => r.name), renamed);
+  const sums = (engine) => engine.rangeChecksums({ hotelId: 1, from: day(0), to: day(NIGHTS) }).ranges;
+  assert.deepEqual(sums(parts), sums(whole));
+
+  // Refused in its last part (a room type of a hotel that does not exist), with a change
+  // in its first: the engine as it was, and still taking batches.
+  const before = sums(parts);
+  const bad = structuredClone(batch);
+  bad.changes[101].rows[0][3] = bad.changes[101].rows[0][3] === 5 ? 4 : 5;
+  bad.changes.push({ op: 'upsert', table: 'room_types', row: { id: 999, hotel_id: 2, name: 'x', base_price_cents: 1, total_rooms: 1 } });
+  assert.throws(() => parts.applyChanges(bad), (e) => e.code === 'FOREIGN_KEY');
+  assert.deepEqual(sums(parts), before);
+  parts.applyChanges({ format: 'edgestay.changes/1', changes: [inventory(97, 97)] });
+  assert.notDeepEqual(sums(parts), before);
+  for (const engine of [parts, whole]) engine.close();
+});
