@@ -315,6 +315,7 @@ export function compactDecoder(layoutJson) {
     if (kind === 9) return statistics(f, (strings + frameBytes + 7) >> 3);
     if (kind === 10) return calendar(f, u8, (strings + frameBytes + 7) >> 3, count);
     if (kind === 4) return JSON.parse(utf8.decode(u8.subarray(strings, strings + frameBytes)));
+    if (kind === 11) return booking(f, u8, (strings + frameBytes + 7) >> 3, [0]);
     const next = [(strings + frameBytes + 7) >> 3];
     if (kind === 3 || kind === 6 || kind === 7) {
       const record = kind === 3 ? booking : kind === 6 ? roomType : specialDay;

@@ -462,12 +462,12 @@ Status ReadBookingRequest(const Args& args, BookingRequest* r) {
   bool has_key = false;
   return ReadKey(args, "idempotencyKey", &r->idempotency_key, &has_key);
 }
-Status CreateBooking(Impl& im, const Args& args, std::string* out) {
+Status CreateBookingAs(Impl& im, const Args& args, std::string* out, bool binary) {
   BookingRequest r;
   ES_RETURN_IF_ERROR(ReadBookingRequest(args, &r));
   ES_RETURN_IF_ERROR(ReadCount(args, "guests", r.rooms, 1, 100000, &r.guests));
   ES_RETURN_IF_ERROR(ReadBool(args, "hold", false, &r.hold));
-  return im.CreateBooking(r, out);
+  return im.CreateBooking(r, out, binary);
 }
 ES_MINSIZE Status JoinWaitlist(Impl& im, const Args& args, std::string* out) {
   BookingRequest r;
@@ -567,7 +567,7 @@ constexpr Method kMethods[] = {
     {"clearCache", kNotCached, false, false, ClearCache},
     {"configureCache", kNotCached, false, false, ConfigureCacheOf},
     {"asOf", kNotCached, false, false, AsOf},
-    {"createBooking", kNotCached, true, false, CreateBooking},
+    {"createBooking", kNotCached, true, false, ES_FACES(CreateBookingAs)},
     {"joinWaitlist", kNotCached, true, false, JoinWaitlist},
     {"cancelBooking", kNotCached, true, false, CancelBooking},
     {"confirmHold", kNotCached, true, false, ConfirmHold},

@@ -53,7 +53,7 @@ Status Engine::Impl::ClientId(std::string* out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::BookingJson(int64_t id, std::string* out) {
+Status Engine::Impl::BookingJson(int64_t id, std::string* out, bool binary) {
   Stmt* st;
   ES_RETURN_IF_ERROR(Prepared(
       "SELECT b.id, b.hotel_id, b.user_id, b.room_type_id, rt.name, b.status, b.start_date, b.end_date,"
@@ -62,6 +62,11 @@ Status Engine::Impl::BookingJson(int64_t id, std::string* out) {
   StmtScope s(*st);
   s->BindInt(1, id);
   if (s->Step() != SQLITE_ROW) return NotFound(id);
+  if (binary) {
+    compact::WriteFrame(compact::Kind::kBooking, 1, 0, 0, 0, 0, out);
+    compact::WriteBooking(BookingFactsOf(*s), out);
+    return Status::Ok();
+  }
   JsonWriter w(out);
   WriteBookingFields(*s, w);
   w.EndObject();
@@ -144,7 +149,7 @@ Status Engine::Impl::CancelReminders(int64_t booking_id) {
   return Step(db, *s, "cancel reminders");
 }
 
-Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
+Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out, bool binary) {
   const HotelInfo* found = nullptr;
   ES_RETURN_IF_ERROR(FindHotel(r.hotel_id, &found));
   auto rt_it = room_types.find(r.room_type_id);
@@ -164,7 +169,7 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
     StmtScope s(*st);
     s->BindInt(1, r.hotel_id);
     s->BindText(2, r.idempotency_key);
-    if (s->Step() == SQLITE_ROW) return BookingJson(s->Int(0), out);
+    if (s->Step() == SQLITE_ROW) return BookingJson(s->Int(0), out, binary);
   }
 
   const int64_t nights = r.check_out - r.check_in;
@@ -266,9 +271,17 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
                           total, now_ms, now_ms, std::nullopt, std::nullopt, rt.name, status, check_in, check_out,
                           "local", key};
   if (r.hold) f.hold_expires_at = expires;
-  JsonWriter answer(out);
-  WriteBookingFields(f, answer);
-  answer.EndObject();
+  // The booking event (for listeners only) carries the booking's JSON.
+  std::string json;
+  if (!binary || events_wanted) {
+    JsonWriter answer(binary ? &json : out);
+    WriteBookingFields(f, answer);
+    answer.EndObject();
+  }
+  if (binary) {
+    compact::WriteFrame(compact::Kind::kBooking, 1, 0, 0, 0, 0, out);
+    compact::WriteBooking(f, out);
+  }
   ES_RETURN_IF_ERROR(txn.Commit());
   if (r.hold) next_hold_expiry = std::min(next_hold_expiry, expires);
 
@@ -276,7 +289,7 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out) {
   ev.booking_users.insert(r.user_id);
   ev.booking_ranges[r.room_type_id] = {r.check_in, r.check_out - 1};
   ev.booking_hotels[r.hotel_id] = {r.check_in, r.check_out - 1};
-  if (events_wanted) ev.bookings.push_back(*out);
+  if (events_wanted) ev.bookings.push_back(binary ? std::move(json) : *out);
   Publish(ev);
   return Status::Ok();
 }

@@ -41,9 +41,10 @@ inline constexpr const char* kFrameSlots[] = {"kind", "count", "hotelId", "night
 // kRules: one rules record (getBookingRules); kRoomTypes / kSpecialDays: arrays of
 // `count` such records; kOccupancy: the hotel's occupancy record then `count` room type
 // records; kStatistics: one statistics record (no trailer: these answers carry no asOf).
+// kBooking: one booking record, the booking itself (createBooking's answer).
 enum class Kind {
   kStay = 0, kList = 1, kHotel = 2, kBookings = 3, kJson = 4, kRules = 5, kRoomTypes = 6, kSpecialDays = 7,
-  kOccupancy = 8, kStatistics = 9, kCalendar = 10
+  kOccupancy = 8, kStatistics = 9, kCalendar = 10, kBooking = 11
 };
 // A booking of getUserBookingsWithRoomType: kBookingSlots, then its strings
 // (roomTypeName, status, checkIn, checkOut, idempotencyKey, origin), zero-padded.

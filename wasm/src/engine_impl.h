@@ -250,7 +250,8 @@ struct Engine::Impl {
   // Local writes (booking lifecycle, outbox, waitlist, notifications).
   std::string entropy;  // random hex from the host, for the client id
   int64_t next_hold_expiry = INT64_MAX;  // earliest hold_expires_at of a HELD booking
-  Status CreateBooking(const BookingRequest& r, std::string* out);
+  // `binary`: the answer as a compact kBooking frame (compact_answer.h), else its JSON.
+  Status CreateBooking(const BookingRequest& r, std::string* out, bool binary = false);
   Status CancelBooking(int64_t booking_id, std::string* out);
   Status ConfirmHold(int64_t booking_id, std::string* out);
   Status JoinWaitlist(const BookingRequest& r, std::string* out);
@@ -263,7 +264,7 @@ struct Engine::Impl {
   Status ExpireHolds();
   Status RefreshNextHoldExpiry();
   Status ClientId(std::string* out);
-  Status BookingJson(int64_t id, std::string* out);
+  Status BookingJson(int64_t id, std::string* out, bool binary = false);
   // Offers freed rooms to the oldest waiting guest whose stay became available. Only
   // entries made on this engine (negative ids): the centre runs its own waitlist.
   Status OfferWaitlist(int64_t room_type_id, ChangeEvents* ev);
