@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "edgestay/engine.h"
+
 // The JS side: Module.edgestayStores maps a store id to an adapter with size/read/write/
 // truncate/sync(kind, ...), kind 0 = database, 1 = journal (see stores.mjs). Any exception
 // becomes a non-zero (or negative) result; the adapter keeps the error for the JS wrapper.
@@ -220,8 +222,9 @@ const char* StoreVfsName() {
       Randomness, Sleep, CurrentTime, GetLastError,
   };
   // Not the default: engines without a store stay in memory, and SQLite's PRNG is seeded
-  // from the default VFS the core installed.
-  static const bool registered = sqlite3_vfs_register(&vfs, 0) == SQLITE_OK;
+  // from the default VFS the core installed. Registering initializes SQLite: the engine's
+  // settings go first (a store engine opened first in a process ran without them).
+  static const bool registered = (edgestay::Engine::ConfigureSqlite(), sqlite3_vfs_register(&vfs, 0) == SQLITE_OK);
   return registered ? kVfsName : nullptr;
 }
 

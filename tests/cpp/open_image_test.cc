@@ -3,7 +3,11 @@
 // answers as Engine::Open of the same bytes does, and refuses what Open refuses.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
+
+#include "chunk_pool.h"
+#include "page_cache.h"
 
 #include "test_support.h"
 
@@ -53,6 +57,24 @@ TEST_F(OpenImageTest, RefusesWhatOpenRefuses) {
   const Status open_status = Engine::Open(truncated, &by_open);
   EXPECT_EQ(OpenCopy(truncated, &e).ToJson(), open_status.ToJson());
   EXPECT_EQ(Engine::OpenImage(Engine::ImageBuffer(nullptr, nullptr), 0, &e).code(), "INTERNAL");
+}
+
+// Regression: the wrapper opens every snapshot through NewImageBuffer, whose
+// sqlite3_malloc64 initialized SQLite before any engine had configured it, and SQLite
+// takes its page cache and allocator only before that: a process whose first engine came
+// from a snapshot (a kiosk restarting, an edge worker starting) ran every engine without
+// the page-cache layer and the journal chunks' pool (~6% of a createBooking in wasm).
+// In a fresh process (the death test's own), the buffer comes first.
+TEST(OpenImageFirstInProcessDeathTest, EnginesKeepTheirSqliteSettingsWhenAnImageBufferComesFirst) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        Engine::ImageBuffer buf = Engine::NewImageBuffer(4096);
+        std::unique_ptr<Engine> e;
+        const bool opened = Engine::Open("", &e).ok();
+        std::_Exit(buf && opened && PageCacheInstalled() && ChunkPoolInstalled() ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "");
 }
 
 }  // namespace

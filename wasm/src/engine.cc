@@ -109,9 +109,7 @@ Engine::~Engine() = default;
 // The in-memory database of Open and OpenImage, before and after its image is loaded.
 static Status NewMemoryDb(std::unique_ptr<Engine::Impl>* impl) {
   *impl = std::make_unique<Engine::Impl>();
-  InstallPageCache();  // before SQLite initializes (page_cache.h)
-  InstallChunkPool();  // the same (chunk_pool.h)
-  InstallSqliteRandomness();
+  Engine::ConfigureSqlite();
   if (sqlite3_open_v2(":memory:", &(*impl)->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     return Status::Error("INTERNAL", "cannot open an in-memory database");
   }
@@ -146,7 +144,17 @@ Status Engine::Open(std::string_view snapshot, std::unique_ptr<Engine>* out) {
   return Finish(std::move(impl), out);
 }
 
+// SQLite takes a page cache and an allocator only before it initializes, and nearly any
+// call initializes it (sqlite3_malloc64, sqlite3_vfs_register, sqlite3_open): every way
+// into SQLite comes here first. The randomness comes last: installing it initializes.
+void Engine::ConfigureSqlite() {
+  InstallPageCache();  // page_cache.h
+  InstallChunkPool();  // chunk_pool.h
+  InstallSqliteRandomness();
+}
+
 Engine::ImageBuffer Engine::NewImageBuffer(size_t size) {
+  ConfigureSqlite();  // sqlite3_malloc64 initializes SQLite
   return ImageBuffer(static_cast<unsigned char*>(sqlite3_malloc64(size)), sqlite3_free);
 }
 
@@ -163,9 +171,7 @@ Status Engine::OpenImage(ImageBuffer image, size_t size, std::unique_ptr<Engine>
 Status Engine::OpenFile(std::string_view snapshot, const std::string& path, const char* vfs,
                         std::unique_ptr<Engine>* out) {
   auto impl = std::make_unique<Impl>();
-  InstallPageCache();  // before SQLite initializes (page_cache.h)
-  InstallChunkPool();  // the same (chunk_pool.h)
-  InstallSqliteRandomness();
+  ConfigureSqlite();
   if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs) != SQLITE_OK) {
     return Status::Error("STORAGE", std::string("cannot open the database file: ") +
                                         (impl->db ? sqlite3_errmsg(impl->db) : "out of memory"));

@@ -10,6 +10,7 @@ namespace edgestay {
 namespace {
 
 sqlite3_pcache_methods2 g_base;  // pcache1, as SQLite configured it by default
+bool g_installed = false;
 
 struct Cache {
   sqlite3_pcache* base;
@@ -75,7 +76,9 @@ void InstallPageCache() {
     // before its first engine): pcache1 stays, without the skip.
     return sqlite3_config(SQLITE_CONFIG_PCACHE2, &layer) == SQLITE_OK;
   }();
-  (void)installed;
+  g_installed = installed;
 }
+
+bool PageCacheInstalled() { return g_installed; }
 
 }  // namespace edgestay

@@ -50,5 +50,7 @@ class PageKeyBound {
 // Configures SQLite's page cache with the layer; before sqlite3_initialize (later it is
 // left as it is, still correct, only without the skip). Idempotent.
 void InstallPageCache();
+// Whether the layer is SQLite's page cache (for tests).
+bool PageCacheInstalled();
 
 }  // namespace edgestay

@@ -83,6 +83,11 @@ class Engine {
   // it, so a snapshot is in memory once while it opens, not twice.
   using ImageBuffer = std::unique_ptr<unsigned char, void (*)(void*)>;
   static ImageBuffer NewImageBuffer(size_t size);
+  // The process-wide SQLite settings engines rely on (a page-cache layer, a pool for the
+  // journal's chunks, an entropy source), which SQLite accepts only before it initializes:
+  // every Engine entry point applies them first; code that calls SQLite itself before the
+  // first engine opens (a binding registering a VFS) calls this before. Idempotent.
+  static void ConfigureSqlite();
   static Status OpenImage(ImageBuffer image, size_t size, std::unique_ptr<Engine>* out);
 
   // Events raised since the last call, as a JSON array (then cleared).
