@@ -31,16 +31,13 @@ class Core {
     Status s = Engine::Open(snapshot, &engine_);
     return s.ok() ? std::string() : s.ToJson();
   }
-  // The same over a snapshot JS has copied into imageBuffer(size): SQLite keeps that
-  // buffer, so the snapshot is in wasm memory once while it opens (not an embind
-  // std::string and SQLite's copy of it). imageBuffer is 0 when out of memory.
-  double imageBuffer(double size) {
-    image_size_ = static_cast<size_t>(size);
-    pending_image_ = Engine::NewImageBuffer(image_size_);
-    return static_cast<double>(reinterpret_cast<uintptr_t>(pending_image_.get()));
-  }
-  std::string openImage() {
-    Status s = Engine::OpenImage(std::move(pending_image_), image_size_, &engine_);
+  // An engine over a copy of the snapshot JS registered as Module.edgestaySnapshots
+  // .get(snapshot_id): its pages are read from JS into an in-memory database, so wasm
+  // memory never holds the image itself (Engine::OpenCopy).
+  std::string openSnapshot(int snapshot_id) {
+    const char* vfs = edgestay_bindings::StoreVfsName();
+    if (!vfs) return Status::Error("INTERNAL", "cannot register the snapshot VFS").ToJson();
+    Status s = Engine::OpenCopy("snapshot-" + std::to_string(snapshot_id), vfs, &engine_);
     return s.ok() ? std::string() : s.ToJson();
   }
   // The same over the JS page store registered as Module.edgestayStores.get(store_id):
@@ -195,8 +192,6 @@ class Core {
   std::unique_ptr<char, FreeChars> text_;  // textBuffer
   size_t text_capacity_ = 0;
   bool failed_ = false;
-  Engine::ImageBuffer pending_image_{nullptr, nullptr};
-  size_t image_size_ = 0;
 };
 
 }  // namespace
@@ -217,8 +212,7 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .constructor<>()
       .function("open", &Core::open)
       .function("openStore", &Core::openStore)
-      .function("imageBuffer", &Core::imageBuffer)
-      .function("openImage", &Core::openImage)
+      .function("openSnapshot", &Core::openSnapshot)
       .function("setNow", &Core::setNow)
       .function("failed", &Core::failed)
       .function("setEntropy", &Core::setEntropy)

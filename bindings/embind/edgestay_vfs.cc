@@ -8,6 +8,9 @@
 // syncs at commit). A store call that fails (throws) is an SQLite I/O error: the
 // transaction rolls back and the engine reports the failure.
 //
+// The same VFS reads snapshots being opened ("snapshot-<id>", read-only): page by page
+// from the caller's bytes in JS, into the engine's in-memory copy (Engine::OpenCopy).
+//
 // Locks are no-ops: one engine owns a store (the engine opens it in EXCLUSIVE locking
 // mode; across tabs a Web Lock decides who writes, see web/widget/engine-worker.js).
 #include "edgestay_vfs.h"
@@ -41,11 +44,25 @@ EM_JS(int, es_store_sync, (int id, int kind), {
   try { Module.edgestayStores.get(id).sync(kind); return 0; } catch (e) { return 1; }
 });
 EM_JS(double, es_now_ms, (void), { return Date.now(); });
+// A snapshot being opened: Module.edgestaySnapshots maps its id to the caller's bytes
+// (a Uint8Array). Read copies the bytes at `offset` into wasm memory: how many (-1 on error).
+EM_JS(double, es_snapshot_size, (int id), {
+  const bytes = Module.edgestaySnapshots && Module.edgestaySnapshots.get(id);
+  return bytes ? bytes.length : -1;
+});
+EM_JS(int, es_snapshot_read, (int id, void* ptr, int n, double offset), {
+  try {
+    const piece = Module.edgestaySnapshots.get(id).subarray(offset, offset + n);
+    HEAPU8.set(piece, ptr);
+    return piece.length;
+  } catch (e) { return -1; }
+});
 
 namespace {
 
 constexpr char kVfsName[] = "edgestay-store";
 constexpr char kPrefix[] = "store-";
+constexpr char kSnapshotPrefix[] = "snapshot-";
 constexpr char kJournalSuffix[] = "-journal";
 
 // "store-<id>" (kind 0) or "store-<id>-journal" (kind 1); false for any other name.
@@ -144,7 +161,67 @@ const sqlite3_io_methods kIoMethods = {
     FileControl, SectorSize, DeviceCharacteristics,
 };
 
+// A snapshot's file: read-only, each read copied from the caller's bytes in JS
+// (Engine::OpenCopy copies the pages into an in-memory database, and the wasm heap never
+// holds the image itself).
+struct SnapshotFile {
+  sqlite3_file base;
+  int id;
+};
+
+// "snapshot-<id>"; false for any other name.
+bool ParseSnapshotName(const char* name, int* id) {
+  if (!name || std::strncmp(name, kSnapshotPrefix, sizeof kSnapshotPrefix - 1) != 0) return false;
+  char* end = nullptr;
+  const long v = std::strtol(name + sizeof kSnapshotPrefix - 1, &end, 10);
+  if (end == name + sizeof kSnapshotPrefix - 1 || *end != '\0' || v < 0) return false;
+  *id = static_cast<int>(v);
+  return true;
+}
+
+int SnapshotClose(sqlite3_file*) { return SQLITE_OK; }
+int SnapshotRead(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
+  const int got = es_snapshot_read(reinterpret_cast<SnapshotFile*>(f)->id, buf, amt, static_cast<double>(off));
+  if (got < 0) return SQLITE_IOERR_READ;
+  // A snapshot of a WAL-mode file (e.g. a server's store) says so in bytes 18-19; a copy
+  // in memory has no WAL, so it reads as a rollback-journal database (as Engine::Open).
+  auto* bytes = static_cast<unsigned char*>(buf);
+  for (sqlite3_int64 at = 18; at <= 19; ++at) {
+    if (at >= off && at < off + got && bytes[at - off] == 2) bytes[at - off] = 1;
+  }
+  if (got < amt) {
+    std::memset(bytes + got, 0, static_cast<size_t>(amt - got));
+    return SQLITE_IOERR_SHORT_READ;
+  }
+  return SQLITE_OK;
+}
+int SnapshotReadOnly(sqlite3_file*, const void*, int, sqlite3_int64) { return SQLITE_READONLY; }
+int SnapshotTruncate(sqlite3_file*, sqlite3_int64) { return SQLITE_READONLY; }
+int SnapshotSync(sqlite3_file*, int) { return SQLITE_OK; }
+int SnapshotFileSize(sqlite3_file* f, sqlite3_int64* size) {
+  const double n = es_snapshot_size(reinterpret_cast<SnapshotFile*>(f)->id);
+  if (n < 0) return SQLITE_IOERR_FSTAT;
+  *size = static_cast<sqlite3_int64>(n);
+  return SQLITE_OK;
+}
+// The bytes never change while they are read.
+int SnapshotDeviceCharacteristics(sqlite3_file*) { return SQLITE_IOCAP_IMMUTABLE; }
+
+const sqlite3_io_methods kSnapshotIoMethods = {
+    1, SnapshotClose, SnapshotRead, SnapshotReadOnly, SnapshotTruncate, SnapshotSync, SnapshotFileSize, Lock, Lock,
+    CheckReservedLock, FileControl, SectorSize, SnapshotDeviceCharacteristics,
+};
+
 int Open(sqlite3_vfs*, const char* name, sqlite3_file* f, int flags, int* out_flags) {
+  int snapshot = 0;
+  if (ParseSnapshotName(name, &snapshot)) {
+    if (!(flags & SQLITE_OPEN_READONLY) || es_snapshot_size(snapshot) < 0) return SQLITE_CANTOPEN;
+    auto* file = reinterpret_cast<SnapshotFile*>(f);
+    file->id = snapshot;
+    file->base.pMethods = &kSnapshotIoMethods;
+    if (out_flags) *out_flags = flags;
+    return SQLITE_OK;
+  }
   StoreFile* file = Of(f);
   file->base.pMethods = nullptr;
   file->store = -1;
@@ -217,7 +294,8 @@ namespace edgestay_bindings {
 
 const char* StoreVfsName() {
   static sqlite3_vfs vfs = {
-      1, static_cast<int>(sizeof(StoreFile)), 512, nullptr, kVfsName, nullptr,
+      1, static_cast<int>(sizeof(StoreFile) > sizeof(SnapshotFile) ? sizeof(StoreFile) : sizeof(SnapshotFile)), 512,
+      nullptr, kVfsName, nullptr,
       Open, Delete, Access, FullPathname, nullptr, nullptr, nullptr, nullptr,
       Randomness, Sleep, CurrentTime, GetLastError,
   };

@@ -86,13 +86,20 @@ export async function openEngine(options = {}) {
   return engine;
 }
 
-// A snapshot goes straight into the buffer SQLite keeps (one copy of it in wasm memory
-// while it opens, where an embind string and SQLite's copy of it were two).
+// A snapshot is copied page by page from the caller's bytes into the engine's in-memory
+// database (the core reads them through its VFS while it opens): the wasm heap holds the
+// database once, never the image beside it.
+let nextSnapshotId = 1;
 function openInMemory(module, core, bytes) {
   if (!bytes.length) return core.open(bytes);
-  const at = core.imageBuffer(bytes.length);
-  if (at) module.HEAPU8.set(bytes, at);
-  return core.openImage();
+  const id = nextSnapshotId++;
+  module.edgestaySnapshots ??= new Map();
+  module.edgestaySnapshots.set(id, bytes);
+  try {
+    return core.openSnapshot(id);
+  } finally {
+    module.edgestaySnapshots.delete(id);
+  }
 }
 
 // Opens a page store (bindings/js/stores.mjs) and registers it with the module under a new

@@ -53,6 +53,44 @@ Status DeserializeImage(sqlite3* db, unsigned char* buf, sqlite3_int64 size) {
   return ValidateImage(db);
 }
 
+// Copies the database at `path` on `vfs` (opened read-only there) into `into`, an empty
+// ":memory:" database, with SQLite's backup API: page for page, the image's own bytes.
+Status CopyImage(const std::string& path, const char* vfs, sqlite3* into) {
+  sqlite3* from = nullptr;
+  struct Closer {
+    sqlite3** db;
+    ~Closer() { sqlite3_close(*db); }
+  } closer{&from};
+  if (sqlite3_open_v2(path.c_str(), &from, SQLITE_OPEN_READONLY, vfs) != SQLITE_OK) {
+    return Corrupt(std::string("the snapshot cannot be opened: ") + (from ? sqlite3_errmsg(from) : "out of memory"));
+  }
+  sqlite3_file* file = nullptr;
+  sqlite3_int64 size = 0;
+  unsigned char head[512];
+  if (sqlite3_file_control(from, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK || !file || !file->pMethods ||
+      file->pMethods->xFileSize(file, &size) != SQLITE_OK || size < static_cast<sqlite3_int64>(sizeof head) ||
+      file->pMethods->xRead(file, head, sizeof head, 0) != SQLITE_OK ||
+      !LooksLikeImage(head, static_cast<size_t>(size))) {
+    return Corrupt("the snapshot is not an SQLite database image");
+  }
+  // The backup API advances the copy's schema cookie past the empty database's; the copy
+  // gets the image's back, so that exporting it gives the image's bytes.
+  int64_t schema_version = 0;
+  {
+    Stmt cookie;
+    if (!cookie.Prepare(from, "PRAGMA schema_version").ok() || cookie.Step() != SQLITE_ROW) {
+      return Corrupt(std::string("the snapshot is unreadable: ") + sqlite3_errmsg(from));
+    }
+    schema_version = cookie.Int(0);
+  }
+  sqlite3_backup* backup = sqlite3_backup_init(into, "main", from, "main");
+  if (!backup) return Corrupt(std::string("the snapshot cannot be copied: ") + sqlite3_errmsg(into));
+  const int rc = sqlite3_backup_step(backup, -1);
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) return Corrupt(std::string("the snapshot cannot be copied: ") + sqlite3_errstr(rc));
+  return Exec(into, ("PRAGMA schema_version = " + std::to_string(schema_version)).c_str());
+}
+
 Status LoadImage(sqlite3* db, std::string_view snapshot) {
   if (!LooksLikeImage(reinterpret_cast<const unsigned char*>(snapshot.data()), snapshot.size())) {
     return Corrupt("the snapshot is not an SQLite database image");
@@ -165,6 +203,15 @@ Status Engine::OpenImage(ImageBuffer image, size_t size, std::unique_ptr<Engine>
   ES_RETURN_IF_ERROR(NewMemoryDb(&impl));
   ES_RETURN_IF_ERROR(DeserializeImage(impl->db, image.release(), static_cast<sqlite3_int64>(size)));
   ES_RETURN_IF_ERROR(MemoryDbSettings(impl->db, true));
+  return Finish(std::move(impl), out);
+}
+
+Status Engine::OpenCopy(const std::string& path, const char* vfs, std::unique_ptr<Engine>* out) {
+  std::unique_ptr<Impl> impl;
+  ES_RETURN_IF_ERROR(NewMemoryDb(&impl));
+  ES_RETURN_IF_ERROR(CopyImage(path, vfs, impl->db));
+  ES_RETURN_IF_ERROR(ValidateImage(impl->db));
+  ES_RETURN_IF_ERROR(MemoryDbSettings(impl->db, false));
   return Finish(std::move(impl), out);
 }
 

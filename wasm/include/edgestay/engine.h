@@ -89,6 +89,12 @@ class Engine {
   // first engine opens (a binding registering a VFS) calls this before. Idempotent.
   static void ConfigureSqlite();
   static Status OpenImage(ImageBuffer image, size_t size, std::unique_ptr<Engine>* out);
+  // An engine over a copy of the image at `path` on `vfs` (read there, never written): a
+  // plain in-memory database as Open's new engines are, not an image that every commit
+  // writes its pages back into (~9% of a createBooking). The wasm boundary opens
+  // snapshots this way, reading the pages from the caller's bytes in JS, so the heap never
+  // holds the image beside its copy.
+  static Status OpenCopy(const std::string& path, const char* vfs, std::unique_ptr<Engine>* out);
 
   // Events raised since the last call, as a JSON array (then cleared).
   std::string TakeEvents();
