@@ -167,7 +167,9 @@ static Status NewMemoryDb(std::unique_ptr<Engine::Impl>* impl) {
 // allows): as a memdb image it held every page twice, in the page cache and in memdb's
 // buffer, which grows by doubling — a hotel loaded through applyChanges grew the heap by
 // 46 MiB instead of 13.5 and took 1.12-1.21x the CPU (the commit copies each page into
-// the buffer). An engine opened from its own export gets the journal above.
+// the buffer). An engine over an image (Open with a snapshot, OpenImage) gets the journal
+// above; a copy of one (OpenCopy, how the wasm boundary opens snapshots) is a new engine
+// in this respect, and so writes without the image's write-back at each commit.
 static Status MemoryDbSettings(sqlite3* db, bool image) {
   ES_RETURN_IF_ERROR(Exec(db, image ? "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=TRUNCATE;"
                                     : "PRAGMA journal_mode=MEMORY;"));
