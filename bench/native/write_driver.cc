@@ -51,10 +51,12 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<edgestay::Engine> engine;
   // An IMAGE ending in .json is a change batch: a new engine loads it (a plain in-memory
-  // database, as `npm run bench` makes), else the engine opens the image (as hotpaths.mjs).
+  // database, as `npm run bench` makes), else the engine opens a copy of the image (as
+  // the wasm boundary opens a snapshot for hotpaths.mjs: Engine::OpenCopy).
   const std::string image_path = argv[1];
   const bool batch = image_path.size() > 5 && image_path.compare(image_path.size() - 5, 5, ".json") == 0;
-  edgestay::Status opened = edgestay::Engine::Open(batch ? std::string() : image.str(), &engine);
+  edgestay::Status opened = batch ? edgestay::Engine::Open(std::string(), &engine)
+                                  : edgestay::Engine::OpenCopy(image_path, nullptr, &engine);
   if (opened.ok() && batch) {
     std::string applied;
     opened = engine->ApplyChanges(image.str(), &applied);
