@@ -18,6 +18,7 @@
 #include <emscripten/emscripten.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -183,12 +184,8 @@ int SnapshotClose(sqlite3_file*) { return SQLITE_OK; }
 int SnapshotRead(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
   const int got = es_snapshot_read(reinterpret_cast<SnapshotFile*>(f)->id, buf, amt, static_cast<double>(off));
   if (got < 0) return SQLITE_IOERR_READ;
-  // A snapshot of a WAL-mode file (e.g. a server's store) says so in bytes 18-19; a copy
-  // in memory has no WAL, so it reads as a rollback-journal database (as Engine::Open).
   auto* bytes = static_cast<unsigned char*>(buf);
-  for (sqlite3_int64 at = 18; at <= 19; ++at) {
-    if (at >= off && at < off + got && bytes[at - off] == 2) bytes[at - off] = 1;
-  }
+  edgestay::Engine::ReadAsRollbackJournal(bytes, off, static_cast<size_t>(got));
   if (got < amt) {
     std::memset(bytes + got, 0, static_cast<size_t>(amt - got));
     return SQLITE_IOERR_SHORT_READ;
@@ -294,15 +291,17 @@ namespace edgestay_bindings {
 
 const char* StoreVfsName() {
   static sqlite3_vfs vfs = {
-      1, static_cast<int>(sizeof(StoreFile) > sizeof(SnapshotFile) ? sizeof(StoreFile) : sizeof(SnapshotFile)), 512,
-      nullptr, kVfsName, nullptr,
+      1, static_cast<int>(std::max(sizeof(StoreFile), sizeof(SnapshotFile))), 512, nullptr, kVfsName, nullptr,
       Open, Delete, Access, FullPathname, nullptr, nullptr, nullptr, nullptr,
       Randomness, Sleep, CurrentTime, GetLastError,
   };
   // Not the default: engines without a store stay in memory, and SQLite's PRNG is seeded
   // from the default VFS the core installed. Registering initializes SQLite: the engine's
   // settings go first (a store engine opened first in a process ran without them).
-  static const bool registered = (edgestay::Engine::ConfigureSqlite(), sqlite3_vfs_register(&vfs, 0) == SQLITE_OK);
+  static const bool registered = [] {
+    edgestay::Engine::ConfigureSqlite();
+    return sqlite3_vfs_register(&vfs, 0) == SQLITE_OK;
+  }();
   return registered ? kVfsName : nullptr;
 }
 

@@ -208,6 +208,22 @@ TEST(SchemaTest, AnImageMarkedWalOpensAsARollbackJournalDatabase) {
   EXPECT_EQ(MustCall(*engine, "getRoomTypes", {{"hotelId", 1}}).size(), 3u);
 }
 
+// The same rule on any piece of an image a VFS reads (the wasm reads a snapshot page by
+// page, Engine::OpenCopy): only header bytes 18 and 19, and only where the piece has them.
+TEST(SchemaTest, ReadAsRollbackJournalRewritesOnlyTheWalMarksAPieceHolds) {
+  const std::string header(100, '\2');
+  for (int64_t offset : {0, 10, 17, 18, 19, 20}) {
+    for (size_t n : {1u, 2u, 5u, 30u}) {
+      std::string piece = header.substr(static_cast<size_t>(offset), n);
+      Engine::ReadAsRollbackJournal(reinterpret_cast<unsigned char*>(piece.data()), offset, n);
+      for (size_t i = 0; i < n; ++i) {
+        const int64_t at = offset + static_cast<int64_t>(i);
+        EXPECT_EQ(piece[i], at == 18 || at == 19 ? '\1' : '\2') << "offset " << offset << " n " << n << " at " << at;
+      }
+    }
+  }
+}
+
 // ---- Migrations of older images (schema.cc kMigrations) ------------------------------
 
 // A version-1 image holding one hotel: what an engine before migration 2 exported.

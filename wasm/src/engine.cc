@@ -43,10 +43,7 @@ bool LooksLikeImage(const unsigned char* data, size_t size) {
 // Opens the image in `buf` (from sqlite3_malloc, `size` bytes) as the database; SQLite
 // owns the buffer from here on, and frees it even when this fails.
 Status DeserializeImage(sqlite3* db, unsigned char* buf, sqlite3_int64 size) {
-  // Images of WAL-mode files (e.g. a server's store) say so in bytes 18-19; an image in
-  // memory has no WAL, so read it as a rollback-journal database.
-  if (buf[18] == 2) buf[18] = 1;
-  if (buf[19] == 2) buf[19] = 1;
+  Engine::ReadAsRollbackJournal(buf, 0, static_cast<size_t>(size));
   const int rc = sqlite3_deserialize(db, "main", buf, size, size,
                                      SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
   if (rc != SQLITE_OK) return Corrupt(std::string("the snapshot cannot be opened: ") + sqlite3_errmsg(db));
@@ -187,6 +184,14 @@ Status Engine::Open(std::string_view snapshot, std::unique_ptr<Engine>* out) {
 // SQLite takes a page cache and an allocator only before it initializes, and nearly any
 // call initializes it (sqlite3_malloc64, sqlite3_vfs_register, sqlite3_open): every way
 // into SQLite comes here first. The randomness comes last: installing it initializes.
+// Images of WAL-mode files (e.g. a server's store) say so in bytes 18-19 of the header;
+// an engine's database in memory has no WAL, so it reads them as a rollback-journal one.
+void Engine::ReadAsRollbackJournal(unsigned char* bytes, int64_t offset, size_t n) {
+  for (int64_t at = 18; at <= 19; ++at) {
+    if (at >= offset && at < offset + static_cast<int64_t>(n) && bytes[at - offset] == 2) bytes[at - offset] = 1;
+  }
+}
+
 void Engine::ConfigureSqlite() {
   InstallPageCache();  // page_cache.h
   InstallChunkPool();  // chunk_pool.h

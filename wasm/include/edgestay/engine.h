@@ -95,6 +95,10 @@ class Engine {
   // snapshots this way, reading the pages from the caller's bytes in JS, so the heap never
   // holds the image beside its copy.
   static Status OpenCopy(const std::string& path, const char* vfs, std::unique_ptr<Engine>* out);
+  // An image's bytes [offset, offset + n), as they are read for a database in memory: the
+  // header's WAL-mode marks made rollback-journal ones (there is no WAL in memory). A VFS
+  // that OpenCopy reads an image through applies it to what it reads.
+  static void ReadAsRollbackJournal(unsigned char* bytes, int64_t offset, size_t n);
 
   // Events raised since the last call, as a JSON array (then cleared).
   std::string TakeEvents();
