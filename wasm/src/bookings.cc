@@ -53,7 +53,7 @@ Status Engine::Impl::ClientId(std::string* out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::BookingJson(int64_t id, std::string* out, bool binary) {
+Status Engine::Impl::BookingAnswer(int64_t id, std::string* out, bool binary) {
   Stmt* st;
   ES_RETURN_IF_ERROR(Prepared(
       "SELECT b.id, b.hotel_id, b.user_id, b.room_type_id, rt.name, b.status, b.start_date, b.end_date,"
@@ -62,14 +62,7 @@ Status Engine::Impl::BookingJson(int64_t id, std::string* out, bool binary) {
   StmtScope s(*st);
   s->BindInt(1, id);
   if (s->Step() != SQLITE_ROW) return NotFound(id);
-  if (binary) {
-    compact::WriteFrame(compact::Kind::kBooking, 1, 0, 0, 0, 0, out);
-    compact::WriteBooking(BookingFactsOf(*s), out);
-    return Status::Ok();
-  }
-  JsonWriter w(out);
-  WriteBookingFields(*s, w);
-  w.EndObject();
+  WriteBookingAnswer(BookingFactsOf(*s), binary, out);
   return Status::Ok();
 }
 
@@ -169,7 +162,7 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out, bo
     StmtScope s(*st);
     s->BindInt(1, r.hotel_id);
     s->BindText(2, r.idempotency_key);
-    if (s->Step() == SQLITE_ROW) return BookingJson(s->Int(0), out, binary);
+    if (s->Step() == SQLITE_ROW) return BookingAnswer(s->Int(0), out, binary);
   }
 
   const int64_t nights = r.check_out - r.check_in;
@@ -271,17 +264,10 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out, bo
                           total, now_ms, now_ms, std::nullopt, std::nullopt, rt.name, status, check_in, check_out,
                           "local", key};
   if (r.hold) f.hold_expires_at = expires;
+  WriteBookingAnswer(f, binary, out);
   // The booking event (for listeners only) carries the booking's JSON.
   std::string json;
-  if (!binary || events_wanted) {
-    JsonWriter answer(binary ? &json : out);
-    WriteBookingFields(f, answer);
-    answer.EndObject();
-  }
-  if (binary) {
-    compact::WriteFrame(compact::Kind::kBooking, 1, 0, 0, 0, 0, out);
-    compact::WriteBooking(f, out);
-  }
+  if (binary && events_wanted) WriteBookingAnswer(f, false, &json);
   ES_RETURN_IF_ERROR(txn.Commit());
   if (r.hold) next_hold_expiry = std::min(next_hold_expiry, expires);
 
@@ -367,7 +353,7 @@ static Status Transition(Engine::Impl& im, int64_t id, const std::vector<const c
     ES_RETURN_IF_ERROR(im.OfferWaitlist(b.room_type_id, &ev));
   }
   std::string json;
-  ES_RETURN_IF_ERROR(im.BookingJson(id, &json));
+  ES_RETURN_IF_ERROR(im.BookingAnswer(id, &json));
   ES_RETURN_IF_ERROR(txn.Commit());
   if (im.events_wanted) ev.bookings.push_back(json);
   im.Publish(ev);
@@ -703,7 +689,7 @@ ES_MINSIZE Status Engine::Impl::ApplyPushResults(const protocol::json::JsonValue
   }
   for (size_t k = 0; events_wanted && k < touched.size(); ++k) {  // the event carries them
     std::string j;
-    ES_RETURN_IF_ERROR(BookingJson(touched[k], &j));
+    ES_RETURN_IF_ERROR(BookingAnswer(touched[k], &j));
     ev.bookings.push_back(std::move(j));
   }
   ES_RETURN_IF_ERROR(txn.Commit());

@@ -111,6 +111,9 @@ void WriteBookingFields(const Stmt& s, JsonWriter& w);
 // from them instead of reading the row back), and such a row as those values.
 void WriteBookingFields(const compact::BookingFacts& b, JsonWriter& w);
 compact::BookingFacts BookingFactsOf(const Stmt& s);
+// A booking as a whole answer (a booking write's, a key's replay): the compact kBooking
+// frame (compact_answer.h) when `binary`, else the JSON object.
+void WriteBookingAnswer(const compact::BookingFacts& b, bool binary, std::string* out);
 
 
 struct Engine::Impl {
@@ -264,7 +267,8 @@ struct Engine::Impl {
   Status ExpireHolds();
   Status RefreshNextHoldExpiry();
   Status ClientId(std::string* out);
-  Status BookingJson(int64_t id, std::string* out, bool binary = false);
+  // Booking `id` as an answer (WriteBookingAnswer).
+  Status BookingAnswer(int64_t id, std::string* out, bool binary = false);
   // Offers freed rooms to the oldest waiting guest whose stay became available. Only
   // entries made on this engine (negative ids): the centre runs its own waitlist.
   Status OfferWaitlist(int64_t room_type_id, ChangeEvents* ev);

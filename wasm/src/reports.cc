@@ -72,6 +72,17 @@ void WriteBookingFields(const compact::BookingFacts& f, JsonWriter& w) {
 
 void WriteBookingFields(const Stmt& s, JsonWriter& w) { WriteBookingFields(BookingFactsOf(s), w); }
 
+void WriteBookingAnswer(const compact::BookingFacts& f, bool binary, std::string* out) {
+  if (binary) {
+    compact::WriteFrame(compact::Kind::kBooking, 1, 0, 0, 0, 0, out);
+    compact::WriteBooking(f, out);
+    return;
+  }
+  JsonWriter w(out);
+  WriteBookingFields(f, w);
+  w.EndObject();
+}
+
 
 // A user's bookings with the wanted statuses (?1 the user, ?2 the statuses as ",A,B,", or
 // "," for all), for the list and for its payments.
