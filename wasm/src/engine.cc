@@ -141,7 +141,7 @@ Engine::Impl::~Impl() {
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 
-// The in-memory database of Open and OpenImage, before and after its image is loaded.
+// The in-memory database of Open and OpenCopy, before and after its image is loaded.
 static Status NewMemoryDb(std::unique_ptr<Engine::Impl>* impl) {
   *impl = std::make_unique<Engine::Impl>();
   Engine::ConfigureSqlite();
@@ -164,7 +164,7 @@ static Status NewMemoryDb(std::unique_ptr<Engine::Impl>* impl) {
 // allows): as a memdb image it held every page twice, in the page cache and in memdb's
 // buffer, which grows by doubling — a hotel loaded through applyChanges grew the heap by
 // 46 MiB instead of 13.5 and took 1.12-1.21x the CPU (the commit copies each page into
-// the buffer). An engine over an image (Open with a snapshot, OpenImage) gets the journal
+// the buffer). An engine over an image (Open with a snapshot, natively) gets the journal
 // above; a copy of one (OpenCopy, how the wasm boundary opens snapshots) is a new engine
 // in this respect, and so writes without the image's write-back at each commit.
 static Status MemoryDbSettings(sqlite3* db, bool image) {
@@ -196,21 +196,6 @@ void Engine::ConfigureSqlite() {
   InstallPageCache();  // page_cache.h
   InstallChunkPool();  // chunk_pool.h
   InstallSqliteRandomness();
-}
-
-Engine::ImageBuffer Engine::NewImageBuffer(size_t size) {
-  ConfigureSqlite();  // sqlite3_malloc64 initializes SQLite
-  return ImageBuffer(static_cast<unsigned char*>(sqlite3_malloc64(size)), sqlite3_free);
-}
-
-Status Engine::OpenImage(ImageBuffer image, size_t size, std::unique_ptr<Engine>* out) {
-  if (!image) return Status::Error("INTERNAL", "out of memory loading the snapshot");
-  if (!LooksLikeImage(image.get(), size)) return Corrupt("the snapshot is not an SQLite database image");
-  std::unique_ptr<Impl> impl;
-  ES_RETURN_IF_ERROR(NewMemoryDb(&impl));
-  ES_RETURN_IF_ERROR(DeserializeImage(impl->db, image.release(), static_cast<sqlite3_int64>(size)));
-  ES_RETURN_IF_ERROR(MemoryDbSettings(impl->db, true));
-  return Finish(std::move(impl), out);
 }
 
 Status Engine::OpenCopy(const std::string& path, const char* vfs, std::unique_ptr<Engine>* out) {

@@ -78,17 +78,11 @@ class Engine {
   Status BeginExport(size_t* size);
   Status ExportChunk(const unsigned char** data, size_t* size);
   void EndExport();
-  // Opening from a buffer: one of `size` bytes for a snapshot (null when out of memory),
-  // then an engine over it (as Open) that hands the buffer to SQLite instead of copying
-  // it, so a snapshot is in memory once while it opens, not twice.
-  using ImageBuffer = std::unique_ptr<unsigned char, void (*)(void*)>;
-  static ImageBuffer NewImageBuffer(size_t size);
   // The process-wide SQLite settings engines rely on (a page-cache layer, a pool for the
   // journal's chunks, an entropy source), which SQLite accepts only before it initializes:
   // every Engine entry point applies them first; code that calls SQLite itself before the
   // first engine opens (a binding registering a VFS) calls this before. Idempotent.
   static void ConfigureSqlite();
-  static Status OpenImage(ImageBuffer image, size_t size, std::unique_ptr<Engine>* out);
   // An engine over a copy of the image at `path` on `vfs` (read there, never written): a
   // plain in-memory database as Open's new engines are, not an image that every commit
   // writes its pages back into (~9% of a createBooking). The wasm boundary opens
