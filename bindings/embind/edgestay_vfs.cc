@@ -85,7 +85,7 @@ bool ParseName(const char* name, int* id, int* kind) {
 
 struct StoreFile {
   sqlite3_file base;
-  int store;  // -1: a memory-only file (anonymous temp files)
+  int store;
   int kind;
   std::vector<unsigned char>* data;
 };
@@ -117,7 +117,7 @@ int Read(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
 int Write(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
   StoreFile* file = Of(f);
   // The store first: if it refuses, memory still matches what the store holds.
-  if (file->store >= 0 && es_store_write(file->store, file->kind, buf, amt, static_cast<double>(off)) != 0) {
+  if (es_store_write(file->store, file->kind, buf, amt, static_cast<double>(off)) != 0) {
     return SQLITE_IOERR_WRITE;
   }
   auto& data = *file->data;
@@ -128,7 +128,7 @@ int Write(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
 
 int Truncate(sqlite3_file* f, sqlite3_int64 size) {
   StoreFile* file = Of(f);
-  if (file->store >= 0 && es_store_truncate(file->store, file->kind, static_cast<double>(size)) != 0) {
+  if (es_store_truncate(file->store, file->kind, static_cast<double>(size)) != 0) {
     return SQLITE_IOERR_TRUNCATE;
   }
   if (file->data->size() > static_cast<size_t>(size)) file->data->resize(static_cast<size_t>(size));
@@ -137,7 +137,7 @@ int Truncate(sqlite3_file* f, sqlite3_int64 size) {
 
 int Sync(sqlite3_file* f, int) {
   StoreFile* file = Of(f);
-  if (file->store >= 0 && es_store_sync(file->store, file->kind) != 0) return SQLITE_IOERR_FSYNC;
+  if (es_store_sync(file->store, file->kind) != 0) return SQLITE_IOERR_FSYNC;
   return SQLITE_OK;
 }
 
@@ -219,27 +219,25 @@ int Open(sqlite3_vfs*, const char* name, sqlite3_file* f, int flags, int* out_fl
     if (out_flags) *out_flags = flags;
     return SQLITE_OK;
   }
+  // Temporary files (no name) are the default VFS's: kept in JS, out of the wasm heap.
+  if (!name) {
+    sqlite3_vfs* base = sqlite3_vfs_find(nullptr);
+    return base->xOpen(base, nullptr, f, flags, out_flags);
+  }
   StoreFile* file = Of(f);
   file->base.pMethods = nullptr;
-  file->store = -1;
-  file->kind = 0;
   int id = 0;
   int kind = 0;
-  if (name && ParseName(name, &id, &kind)) {
-    file->store = id;
-    file->kind = kind;
-  } else if (name) {
-    return SQLITE_CANTOPEN;  // only store files and anonymous temp files exist here
-  }
+  if (!ParseName(name, &id, &kind)) return SQLITE_CANTOPEN;  // only store files and temp files exist here
+  file->store = id;
+  file->kind = kind;
   file->data = new std::vector<unsigned char>();
-  if (file->store >= 0) {
-    const double size = es_store_size(id, kind);
-    if (size < 0 || (size > 0 && es_store_read(id, kind, (file->data->resize(static_cast<size_t>(size)), file->data->data()),
-                                                 static_cast<int>(size), 0) != 0)) {
-      delete file->data;
-      file->data = nullptr;
-      return SQLITE_CANTOPEN;
-    }
+  const double size = es_store_size(id, kind);
+  if (size < 0 || (size > 0 && es_store_read(id, kind, (file->data->resize(static_cast<size_t>(size)), file->data->data()),
+                                               static_cast<int>(size), 0) != 0)) {
+    delete file->data;
+    file->data = nullptr;
+    return SQLITE_CANTOPEN;
   }
   file->base.pMethods = &kIoMethods;
   if (out_flags) *out_flags = flags;
@@ -300,6 +298,9 @@ const char* StoreVfsName() {
   // settings go first (a store engine opened first in a process ran without them).
   static const bool registered = [] {
     edgestay::Engine::ConfigureSqlite();
+    sqlite3_vfs* base = sqlite3_vfs_find(nullptr);
+    if (!base) return false;
+    vfs.szOsFile = std::max(vfs.szOsFile, base->szOsFile);  // its temp files are opened in ours
     return sqlite3_vfs_register(&vfs, 0) == SQLITE_OK;
   }();
   return registered ? kVfsName : nullptr;

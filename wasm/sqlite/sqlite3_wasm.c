@@ -210,17 +210,110 @@ static TriggerStep *sqlite3TriggerDeleteStep(Parse *pParse, Token *pTableName, E
 #if SQLITE_OS_OTHER
 /* The default VFS of the wasm module (SQLITE_OS_OTHER: no os_unix.c). The engine's
 ** databases never reach a file through it: an engine without a store is ":memory:"
-** (with memdb for snapshots), temporary storage is memory (SQLITE_TEMP_STORE=3), and a
-** store has its own VFS (bindings/embind/edgestay_vfs.cc). What SQLite still asks the
-** default VFS for is randomness (the core replaces it, sqlite_db.cc), the time
-** (CURRENT_TIMESTAMP and its kin) and a full path name. Opening a file fails. */
+** (with memdb for snapshots), and a store has its own VFS
+** (bindings/embind/edgestay_vfs.cc). What SQLite asks the default VFS for is randomness
+** (the core replaces it, sqlite_db.cc), the time (CURRENT_TIMESTAMP and its kin), a full
+** path name, and temporary files: the runs of a sort that spills (edgestay_sort_runs,
+** below), which live in JS memory, never in the wasm heap. Opening a named file fails. */
+#include <emscripten/emscripten.h>
 #include <time.h>
 #include <unistd.h>
 
+/* Module.edgestayTempFiles maps an id to { chunks, size }: the file's bytes in 64 KiB
+** pieces (no piece is ever copied to grow the file; a piece never written reads as
+** zeros). edgestay_temp_io copies n bytes at off between wasm memory and the file (a
+** read stops at the file's end) and returns how many it copied. */
+EM_JS(int, edgestay_temp_open, (void), {
+  const files = Module.edgestayTempFiles || (Module.edgestayTempFiles = new Map());
+  Module.edgestayTempNext = (Module.edgestayTempNext || 0) + 1;
+  files.set(Module.edgestayTempNext, { chunks: [], size: 0 });
+  return Module.edgestayTempNext;
+});
+EM_JS(void, edgestay_temp_close, (int id), { Module.edgestayTempFiles.delete(id); });
+EM_JS(double, edgestay_temp_size, (int id), { return Module.edgestayTempFiles.get(id).size; });
+EM_JS(void, edgestay_temp_truncate, (int id, double size), {
+  const f = Module.edgestayTempFiles.get(id);
+  if (size >= f.size) return;
+  f.size = size;
+  f.chunks.length = Math.ceil(size / 65536);
+  const last = f.chunks[f.chunks.length - 1];
+  if (last) last.fill(0, size - (f.chunks.length - 1) * 65536);
+});
+EM_JS(int, edgestay_temp_io, (int id, int write, void *ptr, int n, double off), {
+  const f = Module.edgestayTempFiles.get(id);
+  ptr >>>= 0;
+  if (!write) n = Math.max(0, Math.min(n, f.size - off));
+  for (let done = 0; done < n;) {
+    const at = off + done, i = Math.floor(at / 65536), o = at - i * 65536, k = Math.min(n - done, 65536 - o);
+    let chunk = f.chunks[i];
+    if (write) {
+      if (!chunk) chunk = f.chunks[i] = new Uint8Array(65536);
+      chunk.set(HEAPU8.subarray(ptr + done, ptr + done + k), o);
+    } else if (chunk) {
+      HEAPU8.set(chunk.subarray(o, o + k), ptr + done);
+    } else {
+      HEAPU8.fill(0, ptr + done, ptr + done + k);
+    }
+    done += k;
+  }
+  if (write && off + n > f.size) f.size = off + n;
+  return n;
+});
+
+typedef struct EdgestayTempFile {
+  sqlite3_file base;
+  int id;
+} EdgestayTempFile;
+#define EDGESTAY_TEMP_ID(f) (((EdgestayTempFile*)(f))->id)
+
+static int edgestayTempClose(sqlite3_file *f){
+  edgestay_temp_close(EDGESTAY_TEMP_ID(f));
+  return SQLITE_OK;
+}
+static int edgestayTempRead(sqlite3_file *f, void *zBuf, int iAmt, sqlite3_int64 iOfst){
+  int got = edgestay_temp_io(EDGESTAY_TEMP_ID(f), 0, zBuf, iAmt, (double)iOfst);
+  if( got==iAmt ) return SQLITE_OK;
+  memset((char*)zBuf + got, 0, (size_t)(iAmt - got));
+  return SQLITE_IOERR_SHORT_READ;
+}
+static int edgestayTempWrite(sqlite3_file *f, const void *zBuf, int iAmt, sqlite3_int64 iOfst){
+  edgestay_temp_io(EDGESTAY_TEMP_ID(f), 1, (void*)zBuf, iAmt, (double)iOfst);
+  return SQLITE_OK;
+}
+static int edgestayTempTruncate(sqlite3_file *f, sqlite3_int64 size){
+  edgestay_temp_truncate(EDGESTAY_TEMP_ID(f), (double)size);
+  return SQLITE_OK;
+}
+static int edgestayTempSize(sqlite3_file *f, sqlite3_int64 *pSize){
+  *pSize = (sqlite3_int64)edgestay_temp_size(EDGESTAY_TEMP_ID(f));
+  return SQLITE_OK;
+}
+/* Sync and the locks: nothing to do for a file only this connection ever sees. */
+static int edgestayTempNoop(sqlite3_file *f, int x){ (void)f; (void)x; return SQLITE_OK; }
+static int edgestayTempCheckReservedLock(sqlite3_file *f, int *pOut){ (void)f; *pOut = 0; return SQLITE_OK; }
+static int edgestayTempFileControl(sqlite3_file *f, int op, void *pArg){
+  (void)f; (void)op; (void)pArg;
+  return SQLITE_NOTFOUND;
+}
+static int edgestayTempSectorSize(sqlite3_file *f){ (void)f; return 4096; }
+static int edgestayTempDeviceCharacteristics(sqlite3_file *f){ (void)f; return 0; }
+static const sqlite3_io_methods edgestayTempMethods = {
+  1, edgestayTempClose, edgestayTempRead, edgestayTempWrite, edgestayTempTruncate, edgestayTempNoop,
+  edgestayTempSize, edgestayTempNoop, edgestayTempNoop, edgestayTempCheckReservedLock,
+  edgestayTempFileControl, edgestayTempSectorSize, edgestayTempDeviceCharacteristics
+};
+
+/* Temporary files only (no name: SQLite deletes them on close); every named file fails. */
 static int edgestayOsOpen(sqlite3_vfs *pVfs, sqlite3_filename zName, sqlite3_file *pFile, int flags, int *pOutFlags){
-  (void)pVfs; (void)zName; (void)flags; (void)pOutFlags;
-  pFile->pMethods = 0;
-  return SQLITE_CANTOPEN;
+  (void)pVfs;
+  if( zName ){
+    pFile->pMethods = 0;
+    return SQLITE_CANTOPEN;
+  }
+  EDGESTAY_TEMP_ID(pFile) = edgestay_temp_open();
+  pFile->pMethods = &edgestayTempMethods;
+  if( pOutFlags ) *pOutFlags = flags;
+  return SQLITE_OK;
 }
 static int edgestayOsDelete(sqlite3_vfs *pVfs, const char *zName, int syncDir){
   (void)pVfs; (void)zName; (void)syncDir;
@@ -272,7 +365,7 @@ static int edgestayOsGetLastError(sqlite3_vfs *pVfs, int nBuf, char *zBuf){
 
 SQLITE_API int sqlite3_os_init(void){
   static sqlite3_vfs vfs = {
-    2, (int)sizeof(sqlite3_file), 512, 0, "edgestay-memory", 0,
+    2, (int)sizeof(EdgestayTempFile), 512, 0, "edgestay-memory", 0,
     edgestayOsOpen, edgestayOsDelete, edgestayOsAccess, edgestayOsFullPathname,
     0, 0, 0, 0,  /* no loadable extensions */
     edgestayOsRandomness, edgestayOsSleep, edgestayOsCurrentTime, edgestayOsGetLastError,
@@ -308,4 +401,47 @@ int edgestay_copy_pages(sqlite3 *db, const char *zSchema, unsigned int first, un
     sqlite3PagerUnref(pPage);
   }
   return SQLITE_OK;
+}
+
+/* A large sort in runs, for the engine's index builds after a bulk load
+** (Engine::Impl::RestoreIndexes). In memory (temp_store=MEMORY, every connection's
+** setting) a CREATE INDEX keeps each of the index's entries as a malloc'd record until the
+** index is built, beside the pages, and the wasm heap never shrinks. Spilling, the sorter
+** keeps one packed buffer of at most run_kib KiB (it sizes its runs by the schema's cache
+** size) and writes each sorted run to a temporary file (in JS memory in the wasm module,
+** the default VFS above). Both are set directly: the pragmas would also resize the page
+** cache, and PRAGMA temp_store refuses inside a transaction once the temp schema is open
+** (and would drop it). Only sorters opened from now on are affected. Returns what
+** edgestay_sorts_in_memory takes to undo it. Needs SQLITE_TEMP_STORE=2 (CMakeLists.txt). */
+int edgestay_sorts_in_runs(sqlite3 *db, int run_kib){
+  int saved = db->aDb[0].pSchema->cache_size;
+  db->temp_store = 1;
+  db->aDb[0].pSchema->cache_size = -run_kib;
+  return saved;
+}
+void edgestay_sorts_in_memory(sqlite3 *db, int saved){
+  db->temp_store = 2;
+  db->aDb[0].pSchema->cache_size = saved;
+}
+
+/* Whether a prepared write statement fills the b-tree rooted at page `root` (a table's)
+** as a bulk load (on) or as usual (off). SQLite splits a full page so that both halves have
+** room to grow, and rows inserted in ascending key order leave a WITHOUT ROWID table's
+** pages about 88% full for good (a rowid table's appends already get whole pages). A bulk
+** load (what CREATE INDEX does, OPFLAG_BULKCSR on its cursor) keeps the left pages full
+** instead: right for rows that arrive in key order, wrong otherwise (every insert into a
+** full page splits it again), so the table's indexes, in other orders, are left as they
+** are. The engine sets it only while a fresh table's rows arrive in key order
+** (apply_changes.cc). A statement SQLite prepares again (after a schema change) loses it:
+** call this before every step (it stops at the table's open, near the program's start). */
+void edgestay_bulk_appends(sqlite3_stmt *pStmt, int root, int on){
+  Vdbe *v = (Vdbe*)pStmt;
+  int i;
+  for(i=0; i<v->nOp; i++){
+    Op *pOp = &v->aOp[i];
+    if( pOp->opcode!=OP_OpenWrite || pOp->p2!=root || (pOp->p5 & OPFLAG_P2ISREG) ) continue;
+    if( on ) pOp->p5 |= OPFLAG_BULKCSR;
+    else pOp->p5 &= ~OPFLAG_BULKCSR;
+    return;
+  }
 }

@@ -14,7 +14,6 @@
 #include <set>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "edgestay/date.h"
@@ -25,6 +24,7 @@
 #include "edgestay/protocol/json_value.h"
 
 #include "calendar_columns.h"
+#include "id_set.h"
 #include "night_index.h"
 #include "sqlite_db.h"
 
@@ -154,8 +154,7 @@ struct Engine::Impl {
   int part_count = 0;
   // Ids known to exist during this batch, per table (protocol::TableId), so a million
   // inventory rows check their room type once. Cleared when the batch ends.
-  std::vector<std::unordered_set<int64_t>> known_ids =
-      std::vector<std::unordered_set<int64_t>>(protocol::Tables().size());
+  std::vector<IdSet> known_ids = std::vector<IdSet>(protocol::Tables().size());
   std::map<std::pair<const void*, uint64_t>, std::unique_ptr<Stmt>> write_stmts;
   // ApplyRow's working copy of a row (reused: no allocation per row), and the write
   // statement it used last, which the next row of the same change reuses without a lookup.

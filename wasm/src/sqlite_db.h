@@ -15,6 +15,14 @@
 // Pages [first, first + n) of a database copied into out, n times its page size bytes
 // (wasm/sqlite/sqlite3_wasm.c, the one helper built from SQLite's internals).
 extern "C" int edgestay_copy_pages(sqlite3* db, const char* schema, unsigned first, unsigned n, unsigned char* out);
+// Large sorts of the connection in runs of at most run_kib KiB, spilled to temporary
+// files, until edgestay_sorts_in_memory(db, what it returned); sqlite3_wasm.c says why.
+extern "C" int edgestay_sorts_in_runs(sqlite3* db, int run_kib);
+extern "C" void edgestay_sorts_in_memory(sqlite3* db, int saved);
+// Whether a write statement fills the b-tree rooted at page `root` (a table's) as a bulk
+// load (pages kept full: for rows that arrive in key order) or as usual; before every step
+// (sqlite3_wasm.c says why).
+extern "C" void edgestay_bulk_appends(sqlite3_stmt* stmt, int root, int on);
 
 namespace edgestay {
 
