@@ -413,6 +413,12 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     }
   }
 
+  // A fresh table whose rows have come in key order so far takes this one as an append.
+  if (load->in_key_order) {
+    load->in_key_order = load->state == TableLoad::kFresh && change.op == Op::kUpsert &&
+                         load->KeyAfterLast(values, table.key);
+  }
+  edgestay_bulk_appends(st.get(), load->root, load->in_key_order);
   const int rc = st.Step();
   const int changed = sqlite3_changes(db);
   st.Reset();
@@ -502,7 +508,45 @@ Status Engine::Impl::TouchTable(const TableSpec& table, TableLoad** out) {
   StmtScope s(*probe);
   if (s->Step() != SQLITE_ROW) return SqliteError(db, std::string("read ") + table.name);
   load.state = s->IsNull(0) ? TableLoad::kFresh : TableLoad::kStocked;
+  load.in_key_order = load.state == TableLoad::kFresh && StoredInKeyOrder(table.name);
+  {  // also for a stocked table: its write statements may still carry a fresh load's hint
+    Stmt* root;
+    ES_RETURN_IF_ERROR(Prepared("SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?1", &root));
+    StmtScope r(*root);
+    r->BindText(1, table.name);
+    if (r->Step() != SQLITE_ROW) return SqliteError(db, std::string("find ") + table.name);
+    load.root = static_cast<int>(r->Int(0));
+  }
   return Status::Ok();
+}
+
+// SQLite's order of the key's values: integers before text, text by its bytes (BINARY).
+bool Engine::Impl::TableLoad::KeyAfterLast(const std::vector<Value>& values, const std::vector<int>& key) {
+  int order = last_kinds.empty() ? 1 : 0;
+  for (size_t k = 0; order == 0 && k < key.size(); ++k) {
+    const Value& v = values[static_cast<size_t>(key[k])];
+    if (v.kind != Value::kInt && v.kind != Value::kText) return false;
+    if (v.kind != last_kinds[k]) {
+      order = v.kind == Value::kText ? 1 : -1;
+    } else if (v.kind == Value::kInt) {
+      order = v.i > last_ints[k] ? 1 : v.i < last_ints[k] ? -1 : 0;
+    } else {
+      const int c = v.s.compare(last_texts[k]);
+      order = c > 0 ? 1 : c < 0 ? -1 : 0;
+    }
+  }
+  if (order <= 0) return false;
+  last_kinds.resize(key.size());
+  last_ints.resize(key.size());
+  last_texts.resize(key.size());
+  for (size_t k = 0; k < key.size(); ++k) {
+    const Value& v = values[static_cast<size_t>(key[k])];
+    if (v.kind != Value::kInt && v.kind != Value::kText) return false;
+    last_kinds[k] = v.kind;
+    last_ints[k] = v.i;
+    last_texts[k].assign(v.s);
+  }
+  return true;
 }
 
 // The table's plain indexes (not unique: a duplicate must stay the error of its row; not

@@ -173,6 +173,15 @@ struct Engine::Impl {
     bool server_ids = false;          // bookings: a written row named a server id
     bool local = false;               // bookings: a written row was a local booking
     std::vector<std::string> set_aside;  // CREATE INDEX statements of the dropped indexes
+    // While a fresh table's rows come in its stored key order, each is an append and the
+    // table is filled as a bulk load (full pages); the key of the last one.
+    bool in_key_order = false;
+    int root = 0;  // the table's root page
+    std::vector<protocol::Value::Kind> last_kinds;
+    std::vector<int64_t> last_ints;
+    std::vector<std::string> last_texts;
+    // Whether `values`' key comes after the last one (any key is after none); remembers it.
+    bool KeyAfterLast(const std::vector<protocol::Value>& values, const std::vector<int>& key);
   };
   std::vector<TableLoad> table_load = std::vector<TableLoad>(protocol::Tables().size());
   std::vector<std::unique_ptr<Stmt>> table_probes = std::vector<std::unique_ptr<Stmt>>(protocol::Tables().size());
