@@ -324,6 +324,7 @@ class Decoder {
   std::vector<Value> values_;
   std::vector<std::string> scratch_;  // per column: unescaped text the row's views point into
   std::vector<int> col_index_;
+  std::vector<int> member_of_;  // ObjectRow: per column, the member that names it, or -1
   std::vector<Token> tokens_;
   std::string buf_, buf2_;
 };
@@ -586,7 +587,9 @@ Status Decoder::Rows(const TableSpec& table, const uchar** pp, RowPosition pos, 
 }
 
 // A row (or a delete's key) in object form. Its members are checked in key order, a later
-// duplicate key replacing an earlier one, as a JSON object (std::map) holds them.
+// duplicate key replacing an earlier one, as a JSON object (std::map) holds them: per
+// column the last member that names it, walked in the order of the column names, with
+// the smallest unknown key (the first a sorted walk would meet) reported where it falls.
 Status Decoder::ObjectRow(const TableSpec& table, const uchar* p, const RowPosition& pos, bool key_only) {
   for (auto& v : values_) v = Value{};
   if (*p != '{') return RowError("INVALID_BATCH", pos, key_only ? "key" : "row", "must be an object");
@@ -595,6 +598,9 @@ Status Decoder::ObjectRow(const TableSpec& table, const uchar* p, const RowPosit
     Token value;
   };
   std::vector<Member> members;
+  std::vector<int>& member_of = member_of_;
+  member_of.assign(table.columns.size(), -1);
+  int unknown = -1;  // the member with the smallest unknown key
   p = Ws(p + 1);
   if (*p != '}') {
     for (;;) {
@@ -605,24 +611,34 @@ Status Decoder::ObjectRow(const TableSpec& table, const uchar* p, const RowPosit
       p = ScanString(p, e_, &escaped);
       m.key = std::string(StringValue(kb + 1, p - 1, escaped, &buf_));
       p = Ws(ReadToken(Ws(Ws(p) + 1), e_, &m.value));
+      const int idx = table.ColumnIndex(m.key);
+      const int at = static_cast<int>(members.size());
+      if (idx >= 0) {
+        member_of[static_cast<size_t>(idx)] = at;
+      } else if (unknown < 0 || m.key < members[static_cast<size_t>(unknown)].key) {
+        unknown = at;
+      }
       members.push_back(std::move(m));
       if (*p++ != ',') break;
     }
   }
-  // Stable: equal keys keep their text order, so the last of a run is the one that wins.
-  std::stable_sort(members.begin(), members.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
-  for (size_t m = 0; m < members.size(); ++m) {
-    if (m + 1 < members.size() && members[m + 1].key == members[m].key) continue;  // a later one wins
-    const std::string& key = members[m].key;
-    const int idx = table.ColumnIndex(key);
-    if (idx < 0) return RowError("INVALID_BATCH", pos, key, std::string("unknown column of ") + table.name);
+  auto unknown_column = [&] {
+    return RowError("INVALID_BATCH", pos, members[static_cast<size_t>(unknown)].key,
+                    std::string("unknown column of ") + table.name);
+  };
+  for (int idx : table.by_name) {
+    const ColumnSpec& col = table.columns[static_cast<size_t>(idx)];
+    if (unknown >= 0 && members[static_cast<size_t>(unknown)].key < col.name) return unknown_column();
+    const int m = member_of[static_cast<size_t>(idx)];
+    if (m < 0) continue;
     if (key_only) {
       bool is_key = false;
       for (int k : table.key) is_key = is_key || k == idx;
-      if (!is_key) return RowError("INVALID_BATCH", pos, key, "not a key column");
+      if (!is_key) return RowError("INVALID_BATCH", pos, col.name, "not a key column");
     }
-    ES_RETURN_IF_ERROR(ToValue(table.columns[idx], members[m].value, pos, &scratch_[idx], &values_[idx]));
+    ES_RETURN_IF_ERROR(ToValue(col, members[static_cast<size_t>(m)].value, pos, &scratch_[idx], &values_[idx]));
   }
+  if (unknown >= 0) return unknown_column();
   if (key_only) {
     for (int k : table.key) {
       if (values_[k].kind == Value::kAbsent) {

@@ -8,6 +8,7 @@
 
 #include "edgestay/date.h"
 #include "edgestay/protocol/json_text.h"
+#include "edgestay/protocol/json_value.h"  // ES_MINSIZE
 #include "edgestay/stay_rules.h"
 
 namespace edgestay::protocol {
@@ -121,7 +122,7 @@ constexpr TableDef kTables[] = {
 };
 #undef ES_COLUMNS
 
-std::vector<TableSpec> MakeTables() {
+ES_MINSIZE std::vector<TableSpec> MakeTables() {
   std::vector<TableSpec> tables;
   tables.reserve(std::size(kTables));
   for (const TableDef& d : kTables) {
@@ -139,6 +140,15 @@ std::vector<TableSpec> MakeTables() {
       AppendJsonString(&t.columns_json, c.name);
     }
     t.columns_json += "]";
+    // Insertion sort: a dozen names, once.
+    for (int i = 0; i < static_cast<int>(t.columns.size()); ++i) {
+      int j = static_cast<int>(t.by_name.size());
+      t.by_name.push_back(i);
+      for (; j > 0 && std::string_view(t.columns[i].name) < t.columns[t.by_name[j - 1]].name; --j) {
+        t.by_name[j] = t.by_name[j - 1];
+      }
+      t.by_name[j] = i;
+    }
     for (int k = 0; k < d.key_count; ++k) t.key.push_back(k);
     if (d.audience == Audience::kGuest) t.user_column = t.ColumnIndex("user_id");
     tables.push_back(std::move(t));
@@ -199,7 +209,7 @@ void AppendValue(std::string* out, const Value& v) {
 
 }  // namespace
 
-Status RowError(std::string code, const RowPosition& pos, std::string_view field, std::string_view problem) {
+ES_MINSIZE Status RowError(std::string code, const RowPosition& pos, std::string_view field, std::string_view problem) {
   std::string message = PathOf(pos);
   if (!field.empty()) {
     if (!message.empty()) message += ".";

@@ -169,6 +169,10 @@ class Gen {
     std::vector<std::pair<std::string, std::string>> m;
     for (int c : Columns(t, key_only)) m.emplace_back(t.columns[c].name, Val(t.columns[c]));
     if (One(10)) m.emplace_back(One(2) ? "nmae" : t.columns[Int(static_cast<int>(t.columns.size()))].name, "1");
+    // Unknown keys that sort before, between and after the columns, sometimes several: the
+    // error names the smallest one unless a column before it fails first.
+    static const char* const kUnknown[] = {"aaa", "hotel", "id_", "zz", "Id", "\u00e9t\u00e9"};
+    while (One(8)) m.emplace_back(kUnknown[Int(6)], One(3) ? OddValue() : "1");
     Shuffle(&m);
     Duplicate(&m, [&] { return OddValue(); });
     return Object(m);

@@ -65,6 +65,7 @@ struct TableSpec {
   int user_column;           // index of user_id for kGuest tables, else -1
   std::string column_list;   // "id, hotel_id, …" (SELECT / RETURNING lists)
   std::string columns_json;  // ["id","hotel_id",…]
+  std::vector<int> by_name;  // column indexes in the order of their names (std::string's <)
 
   int ColumnIndex(std::string_view column) const;
 };
