@@ -88,7 +88,7 @@ Status CopyImage(const std::string& path, const char* vfs, sqlite3* into) {
   return Exec(into, ("PRAGMA schema_version = " + std::to_string(schema_version)).c_str());
 }
 
-Status LoadImage(sqlite3* db, std::string_view snapshot) {
+ES_MINSIZE Status LoadImage(sqlite3* db, std::string_view snapshot) {
   if (!LooksLikeImage(reinterpret_cast<const unsigned char*>(snapshot.data()), snapshot.size())) {
     return Corrupt("the snapshot is not an SQLite database image");
   }

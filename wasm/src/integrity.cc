@@ -100,7 +100,7 @@ Status RangeChecksums(Engine::Impl& im, const json& args, std::string* out) {
 // replaced by the batch's (rows the centre does not have go), its bookings upserted; all
 // in one transaction that fails with CURSOR_MISMATCH, changing nothing, when the engine
 // is not at the batch's cursor.
-Status RepairRange(Engine::Impl& im, const json& batch, std::string* out) {
+ES_MINSIZE Status RepairRange(Engine::Impl& im, const json& batch, std::string* out) {
   const json* range = Field(batch, "range");
   if (!range || !range->is_object()) return BadArg("range", "must be { roomTypeId, month }");
   int64_t room_type_id;

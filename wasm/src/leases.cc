@@ -105,7 +105,7 @@ Status RecordLeaseUse(Engine::Impl& im, int64_t lease_id, int64_t booking_id, Da
 
 // setLeases({ hotelId, leases: [centre lease objects], skewSeconds? }): the node's
 // leases of that hotel become exactly the ACTIVE ones given (one transaction).
-Status SetLeases(Engine::Impl& im, const json& args, std::string* out) {
+ES_MINSIZE Status SetLeases(Engine::Impl& im, const json& args, std::string* out) {
   int64_t hotel_id = 0, skew = 0;
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   ES_RETURN_IF_ERROR(ReadCount(args, "skewSeconds", -1, 0, 86400, &skew));
@@ -168,7 +168,7 @@ Status SetLeases(Engine::Impl& im, const json& args, std::string* out) {
 
 // leases({ hotelId }): the node's leases with the units its own bookings left on each
 // night, and until when each is usable locally (expiresAt − skew).
-Status Leases(Engine::Impl& im, const json& args, std::string* out) {
+ES_MINSIZE Status Leases(Engine::Impl& im, const json& args, std::string* out) {
   int64_t hotel_id = 0;
   ES_RETURN_IF_ERROR(ReadId(args, "hotelId", &hotel_id));
   std::vector<LocalLease> leases;
