@@ -582,8 +582,7 @@ Status Engine::Impl::SetIndexesAside(const TableSpec& table, TableLoad* load) {
 // and written to a temporary file (in JS memory in the wasm module), then merged, 16
 // runs a pass. The run is the sort's whole footprint in the heap, and the last sort's
 // buffer is freed above the pages once its index is built: 4 MiB runs cost the chain
-// 0.8 MiB more heap, for one merge pass fewer on sorts above 16 MiB (the chain's
-// inventory index: its runs written to JS memory once instead of twice).
+// 0.8 MiB more heap, for one merge level fewer on sorts above 16 MiB.
 Status Engine::Impl::RestoreIndexes() {
   constexpr int kSortRunKib = 1024;
   const int saved = edgestay_sorts_in_runs(db, kSortRunKib);
