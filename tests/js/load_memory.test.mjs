@@ -3,7 +3,9 @@
 //   - the indexes set aside during the load are built at commit by sorts that spill their
 //     runs to temporary files kept in JS (Module.edgestayTempFiles), every one closed
 //     when the load ends; the indexes they build hold exactly their tables' rows
-//     (integrity_check in better-sqlite3) and answer as a brute force over the batch does
+//     (integrity_check in better-sqlite3) and answer as a brute force over the batch does;
+//     the same on a page store (its VFS hands temporary files to the default one), where
+//     the reopened store holds them
 //   - a fresh table whose rows come in key order is stored in full pages; once a row
 //     comes out of order, the rest are inserted as usual (and the rows are the same)
 //
@@ -11,7 +13,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { openEngine } from '../../bindings/js/index.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openEngine, fileStore } from '../../bindings/js/index.mjs';
 import { loadCore } from '../../bindings/js/loader.mjs';
 import { Rng } from '../../scripts/lib/rng.mjs';
 
@@ -47,7 +52,10 @@ function inspect(image) {
   return { db, integrity, fill };
 }
 
-test('a load sorts its index builds in runs kept in JS, closes them all, and builds correct indexes', async () => {
+// One spilled load: 20 room types x 400 nights and 40,000 bookings (the covering user
+// index's entries, ~4 MB, sort in several runs). `open` makes the engine; `reopen`, when
+// given, opens it again after the load (a page store) to check what was stored.
+async function spilledLoad(open, reopen) {
   const module = await loadCore();
   // Count the temporary files the core opens, and what they held.
   const opened = [];
@@ -56,23 +64,28 @@ test('a load sorts its index builds in runs kept in JS, closes them all, and bui
   })();
   const rng = new Rng(20261202);
   const users = 3000;
+  const BOOKING = ['id', 'hotel_id', 'user_id', 'room_type_id', 'status', 'start_date', 'end_date', 'rooms', 'guests',
+    'total_cents', 'created_at'];
   const bookings = [];
   for (let id = 1; id <= 40000; id++) {
     const first = rng.int(0, 380);
     bookings.push([id, 1, rng.int(1, users), rng.int(1, 20), rng.pick(['CONFIRMED', 'CANCELLED', 'PENDING_SYNC']),
       day(first), day(first + rng.int(1, 7)), 1, 2, rng.int(5000, 90000), START - rng.int(0, 9e8)]);
   }
-  const engine = await openEngine({ now, cache: false });
+  let engine = await open();
   engine.applyChanges({
     format: 'edgestay.changes/1', cursor: 'load-1',
     changes: [...hotelChanges(20), { op: 'upsert', table: 'room_inventory', columns: INVENTORY, rows: nightsOf(20, 400) },
-      { op: 'upsert', table: 'bookings', columns: ['id', 'hotel_id', 'user_id', 'room_type_id', 'status', 'start_date',
-        'end_date', 'rooms', 'guests', 'total_cents', 'created_at'], rows: bookings }],
+      { op: 'upsert', table: 'bookings', columns: BOOKING, rows: bookings }],
   });
   assert.ok(opened.length > 0, 'the index builds spilled their runs to temporary files');
   const MiB = 1 << 20;
   assert.ok(Math.max(...opened.map((f) => f.size)) > MiB, 'a run file larger than one run (the user index)');
   assert.equal(module.edgestayTempFiles.size, 0, 'every temporary file is closed once the load ends');
+  if (reopen) {
+    engine.close();
+    engine = await reopen();
+  }
 
   const { db, integrity } = inspect(engine.exportDatabase());
   assert.equal(integrity, 'ok');
@@ -86,10 +99,21 @@ test('a load sorts its index builds in runs kept in JS, closes them all, and bui
   }
   // A later load of the same engine (no table fresh, no indexes set aside) still works.
   engine.applyChanges({ format: 'edgestay.changes/1', cursor: 'load-2', changes: [
-    { op: 'upsert', table: 'bookings', columns: ['id', 'hotel_id', 'user_id', 'room_type_id', 'status', 'start_date',
-      'end_date', 'rooms', 'guests', 'total_cents', 'created_at'], rows: [[90001, 1, 1, 1, 'CONFIRMED', day(3), day(5), 1, 2, 100, START]] }] });
+    { op: 'upsert', table: 'bookings', columns: BOOKING, rows: [[90001, 1, 1, 1, 'CONFIRMED', day(3), day(5), 1, 2, 100, START]] }] });
   assert.ok(engine.getUserBookingsWithRoomType(1).some((b) => b.id === 90001));
   engine.close();
+}
+
+test('a load sorts its index builds in runs kept in JS, closes them all, and builds correct indexes', async () => {
+  await spilledLoad(() => openEngine({ now, cache: false }));
+});
+
+test('on a page store too: its temporary files are the same JS files, and the store holds the indexes', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'edgestay-load-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'kiosk.sqlite');
+  const open = () => openEngine({ now, cache: false, store: fileStore(file) });
+  await spilledLoad(open, open);
 });
 
 test('a fresh table loaded in key order gets full pages; out of order, the rest load as usual', async () => {
