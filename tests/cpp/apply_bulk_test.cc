@@ -10,11 +10,15 @@
 // (full pages), which changes where rows sit, never which rows there are.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <map>
 #include <random>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "sqlite3.h"
+#include "sqlite_db.h"  // edgestay_table_btree
 #include "test_support.h"
 
 namespace edgestay::test {
@@ -264,6 +268,49 @@ TEST(ApplyBulkTest, EmptyTablesLoadLikeTheGeneralPath) {
   }
   EXPECT_GT(succeeded, 4);
   EXPECT_GT(failed, 2);
+}
+
+// Which tables a load may fill as a bulk load is read from SQLite's schema: a b-tree kept
+// in ascending key order (rowid tables; WITHOUT ROWID ones without a DESC key column).
+TEST(ApplyBulkTest, TableBtreeOrderComesFromTheSchema) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE r (id INTEGER PRIMARY KEY, v TEXT);"
+                         "CREATE TABLE up (a INTEGER, b TEXT, PRIMARY KEY (a, b)) WITHOUT ROWID;"
+                         "CREATE TABLE down (id INTEGER NOT NULL, PRIMARY KEY (id DESC)) WITHOUT ROWID;"
+                         "CREATE TABLE mixed (a INTEGER, b TEXT, PRIMARY KEY (a, b DESC)) WITHOUT ROWID;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  for (const auto& [table, ascending] :
+       std::vector<std::pair<const char*, int>>{{"r", 1}, {"up", 1}, {"down", 0}, {"mixed", 0}}) {
+    int got = -1;
+    EXPECT_GT(edgestay_table_btree(db, table, &got), 0) << table;
+    EXPECT_EQ(got, ascending) << table;
+  }
+  int got = -1;
+  EXPECT_EQ(edgestay_table_btree(db, "nosuch", &got), 0);
+  EXPECT_EQ(got, 0);
+  // The engine's own notifications table (migration 7: id DESC) is one of the descending ones.
+  auto engine = NewEngine();
+  std::string image;
+  ASSERT_TRUE(engine->ExportDatabase(&image).ok());
+  sqlite3* img = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &img), SQLITE_OK);
+  auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
+  memcpy(buf, image.data(), image.size());
+  ASSERT_EQ(sqlite3_deserialize(img, "main", buf, static_cast<sqlite3_int64>(image.size()),
+                                static_cast<sqlite3_int64>(image.size()), SQLITE_DESERIALIZE_FREEONCLOSE),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(img, "SELECT 1 FROM sqlite_master LIMIT 1", nullptr, nullptr, nullptr), SQLITE_OK);
+  for (const auto& [table, ascending] : std::vector<std::pair<const char*, int>>{
+           {"notifications", 0}, {"room_inventory", 1}, {"bookings", 1}, {"special_days", 1}}) {
+    got = -1;
+    EXPECT_GT(edgestay_table_btree(img, table, &got), 0) << table;
+    EXPECT_EQ(got, ascending) << table;
+  }
+  sqlite3_close(img);
+  sqlite3_close(db);
 }
 
 // A batch that fails after a table's indexes were set aside leaves the engine with its

@@ -424,6 +424,25 @@ void edgestay_sorts_in_memory(sqlite3 *db, int saved){
   db->aDb[0].pSchema->cache_size = saved;
 }
 
+/* The b-tree of table zTable of the main database (its root page, 0 when there is no such
+** table), and whether it keeps its rows in ascending order of their key: a rowid table
+** (by rowid) or a WITHOUT ROWID one whose primary key has no DESC column. What
+** edgestay_bulk_appends needs, read from the schema SQLite holds. */
+int edgestay_table_btree(sqlite3 *db, const char *zTable, int *pAscending){
+  Table *pTab = sqlite3FindTable(db, zTable, "main");
+  *pAscending = 0;
+  if( pTab==0 || !IsOrdinaryTable(pTab) ) return 0;
+  *pAscending = 1;
+  if( !HasRowid(pTab) ){
+    Index *pPk = sqlite3PrimaryKeyIndex(pTab);
+    int i;
+    for(i=0; i<pPk->nKeyCol; i++){
+      if( pPk->aSortOrder[i] ) *pAscending = 0;
+    }
+  }
+  return (int)pTab->tnum;
+}
+
 /* Whether a prepared write statement fills the b-tree rooted at page `root` (a table's)
 ** as a bulk load (on) or as usual (off). SQLite splits a full page so that both halves have
 ** room to grow, and rows inserted in ascending key order leave a WITHOUT ROWID table's

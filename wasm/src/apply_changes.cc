@@ -9,7 +9,6 @@
 #include "edgestay/protocol/tables.h"
 #include "engine_impl.h"
 #include "json_writer.h"
-#include "schema.h"
 
 namespace edgestay {
 namespace {
@@ -508,43 +507,39 @@ Status Engine::Impl::TouchTable(const TableSpec& table, TableLoad** out) {
   StmtScope s(*probe);
   if (s->Step() != SQLITE_ROW) return SqliteError(db, std::string("read ") + table.name);
   load.state = s->IsNull(0) ? TableLoad::kFresh : TableLoad::kStocked;
-  load.in_key_order = load.state == TableLoad::kFresh && StoredInKeyOrder(table.name);
-  {  // also for a stocked table: its write statements may still carry a fresh load's hint
-    Stmt* root;
-    ES_RETURN_IF_ERROR(Prepared("SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?1", &root));
-    StmtScope r(*root);
-    r->BindText(1, table.name);
-    if (r->Step() != SQLITE_ROW) return SqliteError(db, std::string("find ") + table.name);
-    load.root = static_cast<int>(r->Int(0));
-  }
+  // The table's b-tree also for a stocked table: its write statements may still carry a
+  // fresh load's hint. A b-tree kept in descending order (notifications: id DESC) never
+  // takes rows as appends in the key order KeyAfterLast checks.
+  int ascending = 0;
+  load.root = edgestay_table_btree(db, table.name, &ascending);
+  load.in_key_order = load.state == TableLoad::kFresh && ascending;
   return Status::Ok();
 }
 
-// SQLite's order of the key's values: integers before text, text by its bytes (BINARY).
+namespace {
+// SQLite's order of two key values: integers before text, text by its bytes (BINARY).
+int CompareKeyValue(const Value& v, const Engine::Impl::TableLoad::KeyValue& last) {
+  if (v.kind != last.kind) return v.kind == Value::kText ? 1 : -1;
+  if (v.kind == Value::kInt) return v.i > last.i ? 1 : v.i < last.i ? -1 : 0;
+  const int c = v.s.compare(last.s);
+  return c > 0 ? 1 : c < 0 ? -1 : 0;
+}
+}  // namespace
+
 bool Engine::Impl::TableLoad::KeyAfterLast(const std::vector<Value>& values, const std::vector<int>& key) {
-  int order = last_kinds.empty() ? 1 : 0;
-  for (size_t k = 0; order == 0 && k < key.size(); ++k) {
-    const Value& v = values[static_cast<size_t>(key[k])];
-    if (v.kind != Value::kInt && v.kind != Value::kText) return false;
-    if (v.kind != last_kinds[k]) {
-      order = v.kind == Value::kText ? 1 : -1;
-    } else if (v.kind == Value::kInt) {
-      order = v.i > last_ints[k] ? 1 : v.i < last_ints[k] ? -1 : 0;
-    } else {
-      const int c = v.s.compare(last_texts[k]);
-      order = c > 0 ? 1 : c < 0 ? -1 : 0;
-    }
-  }
-  if (order <= 0) return false;
-  last_kinds.resize(key.size());
-  last_ints.resize(key.size());
-  last_texts.resize(key.size());
+  int order = last_key.empty() ? 1 : 0;
   for (size_t k = 0; k < key.size(); ++k) {
     const Value& v = values[static_cast<size_t>(key[k])];
     if (v.kind != Value::kInt && v.kind != Value::kText) return false;
-    last_kinds[k] = v.kind;
-    last_ints[k] = v.i;
-    last_texts[k].assign(v.s);
+    if (order == 0) order = CompareKeyValue(v, last_key[k]);
+  }
+  if (order <= 0) return false;
+  last_key.resize(key.size());
+  for (size_t k = 0; k < key.size(); ++k) {
+    const Value& v = values[static_cast<size_t>(key[k])];
+    last_key[k].kind = v.kind;
+    last_key[k].i = v.i;
+    last_key[k].s.assign(v.s);
   }
   return true;
 }

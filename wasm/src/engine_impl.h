@@ -177,9 +177,12 @@ struct Engine::Impl {
     // table is filled as a bulk load (full pages); the key of the last one.
     bool in_key_order = false;
     int root = 0;  // the table's root page
-    std::vector<protocol::Value::Kind> last_kinds;
-    std::vector<int64_t> last_ints;
-    std::vector<std::string> last_texts;
+    struct KeyValue {
+      protocol::Value::Kind kind;
+      int64_t i;
+      std::string s;
+    };
+    std::vector<KeyValue> last_key;
     // Whether `values`' key comes after the last one (any key is after none); remembers it.
     bool KeyAfterLast(const std::vector<protocol::Value>& values, const std::vector<int>& key);
   };

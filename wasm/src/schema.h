@@ -5,8 +5,6 @@
 // (sync/protocol/tables.cc) by tests/cpp/protocol_test.cc, as the server's stores are.
 #pragma once
 
-#include <string_view>
-
 #include "edgestay/status.h"
 #include "sqlite3.h"
 
@@ -23,11 +21,6 @@ inline constexpr int kSchemaVersion = 7;
 // execution, and every booking insert evaluates this condition.
 #define EDGESTAY_LOCAL_HOLDING_WHERE \
   "origin = 'local' AND (status = 'HELD' OR status = 'PENDING_SYNC' OR status = 'CONFIRMED')"
-
-// Whether a replicated table's b-tree keeps its rows in ascending order of their sync key
-// (the protocol's TableSpec::key): every table but notifications, which migration 7 keys
-// by id DESC. A load fills such a table as a bulk load while its rows come in that order.
-inline bool StoredInKeyOrder(std::string_view table) { return table != "notifications"; }
 
 // Creates every missing table and index, then migrates an older image to kSchemaVersion
 // in one transaction; if a migration fails, the transaction is rolled back and the error
