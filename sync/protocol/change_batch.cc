@@ -598,8 +598,7 @@ Status Decoder::ObjectRow(const TableSpec& table, const uchar* p, const RowPosit
     Token value;
   };
   std::vector<Member> members;
-  std::vector<int>& member_of = member_of_;
-  member_of.assign(table.columns.size(), -1);
+  member_of_.assign(table.columns.size(), -1);
   int unknown = -1;  // the member with the smallest unknown key
   p = Ws(p + 1);
   if (*p != '}') {
@@ -614,7 +613,7 @@ Status Decoder::ObjectRow(const TableSpec& table, const uchar* p, const RowPosit
       const int idx = table.ColumnIndex(m.key);
       const int at = static_cast<int>(members.size());
       if (idx >= 0) {
-        member_of[static_cast<size_t>(idx)] = at;
+        member_of_[static_cast<size_t>(idx)] = at;
       } else if (unknown < 0 || m.key < members[static_cast<size_t>(unknown)].key) {
         unknown = at;
       }
@@ -629,7 +628,7 @@ Status Decoder::ObjectRow(const TableSpec& table, const uchar* p, const RowPosit
   for (int idx : table.by_name) {
     const ColumnSpec& col = table.columns[static_cast<size_t>(idx)];
     if (unknown >= 0 && members[static_cast<size_t>(unknown)].key < col.name) return unknown_column();
-    const int m = member_of[static_cast<size_t>(idx)];
+    const int m = member_of_[static_cast<size_t>(idx)];
     if (m < 0) continue;
     if (key_only) {
       bool is_key = false;

@@ -584,10 +584,8 @@ Status Engine::Impl::RestoreIndexes() {
   Status s;
   for (TableLoad& load : table_load) {
     for (const std::string& sql : load.set_aside) {
-      s = Exec(db, sql.c_str());
-      if (!s.ok()) break;
+      if (s.ok()) s = Exec(db, sql.c_str());
     }
-    if (!s.ok()) break;
   }
   edgestay_sorts_in_memory(db, saved);
   ES_RETURN_IF_ERROR(s);
