@@ -1,8 +1,8 @@
 /*
-** The SQLite of both builds: the amalgamation, plus the one helper the engine needs from
-** SQLite's internals (edgestay_copy_pages, at the end). The wasm module compiles it
-** without features the engine never uses (CMakeLists.txt: EDGESTAY_SQLITE_WASM_OMITS),
-** for size; what follows up to the helper only applies there.
+** The SQLite of both builds: the amalgamation, plus the few helpers the engine needs from
+** SQLite's internals (edgestay_copy_pages and the load's, at the end). The wasm module
+** compiles it without features the engine never uses (CMakeLists.txt:
+** EDGESTAY_SQLITE_WASM_OMITS), for size; what follows up to the helpers only applies there.
 **
 ** The amalgamation's parser is generated with every feature in, so its grammar actions
 ** still call the entry points of the SQLITE_OMIT_ANALYZE / _REINDEX / _VIRTUALTABLE
@@ -213,7 +213,7 @@ static TriggerStep *sqlite3TriggerDeleteStep(Parse *pParse, Token *pTableName, E
 ** (with memdb for snapshots), and a store has its own VFS
 ** (bindings/embind/edgestay_vfs.cc). What SQLite asks the default VFS for is randomness
 ** (the core replaces it, sqlite_db.cc), the time (CURRENT_TIMESTAMP and its kin), a full
-** path name, and temporary files: the runs of a sort that spills (edgestay_sort_runs,
+** path name, and temporary files: the runs of a sort that spills (edgestay_sorts_in_runs,
 ** below), which live in JS memory, never in the wasm heap. Opening a named file fails. */
 #include <emscripten/emscripten.h>
 #include <time.h>

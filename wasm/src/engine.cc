@@ -181,9 +181,6 @@ Status Engine::Open(std::string_view snapshot, std::unique_ptr<Engine>* out) {
   return Finish(std::move(impl), out);
 }
 
-// SQLite takes a page cache and an allocator only before it initializes, and nearly any
-// call initializes it (sqlite3_malloc64, sqlite3_vfs_register, sqlite3_open): every way
-// into SQLite comes here first. The randomness comes last: installing it initializes.
 // Images of WAL-mode files (e.g. a server's store) say so in bytes 18-19 of the header;
 // an engine's database in memory has no WAL, so it reads them as a rollback-journal one.
 void Engine::ReadAsRollbackJournal(unsigned char* bytes, int64_t offset, size_t n) {
@@ -192,6 +189,9 @@ void Engine::ReadAsRollbackJournal(unsigned char* bytes, int64_t offset, size_t 
   }
 }
 
+// SQLite takes a page cache and an allocator only before it initializes, and nearly any
+// call initializes it (sqlite3_malloc64, sqlite3_vfs_register, sqlite3_open): every way
+// into SQLite comes here first. The randomness comes last: installing it initializes.
 void Engine::ConfigureSqlite() {
   InstallPageCache();  // page_cache.h
   InstallChunkPool();  // chunk_pool.h
