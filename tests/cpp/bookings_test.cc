@@ -1,5 +1,8 @@
 // Booking lifecycle rules of the core (wasm/src/bookings.cc): the checks createBooking
 // makes before writing, its price, holds, and that a rejected call writes nothing.
+#include <cstring>
+
+#include "sqlite3.h"
 #include "test_support.h"
 
 namespace edgestay::test {
@@ -91,6 +94,49 @@ TEST_F(BookingsTest, ANulInTheKeyAndATotalAbove2To53AreRefusedAndWriteNothing) {
   Result ok = Book({{"rooms", 1}, {"checkIn", "2026-06-20"}, {"checkOut", "2026-06-22"}});
   ASSERT_TRUE(ok.ok()) << ok.status.ToJson();
   EXPECT_EQ(ok.body["totalCents"], int64_t{4000000000000000});
+}
+
+// A booking's two notification rows go in with one INSERT OR FAIL (bookings.cc, Notify):
+// it needs no statement journal, because a refused second row is undone with the whole
+// booking by the transaction around it. Here the reminder row is refused (a trigger in
+// the image), so the confirmation row is already in when the statement fails: nothing of
+// the booking may remain, and the engine books again at once.
+TEST_F(BookingsTest, ARefusedReminderRowUndoesTheWholeBooking) {
+  std::string image = Export(engine());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
+  memcpy(buf, image.data(), image.size());
+  ASSERT_EQ(sqlite3_deserialize(db, "main", buf, image.size(), image.size(),
+                                SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TRIGGER refuse_reminders BEFORE INSERT ON notifications"
+                             " WHEN NEW.kind = 'reminder' BEGIN SELECT RAISE(FAIL, 'no reminders'); END", nullptr,
+                         nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_int64 size = 0;
+  unsigned char* bytes = sqlite3_serialize(db, "main", &size, 0);
+  ASSERT_NE(bytes, nullptr);
+  const std::string refusing(reinterpret_cast<const char*>(bytes), static_cast<size_t>(size));
+  sqlite3_free(bytes);
+  sqlite3_close(db);
+
+  std::unique_ptr<Engine> e = OpenEngine(refusing);
+  ASSERT_TRUE(e);
+  json args{{"hotelId", 1}, {"roomTypeId", 10}, {"userId", 7}, {"checkIn", "2026-06-10"}, {"checkOut", "2026-06-12"}};
+  Result refused = Call(*e, "createBooking", args);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status.message().find("no reminders"), std::string::npos) << refused.status.ToJson();
+  EXPECT_EQ(MustCall(*e, "getUserBookingsWithRoomType", json{{"userId", 7}}), json::array());
+  EXPECT_EQ(MustCall(*e, "pendingMutations")["mutations"], json::array());
+  EXPECT_EQ(MustCall(*e, "getDueNotifications", json{{"until", kNow + 400LL * 86400000}}), json::array());
+  const json stay = MustCall(*e, "checkRoomAvailability",
+                             json{{"roomTypeId", 10}, {"checkIn", "2026-06-10"}, {"checkOut", "2026-06-12"}});
+  EXPECT_EQ(stay["nightly"][0]["available"], 3) << "the refused booking still holds its room";
+  // A hold has no reminder: it is booked, with the first local id (the refused one left none behind).
+  args["hold"] = true;
+  Result held = Call(*e, "createBooking", args);
+  ASSERT_TRUE(held.ok()) << held.status.ToJson();
+  EXPECT_EQ(held.body["id"], -1);
+  EXPECT_EQ(MustCall(*e, "pendingMutations")["mutations"].size(), 1u);
 }
 
 // createBooking answers from the values it has just written instead of reading the row

@@ -66,12 +66,14 @@ Status Engine::Impl::BookingAnswer(int64_t id, std::string* out, bool binary) {
   return Status::Ok();
 }
 
+// seq is the rowid: SQLite gives a row without one the largest so far + 1 (1 in an empty
+// outbox), what a MAX(seq) subquery gave at the cost of one more descent (~1.5%).
 Status Engine::Impl::Enqueue(const char* type, const std::string& key, const std::string& args_json,
                              int64_t booking_id, int64_t waitlist_id) {
   Stmt* st;
   ES_RETURN_IF_ERROR(PreparedOnce(kEnqueueStmt,
-      "INSERT INTO outbox(seq, type, idempotency_key, args, booking_id, waitlist_id, created_at)"
-      " VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), ?, ?, ?, ?, ?, ?)", &st));
+      "INSERT INTO outbox(type, idempotency_key, args, booking_id, waitlist_id, created_at)"
+      " VALUES (?, ?, ?, ?, ?, ?)", &st));
   StmtScope s(*st);
   s->BindText(1, type);
   s->BindText(2, key);
@@ -105,7 +107,10 @@ Status Engine::Impl::NextLocalId(LocalIds table, int64_t* id) {
 // Local notification ids count down (docs/API.md): the first one is the next below every
 // id so far, a second one (`kind2`, at `at2_ms`: a booking's reminder) the one below that.
 // Both rows in one statement: one statement step and one descent per b-tree fewer than two
-// inserts (~3% of a createBooking).
+// inserts (~3% of a createBooking). OR FAIL, because SQLite gives a multi-row INSERT that
+// may ABORT a statement journal (every page it touches copied once more, ~1% of a
+// createBooking) to undo its first row if the second fails; the caller's transaction
+// undoes both anyway (tests/cpp/bookings_test.cc, ARefusedReminderRowUndoesTheWholeBooking).
 Status Engine::Impl::Notify(int64_t booking_id, int64_t user_id, const char* kind, int64_t at_ms, const char* kind2,
                             int64_t at2_ms) {
   int64_t id;
@@ -113,7 +118,7 @@ Status Engine::Impl::Notify(int64_t booking_id, int64_t user_id, const char* kin
   Stmt* st;
   if (kind2) {
     ES_RETURN_IF_ERROR(PreparedOnce(kNotifyTwoStmt,
-        "INSERT INTO notifications(id, booking_id, user_id, channel, status, scheduled_at, kind)"
+        "INSERT OR FAIL INTO notifications(id, booking_id, user_id, channel, status, scheduled_at, kind)"
         " VALUES (?1, ?2, ?3, 'email', 'QUEUED', ?4, ?5), (?1 - 1, ?2, ?3, 'email', 'QUEUED', ?6, ?7)", &st));
   } else {
     ES_RETURN_IF_ERROR(PreparedOnce(kNotifyStmt,
