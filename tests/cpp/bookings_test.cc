@@ -1,12 +1,51 @@
 // Booking lifecycle rules of the core (wasm/src/bookings.cc): the checks createBooking
 // makes before writing, its price, holds, and that a rejected call writes nothing.
+#include <algorithm>
 #include <cstring>
+#include <random>
+#include <vector>
 
 #include "sqlite3.h"
 #include "test_support.h"
 
 namespace edgestay::test {
 namespace {
+
+// An engine's exported image, opened by SQLite itself (closed by the destructor).
+class ImageDb {
+ public:
+  explicit ImageDb(const std::string& image) {
+    sqlite3_open(":memory:", &db_);
+    auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
+    memcpy(buf, image.data(), image.size());
+    ok_ = sqlite3_deserialize(db_, "main", buf, image.size(), image.size(),
+                              SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE) == SQLITE_OK;
+  }
+  ~ImageDb() { sqlite3_close(db_); }
+  bool ok() const { return ok_; }
+  sqlite3* db() { return db_; }
+  // The first column of each row of `sql`.
+  std::vector<int64_t> Ints(const std::string& sql) {
+    std::vector<int64_t> out;
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db_);
+    while (st && sqlite3_step(st) == SQLITE_ROW) out.push_back(sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+    return out;
+  }
+  // The image with what SQLite holds now.
+  std::string Image() {
+    sqlite3_int64 size = 0;
+    unsigned char* bytes = sqlite3_serialize(db_, "main", &size, 0);
+    std::string out(reinterpret_cast<const char*>(bytes), static_cast<size_t>(size));
+    sqlite3_free(bytes);
+    return out;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  bool ok_ = false;
+};
 
 class BookingsTest : public EngineTest {
  protected:
@@ -102,22 +141,12 @@ TEST_F(BookingsTest, ANulInTheKeyAndATotalAbove2To53AreRefusedAndWriteNothing) {
 // the image), so the confirmation row is already in when the statement fails: nothing of
 // the booking may remain, and the engine books again at once.
 TEST_F(BookingsTest, ARefusedReminderRowUndoesTheWholeBooking) {
-  std::string image = Export(engine());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
-  auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
-  memcpy(buf, image.data(), image.size());
-  ASSERT_EQ(sqlite3_deserialize(db, "main", buf, image.size(), image.size(),
-                                SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "CREATE TRIGGER refuse_reminders BEFORE INSERT ON notifications"
-                             " WHEN NEW.kind = 'reminder' BEGIN SELECT RAISE(FAIL, 'no reminders'); END", nullptr,
-                         nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  sqlite3_int64 size = 0;
-  unsigned char* bytes = sqlite3_serialize(db, "main", &size, 0);
-  ASSERT_NE(bytes, nullptr);
-  const std::string refusing(reinterpret_cast<const char*>(bytes), static_cast<size_t>(size));
-  sqlite3_free(bytes);
-  sqlite3_close(db);
+  ImageDb edit(Export(engine()));
+  ASSERT_TRUE(edit.ok());
+  ASSERT_EQ(sqlite3_exec(edit.db(), "CREATE TRIGGER refuse_reminders BEFORE INSERT ON notifications"
+                                    " WHEN NEW.kind = 'reminder' BEGIN SELECT RAISE(FAIL, 'no reminders'); END",
+                         nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(edit.db());
+  const std::string refusing = edit.Image();
 
   std::unique_ptr<Engine> e = OpenEngine(refusing);
   ASSERT_TRUE(e);
@@ -137,6 +166,90 @@ TEST_F(BookingsTest, ARefusedReminderRowUndoesTheWholeBooking) {
   ASSERT_TRUE(held.ok()) << held.status.ToJson();
   EXPECT_EQ(held.body["id"], -1);
   EXPECT_EQ(MustCall(*e, "pendingMutations")["mutations"].size(), 1u);
+}
+
+// createBooking takes its next local ids from the last booking's while SQLite counts no
+// changed row since (Engine::Impl::next_local_ids). On random runs of the writes that can
+// come between two bookings (cancellations, confirmations, expired holds, refused and
+// replayed calls, batches that delete this node's newest rows or add rows below its
+// ids), every new booking still takes the id below every booking id, and its
+// notifications the ids below every notification id, as read from the database itself.
+TEST_F(BookingsTest, LocalIdsStayBelowEveryIdWhateverChangedBetweenBookings) {
+  Load({Inventory(10, "2026-06-01", 60, 500, 500, 10000), Inventory(11, "2026-06-01", 60, 500, 500, 30000)});
+  std::mt19937 rng(20261202);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  int64_t now = kNow;
+  int booked = 0, replays = 0, between = 0;
+  std::vector<std::string> keys;
+  for (int step = 0; step < 400; ++step) {
+    ImageDb before(Export(engine()));
+    ASSERT_TRUE(before.ok());
+    const std::vector<int64_t> booking_ids = before.Ints("SELECT id FROM bookings WHERE id < 0 ORDER BY id");
+    const std::vector<int64_t> notification_ids = before.Ints("SELECT id FROM notifications WHERE id < 0 ORDER BY id");
+    const int64_t next_booking = booking_ids.empty() ? -1 : booking_ids.front() - 1;
+    const int64_t next_notification = notification_ids.empty() ? -1 : notification_ids.front() - 1;
+    const int op = pick(10);
+    if (op < 5) {
+      const int start = 1 + pick(50);
+      const bool hold = pick(3) == 0;
+      json args{{"hotelId", 1}, {"roomTypeId", pick(2) ? 10 : 11}, {"userId", 1 + pick(9)},
+                {"checkIn", Plus("2026-06-01", start)}, {"checkOut", Plus("2026-06-01", start + 1 + pick(3))},
+                {"hold", hold}};
+      const bool replay = !keys.empty() && pick(5) == 0;
+      if (replay) args["idempotencyKey"] = keys[static_cast<size_t>(pick(static_cast<int>(keys.size())))];
+      else if (pick(2)) args["idempotencyKey"] = keys.emplace_back("key-" + std::to_string(step));
+      Result r = Call(engine(), "createBooking", args);
+      ASSERT_TRUE(r.ok()) << args.dump() << " -> " << r.status.ToJson();
+      const int64_t id = r.body["id"];
+      if (std::find(booking_ids.begin(), booking_ids.end(), id) != booking_ids.end()) {
+        ++replays;  // the original booking, untouched
+        continue;
+      }
+      EXPECT_EQ(id, next_booking) << "step " << step;
+      ImageDb after(Export(engine()));
+      const std::vector<int64_t> mine =
+          after.Ints("SELECT id FROM notifications WHERE booking_id = " + std::to_string(id) + " ORDER BY id DESC");
+      ASSERT_FALSE(mine.empty()) << "step " << step;
+      EXPECT_EQ(mine[0], next_notification) << "step " << step;
+      if (mine.size() > 1) EXPECT_EQ(mine[1], next_notification - 1) << "step " << step;
+      ++booked;
+      continue;
+    }
+    ++between;
+    const int64_t some_booking = booking_ids.empty() ? -1 : booking_ids[static_cast<size_t>(pick(static_cast<int>(booking_ids.size())))];
+    switch (op) {
+      case 5:  // cancel or confirm one of this node's bookings (refused when not in the right state)
+        Call(engine(), pick(2) ? "cancelBooking" : "confirmHold", json{{"bookingId", some_booking}});
+        break;
+      case 6:  // time passes: holds expire
+        now += 60000 * (1 + pick(15));
+        engine().SetNow(now);
+        Call(engine(), "checkRoomAvailability", json{{"roomTypeId", 10}, {"checkIn", "2026-06-20"}, {"checkOut", "2026-06-21"}});
+        break;
+      case 7:  // a refused booking
+        Call(engine(), "createBooking", json{{"hotelId", 1}, {"roomTypeId", 10}, {"userId", 1}, {"checkIn", "2026-06-10"},
+                                             {"checkOut", "2026-06-12"}, {"rooms", 9}});
+        break;
+      case 8: {  // a batch deletes this node's newest booking or notification
+        json del = pick(2) && !booking_ids.empty() ? Delete("bookings", json{{"id", booking_ids.front()}})
+                   : !notification_ids.empty()     ? Delete("notifications", json{{"id", notification_ids.front()}})
+                                                   : Delete("bookings", json{{"id", -1}});
+        Apply(engine(), Batch({del}));
+        break;
+      }
+      default: {  // a batch brings rows with ids below this node's
+        const int64_t low = next_booking - 1 - pick(3);
+        Apply(engine(), Batch({Booking(low, 1, 3, 10, "CONFIRMED", "2026-06-05", "2026-06-06", json{{"origin", "local"}}),
+                               Upsert("notifications", json{{"id", next_notification - 1 - pick(3)}, {"booking_id", low},
+                                                            {"user_id", 3}, {"channel", "email"},
+                                                            {"scheduled_at", now}})}));
+        break;
+      }
+    }
+  }
+  EXPECT_GT(booked, 150);
+  EXPECT_GT(replays, 5);
+  EXPECT_GT(between, 100);
 }
 
 // createBooking answers from the values it has just written instead of reading the row

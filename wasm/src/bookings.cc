@@ -112,9 +112,9 @@ Status Engine::Impl::NextLocalId(LocalIds table, int64_t* id) {
 // createBooking) to undo its first row if the second fails; the caller's transaction
 // undoes both anyway (tests/cpp/bookings_test.cc, ARefusedReminderRowUndoesTheWholeBooking).
 Status Engine::Impl::Notify(int64_t booking_id, int64_t user_id, const char* kind, int64_t at_ms, const char* kind2,
-                            int64_t at2_ms) {
-  int64_t id;
-  ES_RETURN_IF_ERROR(NextLocalId(LocalIds::kNotifications, &id));
+                            int64_t at2_ms, int64_t first_id) {
+  int64_t id = first_id;
+  if (!id) ES_RETURN_IF_ERROR(NextLocalId(LocalIds::kNotifications, &id));
   Stmt* st;
   if (kind2) {
     ES_RETURN_IF_ERROR(PreparedOnce(kNotifyTwoStmt,
@@ -208,10 +208,15 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out, bo
                          "{\"field\":\"rooms\"}");
   }
 
+  // Read before this write changes rows of its own.
+  const bool ids_known = next_local_ids.changes == sqlite3_total_changes64(db);
   Txn txn(*this);
   if (!txn.started()) return SqliteError(db, "begin");
-  int64_t id;
-  ES_RETURN_IF_ERROR(NextLocalId(LocalIds::kBookings, &id));
+  int64_t id = next_local_ids.booking, notification = next_local_ids.notification;
+  if (!ids_known) {
+    ES_RETURN_IF_ERROR(NextLocalId(LocalIds::kBookings, &id));
+    ES_RETURN_IF_ERROR(NextLocalId(LocalIds::kNotifications, &notification));
+  }
   std::string key = r.idempotency_key;
   if (key.empty()) {
     std::string client_id;
@@ -262,7 +267,7 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out, bo
   const int64_t reminder = (int64_t{r.check_in} - 1) * kMsPerDay + 9 * 3600000 - hotel.utc_offset_minutes * 60000;
   const bool remind = !r.hold && reminder > now_ms;
   ES_RETURN_IF_ERROR(Notify(id, r.user_id, r.hold ? "hold" : "confirmation", now_ms, remind ? "reminder" : nullptr,
-                            reminder));
+                            reminder, notification));
   // The answer from the values just stored (the row as getUserBookingsWithRoomType reads
   // it; tests/cpp/bookings_test.cc compares the two): reading it back cost ~7% of a booking.
   compact::BookingFacts f{id, r.hotel_id, r.user_id, r.room_type_id, r.check_out - r.check_in, r.rooms, r.guests,
@@ -274,6 +279,9 @@ Status Engine::Impl::CreateBooking(const BookingRequest& r, std::string* out, bo
   std::string json;
   if (binary && events_wanted) WriteBookingAnswer(f, false, &json);
   ES_RETURN_IF_ERROR(txn.Commit());
+  // Only a write of its own: inside a caller's transaction, that one may still roll back.
+  next_local_ids = sqlite3_get_autocommit(db) ? NextLocalIds{sqlite3_total_changes64(db), id - 1, notification - (remind ? 2 : 1)}
+                                              : NextLocalIds{};
   if (r.hold) next_hold_expiry = std::min(next_hold_expiry, expires);
 
   ChangeEvents ev;

@@ -285,9 +285,10 @@ struct Engine::Impl {
   Status OfferWaitlist(int64_t room_type_id, ChangeEvents* ev);
   Status Enqueue(const char* type, const std::string& key, const std::string& args_json, int64_t booking_id,
                  int64_t waitlist_id);
-  // Queues `kind` at `at_ms`, and with `kind2` a second notification at `at2_ms`.
+  // Queues `kind` at `at_ms`, and with `kind2` a second notification at `at2_ms`, under
+  // the local ids `first_id` and the one below it (0: NextLocalId's).
   Status Notify(int64_t booking_id, int64_t user_id, const char* kind, int64_t at_ms, const char* kind2 = nullptr,
-                int64_t at2_ms = 0);
+                int64_t at2_ms = 0, int64_t first_id = 0);
   Status CancelReminders(int64_t booking_id);
   Status StayReason(const StayQuery& q, const RoomTypeInfo& rt, const HotelInfo& hotel, const char** reason,
                     std::vector<Night>* nights);
@@ -325,6 +326,16 @@ struct Engine::Impl {
   // none below zero. Local ids count down from -1 (docs/API.md) beside the centre's
   // positive ones, so a row made here never takes an id the centre gives out.
   Status NextLocalId(LocalIds table, int64_t* id);
+  // The next local booking and notification ids as the last createBooking left them, valid
+  // while SQLite's count of changed rows (sqlite3_total_changes64) is still `changes`: any
+  // other write, a rolled-back one included, moves it, so a stale pair is never used. Saves
+  // createBooking its two NextLocalId queries (~4%) when bookings follow one another.
+  struct NextLocalIds {
+    int64_t changes = -1;
+    int64_t booking = 0;
+    int64_t notification = 0;
+  };
+  NextLocalIds next_local_ids;
 
   Status LoadSyncState();
   Status SaveSyncState();
