@@ -123,6 +123,25 @@ TEST_F(BookingsTest, TheSameIdempotencyKeyReturnsTheFirstBookingAndAddsNoMutatio
   EXPECT_EQ(MustCall(engine(), "pendingMutations")["mutations"].size(), 1u);
 }
 
+// A retry of a stay that is still bookable reaches the booking's insert, which the key's
+// unique index refuses (bookings.cc, CreateBooking): the answer is the first booking, the
+// database is byte for byte as before, and the next new booking takes the next id.
+TEST_F(BookingsTest, ARetryOfABookableStayReturnsTheFirstBookingAndWritesNothing) {
+  json first = Book({{"idempotencyKey", "k-2"}, {"guests", 2}}).body;
+  ASSERT_EQ(first["id"], -1);
+  const std::string before = Export(engine());
+  for (json extra : {json{{"idempotencyKey", "k-2"}, {"guests", 2}}, json{{"idempotencyKey", "k-2"}, {"hold", true}},
+                     json{{"idempotencyKey", "k-2"}, {"roomTypeId", 11}, {"checkIn", "2026-06-20"}, {"checkOut", "2026-06-22"}}}) {
+    Result again = Book(extra);
+    ASSERT_TRUE(again.ok()) << extra.dump() << " -> " << again.status.ToJson();
+    EXPECT_EQ(again.body, first) << extra.dump();
+    EXPECT_EQ(Export(engine()), before) << "a retry wrote something: " << extra.dump();
+  }
+  EXPECT_EQ(NightlyAvailable(10, "2026-06-10", "2026-06-12"), json::array({2, 2}));
+  EXPECT_EQ(Book({{"idempotencyKey", "k-3"}}).body["id"], -2);
+  EXPECT_EQ(MustCall(engine(), "pendingMutations")["mutations"].size(), 2u);
+}
+
 // Issue 8: a key holding U+0000 (which PostgreSQL would cut short) and a total above
 // 2^53 - 1 (which no edge could pull back) are refused before anything is written.
 TEST_F(BookingsTest, ANulInTheKeyAndATotalAbove2To53AreRefusedAndWriteNothing) {
