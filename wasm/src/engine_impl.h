@@ -278,6 +278,9 @@ struct Engine::Impl {
   Status ExpireHolds();
   Status RefreshNextHoldExpiry();
   Status ClientId(std::string* out);
+  // The booking an earlier createBooking made under r's idempotency key (its answer), or
+  // `refusal` when there is none.
+  Status OriginalBooking(const BookingRequest& r, Status refusal, std::string* out, bool binary);
   // Booking `id` as an answer (WriteBookingAnswer).
   Status BookingAnswer(int64_t id, std::string* out, bool binary = false);
   // Offers freed rooms to the oldest waiting guest whose stay became available. Only
