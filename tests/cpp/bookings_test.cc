@@ -5,47 +5,13 @@
 #include <random>
 #include <vector>
 
+#include "image_db.h"
 #include "sqlite3.h"
 #include "test_support.h"
 
 namespace edgestay::test {
 namespace {
 
-// An engine's exported image, opened by SQLite itself (closed by the destructor).
-class ImageDb {
- public:
-  explicit ImageDb(const std::string& image) {
-    sqlite3_open(":memory:", &db_);
-    auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
-    memcpy(buf, image.data(), image.size());
-    ok_ = sqlite3_deserialize(db_, "main", buf, image.size(), image.size(),
-                              SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE) == SQLITE_OK;
-  }
-  ~ImageDb() { sqlite3_close(db_); }
-  bool ok() const { return ok_; }
-  sqlite3* db() { return db_; }
-  // The first column of each row of `sql`.
-  std::vector<int64_t> Ints(const std::string& sql) {
-    std::vector<int64_t> out;
-    sqlite3_stmt* st = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db_);
-    while (st && sqlite3_step(st) == SQLITE_ROW) out.push_back(sqlite3_column_int64(st, 0));
-    sqlite3_finalize(st);
-    return out;
-  }
-  // The image with what SQLite holds now.
-  std::string Image() {
-    sqlite3_int64 size = 0;
-    unsigned char* bytes = sqlite3_serialize(db_, "main", &size, 0);
-    std::string out(reinterpret_cast<const char*>(bytes), static_cast<size_t>(size));
-    sqlite3_free(bytes);
-    return out;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-  bool ok_ = false;
-};
 
 class BookingsTest : public EngineTest {
  protected:
@@ -161,11 +127,9 @@ TEST_F(BookingsTest, ANulInTheKeyAndATotalAbove2To53AreRefusedAndWriteNothing) {
 // the booking may remain, and the engine books again at once.
 TEST_F(BookingsTest, ARefusedReminderRowUndoesTheWholeBooking) {
   ImageDb edit(Export(engine()));
-  ASSERT_TRUE(edit.ok());
-  ASSERT_EQ(sqlite3_exec(edit.db(), "CREATE TRIGGER refuse_reminders BEFORE INSERT ON notifications"
-                                    " WHEN NEW.kind = 'reminder' BEGIN SELECT RAISE(FAIL, 'no reminders'); END",
-                         nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(edit.db());
-  const std::string refusing = edit.Image();
+  edit.Exec("CREATE TRIGGER refuse_reminders BEFORE INSERT ON notifications"
+            " WHEN NEW.kind = 'reminder' BEGIN SELECT RAISE(FAIL, 'no reminders'); END");
+  const std::string refusing = edit.Serialize();
 
   std::unique_ptr<Engine> e = OpenEngine(refusing);
   ASSERT_TRUE(e);
@@ -202,7 +166,6 @@ TEST_F(BookingsTest, LocalIdsStayBelowEveryIdWhateverChangedBetweenBookings) {
   std::vector<std::string> keys;
   for (int step = 0; step < 400; ++step) {
     ImageDb before(Export(engine()));
-    ASSERT_TRUE(before.ok());
     const std::vector<int64_t> booking_ids = before.Ints("SELECT id FROM bookings WHERE id < 0 ORDER BY id");
     const std::vector<int64_t> notification_ids = before.Ints("SELECT id FROM notifications WHERE id < 0 ORDER BY id");
     const int64_t next_booking = booking_ids.empty() ? -1 : booking_ids.front() - 1;

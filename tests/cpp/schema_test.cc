@@ -10,56 +10,13 @@
 #include <vector>
 
 #include "schema.h"
+#include "image_db.h"
 #include "sqlite3.h"
 #include "test_support.h"
 
 namespace edgestay::test {
 namespace {
 
-// An SQLite connection over a copy of `image`, independent of any engine.
-class ImageDb {
- public:
-  explicit ImageDb(const std::string& image) {
-    EXPECT_EQ(sqlite3_open(":memory:", &db_), SQLITE_OK);
-    if (image.empty()) return;
-    auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
-    std::memcpy(buf, image.data(), image.size());
-    const auto size = static_cast<sqlite3_int64>(image.size());
-    EXPECT_EQ(sqlite3_deserialize(db_, "main", buf, size, size,
-                                  SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE),
-              SQLITE_OK);
-  }
-  ~ImageDb() { sqlite3_close(db_); }
-  sqlite3* Handle() { return db_; }
-
-  // The first column of every row of `sql`, as text ("NULL" for null).
-  std::vector<std::string> Column(const std::string& sql) {
-    std::vector<std::string> out;
-    sqlite3_stmt* st = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db_);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-      const unsigned char* t = sqlite3_column_text(st, 0);
-      out.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
-    }
-    sqlite3_finalize(st);
-    return out;
-  }
-  void Exec(const std::string& sql) {
-    char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << sql << ": " << (err ? err : "");
-    sqlite3_free(err);
-  }
-  std::string Serialize() {
-    sqlite3_int64 size = 0;
-    unsigned char* data = sqlite3_serialize(db_, "main", &size, 0);
-    std::string image(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
-    sqlite3_free(data);
-    return image;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
 
 Status OpenStatus(const std::string& snapshot) {
   std::unique_ptr<Engine> engine;
