@@ -172,7 +172,7 @@ bool QueryCache::Admit(std::string_view ns_key) {
 
 int64_t QueryCache::Invalidate(const CacheInvalidation& change) {
   // Nothing cached (the cache off, or only writes so far): no buckets to work out
-  // (~2 % of a createBooking).
+  // (~1 % of a createBooking).
   if (lru_.empty()) return 0;
   int64_t n = 0;
   auto drop = [&](List::iterator it) {
