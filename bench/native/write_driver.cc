@@ -4,8 +4,10 @@
 //
 //   write_driver IMAGE ARGS.jsonl NOW_MS WARM TIMED [METHOD [events|quiet]]
 //
-// IMAGE is an SQLite image (the engine opens it, as bench/hotpaths.mjs does), or a change
-// batch `*.json` that a new engine loads (a plain in-memory database, as `npm run bench`).
+// IMAGE is an SQLite image (the engine opens it, as bench/hotpaths.mjs does), a change
+// batch `*.json` that a new engine loads (a plain in-memory database, as `npm run bench`),
+// or `*.ndjson`: change batches one a line, loaded in order as a sync client applies the
+// pages it pulls (BENCH_PAGES of bench/load.mjs; its first line, { now }, is skipped).
 // Makes WARM calls, then TIMED calls that are reported (µs per call; under callgrind run
 // with --collect-atstart=no: only the TIMED calls are collected, i.e. the marginal cost).
 // Events are taken after each call, as the JS wrapper does: built ("events", the default:
@@ -54,12 +56,23 @@ int main(int argc, char** argv) {
   // database, as `npm run bench` makes), else the engine opens a copy of the image (as
   // the wasm boundary opens a snapshot for hotpaths.mjs: Engine::OpenCopy).
   const std::string image_path = argv[1];
-  const bool batch = image_path.size() > 5 && image_path.compare(image_path.size() - 5, 5, ".json") == 0;
-  edgestay::Status opened = batch ? edgestay::Engine::Open(std::string(), &engine)
-                                  : edgestay::Engine::OpenCopy(image_path, nullptr, &engine);
+  auto ends_with = [&](const char* suffix) {
+    const std::string s(suffix);
+    return image_path.size() > s.size() && image_path.compare(image_path.size() - s.size(), s.size(), s) == 0;
+  };
+  const bool batch = ends_with(".json"), pages = ends_with(".ndjson");
+  edgestay::Status opened = batch || pages ? edgestay::Engine::Open(std::string(), &engine)
+                                           : edgestay::Engine::OpenCopy(image_path, nullptr, &engine);
   if (opened.ok() && batch) {
     std::string applied;
     opened = engine->ApplyChanges(image.str(), &applied);
+  }
+  if (opened.ok() && pages) {
+    std::string line, applied;
+    std::getline(image, line);  // { now }
+    while (opened.ok() && std::getline(image, line)) {
+      if (!line.empty()) opened = engine->ApplyChanges(line, &applied);
+    }
   }
   if (!opened.ok()) {
     std::fprintf(stderr, "open: %s\n", opened.message().c_str());

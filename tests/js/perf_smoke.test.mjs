@@ -81,6 +81,28 @@ test('bench/load.mjs with BENCH_QUICK=1 loads both datasets in fresh processes, 
   }
 });
 
+test('bench/load.mjs with BENCH_PAGES loads each dataset as consecutive sync pages, every row applied', async () => {
+  const { buildDataset } = await import('../../bench/datasets.mjs');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgestay-load-pages-'));
+  try {
+    const out = path.join(dir, 'load.json');
+    const r = await run(['bench/load.mjs'],
+      { BENCH_QUICK: '1', BENCH_ROUNDS: '1', BENCH_PAGES: '300', BENCH_DATASETS: 'hotel,chain', BENCH_JSON: out }, 55000);
+    assert.equal(r.code, 0, show(r));
+    const result = JSON.parse(readFileSync(out, 'utf8'));
+    for (const kind of ['hotel', 'chain']) {
+      const rows = buildDataset(kind, { quick: true }).batch.changes
+        .reduce((n, c) => n + (Array.isArray(c.rows) ? c.rows.length : 1), 0);
+      const m = result[kind].medians.this;
+      assert.equal(m.applied, rows, `${kind}: ${JSON.stringify(m)}`);
+      assert.equal(m.batches, Math.ceil(rows / 300), `${kind}: ${JSON.stringify(m)}`);
+      assert.ok(m.image > 0 && m.maxRss > 0 && m.heapLoad > 0, `${kind}: ${JSON.stringify(m)}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('bench/run.mjs with BENCH_QUICK=1 completes and writes every op for every impl', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'edgestay-bench-'));
   try {
