@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "sqlite3.h"
-#include "sqlite_db.h"  // edgestay_table_btree
+#include "sqlite_db.h"  // edgestay_append_btrees
 #include "test_support.h"
 
 namespace edgestay::test {
@@ -270,28 +270,49 @@ TEST(ApplyBulkTest, EmptyTablesLoadLikeTheGeneralPath) {
   EXPECT_GT(failed, 2);
 }
 
-// Which tables a load may fill as a bulk load is read from SQLite's schema: a b-tree kept
-// in ascending key order (rowid tables; WITHOUT ROWID ones without a DESC key column).
-TEST(ApplyBulkTest, TableBtreeOrderComesFromTheSchema) {
+// Which b-trees a load may fill as a bulk load is read from SQLite's schema: a table's
+// kept in ascending key order (rowid tables; WITHOUT ROWID ones without a DESC key
+// column) and, WITHOUT ROWID, each index led by the key's columns in order and collation.
+TEST(ApplyBulkTest, AppendBtreesComeFromTheSchema) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
                          "CREATE TABLE r (id INTEGER PRIMARY KEY, v TEXT);"
-                         "CREATE TABLE up (a INTEGER, b TEXT, PRIMARY KEY (a, b)) WITHOUT ROWID;"
+                         "CREATE INDEX r_id_v ON r(id, v);"
+                         "CREATE TABLE up (a INTEGER, b TEXT, c INTEGER, PRIMARY KEY (a, b)) WITHOUT ROWID;"
+                         "CREATE INDEX up_led ON up(a, b, c);"
+                         "CREATE INDEX up_short ON up(a);"
+                         "CREATE INDEX up_swapped ON up(b, a);"
+                         "CREATE INDEX up_desc ON up(a, b DESC, c);"
+                         "CREATE INDEX up_nocase ON up(a, b COLLATE NOCASE);"
+                         "CREATE INDEX up_partial ON up(a, b) WHERE c > 0;"
                          "CREATE TABLE down (id INTEGER NOT NULL, PRIMARY KEY (id DESC)) WITHOUT ROWID;"
                          "CREATE TABLE mixed (a INTEGER, b TEXT, PRIMARY KEY (a, b DESC)) WITHOUT ROWID;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
-  for (const auto& [table, ascending] :
-       std::vector<std::pair<const char*, int>>{{"r", 1}, {"up", 1}, {"down", 0}, {"mixed", 0}}) {
-    int got = -1;
-    EXPECT_GT(edgestay_table_btree(db, table, &got), 0) << table;
-    EXPECT_EQ(got, ascending) << table;
-  }
-  int got = -1;
-  EXPECT_EQ(edgestay_table_btree(db, "nosuch", &got), 0);
-  EXPECT_EQ(got, 0);
-  // The engine's own notifications table (migration 7: id DESC) is one of the descending ones.
+  auto root_of = [&](sqlite3* in, const char* name) {
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(in, "SELECT rootpage FROM sqlite_master WHERE name = ?", -1, &st, nullptr), SQLITE_OK);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    const int root = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    return root;
+  };
+  auto appends = [&](sqlite3* in, const char* table) {
+    int roots[8] = {};
+    const int n = edgestay_append_btrees(in, table, roots, 8);
+    return std::set<int>(roots, roots + n);
+  };
+  EXPECT_EQ(appends(db, "r"), std::set<int>{root_of(db, "r")});  // a rowid table's indexes are not by rowid
+  EXPECT_EQ(appends(db, "up"), (std::set<int>{root_of(db, "up"), root_of(db, "up_led"), root_of(db, "up_partial")}));
+  EXPECT_TRUE(appends(db, "down").empty());
+  EXPECT_TRUE(appends(db, "mixed").empty());
+  EXPECT_TRUE(appends(db, "nosuch").empty());
+  int one[1] = {};
+  EXPECT_EQ(edgestay_append_btrees(db, "up", one, 1), 1);  // the table's own first, within max
+  EXPECT_EQ(one[0], root_of(db, "up"));
+  // The engine's own tables: notifications (migration 7: id DESC) takes no appends; the
+  // inventory's contract index (room_type_id, date, available) is led by its key.
   auto engine = NewEngine();
   std::string image;
   ASSERT_TRUE(engine->ExportDatabase(&image).ok());
@@ -303,14 +324,90 @@ TEST(ApplyBulkTest, TableBtreeOrderComesFromTheSchema) {
                                 static_cast<sqlite3_int64>(image.size()), SQLITE_DESERIALIZE_FREEONCLOSE),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(img, "SELECT 1 FROM sqlite_master LIMIT 1", nullptr, nullptr, nullptr), SQLITE_OK);
-  for (const auto& [table, ascending] : std::vector<std::pair<const char*, int>>{
-           {"notifications", 0}, {"room_inventory", 1}, {"bookings", 1}, {"special_days", 1}}) {
-    got = -1;
-    EXPECT_GT(edgestay_table_btree(img, table, &got), 0) << table;
-    EXPECT_EQ(got, ascending) << table;
-  }
+  EXPECT_TRUE(appends(img, "notifications").empty());
+  EXPECT_EQ(appends(img, "room_inventory"),
+            (std::set<int>{root_of(img, "room_inventory"), root_of(img, "room_inventory_roomTypeId_date_available_idx")}));
+  EXPECT_EQ(appends(img, "bookings"), std::set<int>{root_of(img, "bookings")});
+  EXPECT_EQ(appends(img, "special_days"), std::set<int>{root_of(img, "special_days")});
   sqlite3_close(img);
   sqlite3_close(db);
+}
+
+// `batch` as consecutive batches (pages) of at most `rows` rows each, in order: what a sync
+// client pulls of the same change log. A change of many rows is split where a page ends.
+std::vector<json> Pages(const json& batch, size_t rows) {
+  std::vector<json> pages;
+  json page = json::array();
+  size_t in_page = 0;
+  auto flush = [&] {
+    if (page.empty()) return;
+    pages.push_back(Batch(page.get<std::vector<json>>(), {{"syncedAt", kNow}}));
+    page = json::array();
+    in_page = 0;
+  };
+  for (const json& change : batch["changes"]) {
+    if (!change.contains("rows")) {
+      if (in_page + 1 > rows) flush();
+      page.push_back(change);
+      ++in_page;
+      continue;
+    }
+    const json& all = change["rows"];
+    for (size_t i = 0; i < all.size();) {
+      if (in_page == rows) flush();
+      const size_t take = std::min(rows - in_page, all.size() - i);
+      json part = change;
+      part["rows"] = json(std::vector<json>(all.begin() + static_cast<long>(i), all.begin() + static_cast<long>(i + take)));
+      page.push_back(part);
+      in_page += take;
+      i += take;
+    }
+  }
+  flush();
+  return pages;
+}
+
+// Property: a batch applied as consecutive pages (a stocked table from the second page on,
+// whose rows still come after every stored key while they arrive in key order, and then
+// stop doing so) stores the same rows, with sound b-trees, as the batch applied at once.
+TEST(ApplyBulkTest, APagedLoadStoresWhatOneBatchStores) {
+  std::mt19937_64 rng(20261202);
+  for (int round = 0; round < 6; ++round) {
+    const json batch = RandomBatch(rng, round % 2 ? 3000 : 400, round % 2 ? 400 : 60, false);
+    auto whole = NewEngine(), paged = NewEngine();
+    MustApply(*whole, batch);
+    const size_t page_rows = round % 3 == 0 ? 97 : round % 3 == 1 ? 500 : 5000;
+    const std::vector<json> pages = Pages(batch, page_rows);
+    for (const json& page : pages) MustApply(*paged, page);
+    std::string integrity_whole, integrity_paged;
+    const std::string rows_whole = Dump(*whole, &integrity_whole);
+    EXPECT_EQ(Dump(*paged, &integrity_paged), rows_whole) << "round " << round << ", " << pages.size() << " pages";
+    EXPECT_EQ(integrity_whole, "ok");
+    EXPECT_EQ(integrity_paged, "ok") << "round " << round;
+  }
+}
+
+// Inventory that arrives page after page in key order (a sync client's first pull) fills
+// whole pages of the table and of its contract index, as one batch into the empty table
+// does: the paged image is no larger. (Appended as a stocked table's usual inserts, each
+// b-tree split left both halves room to grow: pages ~88% full for good, an image ~10%
+// larger.)
+TEST(ApplyBulkTest, InventoryPagedInKeyOrderFillsWholePages) {
+  std::vector<json> changes;
+  changes.push_back(Hotel(1, "H"));
+  for (int r = 1; r <= 12; ++r) changes.push_back(RoomType(r, 1, "R" + std::to_string(r)));
+  for (int r = 1; r <= 12; ++r) changes.push_back(Inventory(r, "2026-01-01", 730, 10, 4, 12000));
+  const json batch = Batch(changes, {{"syncedAt", kNow}});
+  auto whole = NewEngine(), paged = NewEngine();
+  MustApply(*whole, batch);
+  for (const json& page : Pages(batch, 500)) MustApply(*paged, page);
+  std::string image_whole, image_paged, integrity;
+  ASSERT_TRUE(whole->ExportDatabase(&image_whole).ok());
+  ASSERT_TRUE(paged->ExportDatabase(&image_paged).ok());
+  EXPECT_EQ(Dump(*paged, &integrity), Dump(*whole, &integrity));
+  EXPECT_EQ(integrity, "ok");
+  EXPECT_LE(image_paged.size(), image_whole.size() * 101 / 100)
+      << "paged " << image_paged.size() << " bytes, one batch " << image_whole.size();
 }
 
 // A batch that fails after a table's indexes were set aside leaves the engine with its

@@ -424,43 +424,59 @@ void edgestay_sorts_in_memory(sqlite3 *db, int saved){
   db->aDb[0].pSchema->cache_size = saved;
 }
 
-/* The b-tree of table zTable of the main database (its root page, 0 when there is no such
-** table), and whether it keeps its rows in ascending order of their key: a rowid table
-** (by rowid) or a WITHOUT ROWID one whose primary key has no DESC column. What
+/* The b-trees that rows written to table zTable of the main database in ascending order
+** of its key append to: its own (a rowid table, by rowid, or a WITHOUT ROWID one whose
+** primary key has no DESC column) and, WITHOUT ROWID, each index led by the primary key's
+** columns in the same order and collations (room_inventory's contract index: (room_type_id,
+** date, available) after the key (room_type_id, date)). Up to nMax root pages into aRoot,
+** the table's first; returns how many (0: no such table, or its key descends). What
 ** edgestay_bulk_appends needs, read from the schema SQLite holds. */
-int edgestay_table_btree(sqlite3 *db, const char *zTable, int *pAscending){
+int edgestay_append_btrees(sqlite3 *db, const char *zTable, int *aRoot, int nMax){
   Table *pTab = sqlite3FindTable(db, zTable, "main");
-  *pAscending = 0;
-  if( pTab==0 || !IsOrdinaryTable(pTab) ) return 0;
-  *pAscending = 1;
-  if( !HasRowid(pTab) ){
-    Index *pPk = sqlite3PrimaryKeyIndex(pTab);
-    int i;
-    for(i=0; i<pPk->nKeyCol; i++){
-      if( pPk->aSortOrder[i] ) *pAscending = 0;
-    }
+  Index *pPk, *pIdx;
+  int n = 0, i;
+  if( pTab==0 || !IsOrdinaryTable(pTab) || nMax<1 ) return 0;
+  if( HasRowid(pTab) ){
+    aRoot[0] = (int)pTab->tnum;
+    return 1;
   }
-  return (int)pTab->tnum;
+  pPk = sqlite3PrimaryKeyIndex(pTab);
+  for(i=0; i<pPk->nKeyCol; i++){
+    if( pPk->aSortOrder[i] ) return 0;
+  }
+  aRoot[n++] = (int)pTab->tnum;
+  for(pIdx=pTab->pIndex; pIdx && n<nMax; pIdx=pIdx->pNext){
+    int led = pIdx!=pPk && pIdx->nKeyCol>=pPk->nKeyCol;
+    for(i=0; led && i<pPk->nKeyCol; i++){
+      led = pIdx->aiColumn[i]==pPk->aiColumn[i] && pIdx->aSortOrder[i]==0
+         && sqlite3StrICmp(pIdx->azColl[i], pPk->azColl[i])==0;
+    }
+    if( led ) aRoot[n++] = (int)pIdx->tnum;
+  }
+  return n;
 }
 
-/* Whether a prepared write statement fills the b-tree rooted at page `root` (a table's)
-** as a bulk load (on) or as usual (off). SQLite splits a full page so that both halves have
-** room to grow, and rows inserted in ascending key order leave a WITHOUT ROWID table's
-** pages about 88% full for good (a rowid table's appends already get whole pages). A bulk
-** load (what CREATE INDEX does, OPFLAG_BULKCSR on its cursor) keeps the left pages full
-** instead: right for rows that arrive in key order, wrong otherwise (every insert into a
-** full page splits it again), so the table's indexes, in other orders, are left as they
-** are. The engine sets it only while a fresh table's rows arrive in key order
-** (apply_changes.cc). A statement SQLite prepares again (after a schema change) loses it:
-** call this before every step (it stops at the table's open, near the program's start). */
-void edgestay_bulk_appends(sqlite3_stmt *pStmt, int root, int on){
+/* Whether a prepared write statement fills the b-trees rooted at pages aRoot[0..nRoot)
+** (edgestay_append_btrees) as a bulk load (on) or as usual (off). SQLite splits a full
+** page so that both halves have room to grow, and entries inserted in ascending order
+** leave a WITHOUT ROWID table's pages, and an index's, about 88% full for good (a rowid
+** table's appends already get whole pages). A bulk load (what CREATE INDEX does,
+** OPFLAG_BULKCSR on its cursor) keeps the left pages full instead: right for entries that
+** arrive in order, wrong otherwise (every insert into a full page splits it again), so
+** the table's indexes in other orders are left as they are. The engine sets it only while
+** a table's rows arrive in key order after every stored one (apply_changes.cc). A
+** statement SQLite prepares again (after a schema change) loses it: call this before
+** every step (it stops at the last of the b-trees' opens, near the program's start). */
+void edgestay_bulk_appends(sqlite3_stmt *pStmt, const int *aRoot, int nRoot, int on){
   Vdbe *v = (Vdbe*)pStmt;
-  int i;
-  for(i=0; i<v->nOp; i++){
+  int i, j, found = 0;
+  for(i=0; i<v->nOp && found<nRoot; i++){
     Op *pOp = &v->aOp[i];
-    if( pOp->opcode!=OP_OpenWrite || pOp->p2!=root || (pOp->p5 & OPFLAG_P2ISREG) ) continue;
+    if( pOp->opcode!=OP_OpenWrite || (pOp->p5 & OPFLAG_P2ISREG) ) continue;
+    for(j=0; j<nRoot && pOp->p2!=aRoot[j]; j++){}
+    if( j==nRoot ) continue;
     if( on ) pOp->p5 |= OPFLAG_BULKCSR;
     else pOp->p5 &= ~OPFLAG_BULKCSR;
-    return;
+    found++;
   }
 }

@@ -412,12 +412,13 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     }
   }
 
-  // A fresh table whose rows have come in key order so far takes this one as an append.
+  // A table whose rows have come in key order so far, after every stored one, takes this
+  // one as an append: a fresh table's whole load, or a stocked one's next page of the
+  // change log (what a sync client's first pull brings, page after page).
   if (load->in_key_order) {
-    load->in_key_order = load->state == TableLoad::kFresh && change.op == Op::kUpsert &&
-                         load->KeyAfterLast(values, table.key);
+    load->in_key_order = change.op == Op::kUpsert && load->KeyAfterLast(values, table.key);
   }
-  edgestay_bulk_appends(st.get(), load->root, load->in_key_order);
+  edgestay_bulk_appends(st.get(), load->append_roots, load->append_count, load->in_key_order);
   const int rc = st.Step();
   const int changed = sqlite3_changes(db);
   st.Reset();
@@ -491,28 +492,51 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   return Status::Ok();
 }
 
-Status Engine::Impl::TouchTable(const TableSpec& table, TableLoad** out) {
+// Its work runs once per table and batch: built for size.
+ES_MINSIZE Status Engine::Impl::TouchTable(const TableSpec& table, TableLoad** out) {
   TableLoad& load = table_load[static_cast<size_t>(table.id)];
   *out = &load;
   if (load.state != TableLoad::kUnknown) return Status::Ok();
-  // The largest key (its first column, NOT NULL): one b-tree edge read, NULL when empty.
-  // Kept with the write statements, out of explainQueries: it is the load's, not a query's.
+  // The largest stored key (NOT NULL columns), none when the table is empty: one b-tree
+  // edge read. Kept with the write statements, out of explainQueries: it is the load's,
+  // not a query's.
   std::unique_ptr<Stmt>& probe = table_probes[static_cast<size_t>(table.id)];
   if (!probe) {
+    std::string columns, order;
+    for (int k : table.key) {
+      columns += (columns.empty() ? "" : ", ") + std::string(table.columns[k].name);
+      order += (order.empty() ? "" : ", ") + std::string(table.columns[k].name) + " DESC";
+    }
     auto prepared = std::make_unique<Stmt>();
-    ES_RETURN_IF_ERROR(
-        prepared->Prepare(db, std::string("SELECT max(") + table.columns[table.key[0]].name + ") FROM " + table.name));
+    ES_RETURN_IF_ERROR(prepared->Prepare(
+        db, "SELECT " + columns + " FROM " + table.name + " ORDER BY " + order + " LIMIT 1"));
     probe = std::move(prepared);
   }
   StmtScope s(*probe);
-  if (s->Step() != SQLITE_ROW) return SqliteError(db, std::string("read ") + table.name);
-  load.state = s->IsNull(0) ? TableLoad::kFresh : TableLoad::kStocked;
-  // The table's b-tree also for a stocked table: its write statements may still carry a
-  // fresh load's hint. A b-tree kept in descending order (notifications: id DESC) never
-  // takes rows as appends in the key order KeyAfterLast checks.
-  int ascending = 0;
-  load.root = edgestay_table_btree(db, table.name, &ascending);
-  load.in_key_order = load.state == TableLoad::kFresh && ascending;
+  const int rc = s->Step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqliteError(db, std::string("read ") + table.name);
+  load.state = rc == SQLITE_DONE ? TableLoad::kFresh : TableLoad::kStocked;
+  // Rows after the last stored key are appends, as a fresh table's are (KeyAfterLast). A
+  // table kept in descending order (notifications: id DESC) has no b-tree that takes rows
+  // as appends in the key order KeyAfterLast checks. The b-trees are wanted for a table
+  // of either kind: its write statements may still carry an earlier append's hint.
+  load.append_count = edgestay_append_btrees(db, table.name, load.append_roots,
+                                             static_cast<int>(std::size(load.append_roots)));
+  load.in_key_order = load.append_count > 0;
+  load.last_key.clear();
+  if (rc == SQLITE_ROW) {
+    for (size_t k = 0; k < table.key.size(); ++k) {
+      const int col = static_cast<int>(k);
+      const int type = sqlite3_column_type(s->get(), col);
+      if (type != SQLITE_INTEGER && type != SQLITE_TEXT) {
+        load.in_key_order = false;  // not a key CompareKeyValue orders: no appends
+        break;
+      }
+      const bool text = type == SQLITE_TEXT;
+      load.last_key.push_back({text ? Value::kText : Value::kInt, text ? 0 : s->Int(col),
+                               text ? std::string(s->Text(col)) : std::string()});
+    }
+  }
   return Status::Ok();
 }
 
@@ -549,7 +573,7 @@ bool Engine::Impl::TableLoad::KeyAfterLast(const std::vector<Value>& values, con
 // by RestoreIndexes from the very statements schema.cc stored, so a rollback brings them
 // back and the definitions live in one place. Statements that read through them mid-batch
 // (a delete's "still referenced" checks) scan instead; nothing else reads during a batch.
-Status Engine::Impl::SetIndexesAside(const TableSpec& table, TableLoad* load) {
+ES_MINSIZE Status Engine::Impl::SetIndexesAside(const TableSpec& table, TableLoad* load) {
   std::vector<std::pair<std::string, std::string>> found;
   {
     Stmt* st;
@@ -565,7 +589,10 @@ Status Engine::Impl::SetIndexesAside(const TableSpec& table, TableLoad* load) {
     ES_RETURN_IF_ERROR(Exec(db, ("DROP INDEX \"" + name + "\"").c_str()));
     load->set_aside.push_back(std::move(sql));
   }
-  // The write statements were prepared against the old schema; SQLite re-prepares them.
+  // The write statements were prepared against the old schema; SQLite re-prepares them,
+  // without the dropped indexes' b-trees, which the appends then no longer look for.
+  load->append_count = edgestay_append_btrees(db, table.name, load->append_roots,
+                                              static_cast<int>(std::size(load->append_roots)));
   return Status::Ok();
 }
 

@@ -173,10 +173,13 @@ struct Engine::Impl {
     bool server_ids = false;          // bookings: a written row named a server id
     bool local = false;               // bookings: a written row was a local booking
     std::vector<std::string> set_aside;  // CREATE INDEX statements of the dropped indexes
-    // While a fresh table's rows come in its stored key order, each is an append and the
-    // table is filled as a bulk load (full pages); the key of the last one.
+    // While the table's rows come in its key order after every stored row, each is an
+    // append and the b-trees it appends to (append_roots: the table's, and an index led by
+    // its key) are filled as a bulk load (full pages); the key of the last row, stored or
+    // written.
     bool in_key_order = false;
-    int root = 0;  // the table's root page
+    int append_roots[4] = {};
+    int append_count = 0;
     struct KeyValue {
       protocol::Value::Kind kind;
       int64_t i;
@@ -188,6 +191,8 @@ struct Engine::Impl {
   };
   std::vector<TableLoad> table_load = std::vector<TableLoad>(protocol::Tables().size());
   std::vector<std::unique_ptr<Stmt>> table_probes = std::vector<std::unique_ptr<Stmt>>(protocol::Tables().size());
+  // The batch's state of `table` (*out), learnt on its first row: whether the table is
+  // empty (fresh) or stocked, and what its appends need.
   Status TouchTable(const protocol::TableSpec& table, TableLoad** out);
   Status SetIndexesAside(const protocol::TableSpec& table, TableLoad* load);
   Status RestoreIndexes();

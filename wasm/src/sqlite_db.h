@@ -19,13 +19,14 @@ extern "C" int edgestay_copy_pages(sqlite3* db, const char* schema, unsigned fir
 // files, until edgestay_sorts_in_memory(db, what it returned); sqlite3_wasm.c says why.
 extern "C" int edgestay_sorts_in_runs(sqlite3* db, int run_kib);
 extern "C" void edgestay_sorts_in_memory(sqlite3* db, int saved);
-// Table `table`'s b-tree: its root page (0: no such table), and whether it is kept in
-// ascending key order (sqlite3_wasm.c).
-extern "C" int edgestay_table_btree(sqlite3* db, const char* table, int* ascending);
-// Whether a write statement fills the b-tree rooted at page `root` (a table's) as a bulk
-// load (pages kept full: for rows that arrive in key order) or as usual; before every step
+// The b-trees that rows of `table` written in ascending key order append to: its own and
+// the indexes led by its key; up to max root pages into roots, how many (0: none; the
+// table's key descends, or no such table). sqlite3_wasm.c.
+extern "C" int edgestay_append_btrees(sqlite3* db, const char* table, int* roots, int max);
+// Whether a write statement fills the b-trees rooted at roots[0..n) as a bulk load (pages
+// kept full: for entries that arrive in order) or as usual; before every step
 // (sqlite3_wasm.c says why).
-extern "C" void edgestay_bulk_appends(sqlite3_stmt* stmt, int root, int on);
+extern "C" void edgestay_bulk_appends(sqlite3_stmt* stmt, const int* roots, int n, int on);
 
 namespace edgestay {
 
