@@ -7,9 +7,11 @@
 // - the data is the same change batch, bulk-inserted in one transaction with one
 //   prepared INSERT per (table, columns);
 // - every query is the engine's SQL text (copied from wasm/src/availability.cc,
-//   reports.cc and bookings.cc; `sqlDrift()` compares them with the statements the
+//   reports.cc and bookings.cc; `pickVariants()` compares them with the statements the
 //   engine reports through explainQueries(), so a change in the core shows up in the
-//   benchmark output instead of silently comparing different queries);
+//   benchmark output instead of silently comparing different queries). Questions the
+//   engine now answers from memory (ANSWERED_FROM_MEMORY) keep the per-question SQL it
+//   ran before: what a SQL-only implementation of the same rules runs;
 // - statements are prepared once and reused; hotel / room-type facts are kept in memory
 //   as the engine keeps them; rows come back as arrays (the drivers' fastest form);
 // - the answer-building JS is shared by both peers, so they differ only in the driver.
@@ -113,18 +115,36 @@ const READ_ROLES = {
   occupancy: /^SELECT ri\.room_type_id, SUM\(ri\.total\), SUM\(ri\.total - ri\.available\),.* FROM room_inventory ri\b.* GROUP BY ri\.room_type_id$/,
 };
 
+// The roles the engine answers from structures it keeps in memory, read once by a
+// statement of another shape (docs/PERFORMANCE.md, "What changed since the first run"):
+// no per-question statement of theirs is expected among the engine's.
+export const ANSWERED_FROM_MEMORY = {
+  inventorySingle: 'night index',
+  inventoryMulti: 'night index',
+  specialDays: "the hotel's special days",
+  pendingSingle: 'pending bookings by room type and night',
+  pendingMulti: 'pending bookings by room type and night',
+  roomTypes: 'hotel facts',
+  userBookings: "room type names from the hotel facts",
+  bookingStatistics: "the hotel's bookings by start date",
+  occupancy: 'night index',
+};
+
 /**
  * The SQL the peers run, per role: the peers' own copy when the engine prepares exactly
  * that text; else the engine's current statement for the role when exactly one matches
- * the role's shape (`adopted`); else the peers' copy, reported as `drift`.
+ * the role's shape (`adopted`); else the peers' copy, reported as `fromMemory` when the
+ * role is one the engine answers from memory and no engine statement has its shape, and
+ * as `drift` otherwise (bench/peers.mjs needs an update).
  * @param {string[]} engineSql every SQL text from engine.explainQueries()
- * @returns {{ chosen: object, adopted: string[], drift: string[] }}
+ * @returns {{ chosen: object, adopted: string[], fromMemory: string[], drift: string[] }}
  */
 export function pickVariants(engineSql) {
   const texts = engineSql.map((s) => s.replace(/\s+/g, ' ').trim());
   const have = new Set(texts);
   const chosen = {};
   const adopted = [];
+  const fromMemory = [];
   const drift = [];
   for (const [role, shape] of Object.entries(READ_ROLES)) {
     const variants = Array.isArray(SQL[role]) ? SQL[role] : [SQL[role]];
@@ -139,10 +159,10 @@ export function pickVariants(engineSql) {
       adopted.push(role);
     } else {
       chosen[role] = variants[0];
-      drift.push(role);
+      (matches.length === 0 && role in ANSWERED_FROM_MEMORY ? fromMemory : drift).push(role);
     }
   }
-  return { chosen, adopted, drift };
+  return { chosen, adopted, fromMemory, drift };
 }
 
 // ------------------------------------------------------------------ schema

@@ -22,7 +22,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { openEngine } from '../bindings/js/index.mjs';
 import { loadCore } from '../bindings/js/loader.mjs';
 import { buildDataset, tableRows } from './datasets.mjs';
-import { BetterSqlitePeer, SqlJsPeer, loadSqlJs, pickVariants, schemaFromImage } from './peers.mjs';
+import { ANSWERED_FROM_MEMORY, BetterSqlitePeer, SqlJsPeer, loadSqlJs, pickVariants, schemaFromImage } from './peers.mjs';
 import { PlainPeer } from './plain.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -223,10 +223,14 @@ async function runDataset(kind, ctx) {
     outcome(() => caller(engine, op)(ds.workloads[op][0]));
   }
   const engineSql = engine.explainQueries().map((e) => e.sql);
-  const { chosen, adopted, drift } = pickVariants(engineSql);
+  const { chosen, adopted, fromMemory, drift } = pickVariants(engineSql);
   sqljs.useSql(chosen);
   bs3.useSql(chosen);
   if (adopted.length) log(`note: the peers run the engine's current SQL (changed since bench/peers.mjs was written) for: ${adopted.join(', ')}`);
+  if (fromMemory.length) {
+    log(`note: the engine answers from memory (the peers run their per-question SQL): ` +
+      `${fromMemory.map((role) => `${role} (${ANSWERED_FROM_MEMORY[role]})`).join(', ')}`);
+  }
   if (drift.length) log(`WARNING: the engine no longer prepares the peers' SQL for: ${drift.join(', ')} (see bench/peers.mjs)`);
 
   // Bookings are made only on stays that are bookable at the start (same for all three).
@@ -252,7 +256,7 @@ async function runDataset(kind, ctx) {
   gc();
   return {
     description: { hotels: ds.meta.size.hotels, roomTypes: c.room_types, nights: ds.meta.nights, users: ds.meta.users },
-    counts: c, generateMs: genMs, load, imageBytes, memory, sqlDrift: drift, sqlAdopted: adopted,
+    counts: c, generateMs: genMs, load, imageBytes, memory, sqlDrift: drift, sqlAdopted: adopted, sqlFromMemory: fromMemory,
     sql: Object.fromEntries(Object.entries(chosen).map(([k, v]) => [k, v])), cache, ops: results,
   };
 }
