@@ -18,6 +18,8 @@
 //                       beforehand by a process of its own), so no process holds the whole
 //                       dataset: the peak RSS is the engine's and one page's. Not with
 //                       BENCH_PEER.
+//   BENCH_LOAD_PAGES_WRITER='{"kind":"chain","file":F,"pageRows":5000}' node bench/load.mjs
+//                       only writes those pages to F (what bench/native's driver takes)
 //
 // Per load: CPU time of applyChanges (process.cpuUsage: steadier than wall time on a
 // shared machine), the main thread's share of it (what the load itself runs: the rest is
