@@ -480,3 +480,307 @@ void edgestay_bulk_appends(sqlite3_stmt *pStmt, const int *aRoot, int nRoot, int
     found++;
   }
 }
+
+/* ---- The appender: a bulk load's rows written straight into the b-trees.
+**
+** Rows of a table that arrive in the order of its key, after every stored row (what a
+** bootstrap's pages bring: apply_changes.cc), are appends to the b-trees of
+** edgestay_append_btrees. The appender writes them there as the sorted phase of a
+** CREATE INDEX writes an index: a record built once, inserted at the b-tree's end (no
+** seek), pages packed full; without a statement per row, whose program re-checks the key
+** for a conflict with a descent of the b-tree and builds the same record. It stores what
+** that INSERT would store, or nothing: it declines (EDGESTAY_DECLINED) any row it cannot
+** judge exactly as SQLite would (a NULL in a NOT NULL column, a value its column's
+** affinity would convert, a CHECK constraint that fails or is past edgestayCheck's few
+** forms), and the caller writes that row with its statement, which then raises SQLite's
+** own error. Opening refuses (0) a table with any other live index, a partial index or an
+** expression among its b-trees, or a key not in BINARY order. The caller guarantees the
+** order (each key after the last); the appender holds cursors on the b-trees, so it is
+** closed before any schema change and before the transaction ends. */
+typedef struct EdgestayCell { sqlite3_int64 i; const char *z; int n; int kind; } EdgestayCell;
+#define EDGESTAY_CELL_NULL 0
+#define EDGESTAY_CELL_INT 1
+#define EDGESTAY_CELL_TEXT 2
+#define EDGESTAY_DECLINED 1000
+#define EDGESTAY_MAX_TREES 4
+
+typedef struct EdgestayAppender {
+  sqlite3 *db;
+  Table *pTab;
+  int nTree;
+  BtCursor *apCur[EDGESTAY_MAX_TREES];
+  Index *apIdx[EDGESTAY_MAX_TREES];  /* the columns each b-tree's record holds (0: a rowid table's row) */
+  KeyInfo *apKeyInfo[EDGESTAY_MAX_TREES];
+  u8 *aRec;
+  int nRecAlloc;
+} EdgestayAppender;
+
+void edgestay_appender_close(EdgestayAppender *p){
+  int i;
+  if( p==0 ) return;
+  for(i=0; i<p->nTree; i++){
+    if( p->apCur[i] ){ sqlite3BtreeCloseCursor(p->apCur[i]); sqlite3_free(p->apCur[i]); }
+    if( p->apKeyInfo[i] ) sqlite3KeyInfoUnref(p->apKeyInfo[i]);
+  }
+  sqlite3_free(p->aRec);
+  sqlite3_free(p);
+}
+
+/* A value of a CHECK's operand pE for row a[]: EDGESTAY_CELL_* (*pI, or *pZ and *pN),
+** or -1 for an operand edgestayCheck does not judge. */
+static int edgestayValue(Table *pTab, Expr *pE, const EdgestayCell *a, i64 *pI, const char **pZ, int *pN){
+  const EdgestayCell *c;
+  switch( pE->op ){
+    case TK_COLUMN:
+      /* Compared by BINARY order only: a column with its own collation is not judged. */
+      if( pE->iColumn>=pTab->nCol || (pE->iColumn<0 && pTab->iPKey<0) ) return -1;
+      if( pE->iColumn>=0 && sqlite3ColumnColl(&pTab->aCol[pE->iColumn])!=0 ) return -1;
+      c = &a[pE->iColumn<0 ? pTab->iPKey : pE->iColumn];
+      *pI = c->i; *pZ = c->z; *pN = c->n;
+      return c->kind;
+    case TK_INTEGER:
+      if( ExprHasProperty(pE, EP_IntValue) ){
+        *pI = pE->u.iValue;
+      }else if( sqlite3DecOrHexToI64(pE->u.zToken, pI)!=0 ){
+        return -1;
+      }
+      return EDGESTAY_CELL_INT;
+    case TK_STRING:
+      *pZ = pE->u.zToken;
+      *pN = sqlite3Strlen30(pE->u.zToken);
+      return EDGESTAY_CELL_TEXT;
+    default:
+      return -1;
+  }
+}
+
+/* Two operands compared: <0, 0, >0; 2 when either is NULL; 3 when one is not judged or
+** their kinds differ (an affinity conversion would decide). */
+static int edgestayCompare(Table *pTab, Expr *pL, Expr *pR, const EdgestayCell *a){
+  i64 i1 = 0, i2 = 0;
+  const char *z1 = 0, *z2 = 0;
+  int n1 = 0, n2 = 0, c;
+  int k1 = edgestayValue(pTab, pL, a, &i1, &z1, &n1), k2 = edgestayValue(pTab, pR, a, &i2, &z2, &n2);
+  if( k1<0 || k2<0 ) return 3;
+  if( k1==EDGESTAY_CELL_NULL || k2==EDGESTAY_CELL_NULL ) return 2;
+  if( k1!=k2 ) return 3;
+  if( k1==EDGESTAY_CELL_INT ) return i1<i2 ? -1 : i1>i2;
+  c = memcmp(z1, z2, n1<n2 ? n1 : n2);
+  return c ? c : n1-n2;
+}
+
+/* SQL's three-valued truth of CHECK expression pE for row a[]: 1 true, 0 false, 2 NULL,
+** 3 not judged (a form other than comparisons of columns and literals, AND, OR, NOT,
+** IS [NOT] NULL and IN a list of literals). */
+static int edgestayCheck(Table *pTab, Expr *pE, const EdgestayCell *a){
+  int l, r, c, i;
+  switch( pE->op ){
+    case TK_AND: case TK_OR:
+      l = edgestayCheck(pTab, pE->pLeft, a);
+      r = edgestayCheck(pTab, pE->pRight, a);
+      if( l==3 || r==3 ) return 3;
+      if( pE->op==TK_AND ? (l==0 || r==0) : (l==1 || r==1) ) return pE->op==TK_OR;
+      return l==2 || r==2 ? 2 : pE->op==TK_AND;
+    case TK_NOT:
+      l = edgestayCheck(pTab, pE->pLeft, a);
+      return l>=2 ? l : !l;
+    case TK_ISNULL: case TK_NOTNULL: {
+      i64 iv; const char *z; int n;
+      int k = edgestayValue(pTab, pE->pLeft, a, &iv, &z, &n);
+      if( k<0 ) return 3;
+      return (k==EDGESTAY_CELL_NULL)==(pE->op==TK_ISNULL);
+    }
+    case TK_IN: {
+      int sawNull = 0;
+      if( ExprUseXSelect(pE) || pE->x.pList==0 ) return 3;
+      for(i=0; i<pE->x.pList->nExpr; i++){
+        Expr *pV = pE->x.pList->a[i].pExpr;
+        if( pV->op!=TK_INTEGER && pV->op!=TK_STRING ) return 3;
+        c = edgestayCompare(pTab, pE->pLeft, pV, a);
+        if( c==3 ) return 3;
+        if( c==2 ) sawNull = 1;
+        else if( c==0 ) return 1;
+      }
+      return sawNull ? 2 : 0;
+    }
+    case TK_EQ: case TK_NE: case TK_LT: case TK_LE: case TK_GT: case TK_GE:
+      c = edgestayCompare(pTab, pE->pLeft, pE->pRight, a);
+      if( c>=2 ) return c;
+      switch( pE->op ){
+        case TK_EQ: return c==0;
+        case TK_NE: return c!=0;
+        case TK_LT: return c<0;
+        case TK_LE: return c<=0;
+        case TK_GT: return c>0;
+        default:    return c>=0;
+      }
+    default:
+      return 3;
+  }
+}
+
+/* An appender for table zTable of the main database, or 0 when it refuses the table (see
+** above). Opens its write transaction if the connection's has not written yet. */
+EdgestayAppender *edgestay_appender_open(sqlite3 *db, const char *zTable){
+  Table *pTab = sqlite3FindTable(db, zTable, "main");
+  Btree *pBt = db->aDb[0].pBt;
+  EdgestayAppender *p;
+  Index *pIdx, *pPk = 0;
+  int aRoot[EDGESTAY_MAX_TREES], nRoot, nIdx = 0, i, j;
+  Parse sParse;
+  if( pTab==0 || (pTab->tabFlags & TF_HasGenerated) ) return 0;
+  nRoot = edgestay_append_btrees(db, zTable, aRoot, EDGESTAY_MAX_TREES);
+  if( nRoot==0 ) return 0;
+  for(pIdx=pTab->pIndex; pIdx; pIdx=pIdx->pNext) nIdx++;
+  if( HasRowid(pTab) ){
+    /* The rowid must come from a column, and no index be live. */
+    if( pTab->iPKey<0 || nIdx ) return 0;
+  }else{
+    /* Every index is one the appends reach (itself led by the key, in the key's
+    ** collations), and the key BINARY, the order the caller's keys ascend in. */
+    pPk = sqlite3PrimaryKeyIndex(pTab);
+    if( nIdx!=nRoot ) return 0;
+    for(j=0; j<pPk->nKeyCol; j++){
+      if( pPk->azColl[j]!=sqlite3StrBINARY ) return 0;
+    }
+  }
+  if( sqlite3BtreeBeginTrans(pBt, 1, 0)!=SQLITE_OK ) return 0;
+  p = sqlite3_malloc(sizeof(*p));
+  if( p==0 ) return 0;
+  memset(p, 0, sizeof(*p));
+  p->db = db;
+  p->pTab = pTab;
+  memset(&sParse, 0, sizeof(sParse));
+  sParse.db = db;
+  for(i=0; i<nRoot; i++){
+    BtCursor *pCur;
+    if( pPk ){
+      for(pIdx=pTab->pIndex; pIdx && (int)pIdx->tnum!=aRoot[i]; pIdx=pIdx->pNext){}
+      if( pIdx==0 || pIdx->pPartIdxWhere ) break;
+      for(j=0; j<pIdx->nColumn && pIdx->aiColumn[j]>=0; j++){}
+      if( j<pIdx->nColumn ) break;  /* an expression: not a column's value */
+      p->apIdx[i] = pIdx;
+      p->apKeyInfo[i] = sqlite3KeyInfoOfIndex(&sParse, pIdx);
+      if( p->apKeyInfo[i]==0 ) break;
+    }
+    p->nTree = i+1;
+    pCur = p->apCur[i] = sqlite3_malloc(sqlite3BtreeCursorSize());
+    if( pCur==0 ) break;
+    sqlite3BtreeCursorZero(pCur);
+    if( sqlite3BtreeCursor(pBt, (Pgno)aRoot[i], BTREE_WRCSR, p->apKeyInfo[i], pCur)!=SQLITE_OK ){
+      sqlite3_free(pCur);
+      p->apCur[i] = 0;
+      break;
+    }
+    sqlite3BtreeCursorHintFlags(pCur, BTREE_BULKLOAD);
+  }
+  if( i<nRoot ){
+    p->nTree = i+1;
+    edgestay_appender_close(p);
+    return 0;
+  }
+  return p;
+}
+
+/* The record of row a[] as b-tree iTree stores it (OP_MakeRecord's format), in p->aRec;
+** its size, or -1 (no memory). */
+static int edgestayRecord(EdgestayAppender *p, int iTree, const EdgestayCell *a){
+  Index *pIdx = p->apIdx[iTree];
+  Table *pTab = p->pTab;
+  int nField = pIdx ? pIdx->nColumn : pTab->nCol, i, nHdr = 0, nBody = 0, nHdrVarint;
+  u32 aType[64];
+  u8 *z;
+  if( nField>64 ) return -1;
+  for(i=0; i<nField; i++){
+    int iCol = pIdx ? pIdx->aiColumn[i] : i;
+    const EdgestayCell *c = &a[iCol];
+    u32 t;
+    if( c->kind==EDGESTAY_CELL_NULL || (!pIdx && iCol==pTab->iPKey) ){
+      t = 0;  /* a rowid table's INTEGER PRIMARY KEY is the row's key, NULL in its record */
+    }else if( c->kind==EDGESTAY_CELL_TEXT ){
+      t = 13 + 2*(u32)c->n;
+    }else{
+      u64 u = c->i<0 ? ~(u64)c->i : (u64)c->i;
+      if( u<=1 && c->i>=0 && p->db->aDb[0].pSchema->file_format>=4 ) t = 8 + (u32)c->i;
+      else if( u<=127 ) t = 1;
+      else if( u<=32767 ) t = 2;
+      else if( u<=8388607 ) t = 3;
+      else if( u<=2147483647 ) t = 4;
+      else if( u<=0x7fffffffffffLL ) t = 5;
+      else t = 6;
+    }
+    aType[i] = t;
+    nHdr += sqlite3VarintLen(t);
+    nBody += sqlite3VdbeSerialTypeLen(t);
+  }
+  /* The header's size counts its own varint. */
+  nHdrVarint = sqlite3VarintLen((u64)nHdr);
+  nHdr += nHdrVarint;
+  if( nHdrVarint<sqlite3VarintLen((u64)nHdr) ) nHdr++;
+  if( nHdr+nBody>p->nRecAlloc ){
+    u8 *aNew = sqlite3_realloc(p->aRec, nHdr+nBody+64);
+    if( aNew==0 ) return -1;
+    p->aRec = aNew;
+    p->nRecAlloc = nHdr+nBody+64;
+  }
+  z = p->aRec;
+  z += sqlite3PutVarint(z, (u64)nHdr);
+  for(i=0; i<nField; i++) z += sqlite3PutVarint(z, aType[i]);
+  for(i=0; i<nField; i++){
+    const EdgestayCell *c = &a[pIdx ? pIdx->aiColumn[i] : i];
+    u32 n = sqlite3VdbeSerialTypeLen(aType[i]), k;
+    if( aType[i]>=13 ){
+      memcpy(z, c->z, n);
+    }else{
+      u64 v = (u64)c->i;
+      for(k=n; k>0; k--){ z[k-1] = (u8)v; v >>= 8; }
+    }
+    z += n;
+  }
+  return (int)(z - p->aRec);
+}
+
+/* Row a[] (the table's columns, in order) appended: SQLITE_OK, EDGESTAY_DECLINED (nothing
+** written: the caller writes the row with its statement), or SQLite's error. */
+int edgestay_appender_append(EdgestayAppender *p, const EdgestayCell *a){
+  Table *pTab = p->pTab;
+  int i, rc = SQLITE_OK;
+  for(i=0; i<pTab->nCol; i++){
+    const Column *pCol = &pTab->aCol[i];
+    int kind = a[i].kind;
+    if( kind==EDGESTAY_CELL_NULL ){
+      if( pCol->notNull && i!=pTab->iPKey ) return EDGESTAY_DECLINED;
+    }else if( pCol->affinity==SQLITE_AFF_INTEGER ? kind!=EDGESTAY_CELL_INT
+            : pCol->affinity==SQLITE_AFF_TEXT ? kind!=EDGESTAY_CELL_TEXT
+            : pCol->affinity!=SQLITE_AFF_BLOB ){
+      return EDGESTAY_DECLINED;  /* a value SQLite would convert (or REAL, NUMERIC) */
+    }
+  }
+  if( pTab->iPKey>=0 && a[pTab->iPKey].kind!=EDGESTAY_CELL_INT ) return EDGESTAY_DECLINED;
+  if( pTab->pCheck && (p->db->flags & SQLITE_IgnoreChecks)==0 ){
+    for(i=0; i<pTab->pCheck->nExpr; i++){
+      int t = edgestayCheck(pTab, pTab->pCheck->a[i].pExpr, a);
+      if( t==0 || t==3 ) return EDGESTAY_DECLINED;  /* NULL passes a CHECK, as in SQL */
+    }
+  }
+  for(i=0; i<p->nTree && rc==SQLITE_OK; i++){
+    BtCursor *pCur = p->apCur[i];
+    BtreePayload x;
+    int nRec = edgestayRecord(p, i, a), res = 0;
+    if( nRec<0 ) return SQLITE_NOMEM;
+    memset(&x, 0, sizeof(x));
+    if( p->apIdx[i] ){
+      x.pKey = p->aRec;
+      x.nKey = nRec;
+    }else{
+      x.nKey = a[pTab->iPKey].i;
+      x.pData = p->aRec;
+      x.nData = nRec;
+    }
+    /* At the b-tree's last entry (a cursor left there by the last append stays valid
+    ** unless the page split), the new entry goes after it: no seek. */
+    if( !sqlite3BtreeCursorIsValidNN(pCur) ) rc = sqlite3BtreeLast(pCur, &res);
+    if( rc==SQLITE_OK ) rc = sqlite3BtreeInsert(pCur, &x, BTREE_APPEND, -1);
+  }
+  return rc;
+}

@@ -313,127 +313,60 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   }
   if (change.op == Op::kDelete) mask |= uint64_t{1} << 63;
 
-  const std::pair<const void*, uint64_t> stmt_key{&table, mask};
-  if (last_write_key != stmt_key || !last_write) {
-    auto& slot = write_stmts[stmt_key];
-    if (!slot) {
-      std::string sql, where;
-      for (int k : table.key) {
-        where += where.empty() ? " WHERE " : " AND ";
-        where += std::string(table.columns[k].name) + " = ?";
-      }
-      if (change.op == Op::kDelete) {
-        sql = std::string("DELETE FROM ") + table.name + where;
-      } else if (has_all_required) {
-        std::string cols, params, updates, differs, key;
-        for (size_t c = 0; c < ncols; ++c) {
-          if (!(mask >> c & 1)) continue;
-          cols += (cols.empty() ? "" : ", ") + std::string(table.columns[c].name);
-          params += params.empty() ? "?" : ", ?";
-          if (!IsKey(table, c)) {
-            updates += (updates.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = excluded." +
-                       table.columns[c].name;
-            differs += (differs.empty() ? "" : " OR ") + std::string(table.columns[c].name) + " IS NOT excluded." +
-                       table.columns[c].name;
-          }
-        }
-        for (int k : table.key) key += (key.empty() ? "" : ", ") + std::string(table.columns[k].name);
-        // The WHERE makes a re-sent identical row a no-op (changes() = 0), so it raises no
-        // event and evicts nothing from the cache.
-        sql = std::string("INSERT INTO ") + table.name + " (" + cols + ") VALUES (" + params + ") ON CONFLICT (" + key +
-              ") DO " + (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates + " WHERE " + differs);
-      } else {
-        std::string sets;
-        for (size_t c = 0; c < ncols; ++c) {
-          if (!(mask >> c & 1) || IsKey(table, c)) continue;
-          sets += (sets.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = ?";
-        }
-        if (!has_non_key) {
-          sets = std::string(table.columns[table.key[0]].name) + " = " + table.columns[table.key[0]].name;
-        }
-        sql = std::string("UPDATE ") + table.name + " SET " + sets + where;
-      }
-      auto prepared = std::make_unique<Stmt>();
-      ES_RETURN_IF_ERROR(prepared->Prepare(db, sql));
-      slot = std::move(prepared);
-    }
-    last_write_key = stmt_key;
-    last_write = slot.get();
-  }
-  Stmt& st = *last_write;
-  int param = 1;
-  if (change.op == Op::kDelete || !has_all_required) {
-    if (change.op == Op::kUpsert) {
-      for (size_t c = 0; c < ncols; ++c) {
-        if ((mask >> c & 1) && !IsKey(table, c)) BindRow(st, param++, values[c]);
-      }
-    }
-    for (int k : table.key) BindRow(st, param++, values[k]);
-  } else {
-    for (size_t c = 0; c < ncols; ++c) {
-      if (mask >> c & 1) BindRow(st, param++, values[c]);
-    }
-  }
-
-  if (change.op == Op::kDelete) {
-    // Refuse deletes that would leave rows pointing nowhere.
-    struct Ref { const char* table; const char* sql; };
-    static const std::vector<std::pair<std::string, std::vector<Ref>>> kRefs = {
-        {"hotels",
-         {{"room_types", "SELECT 1 FROM room_types WHERE hotel_id = ? LIMIT 1"},
-          {"booking_rules", "SELECT 1 FROM booking_rules WHERE hotel_id = ? LIMIT 1"},
-          {"special_days", "SELECT 1 FROM special_days WHERE hotel_id = ? LIMIT 1"},
-          {"bookings", "SELECT 1 FROM bookings WHERE hotel_id = ? LIMIT 1"},
-          {"waitlist", "SELECT 1 FROM waitlist WHERE hotel_id = ? LIMIT 1"}}},
-        {"room_types",
-         {{"room_inventory", "SELECT 1 FROM room_inventory WHERE room_type_id = ? LIMIT 1"},
-          // Through the room type's hotel: bookings has no room-type index (schema 4).
-          {"bookings", "SELECT 1 FROM bookings WHERE hotel_id = (SELECT hotel_id FROM room_types WHERE id = ?1)"
-                       " AND room_type_id = ?1 LIMIT 1"},
-          {"waitlist", "SELECT 1 FROM waitlist WHERE room_type_id = ? LIMIT 1"}}},
-        {"bookings",
-         {{"payments", "SELECT 1 FROM payments WHERE booking_id = ? LIMIT 1"},
-          {"notifications", "SELECT 1 FROM notifications WHERE booking_id = ? LIMIT 1"}}},
-    };
-    for (const auto& [referenced, refs] : kRefs) {
-      if (referenced != name) continue;
-      for (const Ref& ref : refs) {
-        Stmt* q;
-        ES_RETURN_IF_ERROR(Prepared(ref.sql, &q));
-        StmtScope s(*q);
-        s->BindInt(1, values[0].i);
-        if (s->Step() == SQLITE_ROW) {
-          st.Reset();
-          return protocol::RowError("REFERENCED", change.pos, "id",
-                                    std::string("still referenced by ") + ref.table);
-        }
-      }
-      known_ids[static_cast<size_t>(table.id)].erase(values[0].i);
-    }
-  }
-
   // A table whose rows have come in key order so far, after every stored one, takes this
   // one as an append: a fresh table's whole load, or a stocked one's next page of the
   // change log (what a sync client's first pull brings, page after page).
   if (load->in_key_order) {
     load->in_key_order = change.op == Op::kUpsert && load->KeyAfterLast(values, table.key);
   }
-  edgestay_bulk_appends(st.get(), load->append_roots, load->append_count, load->in_key_order);
-  const int rc = st.Step();
-  const int changed = sqlite3_changes(db);
-  st.Reset();
-  if (rc != SQLITE_DONE) {
-    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-      const bool inventory = name == "room_inventory";
-      return protocol::RowError("INVALID_ROW", change.pos, inventory ? "available" : "",
-                                inventory ? "must be <= total" : std::string("violates a constraint: ") + sqlite3_errmsg(db));
-    }
-    return SqliteError(db, std::string("apply ") + table.name);
+  // An append that names every column goes straight into the b-trees when the table's
+  // appender takes it; anything else, and any row it declines, through the statement.
+  bool appended = false;
+  if (load->in_key_order && mask == (ncols == 64 ? ~uint64_t{0} : (uint64_t{1} << ncols) - 1)) {
+    ES_RETURN_IF_ERROR(AppendRow(table, load, &appended));
   }
-  if (change.op == Op::kUpsert && !has_all_required && changed == 0) {
-    for (size_t c = 0; c < ncols; ++c) {
-      if (values[c].kind == Value::kAbsent && IsRequired(table.columns[c])) {
-        return protocol::RowError("INVALID_ROW", change.pos, table.columns[c].name, "required for a new row");
+  int changed = 1;
+  if (!appended) {
+    const std::pair<const void*, uint64_t> stmt_key{&table, mask};
+    if (last_write_key != stmt_key || !last_write) {
+      ES_RETURN_IF_ERROR(WriteStatement(table, mask, change.op == Op::kDelete, has_all_required, has_non_key,
+                                        &last_write));
+      last_write_key = stmt_key;
+    }
+    if (change.op == Op::kDelete) ES_RETURN_IF_ERROR(RefuseReferencedDelete(table, values[0].i, change.pos));
+    Stmt& st = *last_write;
+    int param = 1;
+    if (change.op == Op::kDelete || !has_all_required) {
+      if (change.op == Op::kUpsert) {
+        for (size_t c = 0; c < ncols; ++c) {
+          if ((mask >> c & 1) && !IsKey(table, c)) BindRow(st, param++, values[c]);
+        }
+      }
+      for (int k : table.key) BindRow(st, param++, values[k]);
+    } else {
+      for (size_t c = 0; c < ncols; ++c) {
+        if (mask >> c & 1) BindRow(st, param++, values[c]);
+      }
+    }
+
+    edgestay_bulk_appends(st.get(), load->append_roots, load->append_count, load->in_key_order);
+    const int rc = st.Step();
+    changed = sqlite3_changes(db);
+    st.Reset();
+    if (rc != SQLITE_DONE) {
+      if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+        const bool inventory = name == "room_inventory";
+        return protocol::RowError(
+            "INVALID_ROW", change.pos, inventory ? "available" : "",
+            inventory ? "must be <= total" : std::string("violates a constraint: ") + sqlite3_errmsg(db));
+      }
+      return SqliteError(db, std::string("apply ") + table.name);
+    }
+    if (change.op == Op::kUpsert && !has_all_required && changed == 0) {
+      for (size_t c = 0; c < ncols; ++c) {
+        if (values[c].kind == Value::kAbsent && IsRequired(table.columns[c])) {
+          return protocol::RowError("INVALID_ROW", change.pos, table.columns[c].name, "required for a new row");
+        }
       }
     }
   }
@@ -568,6 +501,131 @@ bool Engine::Impl::TableLoad::KeyAfterLast(const std::vector<Value>& values, con
   return true;
 }
 
+// The write statement of `table` for the columns in `mask` (a delete when `del`), prepared
+// once per engine: an upsert when every required column is there, else an update of the
+// named ones. Runs when a change's table or columns differ from the last row's: built
+// for size.
+ES_MINSIZE Status Engine::Impl::WriteStatement(const TableSpec& table, uint64_t mask, bool del,
+                                               bool has_all_required, bool has_non_key, Stmt** out) {
+  std::unique_ptr<Stmt>& slot = write_stmts[{&table, mask}];
+  if (!slot) {
+    const size_t ncols = table.columns.size();
+    std::string sql, where;
+    for (int k : table.key) {
+      where += where.empty() ? " WHERE " : " AND ";
+      where += std::string(table.columns[k].name) + " = ?";
+    }
+    if (del) {
+      sql = std::string("DELETE FROM ") + table.name + where;
+    } else if (has_all_required) {
+      std::string cols, params, updates, differs, key;
+      for (size_t c = 0; c < ncols; ++c) {
+        if (!(mask >> c & 1)) continue;
+        const std::string column = table.columns[c].name;
+        cols += (cols.empty() ? "" : ", ") + column;
+        params += params.empty() ? "?" : ", ?";
+        if (!IsKey(table, c)) {
+          updates += (updates.empty() ? "" : ", ") + column + " = excluded." + column;
+          differs += (differs.empty() ? "" : " OR ") + column + " IS NOT excluded." + column;
+        }
+      }
+      for (int k : table.key) key += (key.empty() ? "" : ", ") + std::string(table.columns[k].name);
+      // The WHERE makes a re-sent identical row a no-op (changes() = 0), so it raises no
+      // event and evicts nothing from the cache.
+      sql = std::string("INSERT INTO ") + table.name + " (" + cols + ") VALUES (" + params + ") ON CONFLICT (" + key +
+            ") DO " + (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates + " WHERE " + differs);
+    } else {
+      std::string sets;
+      for (size_t c = 0; c < ncols; ++c) {
+        if (!(mask >> c & 1) || IsKey(table, c)) continue;
+        sets += (sets.empty() ? "" : ", ") + std::string(table.columns[c].name) + " = ?";
+      }
+      if (!has_non_key) sets = std::string(table.columns[table.key[0]].name) + " = " + table.columns[table.key[0]].name;
+      sql = std::string("UPDATE ") + table.name + " SET " + sets + where;
+    }
+    auto prepared = std::make_unique<Stmt>();
+    ES_RETURN_IF_ERROR(prepared->Prepare(db, sql));
+    slot = std::move(prepared);
+  }
+  *out = slot.get();
+  return Status::Ok();
+}
+
+// A delete of the row with this id refused while rows of another table point at it (a
+// rare change: built for size).
+ES_MINSIZE Status Engine::Impl::RefuseReferencedDelete(const TableSpec& table, int64_t id,
+                                                       const protocol::RowPosition& pos) {
+  struct Ref { const char* table; const char* sql; };
+  static const std::vector<std::pair<std::string, std::vector<Ref>>> kRefs = {
+      {"hotels",
+       {{"room_types", "SELECT 1 FROM room_types WHERE hotel_id = ? LIMIT 1"},
+        {"booking_rules", "SELECT 1 FROM booking_rules WHERE hotel_id = ? LIMIT 1"},
+        {"special_days", "SELECT 1 FROM special_days WHERE hotel_id = ? LIMIT 1"},
+        {"bookings", "SELECT 1 FROM bookings WHERE hotel_id = ? LIMIT 1"},
+        {"waitlist", "SELECT 1 FROM waitlist WHERE hotel_id = ? LIMIT 1"}}},
+      {"room_types",
+       {{"room_inventory", "SELECT 1 FROM room_inventory WHERE room_type_id = ? LIMIT 1"},
+        // Through the room type's hotel: bookings has no room-type index (schema 4).
+        {"bookings", "SELECT 1 FROM bookings WHERE hotel_id = (SELECT hotel_id FROM room_types WHERE id = ?1)"
+                     " AND room_type_id = ?1 LIMIT 1"},
+        {"waitlist", "SELECT 1 FROM waitlist WHERE room_type_id = ? LIMIT 1"}}},
+      {"bookings",
+       {{"payments", "SELECT 1 FROM payments WHERE booking_id = ? LIMIT 1"},
+        {"notifications", "SELECT 1 FROM notifications WHERE booking_id = ? LIMIT 1"}}},
+  };
+  for (const auto& [referenced, refs] : kRefs) {
+    if (referenced != table.name) continue;
+    for (const Ref& ref : refs) {
+      Stmt* q;
+      ES_RETURN_IF_ERROR(Prepared(ref.sql, &q));
+      StmtScope s(*q);
+      s->BindInt(1, id);
+      if (s->Step() == SQLITE_ROW) {
+        return protocol::RowError("REFERENCED", pos, "id", std::string("still referenced by ") + ref.table);
+      }
+    }
+    known_ids[static_cast<size_t>(table.id)].erase(id);
+  }
+  return Status::Ok();
+}
+
+Status Engine::Impl::AppendRow(const TableSpec& table, TableLoad* load, bool* appended) {
+  *appended = false;
+  if (!load->appender) {
+    if (load->appender_refused) return Status::Ok();
+    load->appender = edgestay_appender_open(db, table.name);
+    if (!load->appender) {
+      load->appender_refused = true;
+      return Status::Ok();
+    }
+  }
+  const std::vector<Value>& values = row_values;
+  append_cells.resize(values.size());
+  for (size_t c = 0; c < values.size(); ++c) {
+    const Value& v = values[c];
+    EdgestayCell& cell = append_cells[c];
+    cell.kind = v.kind == Value::kInt ? 1 : v.kind == Value::kText ? 2 : 0;
+    cell.i = v.i;
+    cell.z = v.s.data();
+    cell.n = static_cast<int>(v.s.size());
+  }
+  const int rc = edgestay_appender_append(load->appender, append_cells.data());
+  if (rc == kAppendDeclined) return Status::Ok();
+  if (rc != SQLITE_OK) {
+    return Status::Error("INTERNAL", std::string("append to ") + table.name + ": " + sqlite3_errstr(rc));
+  }
+  *appended = true;
+  return Status::Ok();
+}
+
+void Engine::Impl::CloseAppenders() {
+  for (TableLoad& load : table_load) {
+    edgestay_appender_close(load.appender);
+    load.appender = nullptr;
+    load.appender_refused = false;
+  }
+}
+
 // The table's plain indexes (not unique: a duplicate must stay the error of its row; not
 // partial: they hold few rows) are dropped inside the batch's transaction and created again
 // by RestoreIndexes from the very statements schema.cc stored, so a rollback brings them
@@ -577,14 +635,23 @@ ES_MINSIZE Status Engine::Impl::SetIndexesAside(const TableSpec& table, TableLoa
   std::vector<std::pair<std::string, std::string>> found;
   {
     Stmt* st;
-    ES_RETURN_IF_ERROR(Prepared("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1"
+    ES_RETURN_IF_ERROR(Prepared("SELECT name, sql, rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1"
                                 " AND sql LIKE 'CREATE INDEX %' AND sql NOT LIKE '%WHERE%' ORDER BY rowid", &st));
     StmtScope s(*st);
     s->BindText(1, table.name);
     int rc;
-    while ((rc = s->Step()) == SQLITE_ROW) found.emplace_back(s->Text(0), s->Text(1));
+    while ((rc = s->Step()) == SQLITE_ROW) {
+      // An index led by the key stays while the rows come in key order: they append to it
+      // as to the table, which costs less than sorting it again (the inventory's contract
+      // index). Should the order break, it is kept up per row, as a stocked table's is.
+      const int root = static_cast<int>(s->Int(2));
+      bool appended_to = false;
+      for (int i = 1; i < load->append_count; ++i) appended_to |= load->in_key_order && load->append_roots[i] == root;
+      if (!appended_to) found.emplace_back(s->Text(0), s->Text(1));
+    }
     if (rc != SQLITE_DONE) return SqliteError(db, "list indexes");
   }
+  CloseAppenders();  // no cursor may stay open across the DROP INDEX
   for (auto& [name, sql] : found) {
     ES_RETURN_IF_ERROR(Exec(db, ("DROP INDEX \"" + name + "\"").c_str()));
     load->set_aside.push_back(std::move(sql));
@@ -607,6 +674,7 @@ ES_MINSIZE Status Engine::Impl::SetIndexesAside(const TableSpec& table, TableLoa
 // 0.8 MiB more heap, for one merge level fewer on sorts above 16 MiB.
 Status Engine::Impl::RestoreIndexes() {
   constexpr int kSortRunKib = 1024;
+  CloseAppenders();
   const int saved = edgestay_sorts_in_runs(db, kSortRunKib);
   Status s;
   for (TableLoad& load : table_load) {
@@ -629,6 +697,7 @@ void Engine::Impl::ReleaseKnownIds() {
 // What a batch keeps about itself while it runs (known ids, the tables' load state, its
 // bookings' users): emptied, memory returned, when a batch begins, commits or aborts.
 void Engine::Impl::ClearBatchScratch() {
+  CloseAppenders();
   ReleaseKnownIds();
   table_load.assign(table_load.size(), TableLoad{});
   std::vector<int64_t>().swap(batch_users);
@@ -675,6 +744,7 @@ Status Engine::Impl::Commit(std::string* out) {
 }
 
 void Engine::Impl::Abort() {
+  CloseAppenders();
   if (in_batch) Exec(db, "ROLLBACK");
   in_batch = false;
   ClearBatchScratch();

@@ -131,6 +131,7 @@ size_t ChangeEvents::Count() const {
 }
 
 Engine::Impl::~Impl() {
+  CloseAppenders();  // cursors of a batch left open
   export_state.reset();
   stmts.clear();
   write_stmts.clear();

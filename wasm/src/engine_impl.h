@@ -186,6 +186,10 @@ struct Engine::Impl {
       std::string s;
     };
     std::vector<KeyValue> last_key;
+    // Writes the appends straight into the b-trees (AppendRow), once the table has no
+    // index but those; refused: not for this table as its indexes stand.
+    EdgestayAppender* appender = nullptr;
+    bool appender_refused = false;
     // Whether `values`' key comes after the last one (any key is after none); remembers it.
     bool KeyAfterLast(const std::vector<protocol::Value>& values, const std::vector<int>& key);
   };
@@ -195,6 +199,13 @@ struct Engine::Impl {
   // empty (fresh) or stocked, and what its appends need.
   Status TouchTable(const protocol::TableSpec& table, TableLoad** out);
   Status SetIndexesAside(const protocol::TableSpec& table, TableLoad* load);
+  Status WriteStatement(const protocol::TableSpec& table, uint64_t mask, bool del, bool has_all_required,
+                        bool has_non_key, Stmt** out);
+  Status RefuseReferencedDelete(const protocol::TableSpec& table, int64_t id, const protocol::RowPosition& pos);
+  // The row appended by the table's appender (*appended), or left to the write statement.
+  Status AppendRow(const protocol::TableSpec& table, TableLoad* load, bool* appended);
+  void CloseAppenders();
+  std::vector<EdgestayCell> append_cells;
   Status RestoreIndexes();
   // The users of the batch's bookings, collected unsorted and merged into
   // batch_events.booking_users once at commit (a set insert per row cost ~7% of a load).

@@ -27,6 +27,21 @@ extern "C" int edgestay_append_btrees(sqlite3* db, const char* table, int* roots
 // kept full: for entries that arrive in order) or as usual; before every step
 // (sqlite3_wasm.c says why).
 extern "C" void edgestay_bulk_appends(sqlite3_stmt* stmt, const int* roots, int n, int on);
+// A bulk load's rows in key order written straight into a table's b-trees, as the INSERT
+// would store them; sqlite3_wasm.c says which tables it refuses (open: nullptr) and which
+// rows it declines (append: kAppendDeclined, nothing written). Closed before any schema
+// change and before the transaction ends.
+struct EdgestayAppender;
+struct EdgestayCell {  // one column's value: kind 0 NULL, 1 integer (i), 2 text (z, n)
+  int64_t i;
+  const char* z;
+  int n;
+  int kind;
+};
+constexpr int kAppendDeclined = 1000;
+extern "C" EdgestayAppender* edgestay_appender_open(sqlite3* db, const char* table);
+extern "C" int edgestay_appender_append(EdgestayAppender* appender, const EdgestayCell* row);
+extern "C" void edgestay_appender_close(EdgestayAppender* appender);
 
 namespace edgestay {
 
