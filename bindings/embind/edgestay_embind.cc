@@ -121,6 +121,27 @@ class Core {
     result_.clear();
     return View(engine_->ApplyChangesPart(TextOf(length), change_offset, row_offset));
   }
+  // A part whose one columnar change has its rows tokenized (protocol::RowsTag): its text,
+  // `length` bytes, then the tokens, `rows_length` bytes, in the text buffer.
+  emscripten::val applyRowsPart(int length, int rows_length, int change_offset, int row_offset) {
+    result_.clear();
+    const std::string_view both = TextOf(length + rows_length);
+    return View(engine_->ApplyChangesPart(both.substr(0, static_cast<size_t>(length)), change_offset, row_offset,
+                                          both.substr(static_cast<size_t>(length))));
+  }
+  // Grows the heap, once, to hold `bytes` more than it holds now, ahead of a load's rows.
+  // Left to itself it grows in steps of at most 4 MiB (MEMORY_GROWTH_GEOMETRIC_CAP), and
+  // V8 answers every growth of wasm memory with a full collection of the JS heap: ~100 ms
+  // each with a chain's rows in JS arrays, 0.5 s of 1.5 M inventory rows' load. The
+  // wrapper asks for what the rows will take (their tokens' size), so the heap ends no
+  // larger than the load makes it; the block is freed at once, and the pages fill it.
+  void reserveHeap(double bytes) {
+    if (!(bytes >= 1 && bytes < 2147483648.0)) return;
+    // Through a volatile: the compiler drops a malloc whose block nobody uses.
+    static void* volatile block;
+    block = std::malloc(static_cast<size_t>(bytes));
+    std::free(block);
+  }
   emscripten::val commitChanges() {
     FreeText();
     result_.clear();
@@ -225,6 +246,8 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .function("applyChanges", &Core::applyChanges)
       .function("beginChanges", &Core::beginChanges)
       .function("applyChangesPart", &Core::applyChangesPart)
+      .function("applyRowsPart", &Core::applyRowsPart)
+      .function("reserveHeap", &Core::reserveHeap)
       .function("commitChanges", &Core::commitChanges)
       .function("abortChanges", &Core::abortChanges)
       .function("takeEvents", &Core::takeEvents)

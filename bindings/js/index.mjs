@@ -7,6 +7,7 @@ import { EdgestayError } from './errors.mjs';
 import { argsText, idText, plainId } from './args.mjs';
 import { compactDecoder } from './compact.mjs';
 import { coreCaller, loadCore } from './loader.mjs';
+import { encodeRows } from './rows.mjs';
 
 export { EdgestayError };
 export { fileStore, opfsStore, indexedDbStore } from './stores.mjs';
@@ -55,6 +56,29 @@ function deepFreeze(value) {
 
 function rowCount(change) {
   return Array.isArray(change?.rows) ? change.rows.length : 1;
+}
+
+// The heap a batch's tokenized rows will take once stored, reserved at once (embind's
+// reserveHeap): left to itself the heap grows every few MiB, and V8 answers each growth
+// with a full GC (~100 ms with a chain's rows in JS arrays). Stored, a row takes about
+// 3/4 of its tokens (inventory: 47 of 64 bytes), measured on each change's first rows;
+// an estimate on the low side, so that the heap ends no larger than the load makes it.
+function heapForRows(changes) {
+  let bytes = 0;
+  for (const change of changes) {
+    if (!tokenized(change)) continue;
+    const sample = encodeRows(change.rows, 0, 64);
+    if (sample) bytes += (sample.length / 64) * change.rows.length * 3 / 4;
+  }
+  return bytes;
+}
+
+// A columnar upsert large enough that its rows go to the core as tokens (rows.mjs), not
+// as JSON text: a load's tables, a sync's pages.
+const TOKENIZED_ROWS = 256;
+function tokenized(change) {
+  return change?.op === 'upsert' && Array.isArray(change.columns) && Array.isArray(change.rows) &&
+    change.rows.length >= TOKENIZED_ROWS;
 }
 
 export async function openEngine(options = {}) {
@@ -378,7 +402,7 @@ export class Engine {
     } else if (batch !== null && typeof batch === 'object' && !Array.isArray(batch)) {
       const changes = batch.changes;
       const total = Array.isArray(changes) ? changes.reduce((n, c) => n + rowCount(c), 0) : 0;
-      if (total <= PART_ROWS) {
+      if (total <= PART_ROWS && !(Array.isArray(changes) && changes.some(tokenized))) {
         result = JSON.parse(this.#check(core.applyChanges(this.#calls.putText(JSON.stringify(batch)))));
       } else {
         result = this.#applyInParts(core, batch);
@@ -396,6 +420,7 @@ export class Engine {
     const { changes, ...header } = batch;
     const part = (list) => this.#calls.putText(JSON.stringify({ ...header, changes: list }));
     this.#check(core.beginChanges());
+    core.reserveHeap(heapForRows(changes));
     try {
       let group = [];
       let groupStart = 0;
@@ -407,11 +432,20 @@ export class Engine {
       };
       changes.forEach((change, i) => {
         const rows = rowCount(change);
-        if (rows > PART_ROWS) {
+        if (rows > PART_ROWS || tokenized(change)) {
           flush();
+          // Each slice as tokens after the change's shape (rows.mjs), or as text when
+          // some value needs JSON to say what it is.
+          const shape = tokenized(change) ? JSON.stringify({ ...header, changes: [{ ...change, rows: [] }] }) : null;
           for (let r = 0; r < rows; r += PART_ROWS) {
-            const slice = { ...change, rows: change.rows.slice(r, r + PART_ROWS) };
-            this.#check(core.applyChangesPart(part([slice]), i, r));
+            const end = Math.min(rows, r + PART_ROWS);
+            const tokens = shape && encodeRows(change.rows, r, end);
+            if (tokens) {
+              this.#check(core.applyRowsPart(this.#calls.putTextAndRows(shape, tokens), tokens.length, i, r));
+            } else {
+              const slice = { ...change, rows: change.rows.slice(r, end) };
+              this.#check(core.applyChangesPart(part([slice]), i, r));
+            }
           }
           groupStart = i + 1;
           return;

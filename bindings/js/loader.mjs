@@ -252,6 +252,17 @@ export function coreCaller(module, core) {
     module.HEAPU8.set(bytes, at);
     return bytes.length;
   }
+  // A part's text followed by its tokenized rows (rows.mjs) in the text buffer; the
+  // text's byte length (core.applyRowsPart takes both lengths). The text is small: the
+  // header and the shape of one change.
+  function putTextAndRows(text, rows) {
+    const bytes = encoder.encode(text);
+    const at = core.textBuffer(bytes.length + rows.length);
+    if (at === 0) throw tooLarge(bytes.length + rows.length);
+    module.HEAPU8.set(bytes, at);
+    module.HEAPU8.set(rows, at + bytes.length);
+    return bytes.length;
+  }
   function answer() {
     const w = words();
     const from = w[status + 3];
@@ -265,6 +276,7 @@ export function coreCaller(module, core) {
     call,
     callId,
     putText,
+    putTextAndRows,
     answer,
     answerAt() { return words()[status + 3]; },
     answerLength() { return words()[status + 4]; },

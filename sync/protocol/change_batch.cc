@@ -287,8 +287,8 @@ ES_MINSIZE std::string Dump(const Token& t) {
 
 class Decoder {
  public:
-  Decoder(const uchar* end, const RowSink& sink, int change_offset, int row_offset)
-      : e_(end), sink_(sink), change_offset_(change_offset), row_offset_(row_offset) {}
+  Decoder(const uchar* end, const RowSink& sink, int change_offset, int row_offset, std::string_view rows)
+      : e_(end), sink_(sink), change_offset_(change_offset), row_offset_(row_offset), binary_rows_(rows) {}
 
   Status Header(const Layout& layout, BatchHeader* header);
   Status Changes(const Layout& layout);
@@ -316,11 +316,14 @@ class Decoder {
   Status ObjectRow(const TableSpec& table, const uchar* p, const RowPosition& pos, bool key_only);
   Status Rows(const TableSpec& table, const uchar** p, RowPosition pos, int first_row);
   Status ToValue(const ColumnSpec& col, const Token& t, const RowPosition& pos, std::string* scratch, Value* out);
+  Status Row(const TableSpec& table, size_t count, const RowPosition& pos);
+  Status BinaryRows(const TableSpec& table, RowPosition pos, int first_row);
 
   const uchar* e_;
   const RowSink& sink_;
   const int change_offset_;
   const int row_offset_;
+  const std::string_view binary_rows_;
   std::vector<Value> values_;
   std::vector<std::string> scratch_;  // per column: unescaped text the row's views point into
   std::vector<int> col_index_;
@@ -329,7 +332,7 @@ class Decoder {
   std::string buf_, buf2_;
 };
 
-bool ReadCursor(const Token& t, std::string* out) {
+ES_MINSIZE bool ReadCursor(const Token& t, std::string* out) {
   if (t.kind == Token::kString) {
     std::string buf;
     *out = std::string(StringValue(t.b, t.e, t.escaped, &buf));
@@ -342,7 +345,7 @@ bool ReadCursor(const Token& t, std::string* out) {
   return false;
 }
 
-Status Decoder::Header(const Layout& layout, BatchHeader* header) {
+ES_MINSIZE Status Decoder::Header(const Layout& layout, BatchHeader* header) {
   if (!layout.top_is_object) return BatchError("a change batch must be a JSON object");
   bool format_ok = false;
   if (layout.format) {
@@ -381,7 +384,7 @@ Status Decoder::Header(const Layout& layout, BatchHeader* header) {
   return Status::Ok();
 }
 
-Status Decoder::Changes(const Layout& layout) {
+ES_MINSIZE Status Decoder::Changes(const Layout& layout) {
   const uchar* p = Ws(layout.changes + 1);
   if (*p == ']') return Status::Ok();
   size_t next_reopened = 0;
@@ -549,8 +552,9 @@ Status Decoder::Rows(const TableSpec& table, const uchar** pp, RowPosition pos, 
   if (tokens_.size() < n) tokens_.resize(n);
   if (*p == ']') {
     *pp = p + 1;
-    return Status::Ok();
+    return binary_rows_.empty() ? Status::Ok() : BinaryRows(table, pos, first_row);
   }
+  if (!binary_rows_.empty()) return BatchError("rows: given as text and tokenized");
   for (int r = 0;; ++r) {
     pos.row = first_row + r;
     p = Ws(p);
@@ -570,19 +574,82 @@ Status Decoder::Rows(const TableSpec& table, const uchar** pp, RowPosition pos, 
         }
       }
     }
-    if (count != n) {
-      return RowError("INVALID_BATCH", pos, "", "must be an array of " + std::to_string(n) + " values");
-    }
-    for (size_t c = 0; c < n; ++c) {
-      const int idx = col_index_[c];
-      ES_RETURN_IF_ERROR(ToValue(table.columns[idx], tokens_[c], pos, &scratch_[idx], &values_[idx]));
-    }
-    ES_RETURN_IF_ERROR(CheckRow(table, values_.data(), pos));
-    ES_RETURN_IF_ERROR(sink_(RowChange{Op::kUpsert, &table, values_.data(), pos}));
+    ES_RETURN_IF_ERROR(Row(table, count, pos));
     p = Ws(p);
     if (*p++ != ',') break;  // ']'
   }
   *pp = p;
+  return Status::Ok();
+}
+
+// One columnar row whose `count` values are in tokens_: checked and handed to the sink.
+Status Decoder::Row(const TableSpec& table, size_t count, const RowPosition& pos) {
+  const size_t n = col_index_.size();
+  if (count != n) {
+    return RowError("INVALID_BATCH", pos, "", "must be an array of " + std::to_string(n) + " values");
+  }
+  for (size_t c = 0; c < n; ++c) {
+    const int idx = col_index_[c];
+    ES_RETURN_IF_ERROR(ToValue(table.columns[idx], tokens_[c], pos, &scratch_[idx], &values_[idx]));
+  }
+  ES_RETURN_IF_ERROR(CheckRow(table, values_.data(), pos));
+  return sink_(RowChange{Op::kUpsert, &table, values_.data(), pos});
+}
+
+// The rows of the part's columnar change from binary_rows_ (RowsTag), each value the
+// token its JSON text would read as.
+Status Decoder::BinaryRows(const TableSpec& table, RowPosition pos, int first_row) {
+  const uchar* p = reinterpret_cast<const uchar*>(binary_rows_.data());
+  const uchar* const end = p + binary_rows_.size();
+  auto has = [&](size_t bytes) { return static_cast<size_t>(end - p) >= bytes; };
+  auto u32 = [&] {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    p += 4;
+    return v;
+  };
+  const Status malformed = BatchError("rows: malformed tokens");
+  for (int r = 0; p < end; ++r) {
+    pos.row = first_row + r;
+    if (!has(4)) return malformed;
+    const uint32_t count = u32();
+    const size_t n = col_index_.size();
+    const size_t values = count == 0xFFFFFFFF ? 0 : count;  // not an array: no values
+    for (size_t c = 0; c < values && c < n; ++c) {
+      Token& t = tokens_[c];
+      if (!has(1)) return malformed;
+      t = Token{};
+      const uchar tag = *p++;
+      if (tag <= kRowFalse) {
+        t.kind = tag == kRowNull ? Token::kNull : tag == kRowTrue ? Token::kTrue : Token::kFalse;
+      } else if (tag == kRowInt32 || tag == kRowInt64) {
+        const size_t size = tag == kRowInt32 ? 4 : 8;
+        if (!has(size)) return malformed;
+        int32_t small;
+        if (tag == kRowInt32) std::memcpy(&small, p, 4), t.i = small;
+        else std::memcpy(&t.i, p, 8);
+        p += size;
+        t.kind = Token::kInt;
+      } else {
+        if (!has(4)) return malformed;
+        const uint32_t length = u32();
+        if (!has(length) || tag > kRowNumber) return malformed;
+        t.b = p;
+        t.e = p + length;
+        p += length;
+        // A number's text reads as its JSON would (an integer within int64, or not).
+        if (tag == kRowNumber) {
+          bool is_int = false;
+          if (length == 0 || ScanNumber(t.b, t.e, &is_int, &t.i) != t.e) return malformed;
+          t.kind = is_int ? Token::kInt : Token::kNumber;
+        } else {
+          t.kind = Token::kString;
+        }
+      }
+    }
+    // A row longer than the columns is refused as the text's is, whatever it holds.
+    ES_RETURN_IF_ERROR(Row(table, std::min(values, n + 1), pos));
+  }
   return Status::Ok();
 }
 
@@ -652,12 +719,12 @@ Status Decoder::ObjectRow(const TableSpec& table, const uchar* p, const RowPosit
 }  // namespace
 
 Status DecodeChangeBatch(std::string_view text, const std::function<Status(const BatchHeader&)>& on_header,
-                         const RowSink& sink, int change_offset, int row_offset) {
+                         const RowSink& sink, int change_offset, int row_offset, std::string_view rows) {
   const uchar* b = reinterpret_cast<const uchar*>(text.data());
   const uchar* e = b + text.size();
   Layout layout;
   if (!Scan(b, e, &layout)) return Status::Error("INVALID_JSON", "the change batch is not valid JSON");
-  Decoder decoder(e, sink, change_offset, row_offset);
+  Decoder decoder(e, sink, change_offset, row_offset, rows);
   BatchHeader header;
   ES_RETURN_IF_ERROR(decoder.Header(layout, &header));
   ES_RETURN_IF_ERROR(on_header(header));

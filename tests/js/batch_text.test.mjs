@@ -9,7 +9,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEngine } from '../../bindings/js/index.mjs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { Rng } from './support/gen.mjs';
+
+const require = createRequire(import.meta.url);
+const initSqlJs = require('sql.js');
+const SQL = await initSqlJs({ locateFile: (file) => path.join(path.dirname(require.resolve('sql.js')), file) });
 
 const PIECES = ['a', 'Z', '0', ' ', '"', '\\', '\n', '\u001f', 'é', 'ß', '部屋', '€', '🌊', '\u2028', '</'];
 
@@ -97,4 +103,101 @@ test('a batch in parts of growing length stores what its text stores', async () 
   parts.applyChanges({ format: 'edgestay.changes/1', changes: [inventory(97, 97)] });
   assert.notDeepEqual(sums(parts), before);
   for (const engine of [parts, whole]) engine.close();
+});
+
+// A columnar change of 256 rows or more reaches the core as tokens, not JSON text
+// (bindings/js/rows.mjs): each value is the token its JSON would read as, or, when only
+// JSON can say what a value is, the rows go as text. Property: seeded random big changes
+// whose values are mostly valid and now and then anything a caller may hold (fractions,
+// integers past 2^53 and int64, NaN, ±Infinity, -0, undefined, booleans, strings of any
+// character with U+0000 and lone surrogates, objects, arrays, dates, rows of the wrong
+// length or not arrays, holes) are refused with the very same error, or stored to the
+// very same rows, as the same batch given as its JSON text.
+test('tokenized rows are stored and refused exactly as their JSON text', async () => {
+  const { encodeRows } = await import('../../bindings/js/rows.mjs');
+  const rng = new Rng(20261203);
+  const day = (d) => new Date(Date.UTC(2027, 0, 1) + d * 86400000).toISOString().slice(0, 10);
+  const ODD = [1.5, -0, 2 ** 53, 2 ** 53 + 2, 2 ** 63, -(2 ** 63), 1e21, 1e-7, NaN, Infinity, -Infinity, undefined, null,
+    true, false, '', 'x', '5', '\u0000', '\ud800', 'a\udc00b', '🌊', '"\\\n', {}, [], [1], new Date(0)];
+  const odd = () => rng.pick(ODD);
+  // Every row of the three tables, each value with its SQLite type, read from the image
+  // (the bytes of two images may differ where pages hold no row).
+  const tables = (engine) => {
+    const db = new SQL.Database(engine.exportDatabase());
+    try {
+      return ['hotels', 'room_types', 'room_inventory', 'sync_state'].map((t) =>
+        db.exec(`SELECT * FROM ${t} ORDER BY 1, 2`)[0]?.values.map((r) => r.map((v) => [typeof v, v])) ?? []);
+    } finally {
+      db.close();
+    }
+  };
+  let tokenizedRounds = 0, refused = 0, stored = 0;
+  // Each odd value once in an inventory row and once as a name, then random rounds.
+  const rounds = 2 * ODD.length + 40;
+  for (let round = 0; round < rounds; round++) {
+    const roomTypes = rng.int(1, 4);
+    const nights = rng.int(70, 200);  // 256+ rows of inventory in all but the smallest
+    const rows = [];
+    for (let rt = 1; rt <= roomTypes; rt++) {
+      for (let d = 0; d < nights; d++) {
+        const total = rng.int(1, 9);
+        rows.push([rt, day(d), total, rng.int(0, total), rng.int(5000, 2 ** 40), rng.int(1, 3), 0, rng.int(0, 1), 0, 0]);
+      }
+    }
+    if (round < ODD.length) rows[rng.int(0, rows.length - 1)][rng.int(0, 9)] = ODD[round];
+    // A third of the random rounds: a few odd values, rows or holes somewhere.
+    if (round >= 2 * ODD.length && round % 3 === 0) {
+      for (let k = rng.int(1, 3); k > 0; k--) {
+        const r = rng.int(0, rows.length - 1);
+        switch (rng.int(0, 4)) {
+          case 0: rows[r] = rng.pick([{}, 7, 'row', null]); break;
+          case 1: rows[r] = rows[r].slice(0, rng.int(0, 9)); break;
+          case 2: rows[r] = [...rows[r], odd()]; break;
+          case 3: delete rows[r][rng.int(4, 9)]; break;
+          default: rows[r][rng.int(0, 9)] = odd();
+        }
+      }
+    }
+    const names = Array.from({ length: 300 }, (_, i) => `R${i} 部屋`);
+    if (round >= ODD.length && round < 2 * ODD.length) names[rng.int(0, 299)] = ODD[round - ODD.length];
+    else if (round % 5 === 1) names[rng.int(0, 299)] = odd();
+    const batch = {
+      format: 'edgestay.changes/1',
+      cursor: `c${round}`,
+      changes: [
+        { op: 'upsert', table: 'hotels', row: { id: 1, name: 'H', currency: 'EUR' } },
+        { op: 'upsert', table: 'room_types', columns: ['id', 'hotel_id', 'name', 'base_price_cents', 'total_rooms'],
+          rows: names.map((name, i) => [1 + i, 1, name, 1000, 9]) },
+        { op: 'upsert', table: 'room_inventory', columns: ['room_type_id', 'date', 'total', 'available', 'price_cents',
+          'min_stay', 'max_stay', 'closed_to_arrival', 'closed_to_departure', 'stop_sell'], rows },
+      ],
+    };
+    if (rows.length >= 256 && encodeRows(rows, 0, rows.length)) tokenizedRounds++;
+    const viaObject = await openEngine({ now: () => 0, cache: false });
+    const viaText = await openEngine({ now: () => 0, cache: false });
+    const outcome = (engine, b) => {
+      try {
+        return { result: engine.applyChanges(b) };
+      } catch (e) {
+        return { error: `${e.name} ${e.code} ${e.message}` };
+      }
+    };
+    const a = outcome(viaObject, batch);
+    let text;
+    try {
+      text = JSON.stringify(batch);
+    } catch (e) {
+      text = null;  // a value JSON cannot write (none here but the wrapper's own tries)
+    }
+    const b = text === null ? { error: 'unwritable' } : outcome(viaText, text);
+    assert.deepEqual(a, b, `round ${round}`);
+    if (a.error) refused++;
+    else stored++;
+    assert.deepEqual(tables(viaObject), tables(viaText), `round ${round}: the stored rows differ`);
+    viaObject.close();
+    viaText.close();
+  }
+  // Both outcomes happen, and most rounds took the tokens.
+  assert.ok(refused >= 20 && stored >= 20, `refused ${refused}, stored ${stored}`);
+  assert.ok(tokenizedRounds >= 40, `tokenized ${tokenizedRounds}`);
 });

@@ -55,7 +55,9 @@ test('exportDatabase does not grow the wasm heap by a copy of the database', asy
   const image = loaded.exportDatabase();
   const grown = module.HEAPU8.buffer.byteLength - heapBefore;
   assert.ok(image.length > 8 * MiB, `image of ${image.length} bytes`);
-  assert.ok(grown <= 2 * MiB, `the heap grew by ${grown} bytes exporting ${image.length}`);
+  // At most one growth step (4 MiB: MEMORY_GROWTH_GEOMETRIC_CAP), for the export's 1 MiB
+  // piece when the load left less than that free; a copy would be the image's 8+ MiB.
+  assert.ok(grown <= 4 * MiB, `the heap grew by ${grown} bytes exporting ${image.length}`);
   assert.deepEqual(loaded.exportDatabase(), image, 'a second export is the same bytes');
   loaded.close();
 

@@ -23,6 +23,7 @@ const EXPECTED_FILES = [
   'LICENSE', 'README.md', 'package.json',
   'bindings/js/dist/edgestay_core.mjs', 'bindings/js/dist/edgestay_core.wasm',
   'bindings/js/args.mjs', 'bindings/js/compact.mjs', 'bindings/js/errors.mjs', 'bindings/js/index.d.ts', 'bindings/js/index.mjs',
+  'bindings/js/rows.mjs',
   'bindings/js/loader.mjs', 'bindings/js/stores.mjs',
   'sync/client/index.d.ts', 'sync/client/index.mjs',
 ].sort();

@@ -111,7 +111,8 @@ Day DayOf(const Value& v) {
 
 }  // namespace
 
-Status Engine::Impl::ApplyPart(std::string_view text, int change_offset, int row_offset, bool first_part) {
+Status Engine::Impl::ApplyPart(std::string_view text, int change_offset, int row_offset, bool first_part,
+                               std::string_view rows) {
   auto on_header = [&](const protocol::BatchHeader& h) -> Status {
     if (first_part && (h.since || h.since_is_null)) {
       const bool matches = h.since_is_null ? !cursor.has_value() : (cursor && *cursor == *h.since);
@@ -126,7 +127,7 @@ Status Engine::Impl::ApplyPart(std::string_view text, int change_offset, int row
     return Status::Ok();
   };
   auto sink = [&](const RowChange& change) -> Status { return ApplyRow(change); };
-  return protocol::DecodeChangeBatch(text, on_header, sink, change_offset, row_offset);
+  return protocol::DecodeChangeBatch(text, on_header, sink, change_offset, row_offset, rows);
 }
 
 Status Engine::Impl::ApplyRow(const RowChange& change) {
@@ -618,7 +619,7 @@ Status Engine::Impl::AppendRow(const TableSpec& table, TableLoad* load, bool* ap
   return Status::Ok();
 }
 
-void Engine::Impl::CloseAppenders() {
+ES_MINSIZE void Engine::Impl::CloseAppenders() {
   for (TableLoad& load : table_load) {
     edgestay_appender_close(load.appender);
     load.appender = nullptr;
@@ -672,7 +673,7 @@ ES_MINSIZE Status Engine::Impl::SetIndexesAside(const TableSpec& table, TableLoa
 // runs a pass. The run is the sort's whole footprint in the heap, and the last sort's
 // buffer is freed above the pages once its index is built: 4 MiB runs cost the chain
 // 0.8 MiB more heap, for one merge level fewer on sorts above 16 MiB.
-Status Engine::Impl::RestoreIndexes() {
+ES_MINSIZE Status Engine::Impl::RestoreIndexes() {
   constexpr int kSortRunKib = 1024;
   CloseAppenders();
   const int saved = edgestay_sorts_in_runs(db, kSortRunKib);
@@ -690,20 +691,20 @@ Status Engine::Impl::RestoreIndexes() {
 
 // release, not a clear: after a load the sets hold every id it wrote, and their tables
 // would stay for the engine's lifetime.
-void Engine::Impl::ReleaseKnownIds() {
+ES_MINSIZE void Engine::Impl::ReleaseKnownIds() {
   for (IdSet& ids : known_ids) ids.release();
 }
 
 // What a batch keeps about itself while it runs (known ids, the tables' load state, its
 // bookings' users): emptied, memory returned, when a batch begins, commits or aborts.
-void Engine::Impl::ClearBatchScratch() {
+ES_MINSIZE void Engine::Impl::ClearBatchScratch() {
   CloseAppenders();
   ReleaseKnownIds();
   table_load.assign(table_load.size(), TableLoad{});
   std::vector<int64_t>().swap(batch_users);
 }
 
-Status Engine::Impl::Commit(std::string* out) {
+ES_MINSIZE Status Engine::Impl::Commit(std::string* out) {
   // The rows are all written: what the batch knew of their ids goes before the index
   // builds, which are the load's peak of memory.
   ReleaseKnownIds();
@@ -743,7 +744,7 @@ Status Engine::Impl::Commit(std::string* out) {
   return Status::Ok();
 }
 
-void Engine::Impl::Abort() {
+ES_MINSIZE void Engine::Impl::Abort() {
   CloseAppenders();
   if (in_batch) Exec(db, "ROLLBACK");
   in_batch = false;
@@ -756,12 +757,12 @@ void Engine::Impl::Abort() {
   LoadFacts();
 }
 
-Status Engine::BeginChanges() {
+ES_MINSIZE Status Engine::BeginChanges() {
   if (impl_->in_batch) return Status::Error("INVALID_ARGUMENT", "a change batch is already open");
   return impl_->Begin();
 }
 
-Status Engine::Impl::Begin() {
+ES_MINSIZE Status Engine::Impl::Begin() {
   // Holds that are due expire first, as before any other call.
   ES_RETURN_IF_ERROR(ExpireHolds());
   ES_RETURN_IF_ERROR(Exec(db, "BEGIN"));
@@ -775,14 +776,15 @@ Status Engine::Impl::Begin() {
   return Status::Ok();
 }
 
-Status Engine::ApplyChangesPart(std::string_view part_json, int change_offset, int row_offset) {
+Status Engine::ApplyChangesPart(std::string_view part_json, int change_offset, int row_offset,
+                                std::string_view rows) {
   if (!impl_->in_batch) return Status::Error("INVALID_ARGUMENT", "no change batch is open");
-  Status s = impl_->ApplyPart(part_json, change_offset, row_offset, impl_->part_count++ == 0);
+  Status s = impl_->ApplyPart(part_json, change_offset, row_offset, impl_->part_count++ == 0, rows);
   if (!s.ok()) impl_->Abort();
   return s;
 }
 
-Status Engine::CommitChanges(std::string* out) {
+ES_MINSIZE Status Engine::CommitChanges(std::string* out) {
   if (!impl_->in_batch) return Status::Error("INVALID_ARGUMENT", "no change batch is open");
   return impl_->Commit(out);
 }

@@ -451,7 +451,7 @@ Status Engine::Impl::ExpireHolds() {
   return RefreshNextHoldExpiry();
 }
 
-Status Engine::Impl::OfferWaitlist(int64_t room_type_id, ChangeEvents* ev) {
+ES_MINSIZE Status Engine::Impl::OfferWaitlist(int64_t room_type_id, ChangeEvents* ev) {
   auto rt_it = room_types.find(room_type_id);
   if (rt_it == room_types.end()) return Status::Ok();
   auto h_it = hotels.find(rt_it->second.hotel_id);

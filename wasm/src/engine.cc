@@ -414,7 +414,7 @@ ES_MINSIZE Status Engine::Impl::ExplainQueries(std::string* out) {
   return Status::Ok();
 }
 
-Status Engine::Impl::LoadFacts() {
+ES_MINSIZE Status Engine::Impl::LoadFacts() {
   hotels.clear();
   room_types.clear();
   Stmt* st;
@@ -474,7 +474,7 @@ Status Engine::Impl::LoadSyncState() {
   return Status::Ok();
 }
 
-Status Engine::Impl::SaveSyncState() {
+ES_MINSIZE Status Engine::Impl::SaveSyncState() {
   Stmt* st;
   ES_RETURN_IF_ERROR(Prepared("INSERT INTO sync_state(key, value) VALUES (?, ?) "
                               "ON CONFLICT(key) DO UPDATE SET value = excluded.value", &st));

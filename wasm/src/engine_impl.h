@@ -213,7 +213,8 @@ struct Engine::Impl {
   void ClearBatchScratch();  // known_ids, table_load, batch_users: per batch
   void ReleaseKnownIds();
   Status Begin();  // opens a batch (Engine::BeginChanges, range repair)
-  Status ApplyPart(std::string_view text, int change_offset, int row_offset, bool first_part);
+  Status ApplyPart(std::string_view text, int change_offset, int row_offset, bool first_part,
+                   std::string_view rows = {});
   Status ApplyRow(const protocol::RowChange& change);
   Status Commit(std::string* out);
   void Abort();

@@ -22,6 +22,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "bindings/js/loader.mjs", esModule = embed "../../bindings/js/loader.mjs"),
     (name = "bindings/js/errors.mjs", esModule = embed "../../bindings/js/errors.mjs"),
     (name = "bindings/js/compact.mjs", esModule = embed "../../bindings/js/compact.mjs"),
+    (name = "bindings/js/rows.mjs", esModule = embed "../../bindings/js/rows.mjs"),
     (name = "bindings/js/args.mjs", esModule = embed "../../bindings/js/args.mjs"),
     (name = "bindings/js/stores.mjs", esModule = embed "../../bindings/js/stores.mjs"),
     (name = "bindings/js/dist/edgestay_core.mjs", esModule = embed "../../bindings/js/dist/edgestay_core.mjs"),

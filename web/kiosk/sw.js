@@ -8,7 +8,7 @@ const SHELL = [
   '/web/kiosk/', '/web/kiosk/kiosk.js', '/web/kiosk/manifest.webmanifest', '/web/kiosk/icon.svg',
   '/web/widget/edgestay-widget.js', '/web/widget/engine-client.js', '/web/widget/engine-worker.js', '/web/widget/words.js',
   '/bindings/js/index.mjs', '/bindings/js/errors.mjs', '/bindings/js/loader.mjs', '/bindings/js/stores.mjs', '/bindings/js/compact.mjs',
-  '/bindings/js/args.mjs',
+  '/bindings/js/args.mjs', '/bindings/js/rows.mjs',
   '/bindings/js/dist/edgestay_core.mjs', '/bindings/js/dist/edgestay_core.wasm', '/sync/client/index.mjs',
 ];
 

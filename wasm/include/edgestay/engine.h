@@ -62,9 +62,11 @@ class Engine {
 
   // The same, in parts, for batches too large to pass as one string: Begin, then each
   // part (a change batch whose change/row positions start at the given offsets), then
-  // Commit. Any failing part aborts the whole batch.
+  // Commit. Any failing part aborts the whole batch. `rows`: the rows of the part's one
+  // columnar change, tokenized (protocol::RowsTag), its text holding `"rows": []`.
   Status BeginChanges();
-  Status ApplyChangesPart(std::string_view part_json, int change_offset, int row_offset);
+  Status ApplyChangesPart(std::string_view part_json, int change_offset, int row_offset,
+                          std::string_view rows = {});
   Status CommitChanges(std::string* out);
   void AbortChanges();
 

@@ -26,8 +26,12 @@ class Status {
   bool ok() const { return code_.empty(); }
   const std::string& code() const { return code_; }
   const std::string& message() const { return message_; }
-  // A JSON object with structured context (e.g. {"change":3,"row":12,"field":"date"}).
-  const std::string& details_json() const { return details_json_; }
+  // A JSON object with structured context (e.g. {"change":3,"row":12,"field":"date"});
+  // "{}" when there is none.
+  const std::string& details_json() const {
+    static const std::string kNone = "{}";
+    return details_json_.empty() ? kNone : details_json_;
+  }
 
   // {"code":..., "message":..., "details":{...}}
   std::string ToJson() const;
@@ -35,7 +39,9 @@ class Status {
  private:
   std::string code_;
   std::string message_;
-  std::string details_json_ = "{}";
+  // Empty, not "{}", when there are none: every Status made (each Ok() of every call and
+  // row) would otherwise build that text (a load's rows make several each).
+  std::string details_json_;
 };
 
 // Propagates a failed Status to the caller.

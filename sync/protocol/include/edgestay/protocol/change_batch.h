@@ -44,8 +44,20 @@ struct BatchHeader {
 // `change_offset`/`row_offset` place a part of a larger batch: positions in errors and in
 // RowChange are reported as in the whole batch (the row offset applies to the part's
 // first change, which may be a slice of a big change).
+//
+// `rows` (optional) carries the rows of the part's one columnar change already tokenized,
+// as the JS wrapper writes them from its arrays instead of JSON text (RowsTag): the
+// text then holds that change with `"rows": []`. Each value becomes the token its JSON
+// would have been, so the rows are checked, and fail, exactly as their text would.
 Status DecodeChangeBatch(std::string_view text,
                          const std::function<Status(const BatchHeader&)>& on_header,
-                         const RowSink& sink, int change_offset = 0, int row_offset = 0);
+                         const RowSink& sink, int change_offset = 0, int row_offset = 0,
+                         std::string_view rows = {});
+
+// Tokenized rows, all integers little-endian: per row a u32 count of values (0xFFFFFFFF:
+// not an array), then per value a tag byte and its payload: kNull, kTrue, kFalse; kInt32
+// (4 bytes) and kInt64 (8 bytes), integers; kText, a u32 byte length and that UTF-8 (a
+// string's value); kNumber, a u32 length and the number's JSON text (other numbers).
+enum RowsTag : uint8_t { kRowNull, kRowTrue, kRowFalse, kRowInt32, kRowInt64, kRowText, kRowNumber };
 
 }  // namespace edgestay::protocol
