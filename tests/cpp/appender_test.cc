@@ -38,7 +38,10 @@ struct Schema {
 const Schema kSchemas[] = {
     {"CREATE TABLE t (id INTEGER PRIMARY KEY, booking INTEGER NOT NULL, status TEXT NOT NULL,"
      " amount INTEGER NOT NULL, note TEXT, CHECK (status IN ('A', 'B', 'C') AND amount >= 0),"
-     " CHECK (note IS NULL OR note <> status), CHECK (NOT (amount > 900000 AND status = 'C')))",
+     " CHECK (note IS NULL OR note <> status), CHECK (NOT (amount > 900000 AND status = 'C')));"
+     // Partial indexes (bookings' shape): a row inside one goes through the INSERT.
+     "CREATE INDEX t_noted ON t(booking) WHERE note IS NOT NULL;"
+     "CREATE UNIQUE INDEX t_big ON t(status, booking) WHERE amount > 100000 AND status = 'A'",
      "t", "INSERT INTO t VALUES (?, ?, ?, ?, ?)",
      "SELECT id, typeof(booking), booking, status, amount, typeof(note), note FROM t ORDER BY id", 5},
     {"CREATE TABLE t (rt INTEGER NOT NULL, day TEXT NOT NULL, total INTEGER NOT NULL, avail INTEGER NOT NULL,"
@@ -179,7 +182,7 @@ TEST(AppenderTest, StoresWhatAnInsertStoresAndDeclinesTheRest) {
       if (!storedB) ++refused;
     }
     // Both paths taken, and rows SQLite refused among the declined.
-    EXPECT_GT(appended, 3000);
+    EXPECT_GT(appended, 1500);
     EXPECT_GT(declined, 500);
     EXPECT_GT(refused, 300);
     edgestay_appender_close(appender);
@@ -269,6 +272,9 @@ TEST(AppenderTest, RefusesTablesAndDeclinesRowsItCannotWriteExactly) {
   sqlite3_close(db);
 }
 
+// The engine's own tables: room_inventory opens, payments and bookings once a bulk load
+// has set their plain indexes aside (bookings keeps its partial ones, whose rows are
+// declined), notifications (keyed id DESC) never.
 TEST(AppenderTest, OpensOnTheEngineTablesABulkLoadAppendsTo) {
   std::unique_ptr<edgestay::Engine> engine;
   ASSERT_TRUE(edgestay::Engine::Open("", &engine).ok());
@@ -299,7 +305,7 @@ TEST(AppenderTest, OpensOnTheEngineTablesABulkLoadAppendsTo) {
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   EXPECT_TRUE(opens("payments"));
-  EXPECT_FALSE(opens("bookings"));  // its partial indexes stay
+  EXPECT_TRUE(opens("bookings"));  // its partial indexes stay: their rows are declined
   sqlite3_close(db);
 }
 

@@ -37,7 +37,7 @@ struct Decoded {
   json details() const { return Parse(status.details_json()); }
 };
 
-Decoded DecodeText(std::string_view text, int fail_at_row = -1) {
+Decoded DecodeText(std::string_view text, int fail_at_row = -1, std::string_view tokens = {}) {
   Decoded d;
   auto on_header = [&](const BatchHeader& h) {
     EXPECT_TRUE(d.rows.empty()) << "the header must come before any row";
@@ -62,7 +62,7 @@ Decoded DecodeText(std::string_view text, int fail_at_row = -1) {
     if (static_cast<int>(d.rows.size()) - 1 == fail_at_row) return Status::Error("STOP", "the sink refused");
     return Status::Ok();
   };
-  d.status = protocol::DecodeChangeBatch(text, on_header, sink);
+  d.status = protocol::DecodeChangeBatch(text, on_header, sink, 0, 0, tokens);
   return d;
 }
 Decoded Decode(const json& batch, int fail_at_row = -1) { return DecodeText(batch.dump(), fail_at_row); }
@@ -326,6 +326,41 @@ TEST(ChangeBatchTest, UnknownTopLevelKeysAreIgnored) {
   Decoded d = Decode(Batch({Hotel(1, "H")}, {{"server", "central-3"}, {"extra", json{{"a", 1}}}}));
   EXPECT_TRUE(d.status.ok()) << d.status.ToJson();
   EXPECT_EQ(d.rows.size(), 1u);
+}
+
+// Tokenized rows (protocol::RowsTag, what bindings/js/rows.mjs writes) decode to the rows
+// their JSON text decodes to; cut within a row, or with a tag past the last, they are refused
+// as INVALID_BATCH, never read past their end (the fuzz target tries the rest).
+TEST(ChangeBatchTest, TokenizedRowsDecodeAsTheirTextAndTruncatedOnesAreRefused) {
+  auto u32 = [](uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+  auto i64 = [](int64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); };
+  auto text = [&](uint8_t tag, std::string_view s) { return std::string(1, static_cast<char>(tag)) + u32(s.size()) + std::string(s); };
+  const std::string tokens = u32(5) + std::string(1, protocol::kRowInt32) + u32(7) + text(protocol::kRowText, "2026-05-01") +
+                             std::string(1, protocol::kRowInt64) + i64(9) + std::string(1, protocol::kRowInt32) + u32(3) +
+                             text(protocol::kRowNumber, "12000") +
+                             u32(5) + std::string(1, protocol::kRowInt32) + u32(7) + text(protocol::kRowText, "2026-05-02") +
+                             std::string(1, protocol::kRowInt32) + u32(9) + std::string(1, protocol::kRowNull) +
+                             text(protocol::kRowNumber, "1.5");
+  const json shape = Batch({UpsertRows("room_inventory", kInventoryCols, json::array())});
+  const json as_text = Batch({UpsertRows("room_inventory", kInventoryCols,
+                                         json::array({json{7, "2026-05-01", 9, 3, 12000}, json{7, "2026-05-02", 9, nullptr, 1.5}}))});
+  const Decoded from_tokens = DecodeText(shape.dump(), -1, tokens);
+  const Decoded from_text = Decode(as_text);
+  EXPECT_EQ(from_tokens.status.ToJson(), from_text.status.ToJson());
+  ASSERT_EQ(from_tokens.rows.size(), from_text.rows.size());
+  ASSERT_EQ(from_tokens.rows.size(), 1u);  // the second row's available is null
+  EXPECT_EQ(from_tokens.rows[0].values, from_text.rows[0].values);
+  const size_t first_row_end = 4 + 5 + 15 + 9 + 5 + 10;  // a cut there is one whole row
+  for (size_t cut = 1; cut < tokens.size(); ++cut) {
+    const Decoded d = DecodeText(shape.dump(), -1, std::string_view(tokens).substr(0, cut));
+    EXPECT_EQ(d.status.ok(), cut == first_row_end) << cut;
+    if (cut != first_row_end) EXPECT_EQ(d.status.code(), "INVALID_BATCH") << cut;
+  }
+  std::string bad_tag = tokens;
+  bad_tag[4] = 9;
+  EXPECT_EQ(DecodeText(shape.dump(), -1, bad_tag).status.code(), "INVALID_BATCH");
+  // Rows as text and as tokens at once: refused.
+  EXPECT_EQ(DecodeText(as_text.dump(), -1, tokens).status.code(), "INVALID_BATCH");
 }
 
 }  // namespace

@@ -493,10 +493,12 @@ void edgestay_bulk_appends(sqlite3_stmt *pStmt, const int *aRoot, int nRoot, int
 ** judge exactly as SQLite would (a NULL in a NOT NULL column, a value its column's
 ** affinity would convert, a CHECK constraint that fails or is past edgestayCheck's few
 ** forms), and the caller writes that row with its statement, which then raises SQLite's
-** own error. Opening refuses (0) a table with any other live index, a partial index or an
-** expression among its b-trees, or a key not in BINARY order. The caller guarantees the
-** order (each key after the last); the appender holds cursors on the b-trees, so it is
-** closed before any schema change and before the transaction ends. */
+** own error; so is a row that belongs to one of the table's partial indexes (the few
+** local bookings among a load's). Opening refuses (0) a table with any other live index,
+** a partial index or an expression among the appended b-trees, or a key not in BINARY
+** order. The caller guarantees the order (each key after the last); the appender holds
+** cursors on the b-trees, so it is closed before any schema change and before the
+** transaction ends. */
 typedef struct EdgestayCell { sqlite3_int64 i; const char *z; int n; int kind; } EdgestayCell;
 #define EDGESTAY_CELL_NULL 0
 #define EDGESTAY_CELL_INT 1
@@ -511,6 +513,8 @@ typedef struct EdgestayAppender {
   BtCursor *apCur[EDGESTAY_MAX_TREES];
   Index *apIdx[EDGESTAY_MAX_TREES];  /* the columns each b-tree's record holds (0: a rowid table's row) */
   KeyInfo *apKeyInfo[EDGESTAY_MAX_TREES];
+  Index *apPartial[EDGESTAY_MAX_TREES];  /* partial indexes no appended row may belong to */
+  int nPartial;
   u8 *aRec;
   int nRecAlloc;
 } EdgestayAppender;
@@ -625,21 +629,26 @@ EdgestayAppender *edgestay_appender_open(sqlite3 *db, const char *zTable){
   Table *pTab = sqlite3FindTable(db, zTable, "main");
   Btree *pBt = db->aDb[0].pBt;
   EdgestayAppender *p;
-  Index *pIdx, *pPk = 0;
-  int aRoot[EDGESTAY_MAX_TREES], nRoot, nIdx = 0, i, j;
+  Index *pIdx, *pPk = 0, *apPartial[EDGESTAY_MAX_TREES];
+  int aRoot[EDGESTAY_MAX_TREES], nRoot, nPartial = 0, i, j;
   Parse sParse;
   if( pTab==0 || (pTab->tabFlags & TF_HasGenerated) ) return 0;
   nRoot = edgestay_append_btrees(db, zTable, aRoot, EDGESTAY_MAX_TREES);
   if( nRoot==0 ) return 0;
-  for(pIdx=pTab->pIndex; pIdx; pIdx=pIdx->pNext) nIdx++;
+  /* Every index is one the appends reach (led by the key, in the key's collations), or
+  ** a partial one that a row outside it leaves alone (a row inside is declined). */
+  for(pIdx=pTab->pIndex; pIdx; pIdx=pIdx->pNext){
+    for(i=0; i<nRoot && (int)pIdx->tnum!=aRoot[i]; i++){}
+    if( i<nRoot ) continue;
+    if( !pIdx->pPartIdxWhere || nPartial==EDGESTAY_MAX_TREES ) return 0;
+    apPartial[nPartial++] = pIdx;
+  }
   if( HasRowid(pTab) ){
-    /* The rowid must come from a column, and no index be live. */
-    if( pTab->iPKey<0 || nIdx ) return 0;
+    /* The rowid must come from a column. */
+    if( pTab->iPKey<0 ) return 0;
   }else{
-    /* Every index is one the appends reach (itself led by the key, in the key's
-    ** collations), and the key BINARY, the order the caller's keys ascend in. */
+    /* The key BINARY: the order the caller's keys ascend in. */
     pPk = sqlite3PrimaryKeyIndex(pTab);
-    if( nIdx!=nRoot ) return 0;
     for(j=0; j<pPk->nKeyCol; j++){
       if( pPk->azColl[j]!=sqlite3StrBINARY ) return 0;
     }
@@ -650,6 +659,8 @@ EdgestayAppender *edgestay_appender_open(sqlite3 *db, const char *zTable){
   memset(p, 0, sizeof(*p));
   p->db = db;
   p->pTab = pTab;
+  memcpy(p->apPartial, apPartial, sizeof(apPartial));
+  p->nPartial = nPartial;
   memset(&sParse, 0, sizeof(sParse));
   sParse.db = db;
   for(i=0; i<nRoot; i++){
@@ -762,6 +773,10 @@ int edgestay_appender_append(EdgestayAppender *p, const EdgestayCell *a){
       int t = edgestayCheck(pTab, pTab->pCheck->a[i].pExpr, a);
       if( t==0 || t==3 ) return EDGESTAY_DECLINED;  /* NULL passes a CHECK, as in SQL */
     }
+  }
+  for(i=0; i<p->nPartial; i++){
+    int t = edgestayCheck(pTab, p->apPartial[i]->pPartIdxWhere, a);
+    if( t==1 || t==3 ) return EDGESTAY_DECLINED;  /* a row of the index (NULL: not one) */
   }
   for(i=0; i<p->nTree && rc==SQLITE_OK; i++){
     BtCursor *pCur = p->apCur[i];
