@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "image_db.h"
 #include "sqlite3.h"
 #include "sqlite_db.h"
 #include "test_support.h"
@@ -52,21 +53,7 @@ const Schema kSchemas[] = {
      "SELECT rt, day, typeof(total), total, avail, price, flag FROM t ORDER BY rt, day", 6},
 };
 
-std::string DumpRows(sqlite3* db, const char* sql) {
-  std::string out;
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    for (int c = 0; c < sqlite3_column_count(st); ++c) {
-      const unsigned char* t = sqlite3_column_text(st, c);
-      out += t ? reinterpret_cast<const char*>(t) : "NULL";
-      out += '|';
-    }
-    out += '\n';
-  }
-  sqlite3_finalize(st);
-  return out;
-}
+std::string DumpRows(sqlite3* db, const char* sql) { return edgestay::test::Rows(db, sql); }
 
 std::string IntegrityCheck(sqlite3* db) { return DumpRows(db, "PRAGMA integrity_check"); }
 
@@ -280,13 +267,8 @@ TEST(AppenderTest, OpensOnTheEngineTablesABulkLoadAppendsTo) {
   ASSERT_TRUE(edgestay::Engine::Open("", &engine).ok());
   std::string image;
   ASSERT_TRUE(engine->ExportDatabase(&image).ok());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
-  auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
-  memcpy(buf, image.data(), image.size());
-  ASSERT_EQ(sqlite3_deserialize(db, "main", buf, image.size(), image.size(),
-                                SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE),
-            SQLITE_OK);
+  edgestay::test::ImageDb image_db(image);
+  sqlite3* db = image_db.Handle();
   // The engine's connection has read its schema (the appender finds tables there).
   ASSERT_EQ(sqlite3_exec(db, "SELECT count(*) FROM sqlite_master; BEGIN", nullptr, nullptr, nullptr), SQLITE_OK);
   auto opens = [&](const char* table) {
@@ -306,7 +288,6 @@ TEST(AppenderTest, OpensOnTheEngineTablesABulkLoadAppendsTo) {
             SQLITE_OK);
   EXPECT_TRUE(opens("payments"));
   EXPECT_TRUE(opens("bookings"));  // its partial indexes stay: their rows are declined
-  sqlite3_close(db);
 }
 
 }  // namespace

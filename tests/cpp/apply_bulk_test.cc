@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "image_db.h"
 #include "sqlite3.h"
 #include "sqlite_db.h"  // edgestay_append_btrees
 #include "test_support.h"
@@ -30,43 +31,17 @@ constexpr int64_t kSentinel = 9000000;  // ids of the general-path engine's sent
 std::string Dump(Engine& engine, std::string* integrity) {
   std::string image;
   EXPECT_TRUE(engine.ExportDatabase(&image).ok());
-  sqlite3* db = nullptr;
-  sqlite3_open(":memory:", &db);
-  auto* buf = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
-  memcpy(buf, image.data(), image.size());
-  sqlite3_deserialize(db, "main", buf, image.size(), image.size(), SQLITE_DESERIALIZE_FREEONCLOSE);
+  ImageDb db(image);
   std::string out;
-  auto each = [&](const std::string& sql) {
-    sqlite3_stmt* st = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      for (int c = 0; c < sqlite3_column_count(st); ++c) {
-        const unsigned char* t = sqlite3_column_text(st, c);
-        out += t ? reinterpret_cast<const char*>(t) : "NULL";
-        out += '|';
-      }
-      out += '\n';
-    }
-    sqlite3_finalize(st);
-  };
   for (const char* t : {"hotels", "room_types", "booking_rules", "special_days", "waitlist", "notifications"}) {
-    out += std::string("# ") + t + "\n";
-    each(std::string("SELECT * FROM ") + t + " ORDER BY 1, 2");
+    out += std::string("# ") + t + "\n" + db.Rows(std::string("SELECT * FROM ") + t + " ORDER BY 1, 2");
   }
-  out += "# room_inventory\n";
-  each("SELECT * FROM room_inventory ORDER BY room_type_id, date");
-  out += "# bookings\n";
-  each("SELECT * FROM bookings ORDER BY id");
-  out += "# payments\n";
-  each("SELECT * FROM payments ORDER BY id");
-  out += "# indexes\n";
-  each("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name");
-  integrity->clear();
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr);
-  while (sqlite3_step(st) == SQLITE_ROW) *integrity += reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  out += "# room_inventory\n" + db.Rows("SELECT * FROM room_inventory ORDER BY room_type_id, date");
+  out += "# bookings\n" + db.Rows("SELECT * FROM bookings ORDER BY id");
+  out += "# payments\n" + db.Rows("SELECT * FROM payments ORDER BY id");
+  out += "# indexes\n" + db.Rows("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name");
+  *integrity = db.Rows("PRAGMA integrity_check");
+  if (integrity->size() > 1 && integrity->substr(integrity->size() - 2) == "|\n") integrity->resize(integrity->size() - 2);
   return out;
 }
 

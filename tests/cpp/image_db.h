@@ -13,6 +13,24 @@
 
 namespace edgestay::test {
 
+// Every row of `sql` on `db`, its columns as text ("NULL" for null) each followed by '|',
+// one line a row.
+inline std::string Rows(sqlite3* db, const std::string& sql) {
+  std::string out;
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
+  while (st && sqlite3_step(st) == SQLITE_ROW) {
+    for (int c = 0; c < sqlite3_column_count(st); ++c) {
+      const unsigned char* t = sqlite3_column_text(st, c);
+      out += t ? reinterpret_cast<const char*>(t) : "NULL";
+      out += '|';
+    }
+    out += '\n';
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
 // An SQLite connection over a copy of `image`, independent of any engine.
 class ImageDb {
  public:
@@ -29,6 +47,7 @@ class ImageDb {
   ~ImageDb() { sqlite3_close(db_); }
   sqlite3* Handle() { return db_; }
 
+  std::string Rows(const std::string& sql) { return test::Rows(db_, sql); }
   // The first column of every row of `sql`, as integers.
   std::vector<int64_t> Ints(const std::string& sql) {
     std::vector<int64_t> out;
