@@ -58,19 +58,31 @@ function rowCount(change) {
   return Array.isArray(change?.rows) ? change.rows.length : 1;
 }
 
-// The heap a batch's tokenized rows will take once stored, reserved at once (embind's
+// The wasm heap for a batch's tokenized rows, reserved ahead in large grants (embind's
 // reserveHeap): left to itself the heap grows every few MiB, and V8 answers each growth
 // with a full GC (~100 ms with a chain's rows in JS arrays). Stored, a row takes about
-// 3/4 of its tokens (inventory: 47 of 64 bytes), measured on each change's first rows;
-// an estimate on the low side, so that the heap ends no larger than the load makes it.
-function heapForRows(changes) {
-  let bytes = 0;
+// 3/4 of its tokens (inventory: 47 of 64 bytes): an estimate on the low side, so that the
+// heap ends no larger than the load makes it; and at most HEAP_AHEAD ahead of the rows
+// sent, so that a batch refused early has not grown it (it never shrinks) by all of it.
+const STORED_PER_TOKEN_BYTE = 3 / 4;
+const HEAP_AHEAD = 64 * 1024 * 1024;
+function heapReserver(core, changes) {
+  let ahead = 0;  // what the rows not yet sent will take
   for (const change of changes) {
     if (!tokenized(change)) continue;
     const sample = encodeRows(change.rows, 0, 64);
-    if (sample) bytes += (sample.length / 64) * change.rows.length * 3 / 4;
+    if (sample) ahead += (sample.length / 64) * change.rows.length * STORED_PER_TOKEN_BYTE;
   }
-  return bytes;
+  let granted = 0;  // reserved and not yet taken by the rows sent
+  return (tokenBytes) => {
+    const need = tokenBytes * STORED_PER_TOKEN_BYTE;
+    if (granted < need) {
+      granted = Math.max(need, Math.min(ahead, HEAP_AHEAD));
+      core.reserveHeap(granted);
+    }
+    granted -= need;
+    ahead -= need;
+  };
 }
 
 // A columnar upsert large enough that its rows go to the core as tokens (rows.mjs), not
@@ -420,7 +432,7 @@ export class Engine {
     const { changes, ...header } = batch;
     const part = (list) => this.#calls.putText(JSON.stringify({ ...header, changes: list }));
     this.#check(core.beginChanges());
-    core.reserveHeap(heapForRows(changes));
+    const reserve = heapReserver(core, changes);
     try {
       let group = [];
       let groupStart = 0;
@@ -441,6 +453,7 @@ export class Engine {
             const end = Math.min(rows, r + PART_ROWS);
             const tokens = shape && encodeRows(change.rows, r, end);
             if (tokens) {
+              reserve(tokens.length);
               this.#check(core.applyRowsPart(this.#calls.putTextAndRows(shape, tokens), tokens.length, i, r));
             } else {
               const slice = { ...change, rows: change.rows.slice(r, end) };
