@@ -241,7 +241,10 @@ TEST(AppenderTest, RefusesTablesAndDeclinesRowsItCannotWriteExactly) {
     EXPECT_NE(a, nullptr) << table;
     edgestay_appender_close(a);
   }
-  for (const char* table : {"other_index", "no_ipk", "partial_led", "expr_led", "nocase_key", "desc_key", "missing"}) {
+  std::string wide = "CREATE TABLE wide (id INTEGER PRIMARY KEY";  // past the record builder's 64 columns
+  for (int c = 1; c < 65; ++c) wide += ", c" + std::to_string(c) + " INTEGER";
+  ASSERT_EQ(sqlite3_exec(db, (wide + ")").c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  for (const char* table : {"other_index", "no_ipk", "partial_led", "expr_led", "nocase_key", "desc_key", "wide", "missing"}) {
     EdgestayAppender* a = edgestay_appender_open(db, table);
     EXPECT_EQ(a, nullptr) << table;
     edgestay_appender_close(a);

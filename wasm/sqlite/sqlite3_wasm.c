@@ -632,7 +632,7 @@ EdgestayAppender *edgestay_appender_open(sqlite3 *db, const char *zTable){
   Index *pIdx, *pPk = 0, *apPartial[EDGESTAY_MAX_TREES];
   int aRoot[EDGESTAY_MAX_TREES], nRoot, nPartial = 0, i, j;
   Parse sParse;
-  if( pTab==0 || (pTab->tabFlags & TF_HasGenerated) ) return 0;
+  if( pTab==0 || (pTab->tabFlags & TF_HasGenerated) || pTab->nCol>64 ) return 0;  /* edgestayRecord's limit */
   nRoot = edgestay_append_btrees(db, zTable, aRoot, EDGESTAY_MAX_TREES);
   if( nRoot==0 ) return 0;
   /* Every index is one the appends reach (led by the key, in the key's collations), or
