@@ -129,12 +129,12 @@ class Core {
     return View(engine_->ApplyChangesPart(both.substr(0, static_cast<size_t>(length)), change_offset, row_offset,
                                           both.substr(static_cast<size_t>(length))));
   }
-  // Grows the heap, once, to hold `bytes` more than it holds now, ahead of a load's rows.
+  // Grows the heap in one step so that `bytes` are free at its top, ahead of a load's rows.
   // Left to itself it grows in steps of at most 4 MiB (MEMORY_GROWTH_GEOMETRIC_CAP), and
   // V8 answers every growth of wasm memory with a full collection of the JS heap: ~100 ms
   // each with a chain's rows in JS arrays, 0.5 s of 1.5 M inventory rows' load. The
-  // wrapper asks for what the rows will take (their tokens' size), so the heap ends no
-  // larger than the load makes it; the block is freed at once, and the pages fill it.
+  // wrapper asks in grants of what the coming rows will take (index.mjs heapReserver);
+  // the block is freed at once, and the pages fill it.
   void reserveHeap(double bytes) {
     if (!(bytes >= 1 && bytes < 2147483648.0)) return;
     // Through a volatile: the compiler drops a malloc whose block nobody uses.

@@ -53,9 +53,8 @@ const Schema kSchemas[] = {
      "SELECT rt, day, typeof(total), total, avail, price, flag FROM t ORDER BY rt, day", 6},
 };
 
-std::string DumpRows(sqlite3* db, const char* sql) { return edgestay::test::Rows(db, sql); }
-
-std::string IntegrityCheck(sqlite3* db) { return DumpRows(db, "PRAGMA integrity_check"); }
+using edgestay::test::ImageDb;
+using edgestay::test::Rows;
 
 // Integers at the edges of each of SQLite's integer sizes in a record.
 constexpr int64_t kEdges[] = {0, 1, -1, 2, -2, 127, 128, -128, -129, 32767, 32768, -32768, -32769, 8388607, 8388608,
@@ -110,9 +109,8 @@ TEST(AppenderTest, StoresWhatAnInsertStoresAndDeclinesTheRest) {
   std::mt19937_64 rng(20261203);
   for (int schema = 0; schema < 2; ++schema) {
     const Schema& s = kSchemas[schema];
-    sqlite3 *viaAppender = nullptr, *viaInsert = nullptr;
-    ASSERT_EQ(sqlite3_open(":memory:", &viaAppender), SQLITE_OK);
-    ASSERT_EQ(sqlite3_open(":memory:", &viaInsert), SQLITE_OK);
+    ImageDb appender_db(""), insert_db("");  // two empty in-memory databases
+    sqlite3 *viaAppender = appender_db.Handle(), *viaInsert = insert_db.Handle();
     for (sqlite3* db : {viaAppender, viaInsert}) {
       ASSERT_EQ(sqlite3_exec(db, s.ddl, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
       ASSERT_EQ(sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr), SQLITE_OK);
@@ -152,7 +150,7 @@ TEST(AppenderTest, StoresWhatAnInsertStoresAndDeclinesTheRest) {
       // Through the appender, or its INSERT when it declines.
       const int rc = edgestay_appender_append(appender, row.data());
       bool storedA;
-      if (rc == kAppendDeclined) {
+      if (rc == EDGESTAY_DECLINED) {
         ++declined;
         Bind(insertA, row);
         storedA = sqlite3_step(insertA) == SQLITE_DONE;
@@ -176,22 +174,20 @@ TEST(AppenderTest, StoresWhatAnInsertStoresAndDeclinesTheRest) {
     sqlite3_finalize(insertA);
     sqlite3_finalize(insertB);
     for (sqlite3* db : {viaAppender, viaInsert}) ASSERT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
-    EXPECT_EQ(DumpRows(viaAppender, s.dump), DumpRows(viaInsert, s.dump)) << "schema " << schema;
-    EXPECT_EQ(IntegrityCheck(viaAppender), "ok|\n");
+    EXPECT_EQ(Rows(viaAppender, s.dump), Rows(viaInsert, s.dump)) << "schema " << schema;
+    EXPECT_EQ(Rows(viaAppender, "PRAGMA integrity_check"), "ok|\n");
     // The index holds what the table holds (integrity_check compares them) and answers alike.
     if (schema == 1) {
       const char* q = "SELECT rt, day, avail FROM t INDEXED BY t_led WHERE rt = 3 ORDER BY day";
-      EXPECT_EQ(DumpRows(viaAppender, q), DumpRows(viaInsert, q));
+      EXPECT_EQ(Rows(viaAppender, q), Rows(viaInsert, q));
     }
-    sqlite3_close(viaAppender);
-    sqlite3_close(viaInsert);
   }
 }
 
 // A rolled-back transaction takes the appended rows with it.
 TEST(AppenderTest, ARollbackTakesTheAppendedRows) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  ImageDb empty("");
+  sqlite3* db = empty.Handle();
   ASSERT_EQ(sqlite3_exec(db, kSchemas[0].ddl, nullptr, nullptr, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db, "INSERT INTO t VALUES (1, 1, 'A', 5, NULL); BEGIN", nullptr, nullptr, nullptr), SQLITE_OK);
   EdgestayAppender* appender = edgestay_appender_open(db, "t");
@@ -201,19 +197,18 @@ TEST(AppenderTest, ARollbackTakesTheAppendedRows) {
     ASSERT_EQ(edgestay_appender_append(appender, row), SQLITE_OK);
   }
   edgestay_appender_close(appender);
-  EXPECT_EQ(DumpRows(db, "SELECT count(*) FROM t"), "4999|\n");
+  EXPECT_EQ(Rows(db, "SELECT count(*) FROM t"), "4999|\n");
   ASSERT_EQ(sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
-  EXPECT_EQ(DumpRows(db, "SELECT id FROM t"), "1|\n");
-  EXPECT_EQ(IntegrityCheck(db), "ok|\n");
-  sqlite3_close(db);
+  EXPECT_EQ(Rows(db, "SELECT id FROM t"), "1|\n");
+  EXPECT_EQ(Rows(db, "PRAGMA integrity_check"), "ok|\n");
 }
 
 // Tables whose b-trees the appender cannot write as an INSERT would are refused, so their
 // rows go through the statement; rows it cannot judge (a value SQLite would convert, a
 // CHECK past its few forms) are declined one by one, and go the same way.
 TEST(AppenderTest, RefusesTablesAndDeclinesRowsItCannotWriteExactly) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  ImageDb empty("");
+  sqlite3* db = empty.Handle();
   ASSERT_EQ(sqlite3_exec(db,
                          "CREATE TABLE ok1 (id INTEGER PRIMARY KEY, v TEXT);"
                          "CREATE TABLE ok2 (a INTEGER, b TEXT, c INTEGER, PRIMARY KEY (a, b)) WITHOUT ROWID;"
@@ -255,11 +250,10 @@ TEST(AppenderTest, RefusesTablesAndDeclinesRowsItCannotWriteExactly) {
     EdgestayAppender* a = edgestay_appender_open(db, table);
     ASSERT_NE(a, nullptr) << table;
     const bool numeric = table[0] == 'r' || table[0] == 'n' && table[1] == 'u';
-    EXPECT_EQ(edgestay_appender_append(a, numeric ? int_row : text_row), kAppendDeclined) << table;
+    EXPECT_EQ(edgestay_appender_append(a, numeric ? int_row : text_row), EDGESTAY_DECLINED) << table;
     edgestay_appender_close(a);
   }
-  EXPECT_EQ(DumpRows(db, "SELECT count(*) FROM real_col, numeric_col, fn_check, collate_check, negative_in"), "0|\n");
-  sqlite3_close(db);
+  EXPECT_EQ(Rows(db, "SELECT count(*) FROM real_col, numeric_col, fn_check, collate_check, negative_in"), "0|\n");
 }
 
 // The engine's own tables: room_inventory opens, payments and bookings once a bulk load

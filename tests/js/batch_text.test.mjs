@@ -9,13 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEngine } from '../../bindings/js/index.mjs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { Rng } from './support/gen.mjs';
-
-const require = createRequire(import.meta.url);
-const initSqlJs = require('sql.js');
-const SQL = await initSqlJs({ locateFile: (file) => path.join(path.dirname(require.resolve('sql.js')), file) });
+import { SQL } from './support/sqljs.mjs';
 
 const PIECES = ['a', 'Z', '0', ' ', '"', '\\', '\n', '\u001f', 'é', 'ß', '部屋', '€', '🌊', '\u2028', '</'];
 

@@ -5,16 +5,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { openEngine, EdgestayError } from '../../bindings/js/index.mjs';
 import { Model, ModelError } from './support/model.mjs';
 import { generateDataset, randomStay, sortByKey, Rng, TABLES, TABLE_NAMES } from './support/gen.mjs';
-
-const require = createRequire(import.meta.url);
-const initSqlJs = require('sql.js');
-const sqlJsDist = path.dirname(require.resolve('sql.js'));
-const SQL = await initSqlJs({ locateFile: (file) => path.join(sqlJsDist, file) });
+import { SQL } from './support/sqljs.mjs';
 
 const CONTRACT_INDEXES = [
   'bookings_status_startDate_endDate_idx',

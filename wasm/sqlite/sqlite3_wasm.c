@@ -94,6 +94,7 @@ static size_t edgestayStrftime(char *zBuf, size_t n, const char *zFormat, const 
 #endif
 
 #include "sqlite3.c"
+#include "edgestay_sqlite.h"
 
 static void edgestayNotAvailable(Parse *pParse, const char *zWhat){
   sqlite3ErrorMsg(pParse, "%s is not available in this build", zWhat);
@@ -499,14 +500,9 @@ void edgestay_bulk_appends(sqlite3_stmt *pStmt, const int *aRoot, int nRoot, int
 ** order. The caller guarantees the order (each key after the last); the appender holds
 ** cursors on the b-trees, so it is closed before any schema change and before the
 ** transaction ends. */
-typedef struct EdgestayCell { sqlite3_int64 i; const char *z; int n; int kind; } EdgestayCell;
-#define EDGESTAY_CELL_NULL 0
-#define EDGESTAY_CELL_INT 1
-#define EDGESTAY_CELL_TEXT 2
-#define EDGESTAY_DECLINED 1000
 #define EDGESTAY_MAX_TREES 4
 
-typedef struct EdgestayAppender {
+struct EdgestayAppender {
   sqlite3 *db;
   Table *pTab;
   int nTree;
@@ -517,7 +513,7 @@ typedef struct EdgestayAppender {
   int nPartial;
   u8 *aRec;
   int nRecAlloc;
-} EdgestayAppender;
+};
 
 void edgestay_appender_close(EdgestayAppender *p){
   int i;

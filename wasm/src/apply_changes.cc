@@ -303,17 +303,6 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   std::vector<int64_t> before_users;
   if (name == "bookings" && !fresh_id) ES_RETURN_IF_ERROR(note_booking(values[0].i, &before, &before_users));
 
-  // Build (or reuse) the statement for this table and this set of columns.
-  uint64_t mask = 0;
-  bool has_all_required = true, has_non_key = false;
-  for (size_t c = 0; c < ncols; ++c) {
-    const bool present = values[c].kind != Value::kAbsent;
-    if (present) mask |= uint64_t{1} << c;
-    if (!present && IsRequired(table.columns[c])) has_all_required = false;
-    if (present && !IsKey(table, c)) has_non_key = true;
-  }
-  if (change.op == Op::kDelete) mask |= uint64_t{1} << 63;
-
   // A table whose rows have come in key order so far, after every stored one, takes this
   // one as an append: a fresh table's whole load, or a stocked one's next page of the
   // change log (what a sync client's first pull brings, page after page).
@@ -323,54 +312,12 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   // An append that names every column goes straight into the b-trees when the table's
   // appender takes it; anything else, and any row it declines, through the statement.
   bool appended = false;
-  if (load->in_key_order && mask == (ncols == 64 ? ~uint64_t{0} : (uint64_t{1} << ncols) - 1)) {
+  if (load->in_key_order &&
+      std::none_of(values.begin(), values.end(), [](const Value& v) { return v.kind == Value::kAbsent; })) {
     ES_RETURN_IF_ERROR(AppendRow(table, load, &appended));
   }
   int changed = 1;
-  if (!appended) {
-    const std::pair<const void*, uint64_t> stmt_key{&table, mask};
-    if (last_write_key != stmt_key || !last_write) {
-      ES_RETURN_IF_ERROR(WriteStatement(table, mask, change.op == Op::kDelete, has_all_required, has_non_key,
-                                        &last_write));
-      last_write_key = stmt_key;
-    }
-    if (change.op == Op::kDelete) ES_RETURN_IF_ERROR(RefuseReferencedDelete(table, values[0].i, change.pos));
-    Stmt& st = *last_write;
-    int param = 1;
-    if (change.op == Op::kDelete || !has_all_required) {
-      if (change.op == Op::kUpsert) {
-        for (size_t c = 0; c < ncols; ++c) {
-          if ((mask >> c & 1) && !IsKey(table, c)) BindRow(st, param++, values[c]);
-        }
-      }
-      for (int k : table.key) BindRow(st, param++, values[k]);
-    } else {
-      for (size_t c = 0; c < ncols; ++c) {
-        if (mask >> c & 1) BindRow(st, param++, values[c]);
-      }
-    }
-
-    edgestay_bulk_appends(st.get(), load->append_roots, load->append_count, load->in_key_order);
-    const int rc = st.Step();
-    changed = sqlite3_changes(db);
-    st.Reset();
-    if (rc != SQLITE_DONE) {
-      if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-        const bool inventory = name == "room_inventory";
-        return protocol::RowError(
-            "INVALID_ROW", change.pos, inventory ? "available" : "",
-            inventory ? "must be <= total" : std::string("violates a constraint: ") + sqlite3_errmsg(db));
-      }
-      return SqliteError(db, std::string("apply ") + table.name);
-    }
-    if (change.op == Op::kUpsert && !has_all_required && changed == 0) {
-      for (size_t c = 0; c < ncols; ++c) {
-        if (values[c].kind == Value::kAbsent && IsRequired(table.columns[c])) {
-          return protocol::RowError("INVALID_ROW", change.pos, table.columns[c].name, "required for a new row");
-        }
-      }
-    }
-  }
+  if (!appended) ES_RETURN_IF_ERROR(WriteRow(change, *load, &changed));
   ++batch_rows;
   if (load->state == TableLoad::kFresh) {
     // What the fast paths above need to know of the rows this batch stored (conservative:
@@ -502,6 +449,68 @@ bool Engine::Impl::TableLoad::KeyAfterLast(const std::vector<Value>& values, con
   return true;
 }
 
+// The row written by the statement of its table and columns (an upsert, a partial update
+// or a delete); *changed: the rows it changed (0 for a re-sent identical row).
+Status Engine::Impl::WriteRow(const RowChange& change, const TableLoad& load, int* changed) {
+  const TableSpec& table = *change.table;
+  const size_t ncols = table.columns.size();
+  const std::vector<Value>& values = row_values;
+  // The statement for this table and this set of columns, built once.
+  uint64_t mask = 0;
+  bool has_all_required = true, has_non_key = false;
+  for (size_t c = 0; c < ncols; ++c) {
+    const bool present = values[c].kind != Value::kAbsent;
+    if (present) mask |= uint64_t{1} << c;
+    if (!present && IsRequired(table.columns[c])) has_all_required = false;
+    if (present && !IsKey(table, c)) has_non_key = true;
+  }
+  if (change.op == Op::kDelete) mask |= uint64_t{1} << 63;
+
+  const std::pair<const void*, uint64_t> stmt_key{&table, mask};
+  if (last_write_key != stmt_key || !last_write) {
+    ES_RETURN_IF_ERROR(WriteStatement(table, mask, change.op == Op::kDelete, has_all_required, has_non_key,
+                                      &last_write));
+    last_write_key = stmt_key;
+  }
+  if (change.op == Op::kDelete) ES_RETURN_IF_ERROR(RefuseReferencedDelete(table, values[0].i, change.pos));
+  Stmt& st = *last_write;
+  int param = 1;
+  if (change.op == Op::kDelete || !has_all_required) {
+    if (change.op == Op::kUpsert) {
+      for (size_t c = 0; c < ncols; ++c) {
+        if ((mask >> c & 1) && !IsKey(table, c)) BindRow(st, param++, values[c]);
+      }
+    }
+    for (int k : table.key) BindRow(st, param++, values[k]);
+  } else {
+    for (size_t c = 0; c < ncols; ++c) {
+      if (mask >> c & 1) BindRow(st, param++, values[c]);
+    }
+  }
+
+  edgestay_bulk_appends(st.get(), load.append_roots, load.append_count, load.in_key_order);
+  const int rc = st.Step();
+  *changed = sqlite3_changes(db);
+  st.Reset();
+  if (rc != SQLITE_DONE) {
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+      const bool inventory = table.id == protocol::TableId::kRoomInventory;
+      return protocol::RowError(
+          "INVALID_ROW", change.pos, inventory ? "available" : "",
+          inventory ? "must be <= total" : std::string("violates a constraint: ") + sqlite3_errmsg(db));
+    }
+    return SqliteError(db, std::string("apply ") + table.name);
+  }
+  if (change.op == Op::kUpsert && !has_all_required && *changed == 0) {
+    for (size_t c = 0; c < ncols; ++c) {
+      if (values[c].kind == Value::kAbsent && IsRequired(table.columns[c])) {
+        return protocol::RowError("INVALID_ROW", change.pos, table.columns[c].name, "required for a new row");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 // The write statement of `table` for the columns in `mask` (a delete when `del`), prepared
 // once per engine: an upsert when every required column is there, else an update of the
 // named ones. Runs when a change's table or columns differ from the last row's: built
@@ -605,13 +614,13 @@ Status Engine::Impl::AppendRow(const TableSpec& table, TableLoad* load, bool* ap
   for (size_t c = 0; c < values.size(); ++c) {
     const Value& v = values[c];
     EdgestayCell& cell = append_cells[c];
-    cell.kind = v.kind == Value::kInt ? 1 : v.kind == Value::kText ? 2 : 0;
+    cell.kind = v.kind == Value::kInt ? EDGESTAY_CELL_INT : v.kind == Value::kText ? EDGESTAY_CELL_TEXT : EDGESTAY_CELL_NULL;
     cell.i = v.i;
     cell.z = v.s.data();
     cell.n = static_cast<int>(v.s.size());
   }
   const int rc = edgestay_appender_append(load->appender, append_cells.data());
-  if (rc == kAppendDeclined) return Status::Ok();
+  if (rc == EDGESTAY_DECLINED) return Status::Ok();
   if (rc != SQLITE_OK) {
     return Status::Error("INTERNAL", std::string("append to ") + table.name + ": " + sqlite3_errstr(rc));
   }
@@ -646,8 +655,8 @@ ES_MINSIZE Status Engine::Impl::SetIndexesAside(const TableSpec& table, TableLoa
       // as to the table, which costs less than sorting it again (the inventory's contract
       // index). Should the order break, it is kept up per row, as a stocked table's is.
       const int root = static_cast<int>(s->Int(2));
-      bool appended_to = false;
-      for (int i = 1; i < load->append_count; ++i) appended_to |= load->in_key_order && load->append_roots[i] == root;
+      bool appended_to = false;  // append_roots[0] is the table's own b-tree
+      for (int i = 1; load->in_key_order && i < load->append_count; ++i) appended_to |= load->append_roots[i] == root;
       if (!appended_to) found.emplace_back(s->Text(0), s->Text(1));
     }
     if (rc != SQLITE_DONE) return SqliteError(db, "list indexes");

@@ -202,6 +202,8 @@ struct Engine::Impl {
   Status WriteStatement(const protocol::TableSpec& table, uint64_t mask, bool del, bool has_all_required,
                         bool has_non_key, Stmt** out);
   Status RefuseReferencedDelete(const protocol::TableSpec& table, int64_t id, const protocol::RowPosition& pos);
+  // The row written by its table's statement for the columns it names; *changed: rows changed.
+  Status WriteRow(const protocol::RowChange& change, const TableLoad& load, int* changed);
   // The row appended by the table's appender (*appended), or left to the write statement.
   Status AppendRow(const protocol::TableSpec& table, TableLoad* load, bool* appended);
   void CloseAppenders();

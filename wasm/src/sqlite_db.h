@@ -10,38 +10,7 @@
 #include <string_view>
 
 #include "edgestay/status.h"
-#include "sqlite3.h"
-
-// Pages [first, first + n) of a database copied into out, n times its page size bytes
-// (wasm/sqlite/sqlite3_wasm.c, the one helper built from SQLite's internals).
-extern "C" int edgestay_copy_pages(sqlite3* db, const char* schema, unsigned first, unsigned n, unsigned char* out);
-// Large sorts of the connection in runs of at most run_kib KiB, spilled to temporary
-// files, until edgestay_sorts_in_memory(db, what it returned); sqlite3_wasm.c says why.
-extern "C" int edgestay_sorts_in_runs(sqlite3* db, int run_kib);
-extern "C" void edgestay_sorts_in_memory(sqlite3* db, int saved);
-// The b-trees that rows of `table` written in ascending key order append to: its own and
-// the indexes led by its key; up to max root pages into roots, how many (0: none; the
-// table's key descends, or no such table). sqlite3_wasm.c.
-extern "C" int edgestay_append_btrees(sqlite3* db, const char* table, int* roots, int max);
-// Whether a write statement fills the b-trees rooted at roots[0..n) as a bulk load (pages
-// kept full: for entries that arrive in order) or as usual; before every step
-// (sqlite3_wasm.c says why).
-extern "C" void edgestay_bulk_appends(sqlite3_stmt* stmt, const int* roots, int n, int on);
-// A bulk load's rows in key order written straight into a table's b-trees, as the INSERT
-// would store them; sqlite3_wasm.c says which tables it refuses (open: nullptr) and which
-// rows it declines (append: kAppendDeclined, nothing written). Closed before any schema
-// change and before the transaction ends.
-struct EdgestayAppender;
-struct EdgestayCell {  // one column's value: kind 0 NULL, 1 integer (i), 2 text (z, n)
-  int64_t i;
-  const char* z;
-  int n;
-  int kind;
-};
-constexpr int kAppendDeclined = 1000;
-extern "C" EdgestayAppender* edgestay_appender_open(sqlite3* db, const char* table);
-extern "C" int edgestay_appender_append(EdgestayAppender* appender, const EdgestayCell* row);
-extern "C" void edgestay_appender_close(EdgestayAppender* appender);
+#include "edgestay_sqlite.h"  // sqlite3.h, and the engine's helpers built from SQLite's internals
 
 namespace edgestay {
 

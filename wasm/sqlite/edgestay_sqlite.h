@@ -1,0 +1,56 @@
+/*
+** The engine's helpers built from SQLite's internals (sqlite3_wasm.c, which says how and
+** why each works), declared once for that C file and for the C++ core (sqlite_db.h).
+*/
+#ifndef EDGESTAY_SQLITE_H
+#define EDGESTAY_SQLITE_H
+
+#include "sqlite3.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Pages [first, first + n) of a database copied into out, n times its page size bytes. */
+int edgestay_copy_pages(sqlite3 *db, const char *zSchema, unsigned int first, unsigned int n,
+                        unsigned char *out);
+
+/* Large sorts of the connection in runs of at most run_kib KiB, spilled to temporary
+** files, until edgestay_sorts_in_memory(db, what it returned). */
+int edgestay_sorts_in_runs(sqlite3 *db, int run_kib);
+void edgestay_sorts_in_memory(sqlite3 *db, int saved);
+
+/* The b-trees that rows of zTable written in ascending key order append to: its own and
+** the indexes led by its key; up to nMax root pages into aRoot, how many (0: none; the
+** table's key descends, or no such table). */
+int edgestay_append_btrees(sqlite3 *db, const char *zTable, int *aRoot, int nMax);
+
+/* Whether a write statement fills the b-trees rooted at aRoot[0..nRoot) as a bulk load
+** (pages kept full: for entries that arrive in order) or as usual; before every step. */
+void edgestay_bulk_appends(sqlite3_stmt *pStmt, const int *aRoot, int nRoot, int on);
+
+/* A bulk load's rows in key order written straight into a table's b-trees, as the
+** INSERT would store them: open refuses (0) a table it cannot write so, append declines
+** (EDGESTAY_DECLINED, nothing written) a row it cannot judge. Closed before any schema
+** change and before the transaction ends. A row is one cell per column, in order. */
+typedef struct EdgestayCell {
+  sqlite3_int64 i;  /* EDGESTAY_CELL_INT */
+  const char *z;    /* EDGESTAY_CELL_TEXT: n bytes of UTF-8 */
+  int n;
+  int kind;         /* EDGESTAY_CELL_* */
+} EdgestayCell;
+#define EDGESTAY_CELL_NULL 0
+#define EDGESTAY_CELL_INT 1
+#define EDGESTAY_CELL_TEXT 2
+#define EDGESTAY_DECLINED 1000
+
+typedef struct EdgestayAppender EdgestayAppender;
+EdgestayAppender *edgestay_appender_open(sqlite3 *db, const char *zTable);
+int edgestay_appender_append(EdgestayAppender *p, const EdgestayCell *a);
+void edgestay_appender_close(EdgestayAppender *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EDGESTAY_SQLITE_H */
