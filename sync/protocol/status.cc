@@ -7,11 +7,11 @@ namespace edgestay {
 
 std::string Status::ToJson() const {
   std::string out = "{\"code\":";
-  protocol::AppendJsonString(&out, code_);
+  protocol::AppendJsonString(&out, code());
   out += ",\"message\":";
-  protocol::AppendJsonString(&out, message_);
+  protocol::AppendJsonString(&out, message());
   out += ",\"details\":";
-  out += details_json_.empty() ? "{}" : details_json_;
+  out += details_json();
   out += "}";
   return out;
 }
