@@ -7,10 +7,12 @@
 // instead: JS drives them through bindings/js/loader.mjs's coreCaller.
 #include <emscripten/bind.h>
 #include <emscripten/em_macros.h>
+#include <emscripten/heap.h>
 #include <emscripten/val.h>
 
 #include <cstdint>
 #include <cstdlib>
+#include <malloc.h>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,12 +26,37 @@ namespace {
 using edgestay::Engine;
 using edgestay::Status;
 
+// The bytes malloc can hand out before the heap must grow: those free inside it and those
+// past its break. A walk of all its chunks (dlmalloc's mallinfo), ~1 ms on a chain's
+// database: asked once a part of a load, never once a call.
+double HeapFree() {
+  const size_t past_break = emscripten_get_heap_size() - *emscripten_get_sbrk_ptr();
+  return static_cast<double>(mallinfo().fordblks + past_break);
+}
+
+// Grows the heap in one step so that `bytes` are free at its top. Left to itself it grows
+// in steps of at most 4 MiB (MEMORY_GROWTH_GEOMETRIC_CAP), and V8 answers every growth of
+// wasm memory with a full collection of the JS heap: ~100-180 ms each with a load's rows in
+// JS arrays. The block is freed at once; the pages fill it.
+void GrowHeap(double bytes) {
+  if (!(bytes >= 1 && bytes < 2147483648.0)) return;
+  // Through a volatile: the compiler drops a malloc whose block nobody uses.
+  static void* volatile block;
+  block = std::malloc(static_cast<size_t>(bytes));
+  std::free(block);
+}
+
+// Engine::MemoryAhead: a commit's index builds get their memory in one growth, if the heap
+// has not got it free.
+void HeapAhead(double bytes) {
+  if (HeapFree() < bytes) GrowHeap(bytes);
+}
+
 class Core {
  public:
   // "" on success, else the error's JSON.
   std::string open(const std::string& snapshot) {
-    Status s = Engine::Open(snapshot, &engine_);
-    return s.ok() ? std::string() : s.ToJson();
+    return Opened(Engine::Open(snapshot, &engine_));
   }
   // An engine over a copy of the snapshot JS registered as Module.edgestaySnapshots
   // .get(snapshot_id): its pages are read from JS into an in-memory database, so wasm
@@ -37,16 +64,14 @@ class Core {
   std::string openSnapshot(int snapshot_id) {
     const char* vfs = edgestay_bindings::StoreVfsName();
     if (!vfs) return Status::Error("INTERNAL", "cannot register the snapshot VFS").ToJson();
-    Status s = Engine::OpenCopy("snapshot-" + std::to_string(snapshot_id), vfs, &engine_);
-    return s.ok() ? std::string() : s.ToJson();
+    return Opened(Engine::OpenCopy("snapshot-" + std::to_string(snapshot_id), vfs, &engine_));
   }
   // The same over the JS page store registered as Module.edgestayStores.get(store_id):
   // the database lives in that store, page-level and durable at each commit.
   std::string openStore(const std::string& snapshot, int store_id) {
     const char* vfs = edgestay_bindings::StoreVfsName();
     if (!vfs) return Status::Error("STORAGE", "cannot register the store VFS").ToJson();
-    Status s = Engine::OpenFile(snapshot, "store-" + std::to_string(store_id), vfs, &engine_);
-    return s.ok() ? std::string() : s.ToJson();
+    return Opened(Engine::OpenFile(snapshot, "store-" + std::to_string(store_id), vfs, &engine_));
   }
   void setNow(double now_ms) { engine_->SetNow(static_cast<int64_t>(now_ms)); }
   void setEntropy(const std::string& hex) { engine_->SetEntropy(hex); }
@@ -129,19 +154,9 @@ class Core {
     return View(engine_->ApplyChangesPart(both.substr(0, static_cast<size_t>(length)), change_offset, row_offset,
                                           both.substr(static_cast<size_t>(length))));
   }
-  // Grows the heap in one step so that `bytes` are free at its top, ahead of a load's rows.
-  // Left to itself it grows in steps of at most 4 MiB (MEMORY_GROWTH_GEOMETRIC_CAP), and
-  // V8 answers every growth of wasm memory with a full collection of the JS heap: ~100 ms
-  // each with a chain's rows in JS arrays, 0.5 s of 1.5 M inventory rows' load. The
-  // wrapper asks in grants of what the coming rows will take (index.mjs heapReserver);
-  // the block is freed at once, and the pages fill it.
-  void reserveHeap(double bytes) {
-    if (!(bytes >= 1 && bytes < 2147483648.0)) return;
-    // Through a volatile: the compiler drops a malloc whose block nobody uses.
-    static void* volatile block;
-    block = std::malloc(static_cast<size_t>(bytes));
-    std::free(block);
-  }
+  // A load's rows get the heap grown ahead of them (index.mjs heapReserver decides how much).
+  void reserveHeap(double bytes) { GrowHeap(bytes); }
+  double heapFree() const { return HeapFree(); }
   emscripten::val commitChanges() {
     FreeText();
     result_.clear();
@@ -194,6 +209,11 @@ class Core {
     SetResult(s);
     return emscripten::val(
         emscripten::typed_memory_view(result_.size(), reinterpret_cast<const uint8_t*>(result_.data())));
+  }
+  std::string Opened(const Status& s) {
+    if (!s.ok()) return s.ToJson();
+    engine_->SetMemoryAhead(&HeapAhead);
+    return std::string();
   }
   struct FreeChars {
     void operator()(char* p) const { std::free(p); }
@@ -248,6 +268,7 @@ EMSCRIPTEN_BINDINGS(edgestay) {
       .function("applyChangesPart", &Core::applyChangesPart)
       .function("applyRowsPart", &Core::applyRowsPart)
       .function("reserveHeap", &Core::reserveHeap)
+      .function("heapFree", &Core::heapFree)
       .function("commitChanges", &Core::commitChanges)
       .function("abortChanges", &Core::abortChanges)
       .function("takeEvents", &Core::takeEvents)

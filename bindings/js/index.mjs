@@ -58,30 +58,52 @@ function rowCount(change) {
   return Array.isArray(change?.rows) ? change.rows.length : 1;
 }
 
-// The wasm heap for a batch's tokenized rows, reserved ahead in large grants (embind's
-// reserveHeap): left to itself the heap grows every few MiB, and V8 answers each growth
-// with a full GC (~100 ms with a chain's rows in JS arrays). Stored, a row takes about
-// 3/4 of its tokens (inventory: 47 of 64 bytes): an estimate on the low side, so that the
-// heap ends no larger than the load makes it; and at most HEAP_AHEAD ahead of the rows
-// sent, so that a batch refused early has not grown it (it never shrinks) by all of it.
-const STORED_PER_TOKEN_BYTE = 3 / 4;
-const HEAP_AHEAD = 64 * 1024 * 1024;
-function heapReserver(core, changes) {
-  let ahead = 0;  // what the rows not yet sent will take
+// The wasm heap for a batch's tokenized rows, grown in as few steps as the rows allow:
+// left to itself it grows every few MiB (MEMORY_GROWTH_GEOMETRIC_CAP), and V8 answers every
+// growth of wasm memory with a full GC, ~100-180 ms with a load's rows in JS arrays (the
+// chain's load grew it 12 times). The core says how much of the heap is free (heapFree: a
+// walk of the allocator's chunks, so asked only when the parts sent may have used up what
+// was free). The first parts get what their tokens are expected to take, no more: a batch
+// refused early has not grown the heap (which never shrinks) by the whole load. Once
+// enough tokens are stored to tell what a token byte takes in the heap, the first part
+// that does not fit has the heap grown once for every row still to come, at that rate.
+// (A commit's index builds get theirs from the core: Engine::SetMemoryAhead.)
+const STORED_PER_TOKEN_BYTE = 3 / 4;  // a guess, until parts are measured (inventory: 0.83)
+const MEASURED_TOKENS = 1 << 19;      // token bytes whose growth of the heap tells the rate
+const RESERVE_MARGIN = 1.02;
+function heapReserver(core, heapSize, changes) {
+  let ahead = 0;  // token bytes of the rows not yet sent (estimated from a sample)
   for (const change of changes) {
     if (!tokenized(change)) continue;
     const sample = encodeRows(change.rows, 0, 64);
-    if (sample) ahead += (sample.length / 64) * change.rows.length * STORED_PER_TOKEN_BYTE;
+    if (sample) ahead += (sample.length / 64) * change.rows.length;
   }
-  let granted = 0;  // reserved and not yet taken by the rows sent
+  let rate = 0;  // heap bytes a token byte took, over the parts last measured
+  let spare = 0;  // free at the last look, less what the parts sent since were expected to take
+  let buffer = 0;  // the core's text buffer: it holds the largest part, kept from part to part
+  let since = null;  // the parts sent since the last look: { tokens, used before them }
   return (tokenBytes) => {
-    const need = tokenBytes * STORED_PER_TOKEN_BYTE;
-    if (granted < need) {
-      granted = Math.max(need, Math.min(ahead, HEAP_AHEAD));
-      core.reserveHeap(granted);
+    let need = tokenBytes * (rate || STORED_PER_TOKEN_BYTE) * RESERVE_MARGIN;
+    if (!rate || spare < need) {
+      const free = core.heapFree();
+      const used = heapSize() - free;
+      if (since && since.tokens >= MEASURED_TOKENS) rate = Math.max((used - since.used) / since.tokens, 0);
+      need = tokenBytes * (rate || STORED_PER_TOKEN_BYTE) * RESERVE_MARGIN;
+      spare = free;
+      if (free < need) {
+        const grant = rate ? Math.max(need, ahead * rate * RESERVE_MARGIN) : need;
+        core.reserveHeap(grant);
+        spare = grant;
+      }
+      if (!since || since.tokens >= MEASURED_TOKENS) since = { tokens: 0, used };
     }
-    granted -= need;
-    ahead -= need;
+    // The text buffer's growth for this part is not the rows'.
+    const grown = Math.max(tokenBytes - buffer, 0);
+    buffer += grown;
+    since.used += grown;
+    since.tokens += tokenBytes;
+    spare -= need;
+    ahead = Math.max(ahead - tokenBytes, 0);
   };
 }
 
@@ -432,7 +454,7 @@ export class Engine {
     const { changes, ...header } = batch;
     const part = (list) => this.#calls.putText(JSON.stringify({ ...header, changes: list }));
     this.#check(core.beginChanges());
-    const reserve = heapReserver(core, changes);
+    const reserve = heapReserver(core, () => this.#calls.heapU8().length, changes);
     try {
       let group = [];
       let groupStart = 0;

@@ -457,6 +457,41 @@ int edgestay_append_btrees(sqlite3 *db, const char *zTable, int *aRoot, int nMax
   return n;
 }
 
+/* What an entry of index zIndex (main database) holds, as a SELECT list over its table:
+** its columns, then the row's key (rowid, or a WITHOUT ROWID table's primary key columns),
+** "a", "b", rowid. Written to zOut (nOut bytes, terminated); its length, or -1 for no
+** such index, an indexed expression or too long a list. */
+int edgestay_index_columns(sqlite3 *db, const char *zIndex, char *zOut, int nOut){
+  Index *pIdx = sqlite3FindIndex(db, zIndex, "main");
+  int n = 0, i;
+  if( pIdx==0 || nOut<1 ) return -1;
+  for(i=0; i<pIdx->nColumn; i++){
+    const char *zCol;
+    int len;
+    if( pIdx->aiColumn[i]==XN_ROWID ){
+      zCol = "rowid";
+    }else if( pIdx->aiColumn[i]>=0 ){
+      zCol = pIdx->pTable->aCol[pIdx->aiColumn[i]].zCnName;
+    }else{
+      return -1;
+    }
+    len = sqlite3Strlen30(zCol);
+    if( n + len + 5 > nOut ) return -1;
+    if( i>0 ){ zOut[n++] = ','; zOut[n++] = ' '; }
+    if( pIdx->aiColumn[i]==XN_ROWID ){
+      memcpy(zOut+n, zCol, len);
+      n += len;
+    }else{
+      zOut[n++] = '"';
+      memcpy(zOut+n, zCol, len);
+      n += len;
+      zOut[n++] = '"';
+    }
+  }
+  zOut[n] = 0;
+  return n;
+}
+
 /* Whether a prepared write statement fills the b-trees rooted at pages aRoot[0..nRoot)
 ** (edgestay_append_btrees) as a bulk load (on) or as usual (off). SQLite splits a full
 ** page so that both halves have room to grow, and entries inserted in ascending order
@@ -691,34 +726,46 @@ EdgestayAppender *edgestay_appender_open(sqlite3 *db, const char *zTable){
 
 /* The record of row a[] as b-tree iTree stores it (OP_MakeRecord's format), in p->aRec;
 ** its size, or -1 (no memory). */
+/* Bytes of each serial type below 12 (sqlite3VdbeSerialTypeLen's, without the call: a
+** record is built for every row and every b-tree of a load). */
+static const u8 edgestayTypeLen[12] = {0, 1, 2, 3, 4, 6, 8, 8, 0, 0, 0, 0};
+
+/* The serial type of value c in SQLite's record format: its shortest form. bSmallInts:
+** the file format has types 8 and 9 (0 and 1 in no bytes). */
+static u32 edgestaySerialType(const EdgestayCell *c, int bSmallInts){
+  u64 u;
+  if( c->kind==EDGESTAY_CELL_NULL ) return 0;
+  if( c->kind==EDGESTAY_CELL_TEXT ) return 13 + 2*(u32)c->n;
+  u = c->i<0 ? ~(u64)c->i : (u64)c->i;
+  if( u<=1 && c->i>=0 && bSmallInts ) return 8 + (u32)c->i;
+  if( u<=127 ) return 1;
+  if( u<=32767 ) return 2;
+  if( u<=8388607 ) return 3;
+  if( u<=2147483647 ) return 4;
+  if( u<=0x7fffffffffffLL ) return 5;
+  return 6;
+}
+
+static u32 edgestayTypeBytes(u32 t){
+  return t>=12 ? (t-12)/2 : edgestayTypeLen[t];
+}
+
 static int edgestayRecord(EdgestayAppender *p, int iTree, const EdgestayCell *a){
   Index *pIdx = p->apIdx[iTree];
   Table *pTab = p->pTab;
+  const int bSmallInts = p->db->aDb[0].pSchema->file_format>=4;
   int nField = pIdx ? pIdx->nColumn : pTab->nCol, i, nHdr = 0, nBody = 0, nHdrVarint;
-  u32 aType[64];
+  u32 aType[64], aLen[64];
   u8 *z;
   if( nField>64 ) return -1;
   for(i=0; i<nField; i++){
     int iCol = pIdx ? pIdx->aiColumn[i] : i;
-    const EdgestayCell *c = &a[iCol];
-    u32 t;
-    if( c->kind==EDGESTAY_CELL_NULL || (!pIdx && iCol==pTab->iPKey) ){
-      t = 0;  /* a rowid table's INTEGER PRIMARY KEY is the row's key, NULL in its record */
-    }else if( c->kind==EDGESTAY_CELL_TEXT ){
-      t = 13 + 2*(u32)c->n;
-    }else{
-      u64 u = c->i<0 ? ~(u64)c->i : (u64)c->i;
-      if( u<=1 && c->i>=0 && p->db->aDb[0].pSchema->file_format>=4 ) t = 8 + (u32)c->i;
-      else if( u<=127 ) t = 1;
-      else if( u<=32767 ) t = 2;
-      else if( u<=8388607 ) t = 3;
-      else if( u<=2147483647 ) t = 4;
-      else if( u<=0x7fffffffffffLL ) t = 5;
-      else t = 6;
-    }
+    /* a rowid table's INTEGER PRIMARY KEY is the row's key, NULL in its record */
+    u32 t = !pIdx && iCol==pTab->iPKey ? 0 : edgestaySerialType(&a[iCol], bSmallInts);
     aType[i] = t;
-    nHdr += sqlite3VarintLen(t);
-    nBody += sqlite3VdbeSerialTypeLen(t);
+    aLen[i] = edgestayTypeBytes(t);
+    nHdr += t<0x80 ? 1 : sqlite3VarintLen(t);
+    nBody += (int)aLen[i];
   }
   /* The header's size counts its own varint. */
   nHdrVarint = sqlite3VarintLen((u64)nHdr);
@@ -732,10 +779,13 @@ static int edgestayRecord(EdgestayAppender *p, int iTree, const EdgestayCell *a)
   }
   z = p->aRec;
   z += sqlite3PutVarint(z, (u64)nHdr);
-  for(i=0; i<nField; i++) z += sqlite3PutVarint(z, aType[i]);
+  for(i=0; i<nField; i++){
+    if( aType[i]<0x80 ) *z++ = (u8)aType[i];
+    else z += sqlite3PutVarint(z, aType[i]);
+  }
   for(i=0; i<nField; i++){
     const EdgestayCell *c = &a[pIdx ? pIdx->aiColumn[i] : i];
-    u32 n = sqlite3VdbeSerialTypeLen(aType[i]), k;
+    u32 n = aLen[i], k;
     if( aType[i]>=13 ){
       memcpy(z, c->z, n);
     }else{
@@ -745,6 +795,28 @@ static int edgestayRecord(EdgestayAppender *p, int iTree, const EdgestayCell *a)
     z += n;
   }
   return (int)(z - p->aRec);
+}
+
+/* The bytes of a b-tree cell holding the record of pStmt's current row (an index entry: no
+** rowid before it): the record (header, values in their shortest forms), its size varint
+** and the cell's 2-byte pointer. A REAL or BLOB value counts as the text of its bytes. */
+sqlite3_int64 edgestay_cell_bytes(sqlite3_stmt *pStmt){
+  int i, n = sqlite3_column_count(pStmt);
+  sqlite3_int64 nHdr = 0, nBody = 0, nRec;
+  for(i=0; i<n; i++){
+    EdgestayCell c;
+    u32 t;
+    c.kind = sqlite3_column_type(pStmt, i)==SQLITE_NULL ? EDGESTAY_CELL_NULL
+           : sqlite3_column_type(pStmt, i)==SQLITE_INTEGER ? EDGESTAY_CELL_INT : EDGESTAY_CELL_TEXT;
+    c.i = c.kind==EDGESTAY_CELL_INT ? sqlite3_column_int64(pStmt, i) : 0;
+    c.n = c.kind==EDGESTAY_CELL_TEXT ? sqlite3_column_bytes(pStmt, i) : 0;
+    t = edgestaySerialType(&c, 1);
+    nHdr += sqlite3VarintLen(t);
+    nBody += edgestayTypeBytes(t);
+  }
+  nHdr += sqlite3VarintLen(nHdr + 1);
+  nRec = nHdr + nBody;
+  return nRec + sqlite3VarintLen(nRec) + 2;
 }
 
 /* Row a[] (the table's columns, in order) appended: SQLITE_OK, EDGESTAY_DECLINED (nothing

@@ -69,6 +69,12 @@ class Engine {
                           std::string_view rows = {});
   Status CommitChanges(std::string* out);
   void AbortChanges();
+  // Called by CommitChanges before it builds the indexes a bulk load set aside, with the
+  // bytes they will store (estimated from a sample of their entries): a host whose heap
+  // grows in costly steps (wasm: V8 collects the whole JS heap at each growth) grows it
+  // once for all of them. None by default.
+  using MemoryAhead = void (*)(double bytes);
+  void SetMemoryAhead(MemoryAhead ahead);
 
   // A plain SQLite image of the whole database.
   Status ExportDatabase(std::string* image);
