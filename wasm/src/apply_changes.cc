@@ -5,6 +5,9 @@
 // update, mapping a central booking onto the local row it confirms, and collecting the
 // change events that drive cache invalidation and JS listeners.
 #include <algorithm>
+#include <iterator>
+#include <optional>
+#include <tuple>
 
 #include "edgestay/protocol/tables.h"
 #include "engine_impl.h"
@@ -64,11 +67,16 @@ const std::vector<std::vector<int>>& RefTables() {
 }
 
 void Widen(std::map<int64_t, std::pair<Day, Day>>* ranges, int64_t key, Day first, Day last) {
-  auto [it, inserted] = ranges->try_emplace(key, first, last);
-  if (!inserted) {
-    it->second.first = std::min(it->second.first, first);
-    it->second.second = std::max(it->second.second, last);
+  // A load's rows come by key (a room type's nights one after another): its last entry is
+  // looked at first, without a descent of the tree.
+  auto it = ranges->empty() ? ranges->end() : std::prev(ranges->end());
+  if (it == ranges->end() || it->first != key) {
+    bool inserted;
+    std::tie(it, inserted) = ranges->try_emplace(key, first, last);
+    if (inserted) return;
   }
+  it->second.first = std::min(it->second.first, first);
+  it->second.second = std::max(it->second.second, last);
 }
 
 // A booking's user, room type, stay and hotel go to the change events (cache invalidation);
@@ -299,9 +307,11 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     }
     return Status::Ok();
   };
-  ChangeEvents before;
+  // A stored booking's events before this row changes it (none for other tables: not even
+  // built, as a load's every row would build and destroy their maps).
+  std::optional<ChangeEvents> before;
   std::vector<int64_t> before_users;
-  if (name == "bookings" && !fresh_id) ES_RETURN_IF_ERROR(note_booking(values[0].i, &before, &before_users));
+  if (name == "bookings" && !fresh_id) ES_RETURN_IF_ERROR(note_booking(values[0].i, &before.emplace(), &before_users));
 
   // A table whose rows have come in key order so far, after every stored one, takes this
   // one as an append: a fresh table's whole load, or a stocked one's next page of the
@@ -333,9 +343,11 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   if (changed == 0) return Status::Ok();  // identical to what is stored, or nothing to delete
 
   // Events.
-  batch_users.insert(batch_users.end(), before_users.begin(), before_users.end());
-  for (const auto& [rt, r] : before.booking_ranges) Widen(&batch_events.booking_ranges, rt, r.first, r.second);
-  for (const auto& [h, r] : before.booking_hotels) Widen(&batch_events.booking_hotels, h, r.first, r.second);
+  if (before) {
+    batch_users.insert(batch_users.end(), before_users.begin(), before_users.end());
+    for (const auto& [rt, r] : before->booking_ranges) Widen(&batch_events.booking_ranges, rt, r.first, r.second);
+    for (const auto& [h, r] : before->booking_hotels) Widen(&batch_events.booking_hotels, h, r.first, r.second);
+  }
   if (name == "room_inventory") nights.ForgetRoomType(values[0].i);
   if (name == "special_days") nights.ForgetSpecialDays(values[0].i);
   if (name == "bookings") nights.ForgetAllHolding();
