@@ -237,7 +237,7 @@ Status CheckValue(const ColumnSpec& col, const Value& v, const RowPosition& pos)
     case ColType::kId:
     case ColType::kInt:
     case ColType::kMillis:
-      if (v.i < col.min || v.i > col.max) {
+      if (!col.TakesInteger(v.i)) {
         return bad("must be in " + std::to_string(col.min) + ".." + std::to_string(col.max));
       }
       return Status::Ok();

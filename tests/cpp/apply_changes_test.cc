@@ -3,6 +3,9 @@
 // confirm local ones (sync/FORMAT.md §1).
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+
 #include "test_support.h"
 
 namespace edgestay::test {
@@ -250,6 +253,52 @@ TEST_F(ApplyChangesTest, EventsNameTheTouchedRoomTypesAndDateRanges) {
   EXPECT_NE(EventOf(events, "roomType", {{"roomTypeId", 11}}), nullptr) << events.dump();
   EXPECT_NE(EventOf(events, "hotel", {{"hotelId", 2}}), nullptr) << events.dump();
   EXPECT_EQ(EventOf(events, "inventory"), nullptr);
+}
+
+// Property: whatever order a batch's nights come in (a load's come a room type after
+// another; here they jump between room types and hotels and back), each inventory and
+// special-day event spans exactly the first to the last night the batch touched of its
+// room type or hotel, as a brute force over the rows finds.
+TEST_F(ApplyChangesTest, EventRangesSpanTheNightsTouchedInAnyOrder) {
+  std::mt19937_64 rng(5);
+  const int64_t room_types[] = {10, 11, 20};
+  for (int round = 0; round < 30; ++round) {
+    std::vector<json> changes;
+    std::map<std::pair<std::string, int64_t>, std::pair<int, int>> expected;  // (type, id) -> nights
+    auto touch = [&](const std::string& type, int64_t id, int night) {
+      auto [it, inserted] = expected.try_emplace({type, id}, night, night);
+      it->second.first = std::min(it->second.first, night);
+      it->second.second = std::max(it->second.second, night);
+    };
+    const int rows = 1 + static_cast<int>(rng() % 40);
+    for (int r = 0; r < rows; ++r) {
+      const int night = static_cast<int>(rng() % 60);
+      if (rng() % 4 == 0) {
+        const int64_t hotel = 1 + static_cast<int64_t>(rng() % 2);
+        // (a note of the round's: every row changes what is stored, so every row raises its event)
+        changes.push_back(Upsert("special_days", {{"hotel_id", hotel}, {"date", Plus("2026-07-01", night)},
+                                                  {"kind", "event"}, {"note", "round " + std::to_string(round)}}));
+        touch("specialDay", hotel, night);
+      } else {
+        const int64_t rt = room_types[rng() % 3];
+        changes.push_back(Inventory(rt, Plus("2026-07-01", night), 1, 8, static_cast<int64_t>(rng() % 9), 100 + round));
+        touch("inventory", rt, night);
+      }
+    }
+    Load(changes);
+    json events = TakeEvents(engine());
+    size_t ranged = 0;
+    for (const json& e : events) {
+      if (e["type"] != "inventory" && e["type"] != "specialDay") continue;
+      ++ranged;
+      const int64_t id = e["type"] == "inventory" ? e["roomTypeId"].get<int64_t>() : e["hotelId"].get<int64_t>();
+      auto it = expected.find({e["type"].get<std::string>(), id});
+      ASSERT_NE(it, expected.end()) << e.dump();
+      EXPECT_EQ(e["from"], Plus("2026-07-01", it->second.first)) << "round " << round << ": " << e.dump();
+      EXPECT_EQ(e["to"], Plus("2026-07-01", it->second.second + 1)) << "round " << round << ": " << e.dump();
+    }
+    EXPECT_EQ(ranged, expected.size()) << "round " << round << ": " << events.dump();
+  }
 }
 
 TEST_F(ApplyChangesTest, BookingEventsNameOldAndNewUsersAndRanges) {

@@ -732,7 +732,7 @@ static const u8 edgestayTypeLen[12] = {0, 1, 2, 3, 4, 6, 8, 8, 0, 0, 0, 0};
 
 /* The serial type of value c in SQLite's record format: its shortest form. bSmallInts:
 ** the file format has types 8 and 9 (0 and 1 in no bytes). */
-static u32 edgestaySerialType(const EdgestayCell *c, int bSmallInts){
+static SQLITE_INLINE u32 edgestaySerialType(const EdgestayCell *c, int bSmallInts){
   u64 u;
   if( c->kind==EDGESTAY_CELL_NULL ) return 0;
   if( c->kind==EDGESTAY_CELL_TEXT ) return 13 + 2*(u32)c->n;
@@ -746,14 +746,15 @@ static u32 edgestaySerialType(const EdgestayCell *c, int bSmallInts){
   return 6;
 }
 
-static u32 edgestayTypeBytes(u32 t){
+static SQLITE_INLINE u32 edgestayTypeBytes(u32 t){
   return t>=12 ? (t-12)/2 : edgestayTypeLen[t];
 }
 
-static int edgestayRecord(EdgestayAppender *p, int iTree, const EdgestayCell *a){
+/* The record of row a[] for b-tree iTree into p->aRec: its length, or -1 (no memory). aColType:
+** the serial type of each of the table's columns' values, made once for all the b-trees. */
+static int edgestayRecord(EdgestayAppender *p, int iTree, const EdgestayCell *a, const u32 *aColType){
   Index *pIdx = p->apIdx[iTree];
   Table *pTab = p->pTab;
-  const int bSmallInts = p->db->aDb[0].pSchema->file_format>=4;
   int nField = pIdx ? pIdx->nColumn : pTab->nCol, i, nHdr = 0, nBody = 0, nHdrVarint;
   u32 aType[64], aLen[64];
   u8 *z;
@@ -761,7 +762,7 @@ static int edgestayRecord(EdgestayAppender *p, int iTree, const EdgestayCell *a)
   for(i=0; i<nField; i++){
     int iCol = pIdx ? pIdx->aiColumn[i] : i;
     /* a rowid table's INTEGER PRIMARY KEY is the row's key, NULL in its record */
-    u32 t = !pIdx && iCol==pTab->iPKey ? 0 : edgestaySerialType(&a[iCol], bSmallInts);
+    u32 t = !pIdx && iCol==pTab->iPKey ? 0 : aColType[iCol];
     aType[i] = t;
     aLen[i] = edgestayTypeBytes(t);
     nHdr += t<0x80 ? 1 : sqlite3VarintLen(t);
@@ -824,6 +825,7 @@ sqlite3_int64 edgestay_cell_bytes(sqlite3_stmt *pStmt){
 int edgestay_appender_append(EdgestayAppender *p, const EdgestayCell *a){
   Table *pTab = p->pTab;
   int i, rc = SQLITE_OK;
+  u32 aColType[64];  /* nCol <= 64: edgestay_appender_open's limit */
   for(i=0; i<pTab->nCol; i++){
     const Column *pCol = &pTab->aCol[i];
     int kind = a[i].kind;
@@ -846,10 +848,14 @@ int edgestay_appender_append(EdgestayAppender *p, const EdgestayCell *a){
     int t = edgestayCheck(pTab, p->apPartial[i]->pPartIdxWhere, a);
     if( t==1 || t==3 ) return EDGESTAY_DECLINED;  /* a row of the index (NULL: not one) */
   }
+  {
+    const int bSmallInts = p->db->aDb[0].pSchema->file_format>=4;
+    for(i=0; i<pTab->nCol; i++) aColType[i] = edgestaySerialType(&a[i], bSmallInts);
+  }
   for(i=0; i<p->nTree && rc==SQLITE_OK; i++){
     BtCursor *pCur = p->apCur[i];
     BtreePayload x;
-    int nRec = edgestayRecord(p, i, a), res = 0;
+    int nRec = edgestayRecord(p, i, a, aColType), res = 0;
     if( nRec<0 ) return SQLITE_NOMEM;
     memset(&x, 0, sizeof(x));
     if( p->apIdx[i] ){

@@ -5,9 +5,7 @@
 // update, mapping a central booking onto the local row it confirms, and collecting the
 // change events that drive cache invalidation and JS listeners.
 #include <algorithm>
-#include <iterator>
 #include <optional>
-#include <tuple>
 
 #include "edgestay/protocol/tables.h"
 #include "engine_impl.h"
@@ -20,6 +18,7 @@ using protocol::ColumnSpec;
 using protocol::ColType;
 using protocol::Op;
 using protocol::RowChange;
+using protocol::TableId;
 using protocol::TableSpec;
 using protocol::Value;
 
@@ -66,17 +65,15 @@ const std::vector<std::vector<int>>& RefTables() {
   return refs;
 }
 
-void Widen(std::map<int64_t, std::pair<Day, Day>>* ranges, int64_t key, Day first, Day last) {
-  // A load's rows come by key (a room type's nights one after another): its last entry is
-  // looked at first, without a descent of the tree.
-  auto it = ranges->empty() ? ranges->end() : std::prev(ranges->end());
-  if (it == ranges->end() || it->first != key) {
-    bool inserted;
-    std::tie(it, inserted) = ranges->try_emplace(key, first, last);
-    if (inserted) return;
+// The range of `key` in `ranges` widened to [first, last] (made, if none); its entry.
+std::pair<const int64_t, std::pair<Day, Day>>* Widen(std::map<int64_t, std::pair<Day, Day>>* ranges, int64_t key,
+                                                     Day first, Day last) {
+  auto [it, inserted] = ranges->try_emplace(key, first, last);
+  if (!inserted) {
+    it->second.first = std::min(it->second.first, first);
+    it->second.second = std::max(it->second.second, last);
   }
-  it->second.first = std::min(it->second.first, first);
-  it->second.second = std::max(it->second.second, last);
+  return &*it;
 }
 
 // A booking's user, room type, stay and hotel go to the change events (cache invalidation);
@@ -140,7 +137,7 @@ Status Engine::Impl::ApplyPart(std::string_view text, int change_offset, int row
 
 Status Engine::Impl::ApplyRow(const RowChange& change) {
   const TableSpec& table = *change.table;
-  const std::string_view name = table.name;
+  const TableId table_id = table.id;  // compared, not the name: ApplyRow runs for every row of a load
   const size_t ncols = table.columns.size();
   std::vector<Value>& values = row_values;
   values.assign(change.values, change.values + ncols);
@@ -188,7 +185,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
                                   "no " + what + " with id " + std::to_string(values[c].i));
       }
     }
-    if (name == "waitlist") {
+    if (table_id == TableId::kWaitlist) {
       // The centre's row for an entry this engine pushed replaces the local entry (found
       // through the push result that named the central id).
       Stmt* st;
@@ -199,7 +196,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
       s->BindInt(1, values[0].i);
       if (s->Step() != SQLITE_DONE) return SqliteError(db, "merge waitlist entry");
     }
-    if (name == "bookings") {
+    if (table_id == TableId::kBookings) {
       // A central booking that confirms a local one updates the local row.
       const BookingColumns& at = BookingAt();
       const int origin = at.origin;
@@ -263,7 +260,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     }
   }
 
-  if (name == "bookings" && change.op == Op::kUpsert) {
+  if (table_id == TableId::kBookings && change.op == Op::kUpsert) {
     const int created = BookingAt().created, updated = BookingAt().updated;
     if (values[updated].kind == Value::kAbsent && values[created].kind == Value::kInt) {
       // The default (= created_at) applies on insert only; an update keeps the stored value.
@@ -281,7 +278,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
 
   // A room type that moves to another hotel leaves the old hotel's room type list and
   // searches: note the old hotel as changed too (the new one is found from the room type).
-  if (name == "room_types" && change.op == Op::kUpsert) {
+  if (table_id == TableId::kRoomTypes && change.op == Op::kUpsert) {
     const Value& hotel = values[table.ColumnIndex("hotel_id")];
     if (hotel.kind == Value::kInt && !fresh_id) {
       Stmt* st;
@@ -311,7 +308,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
   // built, as a load's every row would build and destroy their maps).
   std::optional<ChangeEvents> before;
   std::vector<int64_t> before_users;
-  if (name == "bookings" && !fresh_id) ES_RETURN_IF_ERROR(note_booking(values[0].i, &before.emplace(), &before_users));
+  if (table_id == TableId::kBookings && !fresh_id) ES_RETURN_IF_ERROR(note_booking(values[0].i, &before.emplace(), &before_users));
 
   // A table whose rows have come in key order so far, after every stored one, takes this
   // one as an append: a fresh table's whole load, or a stocked one's next page of the
@@ -333,7 +330,7 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     // What the fast paths above need to know of the rows this batch stored (conservative:
     // a row counts even when it changed nothing).
     if (id_keyed && change.op == Op::kUpsert) load->max_id = std::max(load->max_id, values[0].i);
-    if (name == "bookings" && change.op == Op::kUpsert) {
+    if (table_id == TableId::kBookings && change.op == Op::kUpsert) {
       const int origin = BookingAt().origin, server = BookingAt().server;
       if (values[server].kind == Value::kInt) load->server_ids = true;
       if (values[origin].kind == Value::kText && values[origin].s == "local") load->local = true;
@@ -348,25 +345,29 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     for (const auto& [rt, r] : before->booking_ranges) Widen(&batch_events.booking_ranges, rt, r.first, r.second);
     for (const auto& [h, r] : before->booking_hotels) Widen(&batch_events.booking_hotels, h, r.first, r.second);
   }
-  if (name == "room_inventory") nights.ForgetRoomType(values[0].i);
-  if (name == "special_days") nights.ForgetSpecialDays(values[0].i);
-  if (name == "bookings") nights.ForgetAllHolding();
-  if (name == "hotels") {
+  if (table_id == TableId::kRoomInventory) nights.ForgetRoomType(values[0].i);
+  if (table_id == TableId::kSpecialDays) nights.ForgetSpecialDays(values[0].i);
+  if (table_id == TableId::kBookings) nights.ForgetAllHolding();
+  if (table_id == TableId::kHotels) {
     batch_events.hotels.insert(values[0].i);
     facts_dirty = true;
-  } else if (name == "room_types") {
+  } else if (table_id == TableId::kRoomTypes) {
     batch_events.room_types.insert(values[0].i);
     facts_dirty = true;
-  } else if (name == "booking_rules") {
+  } else if (table_id == TableId::kBookingRules) {
     batch_events.hotels.insert(values[0].i);
     facts_dirty = true;
-  } else if (name == "room_inventory") {
+  } else if (table_id == TableId::kRoomInventory || table_id == TableId::kSpecialDays) {
     const Day d = DayOf(values[1]);
-    Widen(&batch_events.inventory, values[0].i, d, d);
-  } else if (name == "special_days") {
-    const Day d = DayOf(values[1]);
-    Widen(&batch_events.special_days, values[0].i, d, d);
-  } else if (name == "bookings" && change.op == Op::kUpsert) {
+    auto* range = load->last_event;
+    if (range && range->first == values[0].i) {
+      range->second.first = std::min(range->second.first, d);
+      range->second.second = std::max(range->second.second, d);
+    } else {
+      load->last_event = Widen(table_id == TableId::kRoomInventory ? &batch_events.inventory : &batch_events.special_days,
+                               values[0].i, d, d);
+    }
+  } else if (table_id == TableId::kBookings && change.op == Op::kUpsert) {
     // The row as stored now: the written values themselves when the upsert named all five
     // columns (it set them), else read back.
     const BookingColumns& at = BookingAt();

@@ -193,6 +193,9 @@ struct Engine::Impl {
     bool appender_refused = false;
     // Whether `values`' key comes after the last one (any key is after none); remembers it.
     bool KeyAfterLast(const std::vector<protocol::Value>& values, const std::vector<int>& key);
+    // Inventory, special days: the change events' range of the last row's room type or
+    // hotel, which a load's next rows (the same one's nights) widen without a map lookup.
+    std::pair<const int64_t, std::pair<Day, Day>>* last_event = nullptr;
   };
   std::vector<TableLoad> table_load = std::vector<TableLoad>(protocol::Tables().size());
   std::vector<std::unique_ptr<Stmt>> table_probes = std::vector<std::unique_ptr<Stmt>>(protocol::Tables().size());
