@@ -7,6 +7,8 @@
 //     takes (the exported image)
 //   - a huge batch refused at its first row grows it by at most what that first part
 //     needed, not by the whole batch's estimate; the engine stays usable
+//   - a batch whose rows make one part (a sync client's page) never asks the core how much
+//     of the heap is free (a walk of all its chunks, longer than such a page's load)
 //
 // The first test needs a heap no earlier load has grown: a file of its own (node --test
 // runs each file in a process of its own).
@@ -83,4 +85,38 @@ test('a huge batch refused at its first row grows the heap by at most its first 
   batch.changes[0].rows = rows;
   assert.equal(engine.applyChanges(batch).applied, 600);
   engine.close();
+});
+
+// The core's heapFree walks every chunk of the heap: a batch of one part (5,000 rows, a
+// sync client's page) is left to the heap's own steps and never asks it; a batch of two
+// parts or more (60,000 rows) does.
+test('a sync page never walks the heap for its free bytes; a load of several parts does', async () => {
+  const module = await loadCore();
+  const heapFree = module.Core.prototype.heapFree;
+  let walks = 0;
+  module.Core.prototype.heapFree = function () {
+    walks++;
+    return heapFree.call(this);
+  };
+  try {
+    const engine = await openEngine({ now, cache: false });
+    engine.applyChanges({ format: 'edgestay.changes/1', changes: [
+      { op: 'upsert', table: 'hotels', columns: ['id', 'name', 'time_zone', 'currency'], rows: [[1, 'Harbour', 'UTC', 'EUR']] },
+      { op: 'upsert', table: 'room_types', columns: ['id', 'hotel_id', 'name', 'total_rooms', 'base_price_cents'],
+        rows: Array.from({ length: 130 }, (_, i) => [i + 1, 1, `Type ${i + 1}`, 9, 10000]) },
+    ] });
+    const nights = (fromType, types) => {
+      const rows = [];
+      for (let rt = fromType; rt < fromType + types; rt++) for (let d = 0; d < 500; d++) rows.push([rt, day(d), 9, 1 + ((rt + d) % 9), 10000 + d]);
+      return { format: 'edgestay.changes/1', changes: [{ op: 'upsert', table: 'room_inventory',
+        columns: ['room_type_id', 'date', 'total', 'available', 'price_cents'], rows }] };
+    };
+    assert.equal(engine.applyChanges(nights(1, 10)).applied, 5000);
+    assert.equal(walks, 0, 'a 5,000-row page');
+    assert.equal(engine.applyChanges(nights(11, 120)).applied, 60000);
+    assert.ok(walks > 0, 'a 60,000-row batch asks');
+    engine.close();
+  } finally {
+    module.Core.prototype.heapFree = heapFree;
+  }
 });
