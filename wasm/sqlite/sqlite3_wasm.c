@@ -724,8 +724,6 @@ EdgestayAppender *edgestay_appender_open(sqlite3 *db, const char *zTable){
   return p;
 }
 
-/* The record of row a[] as b-tree iTree stores it (OP_MakeRecord's format), in p->aRec;
-** its size, or -1 (no memory). */
 /* Bytes of each serial type below 12 (sqlite3VdbeSerialTypeLen's, without the call: a
 ** record is built for every row and every b-tree of a load). */
 static const u8 edgestayTypeLen[12] = {0, 1, 2, 3, 4, 6, 8, 8, 0, 0, 0, 0};
@@ -750,8 +748,9 @@ static SQLITE_INLINE u32 edgestayTypeBytes(u32 t){
   return t>=12 ? (t-12)/2 : edgestayTypeLen[t];
 }
 
-/* The record of row a[] for b-tree iTree into p->aRec: its length, or -1 (no memory). aColType:
-** the serial type of each of the table's columns' values, made once for all the b-trees. */
+/* The record of row a[] as b-tree iTree stores it (OP_MakeRecord's format), in p->aRec;
+** its size, or -1 (no memory). aColType: the serial type of each of the table's columns'
+** values, made once for all the b-trees. */
 static int edgestayRecord(EdgestayAppender *p, int iTree, const EdgestayCell *a, const u32 *aColType){
   Index *pIdx = p->apIdx[iTree];
   Table *pTab = p->pTab;
