@@ -25,12 +25,9 @@ void edgestay_sorts_in_memory(sqlite3 *db, int saved);
 ** table's key descends, or no such table). */
 int edgestay_append_btrees(sqlite3 *db, const char *zTable, int *aRoot, int nMax);
 
-/* What an entry of index zIndex holds, as a SELECT list over its table ("a", "b", rowid),
-** into zOut (nOut bytes); its length, or -1 (no such index, an expression, too long). */
-int edgestay_index_columns(sqlite3 *db, const char *zIndex, char *zOut, int nOut);
-
-/* The bytes of a b-tree cell holding the record of pStmt's current row (an index entry). */
-sqlite3_int64 edgestay_cell_bytes(sqlite3_stmt *pStmt);
+/* What a row of its table takes in index zIndex, estimated: the mean bytes of the cells of
+** the entries of the table's first nRows rows; 0 when it cannot tell. */
+double edgestay_index_row_bytes(sqlite3 *db, const char *zIndex, int nRows);
 
 /* Whether a write statement fills the b-trees rooted at aRoot[0..nRoot) as a bulk load
 ** (pages kept full: for entries that arrive in order) or as usual; before every step. */

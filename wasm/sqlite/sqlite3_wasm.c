@@ -457,41 +457,6 @@ int edgestay_append_btrees(sqlite3 *db, const char *zTable, int *aRoot, int nMax
   return n;
 }
 
-/* What an entry of index zIndex (main database) holds, as a SELECT list over its table:
-** its columns, then the row's key (rowid, or a WITHOUT ROWID table's primary key columns),
-** "a", "b", rowid. Written to zOut (nOut bytes, terminated); its length, or -1 for no
-** such index, an indexed expression or too long a list. */
-int edgestay_index_columns(sqlite3 *db, const char *zIndex, char *zOut, int nOut){
-  Index *pIdx = sqlite3FindIndex(db, zIndex, "main");
-  int n = 0, i;
-  if( pIdx==0 || nOut<1 ) return -1;
-  for(i=0; i<pIdx->nColumn; i++){
-    const char *zCol;
-    int len;
-    if( pIdx->aiColumn[i]==XN_ROWID ){
-      zCol = "rowid";
-    }else if( pIdx->aiColumn[i]>=0 ){
-      zCol = pIdx->pTable->aCol[pIdx->aiColumn[i]].zCnName;
-    }else{
-      return -1;
-    }
-    len = sqlite3Strlen30(zCol);
-    if( n + len + 5 > nOut ) return -1;
-    if( i>0 ){ zOut[n++] = ','; zOut[n++] = ' '; }
-    if( pIdx->aiColumn[i]==XN_ROWID ){
-      memcpy(zOut+n, zCol, len);
-      n += len;
-    }else{
-      zOut[n++] = '"';
-      memcpy(zOut+n, zCol, len);
-      n += len;
-      zOut[n++] = '"';
-    }
-  }
-  zOut[n] = 0;
-  return n;
-}
-
 /* Whether a prepared write statement fills the b-trees rooted at pages aRoot[0..nRoot)
 ** (edgestay_append_btrees) as a bulk load (on) or as usual (off). SQLite splits a full
 ** page so that both halves have room to grow, and entries inserted in ascending order
@@ -748,13 +713,19 @@ static SQLITE_INLINE u32 edgestayTypeBytes(u32 t){
   return t>=12 ? (t-12)/2 : edgestayTypeLen[t];
 }
 
+/* A record header's size from the bytes of its serial types: it counts its own varint. */
+static int edgestayHeaderBytes(int nTypes){
+  int nVarint = sqlite3VarintLen((u64)nTypes);
+  return nTypes + nVarint + (nVarint<sqlite3VarintLen((u64)(nTypes + nVarint)));
+}
+
 /* The record of row a[] as b-tree iTree stores it (OP_MakeRecord's format), in p->aRec;
 ** its size, or -1 (no memory). aColType: the serial type of each of the table's columns'
 ** values, made once for all the b-trees. */
 static int edgestayRecord(EdgestayAppender *p, int iTree, const EdgestayCell *a, const u32 *aColType){
   Index *pIdx = p->apIdx[iTree];
   Table *pTab = p->pTab;
-  int nField = pIdx ? pIdx->nColumn : pTab->nCol, i, nHdr = 0, nBody = 0, nHdrVarint;
+  int nField = pIdx ? pIdx->nColumn : pTab->nCol, i, nHdr = 0, nBody = 0;
   u32 aType[64], aLen[64];
   u8 *z;
   if( nField>64 ) return -1;
@@ -767,10 +738,7 @@ static int edgestayRecord(EdgestayAppender *p, int iTree, const EdgestayCell *a,
     nHdr += t<0x80 ? 1 : sqlite3VarintLen(t);
     nBody += (int)aLen[i];
   }
-  /* The header's size counts its own varint. */
-  nHdrVarint = sqlite3VarintLen((u64)nHdr);
-  nHdr += nHdrVarint;
-  if( nHdrVarint<sqlite3VarintLen((u64)nHdr) ) nHdr++;
+  nHdr = edgestayHeaderBytes(nHdr);
   if( nHdr+nBody>p->nRecAlloc ){
     u8 *aNew = sqlite3_realloc(p->aRec, nHdr+nBody+64);
     if( aNew==0 ) return -1;
@@ -797,26 +765,54 @@ static int edgestayRecord(EdgestayAppender *p, int iTree, const EdgestayCell *a,
   return (int)(z - p->aRec);
 }
 
-/* The bytes of a b-tree cell holding the record of pStmt's current row (an index entry: no
-** rowid before it): the record (header, values in their shortest forms), its size varint
-** and the cell's 2-byte pointer. A REAL or BLOB value counts as the text of its bytes. */
-sqlite3_int64 edgestay_cell_bytes(sqlite3_stmt *pStmt){
-  int i, n = sqlite3_column_count(pStmt);
-  sqlite3_int64 nHdr = 0, nBody = 0, nRec;
-  for(i=0; i<n; i++){
-    EdgestayCell c;
-    u32 t;
-    c.kind = sqlite3_column_type(pStmt, i)==SQLITE_NULL ? EDGESTAY_CELL_NULL
-           : sqlite3_column_type(pStmt, i)==SQLITE_INTEGER ? EDGESTAY_CELL_INT : EDGESTAY_CELL_TEXT;
-    c.i = c.kind==EDGESTAY_CELL_INT ? sqlite3_column_int64(pStmt, i) : 0;
-    c.n = c.kind==EDGESTAY_CELL_TEXT ? sqlite3_column_bytes(pStmt, i) : 0;
-    t = edgestaySerialType(&c, 1);
-    nHdr += sqlite3VarintLen(t);
-    nBody += edgestayTypeBytes(t);
+/* What a row of its table takes in index zIndex (main database): the mean bytes of the
+** b-tree cells of the entries of the table's first nRows rows (each a record of the
+** index's columns and the row's key, its size varint and its 2-byte cell pointer); 0 when
+** it cannot tell (no such index, an indexed expression, an empty table). An estimate of
+** what building the index stores: a REAL or BLOB value counts as the text of its bytes. */
+double edgestay_index_row_bytes(sqlite3 *db, const char *zIndex, int nRows){
+  Index *pIdx = sqlite3FindIndex(db, zIndex, "main");
+  sqlite3_str *pSql;
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_int64 nCells = 0, nSampled = 0;
+  int i;
+  if( pIdx==0 ) return 0;
+  pSql = sqlite3_str_new(db);
+  sqlite3_str_appendall(pSql, "SELECT ");
+  for(i=0; i<pIdx->nColumn; i++){
+    int iCol = pIdx->aiColumn[i];
+    if( iCol!=XN_ROWID && iCol<0 ) break;  /* an expression */
+    if( i>0 ) sqlite3_str_appendall(pSql, ", ");
+    if( iCol==XN_ROWID ) sqlite3_str_appendall(pSql, "rowid");
+    else sqlite3_str_appendf(pSql, "\"%w\"", pIdx->pTable->aCol[iCol].zCnName);
   }
-  nHdr += sqlite3VarintLen(nHdr + 1);
-  nRec = nHdr + nBody;
-  return nRec + sqlite3VarintLen(nRec) + 2;
+  sqlite3_str_appendf(pSql, " FROM \"%w\" LIMIT %d", pIdx->pTable->zName, nRows);
+  if( i==pIdx->nColumn ){
+    char *zSql = sqlite3_str_finish(pSql);
+    if( zSql && sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0)!=SQLITE_OK ) pStmt = 0;
+    sqlite3_free(zSql);
+  }else{
+    sqlite3_free(sqlite3_str_finish(pSql));
+  }
+  while( pStmt && sqlite3_step(pStmt)==SQLITE_ROW ){
+    int nTypes = 0, nBody = 0, nRec;
+    for(i=0; i<pIdx->nColumn; i++){
+      EdgestayCell c;
+      u32 t;
+      int type = sqlite3_column_type(pStmt, i);
+      c.kind = type==SQLITE_NULL ? EDGESTAY_CELL_NULL : type==SQLITE_INTEGER ? EDGESTAY_CELL_INT : EDGESTAY_CELL_TEXT;
+      c.i = c.kind==EDGESTAY_CELL_INT ? sqlite3_column_int64(pStmt, i) : 0;
+      c.n = c.kind==EDGESTAY_CELL_TEXT ? sqlite3_column_bytes(pStmt, i) : 0;
+      t = edgestaySerialType(&c, 1);
+      nTypes += sqlite3VarintLen(t);
+      nBody += (int)edgestayTypeBytes(t);
+    }
+    nRec = edgestayHeaderBytes(nTypes) + nBody;
+    nCells += nRec + sqlite3VarintLen((u64)nRec) + 2;
+    nSampled++;
+  }
+  sqlite3_finalize(pStmt);
+  return nSampled ? (double)nCells / (double)nSampled : 0;
 }
 
 /* Row a[] (the table's columns, in order) appended: SQLITE_OK, EDGESTAY_DECLINED (nothing

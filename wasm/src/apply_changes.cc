@@ -65,15 +65,21 @@ const std::vector<std::vector<int>>& RefTables() {
   return refs;
 }
 
-// The range of `key` in `ranges` widened to [first, last] (made, if none); its entry.
-std::pair<const int64_t, std::pair<Day, Day>>* Widen(std::map<int64_t, std::pair<Day, Day>>* ranges, int64_t key,
-                                                     Day first, Day last) {
-  auto [it, inserted] = ranges->try_emplace(key, first, last);
-  if (!inserted) {
-    it->second.first = std::min(it->second.first, first);
-    it->second.second = std::max(it->second.second, last);
+// The range of `key` in `ranges` widened to [first, last] (made, if none). `*last_entry`,
+// when given, is the entry widened last: tried before the map (a load's nights come one
+// room type after another, so most rows need no descent of it), then set to this key's.
+using EventRange = std::pair<const int64_t, std::pair<Day, Day>>;
+void Widen(std::map<int64_t, std::pair<Day, Day>>* ranges, int64_t key, Day first, Day last,
+           EventRange** last_entry = nullptr) {
+  EventRange* entry = last_entry && *last_entry && (*last_entry)->first == key ? *last_entry : nullptr;
+  if (!entry) {
+    auto [it, inserted] = ranges->try_emplace(key, first, last);
+    entry = &*it;
+    if (last_entry) *last_entry = entry;
+    if (inserted) return;
   }
-  return &*it;
+  entry->second.first = std::min(entry->second.first, first);
+  entry->second.second = std::max(entry->second.second, last);
 }
 
 // A booking's user, room type, stay and hotel go to the change events (cache invalidation);
@@ -359,14 +365,8 @@ Status Engine::Impl::ApplyRow(const RowChange& change) {
     facts_dirty = true;
   } else if (table_id == TableId::kRoomInventory || table_id == TableId::kSpecialDays) {
     const Day d = DayOf(values[1]);
-    auto* range = load->last_event;
-    if (range && range->first == values[0].i) {
-      range->second.first = std::min(range->second.first, d);
-      range->second.second = std::max(range->second.second, d);
-    } else {
-      load->last_event = Widen(table_id == TableId::kRoomInventory ? &batch_events.inventory : &batch_events.special_days,
-                               values[0].i, d, d);
-    }
+    Widen(table_id == TableId::kRoomInventory ? &batch_events.inventory : &batch_events.special_days, values[0].i, d,
+          d, &load->last_event);
   } else if (table_id == TableId::kBookings && change.op == Op::kUpsert) {
     // The row as stored now: the written values themselves when the upsert named all five
     // columns (it set them), else read back.
@@ -676,7 +676,8 @@ ES_MINSIZE Status Engine::Impl::SetIndexesAside(const TableSpec& table, TableLoa
   }
   CloseAppenders();  // no cursor may stay open across the DROP INDEX
   for (auto& [name, sql] : found) {
-    ES_RETURN_IF_ERROR(SampleIndexEntries(table, name, &load->set_aside_row_bytes));
+    // Read while the index stands (the table holds kBulkRows rows): IndexBuildBytes.
+    load->set_aside_row_bytes += edgestay_index_row_bytes(db, name.c_str(), 256);
     ES_RETURN_IF_ERROR(Exec(db, ("DROP INDEX \"" + name + "\"").c_str()));
     load->set_aside.push_back(std::move(sql));
   }
@@ -709,25 +710,6 @@ ES_MINSIZE Status Engine::Impl::RestoreIndexes() {
   edgestay_sorts_in_memory(db, saved);
   ES_RETURN_IF_ERROR(s);
   for (TableLoad& load : table_load) load.set_aside.clear();
-  return Status::Ok();
-}
-
-// What a row of `table` takes in index `index` (added to *bytes): the mean cell of the
-// entries of the table's first 256 rows (a load's rows are alike), read while the index is
-// set aside (the table then holds kBulkRows rows).
-ES_MINSIZE Status Engine::Impl::SampleIndexEntries(const TableSpec& table, const std::string& index, double* bytes) {
-  char columns[512];
-  if (edgestay_index_columns(db, index.c_str(), columns, sizeof columns) <= 0) return Status::Ok();
-  Stmt sample;
-  ES_RETURN_IF_ERROR(sample.Prepare(db, std::string("SELECT ") + columns + " FROM \"" + table.name + "\" LIMIT 256"));
-  int64_t cells = 0, rows = 0;
-  int rc;
-  while ((rc = sample.Step()) == SQLITE_ROW) {
-    cells += edgestay_cell_bytes(sample.get());
-    ++rows;
-  }
-  if (rc != SQLITE_DONE) return SqliteError(db, "sample index entries");
-  if (rows) *bytes += static_cast<double>(cells) / static_cast<double>(rows);
   return Status::Ok();
 }
 

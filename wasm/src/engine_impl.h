@@ -173,7 +173,7 @@ struct Engine::Impl {
     bool server_ids = false;          // bookings: a written row named a server id
     bool local = false;               // bookings: a written row was a local booking
     std::vector<std::string> set_aside;  // CREATE INDEX statements of the dropped indexes
-    double set_aside_row_bytes = 0;      // what a row takes in them (the mean of its first rows')
+    double set_aside_row_bytes = 0;      // what a row takes in them (edgestay_index_row_bytes)
     // While the table's rows come in its key order after every stored row, each is an
     // append and the b-trees it appends to (append_roots: the table's, and an index led by
     // its key) are filled as a bulk load (full pages); the key of the last row, stored or
@@ -213,9 +213,7 @@ struct Engine::Impl {
   void CloseAppenders();
   std::vector<EdgestayCell> append_cells;
   Status RestoreIndexes();
-  // What a row of `table` takes in `index`, from a sample of its entries (added to *bytes),
-  // and what RestoreIndexes will store: estimates for memory_ahead (SetMemoryAhead).
-  Status SampleIndexEntries(const protocol::TableSpec& table, const std::string& index, double* bytes);
+  // What RestoreIndexes will store, estimated, for memory_ahead (SetMemoryAhead).
   double IndexBuildBytes() const;
   Engine::MemoryAhead memory_ahead = nullptr;
   // The users of the batch's bookings, collected unsorted and merged into
