@@ -719,50 +719,58 @@ static int edgestayHeaderBytes(int nTypes){
   return nTypes + nVarint + (nVarint<sqlite3VarintLen((u64)(nTypes + nVarint)));
 }
 
-/* The record of row a[] as b-tree iTree stores it (OP_MakeRecord's format), in p->aRec;
-** its size, or -1 (no memory). aColType: the serial type of each of the table's columns'
-** values, made once for all the b-trees. */
-static int edgestayRecord(EdgestayAppender *p, int iTree, const EdgestayCell *a, const u32 *aColType){
-  Index *pIdx = p->apIdx[iTree];
-  Table *pTab = p->pTab;
-  int nField = pIdx ? pIdx->nColumn : pTab->nCol, i, nHdr = 0, nBody = 0;
-  u32 aType[64], aLen[64];
+/* The record of fields ap[0..nField), of serial types aType[], in OP_MakeRecord's format,
+** in *paRec (grown as needed, *pnAlloc bytes); its size, or -1 (no memory). */
+static int edgestayPack(u8 **paRec, int *pnAlloc, const EdgestayCell *const *ap, const u32 *aType, int nField){
+  int i, nHdr = 0, nBody = 0;
   u8 *z;
-  if( nField>64 ) return -1;
   for(i=0; i<nField; i++){
-    int iCol = pIdx ? pIdx->aiColumn[i] : i;
-    /* a rowid table's INTEGER PRIMARY KEY is the row's key, NULL in its record */
-    u32 t = !pIdx && iCol==pTab->iPKey ? 0 : aColType[iCol];
-    aType[i] = t;
-    aLen[i] = edgestayTypeBytes(t);
-    nHdr += t<0x80 ? 1 : sqlite3VarintLen(t);
-    nBody += (int)aLen[i];
+    nHdr += aType[i]<0x80 ? 1 : sqlite3VarintLen(aType[i]);
+    nBody += (int)edgestayTypeBytes(aType[i]);
   }
   nHdr = edgestayHeaderBytes(nHdr);
-  if( nHdr+nBody>p->nRecAlloc ){
-    u8 *aNew = sqlite3_realloc(p->aRec, nHdr+nBody+64);
+  if( nHdr+nBody>*pnAlloc ){
+    u8 *aNew = sqlite3_realloc(*paRec, nHdr+nBody+64);
     if( aNew==0 ) return -1;
-    p->aRec = aNew;
-    p->nRecAlloc = nHdr+nBody+64;
+    *paRec = aNew;
+    *pnAlloc = nHdr+nBody+64;
   }
-  z = p->aRec;
+  z = *paRec;
   z += sqlite3PutVarint(z, (u64)nHdr);
   for(i=0; i<nField; i++){
     if( aType[i]<0x80 ) *z++ = (u8)aType[i];
     else z += sqlite3PutVarint(z, aType[i]);
   }
   for(i=0; i<nField; i++){
-    const EdgestayCell *c = &a[pIdx ? pIdx->aiColumn[i] : i];
-    u32 n = aLen[i], k;
+    u32 n = edgestayTypeBytes(aType[i]), k;
     if( aType[i]>=13 ){
-      memcpy(z, c->z, n);
+      memcpy(z, ap[i]->z, n);
     }else{
-      u64 v = (u64)c->i;
+      u64 v = (u64)ap[i]->i;
       for(k=n; k>0; k--){ z[k-1] = (u8)v; v >>= 8; }
     }
     z += n;
   }
-  return (int)(z - p->aRec);
+  return (int)(z - *paRec);
+}
+
+/* The record of row a[] as b-tree iTree stores it, in p->aRec; its size, or -1 (no
+** memory). aColType: the serial type of each of the table's columns' values, made once
+** for all the b-trees. */
+static int edgestayRecord(EdgestayAppender *p, int iTree, const EdgestayCell *a, const u32 *aColType){
+  Index *pIdx = p->apIdx[iTree];
+  Table *pTab = p->pTab;
+  int nField = pIdx ? pIdx->nColumn : pTab->nCol, i;
+  u32 aType[64];
+  const EdgestayCell *ap[64];
+  if( nField>64 ) return -1;
+  for(i=0; i<nField; i++){
+    int iCol = pIdx ? pIdx->aiColumn[i] : i;
+    /* a rowid table's INTEGER PRIMARY KEY is the row's key, NULL in its record */
+    aType[i] = !pIdx && iCol==pTab->iPKey ? 0 : aColType[iCol];
+    ap[i] = &a[iCol];
+  }
+  return edgestayPack(&p->aRec, &p->nRecAlloc, ap, aType, nField);
 }
 
 /* What a row of its table takes in index zIndex (main database): the mean bytes of the
@@ -866,5 +874,251 @@ int edgestay_appender_append(EdgestayAppender *p, const EdgestayCell *a){
     if( !sqlite3BtreeCursorIsValidNN(pCur) ) rc = sqlite3BtreeLast(pCur, &res);
     if( rc==SQLITE_OK ) rc = sqlite3BtreeInsert(pCur, &x, BTREE_APPEND, -1);
   }
+  return rc;
+}
+
+/* ---- An index built from the engine's own sort (index_sort.cc).
+**
+** A CREATE INDEX after a bulk load sorts its entries with SQLite's sorter, whose compare
+** unpacks a whole record whenever the first fields tie (a hotel's bookings all share
+** hotel_id, most share a status), and whose runs go through temporary files. The engine
+** sorts such an index's entries itself (keys that compare as bytes) when they fit in
+** memory, then creates the index empty (edgestay_index_create_empty: the statement's own
+** schema work, its table scan skipped) and fills it in order (edgestay_index_fill_*), as
+** the sorted phase of CREATE INDEX does. Only for an index that stores exactly its
+** columns' values (edgestay_index_key_columns), so the entries are what SQLite would
+** have stored; PRAGMA integrity_check compares them with the table in the tests. */
+
+/* The table columns of index zIndex's key (main database), in order, into aiCol (at
+** most nMax); their number, or -1 when the engine's sort must not build it: not a plain
+** index of a rowid table (unique, partial, an expression or the rowid among its
+** columns), a column in another collation than BINARY or descending, of REAL affinity
+** (SQLite indexes its integer values as reals) or past the 64th (edgestay_table_scan). */
+int edgestay_index_key_columns(sqlite3 *db, const char *zIndex, int *aiCol, int nMax){
+  Index *pIdx = sqlite3FindIndex(db, zIndex, "main");
+  Table *pTab;
+  int i;
+  if( pIdx==0 || pIdx->pPartIdxWhere || pIdx->onError!=OE_None || pIdx->nKeyCol>nMax ) return -1;
+  pTab = pIdx->pTable;
+  if( !HasRowid(pTab) || (pTab->tabFlags & TF_HasGenerated) ) return -1;
+  for(i=0; i<pIdx->nKeyCol; i++){
+    int iCol = pIdx->aiColumn[i];
+    if( iCol<0 || iCol>=64 || pIdx->aSortOrder[i] || sqlite3StrICmp(pIdx->azColl[i], sqlite3StrBINARY)!=0 ) return -1;
+    if( pTab->aCol[iCol].affinity==SQLITE_AFF_REAL ) return -1;
+    aiCol[i] = iCol;
+  }
+  return pIdx->nKeyCol;
+}
+
+/* Every row of rowid table zTable (main database) in rowid order, handed to xRow as
+** nCol cells (the INTEGER PRIMARY KEY's is the rowid) and its rowid; xRow's nonzero
+** return stops the scan and is returned. Only the columns of bits set in mColumns are
+** read (the others' cells are NULL; none past the 64th). EDGESTAY_DECLINED: a row whose
+** read columns the cells cannot hold (a REAL or BLOB value, or fewer fields than
+** columns: a column added later, whose default SQLite supplies). The cells' text points
+** into the page or into a buffer that the next row reuses. */
+int edgestay_table_scan(sqlite3 *db, const char *zTable, sqlite3_uint64 mColumns,
+                        int (*xRow)(void *pArg, const EdgestayCell *a, sqlite3_int64 rowid), void *pArg){
+  Table *pTab = sqlite3FindTable(db, zTable, "main");
+  Btree *pBt = db->aDb[0].pBt;
+  BtCursor *pCur;
+  EdgestayCell *a;
+  u8 *aBuf = 0;
+  u32 nBuf = 0;
+  int rc, res = 0;
+  if( pTab==0 || !HasRowid(pTab) || !IsOrdinaryTable(pTab) ) return EDGESTAY_DECLINED;
+  pCur = sqlite3_malloc(sqlite3BtreeCursorSize());
+  a = sqlite3_malloc(sizeof(EdgestayCell)*pTab->nCol);
+  if( pCur==0 || a==0 ){
+    sqlite3_free(pCur);
+    sqlite3_free(a);
+    return SQLITE_NOMEM;
+  }
+  sqlite3BtreeCursorZero(pCur);
+  rc = sqlite3BtreeCursor(pBt, pTab->tnum, 0, 0, pCur);
+  if( rc==SQLITE_OK ) rc = sqlite3BtreeFirst(pCur, &res);
+  while( rc==SQLITE_OK && !res ){
+    i64 iRowid = sqlite3BtreeIntegerKey(pCur);
+    u32 nPayload = sqlite3BtreePayloadSize(pCur), nLocal = 0, nHdr, iHdr, iBody;
+    const u8 *z = sqlite3BtreePayloadFetch(pCur, &nLocal);
+    int i;
+    if( nLocal<nPayload ){
+      /* on overflow pages too: copied whole */
+      if( nPayload>nBuf ){
+        u8 *aNew = sqlite3_realloc(aBuf, (int)nPayload);
+        if( aNew==0 ){ rc = SQLITE_NOMEM; break; }
+        aBuf = aNew;
+        nBuf = nPayload;
+      }
+      rc = sqlite3BtreePayload(pCur, 0, nPayload, aBuf);
+      if( rc!=SQLITE_OK ) break;
+      z = aBuf;
+    }
+    iHdr = getVarint32(z, nHdr);
+    iBody = nHdr;
+    if( nHdr>nPayload ){ rc = SQLITE_CORRUPT; break; }
+    for(i=0; i<pTab->nCol && rc==SQLITE_OK; i++){
+      EdgestayCell *c = &a[i];
+      u32 t, n;
+      int bRead = i<64 && ((mColumns>>i) & 1);
+      if( iHdr<nHdr ){
+        iHdr += getVarint32(z+iHdr, t);
+      }else if( bRead ){
+        rc = EDGESTAY_DECLINED;
+        break;
+      }else{
+        t = 0;
+      }
+      n = t>=12 ? (t-12)/2 : edgestayTypeLen[t];
+      if( iBody+n>nPayload ){ rc = SQLITE_CORRUPT; break; }
+      c->z = 0;
+      c->n = 0;
+      c->i = 0;
+      if( !bRead ){
+        c->kind = EDGESTAY_CELL_NULL;
+      }else if( i==pTab->iPKey ){
+        c->kind = EDGESTAY_CELL_INT;
+        c->i = iRowid;
+      }else if( t==0 ){
+        c->kind = EDGESTAY_CELL_NULL;
+      }else if( t<=6 || t==8 || t==9 ){
+        c->kind = EDGESTAY_CELL_INT;
+        if( t>=8 ){
+          c->i = (i64)(t-8);
+        }else{
+          /* big-endian two's complement, n bytes */
+          u32 k;
+          u64 u = (z[iBody]&0x80) ? ~(u64)0 : 0;
+          for(k=0; k<n; k++) u = (u<<8) | z[iBody+k];
+          c->i = (i64)u;
+        }
+      }else if( t>=13 && (t&1) ){
+        c->kind = EDGESTAY_CELL_TEXT;
+        c->z = (const char*)z+iBody;
+        c->n = (int)n;
+      }else{
+        rc = EDGESTAY_DECLINED;  /* REAL, BLOB, or a reserved type */
+      }
+      iBody += n;
+    }
+    if( rc==SQLITE_OK ) rc = xRow(pArg, a, iRowid);
+    if( rc==SQLITE_OK ){
+      rc = sqlite3BtreeNext(pCur, 0);
+      if( rc==SQLITE_DONE ){ rc = SQLITE_OK; break; }
+    }
+  }
+  sqlite3BtreeCloseCursor(pCur);
+  sqlite3_free(pCur);
+  sqlite3_free(a);
+  sqlite3_free(aBuf);
+  return rc;
+}
+
+/* CREATE INDEX statement zSql run with its table scan skipped: the index is in the
+** schema, its b-tree empty. EDGESTAY_DECLINED (nothing run) when the program is not
+** the shape expected (a sorter, then the table's rewind); then the caller runs zSql as
+** it is. */
+int edgestay_index_create_empty(sqlite3 *db, const char *zSql){
+  sqlite3_stmt *pStmt = 0;
+  Vdbe *v;
+  int i, sawSorter = 0, rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
+  if( rc!=SQLITE_OK ) return rc;
+  v = (Vdbe*)pStmt;
+  for(i=0; i<v->nOp; i++){
+    Op *pOp = &v->aOp[i];
+    if( pOp->opcode==OP_SorterOpen ){
+      sawSorter = 1;
+    }else if( sawSorter && pOp->opcode==OP_Rewind ){
+      /* "the table is empty": on to the sort, which finds nothing to write */
+      pOp->opcode = OP_Goto;
+      pOp->p1 = 0;
+      break;
+    }
+  }
+  if( i==v->nOp ){
+    sqlite3_finalize(pStmt);
+    return EDGESTAY_DECLINED;
+  }
+  while( (rc = sqlite3_step(pStmt))==SQLITE_ROW ){}
+  rc = sqlite3_finalize(pStmt);
+  return rc;
+}
+
+/* Appends to index zIndex's empty b-tree (main database), entries in its order. */
+struct EdgestayIndexFill {
+  BtCursor *pCur;
+  KeyInfo *pKeyInfo;
+  int bSmallInts;
+  u8 *aRec;
+  int nRecAlloc;
+};
+
+void edgestay_index_fill_close(EdgestayIndexFill *p){
+  if( p==0 ) return;
+  if( p->pCur ){ sqlite3BtreeCloseCursor(p->pCur); sqlite3_free(p->pCur); }
+  if( p->pKeyInfo ) sqlite3KeyInfoUnref(p->pKeyInfo);
+  sqlite3_free(p->aRec);
+  sqlite3_free(p);
+}
+
+/* A fill of index zIndex's b-tree in *pp: SQLITE_OK; EDGESTAY_DECLINED when the b-tree
+** holds entries already (SQLite prepared the statement again and built the index in
+** full); or an error. */
+int edgestay_index_fill_open(sqlite3 *db, const char *zIndex, EdgestayIndexFill **pp){
+  Index *pIdx = sqlite3FindIndex(db, zIndex, "main");
+  EdgestayIndexFill *p;
+  Parse sParse;
+  int rc, res = 0;
+  *pp = 0;
+  if( pIdx==0 || pIdx->nColumn>65 ) return SQLITE_MISUSE;
+  p = sqlite3_malloc(sizeof(*p));
+  if( p==0 ) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  memset(&sParse, 0, sizeof(sParse));
+  sParse.db = db;
+  p->bSmallInts = db->aDb[0].pSchema->file_format>=4;
+  p->pKeyInfo = sqlite3KeyInfoOfIndex(&sParse, pIdx);
+  p->pCur = sqlite3_malloc(sqlite3BtreeCursorSize());
+  if( p->pKeyInfo==0 || p->pCur==0 ){
+    edgestay_index_fill_close(p);
+    return SQLITE_NOMEM;
+  }
+  sqlite3BtreeCursorZero(p->pCur);
+  rc = sqlite3BtreeCursor(db->aDb[0].pBt, pIdx->tnum, BTREE_WRCSR, p->pKeyInfo, p->pCur);
+  if( rc!=SQLITE_OK ){
+    sqlite3_free(p->pCur);
+    p->pCur = 0;
+    edgestay_index_fill_close(p);
+    return rc;
+  }
+  sqlite3BtreeCursorHintFlags(p->pCur, BTREE_BULKLOAD);
+  rc = sqlite3BtreeLast(p->pCur, &res);
+  if( rc==SQLITE_OK && !res ) rc = EDGESTAY_DECLINED;
+  if( rc!=SQLITE_OK ){
+    edgestay_index_fill_close(p);
+    return rc;
+  }
+  *pp = p;
+  return SQLITE_OK;
+}
+
+/* The entry of fields a[0..nField) (the index's columns, then the rowid) appended. */
+int edgestay_index_fill_append(EdgestayIndexFill *p, const EdgestayCell *a, int nField){
+  u32 aType[65];
+  const EdgestayCell *ap[65];
+  BtreePayload x;
+  int i, nRec, rc = SQLITE_OK, res = 0;
+  if( nField>65 ) return SQLITE_MISUSE;
+  for(i=0; i<nField; i++){
+    aType[i] = edgestaySerialType(&a[i], p->bSmallInts);
+    ap[i] = &a[i];
+  }
+  nRec = edgestayPack(&p->aRec, &p->nRecAlloc, ap, aType, nField);
+  if( nRec<0 ) return SQLITE_NOMEM;
+  memset(&x, 0, sizeof(x));
+  x.pKey = p->aRec;
+  x.nKey = nRec;
+  if( !sqlite3BtreeCursorIsValidNN(p->pCur) ) rc = sqlite3BtreeLast(p->pCur, &res);
+  if( rc==SQLITE_OK ) rc = sqlite3BtreeInsert(p->pCur, &x, BTREE_APPEND, -1);
   return rc;
 }

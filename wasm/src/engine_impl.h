@@ -25,6 +25,7 @@
 
 #include "calendar_columns.h"
 #include "id_set.h"
+#include "index_sort.h"
 #include "night_index.h"
 #include "sqlite_db.h"
 
@@ -172,8 +173,7 @@ struct Engine::Impl {
     int64_t max_id = INT64_MIN;       // the highest id written in this batch (fresh tables)
     bool server_ids = false;          // bookings: a written row named a server id
     bool local = false;               // bookings: a written row was a local booking
-    std::vector<std::string> set_aside;  // CREATE INDEX statements of the dropped indexes
-    double set_aside_row_bytes = 0;      // what a row takes in them (edgestay_index_row_bytes)
+    std::vector<SetAsideIndex> set_aside;  // the dropped indexes, built again at commit
     // While the table's rows come in its key order after every stored row, each is an
     // append and the b-trees it appends to (append_roots: the table's, and an index led by
     // its key) are filled as a bulk load (full pages); the key of the last row, stored or

@@ -190,15 +190,17 @@ int64_t QueryCache::Invalidate(const CacheInvalidation& change) {
     }
     return n;
   }
-  std::vector<uint64_t> ids;
+  // Signed, as entry ids (a count from 0) fit: the module then holds one integer sort
+  // (the load's, of int64_t user ids), not a second copy of it for uint64_t (~1.3 KB).
+  std::vector<int64_t> ids;
   for (uint64_t b : buckets) {
     auto found = buckets_.find(b);
     if (found != buckets_.end()) ids.insert(ids.end(), found->second.begin(), found->second.end());
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  for (uint64_t id : ids) {
-    auto found = by_id_.find(id);
+  for (int64_t id : ids) {
+    auto found = by_id_.find(static_cast<uint64_t>(id));
     if (found == by_id_.end()) continue;
     ++invalidation_checks_;
     if (change.Affects(found->second->tags)) drop(found->second);

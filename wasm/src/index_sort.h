@@ -1,0 +1,39 @@
+// The indexes a bulk load set aside, built again at its commit (apply_changes.cc,
+// RestoreIndexes): by the engine's own sort when the index's entries fit in memory,
+// otherwise by the index's CREATE INDEX statement, whose sorter spills.
+//
+// Invariant: either way the index holds exactly the entries SQLite's CREATE INDEX would
+// store, in its order (tests/cpp/index_sort_test.cc compares the two on random tables).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "edgestay/status.h"
+#include "sqlite_db.h"
+
+namespace edgestay {
+
+// What building an index again needs, read while it still stands.
+struct SetAsideIndex {
+  std::string name;
+  std::string sql;               // its CREATE INDEX statement, as the schema stores it
+  std::vector<int> key_columns;  // its key's table columns; empty: only CREATE INDEX builds it
+  double row_bytes = 0;          // what a row takes in it (edgestay_index_row_bytes)
+};
+
+// Reads index `name` of the main database (which must stand) into *out.
+Status DescribeSetAsideIndex(sqlite3* db, const std::string& name, std::string sql, SetAsideIndex* out);
+
+// The heap an in-memory sort of `rows` entries of the index takes at most; larger sorts
+// are CREATE INDEX's (runs on temporary files), so a load's heap stays near its data.
+inline constexpr double kIndexSortBytes = 12.0 * 1024 * 1024;
+double IndexSortBytes(const SetAsideIndex& index, int64_t rows);
+
+// Index `index` of table `table`, which holds about `rows` rows, built and in the schema
+// again; *sorted (optional): whether the engine's sort built it.
+Status BuildSetAsideIndex(sqlite3* db, const char* table, int64_t rows, const SetAsideIndex& index,
+                          bool* sorted = nullptr);
+
+}  // namespace edgestay
