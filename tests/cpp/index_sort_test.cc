@@ -146,7 +146,8 @@ TEST(IndexSortTest, ASortedBuildStoresWhatCreateIndexStores) {
 }
 
 // A set-aside index too large for the in-memory sort goes to CREATE INDEX, whose runs
-// spill: the sort's heap stays bounded whatever the table holds.
+// spill: the sort's heap stays bounded whatever the table holds, also when its first rows
+// (the estimate's sample) are smaller than the rest.
 TEST(IndexSortTest, AnIndexPastTheSortBudgetIsLeftToCreateIndex) {
   ImageDb db("");
   db.Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); CREATE INDEX t_a ON t(a);"
@@ -165,6 +166,24 @@ TEST(IndexSortTest, AnIndexPastTheSortBudgetIsLeftToCreateIndex) {
     EXPECT_EQ(sorted, rows == 1000);
     EXPECT_EQ(db.Rows("PRAGMA integrity_check"), "ok|\n");
   }
+  // An estimate 100 times short: the keys outgrow the limit while the table is read.
+  SetAsideIndex understated = index;
+  understated.row_bytes /= 100;
+  const double limit = 1000 * 2 * 24 + 1000 * index.row_bytes / 2;  // the entries, half the keys
+  ASSERT_LE(IndexSortBytes(understated, 1000), limit);
+  db.Exec("BEGIN IMMEDIATE; DROP INDEX t_a");
+  bool sorted = true;
+  ASSERT_TRUE(BuildSetAsideIndex(db.Handle(), "t", 1000, understated, &sorted, limit).ok());
+  db.Exec("COMMIT");
+  EXPECT_FALSE(sorted);
+  EXPECT_EQ(db.Rows("PRAGMA integrity_check"), "ok|\n");
+  EXPECT_EQ(db.Rows("SELECT count(*) FROM t INDEXED BY t_a WHERE a > ''"), "1000|\n");
+  // More rows than the caller said the table holds: the same.
+  db.Exec("BEGIN IMMEDIATE; DROP INDEX t_a");
+  ASSERT_TRUE(BuildSetAsideIndex(db.Handle(), "t", 999, index, &sorted).ok());
+  db.Exec("COMMIT");
+  EXPECT_FALSE(sorted);
+  EXPECT_EQ(db.Rows("SELECT count(*) FROM t INDEXED BY t_a WHERE a > ''"), "1000|\n");
 }
 
 }  // namespace

@@ -689,15 +689,16 @@ ES_MINSIZE Status Engine::Impl::SetIndexesAside(const TableSpec& table, TableLoa
   return Status::Ok();
 }
 
-// The set-aside indexes, built again. Each CREATE INDEX sorts all of its entries, and in
-// memory (temporary storage is memory) it kept each one as a record of its own until the
-// index was built, beside every page stored so far: the chain dataset's inventory index,
-// 1.46 M records, raised the wasm heap, which never shrinks, by 44 MiB over what the
-// loaded database needs. Here the sorts spill instead: runs of at most 1 MiB, each sorted
-// and written to a temporary file (in JS memory in the wasm module), then merged, 16
-// runs a pass. The run is the sort's whole footprint in the heap, and the last sort's
-// buffer is freed above the pages once its index is built: 4 MiB runs cost the chain
-// 0.8 MiB more heap, for one merge level fewer on sorts above 16 MiB.
+// The set-aside indexes, built again (index_sort.h): by the engine's own sort when an
+// index's entries take at most kIndexSortBytes, otherwise by its CREATE INDEX. That one
+// sorts all of its entries, and in memory (temporary storage is memory) it kept each one
+// as a record of its own until the index was built, beside every page stored so far: the
+// chain dataset's inventory index, 1.46 M records, raised the wasm heap, which never
+// shrinks, by 44 MiB over what the loaded database needs. Here its sorts spill instead:
+// runs of at most 1 MiB, each sorted and written to a temporary file (in JS memory in the
+// wasm module), then merged, 16 runs a pass. The run is the sort's whole footprint in the
+// heap, and the last sort's buffer is freed above the pages once its index is built: 4 MiB
+// runs cost the chain 0.8 MiB more heap, for one merge level fewer on sorts above 16 MiB.
 ES_MINSIZE Status Engine::Impl::RestoreIndexes() {
   constexpr int kSortRunKib = 1024;
   CloseAppenders();

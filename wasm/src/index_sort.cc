@@ -41,6 +41,7 @@ struct Keys {
   const std::vector<int>* columns;
   std::vector<uint8_t> bytes;  // the keys, one after another; `used` of them written
   size_t used = 0;
+  size_t limit = 0;            // the most `bytes` may hold
   std::vector<Entry> entries;
 
   static uint8_t* PutInt(int64_t v, uint8_t* p) {
@@ -58,7 +59,8 @@ struct Keys {
     Keys& k = *static_cast<Keys*>(arg);
     size_t most = 9;
     for (int column : *k.columns) most += 2 + (cells[column].kind == EDGESTAY_CELL_TEXT ? cells[column].n : 8);
-    if (k.used + most > k.bytes.size()) k.bytes.resize(std::max(k.bytes.size() * 2, k.used + most));
+    if (k.used + most > k.limit || k.entries.size() == k.entries.capacity()) return EDGESTAY_DECLINED;
+    if (k.used + most > k.bytes.size()) k.bytes.resize(std::min(std::max(k.bytes.size() * 2, k.used + most), k.limit));
     uint8_t* const start = k.bytes.data() + k.used;
     uint8_t* p = start;
     for (int column : *k.columns) {
@@ -77,7 +79,6 @@ struct Keys {
     }
     p = PutInt(rowid, p);
     const size_t size = static_cast<size_t>(p - start);
-    if (k.used + size > UINT32_MAX) return EDGESTAY_DECLINED;
     uint8_t head[16] = {};
     std::memcpy(head, start, std::min<size_t>(size, 16));
     k.entries.push_back(Entry{{BigEndian(head), BigEndian(head + 8)}, static_cast<uint32_t>(k.used),
@@ -161,13 +162,18 @@ ES_MINSIZE Status IndexError(int rc, const std::string& name) {
 }
 
 // The index built by the sort: *built false when the table holds a value the keys cannot
-// order (nothing is changed then: the caller runs CREATE INDEX).
-ES_MINSIZE Status SortAndFill(sqlite3* db, const char* table, int64_t rows, const SetAsideIndex& index, bool* built) {
+// order, more rows than `rows` or keys past the limit (nothing is changed then: the
+// caller runs CREATE INDEX).
+ES_MINSIZE Status SortAndFill(sqlite3* db, const char* table, int64_t rows, const SetAsideIndex& index,
+                              double sort_bytes, bool* built) {
   *built = false;
   Keys keys;
   keys.columns = &index.key_columns;
-  // Sized once: a vector that doubles as it fills would hold two copies at its peak.
-  keys.bytes.resize(static_cast<size_t>(static_cast<double>(rows) * index.row_bytes * 1.125) + 64);
+  keys.limit = static_cast<size_t>(
+      std::clamp(sort_bytes - static_cast<double>(rows) * 2 * sizeof(Entry), 0.0, double{UINT32_MAX}));
+  // Sized once at the estimate: a vector that doubles as it fills holds two copies at its
+  // peak.
+  keys.bytes.resize(std::min(static_cast<size_t>(static_cast<double>(rows) * index.row_bytes * 1.125) + 64, keys.limit));
   keys.entries.reserve(static_cast<size_t>(rows));
   uint64_t read = 0;
   for (int column : index.key_columns) read |= column < 64 ? uint64_t{1} << column : 0;
@@ -208,13 +214,14 @@ ES_MINSIZE Status DescribeSetAsideIndex(sqlite3* db, const std::string& name, st
 }
 
 ES_MINSIZE double IndexSortBytes(const SetAsideIndex& index, int64_t rows) {
-  return static_cast<double>(rows) * (index.row_bytes * 1.125 + sizeof(Entry));
+  return static_cast<double>(rows) * (index.row_bytes * 1.125 + 2 * sizeof(Entry));
 }
 
-ES_MINSIZE Status BuildSetAsideIndex(sqlite3* db, const char* table, int64_t rows, const SetAsideIndex& index, bool* sorted) {
+ES_MINSIZE Status BuildSetAsideIndex(sqlite3* db, const char* table, int64_t rows, const SetAsideIndex& index,
+                                     bool* sorted, double sort_bytes) {
   bool built = false;
-  if (!index.key_columns.empty() && IndexSortBytes(index, rows) <= kIndexSortBytes) {
-    ES_RETURN_IF_ERROR(SortAndFill(db, table, rows, index, &built));
+  if (!index.key_columns.empty() && IndexSortBytes(index, rows) <= sort_bytes) {
+    ES_RETURN_IF_ERROR(SortAndFill(db, table, rows, index, sort_bytes, &built));
   }
   if (sorted) *sorted = built;
   return built ? Status::Ok() : Exec(db, index.sql.c_str());

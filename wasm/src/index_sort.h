@@ -26,14 +26,17 @@ struct SetAsideIndex {
 // Reads index `name` of the main database (which must stand) into *out.
 Status DescribeSetAsideIndex(sqlite3* db, const std::string& name, std::string sql, SetAsideIndex* out);
 
-// The heap an in-memory sort of `rows` entries of the index takes at most; larger sorts
-// are CREATE INDEX's (runs on temporary files), so a load's heap stays near its data.
+// The most heap the engine's sort of an index may take (its keys, its entries and the
+// merge's buffer); larger sorts are CREATE INDEX's (runs on temporary files), so a load's
+// heap stays near its data. IndexSortBytes: what a sort of `rows` rows takes, estimated.
 inline constexpr double kIndexSortBytes = 12.0 * 1024 * 1024;
 double IndexSortBytes(const SetAsideIndex& index, int64_t rows);
 
-// Index `index` of table `table`, which holds about `rows` rows, built and in the schema
-// again; *sorted (optional): whether the engine's sort built it.
+// Index `index` of table `table`, which holds at most `rows` rows, built and in the
+// schema again; *sorted (optional): whether the engine's sort built it. sort_bytes: the
+// sort's limit, checked against the estimate before and against the keys while it reads
+// (a table whose later rows are larger than its first goes to CREATE INDEX midway).
 Status BuildSetAsideIndex(sqlite3* db, const char* table, int64_t rows, const SetAsideIndex& index,
-                          bool* sorted = nullptr);
+                          bool* sorted = nullptr, double sort_bytes = kIndexSortBytes);
 
 }  // namespace edgestay
