@@ -1,11 +1,12 @@
 // What a bulk load through applyChanges leaves in the wasm heap, which never shrinks
 // (apply_changes.cc, RestoreIndexes and the bulk appends):
-//   - the indexes set aside during the load are built at commit by sorts that spill their
-//     runs to temporary files kept in JS (Module.edgestayTempFiles), every one closed
-//     when the load ends; the indexes they build hold exactly their tables' rows
-//     (integrity_check in better-sqlite3) and answer as a brute force over the batch does;
-//     the same on a page store (its VFS hands temporary files to the default one), where
-//     the reopened store holds them
+//   - the indexes set aside during the load are built at commit: by the engine's own sort
+//     when their keys fit its limit (index_sort.h: no temporary file), otherwise by sorts
+//     that spill their runs to temporary files kept in JS (Module.edgestayTempFiles),
+//     every one closed when the load ends; either way the indexes hold exactly their
+//     tables' rows (integrity_check in better-sqlite3) and answer as a brute force over
+//     the batch does; the same on a page store (its VFS hands temporary files to the
+//     default one), where the reopened store holds them
 //   - a fresh table whose rows come in key order is stored in full pages; once a row
 //     comes out of order, the rest are inserted as usual (and the rows are the same)
 //
@@ -52,10 +53,12 @@ function inspect(image) {
   return { db, integrity, fill };
 }
 
-// One spilled load: 20 room types x 400 nights and 40,000 bookings (the covering user
-// index's entries, ~4 MB, sort in several runs). `open` makes the engine; `reopen`, when
-// given, opens it again after the load (a page store) to check what was stored.
-async function spilledLoad(open, reopen) {
+// One load: 20 room types x 400 nights and `count` bookings. 40,000 bookings' indexes
+// (the covering user index's keys ~4 MB) fit the engine's sort; 160,000 bookings' user
+// index does not, and its CREATE INDEX sorts in several runs. `open` makes the engine;
+// `reopen`, when given, opens it again after the load (a page store) to check what was
+// stored.
+async function indexedLoad(count, open, reopen) {
   const module = await loadCore();
   // Count the temporary files the core opens, and what they held.
   const opened = [];
@@ -67,7 +70,7 @@ async function spilledLoad(open, reopen) {
   const BOOKING = ['id', 'hotel_id', 'user_id', 'room_type_id', 'status', 'start_date', 'end_date', 'rooms', 'guests',
     'total_cents', 'created_at'];
   const bookings = [];
-  for (let id = 1; id <= 40000; id++) {
+  for (let id = 1; id <= count; id++) {
     const first = rng.int(0, 380);
     bookings.push([id, 1, rng.int(1, users), rng.int(1, 20), rng.pick(['CONFIRMED', 'CANCELLED', 'PENDING_SYNC']),
       day(first), day(first + rng.int(1, 7)), 1, 2, rng.int(5000, 90000), START - rng.int(0, 9e8)]);
@@ -78,9 +81,13 @@ async function spilledLoad(open, reopen) {
     changes: [...hotelChanges(20), { op: 'upsert', table: 'room_inventory', columns: INVENTORY, rows: nightsOf(20, 400) },
       { op: 'upsert', table: 'bookings', columns: BOOKING, rows: bookings }],
   });
-  assert.ok(opened.length > 0, 'the index builds spilled their runs to temporary files');
-  const MiB = 1 << 20;
-  assert.ok(Math.max(...opened.map((f) => f.size)) > MiB, 'a run file larger than one run (the user index)');
+  if (count > 100000) {
+    assert.ok(opened.length > 0, 'the index builds spilled their runs to temporary files');
+    const MiB = 1 << 20;
+    assert.ok(Math.max(...opened.map((f) => f.size)) > MiB, 'a run file larger than one run (the user index)');
+  } else {
+    assert.equal(opened.length, 0, 'the engine sorted every index build in memory');
+  }
   assert.equal(module.edgestayTempFiles.size, 0, 'every temporary file is closed once the load ends');
   if (reopen) {
     engine.close();
@@ -104,8 +111,12 @@ async function spilledLoad(open, reopen) {
   engine.close();
 }
 
-test('a load sorts its index builds in runs kept in JS, closes them all, and builds correct indexes', async () => {
-  await spilledLoad(() => openEngine({ now, cache: false }));
+test('a load whose index builds fit the engine\'s sort opens no temporary file and builds correct indexes', async () => {
+  await indexedLoad(40000, () => openEngine({ now, cache: false }));
+});
+
+test('a load sorts larger index builds in runs kept in JS, closes them all, and builds correct indexes', async () => {
+  await indexedLoad(160000, () => openEngine({ now, cache: false }));
 });
 
 test('on a page store too: its temporary files are the same JS files, and the store holds the indexes', async (t) => {
@@ -113,7 +124,7 @@ test('on a page store too: its temporary files are the same JS files, and the st
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'kiosk.sqlite');
   const open = () => openEngine({ now, cache: false, store: fileStore(file) });
-  await spilledLoad(open, open);
+  await indexedLoad(160000, open, open);
 });
 
 test('a fresh table loaded in key order gets full pages; out of order, the rest load as usual', async () => {
