@@ -11,7 +11,8 @@
 // Makes WARM calls, then TIMED calls that are reported (µs per call; under callgrind run
 // with --collect-atstart=no: only the TIMED calls are collected, i.e. the marginal cost).
 // Events are taken after each call, as the JS wrapper does: built ("events", the default:
-// a listener is registered) or only counted ("quiet": nobody listens).
+// a listener is registered) or only counted ("quiet": nobody listens). DRIVER_CACHE=off
+// turns the query cache off (for a read METHOD, whose repeats would otherwise be hits).
 // bench/native/README.md says how to make the image and the argument lines.
 #include <chrono>
 #include <ctime>
@@ -82,6 +83,10 @@ int main(int argc, char** argv) {
   engine->SetEntropy("0123456789abcdef0123456789abcdef");
   const bool quiet = argc > 7 && std::string(argv[7]) == "quiet";
   engine->SetEventsWanted(!quiet);
+  if (const char* cache = std::getenv("DRIVER_CACHE"); cache && std::string(cache) == "off") {
+    std::string ignored;
+    engine->Call("configureCache", R"({"enabled":false})", &ignored);  // every read does its work
+  }
   const int id = edgestay::Engine::MethodId(method);
   if (id < 0) {
     std::fprintf(stderr, "unknown method %s\n", method.c_str());

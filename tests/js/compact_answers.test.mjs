@@ -155,6 +155,54 @@ test('the stay decoder\'s date texts are the calendar\'s, years 0000-9999', () =
   for (const d of days.slice(0, 2000)) assert.equal(dayText(d), civil(d), `day ${d}, again`);
 });
 
+// The compact answer of getUserBookingsWithRoomType sorts its records itself (reports.cc,
+// key_sort.h) where the JSON one lets SQLite sort: users with 0-60 bookings (more than
+// a run of the merge), created_at drawn from a few instants (ties, across and within
+// statuses), negative and large ids, every status filter: both faces, and a brute force,
+// order the bookings by created_at DESC, id DESC.
+test('a user\'s bookings come in created_at DESC, id DESC order in both faces, ties included', async () => {
+  const now = Date.UTC(2026, 11, 1);
+  const rng = new Rng(20261203);
+  const STATUSES = ['HELD', 'PENDING_SYNC', 'CONFIRMED', 'REJECTED', 'CANCELLED', 'EXPIRED'];
+  const instants = [now - 86400000, now - 3600000, now - 1, now];
+  const rows = [];
+  let id = 0;
+  for (let user = 1; user <= 40; user++) {
+    for (let k = rng.int(0, 60); k > 0; k--) {
+      id += rng.int(1, 3);
+      const day = rng.int(1, 300);
+      rows.push({ id: rng.chance(0.1) ? 2 ** 52 - id : id, hotel_id: 1, user_id: user, room_type_id: 1,
+        status: rng.pick(STATUSES), start_date: new Date(now + day * 86400000).toISOString().slice(0, 10),
+        end_date: new Date(now + (day + 2) * 86400000).toISOString().slice(0, 10), rooms: 1, guests: 2,
+        total_cents: 100, created_at: rng.pick(instants), updated_at: now });
+    }
+  }
+  const setup = await openEngine({ now: () => now, cache: false });
+  setup.applyChanges({ format: 'edgestay.changes/1', cursor: 'c1', changes: [
+    { op: 'upsert', table: 'hotels', row: { id: 1, name: 'H', time_zone: 'UTC', currency: 'EUR' } },
+    { op: 'upsert', table: 'room_types', row: { id: 1, hotel_id: 1, name: 'Double', total_rooms: 99, base_price_cents: 100 } },
+    ...rows.map((row) => ({ op: 'upsert', table: 'bookings', row }))] });
+  const image = setup.exportDatabase();
+  setup.close();
+  const json = jsonCore(await loadCore(), image, now);
+  const engine = await openEngine({ now: () => now, snapshot: image, cache: false });
+  let sorted = 0;
+  for (let user = 1; user <= 40; user++) {
+    for (const status of [undefined, 'CONFIRMED', ['HELD', 'CANCELLED', 'HELD']]) {
+      const opts = status === undefined ? {} : { status };
+      const wanted = new Set(status === undefined ? STATUSES : [status].flat());
+      const want = rows.filter((r) => r.user_id === user && wanted.has(r.status))
+        .sort((a, b) => b.created_at - a.created_at || b.id - a.id).map((r) => r.id);
+      const got = engine.getUserBookingsWithRoomType(user, opts);
+      assert.deepEqual(got.map((b) => b.id), want, `user ${user} ${JSON.stringify(opts)}`);
+      assert.equal(JSON.stringify(got), JSON.stringify(json('getUserBookingsWithRoomType', { ...opts, userId: user })));
+      if (want.length > 8) sorted++;
+    }
+  }
+  assert.ok(sorted > 20);
+  engine.close();
+});
+
 // getUserBookingsWithRoomType takes the room type's name from the engine's in-memory
 // facts: a batch that renames the room type must show in the next answer, both faces.
 test('a user\'s bookings show a room type\'s new name after the batch that renames it', async () => {

@@ -5,15 +5,16 @@
 // hotel_id and most share a status, so nearly every compare of those indexes unpacks
 // (half of a hotel load's commit, docs/PERFORMANCE.md item 144). Here each entry becomes
 // a key whose bytes compare as SQLite orders the values (NULL, then integers, then text
-// in BINARY order, the rowid last), sorted by its first 16 bytes as two integers and by
-// the rest with memcmp; then the index is created empty and filled in that order. The
-// keys decode back to the values, so the sort holds one copy of the index's data.
+// in BINARY order, the rowid last), sorted by key_sort.h; then the index is created empty
+// and filled in that order. The keys decode back to the values, so the sort holds one
+// copy of the index's data.
 #include "index_sort.h"
 
 #include <algorithm>
 #include <cstring>
 
 #include "edgestay/protocol/json_value.h"  // ES_MINSIZE
+#include "key_sort.h"
 
 namespace edgestay {
 namespace {
@@ -25,24 +26,12 @@ constexpr uint8_t kNullTag = 0x05;
 constexpr uint8_t kIntTag = 0x10;
 constexpr uint8_t kTextTag = 0x20;
 
-uint64_t BigEndian(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-  return v;
-}
-
-struct Entry {
-  uint64_t head[2];  // the key's first 16 bytes, big-endian (zeros past its end)
-  uint32_t offset;   // in Keys::bytes
-  uint32_t size;
-};
-
 struct Keys {
-  const std::vector<int>* columns;
-  std::vector<uint8_t> bytes;  // the keys, one after another; `used` of them written
+  const std::string* columns;  // SetAsideIndex::key_columns
+  std::string bytes;           // the keys, one after another; `used` of them written
   size_t used = 0;
   size_t limit = 0;            // the most `bytes` may hold
-  std::vector<Entry> entries;
+  std::vector<KeyRef> entries;
 
   static uint8_t* PutInt(int64_t v, uint8_t* p) {
     const uint64_t magnitude = v < 0 ? ~static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
@@ -58,12 +47,12 @@ struct Keys {
   static int Row(void* arg, const EdgestayCell* cells, sqlite3_int64 rowid) {
     Keys& k = *static_cast<Keys*>(arg);
     size_t most = 9;
-    for (int column : *k.columns) most += 2 + (cells[column].kind == EDGESTAY_CELL_TEXT ? cells[column].n : 8);
+    for (unsigned char column : *k.columns) most += 2 + (cells[column].kind == EDGESTAY_CELL_TEXT ? cells[column].n : 8);
     if (k.used + most > k.limit || k.entries.size() == k.entries.capacity()) return EDGESTAY_DECLINED;
     if (k.used + most > k.bytes.size()) k.bytes.resize(std::min(std::max(k.bytes.size() * 2, k.used + most), k.limit));
-    uint8_t* const start = k.bytes.data() + k.used;
+    uint8_t* const start = reinterpret_cast<uint8_t*>(k.bytes.data()) + k.used;
     uint8_t* p = start;
-    for (int column : *k.columns) {
+    for (unsigned char column : *k.columns) {
       const EdgestayCell& c = cells[column];
       if (c.kind == EDGESTAY_CELL_INT) {
         p = PutInt(c.i, p);
@@ -79,62 +68,14 @@ struct Keys {
     }
     p = PutInt(rowid, p);
     const size_t size = static_cast<size_t>(p - start);
-    uint8_t head[16] = {};
-    std::memcpy(head, start, std::min<size_t>(size, 16));
-    k.entries.push_back(Entry{{BigEndian(head), BigEndian(head + 8)}, static_cast<uint32_t>(k.used),
-                              static_cast<uint32_t>(size)});
+    k.entries.push_back(MakeKeyRef(start - k.used, static_cast<uint32_t>(k.used), static_cast<uint32_t>(size)));
     k.used += size;
     return SQLITE_OK;
   }
 
-  // No key is a prefix of another (each value ends itself), so past equal heads the
-  // first differing byte decides, within the shorter key: compared 8 bytes at a time.
-  bool Less(const Entry& a, const Entry& b) const {
-    if (a.head[0] != b.head[0]) return a.head[0] < b.head[0];
-    if (a.head[1] != b.head[1]) return a.head[1] < b.head[1];
-    const uint8_t* x = bytes.data() + a.offset;
-    const uint8_t* y = bytes.data() + b.offset;
-    const uint32_t n = std::min(a.size, b.size);
-    uint32_t i = 16;
-    for (; i + 8 <= n; i += 8) {
-      const uint64_t u = BigEndian(x + i), v = BigEndian(y + i);
-      if (u != v) return u < v;
-    }
-    for (; i < n; ++i) {
-      if (x[i] != y[i]) return x[i] < y[i];
-    }
-    return a.size < b.size;
-  }
-
-  // entries in key order: a merge sort (std::sort's instantiation took 7 KB of the wasm
-  // module), runs of 8 by insertion, then merged between the entries and a buffer.
-  void Sort() {
-    constexpr size_t kRun = 8;
-    const size_t n = entries.size();
-    for (size_t low = 0; low < n; low += kRun) {
-      for (size_t i = low + 1; i < std::min(low + kRun, n); ++i) {
-        for (size_t j = i; j > low && Less(entries[j], entries[j - 1]); --j) std::swap(entries[j], entries[j - 1]);
-      }
-    }
-    std::vector<Entry> buffer(n);
-    Entry* from = entries.data();
-    Entry* to = buffer.data();
-    for (size_t width = kRun; width < n; width *= 2) {
-      for (size_t low = 0; low < n; low += 2 * width) {
-        const size_t mid = std::min(low + width, n), high = std::min(low + 2 * width, n);
-        size_t i = low, j = mid, o = low;
-        while (i < mid && j < high) to[o++] = Less(from[j], from[i]) ? from[j++] : from[i++];
-        while (i < mid) to[o++] = from[i++];
-        while (j < high) to[o++] = from[j++];
-      }
-      std::swap(from, to);
-    }
-    if (from != entries.data()) std::copy(from, from + n, entries.data());
-  }
-
   // The values of entry e, into cells (its columns, then the rowid).
-  void Decode(const Entry& e, std::vector<EdgestayCell>* cells) const {
-    const uint8_t* p = bytes.data() + e.offset;
+  void Decode(const KeyRef& e, std::vector<EdgestayCell>* cells) const {
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(bytes.data()) + e.offset;
     for (EdgestayCell& c : *cells) {
       const uint8_t tag = *p++;
       c = EdgestayCell{};
@@ -170,17 +111,17 @@ ES_MINSIZE Status SortAndFill(sqlite3* db, const char* table, int64_t rows, cons
   Keys keys;
   keys.columns = &index.key_columns;
   keys.limit = static_cast<size_t>(
-      std::clamp(sort_bytes - static_cast<double>(rows) * 2 * sizeof(Entry), 0.0, double{UINT32_MAX}));
+      std::clamp(sort_bytes - static_cast<double>(rows) * 2 * sizeof(KeyRef), 0.0, double{UINT32_MAX}));
   // Sized once at the estimate: a vector that doubles as it fills holds two copies at its
   // peak.
   keys.bytes.resize(std::min(static_cast<size_t>(static_cast<double>(rows) * index.row_bytes * 1.125) + 64, keys.limit));
   keys.entries.reserve(static_cast<size_t>(rows));
   uint64_t read = 0;
-  for (int column : index.key_columns) read |= column < 64 ? uint64_t{1} << column : 0;
+  for (unsigned char column : index.key_columns) read |= uint64_t{1} << column;
   int rc = edgestay_table_scan(db, table, read, &Keys::Row, &keys);
   if (rc == EDGESTAY_DECLINED) return Status::Ok();
   if (rc != SQLITE_OK) return IndexError(rc, index.name);
-  keys.Sort();
+  SortKeyRefs(&keys.entries, reinterpret_cast<const uint8_t*>(keys.bytes.data()));
 
   rc = edgestay_index_create_empty(db, index.sql.c_str());
   if (rc == EDGESTAY_DECLINED) return Status::Ok();
@@ -192,7 +133,7 @@ ES_MINSIZE Status SortAndFill(sqlite3* db, const char* table, int64_t rows, cons
   if (rc != SQLITE_OK) return IndexError(rc, index.name);
   std::vector<EdgestayCell> cells(index.key_columns.size() + 1);
   const int fields = static_cast<int>(cells.size());
-  for (const Entry& e : keys.entries) {
+  for (const KeyRef& e : keys.entries) {
     keys.Decode(e, &cells);
     rc = edgestay_index_fill_append(fill, cells.data(), fields);
     if (rc != SQLITE_OK) break;
@@ -209,12 +150,13 @@ ES_MINSIZE Status DescribeSetAsideIndex(sqlite3* db, const std::string& name, st
   out->row_bytes = edgestay_index_row_bytes(db, name.c_str(), 256);
   int columns[64];
   const int n = edgestay_index_key_columns(db, name.c_str(), columns, 64);
-  out->key_columns.assign(columns, columns + std::max(n, 0));
+  out->key_columns.clear();
+  for (int i = 0; i < n; ++i) out->key_columns.push_back(static_cast<char>(columns[i]));
   return Status::Ok();
 }
 
 ES_MINSIZE double IndexSortBytes(const SetAsideIndex& index, int64_t rows) {
-  return static_cast<double>(rows) * (index.row_bytes * 1.125 + 2 * sizeof(Entry));
+  return static_cast<double>(rows) * (index.row_bytes * 1.125 + 2 * sizeof(KeyRef));
 }
 
 ES_MINSIZE Status BuildSetAsideIndex(sqlite3* db, const char* table, int64_t rows, const SetAsideIndex& index,

@@ -19,7 +19,7 @@ namespace edgestay {
 struct SetAsideIndex {
   std::string name;
   std::string sql;               // its CREATE INDEX statement, as the schema stores it
-  std::vector<int> key_columns;  // its key's table columns; empty: only CREATE INDEX builds it
+  std::string key_columns;  // its key's table columns, one byte each (< 64); empty: only CREATE INDEX builds it
   double row_bytes = 0;          // what a row takes in it (edgestay_index_row_bytes)
 };
 
