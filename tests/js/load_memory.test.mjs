@@ -122,9 +122,11 @@ test('a load sorts larger index builds in runs kept in JS, closes them all, and 
 test('on a page store too: its temporary files are the same JS files, and the store holds the indexes', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'edgestay-load-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'kiosk.sqlite');
-  const open = () => openEngine({ now, cache: false, store: fileStore(file) });
-  await indexedLoad(160000, open, open);
+  for (const count of [40000, 160000]) {
+    const file = path.join(dir, `kiosk-${count}.sqlite`);
+    const open = () => openEngine({ now, cache: false, store: fileStore(file) });
+    await indexedLoad(count, open, open);
+  }
 });
 
 test('a fresh table loaded in key order gets full pages; out of order, the rest load as usual', async () => {
