@@ -7,8 +7,8 @@
 namespace edgestay {
 namespace {
 
-// Past equal heads the first differing byte decides, within the shorter key (the
-// invariant of key_sort.h), compared 8 bytes at a time.
+// Past equal heads, the bytes from the 17th on, 8 at a time, within the shorter key;
+// then the shorter first.
 bool Less(const KeyRef& a, const KeyRef& b, const uint8_t* keys) {
   if (a.head[0] != b.head[0]) return a.head[0] < b.head[0];
   if (a.head[1] != b.head[1]) return a.head[1] < b.head[1];

@@ -4,9 +4,8 @@
 // index built at a load's commit, index_sort.cc; a user's bookings by date, reports.cc):
 // one instantiation in the wasm module instead of std::sort's per element type.
 //
-// Invariant: no key is a proper prefix of another that differs from it past 16 bytes
-// (keys made of self-delimiting values, or of a fixed size), so the first differing byte
-// decides.
+// Invariant: the order is exactly memcmp's over the shorter length, then the shorter key
+// first, for any keys: a head is zero-padded, and zero is the least byte.
 #pragma once
 
 #include <cstdint>

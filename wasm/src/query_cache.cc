@@ -190,7 +190,7 @@ int64_t QueryCache::Invalidate(const CacheInvalidation& change) {
     }
     return n;
   }
-  // Signed, as entry ids (a count from 0) fit: the module then holds one integer sort
+  // Signed, as entry ids (a count from 1) fit: the module then holds one integer sort
   // (the load's, of int64_t user ids), not a second copy of it for uint64_t (~1.3 KB).
   std::vector<int64_t> ids;
   for (uint64_t b : buckets) {
