@@ -55,18 +55,15 @@ void edgestay_appender_close(EdgestayAppender *p);
 
 /* An index built from the engine's own sort (index_sort.cc): its key's table columns
 ** (-1: not an index that sort may build); every row of a rowid table as cells (the
-** columns of mColumns' bits); the
-** CREATE INDEX statement run with an empty b-tree (EDGESTAY_DECLINED: not run); the
-** index's entries appended in its order (open: EDGESTAY_DECLINED when its b-tree is not
-** empty). */
+** columns of mColumns' bits); the CREATE INDEX statement run with an empty b-tree
+** (EDGESTAY_DECLINED: not run); the index's entries appended in its order by an appender of its b-tree (open:
+** EDGESTAY_DECLINED when the b-tree is not empty; closed by edgestay_appender_close). */
 int edgestay_index_key_columns(sqlite3 *db, const char *zIndex, int *aiCol, int nMax);
 int edgestay_table_scan(sqlite3 *db, const char *zTable, sqlite3_uint64 mColumns,
                         int (*xRow)(void *pArg, const EdgestayCell *a, sqlite3_int64 rowid), void *pArg);
 int edgestay_index_create_empty(sqlite3 *db, const char *zSql);
-typedef struct EdgestayIndexFill EdgestayIndexFill;
-int edgestay_index_fill_open(sqlite3 *db, const char *zIndex, EdgestayIndexFill **pp);
-int edgestay_index_fill_append(EdgestayIndexFill *p, const EdgestayCell *a, int nField);
-void edgestay_index_fill_close(EdgestayIndexFill *p);
+int edgestay_index_fill_open(sqlite3 *db, const char *zIndex, EdgestayAppender **pp);
+int edgestay_index_fill_append(EdgestayAppender *p, const EdgestayCell *a, int nField);
 
 #ifdef __cplusplus
 }

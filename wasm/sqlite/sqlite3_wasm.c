@@ -504,7 +504,7 @@ void edgestay_bulk_appends(sqlite3_stmt *pStmt, const int *aRoot, int nRoot, int
 
 struct EdgestayAppender {
   sqlite3 *db;
-  Table *pTab;
+  Table *pTab;  /* 0: an index fill, whose entries come whole (edgestay_index_fill_append) */
   int nTree;
   BtCursor *apCur[EDGESTAY_MAX_TREES];
   Index *apIdx[EDGESTAY_MAX_TREES];  /* the columns each b-tree's record holds (0: a rowid table's row) */
@@ -524,6 +524,35 @@ void edgestay_appender_close(EdgestayAppender *p){
   }
   sqlite3_free(p->aRec);
   sqlite3_free(p);
+}
+
+/* The next b-tree of p opened for appends: page iRoot, read with p->apKeyInfo[p->nTree]
+** (0: a rowid table's rows). Counted in p->nTree whether or not it opens, so that
+** edgestay_appender_close frees what it holds. */
+static int edgestayAppenderOpenTree(EdgestayAppender *p, Pgno iRoot){
+  const int i = p->nTree++;
+  BtCursor *pCur = p->apCur[i] = sqlite3_malloc(sqlite3BtreeCursorSize());
+  int rc;
+  if( pCur==0 ) return SQLITE_NOMEM;
+  sqlite3BtreeCursorZero(pCur);
+  rc = sqlite3BtreeCursor(p->db->aDb[0].pBt, iRoot, BTREE_WRCSR, p->apKeyInfo[i], pCur);
+  if( rc!=SQLITE_OK ){
+    sqlite3_free(pCur);
+    p->apCur[i] = 0;
+    return rc;
+  }
+  sqlite3BtreeCursorHintFlags(pCur, BTREE_BULKLOAD);
+  return SQLITE_OK;
+}
+
+/* Entry x appended at the end of pCur's b-tree. At its last entry (a cursor left there by
+** the last append stays valid unless the page split), the new entry goes after it: no
+** seek. */
+static int edgestayAppendEntry(BtCursor *pCur, const BtreePayload *x){
+  int rc = SQLITE_OK, res = 0;
+  if( !sqlite3BtreeCursorIsValidNN(pCur) ) rc = sqlite3BtreeLast(pCur, &res);
+  if( rc==SQLITE_OK ) rc = sqlite3BtreeInsert(pCur, x, BTREE_APPEND, -1);
+  return rc;
 }
 
 /* A value of a CHECK's operand pE for row a[]: EDGESTAY_CELL_* (*pI, or *pZ and *pN),
@@ -660,7 +689,6 @@ EdgestayAppender *edgestay_appender_open(sqlite3 *db, const char *zTable){
   memset(&sParse, 0, sizeof(sParse));
   sParse.db = db;
   for(i=0; i<nRoot; i++){
-    BtCursor *pCur;
     if( pPk ){
       for(pIdx=pTab->pIndex; pIdx && (int)pIdx->tnum!=aRoot[i]; pIdx=pIdx->pNext){}
       if( pIdx==0 || pIdx->pPartIdxWhere ) break;
@@ -670,19 +698,9 @@ EdgestayAppender *edgestay_appender_open(sqlite3 *db, const char *zTable){
       p->apKeyInfo[i] = sqlite3KeyInfoOfIndex(&sParse, pIdx);
       if( p->apKeyInfo[i]==0 ) break;
     }
-    p->nTree = i+1;
-    pCur = p->apCur[i] = sqlite3_malloc(sqlite3BtreeCursorSize());
-    if( pCur==0 ) break;
-    sqlite3BtreeCursorZero(pCur);
-    if( sqlite3BtreeCursor(pBt, (Pgno)aRoot[i], BTREE_WRCSR, p->apKeyInfo[i], pCur)!=SQLITE_OK ){
-      sqlite3_free(pCur);
-      p->apCur[i] = 0;
-      break;
-    }
-    sqlite3BtreeCursorHintFlags(pCur, BTREE_BULKLOAD);
+    if( edgestayAppenderOpenTree(p, (Pgno)aRoot[i])!=SQLITE_OK ) break;
   }
   if( i<nRoot ){
-    p->nTree = i+1;
     edgestay_appender_close(p);
     return 0;
   }
@@ -856,9 +874,8 @@ int edgestay_appender_append(EdgestayAppender *p, const EdgestayCell *a){
     for(i=0; i<pTab->nCol; i++) aColType[i] = edgestaySerialType(&a[i], bSmallInts);
   }
   for(i=0; i<p->nTree && rc==SQLITE_OK; i++){
-    BtCursor *pCur = p->apCur[i];
     BtreePayload x;
-    int nRec = edgestayRecord(p, i, a, aColType), res = 0;
+    int nRec = edgestayRecord(p, i, a, aColType);
     if( nRec<0 ) return SQLITE_NOMEM;
     memset(&x, 0, sizeof(x));
     if( p->apIdx[i] ){
@@ -869,10 +886,7 @@ int edgestay_appender_append(EdgestayAppender *p, const EdgestayCell *a){
       x.pData = p->aRec;
       x.nData = nRec;
     }
-    /* At the b-tree's last entry (a cursor left there by the last append stays valid
-    ** unless the page split), the new entry goes after it: no seek. */
-    if( !sqlite3BtreeCursorIsValidNN(pCur) ) rc = sqlite3BtreeLast(pCur, &res);
-    if( rc==SQLITE_OK ) rc = sqlite3BtreeInsert(pCur, &x, BTREE_APPEND, -1);
+    rc = edgestayAppendEntry(p->apCur[i], &x);
   }
   return rc;
 }
@@ -969,7 +983,7 @@ int edgestay_table_scan(sqlite3 *db, const char *zTable, sqlite3_uint64 mColumns
       }else{
         t = 0;
       }
-      n = t>=12 ? (t-12)/2 : edgestayTypeLen[t];
+      n = edgestayTypeBytes(t);
       if( iBody+n>nPayload ){ rc = SQLITE_CORRUPT; break; }
       c->z = 0;
       c->n = 0;
@@ -982,16 +996,10 @@ int edgestay_table_scan(sqlite3 *db, const char *zTable, sqlite3_uint64 mColumns
       }else if( t==0 ){
         c->kind = EDGESTAY_CELL_NULL;
       }else if( t<=6 || t==8 || t==9 ){
+        Mem m;
+        sqlite3VdbeSerialGet(z+iBody, t, &m);
         c->kind = EDGESTAY_CELL_INT;
-        if( t>=8 ){
-          c->i = (i64)(t-8);
-        }else{
-          /* big-endian two's complement, n bytes */
-          u32 k;
-          u64 u = (z[iBody]&0x80) ? ~(u64)0 : 0;
-          for(k=0; k<n; k++) u = (u<<8) | z[iBody+k];
-          c->i = (i64)u;
-        }
+        c->i = m.u.i;
       }else if( t>=13 && (t&1) ){
         c->kind = EDGESTAY_CELL_TEXT;
         c->z = (const char*)z+iBody;
@@ -1044,58 +1052,30 @@ int edgestay_index_create_empty(sqlite3 *db, const char *zSql){
   return rc;
 }
 
-/* Appends to index zIndex's empty b-tree (main database), entries in its order. */
-struct EdgestayIndexFill {
-  BtCursor *pCur;
-  KeyInfo *pKeyInfo;
-  int bSmallInts;
-  u8 *aRec;
-  int nRecAlloc;
-};
-
-void edgestay_index_fill_close(EdgestayIndexFill *p){
-  if( p==0 ) return;
-  if( p->pCur ){ sqlite3BtreeCloseCursor(p->pCur); sqlite3_free(p->pCur); }
-  if( p->pKeyInfo ) sqlite3KeyInfoUnref(p->pKeyInfo);
-  sqlite3_free(p->aRec);
-  sqlite3_free(p);
-}
-
-/* A fill of index zIndex's b-tree in *pp: SQLITE_OK; EDGESTAY_DECLINED when the b-tree
-** holds entries already (SQLite prepared the statement again and built the index in
-** full); or an error. */
-int edgestay_index_fill_open(sqlite3 *db, const char *zIndex, EdgestayIndexFill **pp){
+/* An appender of one b-tree, index zIndex's (main database), in *pp, for entries that
+** come in its order (edgestay_index_fill_append; closed by edgestay_appender_close):
+** SQLITE_OK; EDGESTAY_DECLINED when the b-tree holds entries already (SQLite prepared the
+** statement again and built the index in full); or an error. */
+int edgestay_index_fill_open(sqlite3 *db, const char *zIndex, EdgestayAppender **pp){
   Index *pIdx = sqlite3FindIndex(db, zIndex, "main");
-  EdgestayIndexFill *p;
+  EdgestayAppender *p;
   Parse sParse;
   int rc, res = 0;
   *pp = 0;
-  if( pIdx==0 || pIdx->nColumn>65 ) return SQLITE_MISUSE;
+  if( pIdx==0 || pIdx->nColumn>64 ) return SQLITE_MISUSE;
   p = sqlite3_malloc(sizeof(*p));
   if( p==0 ) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
   memset(&sParse, 0, sizeof(sParse));
   sParse.db = db;
-  p->bSmallInts = db->aDb[0].pSchema->file_format>=4;
-  p->pKeyInfo = sqlite3KeyInfoOfIndex(&sParse, pIdx);
-  p->pCur = sqlite3_malloc(sqlite3BtreeCursorSize());
-  if( p->pKeyInfo==0 || p->pCur==0 ){
-    edgestay_index_fill_close(p);
-    return SQLITE_NOMEM;
-  }
-  sqlite3BtreeCursorZero(p->pCur);
-  rc = sqlite3BtreeCursor(db->aDb[0].pBt, pIdx->tnum, BTREE_WRCSR, p->pKeyInfo, p->pCur);
-  if( rc!=SQLITE_OK ){
-    sqlite3_free(p->pCur);
-    p->pCur = 0;
-    edgestay_index_fill_close(p);
-    return rc;
-  }
-  sqlite3BtreeCursorHintFlags(p->pCur, BTREE_BULKLOAD);
-  rc = sqlite3BtreeLast(p->pCur, &res);
+  p->db = db;
+  p->apIdx[0] = pIdx;
+  p->apKeyInfo[0] = sqlite3KeyInfoOfIndex(&sParse, pIdx);
+  rc = p->apKeyInfo[0] ? edgestayAppenderOpenTree(p, pIdx->tnum) : SQLITE_NOMEM;
+  if( rc==SQLITE_OK ) rc = sqlite3BtreeLast(p->apCur[0], &res);
   if( rc==SQLITE_OK && !res ) rc = EDGESTAY_DECLINED;
   if( rc!=SQLITE_OK ){
-    edgestay_index_fill_close(p);
+    edgestay_appender_close(p);
     return rc;
   }
   *pp = p;
@@ -1103,14 +1083,15 @@ int edgestay_index_fill_open(sqlite3 *db, const char *zIndex, EdgestayIndexFill 
 }
 
 /* The entry of fields a[0..nField) (the index's columns, then the rowid) appended. */
-int edgestay_index_fill_append(EdgestayIndexFill *p, const EdgestayCell *a, int nField){
+int edgestay_index_fill_append(EdgestayAppender *p, const EdgestayCell *a, int nField){
+  const int bSmallInts = p->db->aDb[0].pSchema->file_format>=4;
   u32 aType[65];
   const EdgestayCell *ap[65];
   BtreePayload x;
-  int i, nRec, rc = SQLITE_OK, res = 0;
+  int i, nRec;
   if( nField>65 ) return SQLITE_MISUSE;
   for(i=0; i<nField; i++){
-    aType[i] = edgestaySerialType(&a[i], p->bSmallInts);
+    aType[i] = edgestaySerialType(&a[i], bSmallInts);
     ap[i] = &a[i];
   }
   nRec = edgestayPack(&p->aRec, &p->nRecAlloc, ap, aType, nField);
@@ -1118,7 +1099,5 @@ int edgestay_index_fill_append(EdgestayIndexFill *p, const EdgestayCell *a, int 
   memset(&x, 0, sizeof(x));
   x.pKey = p->aRec;
   x.nKey = nRec;
-  if( !sqlite3BtreeCursorIsValidNN(p->pCur) ) rc = sqlite3BtreeLast(p->pCur, &res);
-  if( rc==SQLITE_OK ) rc = sqlite3BtreeInsert(p->pCur, &x, BTREE_APPEND, -1);
-  return rc;
+  return edgestayAppendEntry(p->apCur[0], &x);
 }

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <initializer_list>
 
+#include "edgestay/protocol/tables.h"
 #include "args.h"
 #include "compact_answer.h"
 
@@ -376,15 +377,16 @@ Status GetSpecialDaysAs(Impl& im, const Args& args, std::string* out, bool binar
 Status GetUserBookingsWithRoomTypeAs(Impl& im, const Args& args, std::string* out, bool binary) {
   int64_t user_id;
   ES_RETURN_IF_ERROR(ReadId(args, "userId", &user_id));
-  // The statuses asked for, each once, in alphabetical order (the cache key's): marked
-  // in a list kept in that order, so no sort runs.
+  // The statuses asked for, each once, in the order the bookings table lists them (the
+  // cache key's): marked in that list, so no sort runs.
   std::vector<std::string> statuses;
   if (const json* st = Field(args, "status")) {
-    static const char* kKnown[] = {"CANCELLED", "CONFIRMED", "EXPIRED", "HELD", "PENDING_SYNC", "REJECTED"};
+    static const std::vector<const char*>& kKnown =
+        protocol::Column(protocol::TableId::kBookings, "status").enum_values;
     unsigned asked = 0;
     auto add = [&](const json& v) -> Status {
       unsigned bit = 0;
-      for (size_t k = 0; k < std::size(kKnown) && v.is_string(); ++k) bit |= v.str() == kKnown[k] ? 1u << k : 0;
+      for (size_t k = 0; k < kKnown.size() && v.is_string(); ++k) bit |= v.str() == kKnown[k] ? 1u << k : 0;
       if (bit == 0) return BadArg("status", "must be a booking status or an array of them");
       asked |= bit;
       return Status::Ok();
@@ -395,7 +397,7 @@ Status GetUserBookingsWithRoomTypeAs(Impl& im, const Args& args, std::string* ou
     } else {
       ES_RETURN_IF_ERROR(add(*st));
     }
-    for (size_t k = 0; k < std::size(kKnown); ++k) {
+    for (size_t k = 0; k < kKnown.size(); ++k) {
       if (asked & (1u << k)) statuses.push_back(kKnown[k]);
     }
   }

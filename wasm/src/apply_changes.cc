@@ -635,7 +635,7 @@ Status Engine::Impl::AppendRow(const TableSpec& table, TableLoad* load, bool* ap
   const int rc = edgestay_appender_append(load->appender, append_cells.data());
   if (rc == EDGESTAY_DECLINED) return Status::Ok();
   if (rc != SQLITE_OK) {
-    return Status::Error("INTERNAL", std::string("append to ") + table.name + ": " + sqlite3_errstr(rc));
+    return SqliteCodeError(rc, std::string("append to ") + table.name);
   }
   *appended = true;
   return Status::Ok();

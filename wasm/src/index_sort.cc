@@ -98,10 +98,6 @@ struct Keys {
   }
 };
 
-ES_MINSIZE Status IndexError(int rc, const std::string& name) {
-  return Status::Error("INTERNAL", "build index " + name + ": " + sqlite3_errstr(rc));
-}
-
 // The index built by the sort: *built false when the table holds a value the keys cannot
 // order, more rows than `rows` or keys past the limit (nothing is changed then: the
 // caller runs CREATE INDEX).
@@ -120,17 +116,17 @@ ES_MINSIZE Status SortAndFill(sqlite3* db, const char* table, int64_t rows, cons
   for (unsigned char column : index.key_columns) read |= uint64_t{1} << column;
   int rc = edgestay_table_scan(db, table, read, &Keys::Row, &keys);
   if (rc == EDGESTAY_DECLINED) return Status::Ok();
-  if (rc != SQLITE_OK) return IndexError(rc, index.name);
+  if (rc != SQLITE_OK) return SqliteCodeError(rc, "build index " + index.name);
   SortKeyRefs(&keys.entries, reinterpret_cast<const uint8_t*>(keys.bytes.data()));
 
   rc = edgestay_index_create_empty(db, index.sql.c_str());
   if (rc == EDGESTAY_DECLINED) return Status::Ok();
   if (rc != SQLITE_OK) return SqliteError(db, "create index " + index.name);
   *built = true;
-  EdgestayIndexFill* fill = nullptr;
+  EdgestayAppender* fill = nullptr;
   rc = edgestay_index_fill_open(db, index.name.c_str(), &fill);
   if (rc == EDGESTAY_DECLINED) return Status::Ok();  // SQLite built it in full after all
-  if (rc != SQLITE_OK) return IndexError(rc, index.name);
+  if (rc != SQLITE_OK) return SqliteCodeError(rc, "build index " + index.name);
   std::vector<EdgestayCell> cells(index.key_columns.size() + 1);
   const int fields = static_cast<int>(cells.size());
   for (const KeyRef& e : keys.entries) {
@@ -138,8 +134,8 @@ ES_MINSIZE Status SortAndFill(sqlite3* db, const char* table, int64_t rows, cons
     rc = edgestay_index_fill_append(fill, cells.data(), fields);
     if (rc != SQLITE_OK) break;
   }
-  edgestay_index_fill_close(fill);
-  return rc == SQLITE_OK ? Status::Ok() : IndexError(rc, index.name);
+  edgestay_appender_close(fill);
+  return rc == SQLITE_OK ? Status::Ok() : SqliteCodeError(rc, "build index " + index.name);
 }
 
 }  // namespace

@@ -121,7 +121,7 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
   std::string records;
   std::vector<KeyRef> order;
   std::vector<uint32_t> starts;
-  std::vector<int64_t> ids;
+  std::vector<int64_t> ids;  // with payments: each record's booking
   compact::BookingFacts f;
   int rc;
   while ((rc = s->Step()) == SQLITE_ROW) {
@@ -131,7 +131,7 @@ Status Engine::Impl::UserBookings(int64_t user_id, const std::vector<std::string
     f.room_type_name = rt->second.name;
     order.push_back(DescendingKeyRef(f.created_at, f.id, static_cast<uint32_t>(starts.size())));
     starts.push_back(static_cast<uint32_t>(records.size()));
-    ids.push_back(f.id);
+    if (include_payments) ids.push_back(f.id);
     if (binary) {
       compact::WriteBooking(f, &records);
     } else {

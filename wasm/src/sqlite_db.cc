@@ -44,10 +44,10 @@ void InstallSqliteRandomness() {
   sqlite3_vfs_register(&g_vfs, 1);
 }
 
-// INTERNAL, or STORAGE when the file under the database (a page store) failed: that is
-// not a bug in the query.
-static Status FailureOf(sqlite3* db, std::string msg) {
-  const int rc = db ? sqlite3_extended_errcode(db) & 0xff : SQLITE_OK;
+// INTERNAL, or STORAGE when the file under the database (a page store) failed (SQLite's
+// result `code`): that is not a bug in the query.
+static Status FailureOf(int code, std::string msg) {
+  const int rc = code & 0xff;
   if (rc == SQLITE_IOERR || rc == SQLITE_FULL || rc == SQLITE_CANTOPEN) return Status::Error("STORAGE", msg);
   return Status::Error("INTERNAL", msg);
 }
@@ -56,7 +56,14 @@ Status SqliteError(sqlite3* db, std::string_view what) {
   std::string msg(what);
   msg += ": ";
   msg += db ? sqlite3_errmsg(db) : "no database";
-  return FailureOf(db, std::move(msg));
+  return FailureOf(db ? sqlite3_extended_errcode(db) : SQLITE_OK, std::move(msg));
+}
+
+Status SqliteCodeError(int rc, std::string_view what) {
+  std::string msg(what);
+  msg += ": ";
+  msg += sqlite3_errstr(rc);
+  return FailureOf(rc, std::move(msg));
 }
 
 Status Stmt::Prepare(sqlite3* db, std::string_view sql) {
@@ -74,7 +81,7 @@ Status Exec(sqlite3* db, const char* sql) {
   if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "exec failed";
     sqlite3_free(err);
-    return FailureOf(db, std::move(msg));
+    return FailureOf(sqlite3_extended_errcode(db), std::move(msg));
   }
   return Status::Ok();
 }

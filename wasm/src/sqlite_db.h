@@ -69,6 +69,9 @@ class StmtScope {
 };
 
 Status SqliteError(sqlite3* db, std::string_view what);
+// The same for a code a b-tree level call returned (the appender, the index sort), which
+// leaves the connection's message as it was.
+Status SqliteCodeError(int rc, std::string_view what);
 Status Exec(sqlite3* db, const char* sql);
 
 // Makes SQLite's randomness (VACUUM, random(), a new rowid past the largest) come from
